@@ -1,0 +1,98 @@
+#include "config/keys.hpp"
+
+#include "config/detail/binding.hpp"
+
+#include <cctype>
+#include <limits>
+
+namespace jobmesh::config {
+
+namespace detail {
+
+namespace {
+
+constexpr std::int64_t k_int_max = std::numeric_limits<std::int32_t>::max();
+
+// One row per key: section, name, field, then the key_info tail (description, bounds).
+#define JOBMESH_INT(sec, key, lo, hi, text)                                              \
+  key_binding {                                                                          \
+    key_info{#sec, #key, value_kind::integer, text, lo, hi, {}},                         \
+        +[](settings& s) -> std::int64_t& { return s.sec.key; }                          \
+  }
+#define JOBMESH_STR(sec, key, text, ...)                                                 \
+  key_binding {                                                                          \
+    key_info{#sec, #key, value_kind::string, text, 0, 0, {__VA_ARGS__}},                 \
+        +[](settings& s) -> std::string& { return s.sec.key; }                           \
+  }
+
+}  // namespace
+
+const std::vector<key_binding>& bindings() {
+  static const std::vector<key_binding> table{
+      JOBMESH_STR(server, host, "address to listen on"),
+      JOBMESH_INT(server, port, 0, 65535, "port to listen on; 0 picks a free one"),
+      JOBMESH_INT(server, io_threads, 0, 256, "network threads; 0 = one per core"),
+      JOBMESH_INT(server, body_limit_bytes, 1, k_int_max, "largest request body accepted (413 above)"),
+      JOBMESH_INT(server, header_limit_bytes, 1024, 1 << 20, "largest request header block accepted"),
+      JOBMESH_INT(server, read_timeout_ms, 1, k_int_max, "time to receive one whole request"),
+      JOBMESH_INT(server, idle_timeout_ms, 1, k_int_max, "idle keep-alive or WebSocket time before closing"),
+      JOBMESH_INT(server, request_timeout_ms, 1, k_int_max, "time the engine has to answer one request (503 after)"),
+      JOBMESH_INT(server, max_connections, 1, k_int_max, "open connections at most; more are refused"),
+      JOBMESH_INT(server, ws_queue_limit, 8, 1 << 20, "frames queued per WebSocket before progress is coalesced"),
+      JOBMESH_STR(server, web_root, "folder of the dashboard's static files"),
+      JOBMESH_STR(storage, db, "database URL: sqlite:PATH or postgresql://..."),
+      JOBMESH_INT(storage, batch_max, 1, 1 << 20, "writes per group-commit transaction at most"),
+      JOBMESH_INT(storage, busy_timeout_ms, 0, k_int_max, "how long SQLite waits for a lock"),
+      JOBMESH_INT(jobs, max_concurrent, 1, 1 << 16, "jobs running at once on this node"),
+      JOBMESH_INT(jobs, workers, 1, 4096, "worker actors in the pool"),
+      JOBMESH_INT(jobs, batch_size, 1, 1 << 20, "items handed to a worker at once, at most"),
+      JOBMESH_INT(jobs, max_attempts, 1, 100, "attempts of a job that does not say"),
+      JOBMESH_INT(jobs, timeout_s, 1, k_int_max, "run-time limit of a job that does not say"),
+      JOBMESH_INT(jobs, item_max_attempts, 1, 100, "tries per item before it counts as failed"),
+      JOBMESH_INT(jobs, retry_base_ms, 0, k_int_max, "first retry delay; doubles per attempt, with jitter"),
+      JOBMESH_INT(jobs, retry_max_ms, 0, k_int_max, "longest retry delay"),
+      JOBMESH_INT(jobs, progress_flush_ms, 1, k_int_max, "how often a running job writes its counts"),
+      JOBMESH_INT(jobs, max_items, 1, k_int_max, "items one job may plan"),
+      JOBMESH_INT(jobs, retention_days, 1, 3650, "days a finished job is kept"),
+      JOBMESH_INT(jobs, queue_limit, 1, k_int_max, "queued jobs before submissions get 503"),
+      JOBMESH_INT(actors, scheduler_threads, 0, 256, "actor scheduler threads; 0 = one per core"),
+      JOBMESH_STR(log, level, "log level", "trace", "debug", "info", "warn", "error", "critical", "off"),
+      JOBMESH_STR(auth, mode, "off (demo: everyone is admin) or jwt", "off", "jwt"),
+      JOBMESH_STR(auth, secret, "HS256 secret for tokens; required when auth.mode is jwt"),
+      key_binding{key_info{"matching", "synonyms", value_kind::string_map,
+                           "extra skill synonyms, word -> canonical word", 0, 0, {}},
+                  +[](settings& s) -> string_map& { return s.matching.synonyms; }},
+      key_binding{key_info{"matching", "profiles", value_kind::profile_map,
+                           "extra profiles, name -> factor -> weight (weights sum to 1)", 0, 0, {}},
+                  +[](settings& s) -> profile_map& { return s.matching.profiles; }},
+  };
+  return table;
+}
+
+#undef JOBMESH_INT
+#undef JOBMESH_STR
+
+}  // namespace detail
+
+const std::vector<key_info>& all_keys() {
+  static const std::vector<key_info> keys = [] {
+    std::vector<key_info> out;
+    for (const auto& b : detail::bindings())
+      out.push_back(b.info);
+    return out;
+  }();
+  return keys;
+}
+
+std::string dotted_name(const key_info& key) {
+  return std::string{key.section} + "." + std::string{key.name};
+}
+
+std::string environment_name(const key_info& key) {
+  std::string out = "JOBMESH_" + std::string{key.section} + "_" + std::string{key.name};
+  for (auto& c : out)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace jobmesh::config

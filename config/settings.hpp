@@ -1,0 +1,108 @@
+#pragma once
+/// jobmesh's configuration: one JSON file, `JOBMESH_<SECTION>_<KEY>` environment variables and
+/// command-line overrides, merged in that order (flags beat environment beat file) onto the
+/// defaults below, validated once at start. Every key is listed in `config/keys.cpp` and
+/// documented in `config/jobmesh.example.json` and `config/README.md`; a test keeps them in step.
+/// The result is plain structs, handed out by value: no area reads the environment itself.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace jobmesh::config {
+
+/// The HTTP/WebSocket gateway.
+struct server_settings {
+  std::string host = "127.0.0.1";
+  std::int64_t port = 8080;              ///< 0 picks a free port (tests)
+  std::int64_t io_threads = 0;           ///< 0 = one per core
+  std::int64_t body_limit_bytes = 1 << 20;
+  std::int64_t header_limit_bytes = 8 << 10;
+  std::int64_t read_timeout_ms = 10'000; ///< to receive one whole request
+  std::int64_t idle_timeout_ms = 60'000; ///< keep-alive / WebSocket silence before closing
+  std::int64_t request_timeout_ms = 10'000; ///< for the engine to answer a request
+  std::int64_t max_connections = 10'000;
+  std::int64_t ws_queue_limit = 256;     ///< frames queued per WebSocket before coalescing
+  std::string web_root = "web";          ///< the dashboard's static files
+};
+
+/// The database.
+struct storage_settings {
+  std::string db = "sqlite:var/jobmesh.db"; ///< `sqlite:PATH` or `postgresql://...`
+  std::int64_t batch_max = 1024;            ///< writes per group-commit transaction at most
+  std::int64_t busy_timeout_ms = 5'000;
+};
+
+/// The job engine.
+struct jobs_settings {
+  std::int64_t max_concurrent = 8;     ///< jobs running at once on this node
+  std::int64_t workers = 8;            ///< worker actors in the pool
+  std::int64_t batch_size = 64;        ///< items handed to a worker at once (at most)
+  std::int64_t max_attempts = 3;       ///< default for jobs that do not say
+  std::int64_t timeout_s = 1800;       ///< default for jobs that do not say
+  std::int64_t item_max_attempts = 3;  ///< tries per item before it counts as failed
+  std::int64_t retry_base_ms = 1'000;  ///< first retry delay; doubles per attempt, with jitter
+  std::int64_t retry_max_ms = 60'000;
+  std::int64_t progress_flush_ms = 250; ///< how often a runner writes its counts
+  std::int64_t max_items = 1'000'000;  ///< items one job may plan
+  std::int64_t retention_days = 7;     ///< finished jobs expire after this
+  std::int64_t queue_limit = 1'000'000; ///< queued jobs before submissions get 503
+};
+
+/// The actor system.
+struct actors_settings {
+  std::int64_t scheduler_threads = 0; ///< 0 = one per core
+};
+
+/// Logging.
+struct log_settings {
+  std::string level = "info"; ///< trace, debug, info, warn, error, critical, off
+};
+
+/// Authentication (API.md "Auth").
+struct auth_settings {
+  std::string mode = "off"; ///< `off` (embedded demo only) or `jwt`
+  std::string secret;       ///< HS256 secret; required when mode is `jwt`
+};
+
+/// Matching: synonyms and operator-defined profiles (SPEC-matching.md).
+struct matching_settings {
+  std::map<std::string, std::string> synonyms;                       ///< added to the defaults
+  std::map<std::string, std::map<std::string, double>> profiles;    ///< name -> factor -> weight
+};
+
+/// Everything, as the process runs with it.
+struct settings {
+  server_settings server;
+  storage_settings storage;
+  jobs_settings jobs;
+  actors_settings actors;
+  log_settings log;
+  auth_settings auth;
+  matching_settings matching;
+};
+
+/// Where values come from, lowest precedence first.
+struct sources {
+  std::optional<std::string> file;                      ///< path of a JSON config file
+  std::map<std::string, std::string> environment;       ///< e.g. from `current_environment()`
+  std::vector<std::pair<std::string, std::string>> overrides; ///< "section.key" -> value (flags)
+};
+
+/// The merged settings, or every problem found, each naming its key and source.
+struct load_result {
+  settings values;
+  std::vector<std::string> errors;
+  bool ok() const { return errors.empty(); }
+};
+
+/// Merges defaults, file, environment and overrides, then validates. Never throws.
+load_result load(const sources& from);
+
+/// The process environment's `JOBMESH_*` variables.
+std::map<std::string, std::string> current_environment();
+
+}  // namespace jobmesh::config
