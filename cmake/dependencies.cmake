@@ -6,6 +6,7 @@ find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(SQLite3 REQUIRED)
+find_package(PostgreSQL REQUIRED)
 
 # CAF 0.17 ships no CMake package: wrap its libraries in imported targets.
 find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)
@@ -38,7 +39,7 @@ set_target_properties(soci::sqlite3 PROPERTIES
 add_library(soci::postgresql SHARED IMPORTED)
 set_target_properties(soci::postgresql PROPERTIES
   IMPORTED_LOCATION ${SOCI_POSTGRESQL_LIBRARY}
-  INTERFACE_LINK_LIBRARIES soci::core)
+  INTERFACE_LINK_LIBRARIES "soci::core;PostgreSQL::PostgreSQL")
 
 if(JOBMESH_BUILD_TESTS)
   find_package(GTest REQUIRED)

@@ -1,0 +1,60 @@
+#include "storage/database.hpp"
+
+#include "storage/migrations.hpp"
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <stdexcept>
+
+namespace jobmesh::storage {
+
+namespace {
+
+constexpr std::string_view k_sqlite_prefix = "sqlite:";
+
+std::unique_ptr<soci::session> open_sqlite(std::string_view url, const open_options& options) {
+  std::filesystem::path path{url.substr(k_sqlite_prefix.size())};
+  if (path.empty())
+    throw std::invalid_argument(fmt::format("database URL '{}' names no file", url));
+  if (path.has_parent_path())
+    std::filesystem::create_directories(path.parent_path());
+  auto db = std::make_unique<soci::session>(
+      *soci::factory_sqlite3(), fmt::format("db=\"{}\" timeout={}", path.string(), options.busy_timeout_ms / 1000 + 1));
+  // WAL lets readers run beside the writer; FULL syncs every commit, so a 202 means durable.
+  *db << "PRAGMA journal_mode = WAL";
+  *db << "PRAGMA synchronous = FULL";
+  *db << "PRAGMA foreign_keys = ON";
+  *db << fmt::format("PRAGMA busy_timeout = {}", options.busy_timeout_ms);
+  return db;
+}
+
+}  // namespace
+
+std::string_view to_string(backend b) {
+  return b == backend::sqlite ? "sqlite" : "postgresql";
+}
+
+backend backend_of(std::string_view url) {
+  if (url.starts_with(k_sqlite_prefix))
+    return backend::sqlite;
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://"))
+    return backend::postgresql;
+  throw std::invalid_argument(fmt::format("database URL '{}' is neither sqlite:PATH nor postgresql://...", url));
+}
+
+std::unique_ptr<soci::session> open(std::string_view url, const open_options& options) {
+  if (backend_of(url) == backend::sqlite)
+    return open_sqlite(url, options);
+  return std::make_unique<soci::session>(*soci::factory_postgresql(), std::string{url});
+}
+
+std::unique_ptr<soci::session> open_and_migrate(std::string_view url, const open_options& options) {
+  auto db = open(url, options);
+  migrate(*db, to_string(backend_of(url)));
+  return db;
+}
+
+}  // namespace jobmesh::storage

@@ -1,0 +1,37 @@
+#pragma once
+/// Opening a database from its URL. A `soci::session` is not thread-safe: each storage actor
+/// opens its own and is the only one to touch it.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace soci {
+class session;
+}
+
+namespace jobmesh::storage {
+
+/// Which SQL dialect a URL speaks.
+enum class backend { sqlite, postgresql };
+
+/// "sqlite" or "postgresql": the folder name of its migrations.
+std::string_view to_string(backend b);
+
+/// The backend of `url` (`sqlite:PATH` or `postgresql://...`); throws std::invalid_argument
+/// naming the URL for anything else.
+backend backend_of(std::string_view url);
+
+/// Options that matter when opening.
+struct open_options {
+  int busy_timeout_ms = 5000;
+};
+
+/// Opens `url`. For SQLite: creates the file's folder, turns on WAL, full fsync per commit and
+/// foreign keys. Throws soci::soci_error or std::invalid_argument with the URL in the message.
+std::unique_ptr<soci::session> open(std::string_view url, const open_options& options = {});
+
+/// Opens `url` and brings its schema up to date; returns the session.
+std::unique_ptr<soci::session> open_and_migrate(std::string_view url, const open_options& options = {});
+
+}  // namespace jobmesh::storage

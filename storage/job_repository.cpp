@@ -1,0 +1,167 @@
+#include "storage/job_repository.hpp"
+
+#include "storage/detail/job_conversion.hpp"
+
+#include <fmt/format.h>
+
+namespace jobmesh::storage {
+
+namespace {
+
+using detail::k_item_columns;
+using detail::k_job_columns;
+
+constexpr std::string_view k_insert_job =
+    "INSERT INTO jobs (id, type, user_id, status, priority, total_items, processed_items, failed_items, "
+    "attempt, max_attempts, timeout_s, params, error_message, idempotency_key, current_item, job_group, "
+    "depends_on, created_at, started_at, completed_at, updated_at, expires_at, run_after, heartbeat_at) "
+    "VALUES (:id, :type, :user_id, :status, :priority, :total_items, :processed_items, :failed_items, "
+    ":attempt, :max_attempts, :timeout_s, :params, :error_message, :idempotency_key, :current_item, "
+    ":job_group, :depends_on, :created_at, :started_at, :completed_at, :updated_at, :expires_at, "
+    ":run_after, :heartbeat_at)";
+
+constexpr std::string_view k_update_job =
+    "UPDATE jobs SET status = :status, priority = :priority, total_items = :total_items, "
+    "processed_items = :processed_items, failed_items = :failed_items, attempt = :attempt, "
+    "max_attempts = :max_attempts, error_message = :error_message, current_item = :current_item, "
+    "started_at = :started_at, completed_at = :completed_at, updated_at = :updated_at, "
+    "expires_at = :expires_at, run_after = :run_after, heartbeat_at = :heartbeat_at WHERE id = :id";
+
+constexpr std::string_view k_insert_item =
+    "INSERT INTO job_items (job_id, idx, item_key, status, attempts, error, processing_time_ms, updated_at) "
+    "VALUES (:job_id, :idx, :item_key, :status, :attempts, :error, :processing_time_ms, :updated_at)";
+
+constexpr std::string_view k_update_item =
+    "UPDATE job_items SET status = :status, attempts = :attempts, error = :error, "
+    "processing_time_ms = :processing_time_ms, updated_at = :updated_at WHERE job_id = :job_id AND idx = :idx";
+
+// One prepared statement, executed once per record: SQLite's fastest bulk path.
+template <class Record>
+void execute_each(soci::session& db, std::string_view sql, const std::vector<Record>& records) {
+  if (records.empty())
+    return;
+  Record current = records.front();
+  soci::statement st = (db.prepare << sql, soci::use(current));
+  for (const auto& r : records) {
+    current = r;
+    st.execute(true);
+  }
+}
+
+template <class Record>
+std::vector<Record> fetch_all(soci::statement& st, Record& row) {
+  std::vector<Record> out;
+  st.execute();
+  while (st.fetch())
+    out.push_back(row);
+  return out;
+}
+
+}  // namespace
+
+bool write_batch::empty() const {
+  return size() == 0;
+}
+
+std::size_t write_batch::size() const {
+  return inserted_jobs.size() + updated_jobs.size() + inserted_items.size() + updated_items.size();
+}
+
+void write_batch::append(write_batch&& other) {
+  auto move_into = [](auto& to, auto& from) { std::move(from.begin(), from.end(), std::back_inserter(to)); };
+  move_into(inserted_jobs, other.inserted_jobs);
+  move_into(updated_jobs, other.updated_jobs);
+  move_into(inserted_items, other.inserted_items);
+  move_into(updated_items, other.updated_items);
+}
+
+void commit(soci::session& db, const write_batch& batch) {
+  soci::transaction tx{db};
+  execute_each(db, k_insert_job, batch.inserted_jobs);
+  execute_each(db, k_insert_item, batch.inserted_items);
+  execute_each(db, k_update_job, batch.updated_jobs);
+  execute_each(db, k_update_item, batch.updated_items);
+  tx.commit();
+}
+
+std::optional<job_record> find_job(soci::session& db, const std::string& id) {
+  job_record row;
+  soci::indicator ind = soci::i_null;
+  db << fmt::format("SELECT {} FROM jobs WHERE id = :id", k_job_columns), soci::use(id, "id"), soci::into(row, ind);
+  if (!db.got_data())
+    return std::nullopt;
+  return row;
+}
+
+std::optional<job_record> find_job_by_idempotency_key(soci::session& db, const std::string& user_id,
+                                                      const std::string& key) {
+  job_record row;
+  soci::indicator ind = soci::i_null;
+  db << fmt::format("SELECT {} FROM jobs WHERE user_id = :user_id AND idempotency_key = :key", k_job_columns),
+      soci::use(user_id, "user_id"), soci::use(key, "key"), soci::into(row, ind);
+  if (!db.got_data())
+    return std::nullopt;
+  return row;
+}
+
+std::vector<job_record> jobs_with_status(soci::session& db, job_status status) {
+  job_record row;
+  std::string name{to_string(status)};
+  soci::statement st =
+      (db.prepare << fmt::format("SELECT {} FROM jobs WHERE status = :status ORDER BY priority DESC, created_at, id",
+                                 k_job_columns),
+       soci::use(name, "status"), soci::into(row));
+  return fetch_all(st, row);
+}
+
+std::vector<job_record> list_jobs(soci::session& db, const job_filter& filter) {
+  // Only the filters given become conditions, so the query planner sees plain equalities.
+  std::string where = "1 = 1";
+  if (!filter.status.empty())
+    where += " AND status = :status";
+  if (!filter.type.empty())
+    where += " AND type = :type";
+  if (!filter.user_id.empty())
+    where += " AND user_id = :user_id";
+  if (!filter.after.empty())
+    where += " AND id < :after";
+  job_record row;
+  soci::statement st{db};
+  auto sql = fmt::format("SELECT {} FROM jobs WHERE {} ORDER BY id DESC LIMIT {}", k_job_columns, where, filter.limit);
+  st.alloc();
+  if (!filter.status.empty())
+    st.exchange(soci::use(filter.status, "status"));
+  if (!filter.type.empty())
+    st.exchange(soci::use(filter.type, "type"));
+  if (!filter.user_id.empty())
+    st.exchange(soci::use(filter.user_id, "user_id"));
+  if (!filter.after.empty())
+    st.exchange(soci::use(filter.after, "after"));
+  st.exchange(soci::into(row));
+  st.prepare(sql);
+  st.define_and_bind();
+  return fetch_all(st, row);
+}
+
+std::vector<item_record> list_items(soci::session& db, const item_filter& filter) {
+  item_record row;
+  long long after = filter.after;
+  std::string status = filter.status ? std::string{to_string(*filter.status)} : std::string{};
+  auto sql = fmt::format("SELECT {} FROM job_items WHERE job_id = :job_id AND idx > :after{} ORDER BY idx LIMIT {}",
+                         k_item_columns, filter.status ? " AND status = :status" : "", filter.limit);
+  soci::statement st = filter.status ? (db.prepare << sql, soci::use(filter.job_id, "job_id"), soci::use(after, "after"),
+                                        soci::use(status, "status"), soci::into(row))
+                                     : (db.prepare << sql, soci::use(filter.job_id, "job_id"),
+                                        soci::use(after, "after"), soci::into(row));
+  return fetch_all(st, row);
+}
+
+std::vector<item_record> all_items(soci::session& db, const std::string& job_id) {
+  item_record row;
+  soci::statement st =
+      (db.prepare << fmt::format("SELECT {} FROM job_items WHERE job_id = :job_id ORDER BY idx", k_item_columns),
+       soci::use(job_id, "job_id"), soci::into(row));
+  return fetch_all(st, row);
+}
+
+}  // namespace jobmesh::storage

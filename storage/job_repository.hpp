@@ -1,0 +1,70 @@
+#pragma once
+/// Reads and writes of jobs and items over one SOCI session. Plain structs in, plain structs
+/// out; the caller owns the session and calls from one thread at a time. Failures throw
+/// soci::soci_error (the storage actors turn them into error values).
+
+#include "storage/job_record.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace soci {
+class session;
+}
+
+namespace jobmesh::storage {
+
+/// Writes that commit together in one transaction (group commit).
+struct write_batch {
+  std::vector<job_record> inserted_jobs;
+  std::vector<job_record> updated_jobs;   ///< matched by id; every mutable column is written
+  std::vector<item_record> inserted_items;
+  std::vector<item_record> updated_items; ///< matched by (job_id, index)
+
+  bool empty() const;
+  std::size_t size() const;
+  /// Appends `other`'s writes after this batch's.
+  void append(write_batch&& other);
+};
+
+/// Which jobs a listing wants, newest first; empty strings mean "any".
+struct job_filter {
+  std::string status;
+  std::string type;
+  std::string user_id;
+  std::string after;   ///< cursor: ids strictly older than this one
+  int limit = 50;
+};
+
+/// Which items a listing wants, in index order.
+struct item_filter {
+  std::string job_id;
+  std::optional<item_status> status;
+  std::int64_t after = -1;  ///< cursor: indexes strictly greater
+  int limit = 100;
+};
+
+/// Applies `batch` in one transaction: all of it or, on error, none of it.
+void commit(soci::session& db, const write_batch& batch);
+
+/// The job with `id`, if stored.
+std::optional<job_record> find_job(soci::session& db, const std::string& id);
+
+/// The job `user_id` submitted with `key`, if any.
+std::optional<job_record> find_job_by_idempotency_key(soci::session& db, const std::string& user_id,
+                                                      const std::string& key);
+
+/// Jobs in `status`, highest priority first, oldest first within a priority.
+std::vector<job_record> jobs_with_status(soci::session& db, job_status status);
+
+/// Jobs matching `filter`, newest (greatest id) first.
+std::vector<job_record> list_jobs(soci::session& db, const job_filter& filter);
+
+/// Items matching `filter`, by index.
+std::vector<item_record> list_items(soci::session& db, const item_filter& filter);
+
+/// Every item of `job_id`, by index.
+std::vector<item_record> all_items(soci::session& db, const std::string& job_id);
+
+}  // namespace jobmesh::storage

@@ -1,0 +1,135 @@
+#include "storage/database.hpp"
+#include "storage/job_repository.hpp"
+#include "storage/migrations.hpp"
+
+#include <gtest/gtest.h>
+#include <soci/soci.h>
+
+#include <filesystem>
+
+using namespace jobmesh::storage;
+
+namespace {
+
+class job_repository_test : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("jobmesh_repo_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    db_ = open_and_migrate("sqlite:" + (dir_ / "test.db").string());
+  }
+  void TearDown() override {
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  static job_record make_job(const std::string& id, const std::string& user = "u1") {
+    job_record j;
+    j.id = id;
+    j.type = "sleep";
+    j.user_id = user;
+    j.params = R"({"items":3})";
+    j.created_at = j.updated_at = 1'700'000'000'000;
+    return j;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<soci::session> db_;
+};
+
+}  // namespace
+
+TEST_F(job_repository_test, migration_is_idempotent) {
+  EXPECT_EQ(migrate(*db_, "sqlite"), 1);
+  EXPECT_EQ(migrate(*db_, "sqlite"), 1);
+  std::string mode;
+  *db_ << "PRAGMA journal_mode", soci::into(mode);
+  EXPECT_EQ(mode, "wal");
+}
+
+TEST_F(job_repository_test, insert_then_find_round_trips_every_field) {
+  auto j = make_job("01A");
+  j.priority = 10;
+  j.depends_on = {"00X", "00Y"};
+  j.idempotency_key = "k1";
+  j.group = "test";
+  commit(*db_, {.inserted_jobs = {j}});
+  auto got = find_job(*db_, "01A");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->type, "sleep");
+  EXPECT_EQ(got->priority, 10);
+  EXPECT_EQ(got->params, R"({"items":3})");
+  EXPECT_EQ(got->depends_on, (std::vector<std::string>{"00X", "00Y"}));
+  EXPECT_EQ(got->created_at, 1'700'000'000'000);
+  EXPECT_EQ(got->status, job_status::queued);
+  EXPECT_FALSE(find_job(*db_, "nope"));
+  auto by_key = find_job_by_idempotency_key(*db_, "u1", "k1");
+  ASSERT_TRUE(by_key);
+  EXPECT_EQ(by_key->id, "01A");
+  EXPECT_FALSE(find_job_by_idempotency_key(*db_, "u2", "k1"));
+}
+
+TEST_F(job_repository_test, batch_is_all_or_nothing) {
+  commit(*db_, {.inserted_jobs = {make_job("01A")}});
+  write_batch bad{.inserted_jobs = {make_job("01B"), make_job("01A")}};  // duplicate id
+  EXPECT_THROW(commit(*db_, bad), soci::soci_error);
+  EXPECT_FALSE(find_job(*db_, "01B"));
+}
+
+TEST_F(job_repository_test, updates_and_status_queries) {
+  auto a = make_job("01A");
+  auto b = make_job("01B");
+  b.priority = 5;
+  commit(*db_, {.inserted_jobs = {a, b}});
+  a.status = job_status::running;
+  a.processed_items = 2;
+  a.attempt = 1;
+  commit(*db_, {.updated_jobs = {a}});
+  EXPECT_EQ(find_job(*db_, "01A")->processed_items, 2);
+  auto queued = jobs_with_status(*db_, job_status::queued);
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_EQ(queued[0].id, "01B");
+  EXPECT_EQ(jobs_with_status(*db_, job_status::running).size(), 1u);
+}
+
+TEST_F(job_repository_test, list_jobs_pages_newest_first_with_filters) {
+  commit(*db_, {.inserted_jobs = {make_job("01A"), make_job("01B", "u2"), make_job("01C")}});
+  auto page1 = list_jobs(*db_, {.user_id = "u1", .limit = 1});
+  ASSERT_EQ(page1.size(), 1u);
+  EXPECT_EQ(page1[0].id, "01C");
+  auto page2 = list_jobs(*db_, {.user_id = "u1", .after = "01C", .limit = 10});
+  ASSERT_EQ(page2.size(), 1u);
+  EXPECT_EQ(page2[0].id, "01A");
+  EXPECT_EQ(list_jobs(*db_, {.status = "failed"}).size(), 0u);
+}
+
+TEST_F(job_repository_test, items_insert_update_and_list) {
+  commit(*db_, {.inserted_jobs = {make_job("01A")}});
+  write_batch items;
+  for (int i = 0; i < 3; ++i)
+    items.inserted_items.push_back({.job_id = "01A", .index = i, .key = std::to_string(i)});
+  commit(*db_, items);
+  item_record failed{.job_id = "01A", .index = 1, .key = "1", .status = item_status::failed, .attempts = 3, .error = "boom"};
+  commit(*db_, {.updated_items = {failed}});
+  auto all = all_items(*db_, "01A");
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[1].status, item_status::failed);
+  EXPECT_EQ(all[1].error, "boom");
+  auto only_failed = list_items(*db_, {.job_id = "01A", .status = item_status::failed});
+  ASSERT_EQ(only_failed.size(), 1u);
+  EXPECT_EQ(only_failed[0].index, 1);
+  EXPECT_EQ(list_items(*db_, {.job_id = "01A", .after = 0, .limit = 1})[0].index, 1);
+}
+
+TEST_F(job_repository_test, items_cannot_outlive_or_precede_their_job) {
+  write_batch orphan{.inserted_items = {{.job_id = "missing", .index = 0, .key = "0"}}};
+  EXPECT_THROW(commit(*db_, orphan), soci::soci_error);
+}
+
+TEST(database, rejects_unknown_url_scheme) {
+  EXPECT_THROW(backend_of("mysql://x"), std::invalid_argument);
+  EXPECT_EQ(backend_of("sqlite:x.db"), backend::sqlite);
+  EXPECT_EQ(backend_of("postgresql://u@h/db"), backend::postgresql);
+}
