@@ -1,0 +1,11 @@
+#pragma once
+// One log line per job state change, in one format, so logs can be grepped by job id.
+
+#include "storage/job_record.hpp"
+
+namespace jobmesh::actors::detail {
+
+/// Logs `job`'s move from `from` to its current status.
+void log_transition(const storage::job_record& job, storage::job_status from);
+
+}  // namespace jobmesh::actors::detail

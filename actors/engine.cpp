@@ -1,0 +1,26 @@
+#include "actors/engine.hpp"
+
+namespace jobmesh::actors {
+
+engine start_engine(caf::actor_system& sys, const config::settings& settings,
+                    std::shared_ptr<soci::session> write_db, std::shared_ptr<soci::session> read_db) {
+  engine e;
+  e.types = make_default_registry(settings.jobs.max_items);
+  e.writer = spawn_storage_writer(sys, std::move(write_db), static_cast<std::size_t>(settings.storage.batch_max));
+  e.reader = spawn_storage_reader(sys, std::move(read_db));
+  e.pool = spawn_worker_pool(sys, static_cast<std::size_t>(settings.jobs.workers));
+  e.hub = spawn_progress_hub(sys);
+  e.supervisor = spawn_job_supervisor(sys, runner_context{e.types, e.pool, e.writer, e.reader, e.hub, settings.jobs});
+  return e;
+}
+
+void stop_engine(const engine& e) {
+  // The supervisor first: its runners are its children and stop with it.
+  caf::anon_send_exit(e.supervisor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(e.pool, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(e.hub, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(e.reader, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(e.writer, caf::exit_reason::user_shutdown);
+}
+
+}  // namespace jobmesh::actors

@@ -1,0 +1,34 @@
+#pragma once
+/// The engine assembled: storage actors, worker pool, progress hub and job supervisor, started
+/// together and stopped together. The network layer talks to the supervisor and the hub only.
+
+#include "actors/job_supervisor.hpp"
+#include "config/settings.hpp"
+
+#include <memory>
+
+namespace soci {
+class session;
+}
+
+namespace jobmesh::actors {
+
+/// Handles to the engine's long-lived actors.
+struct engine {
+  job_supervisor_actor supervisor;
+  progress_hub_actor hub;
+  storage_reader_actor reader;
+  storage_writer_actor writer;
+  worker_pool_actor pool;
+  std::shared_ptr<const job_type_registry> types;
+};
+
+/// Starts the engine over two open sessions of the same database (one to write, one to read),
+/// which it then owns.
+engine start_engine(caf::actor_system& sys, const config::settings& settings,
+                    std::shared_ptr<soci::session> write_db, std::shared_ptr<soci::session> read_db);
+
+/// Asks every engine actor to stop; `sys.await_all_actors_done()` then waits for them.
+void stop_engine(const engine& e);
+
+}  // namespace jobmesh::actors

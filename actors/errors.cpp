@@ -1,0 +1,40 @@
+#include "actors/errors.hpp"
+
+#include <caf/make_message.hpp>
+#include <caf/message.hpp>
+
+namespace jobmesh::actors {
+
+std::string_view to_string(errc code) {
+  switch (code) {
+    case errc::invalid_argument: return "invalid_argument";
+    case errc::not_found: return "not_found";
+    case errc::conflict: return "conflict";
+    case errc::overloaded: return "overloaded";
+    case errc::storage_failure: return "storage_failure";
+    case errc::unknown_job_type: return "unknown_job_type";
+    case errc::internal: return "internal";
+  }
+  return "internal";
+}
+
+caf::error make_error(errc code, std::string message) {
+  return caf::error{static_cast<std::uint8_t>(code), k_error_category, caf::make_message(std::move(message))};
+}
+
+bool is_jobmesh_error(const caf::error& e) {
+  return e && e.category() == k_error_category;
+}
+
+errc code_of(const caf::error& e) {
+  return is_jobmesh_error(e) ? static_cast<errc>(e.code()) : errc::internal;
+}
+
+std::string message_of(const caf::error& e) {
+  const auto& ctx = e.context();
+  if (ctx.match_elements<std::string>())
+    return ctx.get_as<std::string>(0);
+  return to_string(e);
+}
+
+}  // namespace jobmesh::actors

@@ -1,0 +1,114 @@
+#include "actors/job_json.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <chrono>
+#include <ctime>
+#include <fmt/format.h>
+
+namespace jobmesh::actors {
+
+namespace {
+
+boost::json::value time_or_null(std::int64_t ms) {
+  if (ms <= 0)
+    return nullptr;
+  return boost::json::value(format_time(ms));
+}
+
+boost::json::value text_or_null(const std::string& s) {
+  if (s.empty())
+    return nullptr;
+  return boost::json::value(s);
+}
+
+// params are stored as the JSON text the client sent (after validation); show them as JSON.
+boost::json::value params_value(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  return ec ? boost::json::value(boost::json::object{}) : v;
+}
+
+// Linear extrapolation from the rate so far; null before any item is done.
+boost::json::value estimate_completion(const storage::job_record& job, std::int64_t now) {
+  auto done = job.processed_items + job.failed_items;
+  if (job.status != storage::job_status::running || job.started_at <= 0 || done <= 0 || job.total_items <= done)
+    return nullptr;
+  double per_item = static_cast<double>(now - job.started_at) / static_cast<double>(done);
+  auto remaining = static_cast<std::int64_t>(per_item * static_cast<double>(job.total_items - done));
+  return boost::json::value(format_time(now + remaining));
+}
+
+}  // namespace
+
+std::string format_time(std::int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
+}
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+boost::json::object job_to_json(const storage::job_record& job) {
+  boost::json::array depends_on;
+  for (const auto& id : job.depends_on)
+    depends_on.emplace_back(id);
+  return {
+      {"id", job.id},
+      {"type", job.type},
+      {"user_id", job.user_id},
+      {"status", to_string(job.status)},
+      {"priority", job.priority},
+      {"total_items", job.total_items},
+      {"processed_items", job.processed_items},
+      {"failed_items", job.failed_items},
+      {"progress_percentage", job.progress_percentage()},
+      {"attempt", job.attempt},
+      {"max_attempts", job.max_attempts},
+      {"timeout_s", job.timeout_s},
+      {"params", params_value(job.params)},
+      {"error_message", text_or_null(job.error_message)},
+      {"idempotency_key", text_or_null(job.idempotency_key)},
+      {"created_at", time_or_null(job.created_at)},
+      {"started_at", time_or_null(job.started_at)},
+      {"completed_at", time_or_null(job.completed_at)},
+      {"updated_at", time_or_null(job.updated_at)},
+      {"expires_at", time_or_null(job.expires_at)},
+      {"run_after", time_or_null(job.run_after)},
+      {"depends_on", std::move(depends_on)},
+      {"group", text_or_null(job.group)},
+  };
+}
+
+boost::json::object progress_to_json(const storage::job_record& job, std::int64_t now) {
+  return {
+      {"job_id", job.id},
+      {"status", to_string(job.status)},
+      {"progress_percentage", job.progress_percentage()},
+      {"processed_items", job.processed_items},
+      {"failed_items", job.failed_items},
+      {"total_items", job.total_items},
+      {"current_item", text_or_null(job.current_item)},
+      {"estimated_completion_time", estimate_completion(job, now)},
+      {"last_updated", time_or_null(job.updated_at)},
+  };
+}
+
+boost::json::object item_to_json(const storage::item_record& item) {
+  return {
+      {"index", item.index},
+      {"key", item.key},
+      {"status", to_string(item.status)},
+      {"attempts", item.attempts},
+      {"error", text_or_null(item.error)},
+      {"processing_time_ms", item.processing_time_ms},
+      {"updated_at", time_or_null(item.updated_at)},
+  };
+}
+
+}  // namespace jobmesh::actors

@@ -1,0 +1,289 @@
+#include "actors/job_runner.hpp"
+
+#include "actors/detail/job_log.hpp"
+#include "actors/errors.hpp"
+#include "actors/job_json.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <deque>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace jobmesh::actors {
+
+namespace {
+
+enum class ending { none, cancelled, timed_out, broken };
+
+struct runner_state {
+  runner_context ctx;
+  job_done_listener supervisor;
+  storage::job_record job;
+  std::shared_ptr<const job_plan> plan;
+  std::vector<storage::item_record> items;  ///< every item; items[i].index == i
+  std::deque<std::int64_t> pending;
+  std::size_t in_flight = 0;
+  std::size_t parallelism = 1;
+  std::shared_ptr<std::atomic<bool>> stop = std::make_shared<std::atomic<bool>>(false);
+  ending end = ending::none;
+  std::string end_reason;
+  std::vector<std::int64_t> dirty_items;
+  bool job_dirty = false;
+  bool started = false;
+  bool finishing = false;
+  std::vector<caf::typed_response_promise<storage::job_record>> cancel_waiters;
+  static inline const char* name = "job_runner";
+};
+
+using runner_pointer = job_runner_actor::stateful_pointer<runner_state>;
+
+void dispatch(runner_pointer self);
+void maybe_finish(runner_pointer self);
+
+// Takes the writes accumulated since the last flush.
+storage::write_batch take_dirty(runner_state& st) {
+  storage::write_batch batch;
+  if (st.job_dirty || !st.dirty_items.empty())
+    batch.updated_jobs.push_back(st.job);
+  for (auto index : st.dirty_items)
+    batch.updated_items.push_back(st.items[static_cast<std::size_t>(index)]);
+  st.dirty_items.clear();
+  st.job_dirty = false;
+  return batch;
+}
+
+void publish_progress(runner_pointer self) {
+  auto data = boost::json::serialize(progress_to_json(self->state.job, now_ms()));
+  publish_job_event(self->state.ctx.hub, self->state.job, "progress", data);
+}
+
+// Stops handing out batches; the run ends once the batches in flight are back.
+void end_run(runner_pointer self, ending why, std::string reason) {
+  auto& st = self->state;
+  if (st.end == ending::none) {
+    st.end = why;
+    st.end_reason = std::move(reason);
+  }
+  st.stop->store(true);
+  maybe_finish(self);
+}
+
+void settle_status(runner_state& st) {
+  auto& job = st.job;
+  switch (st.end) {
+    case ending::cancelled: job.status = storage::job_status::cancelled; break;
+    case ending::timed_out:
+    case ending::broken: job.status = storage::job_status::failed; break;
+    case ending::none:
+      job.status = job.failed_items > 0 ? storage::job_status::failed : storage::job_status::completed;
+      if (job.failed_items > 0)
+        st.end_reason = fmt::format("{} of {} items failed", job.failed_items, job.total_items);
+  }
+  auto now = now_ms();
+  job.error_message = st.end_reason;
+  job.current_item.clear();
+  job.completed_at = job.updated_at = now;
+  job.expires_at = now + st.ctx.settings.retention_days * 86'400'000;
+}
+
+// The final state is durable before anyone hears of it: a client that reads the job after the
+// terminal event sees the same status.
+void finish(runner_pointer self) {
+  auto& st = self->state;
+  st.finishing = true;
+  settle_status(st);
+  st.job_dirty = true;
+  self->request(st.ctx.writer, caf::infinite, write_atom::value, take_dirty(st))
+      .then(
+          [=](caf::ok_atom) {
+            auto& s = self->state;
+            detail::log_transition(s.job, storage::job_status::running);
+            publish_job_event(s.ctx.hub, s.job, std::string{to_string(s.job.status)},
+                              boost::json::serialize(job_to_json(s.job)));
+            self->send(s.supervisor, done_atom::value, s.job);
+            for (auto& w : s.cancel_waiters)
+              w.deliver(s.job);
+            self->quit();
+          },
+          [=](caf::error& e) {
+            spdlog::error("job {}: final write failed: {}", self->state.job.id, message_of(e));
+            self->quit(std::move(e));
+          });
+}
+
+void maybe_finish(runner_pointer self) {
+  auto& st = self->state;
+  if (!st.started || st.finishing || st.in_flight > 0)
+    return;
+  if (st.pending.empty() || st.end != ending::none)
+    finish(self);
+}
+
+void apply_results(runner_state& st, batch_result& result) {
+  auto now = now_ms();
+  for (auto& r : result.items) {
+    auto& item = st.items[static_cast<std::size_t>(r.index)];
+    item.attempts += r.attempts;
+    item.status = r.ok ? storage::item_status::done : storage::item_status::failed;
+    item.error = std::move(r.error);
+    item.processing_time_ms = r.processing_time_ms;
+    item.updated_at = now;
+    st.dirty_items.push_back(r.index);
+    ++(r.ok ? st.job.processed_items : st.job.failed_items);
+  }
+  st.job.updated_at = now;
+  st.job_dirty = true;
+}
+
+std::size_t next_batch_size(const runner_state& st) {
+  // Small batches while there are few items keep every worker busy and progress fine-grained.
+  auto spread = st.pending.size() / (st.parallelism * 4);
+  return std::clamp<std::size_t>(spread, 1, static_cast<std::size_t>(st.ctx.settings.batch_size));
+}
+
+void dispatch(runner_pointer self) {
+  auto& st = self->state;
+  while (st.end == ending::none && st.in_flight < st.parallelism && !st.pending.empty()) {
+    work_batch batch{st.job.id, st.plan, {}, st.ctx.settings.item_max_attempts, st.stop};
+    for (auto n = next_batch_size(st); n > 0 && !st.pending.empty(); --n) {
+      batch.indexes.push_back(st.pending.front());
+      st.pending.pop_front();
+    }
+    st.job.current_item = st.items[static_cast<std::size_t>(batch.indexes.front())].key;
+    ++st.in_flight;
+    self->request(st.ctx.pool, caf::infinite, run_atom::value, std::move(batch))
+        .then(
+            [=](batch_result& result) {
+              --self->state.in_flight;
+              apply_results(self->state, result);
+              publish_progress(self);
+              dispatch(self);
+              maybe_finish(self);
+            },
+            [=](caf::error& e) {
+              --self->state.in_flight;
+              end_run(self, ending::broken, "worker pool failed: " + message_of(e));
+            });
+  }
+}
+
+// Items of an earlier run are reused: done ones stay done, the rest run again.
+void load_items(runner_state& st, std::vector<storage::item_record> stored, storage::write_batch& first_write) {
+  if (stored.empty()) {
+    for (std::size_t i = 0; i < st.plan->item_keys.size(); ++i)
+      stored.push_back({st.job.id, static_cast<std::int64_t>(i), st.plan->item_keys[i]});
+    first_write.inserted_items = stored;
+  }
+  st.items = std::move(stored);
+  st.job.processed_items = st.job.failed_items = 0;
+  for (auto& item : st.items) {
+    if (item.status == storage::item_status::done) {
+      ++st.job.processed_items;
+      continue;
+    }
+    if (item.status == storage::item_status::failed) {
+      item.status = storage::item_status::pending;
+      first_write.updated_items.push_back(item);
+    }
+    st.pending.push_back(item.index);
+  }
+  st.job.total_items = static_cast<std::int64_t>(st.items.size());
+  st.parallelism = std::clamp<std::size_t>(st.pending.size(), 1, static_cast<std::size_t>(st.ctx.settings.workers));
+}
+
+void begin_run(runner_pointer self, std::vector<storage::item_record> stored) {
+  auto& st = self->state;
+  storage::write_batch first_write;
+  load_items(st, std::move(stored), first_write);
+  st.job.updated_at = st.job.heartbeat_at = now_ms();
+  first_write.updated_jobs.push_back(st.job);
+  self->request(st.ctx.writer, caf::infinite, write_atom::value, std::move(first_write))
+      .then(
+          [=](caf::ok_atom) {
+            self->state.started = true;
+            publish_progress(self);
+            dispatch(self);
+            maybe_finish(self);
+          },
+          [=](caf::error& e) { self->quit(std::move(e)); });
+}
+
+// Plans from the job's params; a job whose params no longer plan cannot run at all.
+std::optional<std::string> make_plan(runner_state& st) {
+  const auto* type = st.ctx.types->find(st.job.type);
+  if (type == nullptr)
+    return fmt::format("job type '{}' is not registered on this node", st.job.type);
+  boost::system::error_code ec;
+  auto params = boost::json::parse(st.job.params, ec);
+  if (ec || !params.is_object())
+    return "stored params are not a JSON object";
+  st.plan = type->plan(params.as_object());
+  return std::nullopt;
+}
+
+job_runner_actor::behavior_type runner(runner_pointer self, runner_context ctx, job_done_listener supervisor,
+                                       storage::job_record job) {
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.supervisor = std::move(supervisor);
+  st.job = std::move(job);
+  if (auto error = make_plan(st)) {
+    st.started = true;
+    end_run(self, ending::broken, *error);
+  } else {
+    self->request(st.ctx.reader, caf::infinite, items_atom::value, st.job.id)
+        .then([=](std::vector<storage::item_record>& stored) { begin_run(self, std::move(stored)); },
+              [=](caf::error& e) { self->quit(std::move(e)); });
+  }
+  self->delayed_send(self, std::chrono::milliseconds(st.ctx.settings.progress_flush_ms), tick_atom::value);
+  self->delayed_send(self, std::chrono::seconds(st.job.timeout_s), timeout_atom::value);
+  return {
+      [=](caf::get_atom) { return self->state.job; },
+      [=](cancel_atom) -> caf::result<storage::job_record> {
+        auto promise = self->make_response_promise<storage::job_record>();
+        self->state.cancel_waiters.push_back(promise);
+        end_run(self, ending::cancelled, "cancelled by request");
+        return promise;
+      },
+      [=](tick_atom) {
+        auto& s = self->state;
+        if (s.finishing)
+          return;
+        s.job.heartbeat_at = now_ms();
+        if (auto batch = take_dirty(s); !batch.empty()) {
+          std::vector<std::int64_t> written;
+          for (const auto& item : batch.updated_items)
+            written.push_back(item.index);
+          self->request(s.ctx.writer, caf::infinite, write_atom::value, std::move(batch))
+              .then([](caf::ok_atom) {},
+                    [=](caf::error& e) {
+                      // Mark them dirty again: the next flush (or the final write) retries them.
+                      spdlog::warn("job {}: progress write failed: {}", self->state.job.id, message_of(e));
+                      auto& again = self->state;
+                      again.dirty_items.insert(again.dirty_items.end(), written.begin(), written.end());
+                      again.job_dirty = true;
+                    });
+        }
+        self->delayed_send(self, std::chrono::milliseconds(s.ctx.settings.progress_flush_ms), tick_atom::value);
+      },
+      [=](timeout_atom) {
+        end_run(self, ending::timed_out, fmt::format("timed out after {} s", self->state.job.timeout_s));
+      },
+  };
+}
+
+}  // namespace
+
+job_runner_actor spawn_job_runner(caf::local_actor* parent, runner_context ctx, job_done_listener supervisor,
+                                  storage::job_record job) {
+  return parent->spawn(runner, std::move(ctx), std::move(supervisor), std::move(job));
+}
+
+void publish_job_event(const progress_hub_actor& hub, const storage::job_record& job, const std::string& type,
+                       const std::string& data) {
+  for (auto topic : {"job:" + job.id, "user:" + job.user_id, std::string{"jobs"}})
+    caf::anon_send(hub, publish_atom::value, std::move(topic), type, data);
+}
+
+}  // namespace jobmesh::actors

@@ -1,0 +1,49 @@
+#pragma once
+/// A job runner: one actor per running job. It plans the job's items (or reloads them when a
+/// job runs again, so only items not yet done run), hands batches to the worker pool, keeps the
+/// counts, writes progress in batches every `jobs.progress_flush_ms` (with a heartbeat),
+/// publishes `progress` to the hub, and on the end writes the final state before it announces
+/// it. Cancel and timeout are cooperative: no new batches, in-flight items finish.
+///
+/// (get_atom)     -> job_record   the job as it is now
+/// (cancel_atom)  -> job_record   answered once the job is cancelled (or ended otherwise)
+/// (tick_atom), (timeout_atom)    internal timers
+/// On its end it sends (done_atom, job_record) to its supervisor and terminates normally; any
+/// other termination is a crash that the supervisor's retry policy handles.
+
+#include "actors/job_type.hpp"
+#include "actors/messages.hpp"
+#include "actors/progress_hub.hpp"
+#include "actors/storage_actors.hpp"
+#include "actors/worker_pool.hpp"
+#include "config/settings.hpp"
+
+namespace jobmesh::actors {
+
+using job_runner_actor = caf::typed_actor<caf::replies_to<caf::get_atom>::with<storage::job_record>,
+                                          caf::replies_to<cancel_atom>::with<storage::job_record>,
+                                          caf::reacts_to<tick_atom>, caf::reacts_to<timeout_atom>>;
+
+/// Who hears that a job ended.
+using job_done_listener = caf::typed_actor<caf::reacts_to<done_atom, storage::job_record>>;
+
+/// What every runner shares.
+struct runner_context {
+  std::shared_ptr<const job_type_registry> types;
+  worker_pool_actor pool;
+  storage_writer_actor writer;
+  storage_reader_actor reader;
+  progress_hub_actor hub;
+  config::jobs_settings settings;
+};
+
+/// Spawns a runner for `job` (status running, attempt already counted) as a child of `parent`,
+/// which should monitor it.
+job_runner_actor spawn_job_runner(caf::local_actor* parent, runner_context ctx, job_done_listener supervisor,
+                                  storage::job_record job);
+
+/// Publishes `type` with `data` on the job's topics: `job:<id>`, `user:<user_id>` and `jobs`.
+void publish_job_event(const progress_hub_actor& hub, const storage::job_record& job, const std::string& type,
+                       const std::string& data);
+
+}  // namespace jobmesh::actors

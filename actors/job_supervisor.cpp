@@ -1,0 +1,359 @@
+#include "actors/job_supervisor.hpp"
+
+#include "actors/detail/job_log.hpp"
+#include "actors/errors.hpp"
+#include "actors/job_id.hpp"
+#include "actors/job_json.hpp"
+#include "actors/job_queue.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+#include <random>
+#include <spdlog/spdlog.h>
+#include <unordered_map>
+
+namespace jobmesh::actors {
+
+namespace {
+
+using storage::job_record;
+using storage::job_status;
+
+struct supervisor_state {
+  runner_context ctx;
+  job_id_generator ids;
+  job_queue queue{k_aging_step};
+  std::unordered_map<std::string, job_record> delayed;  ///< queued, waiting for run_after
+  std::unordered_map<std::string, job_runner_actor> running;
+  std::unordered_map<caf::actor_addr, job_record> started;  ///< runner -> job as started
+  std::mt19937_64 rng{std::random_device{}()};
+  bool recovered = false;
+  static inline const char* name = "job_supervisor";
+};
+
+using supervisor_pointer = job_supervisor_actor::stateful_pointer<supervisor_state>;
+using submit_promise = caf::typed_response_promise<job_record, bool>;
+
+void try_start(supervisor_pointer self);
+
+std::size_t queued_count(const supervisor_state& st) {
+  return st.queue.size() + st.delayed.size();
+}
+
+// Writes `job`, then runs `then` (on this actor) once it is durable.
+template <class F>
+void write_job(supervisor_pointer self, const job_record& job, F then) {
+  storage::write_batch batch;
+  batch.updated_jobs.push_back(job);
+  self->request(self->state.ctx.writer, caf::infinite, write_atom::value, std::move(batch))
+      .then([=](caf::ok_atom) mutable { then(caf::error{}); }, [=](caf::error& e) mutable { then(std::move(e)); });
+}
+
+void announce(supervisor_pointer self, const job_record& job, const std::string& type) {
+  publish_job_event(self->state.ctx.hub, job, type, boost::json::serialize(job_to_json(job)));
+}
+
+// Puts `job` in the queue now, or at its run_after; `since` is when its wait began (aging).
+void enqueue(supervisor_pointer self, job_record job, std::int64_t since = now_ms()) {
+  auto now = now_ms();
+  if (job.run_after > now) {
+    auto id = job.id;
+    auto delay = std::chrono::milliseconds(job.run_after - now);
+    self->state.delayed.emplace(id, std::move(job));
+    self->delayed_send(self, delay, requeue_atom::value, id);
+    return;
+  }
+  self->state.queue.push(std::move(job), since);
+}
+
+void start(supervisor_pointer self, job_record job) {
+  auto& st = self->state;
+  auto from = job.status;
+  auto now = now_ms();
+  job.status = job_status::running;
+  ++job.attempt;
+  job.started_at = job.updated_at = job.heartbeat_at = now;
+  job.run_after = 0;
+  job.error_message.clear();
+  detail::log_transition(job, from);
+  auto runner = spawn_job_runner(self, st.ctx, caf::actor_cast<job_done_listener>(self), job);
+  self->monitor(runner);
+  st.started.emplace(runner.address(), job);
+  st.running.emplace(job.id, std::move(runner));
+}
+
+void try_start(supervisor_pointer self) {
+  auto& st = self->state;
+  if (!st.recovered)
+    return;
+  while (st.running.size() < static_cast<std::size_t>(st.ctx.settings.max_concurrent) && !st.queue.empty())
+    start(self, *st.queue.pop(now_ms()));
+}
+
+job_record new_job(supervisor_state& st, const job_spec& spec, const job_type& type) {
+  const auto& defaults = st.ctx.settings;
+  job_record job;
+  auto now = now_ms();
+  job.id = st.ids.next(now);
+  job.type = spec.type;
+  job.user_id = spec.user_id;
+  job.priority = spec.priority;
+  job.max_attempts = spec.max_attempts > 0 ? spec.max_attempts : defaults.max_attempts;
+  job.timeout_s = spec.timeout_s > 0 ? spec.timeout_s : defaults.timeout_s;
+  job.params = spec.params;
+  job.idempotency_key = spec.idempotency_key;
+  job.group = type.group;
+  job.created_at = job.updated_at = now;
+  return job;
+}
+
+// Stores the new job; only a committed job is acknowledged (202) and queued.
+void create(supervisor_pointer self, job_spec spec, const job_type& type, submit_promise promise) {
+  auto job = new_job(self->state, spec, type);
+  storage::write_batch batch;
+  batch.inserted_jobs.push_back(job);
+  self->request(self->state.ctx.writer, caf::infinite, write_atom::value, std::move(batch))
+      .then(
+          [=](caf::ok_atom) mutable {
+            spdlog::info("job {} {} created -> queued priority {} user {}", job.id, job.type, job.priority,
+                         job.user_id);
+            promise.deliver(job, true);
+            announce(self, job, "job_created");
+            enqueue(self, job);
+            try_start(self);
+          },
+          [=](caf::error& e) mutable { promise.deliver(std::move(e)); });
+}
+
+std::optional<caf::error> check_spec(const supervisor_state& st, const job_spec& spec, const job_type*& type) {
+  type = st.ctx.types->find(spec.type);
+  if (type == nullptr) {
+    std::string known;
+    for (const auto& [name, t] : st.ctx.types->all())
+      known += (known.empty() ? "" : ", ") + name;
+    return make_error(errc::unknown_job_type, fmt::format("unknown job type '{}'; known types: {}", spec.type, known));
+  }
+  boost::system::error_code ec;
+  auto params = boost::json::parse(spec.params, ec);
+  if (ec || !params.is_object())
+    return make_error(errc::invalid_argument, "params must be a JSON object");
+  if (auto problem = type->validate(params.as_object()))
+    return make_error(errc::invalid_argument, *problem);
+  if (queued_count(st) >= static_cast<std::size_t>(st.ctx.settings.queue_limit))
+    return make_error(errc::overloaded, fmt::format("the queue holds {} jobs, its limit", queued_count(st)));
+  return std::nullopt;
+}
+
+caf::result<job_record, bool> submit(supervisor_pointer self, job_spec& spec) {
+  const job_type* type = nullptr;
+  if (auto error = check_spec(self->state, spec, type))
+    return std::move(*error);
+  auto promise = self->make_response_promise<job_record, bool>();
+  if (spec.idempotency_key.empty()) {
+    create(self, std::move(spec), *type, promise);
+    return promise;
+  }
+  self->request(self->state.ctx.reader, caf::infinite, caf::get_atom::value, spec.user_id, spec.idempotency_key)
+      .then([=](job_record& existing) mutable { promise.deliver(std::move(existing), false); },
+            [=](caf::error& e) mutable {
+              if (code_of(e) == errc::not_found)
+                create(self, spec, *type, promise);
+              else
+                promise.deliver(std::move(e));
+            });
+  return promise;
+}
+
+// Ends a job that is not running (queued or waiting for a retry) as `status`.
+void end_waiting(supervisor_pointer self, job_record job, job_status status, std::string reason,
+                 std::optional<caf::typed_response_promise<job_record>> promise) {
+  auto from = job.status;
+  auto now = now_ms();
+  job.status = status;
+  job.error_message = std::move(reason);
+  job.completed_at = job.updated_at = now;
+  job.expires_at = now + self->state.ctx.settings.retention_days * 86'400'000;
+  write_job(self, job, [=](caf::error e) mutable {
+    if (e) {
+      spdlog::error("job {}: could not store its end: {}", job.id, message_of(e));
+      if (promise)
+        promise->deliver(std::move(e));
+      return;
+    }
+    detail::log_transition(job, from);
+    announce(self, job, std::string{to_string(job.status)});
+    if (promise)
+      promise->deliver(job);
+  });
+}
+
+caf::result<job_record> cancel(supervisor_pointer self, const std::string& id) {
+  auto& st = self->state;
+  if (auto it = st.running.find(id); it != st.running.end())
+    return self->delegate(it->second, cancel_atom::value);
+  auto job = st.queue.remove(id);
+  if (!job) {
+    if (auto it = st.delayed.find(id); it != st.delayed.end()) {
+      job = std::move(it->second);
+      st.delayed.erase(it);
+    }
+  }
+  auto promise = self->make_response_promise<job_record>();
+  if (job) {
+    end_waiting(self, std::move(*job), job_status::cancelled, "cancelled by request", promise);
+    return promise;
+  }
+  self->request(st.ctx.reader, caf::infinite, caf::get_atom::value, id)
+      .then(
+          [=](job_record& stored) mutable {
+            promise.deliver(make_error(errc::conflict, fmt::format("job {} is already {}", id, to_string(stored.status))));
+          },
+          [=](caf::error& e) mutable { promise.deliver(std::move(e)); });
+  return promise;
+}
+
+caf::result<job_record> get(supervisor_pointer self, const std::string& id) {
+  auto& st = self->state;
+  if (const auto* queued = st.queue.find(id))
+    return *queued;
+  if (auto it = st.delayed.find(id); it != st.delayed.end())
+    return it->second;
+  auto it = st.running.find(id);
+  if (it == st.running.end())
+    return self->delegate(st.ctx.reader, caf::get_atom::value, id);
+  // A runner that just ended cannot answer any more; storage has its final state by then.
+  auto promise = self->make_response_promise<job_record>();
+  self->request(it->second, std::chrono::seconds(5), caf::get_atom::value)
+      .then([=](job_record& job) mutable { promise.deliver(std::move(job)); },
+            [=](caf::error&) mutable { promise.delegate(self->state.ctx.reader, caf::get_atom::value, id); });
+  return promise;
+}
+
+// A runner ended without reporting: the run crashed. Retry with backoff, or give up.
+void on_runner_down(supervisor_pointer self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  auto it = st.started.find(dm.source);
+  if (it == st.started.end())
+    return;
+  auto job = std::move(it->second);
+  st.started.erase(it);
+  st.running.erase(job.id);
+  auto reason = fmt::format("attempt {} crashed: {}", job.attempt, to_string(dm.reason));
+  if (job.attempt >= job.max_attempts) {
+    end_waiting(self, std::move(job), job_status::failed, reason + "; no attempts left", std::nullopt);
+    try_start(self);
+    return;
+  }
+  auto jitter = std::uniform_real_distribution<double>{0.5, 1.0}(st.rng);
+  auto delay = retry_delay(job.attempt, st.ctx.settings.retry_base_ms, st.ctx.settings.retry_max_ms, jitter);
+  job.status = job_status::queued;
+  job.error_message = reason;
+  job.run_after = now_ms() + delay.count();
+  job.updated_at = now_ms();
+  detail::log_transition(job, job_status::running);
+  write_job(self, job, [](caf::error) {});
+  enqueue(self, std::move(job));
+  try_start(self);
+}
+
+void on_done(supervisor_pointer self, const job_record& job) {
+  auto& st = self->state;
+  if (auto it = st.running.find(job.id); it != st.running.end()) {
+    st.started.erase(it->second.address());
+    st.running.erase(it);
+  }
+  try_start(self);
+}
+
+// Jobs a previous process left running go back to the queue with their attempt counted (or
+// fail when it was their last); then every queued job is loaded. Nothing starts before that.
+void load_queued(supervisor_pointer self, std::size_t interrupted) {
+  auto& st = self->state;
+  self->request(st.ctx.reader, caf::infinite, status_atom::value, std::string{"queued"})
+      .then(
+          [=](std::vector<job_record>& queued) {
+            auto& s = self->state;
+            for (auto& job : queued)
+              if (!s.queue.contains(job.id) && !s.delayed.contains(job.id) && !s.running.contains(job.id))
+                enqueue(self, std::move(job), job.created_at);
+            s.recovered = true;
+            spdlog::info("supervisor: {} jobs queued ({} interrupted by the last stop)", queued_count(s), interrupted);
+            try_start(self);
+          },
+          [=](caf::error& e) { self->quit(std::move(e)); });
+}
+
+void interrupt(job_record& job) {
+  auto now = now_ms();
+  job.error_message = fmt::format("the node stopped during attempt {}", job.attempt);
+  job.updated_at = now;
+  if (job.attempt >= job.max_attempts) {
+    job.status = job_status::failed;
+    job.error_message += "; no attempts left";
+    job.completed_at = now;
+  } else {
+    job.status = job_status::queued;
+  }
+  detail::log_transition(job, job_status::running);
+}
+
+void recover(supervisor_pointer self) {
+  auto& st = self->state;
+  self->request(st.ctx.reader, caf::infinite, status_atom::value, std::string{"running"})
+      .then(
+          [=](std::vector<job_record>& was_running) {
+            storage::write_batch batch;
+            for (auto& job : was_running) {
+              interrupt(job);
+              batch.updated_jobs.push_back(job);
+            }
+            auto count = was_running.size();
+            self->request(self->state.ctx.writer, caf::infinite, write_atom::value, std::move(batch))
+                .then([=](caf::ok_atom) { load_queued(self, count); }, [=](caf::error& e) { self->quit(std::move(e)); });
+          },
+          [=](caf::error& e) { self->quit(std::move(e)); });
+}
+
+job_supervisor_actor::behavior_type supervisor(supervisor_pointer self, runner_context ctx) {
+  self->state.ctx = std::move(ctx);
+  self->set_down_handler([=](const caf::down_msg& dm) { on_runner_down(self, dm); });
+  self->send(self, recover_atom::value);
+  return {
+      [=](submit_atom, job_spec& spec) { return submit(self, spec); },
+      [=](caf::get_atom, const std::string& id) { return get(self, id); },
+      [=](cancel_atom, const std::string& id) { return cancel(self, id); },
+      [=](list_atom, storage::job_filter& filter) -> caf::result<std::vector<job_record>> {
+        return self->delegate(self->state.ctx.reader, list_atom::value, std::move(filter));
+      },
+      [=](items_atom, storage::item_filter& filter) -> caf::result<std::vector<storage::item_record>> {
+        return self->delegate(self->state.ctx.reader, items_atom::value, std::move(filter));
+      },
+      [=](done_atom, const job_record& job) { on_done(self, job); },
+      [=](requeue_atom, const std::string& id) {
+        auto& st = self->state;
+        auto it = st.delayed.find(id);
+        if (it == st.delayed.end())
+          return;  // cancelled while it waited
+        st.queue.push(std::move(it->second), now_ms());
+        st.delayed.erase(it);
+        try_start(self);
+      },
+      [=](recover_atom) { recover(self); },
+  };
+}
+
+}  // namespace
+
+job_supervisor_actor spawn_job_supervisor(caf::actor_system& sys, runner_context ctx) {
+  return sys.spawn(supervisor, std::move(ctx));
+}
+
+std::chrono::milliseconds retry_delay(std::int64_t attempt, std::int64_t base_ms, std::int64_t max_ms, double jitter) {
+  auto exponent = std::clamp<std::int64_t>(attempt - 1, 0, 30);
+  auto raw = std::min<double>(static_cast<double>(base_ms) * static_cast<double>(std::int64_t{1} << exponent),
+                              static_cast<double>(max_ms));
+  return std::chrono::milliseconds(static_cast<std::int64_t>(raw * std::clamp(jitter, 0.5, 1.0)));
+}
+
+}  // namespace jobmesh::actors

@@ -1,0 +1,39 @@
+#pragma once
+/// The job supervisor: the one actor that decides what runs. It stores each submission before
+/// acknowledging it, keeps queued jobs in priority order (FIFO within a priority, with aging so
+/// low priorities are not starved), starts a monitored job runner per job while fewer than
+/// `jobs.max_concurrent` run, retries a crashed run with exponential backoff and jitter up to
+/// the job's `max_attempts`, and on start recovers jobs a previous process left running.
+///
+/// (submit_atom, job_spec)         -> (job_record, created)  created = false: idempotent replay
+/// (get_atom, id)                  -> job_record
+/// (cancel_atom, id)               -> job_record             errc::conflict if already finished
+/// (list_atom, job_filter)         -> vector<job_record>
+/// (items_atom, item_filter)       -> vector<item_record>
+/// (done_atom, job_record)            from runners
+/// (requeue_atom, id), (recover_atom)  internal
+
+#include "actors/job_runner.hpp"
+
+namespace jobmesh::actors {
+
+using job_supervisor_actor = caf::typed_actor<
+    caf::replies_to<submit_atom, job_spec>::with<storage::job_record, bool>,
+    caf::replies_to<caf::get_atom, std::string>::with<storage::job_record>,
+    caf::replies_to<cancel_atom, std::string>::with<storage::job_record>,
+    caf::replies_to<list_atom, storage::job_filter>::with<std::vector<storage::job_record>>,
+    caf::replies_to<items_atom, storage::item_filter>::with<std::vector<storage::item_record>>,
+    caf::reacts_to<done_atom, storage::job_record>, caf::reacts_to<requeue_atom, std::string>,
+    caf::reacts_to<recover_atom>>;
+
+/// How long a queued job waits to gain one priority point.
+constexpr std::chrono::milliseconds k_aging_step{10'000};
+
+/// The delay before retry number `attempt` (1-based): base * 2^(attempt-1), capped at `max_ms`,
+/// then scaled by `jitter` in [0.5, 1.0] so that failed jobs do not retry in lockstep.
+std::chrono::milliseconds retry_delay(std::int64_t attempt, std::int64_t base_ms, std::int64_t max_ms, double jitter);
+
+/// Spawns the supervisor; it recovers stored jobs before it starts any.
+job_supervisor_actor spawn_job_supervisor(caf::actor_system& sys, runner_context ctx);
+
+}  // namespace jobmesh::actors

@@ -1,0 +1,121 @@
+#pragma once
+/// The engine's message vocabulary: atoms and the plain types actors send each other, with
+/// their CAF 0.17 `inspect` functions. Types marked local-only carry pointers or functions and
+/// never leave the process.
+
+#include "actors/job_type.hpp"
+#include "storage/job_record.hpp"
+#include "storage/job_repository.hpp"
+
+#include <caf/all.hpp>
+
+#include <atomic>
+#include <memory>
+
+namespace jobmesh::actors {
+
+using submit_atom = caf::atom_constant<caf::atom("submit")>;
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+using list_atom = caf::atom_constant<caf::atom("list")>;
+using items_atom = caf::atom_constant<caf::atom("items")>;
+using write_atom = caf::atom_constant<caf::atom("write")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using run_atom = caf::atom_constant<caf::atom("run")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
+using done_atom = caf::atom_constant<caf::atom("done")>;
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using unsubscribe_atom = caf::atom_constant<caf::atom("unsubscr")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
+using requeue_atom = caf::atom_constant<caf::atom("requeue")>;
+using recover_atom = caf::atom_constant<caf::atom("recover")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using frame_atom = caf::atom_constant<caf::atom("frame")>;
+
+/// A submission as the HTTP layer checked it (API.md `POST /api/v1/jobs`).
+struct job_spec {
+  std::string type;
+  std::string params = "{}";  ///< a JSON object, as text
+  std::int64_t priority = 0;
+  std::int64_t max_attempts = 0;  ///< 0 = the configured default
+  std::int64_t timeout_s = 0;     ///< 0 = the configured default
+  std::string idempotency_key;
+  std::string user_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_spec& x) {
+  return f(caf::meta::type_name("jobmesh.job_spec"), x.type, x.params, x.priority, x.max_attempts, x.timeout_s,
+           x.idempotency_key, x.user_id);
+}
+
+/// The outcome of one item as a worker reports it.
+struct item_result {
+  std::int64_t index = 0;
+  bool ok = true;
+  std::int64_t attempts = 0;
+  std::string error;
+  std::int64_t processing_time_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, item_result& x) {
+  return f(caf::meta::type_name("jobmesh.item_result"), x.index, x.ok, x.attempts, x.error, x.processing_time_ms);
+}
+
+/// A worker's answer to one batch.
+struct batch_result {
+  std::vector<item_result> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, batch_result& x) {
+  return f(caf::meta::type_name("jobmesh.batch_result"), x.items);
+}
+
+/// Items of one job handed to a worker (local-only).
+struct work_batch {
+  std::string job_id;
+  std::shared_ptr<const job_plan> plan;
+  std::vector<std::int64_t> indexes;
+  std::int64_t item_max_attempts = 1;  ///< tries per item in this run
+  std::shared_ptr<const std::atomic<bool>> stop;  ///< set on cancel: finish the current item, skip the rest
+};
+
+/// One event as sessions send it: serialised once, shared by every subscriber (local-only).
+struct hub_frame {
+  std::string topic;
+  std::uint64_t seq = 0;
+  bool droppable = false;  ///< progress may be coalesced (latest wins); terminal events never
+  std::shared_ptr<const std::string> text;
+};
+
+/// Registers the sendable types above with the actor system's config (every node).
+void add_message_types(caf::actor_system_config& cfg);
+
+}  // namespace jobmesh::actors
+
+namespace jobmesh::storage {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_record& x) {
+  return f(caf::meta::type_name("jobmesh.job_record"), x.id, x.type, x.user_id, x.status, x.priority, x.total_items,
+           x.processed_items, x.failed_items, x.attempt, x.max_attempts, x.timeout_s, x.params, x.error_message,
+           x.idempotency_key, x.current_item, x.group, x.depends_on, x.created_at, x.started_at, x.completed_at,
+           x.updated_at, x.expires_at, x.run_after, x.heartbeat_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, item_record& x) {
+  return f(caf::meta::type_name("jobmesh.item_record"), x.job_id, x.index, x.key, x.status, x.attempts, x.error,
+           x.processing_time_ms, x.updated_at);
+}
+
+}  // namespace jobmesh::storage
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::work_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::hub_frame)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::write_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::job_filter)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::item_filter)

@@ -1,0 +1,133 @@
+#include "actors/progress_hub.hpp"
+
+#include "actors/job_json.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+#include <deque>
+#include <unordered_map>
+
+namespace jobmesh::actors {
+
+namespace {
+
+struct topic_state {
+  std::uint64_t seq = 0;
+  std::deque<hub_frame> history;
+  std::vector<caf::actor> subscribers;
+};
+
+struct hub_state {
+  std::unordered_map<std::string, topic_state> topics;
+  static inline const char* name = "progress_hub";
+};
+
+using hub_pointer = progress_hub_actor::stateful_pointer<hub_state>;
+
+hub_frame make_frame(const std::string& topic, std::uint64_t seq, std::string_view type, std::string_view data) {
+  return {topic, seq, is_droppable_event(type),
+          std::make_shared<const std::string>(make_frame_text(topic, seq, type, data, now_ms()))};
+}
+
+// Subscribers are dynamically typed (sessions), so frames go out as anonymous messages.
+void send_frame(hub_pointer, const caf::actor& to, hub_frame frame) {
+  caf::anon_send(to, frame_atom::value, std::move(frame));
+}
+
+// Keeps the topic map bounded: topics nobody listens to are the ones to forget.
+void forget_idle_topics(hub_state& st) {
+  if (st.topics.size() <= k_max_topics)
+    return;
+  for (auto it = st.topics.begin(); it != st.topics.end();)
+    it = it->second.subscribers.empty() ? st.topics.erase(it) : std::next(it);
+}
+
+void publish(hub_pointer self, const std::string& topic, const std::string& type, const std::string& data) {
+  auto& t = self->state.topics[topic];
+  auto frame = make_frame(topic, ++t.seq, type, data);
+  for (const auto& s : t.subscribers)
+    send_frame(self, s, frame);
+  t.history.push_back(std::move(frame));
+  if (t.history.size() > k_topic_history)
+    t.history.pop_front();
+  forget_idle_topics(self->state);
+}
+
+// What a new subscriber sees: `subscribed`, then either what it missed since `since`, or a
+// `reset` when history no longer reaches back; without `since`, the topic's latest event, so a
+// client that subscribes just after a job finished still learns how it ended.
+void catch_up(hub_pointer self, const std::string& topic, topic_state& t, std::int64_t since, const caf::actor& to) {
+  send_frame(self, to, make_frame(topic, t.seq, "subscribed", "{}"));
+  if (since < 0) {
+    if (!t.history.empty())
+      send_frame(self, to, t.history.back());
+    return;
+  }
+  auto wanted = static_cast<std::uint64_t>(since) + 1;
+  if (wanted > t.seq)
+    return;
+  if (t.history.empty() || t.history.front().seq > wanted) {
+    send_frame(self, to, make_frame(topic, t.seq, "reset", "{}"));
+    return;
+  }
+  for (const auto& f : t.history)
+    if (f.seq >= wanted)
+      send_frame(self, to, f);
+}
+
+void drop_subscriber(hub_state& st, const caf::actor_addr& who) {
+  for (auto& [name, t] : st.topics)
+    std::erase_if(t.subscribers, [&](const caf::actor& a) { return a.address() == who; });
+}
+
+progress_hub_actor::behavior_type hub(hub_pointer self) {
+  self->set_down_handler([=](const caf::down_msg& dm) { drop_subscriber(self->state, dm.source); });
+  return {
+      [=](publish_atom, const std::string& topic, const std::string& type, const std::string& data) {
+        publish(self, topic, type, data);
+      },
+      [=](subscribe_atom, const std::string& topic, std::int64_t since, const caf::actor& who) {
+        auto& t = self->state.topics[topic];
+        if (std::find(t.subscribers.begin(), t.subscribers.end(), who) == t.subscribers.end()) {
+          t.subscribers.push_back(who);
+          self->monitor(who);
+        }
+        catch_up(self, topic, t, since, who);
+      },
+      [=](unsubscribe_atom, const std::string& topic, const caf::actor& who) {
+        auto it = self->state.topics.find(topic);
+        if (it != self->state.topics.end())
+          std::erase(it->second.subscribers, who);
+      },
+  };
+}
+
+}  // namespace
+
+bool is_droppable_event(std::string_view type) {
+  return type == "progress" || type == "analytics";
+}
+
+std::string make_frame_text(std::string_view topic, std::uint64_t seq, std::string_view type,
+                            std::string_view data_json, std::int64_t sent_at_ms) {
+  std::string out;
+  out.reserve(data_json.size() + topic.size() + 96);
+  out += R"({"topic":)";
+  out += boost::json::serialize(boost::json::string(topic));
+  out += R"(,"seq":)";
+  out += std::to_string(seq);
+  out += R"(,"type":)";
+  out += boost::json::serialize(boost::json::string(type));
+  out += R"(,"data":)";
+  out += data_json;
+  out += R"(,"sent_at":")";
+  out += format_time(sent_at_ms);
+  out += "\"}";
+  return out;
+}
+
+progress_hub_actor spawn_progress_hub(caf::actor_system& sys) {
+  return sys.spawn(hub);
+}
+
+}  // namespace jobmesh::actors

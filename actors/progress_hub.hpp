@@ -1,0 +1,39 @@
+#pragma once
+/// The progress hub: fans job events out to the WebSocket sessions subscribed to their topic
+/// (`job:<id>`, `user:<id>`, `jobs`). Each event is serialised once, as the frame sessions send
+/// (`{"topic","seq","type","data","sent_at"}`), and shared by all subscribers. `seq` rises by
+/// one per topic; a bounded history per topic lets a reconnecting client catch up with `since`,
+/// or tells it to re-read state (`reset`) when the history no longer reaches back that far.
+///
+/// (publish_atom, topic, type, data JSON text)      from runners and the supervisor
+/// (subscribe_atom, topic, since, subscriber)        since < 0: none; the subscriber receives
+///                                                   (frame_atom, hub_frame) messages
+/// (unsubscribe_atom, topic, subscriber)
+/// Subscribers are monitored: one that terminates is dropped from every topic.
+
+#include "actors/messages.hpp"
+
+namespace jobmesh::actors {
+
+using progress_hub_actor =
+    caf::typed_actor<caf::reacts_to<publish_atom, std::string, std::string, std::string>,
+                     caf::reacts_to<subscribe_atom, std::string, std::int64_t, caf::actor>,
+                     caf::reacts_to<unsubscribe_atom, std::string, caf::actor>>;
+
+/// Events kept per topic for `since`.
+constexpr std::size_t k_topic_history = 128;
+
+/// Topics kept at most; beyond, topics without subscribers are forgotten.
+constexpr std::size_t k_max_topics = 10'000;
+
+/// True for the event types a slow client may miss in favour of a later one (progress).
+bool is_droppable_event(std::string_view type);
+
+/// The frame text for one event.
+std::string make_frame_text(std::string_view topic, std::uint64_t seq, std::string_view type,
+                            std::string_view data_json, std::int64_t sent_at_ms);
+
+/// Spawns the hub.
+progress_hub_actor spawn_progress_hub(caf::actor_system& sys);
+
+}  // namespace jobmesh::actors

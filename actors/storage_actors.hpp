@@ -1,0 +1,43 @@
+#pragma once
+/// Storage actors: the only code that touches a SOCI session, each owning its own, each
+/// detached (SQL blocks). The writer group-commits: every write that arrives while a commit runs
+/// joins the next transaction, and each writer is answered only after its write is durable.
+///
+/// writer:  (write_atom, write_batch)          -> ok_atom          after commit
+/// reader:  (get_atom, id)                     -> job_record       or errc::not_found
+///          (get_atom, user_id, key)           -> job_record       by idempotency key
+///          (list_atom, job_filter)            -> vector<job_record>
+///          (items_atom, item_filter)          -> vector<item_record>
+///          (items_atom, job_id)               -> vector<item_record>   every item
+///          (status_atom, status name)         -> vector<job_record>
+
+#include "actors/messages.hpp"
+
+#include <memory>
+
+namespace soci {
+class session;
+}
+
+namespace jobmesh::actors {
+
+using storage_writer_actor = caf::typed_actor<
+    caf::replies_to<write_atom, storage::write_batch>::with<caf::ok_atom>,
+    caf::reacts_to<flush_atom>>;  // internal: the writer's own "commit what is pending"
+
+using storage_reader_actor = caf::typed_actor<
+    caf::replies_to<caf::get_atom, std::string>::with<storage::job_record>,
+    caf::replies_to<caf::get_atom, std::string, std::string>::with<storage::job_record>,
+    caf::replies_to<list_atom, storage::job_filter>::with<std::vector<storage::job_record>>,
+    caf::replies_to<items_atom, storage::item_filter>::with<std::vector<storage::item_record>>,
+    caf::replies_to<items_atom, std::string>::with<std::vector<storage::item_record>>,
+    caf::replies_to<status_atom, std::string>::with<std::vector<storage::job_record>>>;
+
+/// Spawns the writer over `db` (which it then owns); at most `batch_max` writes per transaction.
+storage_writer_actor spawn_storage_writer(caf::actor_system& sys, std::shared_ptr<soci::session> db,
+                                          std::size_t batch_max);
+
+/// Spawns a reader over `db` (which it then owns).
+storage_reader_actor spawn_storage_reader(caf::actor_system& sys, std::shared_ptr<soci::session> db);
+
+}  // namespace jobmesh::actors

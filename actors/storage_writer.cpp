@@ -1,0 +1,99 @@
+#include "actors/errors.hpp"
+#include "actors/storage_actors.hpp"
+
+#include <soci/soci.h>
+#include <spdlog/spdlog.h>
+
+namespace jobmesh::actors {
+
+namespace {
+
+struct pending_write {
+  storage::write_batch batch;
+  caf::typed_response_promise<caf::ok_atom> promise;
+};
+
+struct writer_state {
+  std::shared_ptr<soci::session> db;
+  std::size_t batch_max = 1024;
+  std::vector<pending_write> pending;
+  std::size_t pending_size = 0;
+  bool flush_scheduled = false;
+  static inline const char* name = "storage_writer";
+};
+
+using writer_pointer = storage_writer_actor::stateful_pointer<writer_state>;
+
+caf::error storage_error(const std::exception& e) {
+  return make_error(errc::storage_failure, e.what());
+}
+
+// When the shared transaction fails, each write gets its own so one bad write (a duplicate
+// key, say) fails alone instead of failing everyone who shared its transaction.
+void commit_one_by_one(writer_state& st, std::vector<pending_write>& writes) {
+  for (auto& w : writes) {
+    try {
+      storage::commit(*st.db, w.batch);
+      w.promise.deliver(caf::ok_atom::value);
+    } catch (const std::exception& e) {
+      spdlog::error("storage: write of {} rows failed: {}", w.batch.size(), e.what());
+      w.promise.deliver(storage_error(e));
+    }
+  }
+}
+
+void flush(writer_state& st) {
+  auto writes = std::move(st.pending);
+  st.pending.clear();
+  st.pending_size = 0;
+  if (writes.empty())
+    return;
+  if (writes.size() == 1)
+    return commit_one_by_one(st, writes);
+  storage::write_batch combined;
+  for (auto& w : writes)
+    combined.append(storage::write_batch{w.batch});
+  try {
+    storage::commit(*st.db, combined);
+  } catch (const std::exception& e) {
+    spdlog::warn("storage: group commit of {} writes failed ({}); retrying one by one", writes.size(), e.what());
+    return commit_one_by_one(st, writes);
+  }
+  for (auto& w : writes)
+    w.promise.deliver(caf::ok_atom::value);
+}
+
+storage_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<soci::session> db,
+                                           std::size_t batch_max) {
+  self->state.db = std::move(db);
+  self->state.batch_max = batch_max;
+  return {
+      [=](write_atom, storage::write_batch& batch) -> caf::result<caf::ok_atom> {
+        auto& st = self->state;
+        auto promise = self->make_response_promise<caf::ok_atom>();
+        st.pending_size += batch.size();
+        st.pending.push_back({std::move(batch), promise});
+        if (st.pending_size >= st.batch_max) {
+          flush(st);
+        } else if (!st.flush_scheduled) {
+          // Queued behind every write already in the mailbox: they all join this commit.
+          st.flush_scheduled = true;
+          self->send(self, flush_atom::value);
+        }
+        return promise;
+      },
+      [=](flush_atom) {
+        self->state.flush_scheduled = false;
+        flush(self->state);
+      },
+  };
+}
+
+}  // namespace
+
+storage_writer_actor spawn_storage_writer(caf::actor_system& sys, std::shared_ptr<soci::session> db,
+                                          std::size_t batch_max) {
+  return sys.spawn<caf::detached>(writer, std::move(db), batch_max);
+}
+
+}  // namespace jobmesh::actors
