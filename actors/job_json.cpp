@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <fmt/format.h>
 
@@ -27,6 +28,15 @@ boost::json::value params_value(const std::string& text) {
   boost::system::error_code ec;
   auto v = boost::json::parse(text, ec);
   return ec ? boost::json::value(boost::json::object{}) : v;
+}
+
+// Boost.JSON writes doubles in shortest form ("1E2" for 100): whole percentages go out as
+// integers, the rest rounded to hundredths.
+boost::json::value percentage(double p) {
+  auto hundredths = std::llround(p * 100.0);
+  if (hundredths % 100 == 0)
+    return boost::json::value(hundredths / 100);
+  return boost::json::value(static_cast<double>(hundredths) / 100.0);
 }
 
 // Linear extrapolation from the rate so far; null before any item is done.
@@ -67,7 +77,7 @@ boost::json::object job_to_json(const storage::job_record& job) {
       {"total_items", job.total_items},
       {"processed_items", job.processed_items},
       {"failed_items", job.failed_items},
-      {"progress_percentage", job.progress_percentage()},
+      {"progress_percentage", percentage(job.progress_percentage())},
       {"attempt", job.attempt},
       {"max_attempts", job.max_attempts},
       {"timeout_s", job.timeout_s},
@@ -89,7 +99,7 @@ boost::json::object progress_to_json(const storage::job_record& job, std::int64_
   return {
       {"job_id", job.id},
       {"status", to_string(job.status)},
-      {"progress_percentage", job.progress_percentage()},
+      {"progress_percentage", percentage(job.progress_percentage())},
       {"processed_items", job.processed_items},
       {"failed_items", job.failed_items},
       {"total_items", job.total_items},

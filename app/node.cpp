@@ -1,0 +1,84 @@
+#include "app/node.hpp"
+
+#include "actors/engine.hpp"
+#include "actors/messages.hpp"
+#include "net/server.hpp"
+#include "storage/database.hpp"
+
+#include <caf/all.hpp>
+#include <soci/soci.h>
+#include <spdlog/spdlog.h>
+
+namespace jobmesh::app {
+
+namespace {
+
+std::unique_ptr<caf::actor_system_config> make_actor_config(const config::settings& s) {
+  auto cfg = std::make_unique<caf::actor_system_config>();
+  actors::add_message_types(*cfg);
+  if (s.actors.scheduler_threads > 0)
+    cfg->set("scheduler.max-threads", static_cast<std::size_t>(s.actors.scheduler_threads));
+  return cfg;
+}
+
+}  // namespace
+
+struct node::impl {
+  config::settings settings;
+  std::unique_ptr<caf::actor_system_config> actor_config;
+  std::unique_ptr<caf::actor_system> sys;
+  actors::engine engine;
+  std::unique_ptr<net::server> server;
+  bool running = false;
+};
+
+node::node(config::settings settings) : impl_(std::make_unique<impl>()) {
+  impl_->settings = std::move(settings);
+}
+
+node::~node() {
+  stop();
+}
+
+std::uint16_t node::start() {
+  auto& im = *impl_;
+  const auto& s = im.settings;
+  storage::open_options db_options{static_cast<int>(s.storage.busy_timeout_ms)};
+  std::shared_ptr<soci::session> write_db = storage::open_and_migrate(s.storage.db, db_options);
+  std::shared_ptr<soci::session> read_db = storage::open(s.storage.db, db_options);
+  im.actor_config = make_actor_config(s);
+  im.sys = std::make_unique<caf::actor_system>(*im.actor_config);
+  im.engine = actors::start_engine(*im.sys, s, std::move(write_db), std::move(read_db));
+  im.running = true;
+  auto ctx = std::make_shared<net::api_context>();
+  ctx->sys = im.sys.get();
+  ctx->engine = im.engine;
+  ctx->settings = s;
+  im.server = std::make_unique<net::server>(std::move(ctx));
+  try {
+    return im.server->start();
+  } catch (...) {
+    stop();  // the actors must not outlive a failed start, or the actor system waits forever
+    throw;
+  }
+}
+
+void node::stop() {
+  auto& im = *impl_;
+  if (!im.running)
+    return;
+  im.running = false;
+  im.server->stop();
+  im.server.reset();
+  actors::stop_engine(im.engine);
+  im.engine = {};
+  im.sys->await_all_actors_done();
+  im.sys.reset();
+}
+
+void setup_logging(const std::string& level) {
+  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+}
+
+}  // namespace jobmesh::app

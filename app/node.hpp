@@ -1,0 +1,35 @@
+#pragma once
+/// One jobmesh process's engine and gateway, assembled from settings: the actor system, the
+/// database sessions, the engine's actors and the HTTP/WebSocket server. `serve` runs one; the
+/// integration tests run several in turn over the same database file.
+
+#include "config/settings.hpp"
+
+#include <cstdint>
+#include <memory>
+
+namespace jobmesh::app {
+
+class node {
+public:
+  explicit node(config::settings settings);
+  ~node();
+  node(const node&) = delete;
+  node& operator=(const node&) = delete;
+
+  /// Opens and migrates the database, starts the actors and the server; returns the bound port.
+  /// Throws std::exception with a message naming what failed (database URL, address).
+  std::uint16_t start();
+
+  /// Stops the server, then the actors, and waits for them. Idempotent.
+  void stop();
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// Sets spdlog's level and pattern from `level` (a `log.level` value).
+void setup_logging(const std::string& level);
+
+}  // namespace jobmesh::app

@@ -1,0 +1,37 @@
+#pragma once
+/// The HTTP API (API.md): what its handlers share, and the functions that add each group of
+/// routes. A handler parses and checks, sends one message to an actor, and turns the answer
+/// into HTTP; it never touches SQL and never computes a score.
+
+#include "actors/engine.hpp"
+#include "config/settings.hpp"
+#include "net/router.hpp"
+
+#include <caf/actor_system.hpp>
+
+namespace jobmesh::net {
+
+/// What every handler may use. Read-only after start.
+struct api_context {
+  caf::actor_system* sys = nullptr;
+  actors::engine engine;
+  config::settings settings;
+
+  std::chrono::milliseconds request_timeout() const {
+    return std::chrono::milliseconds(settings.server.request_timeout_ms);
+  }
+};
+
+/// The user a request acts as. With auth.mode "off" everyone is `demo`.
+std::string user_of(const api_context& ctx, const request& req);
+
+/// `/api/v1/jobs...`: submit, get, progress, items, cancel, list.
+void add_job_routes(router& r, std::shared_ptr<const api_context> ctx);
+
+/// `/healthz`, `/readyz`, `/api/v1/job-types`, and the dashboard's static files.
+void add_operation_routes(router& r, std::shared_ptr<const api_context> ctx);
+
+/// Every route of the API.
+router make_api_router(std::shared_ptr<const api_context> ctx);
+
+}  // namespace jobmesh::net

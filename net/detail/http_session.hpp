@@ -1,0 +1,44 @@
+#pragma once
+// One HTTP connection: reads a request (header within the idle timeout, body within the read
+// timeout, both within the size limits), routes it, writes the reply, and repeats while the
+// client keeps the connection alive. An upgrade on /api/v1/ws becomes a WebSocket session.
+
+#include "net/api.hpp"
+#include "net/detail/connection_slot.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <optional>
+
+namespace jobmesh::net::detail {
+
+class http_session : public std::enable_shared_from_this<http_session> {
+public:
+  http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<const api_context> ctx,
+               std::shared_ptr<const router> routes, std::shared_ptr<connection_slot> slot);
+
+  /// Starts reading; the session keeps itself alive while it has work.
+  void run();
+
+private:
+  void do_read();
+  void on_read_header(boost::beast::error_code ec);
+  void on_read(boost::beast::error_code ec);
+  void reply_to_read_error(boost::beast::error_code ec);
+  void handle(request req);
+  void do_write(response res);
+  void on_write(bool keep_alive, boost::beast::error_code ec);
+  void do_close();
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<response> pending_;
+  std::shared_ptr<const api_context> ctx_;
+  std::shared_ptr<const router> routes_;
+  std::shared_ptr<connection_slot> slot_;
+};
+
+}  // namespace jobmesh::net::detail

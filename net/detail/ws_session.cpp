@@ -1,0 +1,185 @@
+#include "net/detail/ws_session.hpp"
+
+#include "actors/job_json.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/json/serialize.hpp>
+#include <simdjson.h>
+#include <spdlog/spdlog.h>
+
+namespace jobmesh::net::detail {
+
+namespace beast = boost::beast;
+namespace asio = boost::asio;
+namespace websocket = beast::websocket;
+
+namespace {
+
+constexpr std::size_t k_max_client_message = 64 * 1024;
+constexpr std::size_t k_max_topics_per_session = 1024;
+constexpr std::size_t k_terminal_backlog_factor = 4;
+
+boost::json::object error_data(std::string_view code, std::string_view message) {
+  return {{"code", code}, {"message", message}};
+}
+
+}  // namespace
+
+bool is_valid_topic(std::string_view topic) {
+  if (topic == "jobs" || topic == "analytics")
+    return true;
+  for (std::string_view prefix : {"job:", "user:"})
+    if (topic.starts_with(prefix) && topic.size() > prefix.size() && topic.size() <= prefix.size() + 64)
+      return true;
+  return false;
+}
+
+ws_session::ws_session(asio::ip::tcp::socket socket, std::shared_ptr<const api_context> ctx,
+                       std::shared_ptr<connection_slot> slot)
+    : ws_(std::move(socket)), ctx_(std::move(ctx)), slot_(std::move(slot)) {}
+
+ws_session::~ws_session() {
+  // The hub monitors the bridge: its exit removes every subscription of this session.
+  if (bridge_)
+    caf::anon_send_exit(bridge_, caf::exit_reason::user_shutdown);
+}
+
+void ws_session::run(request req) {
+  auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+  timeouts.idle_timeout = std::chrono::milliseconds(ctx_->settings.server.idle_timeout_ms);
+  timeouts.keep_alive_pings = true;
+  beast::get_lowest_layer(ws_).expires_never();
+  ws_.set_option(timeouts);
+  ws_.read_message_max(k_max_client_message);
+  ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+}
+
+void ws_session::on_accept(beast::error_code ec) {
+  if (ec)
+    return;
+  std::weak_ptr<ws_session> weak = shared_from_this();
+  auto exec = ws_.get_executor();
+  bridge_ = ctx_->sys->spawn([weak, exec](caf::event_based_actor*) -> caf::behavior {
+    return {
+        [weak, exec](actors::frame_atom, actors::hub_frame& frame) {
+          if (auto s = weak.lock())
+            asio::post(exec, [s, f = std::move(frame)]() mutable { s->enqueue(std::move(f)); });
+        },
+    };
+  });
+  do_read();
+}
+
+void ws_session::do_read() {
+  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+}
+
+void ws_session::on_read(beast::error_code ec) {
+  if (ec) {
+    closed_ = true;
+    if (ec != websocket::error::closed && ec != asio::error::operation_aborted && ec != beast::error::timeout)
+      spdlog::debug("ws: read: {}", ec.message());
+    return;
+  }
+  handle_message(std::string_view{static_cast<const char*>(buffer_.data().data()), buffer_.size()});
+  buffer_.consume(buffer_.size());
+  do_read();
+}
+
+// A bad message gets an `error` frame; the connection stays open (API.md).
+void ws_session::handle_message(std::string_view text) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object msg;
+  if (parser.parse(text.data(), text.size(), true).get_object().get(msg))
+    return send_local("", "error", boost::json::serialize(error_data("invalid_message", "a message must be a JSON object")));
+  std::string_view op, topic;
+  if (msg["op"].get_string().get(op))
+    return send_local("", "error", boost::json::serialize(error_data("invalid_message", "op must be subscribe, unsubscribe or ping")));
+  if (op == "ping")
+    return send_local("", "pong", "{}");
+  if (op != "subscribe" && op != "unsubscribe")
+    return send_local("", "error", boost::json::serialize(error_data("invalid_message", "op must be subscribe, unsubscribe or ping")));
+  if (msg["topic"].get_string().get(topic) || !is_valid_topic(topic))
+    return send_local(topic, "error",
+                      boost::json::serialize(error_data("invalid_topic", "topic must be job:<id>, user:<id>, jobs or analytics")));
+  if (op == "unsubscribe") {
+    topics_.erase(std::string{topic});
+    caf::anon_send(ctx_->engine.hub, actors::unsubscribe_atom::value, std::string{topic}, bridge_);
+    return;
+  }
+  std::int64_t since = -1;
+  if (auto field = msg["since"]; field.error() != simdjson::NO_SUCH_FIELD && (field.get_int64().get(since) || since < 0))
+    return send_local(topic, "error", boost::json::serialize(error_data("invalid_message", "since must be a non-negative integer")));
+  subscribe(std::string{topic}, since);
+}
+
+void ws_session::subscribe(const std::string& topic, std::int64_t since) {
+  if (topics_.size() >= k_max_topics_per_session && !topics_.contains(topic))
+    return send_local(topic, "error", boost::json::serialize(error_data("too_many_topics", "a session may follow 1024 topics")));
+  topics_.insert(topic);
+  caf::anon_send(ctx_->engine.hub, actors::subscribe_atom::value, topic, since, bridge_);
+}
+
+// Frames of this session only (pong, error): not part of a topic's sequence, so seq is 0.
+void ws_session::send_local(std::string_view topic, std::string_view type, std::string_view data) {
+  auto text = actors::make_frame_text(topic, 0, type, data, actors::now_ms());
+  enqueue({std::string{topic}, 0, false, std::make_shared<const std::string>(std::move(text))});
+}
+
+bool ws_session::make_room(const actors::hub_frame& frame) {
+  auto limit = static_cast<std::size_t>(ctx_->settings.server.ws_queue_limit);
+  auto first_unsent = queue_.begin() + (writing_ ? 1 : 0);
+  if (frame.droppable && queue_.size() >= limit / 2) {
+    for (auto it = first_unsent; it != queue_.end(); ++it)
+      if (it->droppable && it->topic == frame.topic) {
+        *it = frame;  // latest wins, in the older frame's place
+        return false;
+      }
+  }
+  if (queue_.size() < limit)
+    return true;
+  auto oldest = std::find_if(first_unsent, queue_.end(), [](const auto& f) { return f.droppable; });
+  if (oldest != queue_.end()) {
+    queue_.erase(oldest);
+    return true;
+  }
+  if (frame.droppable)
+    return false;
+  return queue_.size() < limit * k_terminal_backlog_factor;
+}
+
+void ws_session::enqueue(actors::hub_frame frame) {
+  if (closed_)
+    return;
+  if (!make_room(frame)) {
+    if (!frame.droppable && queue_.size() >= static_cast<std::size_t>(ctx_->settings.server.ws_queue_limit) * k_terminal_backlog_factor) {
+      spdlog::warn("ws: client too slow ({} frames queued); closing", queue_.size());
+      closed_ = true;
+      beast::get_lowest_layer(ws_).close();
+    }
+    return;
+  }
+  queue_.push_back(std::move(frame));
+  if (!writing_)
+    do_write();
+}
+
+void ws_session::do_write() {
+  writing_ = true;
+  ws_.text(true);
+  ws_.async_write(asio::buffer(*queue_.front().text),
+                  [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+}
+
+void ws_session::on_write(beast::error_code ec) {
+  writing_ = false;
+  if (ec) {
+    closed_ = true;
+    return;
+  }
+  queue_.pop_front();
+  if (!queue_.empty())
+    do_write();
+}
+
+}  // namespace jobmesh::net::detail

@@ -1,0 +1,58 @@
+#pragma once
+// One WebSocket client (API.md "WebSocket"). Client messages: subscribe, unsubscribe, ping.
+// Hub frames reach the session through a small bridge actor that only posts onto the session's
+// strand. The write queue is bounded: past half its cap, a progress frame replaces the queued
+// progress frame of the same topic (latest wins); past the cap, the oldest queued progress
+// frame is dropped; terminal frames are never dropped, and a client so slow that even those
+// pile up to four times the cap is disconnected.
+
+#include "net/api.hpp"
+#include "net/detail/connection_slot.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <deque>
+#include <set>
+
+namespace jobmesh::net::detail {
+
+class ws_session : public std::enable_shared_from_this<ws_session> {
+public:
+  ws_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<const api_context> ctx,
+             std::shared_ptr<connection_slot> slot);
+  ~ws_session();
+
+  /// Completes the upgrade `req` asked for, then serves the client.
+  void run(request req);
+
+  /// Queues a hub frame for writing. Strand only.
+  void enqueue(actors::hub_frame frame);
+
+private:
+  void on_accept(boost::beast::error_code ec);
+  void do_read();
+  void on_read(boost::beast::error_code ec);
+  void handle_message(std::string_view text);
+  void subscribe(const std::string& topic, std::int64_t since);
+  void send_local(std::string_view topic, std::string_view type, std::string_view data);
+  bool make_room(const actors::hub_frame& frame);
+  void do_write();
+  void on_write(boost::beast::error_code ec);
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::flat_buffer buffer_;
+  std::deque<actors::hub_frame> queue_;  ///< front is being written while writing_
+  bool writing_ = false;
+  bool closed_ = false;
+  std::set<std::string> topics_;
+  caf::actor bridge_;
+  std::shared_ptr<const api_context> ctx_;
+  std::shared_ptr<connection_slot> slot_;
+};
+
+/// True for the topics API.md defines: `job:<id>`, `user:<id>`, `jobs`, `analytics`.
+bool is_valid_topic(std::string_view topic);
+
+}  // namespace jobmesh::net::detail

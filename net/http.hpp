@@ -1,0 +1,28 @@
+#pragma once
+/// The HTTP vocabulary the gateway uses: Beast's string-bodied request and response, JSON
+/// replies, and API.md's error body `{"error": {"code", "message", "details"}}`.
+
+#include <boost/beast/http.hpp>
+#include <boost/json/object.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace jobmesh::net {
+
+namespace http = boost::beast::http;
+
+using request = http::request<http::string_body>;
+using response = http::response<http::string_body>;
+
+/// A JSON reply with `status`, keeping `req`'s HTTP version and keep-alive.
+response json_response(const request& req, http::status status, const boost::json::value& body);
+
+/// API.md's error reply; `details` may name the offending field.
+response error_response(const request& req, http::status status, std::string_view code, std::string_view message,
+                        boost::json::object details = {});
+
+/// An error reply for a request that never got as far as a request object (bad framing).
+response error_response(unsigned version, http::status status, std::string_view code, std::string_view message);
+
+}  // namespace jobmesh::net

@@ -1,0 +1,97 @@
+// Operations (API.md "Operations"), the job-type catalogue, and the dashboard's static files.
+#include "net/actor_bridge.hpp"
+#include "net/api.hpp"
+#include "net/error_reply.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace jobmesh::net {
+
+namespace {
+
+using ctx_ptr = std::shared_ptr<const api_context>;
+
+std::string_view mime_type(const std::filesystem::path& p) {
+  auto ext = p.extension().string();
+  if (ext == ".html") return "text/html; charset=utf-8";
+  if (ext == ".js") return "text/javascript; charset=utf-8";
+  if (ext == ".css") return "text/css; charset=utf-8";
+  if (ext == ".svg") return "image/svg+xml";
+  if (ext == ".json") return "application/json";
+  if (ext == ".png") return "image/png";
+  return "application/octet-stream";
+}
+
+// Only plain file names under the web root: no "..", no hidden files, no sub-paths.
+void serve_static(const ctx_ptr& ctx, const request& req, const std::string& name, const responder& respond) {
+  if (name.empty() || name.front() == '.' || name.find('/') != std::string::npos || name.find('\\') != std::string::npos)
+    return respond(error_response(req, http::status::not_found, "not_found", "no such file"));
+  auto path = std::filesystem::path{ctx->settings.server.web_root} / name;
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return respond(error_response(req, http::status::not_found, "not_found", "no route or file " + name));
+  std::ostringstream body;
+  body << in.rdbuf();
+  response res{http::status::ok, req.version()};
+  res.set(http::field::content_type, mime_type(path));
+  res.set(http::field::cache_control, "no-cache");
+  res.keep_alive(req.keep_alive());
+  res.body() = body.str();
+  res.prepare_payload();
+  respond(std::move(res));
+}
+
+boost::json::object job_types_json(const actors::job_type_registry& types) {
+  boost::json::array out;
+  for (const auto& [name, t] : types.all()) {
+    boost::json::array deps;
+    for (const auto& d : t.depends_on)
+      deps.emplace_back(d);
+    out.push_back({{"name", name}, {"group", t.group}, {"description", t.description}, {"depends_on", std::move(deps)}});
+  }
+  return {{"job_types", std::move(out)}};
+}
+
+}  // namespace
+
+std::string user_of(const api_context&, const request&) {
+  // auth.mode "off" is the only mode this build serves (app/serve refuses "jwt" at start).
+  return "demo";
+}
+
+void add_operation_routes(router& r, std::shared_ptr<const api_context> ctx) {
+  r.add(http::verb::get, "/healthz", [](route_request rr, responder respond) {
+    respond(json_response(*rr.req, http::status::ok, {{"status", "ok"}}));
+  });
+  // Ready when the supervisor answers and storage can be read: a list of one job does both.
+  r.add(http::verb::get, "/readyz", [ctx](route_request rr, responder respond) {
+    auto req = rr.req;
+    storage::job_filter one;
+    one.limit = 1;
+    ask(*ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+        [req, respond](std::vector<storage::job_record>&) {
+          respond(json_response(*req, http::status::ok, {{"status", "ready"}}));
+        },
+        [req, respond](caf::error& e) { respond(reply_for_error(*req, e)); }, actors::list_atom::value, one);
+  });
+  r.add(http::verb::get, "/api/v1/job-types", [ctx](route_request rr, responder respond) {
+    respond(json_response(*rr.req, http::status::ok, job_types_json(*ctx->engine.types)));
+  });
+  r.add(http::verb::get, "/", [ctx](route_request rr, responder respond) {
+    serve_static(ctx, *rr.req, "index.html", respond);
+  });
+  r.add(http::verb::get, "/{file}", [ctx](route_request rr, responder respond) {
+    serve_static(ctx, *rr.req, rr.path.at("file"), respond);
+  });
+}
+
+router make_api_router(std::shared_ptr<const api_context> ctx) {
+  router r;
+  add_job_routes(r, ctx);
+  add_operation_routes(r, ctx);
+  return r;
+}
+
+}  // namespace jobmesh::net

@@ -1,0 +1,90 @@
+#include "net/router.hpp"
+
+#include <boost/url/parse.hpp>
+
+namespace jobmesh::net {
+
+namespace {
+
+bool matches(const std::vector<std::string>& pattern, const std::vector<std::string>& segments,
+             std::map<std::string, std::string>& captured) {
+  if (pattern.size() != segments.size())
+    return false;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const auto& p = pattern[i];
+    if (p.size() > 2 && p.front() == '{' && p.back() == '}')
+      captured[p.substr(1, p.size() - 2)] = segments[i];
+    else if (p != segments[i])
+      return false;
+  }
+  return true;
+}
+
+std::string allowed_methods(const std::vector<http::verb>& verbs) {
+  std::string out;
+  for (auto v : verbs)
+    out += (out.empty() ? "" : ", ") + std::string{http::to_string(v)};
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos < path.size()) {
+    auto slash = path.find('/', pos);
+    auto end = slash == std::string_view::npos ? path.size() : slash;
+    if (end > pos)
+      out.emplace_back(path.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+void router::add(http::verb method, std::string pattern, handler h) {
+  routes_.push_back({method, split_path(pattern), std::move(h)});
+}
+
+bool router::knows(std::string_view target) const {
+  auto url = boost::urls::parse_origin_form(target);
+  if (!url)
+    return false;
+  auto segments = split_path(std::string{url->path()});
+  std::map<std::string, std::string> ignored;
+  for (const auto& r : routes_)
+    if (matches(r.segments, segments, ignored))
+      return true;
+  return false;
+}
+
+void router::dispatch(std::shared_ptr<const request> req, responder respond) const {
+  auto url = boost::urls::parse_origin_form(req->target());
+  if (!url)
+    return respond(error_response(*req, http::status::bad_request, "bad_target", "the request target is not a valid path"));
+  route_request rr{req, {}, {}};
+  for (const auto& p : url->params())
+    rr.query[std::string{p.key}] = std::string{p.value};
+  auto segments = split_path(std::string{url->path()});
+  std::vector<http::verb> other_methods;
+  for (const auto& r : routes_) {
+    std::map<std::string, std::string> captured;
+    if (!matches(r.segments, segments, captured))
+      continue;
+    if (r.method != req->method()) {
+      other_methods.push_back(r.method);
+      continue;
+    }
+    rr.path = std::move(captured);
+    return r.h(std::move(rr), std::move(respond));
+  }
+  if (other_methods.empty())
+    return respond(error_response(*req, http::status::not_found, "not_found",
+                                  "no route for " + std::string{url->path()}));
+  auto res = error_response(*req, http::status::method_not_allowed, "method_not_allowed",
+                            std::string{req->method_string()} + " is not allowed here; use " + allowed_methods(other_methods));
+  res.set(http::field::allow, allowed_methods(other_methods));
+  respond(std::move(res));
+}
+
+}  // namespace jobmesh::net

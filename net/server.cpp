@@ -1,0 +1,119 @@
+#include "net/server.hpp"
+
+#include "net/detail/http_session.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+namespace jobmesh::net {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// Accepts connections while fewer than server.max_connections are open; each gets its strand.
+class listener : public std::enable_shared_from_this<listener> {
+public:
+  listener(asio::io_context& ioc, std::shared_ptr<const api_context> ctx)
+      : ioc_(ioc), acceptor_(asio::make_strand(ioc)), ctx_(std::move(ctx)),
+        routes_(std::make_shared<const router>(make_api_router(ctx_))),
+        open_(std::make_shared<std::atomic<std::int64_t>>(0)) {}
+
+  std::uint16_t bind() {
+    const auto& s = ctx_->settings.server;
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(s.host, ec);
+    if (ec)
+      throw std::runtime_error(fmt::format("server.host '{}' is not an IP address", s.host));
+    tcp::endpoint endpoint{address, static_cast<std::uint16_t>(s.port)};
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint, ec);
+    if (ec)
+      throw std::runtime_error(fmt::format("cannot listen on {}:{}: {}", s.host, s.port, ec.message()));
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+    return acceptor_.local_endpoint().port();
+  }
+
+  void run() { do_accept(); }
+
+  void stop() {
+    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      boost::system::error_code ignored;
+      self->acceptor_.close(ignored);
+    });
+  }
+
+private:
+  void do_accept() {
+    acceptor_.async_accept(asio::make_strand(ioc_), [self = shared_from_this()](boost::system::error_code ec,
+                                                                                 tcp::socket socket) {
+      self->on_accept(ec, std::move(socket));
+    });
+  }
+
+  void on_accept(boost::system::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted)
+      return;
+    if (ec) {
+      spdlog::warn("http: accept: {}", ec.message());
+    } else if (*open_ >= ctx_->settings.server.max_connections) {
+      spdlog::warn("http: {} connections open, the limit; refusing one", open_->load());
+    } else {
+      auto slot = std::make_shared<detail::connection_slot>(open_);
+      std::make_shared<detail::http_session>(std::move(socket), ctx_, routes_, std::move(slot))->run();
+    }
+    do_accept();
+  }
+
+  asio::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  std::shared_ptr<const api_context> ctx_;
+  std::shared_ptr<const router> routes_;
+  std::shared_ptr<std::atomic<std::int64_t>> open_;
+};
+
+}  // namespace
+
+struct server::impl {
+  std::shared_ptr<const api_context> ctx;
+  asio::io_context ioc;
+  std::shared_ptr<listener> accept;
+  std::vector<std::thread> threads;
+};
+
+server::server(std::shared_ptr<const api_context> ctx) : impl_(std::make_unique<impl>()) {
+  impl_->ctx = std::move(ctx);
+}
+
+server::~server() {
+  stop();
+}
+
+std::uint16_t server::start() {
+  impl_->accept = std::make_shared<listener>(impl_->ioc, impl_->ctx);
+  auto port = impl_->accept->bind();
+  impl_->accept->run();
+  auto n = impl_->ctx->settings.server.io_threads;
+  auto threads = n > 0 ? static_cast<unsigned>(n) : std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < threads; ++i)
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  return port;
+}
+
+void server::stop() {
+  if (impl_->threads.empty())
+    return;
+  if (impl_->accept)
+    impl_->accept->stop();
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads)
+    t.join();
+  impl_->threads.clear();
+}
+
+}  // namespace jobmesh::net
