@@ -3,9 +3,10 @@
 namespace jobmesh::actors {
 
 engine start_engine(caf::actor_system& sys, const config::settings& settings,
-                    std::shared_ptr<soci::session> write_db, std::shared_ptr<soci::session> read_db) {
+                    std::shared_ptr<soci::session> write_db, std::shared_ptr<soci::session> read_db,
+                    std::shared_ptr<const job_type_registry> types) {
   engine e;
-  e.types = make_default_registry(settings.jobs.max_items);
+  e.types = types ? std::move(types) : make_default_registry(settings.jobs.max_items);
   e.writer = spawn_storage_writer(sys, std::move(write_db), static_cast<std::size_t>(settings.storage.batch_max));
   e.reader = spawn_storage_reader(sys, std::move(read_db));
   e.pool = spawn_worker_pool(sys, static_cast<std::size_t>(settings.jobs.workers));

@@ -24,9 +24,10 @@ struct engine {
 };
 
 /// Starts the engine over two open sessions of the same database (one to write, one to read),
-/// which it then owns.
+/// which it then owns. `types` defaults to every type this build ships.
 engine start_engine(caf::actor_system& sys, const config::settings& settings,
-                    std::shared_ptr<soci::session> write_db, std::shared_ptr<soci::session> read_db);
+                    std::shared_ptr<soci::session> write_db, std::shared_ptr<soci::session> read_db,
+                    std::shared_ptr<const job_type_registry> types = nullptr);
 
 /// Asks every engine actor to stop; `sys.await_all_actors_done()` then waits for them.
 void stop_engine(const engine& e);

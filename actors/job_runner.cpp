@@ -34,6 +34,9 @@ struct runner_state {
   bool finishing = false;
   std::vector<caf::typed_response_promise<storage::job_record>> cancel_waiters;
   static inline const char* name = "job_runner";
+
+  // However the runner ends (shutdown, crash), its workers drop the rest of their batches.
+  ~runner_state() { stop->store(true); }
 };
 
 using runner_pointer = job_runner_actor::stateful_pointer<runner_state>;
@@ -225,6 +228,14 @@ std::optional<std::string> make_plan(runner_state& st) {
 job_runner_actor::behavior_type runner(runner_pointer self, runner_context ctx, job_done_listener supervisor,
                                        storage::job_record job) {
   auto& st = self->state;
+  self->set_exception_handler([](std::exception_ptr& eptr) -> caf::error {
+    try {
+      std::rethrow_exception(eptr);
+    } catch (const std::exception& e) {
+      return make_error(errc::internal, e.what());
+    }
+    return make_error(errc::internal, "unknown exception");
+  });
   st.ctx = std::move(ctx);
   st.supervisor = std::move(supervisor);
   st.job = std::move(job);

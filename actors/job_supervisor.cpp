@@ -239,7 +239,8 @@ void on_runner_down(supervisor_pointer self, const caf::down_msg& dm) {
   auto job = std::move(it->second);
   st.started.erase(it);
   st.running.erase(job.id);
-  auto reason = fmt::format("attempt {} crashed: {}", job.attempt, to_string(dm.reason));
+  auto reason = fmt::format("attempt {} crashed: {}", job.attempt,
+                            is_jobmesh_error(dm.reason) ? message_of(dm.reason) : to_string(dm.reason));
   if (job.attempt >= job.max_attempts) {
     end_waiting(self, std::move(job), job_status::failed, reason + "; no attempts left", std::nullopt);
     try_start(self);
@@ -318,6 +319,13 @@ void recover(supervisor_pointer self) {
 job_supervisor_actor::behavior_type supervisor(supervisor_pointer self, runner_context ctx) {
   self->state.ctx = std::move(ctx);
   self->set_down_handler([=](const caf::down_msg& dm) { on_runner_down(self, dm); });
+  // On shutdown the runners stop with the supervisor; their jobs stay `running` in storage and
+  // are recovered at the next start (items done since the last flush run again).
+  self->set_exit_handler([=](const caf::exit_msg& msg) {
+    for (const auto& [id, runner] : self->state.running)
+      self->send_exit(runner, msg.reason);
+    self->quit(msg.reason);
+  });
   self->send(self, recover_atom::value);
   return {
       [=](submit_atom, job_spec& spec) { return submit(self, spec); },

@@ -1,0 +1,145 @@
+#pragma once
+// A real engine over a temporary SQLite file, driven from a scoped actor. Waits are bounded
+// receives: nothing sleeps for a fixed time.
+
+#include "actors/engine.hpp"
+#include "actors/errors.hpp"
+#include "storage/database.hpp"
+
+#include <boost/json/parse.hpp>
+#include <caf/all.hpp>
+#include <gtest/gtest.h>
+#include <soci/soci.h>
+
+#include <filesystem>
+
+namespace jobmesh::testing {
+
+/// One hub frame, parsed.
+struct event {
+  std::string topic;
+  std::uint64_t seq = 0;
+  std::string type;
+  boost::json::object data;
+};
+
+class engine_fixture : public ::testing::Test {
+protected:
+  static constexpr std::chrono::seconds k_wait{20};
+
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("jobmesh_engine_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    settings_.storage.db = "sqlite:" + (dir_ / "engine.db").string();
+    settings_.jobs.workers = 4;
+    settings_.jobs.progress_flush_ms = 20;
+    settings_.jobs.retry_base_ms = 10;
+    settings_.jobs.retry_max_ms = 40;
+  }
+
+  void TearDown() override {
+    stop();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void start(std::shared_ptr<const actors::job_type_registry> types = nullptr) {
+    cfg_ = std::make_unique<caf::actor_system_config>();
+    actors::add_message_types(*cfg_);
+    sys_ = std::make_unique<caf::actor_system>(*cfg_);
+    std::shared_ptr<soci::session> w = storage::open_and_migrate(settings_.storage.db);
+    std::shared_ptr<soci::session> r = storage::open(settings_.storage.db);
+    engine_ = actors::start_engine(*sys_, settings_, std::move(w), std::move(r), std::move(types));
+    self_ = std::make_unique<caf::scoped_actor>(*sys_);
+  }
+
+  void stop() {
+    if (!sys_)
+      return;
+    self_.reset();
+    actors::stop_engine(engine_);
+    engine_ = {};
+    sys_->await_all_actors_done();
+    sys_.reset();
+  }
+
+  caf::scoped_actor& self() { return *self_; }
+
+  /// Submits `spec`; the job, or a failed test and an empty record.
+  storage::job_record submit(actors::job_spec spec, bool* created = nullptr) {
+    storage::job_record out;
+    self()->request(engine_.supervisor, k_wait, actors::submit_atom::value, std::move(spec))
+        .receive(
+            [&](storage::job_record& job, bool was_created) {
+              out = std::move(job);
+              if (created)
+                *created = was_created;
+            },
+            [&](caf::error& e) { ADD_FAILURE() << "submit failed: " << caf::to_string(e); });
+    return out;
+  }
+
+  /// Submits `spec` expecting an error; returns it.
+  caf::error submit_error(actors::job_spec spec) {
+    caf::error out;
+    self()->request(engine_.supervisor, k_wait, actors::submit_atom::value, std::move(spec))
+        .receive([&](storage::job_record&, bool) { ADD_FAILURE() << "submit succeeded"; },
+                 [&](caf::error& e) { out = std::move(e); });
+    return out;
+  }
+
+  template <class Atom>
+  caf::expected<storage::job_record> ask_job(Atom atom, const std::string& id) {
+    caf::expected<storage::job_record> out{caf::error{}};
+    self()->request(engine_.supervisor, k_wait, atom, id)
+        .receive([&](storage::job_record& job) { out = std::move(job); }, [&](caf::error& e) { out = std::move(e); });
+    return out;
+  }
+
+  void subscribe(const std::string& topic, std::int64_t since = -1) {
+    caf::anon_send(engine_.hub, actors::subscribe_atom::value, topic, since, caf::actor_cast<caf::actor>(self()));
+  }
+
+  /// The next hub frame for this test's scoped actor, or nullopt after k_wait.
+  std::optional<event> next_event() {
+    std::optional<event> out;
+    self()->receive(
+        [&](actors::frame_atom, actors::hub_frame& f) {
+          auto v = boost::json::parse(*f.text).as_object();
+          out = event{std::string{v["topic"].as_string()}, static_cast<std::uint64_t>(v["seq"].as_int64()),
+                      std::string{v["type"].as_string()}, v["data"].as_object()};
+        },
+        caf::after(k_wait) >> [] {});
+    return out;
+  }
+
+  /// Events until one of a terminal type (kept, last); fails on a timeout.
+  std::vector<event> events_until_end() {
+    std::vector<event> out;
+    while (auto e = next_event()) {
+      out.push_back(*e);
+      if (e->type == "completed" || e->type == "failed" || e->type == "cancelled")
+        return out;
+    }
+    ADD_FAILURE() << "no terminal event within " << k_wait.count() << " s";
+    return out;
+  }
+
+  std::filesystem::path dir_;
+  config::settings settings_;
+  std::unique_ptr<caf::actor_system_config> cfg_;
+  std::unique_ptr<caf::actor_system> sys_;
+  std::unique_ptr<caf::scoped_actor> self_;
+  actors::engine engine_;
+};
+
+inline actors::job_spec sleep_spec(int items, int ms_per_item) {
+  actors::job_spec s;
+  s.type = "sleep";
+  s.params = R"({"items":)" + std::to_string(items) + R"(,"ms_per_item":)" + std::to_string(ms_per_item) + "}";
+  s.user_id = "tester";
+  return s;
+}
+
+}  // namespace jobmesh::testing

@@ -1,0 +1,211 @@
+#include "actors/job_supervisor.hpp"
+#include "engine_fixture.hpp"
+#include "storage/job_repository.hpp"
+
+#include <gmock/gmock.h>
+
+using namespace jobmesh;
+using namespace jobmesh::testing;
+using ::testing::HasSubstr;
+using storage::job_status;
+
+namespace {
+
+class supervisor_test : public engine_fixture {};
+
+double percent(const event& e) {
+  return e.data.at("progress_percentage").is_double() ? e.data.at("progress_percentage").as_double()
+                                                      : static_cast<double>(e.data.at("progress_percentage").as_int64());
+}
+
+}  // namespace
+
+TEST_F(supervisor_test, a_sleep_job_runs_to_completed_with_rising_progress) {
+  start();
+  auto job = submit(sleep_spec(20, 5));
+  EXPECT_EQ(job.status, job_status::queued);
+  subscribe("job:" + job.id);
+  auto events = events_until_end();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.front().type, "subscribed");
+  EXPECT_EQ(events.back().type, "completed");
+  EXPECT_EQ(events.back().data.at("processed_items").as_int64(), 20);
+  double last = -1;
+  std::uint64_t last_seq = 0;
+  int progress_events = 0;
+  for (const auto& e : events) {
+    if (e.type != "progress")
+      continue;
+    ++progress_events;
+    EXPECT_GE(percent(e), last);
+    EXPECT_GT(e.seq, last_seq);
+    last = percent(e);
+    last_seq = e.seq;
+  }
+  EXPECT_GE(progress_events, 10);
+  EXPECT_DOUBLE_EQ(last, 100.0);
+  auto stored = ask_job(caf::get_atom::value, job.id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->status, job_status::completed);
+  EXPECT_EQ(stored->attempt, 1);
+  EXPECT_GT(stored->expires_at, stored->completed_at);
+}
+
+TEST_F(supervisor_test, cancelling_a_running_job_stops_it_between_items) {
+  settings_.jobs.workers = 1;
+  start();
+  auto job = submit(sleep_spec(200, 20));
+  subscribe("job:" + job.id);
+  while (auto e = next_event())
+    if (e->type == "progress" && e->data.at("processed_items").as_int64() > 0)
+      break;
+  auto cancelled = ask_job(actors::cancel_atom::value, job.id);
+  ASSERT_TRUE(cancelled) << caf::to_string(cancelled.error());
+  EXPECT_EQ(cancelled->status, job_status::cancelled);
+  EXPECT_LT(cancelled->processed_items, 200);
+  EXPECT_EQ(cancelled->error_message, "cancelled by request");
+  auto again = ask_job(actors::cancel_atom::value, job.id);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(actors::code_of(again.error()), actors::errc::conflict);
+}
+
+TEST_F(supervisor_test, a_queued_job_is_cancelled_without_running) {
+  settings_.jobs.max_concurrent = 1;
+  settings_.jobs.workers = 1;
+  start();
+  auto first = submit(sleep_spec(100, 20));
+  auto second = submit(sleep_spec(5, 1));
+  auto cancelled = ask_job(actors::cancel_atom::value, second.id);
+  ASSERT_TRUE(cancelled);
+  EXPECT_EQ(cancelled->status, job_status::cancelled);
+  EXPECT_EQ(cancelled->attempt, 0);
+  ASSERT_TRUE(ask_job(actors::cancel_atom::value, first.id));
+}
+
+TEST_F(supervisor_test, unknown_ids_and_types_and_bad_params_are_errors) {
+  start();
+  auto missing = ask_job(caf::get_atom::value, "01M819SZZC4RY7478857NQTNXP");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(actors::code_of(missing.error()), actors::errc::not_found);
+  auto spec = sleep_spec(1, 1);
+  spec.type = "nope";
+  EXPECT_EQ(actors::code_of(submit_error(spec)), actors::errc::unknown_job_type);
+  spec = sleep_spec(1, 1);
+  spec.params = R"({"items": "many"})";
+  auto bad = submit_error(spec);
+  EXPECT_EQ(actors::code_of(bad), actors::errc::invalid_argument);
+  EXPECT_THAT(actors::message_of(bad), HasSubstr("params.items"));
+  std::vector<storage::job_record> listed;
+  self()->request(engine_.supervisor, k_wait, actors::list_atom::value, storage::job_filter{})
+      .receive([&](std::vector<storage::job_record>& jobs) { listed = jobs; },
+               [](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
+  EXPECT_TRUE(listed.empty());
+}
+
+TEST_F(supervisor_test, the_same_idempotency_key_returns_the_same_job) {
+  start();
+  auto spec = sleep_spec(1, 1);
+  spec.idempotency_key = "import-2026-11-22";
+  bool created = false;
+  auto a = submit(spec, &created);
+  EXPECT_TRUE(created);
+  auto b = submit(spec, &created);
+  EXPECT_FALSE(created);
+  EXPECT_EQ(a.id, b.id);
+  spec.user_id = "someone-else";
+  auto c = submit(spec, &created);
+  EXPECT_TRUE(created);
+  EXPECT_NE(c.id, a.id);
+}
+
+TEST_F(supervisor_test, failed_items_fail_the_job_and_are_listed) {
+  start();
+  actors::job_spec spec;
+  spec.type = "flaky";
+  spec.params = R"({"items": 30, "fail_probability": 1.0})";
+  spec.user_id = "tester";
+  auto job = submit(spec);
+  subscribe("job:" + job.id);
+  auto events = events_until_end();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().type, "failed");
+  EXPECT_EQ(std::string{events.back().data.at("error_message").as_string()}, "30 of 30 items failed");
+  std::vector<storage::item_record> items;
+  storage::item_filter filter;
+  filter.job_id = job.id;
+  filter.status = storage::item_status::failed;
+  self()->request(engine_.supervisor, k_wait, actors::items_atom::value, filter)
+      .receive([&](std::vector<storage::item_record>& got) { items = got; },
+               [](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
+  ASSERT_EQ(items.size(), 30u);
+  EXPECT_EQ(items[0].attempts, settings_.jobs.item_max_attempts);
+}
+
+TEST_F(supervisor_test, a_job_over_its_timeout_fails) {
+  settings_.jobs.workers = 1;
+  start();
+  auto spec = sleep_spec(1000, 10);
+  spec.timeout_s = 1;
+  auto job = submit(spec);
+  subscribe("job:" + job.id);
+  auto events = events_until_end();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().type, "failed");
+  EXPECT_EQ(std::string{events.back().data.at("error_message").as_string()}, "timed out after 1 s");
+}
+
+TEST_F(supervisor_test, a_crashing_run_is_retried_then_fails_for_good) {
+  auto types = std::make_shared<actors::job_type_registry>();
+  actors::job_type crash;
+  crash.name = "crash";
+  crash.group = "test";
+  crash.validate = [](const boost::json::object&) { return std::optional<std::string>{}; };
+  crash.plan = [](const boost::json::object&) -> std::shared_ptr<const actors::job_plan> {
+    throw std::runtime_error("planner broke");
+  };
+  types->add(crash);
+  start(types);
+  actors::job_spec spec;
+  spec.type = "crash";
+  spec.max_attempts = 3;
+  spec.user_id = "tester";
+  auto job = submit(spec);
+  subscribe("job:" + job.id);
+  auto events = events_until_end();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().type, "failed");
+  EXPECT_EQ(events.back().data.at("attempt").as_int64(), 3);
+  EXPECT_THAT(std::string{events.back().data.at("error_message").as_string()}, HasSubstr("no attempts left"));
+}
+
+TEST_F(supervisor_test, jobs_left_running_by_a_stopped_node_run_again_on_start) {
+  {
+    auto db = storage::open_and_migrate(settings_.storage.db);
+    storage::job_record j;
+    j.id = "01M819SZZC4RY7478857NQTNXP";
+    j.type = "sleep";
+    j.user_id = "tester";
+    j.status = job_status::running;
+    j.attempt = 1;
+    j.params = R"({"items": 3})";
+    j.created_at = j.updated_at = 1'700'000'000'000;
+    storage::write_batch batch;
+    batch.inserted_jobs.push_back(j);
+    storage::commit(*db, batch);
+  }
+  start();
+  subscribe("job:01M819SZZC4RY7478857NQTNXP");
+  auto events = events_until_end();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().type, "completed");
+  EXPECT_EQ(events.back().data.at("attempt").as_int64(), 2);
+}
+
+TEST(retry_delay, doubles_caps_and_jitters) {
+  using actors::retry_delay;
+  EXPECT_EQ(retry_delay(1, 1000, 60'000, 1.0).count(), 1000);
+  EXPECT_EQ(retry_delay(3, 1000, 60'000, 1.0).count(), 4000);
+  EXPECT_EQ(retry_delay(20, 1000, 60'000, 1.0).count(), 60'000);
+  EXPECT_EQ(retry_delay(3, 1000, 60'000, 0.5).count(), 2000);
+  EXPECT_EQ(retry_delay(3, 1000, 60'000, 0.1).count(), 2000);  // jitter is clamped to [0.5, 1]
+}
