@@ -1,0 +1,149 @@
+// The walking skeleton end to end: a real node on a free port over a temporary SQLite file,
+// driven over HTTP and WebSocket like a client would.
+#include "app/node.hpp"
+#include "test_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+using namespace jobmesh;
+using namespace jobmesh::testing;
+
+namespace {
+
+class node_test : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("jobmesh_node_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    settings_.server.port = 0;
+    settings_.storage.db = "sqlite:" + (dir_ / "jobmesh.db").string();
+    settings_.log.level = "warn";
+  }
+  void TearDown() override {
+    node_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::uint16_t start() {
+    app::setup_logging(settings_.log.level);
+    node_ = std::make_unique<app::node>(settings_);
+    return node_->start();
+  }
+
+  void stop() { node_.reset(); }
+
+  std::string submit(std::uint16_t port, const std::string& body) {
+    auto reply = http_call(port, http::verb::post, "/api/v1/jobs", body);
+    EXPECT_EQ(reply.status, 202u) << reply.body;
+    return std::string{reply.json().at("id").as_string()};
+  }
+
+  std::filesystem::path dir_;
+  config::settings settings_;
+  std::unique_ptr<app::node> node_;
+};
+
+double number(const boost::json::value& v) {
+  return v.is_double() ? v.as_double() : static_cast<double>(v.as_int64());
+}
+
+}  // namespace
+
+TEST_F(node_test, a_sleep_job_streams_progress_over_websocket_and_survives_a_restart) {
+  auto port = start();
+  auto id = submit(port, R"({"type":"sleep","params":{"items":20,"ms_per_item":50}})");
+  ws_client ws{port};
+  // since 0: everything from the topic's first event, however quickly the job ran.
+  ws.send(R"({"op":"subscribe","topic":"job:)" + id + R"(","since":0})");
+  std::vector<double> progress;
+  std::string last_type;
+  while (auto msg = ws.next()) {
+    last_type = std::string{msg->at("type").as_string()};
+    EXPECT_EQ(std::string{msg->at("topic").as_string()}, "job:" + id);
+    if (last_type == "progress")
+      progress.push_back(number(msg->at("data").at("progress_percentage")));
+    if (last_type == "completed")
+      break;
+  }
+  ASSERT_EQ(last_type, "completed");
+  ASSERT_GE(progress.size(), 10u);
+  for (std::size_t i = 1; i < progress.size(); ++i)
+    EXPECT_GE(progress[i], progress[i - 1]);
+  EXPECT_DOUBLE_EQ(progress.back(), 100.0);
+
+  stop();
+  port = start();
+  auto reply = http_call(port, http::verb::get, "/api/v1/jobs/" + id);
+  ASSERT_EQ(reply.status, 200u);
+  auto job = reply.json().as_object();
+  EXPECT_EQ(std::string{job.at("status").as_string()}, "completed");
+  EXPECT_EQ(job.at("processed_items").as_int64(), 20);
+  EXPECT_EQ(job.at("total_items").as_int64(), 20);
+  auto progress_reply = http_call(port, http::verb::get, "/api/v1/jobs/" + id + "/progress").json();
+  EXPECT_EQ(number(progress_reply.at("progress_percentage")), 100.0);
+}
+
+TEST_F(node_test, cancel_stops_a_running_job_and_a_second_cancel_conflicts) {
+  settings_.jobs.workers = 1;
+  auto port = start();
+  auto id = submit(port, R"({"type":"sleep","params":{"items":100,"ms_per_item":20}})");
+  auto cancelled = http_call(port, http::verb::post, "/api/v1/jobs/" + id + "/cancel");
+  ASSERT_EQ(cancelled.status, 200u) << cancelled.body;
+  auto job = cancelled.json().as_object();
+  EXPECT_EQ(std::string{job.at("status").as_string()}, "cancelled");
+  EXPECT_LT(job.at("processed_items").as_int64(), 100);
+  auto again = http_call(port, http::verb::post, "/api/v1/jobs/" + id + "/cancel");
+  EXPECT_EQ(again.status, 409u);
+  EXPECT_EQ(std::string{again.json().at("error").at("code").as_string()}, "conflict");
+}
+
+TEST_F(node_test, malformed_json_is_400_and_stores_nothing) {
+  auto port = start();
+  auto bad = http_call(port, http::verb::post, "/api/v1/jobs", R"({"type":"sleep","params":{"items":20)");
+  EXPECT_EQ(bad.status, 400u);
+  auto error = bad.json().at("error").as_object();
+  EXPECT_EQ(std::string{error.at("code").as_string()}, "invalid_request");
+  auto missing_type = http_call(port, http::verb::post, "/api/v1/jobs", R"({"params":{}})");
+  EXPECT_EQ(missing_type.status, 400u);
+  EXPECT_EQ(std::string{missing_type.json().at("error").at("details").at("field").as_string()}, "type");
+  auto bad_param = http_call(port, http::verb::post, "/api/v1/jobs", R"({"type":"sleep","params":{"items":-5}})");
+  EXPECT_EQ(bad_param.status, 400u);
+  auto listed = http_call(port, http::verb::get, "/api/v1/jobs");
+  ASSERT_EQ(listed.status, 200u);
+  EXPECT_TRUE(listed.json().at("jobs").as_array().empty());
+}
+
+TEST_F(node_test, limits_routes_and_health) {
+  settings_.server.body_limit_bytes = 1024;
+  auto port = start();
+  auto big = http_call(port, http::verb::post, "/api/v1/jobs", R"({"type":"noop","params":{"x":")" + std::string(2000, 'x') + "\"}}");
+  EXPECT_EQ(big.status, 413u);
+  EXPECT_EQ(http_call(port, http::verb::get, "/api/v1/nothing/here").status, 404u);
+  auto wrong = http_call(port, http::verb::delete_, "/api/v1/jobs");
+  EXPECT_EQ(wrong.status, 405u);
+  EXPECT_EQ(http_call(port, http::verb::get, "/api/v1/jobs/01M819SZZC4RY7478857NQTNXP").status, 404u);
+  EXPECT_EQ(http_call(port, http::verb::get, "/healthz").status, 200u);
+  EXPECT_EQ(http_call(port, http::verb::get, "/readyz").status, 200u);
+  EXPECT_EQ(http_call(port, http::verb::get, "/api/v1/job-types").json().at("job_types").as_array().size(), 3u);
+}
+
+TEST_F(node_test, websocket_bad_messages_get_error_frames_and_the_session_lives_on) {
+  auto port = start();
+  ws_client ws{port};
+  ws.send("not json");
+  auto e1 = ws.next();
+  ASSERT_TRUE(e1);
+  EXPECT_EQ(std::string{e1->at("type").as_string()}, "error");
+  ws.send(R"({"op":"subscribe","topic":"posting:1"})");
+  auto e2 = ws.next();
+  ASSERT_TRUE(e2);
+  EXPECT_EQ(std::string{e2->at("data").at("code").as_string()}, "invalid_topic");
+  ws.send(R"({"op":"ping"})");
+  auto pong = ws.next();
+  ASSERT_TRUE(pong);
+  EXPECT_EQ(std::string{pong->at("type").as_string()}, "pong");
+}

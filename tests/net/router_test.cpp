@@ -1,0 +1,85 @@
+#include "net/detail/ws_session.hpp"
+#include "net/router.hpp"
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+using namespace jobmesh::net;
+
+namespace {
+
+std::shared_ptr<const request> make_request(http::verb method, std::string target) {
+  auto req = std::make_shared<request>(method, target, 11);
+  return req;
+}
+
+struct recorded {
+  response res;
+  bool called = false;
+};
+
+recorded route(const router& r, http::verb method, std::string target) {
+  recorded out;
+  r.dispatch(make_request(method, std::move(target)), [&](response res) {
+    out.res = std::move(res);
+    out.called = true;
+  });
+  return out;
+}
+
+std::string code_of(const response& res) {
+  return std::string{boost::json::parse(res.body()).at("error").at("code").as_string()};
+}
+
+}  // namespace
+
+TEST(router, captures_path_segments_and_query) {
+  router r;
+  std::string seen_id, seen_status;
+  r.add(http::verb::get, "/api/v1/jobs/{id}/items", [&](route_request rr, responder respond) {
+    seen_id = rr.path.at("id");
+    seen_status = rr.query["status"];
+    respond(response{http::status::ok, 11});
+  });
+  auto out = route(r, http::verb::get, "/api/v1/jobs/01ABC/items?status=failed&limit=3");
+  ASSERT_TRUE(out.called);
+  EXPECT_EQ(out.res.result(), http::status::ok);
+  EXPECT_EQ(seen_id, "01ABC");
+  EXPECT_EQ(seen_status, "failed");
+}
+
+TEST(router, unknown_path_is_404_and_wrong_method_is_405_with_allow) {
+  router r;
+  r.add(http::verb::get, "/api/v1/jobs/{id}", [](route_request, responder respond) { respond(response{}); });
+  r.add(http::verb::post, "/api/v1/jobs/{id}/cancel", [](route_request, responder respond) { respond(response{}); });
+  auto missing = route(r, http::verb::get, "/api/v1/nothing");
+  EXPECT_EQ(missing.res.result(), http::status::not_found);
+  EXPECT_EQ(code_of(missing.res), "not_found");
+  auto wrong = route(r, http::verb::delete_, "/api/v1/jobs/x");
+  EXPECT_EQ(wrong.res.result(), http::status::method_not_allowed);
+  EXPECT_EQ(wrong.res[http::field::allow], "GET");
+  EXPECT_EQ(code_of(wrong.res), "method_not_allowed");
+}
+
+TEST(router, decodes_percent_escapes_in_queries) {
+  router r;
+  std::string seen;
+  r.add(http::verb::get, "/x", [&](route_request rr, responder respond) {
+    seen = rr.query["type"];
+    respond(response{});
+  });
+  route(r, http::verb::get, "/x?type=a%20b");
+  EXPECT_EQ(seen, "a b");
+}
+
+TEST(ws_topics, only_api_topics_are_valid) {
+  using jobmesh::net::detail::is_valid_topic;
+  EXPECT_TRUE(is_valid_topic("jobs"));
+  EXPECT_TRUE(is_valid_topic("analytics"));
+  EXPECT_TRUE(is_valid_topic("job:01ABC"));
+  EXPECT_TRUE(is_valid_topic("user:demo"));
+  EXPECT_FALSE(is_valid_topic("job:"));
+  EXPECT_FALSE(is_valid_topic("posting:1"));
+  EXPECT_FALSE(is_valid_topic(""));
+  EXPECT_FALSE(is_valid_topic("job:" + std::string(65, 'x')));
+}
