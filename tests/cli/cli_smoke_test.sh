@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The jobmesh binary as a user meets it: help, bad flags (exit 2, flag named), bad config
+# (exit 2, key named), and `serve` printing its URL and answering a submission over curl.
+# Waits are bounded polls; the server is stopped by its pid.
+set -euo pipefail
+bin=${JOBMESH_BIN:?JOBMESH_BIN must name the jobmesh binary}
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$bin" --help | grep -q "serve" || fail "--help does not list serve"
+for cmd in serve migrate match generate bench; do
+  "$bin" "$cmd" --help >/dev/null || fail "$cmd --help"
+done
+
+set +e
+out=$("$bin" serve --no-such-flag 2>&1); code=$?
+set -e
+[ "$code" -eq 2 ] || fail "bad flag exited $code, not 2"
+grep -q -- "--no-such-flag" <<<"$out" || fail "bad flag message does not name the flag: $out"
+
+set +e
+out=$(JOBMESH_SERVER_PORT=eighty "$bin" serve --db "sqlite:$work/j.db" 2>&1); code=$?
+set -e
+[ "$code" -eq 2 ] || fail "bad config exited $code, not 2"
+grep -q "JOBMESH_SERVER_PORT" <<<"$out" || fail "bad config message does not name the variable: $out"
+
+"$bin" migrate --db "sqlite:$work/m.db" | grep -q "schema version 1" || fail "migrate"
+
+"$bin" serve --listen 127.0.0.1:0 --db "sqlite:$work/j.db" >"$work/out.log" 2>&1 &
+server_pid=$!
+url=""
+for _ in $(seq 1 200); do
+  url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/out.log" || true)
+  [ -n "$url" ] && break
+  kill -0 "$server_pid" 2>/dev/null || fail "serve exited: $(cat "$work/out.log")"
+  sleep 0.05
+done
+[ -n "$url" ] || fail "serve printed no URL: $(cat "$work/out.log")"
+
+reply=$(curl -s -w ' %{http_code}' -X POST "${url}api/v1/jobs" -d '{"type":"sleep","params":{"items":5,"ms_per_item":10}}')
+[ "${reply##* }" = "202" ] || fail "submit answered ${reply##* }"
+id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1].rsplit(" ",1)[0])["id"])' "$reply")
+status=""
+for _ in $(seq 1 200); do
+  status=$(curl -s "${url}api/v1/jobs/$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
+  [ "$status" = "completed" ] && break
+  sleep 0.05
+done
+[ "$status" = "completed" ] || fail "job $id ended as '$status'"
+kill -TERM "$server_pid"
+wait "$server_pid" || fail "serve did not exit cleanly on SIGTERM"
+server_pid=""
+grep -q "running -> completed" "$work/out.log" || fail "no state-change log line"
+echo "cli smoke: 1 passed, 0 failed"

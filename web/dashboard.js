@@ -1,0 +1,99 @@
+// The job manager: lists jobs over HTTP, then keeps them live from the WebSocket `jobs` topic.
+"use strict";
+
+const jobs = new Map();
+const rows = document.getElementById("jobs");
+
+function percent(job) {
+  return job.progress_percentage ?? 0;
+}
+
+function render(job) {
+  let row = document.getElementById("job-" + job.id);
+  if (!row) {
+    row = document.createElement("tr");
+    row.id = "job-" + job.id;
+    rows.prepend(row);
+  }
+  const done = (job.processed_items ?? 0) + (job.failed_items ?? 0);
+  const finished = ["completed", "failed", "cancelled"].includes(job.status);
+  row.innerHTML = `
+    <td class="id">${job.id}</td><td>${job.type}</td>
+    <td class="status-${job.status}" title="${job.error_message ?? ""}">${job.status}</td>
+    <td><div class="bar"><div style="width:${percent(job)}%"></div></div></td>
+    <td>${done}/${job.total_items ?? 0}${job.failed_items ? ` (${job.failed_items} failed)` : ""}</td>
+    <td>${job.attempt ?? 0}/${job.max_attempts ?? ""}</td>
+    <td>${job.created_at ? new Date(job.created_at).toLocaleTimeString() : ""}</td>
+    <td>${finished ? "" : `<button class="secondary" data-cancel="${job.id}">Cancel</button>`}</td>`;
+}
+
+function merge(update) {
+  const id = update.id ?? update.job_id;
+  const job = Object.assign(jobs.get(id) ?? { id }, update);
+  jobs.set(id, job);
+  render(job);
+}
+
+async function loadJobs() {
+  const reply = await fetch("/api/v1/jobs?limit=50");
+  const body = await reply.json();
+  body.jobs.reverse().forEach(merge);
+}
+
+async function loadTypes() {
+  const reply = await fetch("/api/v1/job-types");
+  const body = await reply.json();
+  const select = document.getElementById("type");
+  for (const t of body.job_types) {
+    const option = new Option(`${t.name} (${t.group})`, t.name);
+    option.selected = t.name === "sleep";
+    select.add(option);
+  }
+}
+
+function connect() {
+  const pill = document.getElementById("connection");
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const ws = new WebSocket(`${scheme}://${location.host}/api/v1/ws`);
+  ws.onopen = () => {
+    pill.textContent = "live";
+    ws.send(JSON.stringify({ op: "subscribe", topic: "jobs" }));
+  };
+  ws.onmessage = (event) => {
+    const msg = JSON.parse(event.data);
+    if (["progress", "completed", "failed", "cancelled", "job_created"].includes(msg.type)) merge(msg.data);
+    if (msg.type === "reset") loadJobs();
+  };
+  ws.onclose = () => {
+    pill.textContent = "reconnecting…";
+    setTimeout(connect, 1000);
+  };
+}
+
+document.getElementById("submit").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const note = document.getElementById("submit-result");
+  let params;
+  try {
+    params = JSON.parse(document.getElementById("params").value || "{}");
+  } catch (e) {
+    note.textContent = "params are not valid JSON: " + e.message;
+    return;
+  }
+  const body = { type: document.getElementById("type").value, priority: document.getElementById("priority").value, params };
+  const reply = await fetch("/api/v1/jobs", { method: "POST", body: JSON.stringify(body) });
+  const json = await reply.json();
+  note.textContent = reply.ok ? `submitted ${json.id}` : `${reply.status}: ${json.error.message}`;
+  if (reply.ok) merge(json);
+});
+
+rows.addEventListener("click", async (event) => {
+  const id = event.target.dataset.cancel;
+  if (!id) return;
+  const reply = await fetch(`/api/v1/jobs/${id}/cancel`, { method: "POST" });
+  const json = await reply.json();
+  if (reply.ok) merge(json);
+});
+
+loadTypes();
+loadJobs().then(connect);
