@@ -16,19 +16,23 @@ job_id_generator::job_id_generator() : rng_(std::random_device{}()) {}
 std::string job_id_generator::next(std::int64_t now_ms) {
   if (now_ms > last_ms_) {
     last_ms_ = now_ms;
-    random_hi_ = rng_() & 0x7FFF;  // one bit of headroom so increments never overflow the field
+    random_hi_ = rng_() & 0x7FFF;  // 16 bits, one of headroom so increments never overflow them
     random_lo_ = rng_();
   } else if (++random_lo_ == 0) {
     // Same millisecond (or the clock stepped back): count up so ids still increase.
     ++random_hi_;
   }
-  // 128 bits: 48 time bits then 80 random bits, written as 26 base32 digits (130 bits).
-  unsigned __int128 value = (static_cast<unsigned __int128>(static_cast<std::uint64_t>(last_ms_)) << 80) |
-                            (static_cast<unsigned __int128>(random_hi_) << 64) | random_lo_;
+  // 10 characters of time (48 bits in 50), then 16 of randomness (80 bits), most significant first.
   std::string out(k_id_length, '0');
-  for (std::size_t i = k_id_length; i-- > 0;) {
-    out[i] = k_alphabet[static_cast<std::size_t>(value & 31)];
-    value >>= 5;
+  auto time = static_cast<std::uint64_t>(last_ms_);
+  for (std::size_t i = 10; i-- > 0; time >>= 5)
+    out[i] = k_alphabet[time & 31];
+  auto lo = random_lo_;
+  auto hi = random_hi_;
+  for (std::size_t i = k_id_length; i-- > 10;) {
+    out[i] = k_alphabet[lo & 31];
+    lo = (lo >> 5) | ((hi & 31) << 59);
+    hi >>= 5;
   }
   return out;
 }

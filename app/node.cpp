@@ -68,11 +68,15 @@ void node::stop() {
   if (!im.running)
     return;
   im.running = false;
+  // Order matters. The network threads stop first but the io_context lives on, so actors that
+  // still answer a request can post onto it (the answers are dropped with it). Then the actors
+  // stop and are awaited; only then is the io_context (and every session in it) destroyed,
+  // which ends the sessions' bridge actors while the actor system still exists.
   im.server->stop();
-  im.server.reset();
   actors::stop_engine(im.engine);
   im.engine = {};
   im.sys->await_all_actors_done();
+  im.server.reset();
   im.sys.reset();
 }
 

@@ -20,7 +20,8 @@ public:
   /// cannot bind.
   std::uint16_t start();
 
-  /// Stops accepting, closes every connection and joins the threads. Idempotent.
+  /// Stops the network threads and joins them; connections close when the server is
+  /// destroyed. Idempotent.
   void stop();
 
 private:

@@ -59,7 +59,9 @@ void ws_session::on_accept(beast::error_code ec) {
     return;
   std::weak_ptr<ws_session> weak = shared_from_this();
   auto exec = ws_.get_executor();
-  bridge_ = ctx_->sys->spawn([weak, exec](caf::event_based_actor*) -> caf::behavior {
+  // Hidden: a bridge lives exactly as long as its session, which the network layer owns, so
+  // the actor system's shutdown does not wait for it.
+  bridge_ = ctx_->sys->spawn<caf::hidden>([weak, exec](caf::event_based_actor*) -> caf::behavior {
     return {
         [weak, exec](actors::frame_atom, actors::hub_frame& frame) {
           if (auto s = weak.lock())
