@@ -19,6 +19,7 @@ struct topic_state {
 
 struct hub_state {
   std::unordered_map<std::string, topic_state> topics;
+  std::size_t history = k_topic_history;
   static inline const char* name = "progress_hub";
 };
 
@@ -48,7 +49,7 @@ void publish(hub_pointer self, const std::string& topic, const std::string& type
   for (const auto& s : t.subscribers)
     send_frame(self, s, frame);
   t.history.push_back(std::move(frame));
-  if (t.history.size() > k_topic_history)
+  if (t.history.size() > self->state.history)
     t.history.pop_front();
   forget_idle_topics(self->state);
 }
@@ -80,7 +81,8 @@ void drop_subscriber(hub_state& st, const caf::actor_addr& who) {
     std::erase_if(t.subscribers, [&](const caf::actor& a) { return a.address() == who; });
 }
 
-progress_hub_actor::behavior_type hub(hub_pointer self) {
+progress_hub_actor::behavior_type hub(hub_pointer self, std::size_t history) {
+  self->state.history = history;
   self->set_down_handler([=](const caf::down_msg& dm) { drop_subscriber(self->state, dm.source); });
   return {
       [=](publish_atom, const std::string& topic, const std::string& type, const std::string& data) {
@@ -127,7 +129,9 @@ std::string make_frame_text(std::string_view topic, std::uint64_t seq, std::stri
 }
 
 progress_hub_actor spawn_progress_hub(caf::actor_system& sys) {
-  return sys.spawn(hub);
+  // CAF 0.17 dereferences a null argument tuple for actors spawned without arguments (UBSan
+  // reports it), so every actor here takes at least one.
+  return sys.spawn(hub, k_topic_history);
 }
 
 }  // namespace jobmesh::actors

@@ -15,9 +15,12 @@ namespace jobmesh::net {
 template <class Handle, class OnOk, class OnError, class... Ts>
 void ask(caf::actor_system& sys, const Handle& dst, std::chrono::milliseconds timeout, OnOk on_ok, OnError on_error,
          Ts... args) {
-  sys.spawn([=](caf::event_based_actor* self) {
-    self->request(dst, timeout, args...).then(on_ok, [on_error](caf::error& e) { on_error(e); });
-  });
+  // dst travels as a spawn argument: CAF 0.17 mishandles actors spawned without any.
+  sys.spawn(
+      [=](caf::event_based_actor* self, Handle to) {
+        self->request(to, timeout, args...).then(on_ok, [on_error](caf::error& e) { on_error(e); });
+      },
+      dst);
 }
 
 }  // namespace jobmesh::net

@@ -61,14 +61,16 @@ void ws_session::on_accept(beast::error_code ec) {
   auto exec = ws_.get_executor();
   // Hidden: a bridge lives exactly as long as its session, which the network layer owns, so
   // the actor system's shutdown does not wait for it.
-  bridge_ = ctx_->sys->spawn<caf::hidden>([weak, exec](caf::event_based_actor*) -> caf::behavior {
-    return {
-        [weak, exec](actors::frame_atom, actors::hub_frame& frame) {
-          if (auto s = weak.lock())
-            asio::post(exec, [s, f = std::move(frame)]() mutable { s->enqueue(std::move(f)); });
-        },
-    };
-  });
+  bridge_ = ctx_->sys->spawn<caf::hidden>(
+      [](caf::event_based_actor*, std::weak_ptr<ws_session> weak, decltype(exec) exec) -> caf::behavior {
+        return {
+            [weak, exec](actors::frame_atom, actors::hub_frame& frame) {
+              if (auto s = weak.lock())
+                asio::post(exec, [s, f = std::move(frame)]() mutable { s->enqueue(std::move(f)); });
+            },
+        };
+      },
+      weak, exec);
   do_read();
 }
 
