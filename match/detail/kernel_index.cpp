@@ -1,0 +1,149 @@
+#include "match/detail/kernel_index.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <numeric>
+
+namespace jobmesh::match::detail {
+
+namespace {
+
+std::array<double, 3> unit_vector(const std::optional<geo_point>& g) {
+  if (!g)
+    return {0, 0, 0};
+  constexpr double rad = std::numbers::pi / 180.0;
+  double lat = g->lat * rad, lon = g->lon * rad;
+  return {std::cos(lat) * std::cos(lon), std::cos(lat) * std::sin(lon), std::sin(lat)};
+}
+
+std::size_t words_for(std::size_t bits) {
+  return std::max<std::size_t>(1, (bits + 63) / 64);
+}
+
+void set_bit(std::vector<std::uint64_t>& bits, std::size_t row, std::size_t words, std::uint32_t bit) {
+  bits[row * words + bit / 64] |= std::uint64_t{1} << (bit % 64);
+}
+
+std::vector<std::uint32_t> byte_order_ranks(const std::vector<std::string>& ids) {
+  std::vector<std::uint32_t> order(ids.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return ids[a] < ids[b]; });
+  std::vector<std::uint32_t> rank(ids.size());
+  for (std::uint32_t r = 0; r < order.size(); ++r)
+    rank[order[r]] = r;
+  return rank;
+}
+
+struct interners {
+  interner company, category, industry, subcategory, country, city, skill;
+};
+
+// Skills are interned across both sides first, so both bitsets share one width.
+void intern_skills(interners& in, const std::vector<prepared_posting>& ps, const std::vector<prepared_candidate>& cs) {
+  for (const auto& p : ps)
+    for (const auto& s : p.skills)
+      in.skill.id(s);
+  for (const auto& c : cs)
+    for (const auto& s : c.skills)
+      in.skill.id(s);
+}
+
+void fill_postings(kernel_index& x, interners& in, const std::vector<prepared_posting>& ps) {
+  auto& p = x.p;
+  auto n = ps.size();
+  p.skill_bits.assign(n * x.skill_words, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& r = ps[i];
+    p.ids.push_back(r.id);
+    p.company.push_back(in.company.id(r.company));
+    p.category.push_back(in.category.id(r.category));
+    p.industry.push_back(in.industry.id(r.industry));
+    p.subcategory.push_back(in.subcategory.id(r.subcategory));
+    p.country.push_back(in.country.id(r.country));
+    p.city.push_back(in.city.id(r.city));
+    p.remote.push_back(r.mode == work_mode::remote);
+    p.has_coordinates.push_back(r.coordinates.has_value());
+    p.unit.push_back(unit_vector(r.coordinates));
+    p.lat.push_back(r.coordinates ? r.coordinates->lat : 0);
+    p.lon.push_back(r.coordinates ? r.coordinates->lon : 0);
+    p.skill_count.push_back(static_cast<std::uint32_t>(r.skills.size()));
+    for (const auto& s : r.skills)
+      set_bit(p.skill_bits, i, x.skill_words, in.skill.id(s));
+    p.level.push_back(r.level);
+    p.min_years.push_back(r.min_years);
+    p.salary_max.push_back(r.salary_max);
+    p.mode.push_back(static_cast<std::uint8_t>(r.mode));
+    p.employment.push_back(static_cast<std::uint8_t>(r.employment));
+    p.country_text.push_back(r.country);
+    p.category_text.push_back(r.category);
+  }
+  p.id_rank = byte_order_ranks(p.ids);
+}
+
+void fill_candidates(kernel_index& x, interners& in, const std::vector<prepared_candidate>& cs) {
+  auto& c = x.c;
+  auto n = cs.size();
+  c.skill_bits.assign(n * x.skill_words, 0);
+  c.category_bits.assign(n * x.category_words, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& r = cs[i];
+    c.ids.push_back(r.id);
+    c.industry.push_back(in.industry.id(r.industry));
+    c.subcategory.push_back(in.subcategory.id(r.subcategory));
+    c.country.push_back(in.country.id(r.country));
+    c.city.push_back(in.city.id(r.city));
+    c.has_coordinates.push_back(r.coordinates.has_value());
+    c.unit.push_back(unit_vector(r.coordinates));
+    c.lat.push_back(r.coordinates ? r.coordinates->lat : 0);
+    c.lon.push_back(r.coordinates ? r.coordinates->lon : 0);
+    c.max_distance_km.push_back(r.max_distance_km);
+    c.skill_count.push_back(static_cast<std::uint32_t>(r.skills.size()));
+    for (const auto& s : r.skills)
+      set_bit(c.skill_bits, i, x.skill_words, in.skill.id(s));
+    for (const auto& cat : r.preferred_categories)
+      set_bit(c.category_bits, i, x.category_words, in.category.id(cat));
+    c.level.push_back(r.level);
+    c.years.push_back(r.years_experience);
+    c.expected_salary.push_back(r.expected_salary);
+    c.activity.push_back(r.engagement);
+    c.rating.push_back(r.review_count == 0 ? 0.5 : r.rating / 5.0);
+    c.track_record.push_back(static_cast<double>(std::min<std::int64_t>(r.completed_jobs, 20)) / 20.0);
+  }
+  c.id_rank = byte_order_ranks(c.ids);
+}
+
+}  // namespace
+
+kernel_index build_index(const std::vector<prepared_posting>& postings, const std::vector<prepared_candidate>& candidates) {
+  kernel_index x;
+  interners in;
+  intern_skills(in, postings, candidates);
+  // Categories named by either side get ids before any bitset is sized.
+  for (const auto& p : postings)
+    in.category.id(p.category);
+  for (const auto& c : candidates)
+    for (const auto& cat : c.preferred_categories)
+      in.category.id(cat);
+  x.skill_words = words_for(in.skill.size());
+  x.category_words = words_for(in.category.size());
+  fill_postings(x, in, postings);
+  fill_candidates(x, in, candidates);
+  x.company_count = in.company.size();
+  std::vector<std::uint32_t> order(postings.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return x.p.category[a] < x.p.category[b]; });
+  x.category_range.assign(in.category.size(), {0, 0});
+  for (std::uint32_t i = 0; i < order.size();) {
+    auto cat = x.p.category[order[i]];
+    auto j = i;
+    while (j < order.size() && x.p.category[order[j]] == cat)
+      ++j;
+    x.category_range[cat] = {i, j};
+    i = j;
+  }
+  x.by_category = std::move(order);
+  return x;
+}
+
+}  // namespace jobmesh::match::detail

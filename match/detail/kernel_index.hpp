@@ -1,0 +1,70 @@
+#pragma once
+// The kernel's structure-of-arrays layout: one array per field and side; words interned to
+// small integers (0 means the empty word); skill sets and preferred categories as bitsets.
+
+#include "match/prepared.hpp"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace jobmesh::match::detail {
+
+/// Words to dense ids; id 0 is the empty word.
+class interner {
+public:
+  interner() { ids_.emplace("", 0); }
+  std::uint32_t id(const std::string& word) {
+    auto [it, fresh] = ids_.emplace(word, static_cast<std::uint32_t>(ids_.size()));
+    return it->second;
+  }
+  std::size_t size() const { return ids_.size(); }
+
+private:
+  std::unordered_map<std::string, std::uint32_t> ids_;
+};
+
+struct posting_columns {
+  std::vector<std::string> ids;
+  std::vector<std::uint32_t> id_rank;  ///< position in byte order of ids (ties break on it)
+  std::vector<std::uint32_t> company, category, industry, subcategory, country, city;
+  std::vector<std::uint8_t> remote, has_coordinates;
+  std::vector<std::array<double, 3>> unit;  ///< unit vector (zero when no coordinates)
+  std::vector<double> lat, lon;
+  std::vector<std::uint32_t> skill_count;
+  std::vector<std::uint64_t> skill_bits;  ///< skill_words per posting
+  std::vector<double> level, min_years, salary_max;
+  std::vector<std::uint8_t> mode, employment;
+  std::vector<std::string> country_text, category_text;  ///< for filters
+};
+
+struct candidate_columns {
+  std::vector<std::string> ids;
+  std::vector<std::uint32_t> id_rank;
+  std::vector<std::uint32_t> industry, subcategory, country, city;
+  std::vector<std::uint8_t> has_coordinates;
+  std::vector<std::array<double, 3>> unit;
+  std::vector<double> lat, lon, max_distance_km;
+  std::vector<std::uint32_t> skill_count;
+  std::vector<std::uint64_t> skill_bits;     ///< skill_words per candidate
+  std::vector<std::uint64_t> category_bits;  ///< category_words per candidate (preferred)
+  std::vector<double> level, years, expected_salary;
+  std::vector<double> activity, rating, track_record;  ///< candidate-only factors, precomputed
+};
+
+struct kernel_index {
+  posting_columns p;
+  candidate_columns c;
+  std::size_t skill_words = 1;
+  std::size_t category_words = 1;
+  std::size_t company_count = 1;
+  /// Postings ordered by category: order[range.first, range.second) holds category k.
+  std::vector<std::uint32_t> by_category;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> category_range;
+};
+
+kernel_index build_index(const std::vector<prepared_posting>& postings, const std::vector<prepared_candidate>& candidates);
+
+}  // namespace jobmesh::match::detail

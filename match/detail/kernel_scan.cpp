@@ -1,0 +1,306 @@
+#include "match/detail/kernel_scan.hpp"
+
+#include "match/reference.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+
+namespace jobmesh::match::detail {
+
+namespace {
+
+constexpr double k_earth_radius_km = 6371.0088;
+// Pass 1 adds factors in another order and with other operations than `combine`; a bound is
+// trusted to keep a target out only with this much room, in key units (1e-9 score points).
+constexpr double k_slack = 1e-3;
+
+double weight(const query& q, factor f) {
+  return 100.0 * q.prof->weights[static_cast<std::size_t>(f)];
+}
+
+bool uses(const query& q, factor f) {
+  return q.prof->weights[static_cast<std::size_t>(f)] > 0;
+}
+
+// bound[j] += w * f(j): one branch-free loop per factor, which the compiler vectorises.
+template <class F>
+void add_column(std::vector<double>& bound, double w, F f) {
+  const auto n = bound.size();
+  double* b = bound.data();
+  for (std::size_t j = 0; j < n; ++j)
+    b[j] += w * f(j);
+}
+
+bool has_bit(const std::vector<std::uint64_t>& bits, std::size_t row, std::size_t words, std::uint32_t bit) {
+  return (bits[row * words + bit / 64] >> (bit % 64)) & 1u;
+}
+
+double skills_bound(std::uint32_t a, std::uint32_t b) {
+  auto lo = std::min(a, b), hi = std::max(a, b);
+  return hi == 0 ? 0.0 : static_cast<double>(lo) / static_cast<double>(hi);
+}
+
+double experience(double years, double min_years) {
+  return min_years == 0 ? 1.0 : std::min(1.0, years / min_years);
+}
+
+double salary(double expected, double salary_max) {
+  if (salary_max == 0 || expected <= salary_max)
+    return 1.0;
+  return std::max(0.0, 1.0 - (expected - salary_max) / salary_max);
+}
+
+// Chord length <= arc length, so 1 - chord / max_distance bounds the location factor from above.
+double chord_bound(const std::array<double, 3>& u, const std::array<double, 3>& v, double max_distance) {
+  double dx = u[0] - v[0], dy = u[1] - v[1], dz = u[2] - v[2];
+  return std::max(0.0, 1.0 - k_earth_radius_km * std::sqrt(dx * dx + dy * dy + dz * dz) / max_distance);
+}
+
+double place_match(std::uint32_t country_a, std::uint32_t country_b, std::uint32_t city_a, std::uint32_t city_b) {
+  if (country_a == 0 || country_a != country_b)
+    return 0.0;
+  return city_a != 0 && city_a == city_b ? 1.0 : 0.5;
+}
+
+double industry_match(std::uint32_t ind_a, std::uint32_t ind_b, std::uint32_t sub_a, std::uint32_t sub_b) {
+  if (ind_a == 0 || ind_a != ind_b)
+    return 0.0;
+  return sub_a == sub_b ? 1.0 : 0.5;
+}
+
+}  // namespace
+
+scanner::scanner(const kernel_index& x, const query& q)
+    : x_(x), q_(q), min_key_(rank_key(q.min_score)), company_best_(x.company_count, -1) {}
+
+void scanner::bound_postings_for(std::size_t ci) {
+  const auto& p = x_.p;
+  const auto& c = x_.c;
+  bound_.assign(p.ids.size(), 0.0);
+  if (uses(q_, factor::location))
+    add_column(bound_, weight(q_, factor::location), [&](std::size_t j) {
+      double by_place = place_match(p.country[j], c.country[ci], p.city[j], c.city[ci]);
+      double by_distance = chord_bound(p.unit[j], c.unit[ci], c.max_distance_km[ci]);
+      double located = p.has_coordinates[j] && c.has_coordinates[ci] ? by_distance : by_place;
+      return p.remote[j] ? 1.0 : located;
+    });
+  if (uses(q_, factor::industry))
+    add_column(bound_, weight(q_, factor::industry), [&](std::size_t j) {
+      return industry_match(p.industry[j], c.industry[ci], p.subcategory[j], c.subcategory[ci]);
+    });
+  double constant = weight(q_, factor::activity) * c.activity[ci] + weight(q_, factor::rating) * c.rating[ci] +
+                    weight(q_, factor::track_record) * c.track_record[ci];
+  if (constant != 0)
+    add_column(bound_, 1.0, [&](std::size_t) { return constant; });
+  if (uses(q_, factor::category))
+    add_column(bound_, weight(q_, factor::category), [&](std::size_t j) {
+      return p.category[j] != 0 && has_bit(c.category_bits, ci, x_.category_words, p.category[j]) ? 1.0 : 0.0;
+    });
+  if (uses(q_, factor::skills))
+    add_column(bound_, weight(q_, factor::skills),
+               [&](std::size_t j) { return skills_bound(p.skill_count[j], c.skill_count[ci]); });
+  if (uses(q_, factor::experience))
+    add_column(bound_, weight(q_, factor::experience), [&](std::size_t j) { return experience(c.years[ci], p.min_years[j]); });
+  if (uses(q_, factor::seniority))
+    add_column(bound_, weight(q_, factor::seniority),
+               [&](std::size_t j) { return 1.0 - std::abs(c.level[ci] - p.level[j]) / 4.0; });
+  if (uses(q_, factor::salary))
+    add_column(bound_, weight(q_, factor::salary),
+               [&](std::size_t j) { return salary(c.expected_salary[ci], p.salary_max[j]); });
+}
+
+void scanner::bound_candidates_for(std::size_t pi) {
+  const auto& p = x_.p;
+  const auto& c = x_.c;
+  bound_.assign(c.ids.size(), 0.0);
+  if (uses(q_, factor::location))
+    add_column(bound_, weight(q_, factor::location), [&](std::size_t j) {
+      double by_place = place_match(p.country[pi], c.country[j], p.city[pi], c.city[j]);
+      double by_distance = chord_bound(p.unit[pi], c.unit[j], c.max_distance_km[j]);
+      double located = p.has_coordinates[pi] && c.has_coordinates[j] ? by_distance : by_place;
+      return p.remote[pi] ? 1.0 : located;
+    });
+  if (uses(q_, factor::industry))
+    add_column(bound_, weight(q_, factor::industry), [&](std::size_t j) {
+      return industry_match(p.industry[pi], c.industry[j], p.subcategory[pi], c.subcategory[j]);
+    });
+  if (uses(q_, factor::activity))
+    add_column(bound_, weight(q_, factor::activity), [&](std::size_t j) { return c.activity[j]; });
+  if (uses(q_, factor::rating))
+    add_column(bound_, weight(q_, factor::rating), [&](std::size_t j) { return c.rating[j]; });
+  if (uses(q_, factor::track_record))
+    add_column(bound_, weight(q_, factor::track_record), [&](std::size_t j) { return c.track_record[j]; });
+  if (uses(q_, factor::category) && p.category[pi] != 0)
+    add_column(bound_, weight(q_, factor::category), [&](std::size_t j) {
+      return has_bit(c.category_bits, j, x_.category_words, p.category[pi]) ? 1.0 : 0.0;
+    });
+  if (uses(q_, factor::skills))
+    add_column(bound_, weight(q_, factor::skills),
+               [&](std::size_t j) { return skills_bound(p.skill_count[pi], c.skill_count[j]); });
+  if (uses(q_, factor::experience))
+    add_column(bound_, weight(q_, factor::experience), [&](std::size_t j) { return experience(c.years[j], p.min_years[pi]); });
+  if (uses(q_, factor::seniority))
+    add_column(bound_, weight(q_, factor::seniority),
+               [&](std::size_t j) { return 1.0 - std::abs(c.level[j] - p.level[pi]) / 4.0; });
+  if (uses(q_, factor::salary))
+    add_column(bound_, weight(q_, factor::salary),
+               [&](std::size_t j) { return salary(c.expected_salary[j], p.salary_max[pi]); });
+}
+
+// The same arithmetic as reference_factors, factor by factor, for the factors the profile uses.
+factor_values scanner::exact(std::size_t pi, std::size_t ci) const {
+  const auto& p = x_.p;
+  const auto& c = x_.c;
+  factor_values f{};
+  for (auto used : q_.prof->used) {
+    double v = 0;
+    switch (used) {
+      case factor::location:
+        if (p.remote[pi])
+          v = 1.0;
+        else if (p.has_coordinates[pi] && c.has_coordinates[ci])
+          v = std::max(0.0, 1.0 - haversine_km({p.lat[pi], p.lon[pi]}, {c.lat[ci], c.lon[ci]}) / c.max_distance_km[ci]);
+        else
+          v = place_match(p.country[pi], c.country[ci], p.city[pi], c.city[ci]);
+        break;
+      case factor::industry: v = industry_match(p.industry[pi], c.industry[ci], p.subcategory[pi], c.subcategory[ci]); break;
+      case factor::activity: v = c.activity[ci]; break;
+      case factor::rating: v = c.rating[ci]; break;
+      case factor::track_record: v = c.track_record[ci]; break;
+      case factor::category:
+        v = p.category[pi] != 0 && has_bit(c.category_bits, ci, x_.category_words, p.category[pi]) ? 1.0 : 0.0;
+        break;
+      case factor::skills: {
+        auto na = c.skill_count[ci], nb = p.skill_count[pi];
+        if (na + nb == 0)
+          break;
+        std::uint32_t inter = 0;
+        const auto* a = &c.skill_bits[ci * x_.skill_words];
+        const auto* b = &p.skill_bits[pi * x_.skill_words];
+        for (std::size_t w = 0; w < x_.skill_words; ++w)
+          inter += static_cast<std::uint32_t>(std::popcount(a[w] & b[w]));
+        double i = inter;
+        v = i / (static_cast<double>(na + nb) - i);
+        break;
+      }
+      case factor::experience: v = experience(c.years[ci], p.min_years[pi]); break;
+      case factor::seniority: v = 1.0 - std::abs(c.level[ci] - p.level[pi]) / 4.0; break;
+      case factor::salary: v = salary(c.expected_salary[ci], p.salary_max[pi]); break;
+    }
+    f[static_cast<std::size_t>(used)] = v;
+  }
+  return f;
+}
+
+bool scanner::accepts(std::size_t pi) const {
+  const auto& f = q_.filters;
+  const auto& p = x_.p;
+  return (!f.country || *f.country == p.country_text[pi]) && (!f.category || *f.category == p.category_text[pi]) &&
+         (!f.mode || static_cast<std::uint8_t>(*f.mode) == p.mode[pi]) &&
+         (!f.employment || static_cast<std::uint8_t>(*f.employment) == p.employment[pi]);
+}
+
+double scanner::threshold() const {
+  auto key = min_key_;
+  if (!q_.top_per_company && heap_.size() >= static_cast<std::size_t>(q_.top_k))
+    key = std::max(key, heap_.front().key);
+  return static_cast<double>(key) - 0.5;
+}
+
+void scanner::offer(std::size_t target, std::size_t pi, std::size_t ci) {
+  if (bound_[target] * 1e6 + k_slack < threshold())
+    return;
+  auto f = exact(pi, ci);
+  double score = combine(*q_.prof, f);
+  auto key = rank_key(score);
+  if (key < min_key_)
+    return;
+  auto rank = q_.dir == direction::candidate ? x_.p.id_rank[pi] : x_.c.id_rank[ci];
+  entry e{key, rank, static_cast<std::uint32_t>(target), score, f};
+  // The heap's front is its worst entry: "a before b" means a ranks ahead of b.
+  auto worse_last = [](const entry& a, const entry& b) { return a.key != b.key ? a.key > b.key : a.rank < b.rank; };
+  if (heap_.size() < static_cast<std::size_t>(q_.top_k)) {
+    heap_.push_back(e);
+    std::push_heap(heap_.begin(), heap_.end(), worse_last);
+  } else if (worse_last(e, heap_.front())) {
+    std::pop_heap(heap_.begin(), heap_.end(), worse_last);
+    heap_.back() = e;
+    std::push_heap(heap_.begin(), heap_.end(), worse_last);
+  }
+}
+
+// top_per_company: the best posting of each company (pruned by min_score only), top_k later.
+void scanner::offer_per_company(std::size_t pi, std::size_t ci) {
+  if (bound_[pi] * 1e6 + k_slack < threshold())
+    return;
+  auto f = exact(pi, ci);
+  double score = combine(*q_.prof, f);
+  auto key = rank_key(score);
+  if (key < min_key_)
+    return;
+  entry e{key, x_.p.id_rank[pi], static_cast<std::uint32_t>(pi), score, f};
+  auto company = x_.p.company[pi];
+  auto& slot = company_best_[company];
+  if (slot < 0) {
+    slot = static_cast<std::int64_t>(heap_.size());
+    heap_.push_back(e);
+    touched_companies_.push_back(company);
+    return;
+  }
+  auto& best = heap_[static_cast<std::size_t>(slot)];
+  if (e.key > best.key || (e.key == best.key && e.rank < best.rank))
+    best = e;
+}
+
+// Postings of the candidate's preferred categories first: they score highest under profiles
+// that weigh category, so the k-th best key rises early and the rest are mostly skipped.
+void scanner::visit_postings(std::size_t ci) {
+  auto visit = [&](std::size_t pi) { q_.top_per_company ? offer_per_company(pi, ci) : offer(pi, pi, ci); };
+  const auto& order = x_.by_category;
+  bool category_first = uses(q_, factor::category);
+  auto preferred = [&](std::uint32_t cat) {
+    return cat != 0 && has_bit(x_.c.category_bits, ci, x_.category_words, cat);
+  };
+  if (category_first)
+    for (std::uint32_t cat = 1; cat < x_.category_range.size(); ++cat)
+      if (preferred(cat))
+        for (auto i = x_.category_range[cat].first; i < x_.category_range[cat].second; ++i)
+          if (accepts(order[i]))
+            visit(order[i]);
+  for (auto pi : order)
+    if (!(category_first && preferred(x_.p.category[pi])) && accepts(pi))
+      visit(pi);
+}
+
+source_results scanner::take_results(std::size_t s) {
+  source_results out;
+  out.source = q_.dir == direction::candidate ? x_.c.ids[s] : x_.p.ids[s];
+  auto before = [](const entry& a, const entry& b) { return a.key != b.key ? a.key > b.key : a.rank < b.rank; };
+  std::sort(heap_.begin(), heap_.end(), before);
+  if (heap_.size() > static_cast<std::size_t>(q_.top_k))
+    heap_.resize(static_cast<std::size_t>(q_.top_k));
+  const auto& ids = q_.dir == direction::candidate ? x_.p.ids : x_.c.ids;
+  for (const auto& e : heap_)
+    out.results.push_back({ids[e.target], e.score, e.factors});
+  heap_.clear();
+  for (auto company : touched_companies_)
+    company_best_[company] = -1;
+  touched_companies_.clear();
+  return out;
+}
+
+source_results scanner::run(std::size_t s) {
+  if (q_.dir == direction::candidate) {
+    bound_postings_for(s);
+    visit_postings(s);
+  } else if (accepts(s)) {
+    bound_candidates_for(s);
+    for (std::size_t ci = 0; ci < x_.c.ids.size(); ++ci)
+      offer(ci, s, ci);
+  }
+  return take_results(s);
+}
+
+}  // namespace jobmesh::match::detail

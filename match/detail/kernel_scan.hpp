@@ -1,0 +1,45 @@
+#pragma once
+// One thread's scan of sources: pass 1 (bounds, column loops) and pass 2 (exact factors for
+// targets whose bound can still make the list, bounded heap). Keeps its buffers across sources.
+
+#include "match/detail/kernel_index.hpp"
+#include "match/query.hpp"
+
+namespace jobmesh::match::detail {
+
+class scanner {
+public:
+  scanner(const kernel_index& x, const query& q);
+
+  /// The results of source `s` (a candidate index, or a posting index for direction posting).
+  source_results run(std::size_t s);
+
+private:
+  struct entry {
+    std::int64_t key;
+    std::uint32_t rank;
+    std::uint32_t target;
+    double score;
+    factor_values factors;
+  };
+
+  void bound_postings_for(std::size_t ci);
+  void bound_candidates_for(std::size_t pi);
+  factor_values exact(std::size_t pi, std::size_t ci) const;
+  void offer(std::size_t target, std::size_t pi, std::size_t ci);
+  void offer_per_company(std::size_t pi, std::size_t ci);
+  double threshold() const;
+  bool accepts(std::size_t posting) const;
+  void visit_postings(std::size_t ci);
+  source_results take_results(std::size_t s);
+
+  const kernel_index& x_;
+  const query& q_;
+  std::int64_t min_key_;
+  std::vector<double> bound_;
+  std::vector<entry> heap_;
+  std::vector<std::int64_t> company_best_;  ///< top_per_company: index into heap_, -1 none
+  std::vector<std::uint32_t> touched_companies_;
+};
+
+}  // namespace jobmesh::match::detail

@@ -1,0 +1,64 @@
+#include "match/kernel.hpp"
+
+#include "match/detail/kernel_index.hpp"
+#include "match/detail/kernel_scan.hpp"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+namespace jobmesh::match {
+
+namespace {
+
+constexpr std::size_t k_chunk = 16;
+constexpr std::size_t k_progress_every = 256;
+
+}  // namespace
+
+batch_matcher::batch_matcher(const std::vector<prepared_posting>& postings,
+                             const std::vector<prepared_candidate>& candidates)
+    : index_(std::make_unique<detail::kernel_index>(detail::build_index(postings, candidates))) {}
+
+batch_matcher::~batch_matcher() = default;
+batch_matcher::batch_matcher(batch_matcher&&) noexcept = default;
+
+std::size_t batch_matcher::posting_count() const {
+  return index_->p.ids.size();
+}
+
+std::size_t batch_matcher::candidate_count() const {
+  return index_->c.ids.size();
+}
+
+std::vector<source_results> batch_matcher::run(const query& q, unsigned threads, const progress_callback& progress) const {
+  const auto& x = *index_;
+  auto sources = q.dir == direction::candidate ? x.c.ids.size() : x.p.ids.size();
+  std::vector<source_results> out(sources);
+  if (threads == 0)
+    threads = std::max(1u, std::thread::hardware_concurrency());
+  std::atomic<std::size_t> next{0}, done{0};
+  std::mutex progress_mutex;
+  auto work = [&] {
+    detail::scanner scan{x, q};
+    for (std::size_t begin; (begin = next.fetch_add(k_chunk)) < sources;) {
+      auto end = std::min(sources, begin + k_chunk);
+      for (auto s = begin; s < end; ++s)
+        out[s] = scan.run(s);
+      auto total_done = done.fetch_add(end - begin) + (end - begin);
+      if (progress && (total_done / k_progress_every != (total_done - (end - begin)) / k_progress_every || total_done == sources)) {
+        std::lock_guard lock{progress_mutex};
+        progress(total_done, sources);
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t)
+    pool.emplace_back(work);
+  work();
+  for (auto& t : pool)
+    t.join();
+  return out;
+}
+
+}  // namespace jobmesh::match

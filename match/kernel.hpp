@@ -1,0 +1,45 @@
+#pragma once
+/// The fast batch kernel. Built once from prepared records, it answers queries for every
+/// source with the same results as `reference_match`: the same ids in the same order, the same
+/// factor values and scores (each exact factor is computed with the reference's arithmetic).
+///
+/// Per source it runs two passes over the targets. Pass 1 is a set of branch-free column loops
+/// over structure-of-arrays data that add up, per target, an upper bound of its score (exact
+/// for cheap factors; min/max set sizes for skills; a unit-vector chord for distance). Pass 2
+/// visits targets whose bound can still reach the current k-th best key (with a small slack
+/// for rounding), computes their exact factors (skills by bitset popcount) and keeps a bounded
+/// heap. For direction `candidate`, postings of the candidate's preferred categories are
+/// visited first, so the k-th best rises early and most postings are skipped.
+
+#include "match/query.hpp"
+
+#include <functional>
+#include <memory>
+
+namespace jobmesh::match {
+
+namespace detail {
+struct kernel_index;
+}
+
+/// Called now and then with the number of sources done; from worker threads, serialised.
+using progress_callback = std::function<void(std::size_t done, std::size_t total)>;
+
+class batch_matcher {
+public:
+  /// Indexes `postings` and `candidates`; both are copied into the kernel's own layout.
+  batch_matcher(const std::vector<prepared_posting>& postings, const std::vector<prepared_candidate>& candidates);
+  ~batch_matcher();
+  batch_matcher(batch_matcher&&) noexcept;
+
+  /// Answers `q` for every source (input order) on `threads` threads (0 = every core).
+  std::vector<source_results> run(const query& q, unsigned threads = 0, const progress_callback& progress = {}) const;
+
+  std::size_t posting_count() const;
+  std::size_t candidate_count() const;
+
+private:
+  std::unique_ptr<detail::kernel_index> index_;
+};
+
+}  // namespace jobmesh::match

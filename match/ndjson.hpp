@@ -1,0 +1,38 @@
+#pragma once
+/// Reading and writing postings and candidates as NDJSON (one JSON object per line). Every rule
+/// of SPEC-matching.md is checked; a line that breaks one is rejected with an error naming the
+/// line, the field and the rule, and the other lines are still taken.
+
+#include "match/records.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jobmesh::match {
+
+/// Why one line was rejected. `line` counts from 1.
+struct record_error {
+  std::size_t line = 0;
+  std::string field;
+  std::string message;
+};
+
+template <class Record>
+struct read_result {
+  std::vector<Record> records;
+  std::vector<record_error> errors;
+};
+
+/// Postings from NDJSON text; blank lines are skipped; ids must be unique (a later duplicate is
+/// rejected). Thread-safe (no shared state).
+read_result<posting> read_postings(std::string_view ndjson);
+
+/// Candidates from NDJSON text, as `read_postings`.
+read_result<candidate> read_candidates(std::string_view ndjson);
+
+/// One record as a JSON object (one line, no newline), unknown fields included.
+std::string to_json(const posting& p);
+std::string to_json(const candidate& c);
+
+}  // namespace jobmesh::match

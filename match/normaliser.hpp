@@ -1,0 +1,38 @@
+#pragma once
+/// Normalisation of words (SPEC-matching.md): lower case, trimmed, inner white space folded to
+/// one space; skills and certifications then pass through the synonym table. Lists become sets:
+/// duplicates count once.
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jobmesh::match {
+
+/// The spec's default synonyms (js -> javascript, ...).
+const std::map<std::string, std::string>& default_synonyms();
+
+/// Lower case (ASCII; other bytes, such as UTF-8 sequences, pass unchanged), trimmed, white
+/// space runs folded to one space.
+std::string normalise_word(std::string_view word);
+
+class normaliser {
+public:
+  /// The default synonyms plus `extra` (normalised on both sides; extra wins on conflicts).
+  explicit normaliser(const std::map<std::string, std::string>& extra = {});
+
+  /// A skill or certification: normalised, then mapped through the synonyms.
+  std::string term(std::string_view word) const;
+
+  /// `words` as terms, sorted, without duplicates or empty entries.
+  std::vector<std::string> term_set(const std::vector<std::string>& words) const;
+
+  /// `words` normalised (no synonyms), sorted, without duplicates or empty entries.
+  std::vector<std::string> word_set(const std::vector<std::string>& words) const;
+
+private:
+  std::map<std::string, std::string, std::less<>> synonyms_;
+};
+
+}  // namespace jobmesh::match

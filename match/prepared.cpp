@@ -1,0 +1,61 @@
+#include "match/prepared.hpp"
+
+namespace jobmesh::match {
+
+prepared_posting prepare(const posting& p, const normaliser& n) {
+  prepared_posting out;
+  out.id = p.id;
+  out.company = normalise_word(p.company);
+  out.category = normalise_word(p.category);
+  out.industry = normalise_word(p.industry);
+  out.subcategory = normalise_word(p.subcategory);
+  out.country = normalise_word(p.country);
+  out.city = normalise_word(p.city);
+  out.coordinates = p.coordinates;
+  out.mode = p.mode;
+  out.employment = p.employment;
+  out.skills = n.term_set(p.required_skills);
+  out.level = p.experience_level;
+  out.min_years = p.min_years;
+  out.salary_max = p.salary_max;
+  return out;
+}
+
+prepared_candidate prepare(const candidate& c, const normaliser& n) {
+  prepared_candidate out;
+  out.id = c.id;
+  out.country = normalise_word(c.country);
+  out.city = normalise_word(c.city);
+  out.industry = normalise_word(c.industry);
+  out.subcategory = normalise_word(c.subcategory);
+  out.coordinates = c.coordinates;
+  out.max_distance_km = c.max_distance_km;
+  out.preferred_categories = n.word_set(c.preferred_categories);
+  out.skills = n.term_set(c.skills);
+  out.years_experience = c.years_experience;
+  out.level = c.experience_level;
+  out.expected_salary = c.expected_salary;
+  out.rating = c.rating;
+  out.review_count = c.review_count;
+  out.completed_jobs = c.completed_jobs;
+  out.engagement = c.engagement;
+  return out;
+}
+
+std::vector<prepared_posting> prepare_all(const std::vector<posting>& v, const normaliser& n) {
+  std::vector<prepared_posting> out;
+  out.reserve(v.size());
+  for (const auto& p : v)
+    out.push_back(prepare(p, n));
+  return out;
+}
+
+std::vector<prepared_candidate> prepare_all(const std::vector<candidate>& v, const normaliser& n) {
+  std::vector<prepared_candidate> out;
+  out.reserve(v.size());
+  for (const auto& c : v)
+    out.push_back(prepare(c, n));
+  return out;
+}
+
+}  // namespace jobmesh::match

@@ -1,0 +1,44 @@
+#pragma once
+/// Records as scoring sees them: every word normalised, lists turned into sets, synonyms
+/// applied. Both scorers (reference and kernel) start from these.
+
+#include "match/normaliser.hpp"
+#include "match/records.hpp"
+
+namespace jobmesh::match {
+
+struct prepared_posting {
+  std::string id;
+  std::string company;  ///< normalised, for top_per_company
+  std::string category, industry, subcategory, country, city;
+  std::optional<geo_point> coordinates;
+  work_mode mode = work_mode::onsite;
+  employment_type employment = employment_type::full_time;
+  std::vector<std::string> skills;  ///< term set
+  int level = 2;
+  double min_years = 0;
+  double salary_max = 0;
+};
+
+struct prepared_candidate {
+  std::string id;
+  std::string country, city, industry, subcategory;
+  std::optional<geo_point> coordinates;
+  double max_distance_km = 50;
+  std::vector<std::string> preferred_categories;  ///< word set
+  std::vector<std::string> skills;                ///< term set
+  double years_experience = 0;
+  int level = 2;
+  double expected_salary = 0;
+  double rating = 0;
+  std::int64_t review_count = 0;
+  std::int64_t completed_jobs = 0;
+  double engagement = 0;
+};
+
+prepared_posting prepare(const posting& p, const normaliser& n);
+prepared_candidate prepare(const candidate& c, const normaliser& n);
+std::vector<prepared_posting> prepare_all(const std::vector<posting>& v, const normaliser& n);
+std::vector<prepared_candidate> prepare_all(const std::vector<candidate>& v, const normaliser& n);
+
+}  // namespace jobmesh::match
