@@ -1,19 +1,56 @@
-// Placeholder until issue 3 lands this command.
+// `jobmesh generate`: realistic synthetic postings and candidates as NDJSON.
 #include "app/cli.hpp"
+#include "app/progress_bar.hpp"
+#include "match/generator.hpp"
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 namespace jobmesh::app {
 
+namespace {
+
+struct generate_options {
+  match::generator_options gen;
+  std::string out;
+};
+
+int run_generate(const generate_options& o) {
+  std::filesystem::create_directories(o.out);
+  auto postings_path = std::filesystem::path{o.out} / "postings.ndjson";
+  auto candidates_path = std::filesystem::path{o.out} / "candidates.ndjson";
+  std::ofstream postings{postings_path, std::ios::binary};
+  std::ofstream candidates{candidates_path, std::ios::binary};
+  if (!postings || !candidates) {
+    std::cerr << "jobmesh generate: cannot write into " << o.out << '\n';
+    return 1;
+  }
+  progress_bar bar{"generating", "records"};
+  match::generate(o.gen, postings, candidates, [&](std::size_t done, std::size_t total) { bar.update(done, total); });
+  bar.finish();
+  postings.close();
+  candidates.close();
+  if (!postings || !candidates) {
+    std::cerr << "jobmesh generate: writing into " << o.out << " failed\n";
+    return 1;
+  }
+  std::cout << "jobmesh generate: " << o.gen.postings << " postings in " << postings_path.string() << ", "
+            << o.gen.candidates << " candidates in " << candidates_path.string() << " (seed " << o.gen.seed << ")\n";
+  return 0;
+}
+
+}  // namespace
+
 void add_generate_command(CLI::App& root, command_runner& chosen) {
-  auto* sub = root.add_subcommand("generate", "(not built yet)");
-  sub->callback([&chosen] {
-    chosen = [] {
-      std::cerr << "jobmesh generate: not built yet\n";
-      return 1;
-    };
-  });
+  auto o = std::make_shared<generate_options>();
+  auto* cmd = root.add_subcommand("generate", "Write realistic synthetic postings and candidates (NDJSON)");
+  cmd->add_option("--postings", o->gen.postings, "Number of postings")->required();
+  cmd->add_option("--candidates", o->gen.candidates, "Number of candidates")->required();
+  cmd->add_option("--seed", o->gen.seed, "Seed: the same seed gives the same files");
+  cmd->add_option("--out", o->out, "Folder to write postings.ndjson and candidates.ndjson into")->required();
+  cmd->callback([o, &chosen] { chosen = [o] { return run_generate(*o); }; });
 }
 
 }  // namespace jobmesh::app

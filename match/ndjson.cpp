@@ -1,6 +1,7 @@
 #include "match/ndjson.hpp"
 
 #include "match/detail/field_reader.hpp"
+#include "match/query.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -163,6 +164,17 @@ std::string to_json(const candidate& c) {
     o["education_level"] = to_string(*c.education);
   put_extras(o, c.extra);
   return boost::json::serialize(o);
+}
+
+std::string results_to_json(const source_results& r, const profile& prof) {
+  boost::json::array results;
+  for (const auto& m : r.results) {
+    boost::json::object factors;
+    for (auto f : prof.used)
+      factors[to_string(f)] = m.factors[static_cast<std::size_t>(f)];
+    results.push_back(boost::json::object{{"id", m.id}, {"score", m.score}, {"factors", std::move(factors)}});
+  }
+  return boost::json::serialize(boost::json::object{{"source", r.source}, {"results", std::move(results)}});
 }
 
 }  // namespace jobmesh::match

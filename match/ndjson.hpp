@@ -36,3 +36,14 @@ std::string to_json(const posting& p);
 std::string to_json(const candidate& c);
 
 }  // namespace jobmesh::match
+
+namespace jobmesh::match {
+
+struct source_results;
+struct profile;
+
+/// One output line of `jobmesh match`: `{"source": id, "results": [{"id","score","factors"}]}`
+/// with the factors `prof` uses (no newline).
+std::string results_to_json(const source_results& r, const profile& prof);
+
+}  // namespace jobmesh::match

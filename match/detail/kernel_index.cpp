@@ -49,12 +49,19 @@ void intern_skills(interners& in, const std::vector<prepared_posting>& ps, const
       in.skill.id(s);
 }
 
-void fill_postings(kernel_index& x, interners& in, const std::vector<prepared_posting>& ps) {
+double inverse(double x) {
+  return x == 0 ? 0.0 : 1.0 / x;
+}
+
+void fill_postings(kernel_index& x, interners& in, const std::vector<prepared_posting>& ps,
+                   const std::vector<std::uint32_t>& order) {
   auto& p = x.p;
   auto n = ps.size();
   p.skill_bits.assign(n * x.skill_words, 0);
+  p.physical_of_input.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
-    const auto& r = ps[i];
+    const auto& r = ps[order[i]];
+    p.physical_of_input[order[i]] = static_cast<std::uint32_t>(i);
     p.ids.push_back(r.id);
     p.company.push_back(in.company.id(r.company));
     p.category.push_back(in.category.id(r.category));
@@ -73,6 +80,9 @@ void fill_postings(kernel_index& x, interners& in, const std::vector<prepared_po
     p.level.push_back(r.level);
     p.min_years.push_back(r.min_years);
     p.salary_max.push_back(r.salary_max);
+    p.inv_skill_count.push_back(inverse(static_cast<double>(r.skills.size())));
+    p.inv_min_years.push_back(inverse(r.min_years));
+    p.inv_salary_max.push_back(inverse(r.salary_max));
     p.mode.push_back(static_cast<std::uint8_t>(r.mode));
     p.employment.push_back(static_cast<std::uint8_t>(r.employment));
     p.country_text.push_back(r.country);
@@ -104,6 +114,7 @@ void fill_candidates(kernel_index& x, interners& in, const std::vector<prepared_
     for (const auto& cat : r.preferred_categories)
       set_bit(c.category_bits, i, x.category_words, in.category.id(cat));
     c.level.push_back(r.level);
+    c.inv_skill_count.push_back(inverse(static_cast<double>(r.skills.size())));
     c.years.push_back(r.years_experience);
     c.expected_salary.push_back(r.expected_salary);
     c.activity.push_back(r.engagement);
@@ -127,22 +138,23 @@ kernel_index build_index(const std::vector<prepared_posting>& postings, const st
       in.category.id(cat);
   x.skill_words = words_for(in.skill.size());
   x.category_words = words_for(in.category.size());
-  fill_postings(x, in, postings);
-  fill_candidates(x, in, candidates);
-  x.company_count = in.company.size();
   std::vector<std::uint32_t> order(postings.size());
   std::iota(order.begin(), order.end(), 0u);
-  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return x.p.category[a] < x.p.category[b]; });
+  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) {
+    return in.category.id(postings[a].category) < in.category.id(postings[b].category);
+  });
+  fill_postings(x, in, postings, order);
+  fill_candidates(x, in, candidates);
+  x.company_count = in.company.size();
   x.category_range.assign(in.category.size(), {0, 0});
-  for (std::uint32_t i = 0; i < order.size();) {
-    auto cat = x.p.category[order[i]];
+  for (std::uint32_t i = 0; i < x.p.ids.size();) {
+    auto cat = x.p.category[i];
     auto j = i;
-    while (j < order.size() && x.p.category[order[j]] == cat)
+    while (j < x.p.ids.size() && x.p.category[j] == cat)
       ++j;
     x.category_range[cat] = {i, j};
     i = j;
   }
-  x.by_category = std::move(order);
   return x;
 }
 

@@ -26,7 +26,9 @@ private:
   std::unordered_map<std::string, std::uint32_t> ids_;
 };
 
+/// Postings are stored sorted by category (stable), so a category is one contiguous range.
 struct posting_columns {
+  std::vector<std::uint32_t> physical_of_input;  ///< input position -> stored position
   std::vector<std::string> ids;
   std::vector<std::uint32_t> id_rank;  ///< position in byte order of ids (ties break on it)
   std::vector<std::uint32_t> company, category, industry, subcategory, country, city;
@@ -36,6 +38,7 @@ struct posting_columns {
   std::vector<std::uint32_t> skill_count;
   std::vector<std::uint64_t> skill_bits;  ///< skill_words per posting
   std::vector<double> level, min_years, salary_max;
+  std::vector<double> inv_skill_count, inv_min_years, inv_salary_max;  ///< 0 where the value is 0
   std::vector<std::uint8_t> mode, employment;
   std::vector<std::string> country_text, category_text;  ///< for filters
 };
@@ -51,6 +54,7 @@ struct candidate_columns {
   std::vector<std::uint64_t> skill_bits;     ///< skill_words per candidate
   std::vector<std::uint64_t> category_bits;  ///< category_words per candidate (preferred)
   std::vector<double> level, years, expected_salary;
+  std::vector<double> inv_skill_count;  ///< 0 where the count is 0
   std::vector<double> activity, rating, track_record;  ///< candidate-only factors, precomputed
 };
 
@@ -60,8 +64,7 @@ struct kernel_index {
   std::size_t skill_words = 1;
   std::size_t category_words = 1;
   std::size_t company_count = 1;
-  /// Postings ordered by category: order[range.first, range.second) holds category k.
-  std::vector<std::uint32_t> by_category;
+  /// Stored postings [first, second) are those of category k (empty range when none).
   std::vector<std::pair<std::uint32_t, std::uint32_t>> category_range;
 };
 

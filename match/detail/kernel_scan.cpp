@@ -75,40 +75,38 @@ double industry_match(std::uint32_t ind_a, std::uint32_t ind_b, std::uint32_t su
 scanner::scanner(const kernel_index& x, const query& q)
     : x_(x), q_(q), min_key_(rank_key(q.min_score)), company_best_(x.company_count, -1) {}
 
-void scanner::bound_postings_for(std::size_t ci) {
+// One fused, branch-free loop over stored postings [b, e) of one category (so the category
+// factor is the constant `fixed`, with the candidate-only factors); reciprocals replace
+// divisions (the bound has slack for the last-bit differences).
+void scanner::bound_range(std::size_t ci, std::uint32_t b, std::uint32_t e, double fixed) {
   const auto& p = x_.p;
   const auto& c = x_.c;
-  bound_.assign(p.ids.size(), 0.0);
-  if (uses(q_, factor::location))
-    add_column(bound_, weight(q_, factor::location), [&](std::size_t j) {
-      double by_place = place_match(p.country[j], c.country[ci], p.city[j], c.city[ci]);
-      double by_distance = chord_bound(p.unit[j], c.unit[ci], c.max_distance_km[ci]);
-      double located = p.has_coordinates[j] && c.has_coordinates[ci] ? by_distance : by_place;
-      return p.remote[j] ? 1.0 : located;
-    });
-  if (uses(q_, factor::industry))
-    add_column(bound_, weight(q_, factor::industry), [&](std::size_t j) {
-      return industry_match(p.industry[j], c.industry[ci], p.subcategory[j], c.subcategory[ci]);
-    });
-  double constant = weight(q_, factor::activity) * c.activity[ci] + weight(q_, factor::rating) * c.rating[ci] +
-                    weight(q_, factor::track_record) * c.track_record[ci];
-  if (constant != 0)
-    add_column(bound_, 1.0, [&](std::size_t) { return constant; });
-  if (uses(q_, factor::category))
-    add_column(bound_, weight(q_, factor::category), [&](std::size_t j) {
-      return p.category[j] != 0 && has_bit(c.category_bits, ci, x_.category_words, p.category[j]) ? 1.0 : 0.0;
-    });
-  if (uses(q_, factor::skills))
-    add_column(bound_, weight(q_, factor::skills),
-               [&](std::size_t j) { return skills_bound(p.skill_count[j], c.skill_count[ci]); });
-  if (uses(q_, factor::experience))
-    add_column(bound_, weight(q_, factor::experience), [&](std::size_t j) { return experience(c.years[ci], p.min_years[j]); });
-  if (uses(q_, factor::seniority))
-    add_column(bound_, weight(q_, factor::seniority),
-               [&](std::size_t j) { return 1.0 - std::abs(c.level[ci] - p.level[j]) / 4.0; });
-  if (uses(q_, factor::salary))
-    add_column(bound_, weight(q_, factor::salary),
-               [&](std::size_t j) { return salary(c.expected_salary[ci], p.salary_max[j]); });
+  const double w_ind = weight(q_, factor::industry), w_sk = weight(q_, factor::skills);
+  const double w_exp = weight(q_, factor::experience), w_sen = weight(q_, factor::seniority);
+  const double w_sal = weight(q_, factor::salary);
+  const double years = c.years[ci], level = c.level[ci], expected = c.expected_salary[ci];
+  const double n_c = c.skill_count[ci], inv_c = c.inv_skill_count[ci];
+  const auto ind_c = c.industry[ci], sub_c = c.subcategory[ci];
+  double* bound = bound_.data();
+  for (std::uint32_t j = b; j < e; ++j) {
+    double ind = p.industry[j] != 0 && p.industry[j] == ind_c ? (p.subcategory[j] == sub_c ? 1.0 : 0.5) : 0.0;
+    double n_p = p.skill_count[j];
+    double sk = n_p >= n_c ? n_c * p.inv_skill_count[j] : n_p * inv_c;
+    double ex = p.min_years[j] == 0 ? 1.0 : std::min(1.0, years * p.inv_min_years[j]);
+    double se = 1.0 - std::abs(level - p.level[j]) * 0.25;
+    double smax = p.salary_max[j];
+    double sa = smax == 0 || expected <= smax ? 1.0 : std::max(0.0, 1.0 - (expected - smax) * p.inv_salary_max[j]);
+    bound[j] = fixed + w_ind * ind + w_sk * sk + w_exp * ex + w_sen * se + w_sal * sa;
+  }
+  if (!uses(q_, factor::location))
+    return;
+  const double w_loc = weight(q_, factor::location);
+  for (std::uint32_t j = b; j < e; ++j) {
+    double by_place = place_match(p.country[j], c.country[ci], p.city[j], c.city[ci]);
+    double by_distance = chord_bound(p.unit[j], c.unit[ci], c.max_distance_km[ci]);
+    double located = p.has_coordinates[j] && c.has_coordinates[ci] ? by_distance : by_place;
+    bound[j] += w_loc * (p.remote[j] ? 1.0 : located);
+  }
 }
 
 void scanner::bound_candidates_for(std::size_t pi) {
@@ -255,28 +253,40 @@ void scanner::offer_per_company(std::size_t pi, std::size_t ci) {
 }
 
 // Postings of the candidate's preferred categories first: they score highest under profiles
-// that weigh category, so the k-th best key rises early and the rest are mostly skipped.
+// that weigh category, so the k-th best key rises early. A whole category whose best possible
+// score cannot reach it is then skipped without looking at its postings.
 void scanner::visit_postings(std::size_t ci) {
-  auto visit = [&](std::size_t pi) { q_.top_per_company ? offer_per_company(pi, ci) : offer(pi, pi, ci); };
-  const auto& order = x_.by_category;
-  bool category_first = uses(q_, factor::category);
-  auto preferred = [&](std::uint32_t cat) {
-    return cat != 0 && has_bit(x_.c.category_bits, ci, x_.category_words, cat);
+  const auto& c = x_.c;
+  double w_cat = weight(q_, factor::category);
+  double fixed = weight(q_, factor::activity) * c.activity[ci] + weight(q_, factor::rating) * c.rating[ci] +
+                 weight(q_, factor::track_record) * c.track_record[ci];
+  double others_max = 0;
+  for (auto f : q_.prof->used)
+    if (f != factor::category && f != factor::activity && f != factor::rating && f != factor::track_record)
+      others_max += weight(q_, f);
+  auto preferred = [&](std::uint32_t cat) { return cat != 0 && has_bit(c.category_bits, ci, x_.category_words, cat); };
+  auto visit_range = [&](std::uint32_t cat) {
+    auto [b, e] = x_.category_range[cat];
+    double category_value = preferred(cat) ? w_cat : 0.0;
+    if (b == e || (fixed + category_value + others_max) * 1e6 + k_slack < threshold())
+      return;
+    bound_range(ci, b, e, fixed + category_value);
+    for (auto pi = b; pi < e; ++pi)
+      if (accepts(pi))
+        q_.top_per_company ? offer_per_company(pi, ci) : offer(pi, pi, ci);
   };
-  if (category_first)
-    for (std::uint32_t cat = 1; cat < x_.category_range.size(); ++cat)
-      if (preferred(cat))
-        for (auto i = x_.category_range[cat].first; i < x_.category_range[cat].second; ++i)
-          if (accepts(order[i]))
-            visit(order[i]);
-  for (auto pi : order)
-    if (!(category_first && preferred(x_.p.category[pi])) && accepts(pi))
-      visit(pi);
+  auto categories = static_cast<std::uint32_t>(x_.category_range.size());
+  for (std::uint32_t cat = 0; cat < categories; ++cat)
+    if (preferred(cat))
+      visit_range(cat);
+  for (std::uint32_t cat = 0; cat < categories; ++cat)
+    if (!preferred(cat))
+      visit_range(cat);
 }
 
-source_results scanner::take_results(std::size_t s) {
+source_results scanner::take_results(const std::string& source) {
   source_results out;
-  out.source = q_.dir == direction::candidate ? x_.c.ids[s] : x_.p.ids[s];
+  out.source = source;
   auto before = [](const entry& a, const entry& b) { return a.key != b.key ? a.key > b.key : a.rank < b.rank; };
   std::sort(heap_.begin(), heap_.end(), before);
   if (heap_.size() > static_cast<std::size_t>(q_.top_k))
@@ -293,14 +303,17 @@ source_results scanner::take_results(std::size_t s) {
 
 source_results scanner::run(std::size_t s) {
   if (q_.dir == direction::candidate) {
-    bound_postings_for(s);
+    bound_.resize(x_.p.ids.size());
     visit_postings(s);
-  } else if (accepts(s)) {
-    bound_candidates_for(s);
-    for (std::size_t ci = 0; ci < x_.c.ids.size(); ++ci)
-      offer(ci, s, ci);
+    return take_results(x_.c.ids[s]);
   }
-  return take_results(s);
+  auto pi = x_.p.physical_of_input[s];
+  if (accepts(pi)) {
+    bound_candidates_for(pi);
+    for (std::size_t ci = 0; ci < x_.c.ids.size(); ++ci)
+      offer(ci, pi, ci);
+  }
+  return take_results(x_.p.ids[pi]);
 }
 
 }  // namespace jobmesh::match::detail

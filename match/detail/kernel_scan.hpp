@@ -23,7 +23,7 @@ private:
     factor_values factors;
   };
 
-  void bound_postings_for(std::size_t ci);
+  void bound_range(std::size_t ci, std::uint32_t b, std::uint32_t e, double fixed);
   void bound_candidates_for(std::size_t pi);
   factor_values exact(std::size_t pi, std::size_t ci) const;
   void offer(std::size_t target, std::size_t pi, std::size_t ci);
@@ -31,7 +31,7 @@ private:
   double threshold() const;
   bool accepts(std::size_t posting) const;
   void visit_postings(std::size_t ci);
-  source_results take_results(std::size_t s);
+  source_results take_results(const std::string& source);
 
   const kernel_index& x_;
   const query& q_;
