@@ -132,7 +132,9 @@ posting generate_posting(std::uint64_t seed, std::size_t i, std::size_t company_
   p.company = fmt::format("{} {} {}", words[company % words.size()], words[(company / words.size()) % words.size()],
                           company % 3 == 0 ? "GmbH" : company % 3 == 1 ? "Ltd" : "Inc");
   p.experience_level = static_cast<int>(std::clamp<double>(std::round(2 + r.normal() * 1.1), 0, 4));
-  p.title = fmt::format("{} {}", experience_level_name(p.experience_level), family.titles[r.between(0, 2)]);
+  static constexpr std::array<std::string_view, 5> k_title_prefix{"Entry-level ", "Junior ", "", "Senior ", "Lead "};
+  p.title = fmt::format("{}{}", k_title_prefix[static_cast<std::size_t>(p.experience_level)],
+                        family.titles[static_cast<std::size_t>(r.between(0, 2))]);
   p.category = family.category;
   p.industry = family.industry;
   p.subcategory = family.subcategories[static_cast<std::size_t>(r.between(0, 2))];

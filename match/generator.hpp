@@ -38,7 +38,8 @@ struct generator_options {
 /// Called with (records written, records in all) now and then.
 using generator_progress = std::function<void(std::size_t, std::size_t)>;
 
-/// The i-th posting / candidate of a data set of `seed` (independent of how many are made).
+/// The i-th posting (of a market with `company_count` companies) / candidate of a data set of
+/// `seed`; a candidate does not depend on how many are made.
 posting generate_posting(std::uint64_t seed, std::size_t i, std::size_t company_count);
 candidate generate_candidate(std::uint64_t seed, std::size_t i);
 

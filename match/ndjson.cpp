@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cmath>
 #include <fmt/format.h>
 #include <limits>
 #include <unordered_set>
@@ -102,6 +103,13 @@ read_result<Record> read_all(std::string_view text) {
   return out;
 }
 
+// Whole numbers go out as integers ("salary_max":47000, not 4.7E4); others as doubles.
+boost::json::value num(double x) {
+  if (std::trunc(x) == x && std::abs(x) < 1e15)
+    return boost::json::value(static_cast<std::int64_t>(x));
+  return boost::json::value(x);
+}
+
 boost::json::array strings(const std::vector<std::string>& v) {
   boost::json::array a;
   for (const auto& s : v)
@@ -117,8 +125,8 @@ void put_extras(boost::json::object& o, const std::vector<extra_field>& extra) {
 void put_coordinates(boost::json::object& o, const std::optional<geo_point>& g) {
   if (!g)
     return;
-  o["lat"] = g->lat;
-  o["lon"] = g->lon;
+  o["lat"] = num(g->lat);
+  o["lon"] = num(g->lon);
 }
 
 }  // namespace
@@ -137,9 +145,9 @@ std::string to_json(const posting& p) {
                         {"city", p.city}, {"work_mode", to_string(p.mode)},
                         {"employment_type", to_string(p.employment)},
                         {"required_skills", strings(p.required_skills)},
-                        {"certifications", strings(p.certifications)}, {"salary_min", p.salary_min},
-                        {"salary_max", p.salary_max}, {"experience_level", experience_level_name(p.experience_level)},
-                        {"min_years", p.min_years}};
+                        {"certifications", strings(p.certifications)}, {"salary_min", num(p.salary_min)},
+                        {"salary_max", num(p.salary_max)}, {"experience_level", experience_level_name(p.experience_level)},
+                        {"min_years", num(p.min_years)}};
   put_coordinates(o, p.coordinates);
   if (!p.posted_date.empty())
     o["posted_date"] = p.posted_date;
@@ -151,14 +159,14 @@ std::string to_json(const posting& p) {
 
 std::string to_json(const candidate& c) {
   boost::json::object o{{"id", c.id}, {"full_name", c.full_name}, {"country", c.country}, {"city", c.city},
-                        {"max_distance_km", c.max_distance_km}, {"industry", c.industry},
+                        {"max_distance_km", num(c.max_distance_km)}, {"industry", c.industry},
                         {"subcategory", c.subcategory}, {"preferred_categories", strings(c.preferred_categories)},
                         {"skills", strings(c.skills)}, {"certifications", strings(c.certifications)},
-                        {"years_experience", c.years_experience},
+                        {"years_experience", num(c.years_experience)},
                         {"experience_level", experience_level_name(c.experience_level)},
-                        {"expected_salary", c.expected_salary}, {"current_salary", c.current_salary},
-                        {"rating", c.rating}, {"review_count", c.review_count},
-                        {"completed_jobs", c.completed_jobs}, {"engagement", c.engagement}};
+                        {"expected_salary", num(c.expected_salary)}, {"current_salary", num(c.current_salary)},
+                        {"rating", num(c.rating)}, {"review_count", c.review_count},
+                        {"completed_jobs", c.completed_jobs}, {"engagement", num(c.engagement)}};
   put_coordinates(o, c.coordinates);
   if (c.education)
     o["education_level"] = to_string(*c.education);
@@ -166,15 +174,20 @@ std::string to_json(const candidate& c) {
   return boost::json::serialize(o);
 }
 
+// Written by hand for speed and plain numbers: ids are [A-Za-z0-9_.:-] (checked on input) and
+// factor names are fixed, so nothing needs escaping; fmt writes the shortest round-trip form.
 std::string results_to_json(const source_results& r, const profile& prof) {
-  boost::json::array results;
-  for (const auto& m : r.results) {
-    boost::json::object factors;
-    for (auto f : prof.used)
-      factors[to_string(f)] = m.factors[static_cast<std::size_t>(f)];
-    results.push_back(boost::json::object{{"id", m.id}, {"score", m.score}, {"factors", std::move(factors)}});
+  std::string out = fmt::format(R"({{"source":"{}","results":[)", r.source);
+  for (std::size_t i = 0; i < r.results.size(); ++i) {
+    const auto& m = r.results[i];
+    out += fmt::format(R"({}{{"id":"{}","score":{},"factors":{{)", i == 0 ? "" : ",", m.id, m.score);
+    for (std::size_t k = 0; k < prof.used.size(); ++k)
+      out += fmt::format(R"({}"{}":{})", k == 0 ? "" : ",", to_string(prof.used[k]),
+                         m.factors[static_cast<std::size_t>(prof.used[k])]);
+    out += "}}";
   }
-  return boost::json::serialize(boost::json::object{{"source", r.source}, {"results", std::move(results)}});
+  out += "]}";
+  return out;
 }
 
 }  // namespace jobmesh::match
