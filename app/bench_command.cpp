@@ -1,19 +1,16 @@
-// Placeholder until issue 3 lands this command.
+// `jobmesh bench <suite>`: speed measured side by side with a peer in the same run (BENCH.md).
+// Suites are subcommands; `match` is the first.
+#include "app/bench_match.hpp"
 #include "app/cli.hpp"
 
 #include <CLI/CLI.hpp>
-#include <iostream>
 
 namespace jobmesh::app {
 
 void add_bench_command(CLI::App& root, command_runner& chosen) {
-  auto* sub = root.add_subcommand("bench", "(not built yet)");
-  sub->callback([&chosen] {
-    chosen = [] {
-      std::cerr << "jobmesh bench: not built yet\n";
-      return 1;
-    };
-  });
+  auto* cmd = root.add_subcommand("bench", "Speed suites, each against a peer in the same run (see bench/README.md)");
+  cmd->require_subcommand(1);
+  add_bench_match_suite(*cmd, chosen);
 }
 
 }  // namespace jobmesh::app
