@@ -32,6 +32,17 @@ grep -q "JOBMESH_SERVER_PORT" <<<"$out" || fail "bad config message does not nam
 
 "$bin" migrate --db "sqlite:$work/m.db" | grep -q "schema version 1" || fail "migrate"
 
+"$bin" generate --postings 60 --candidates 40 --seed 3 --out "$work/data" >/dev/null || fail "generate"
+"$bin" match --postings "$work/data/postings.ndjson" --candidates "$work/data/candidates.ndjson" \
+  --top-k 5 --out "$work/top.ndjson" 2>/dev/null || fail "match"
+[ "$(wc -l <"$work/top.ndjson")" -eq 40 ] || fail "match wrote $(wc -l <"$work/top.ndjson") lines, not 40"
+set +e
+out=$("$bin" match --postings "$work/data/postings.ndjson" --candidates "$work/data/candidates.ndjson" \
+  --profile nope --out "$work/x.ndjson" 2>&1); code=$?
+set -e
+[ "$code" -eq 2 ] || fail "unknown profile exited $code, not 2"
+grep -q "unknown profile 'nope'" <<<"$out" || fail "unknown profile message: $out"
+
 "$bin" serve --listen 127.0.0.1:0 --db "sqlite:$work/j.db" >"$work/out.log" 2>&1 &
 server_pid=$!
 url=""
