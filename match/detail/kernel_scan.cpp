@@ -75,9 +75,9 @@ double industry_match(std::uint32_t ind_a, std::uint32_t ind_b, std::uint32_t su
 scanner::scanner(const kernel_index& x, const query& q)
     : x_(x), q_(q), min_key_(rank_key(q.min_score)), company_best_(x.company_count, -1) {}
 
-// One fused, branch-free loop over stored postings [b, e) of one category (so the category
-// factor is the constant `fixed`, with the candidate-only factors); reciprocals replace
-// divisions (the bound has slack for the last-bit differences).
+// One fused loop over stored postings [b, e) of one category (so the category factor is the
+// constant `fixed`, with the candidate-only factors). Skills are exact; elsewhere reciprocals
+// replace divisions and the sum runs in another order (the bound has slack for that).
 void scanner::bound_range(std::size_t ci, std::uint32_t b, std::uint32_t e, double fixed) {
   const auto& p = x_.p;
   const auto& c = x_.c;
@@ -85,13 +85,21 @@ void scanner::bound_range(std::size_t ci, std::uint32_t b, std::uint32_t e, doub
   const double w_exp = weight(q_, factor::experience), w_sen = weight(q_, factor::seniority);
   const double w_sal = weight(q_, factor::salary);
   const double years = c.years[ci], level = c.level[ci], expected = c.expected_salary[ci];
-  const double n_c = c.skill_count[ci], inv_c = c.inv_skill_count[ci];
+  const double n_c = c.skill_count[ci];
   const auto ind_c = c.industry[ci], sub_c = c.subcategory[ci];
+  const std::size_t words = x_.skill_words;
+  const std::uint64_t* skills_c = &c.skill_bits[ci * words];
+  const std::uint64_t* skills_p = p.skill_bits.data();
   double* bound = bound_.data();
   for (std::uint32_t j = b; j < e; ++j) {
     double ind = p.industry[j] != 0 && p.industry[j] == ind_c ? (p.subcategory[j] == sub_c ? 1.0 : 0.5) : 0.0;
-    double n_p = p.skill_count[j];
-    double sk = n_p >= n_c ? n_c * p.inv_skill_count[j] : n_p * inv_c;
+    // The exact Jaccard: a few words of AND and popcount cost less than scoring every posting
+    // that a min/max bound would let through.
+    std::uint32_t inter = 0;
+    for (std::size_t w = 0; w < words; ++w)
+      inter += static_cast<std::uint32_t>(std::popcount(skills_c[w] & skills_p[j * words + w]));
+    double both = n_c + p.skill_count[j];
+    double sk = both == 0 ? 0.0 : inter / (both - inter);
     double ex = p.min_years[j] == 0 ? 1.0 : std::min(1.0, years * p.inv_min_years[j]);
     double se = 1.0 - std::abs(level - p.level[j]) * 0.25;
     double smax = p.salary_max[j];
@@ -207,16 +215,24 @@ double scanner::threshold() const {
   return static_cast<double>(key) - 0.5;
 }
 
-void scanner::offer(std::size_t target, std::size_t pi, std::size_t ci) {
+// The target's entry when its bound can still reach the list and its exact key meets min_score.
+std::optional<scanner::entry> scanner::score(std::size_t target, std::size_t pi, std::size_t ci) const {
   if (bound_[target] * 1e6 + k_slack < threshold())
-    return;
+    return std::nullopt;
   auto f = exact(pi, ci);
-  double score = combine(*q_.prof, f);
-  auto key = rank_key(score);
+  double value = combine(*q_.prof, f);
+  auto key = rank_key(value);
   if (key < min_key_)
-    return;
+    return std::nullopt;
   auto rank = q_.dir == direction::candidate ? x_.p.id_rank[pi] : x_.c.id_rank[ci];
-  entry e{key, rank, static_cast<std::uint32_t>(target), score, f};
+  return entry{key, rank, static_cast<std::uint32_t>(target), value, f};
+}
+
+void scanner::offer(std::size_t target, std::size_t pi, std::size_t ci) {
+  auto scored = score(target, pi, ci);
+  if (!scored)
+    return;
+  const auto& e = *scored;
   // The heap's front is its worst entry: "a before b" means a ranks ahead of b.
   auto worse_last = [](const entry& a, const entry& b) { return a.key != b.key ? a.key > b.key : a.rank < b.rank; };
   if (heap_.size() < static_cast<std::size_t>(q_.top_k)) {
@@ -231,14 +247,10 @@ void scanner::offer(std::size_t target, std::size_t pi, std::size_t ci) {
 
 // top_per_company: the best posting of each company (pruned by min_score only), top_k later.
 void scanner::offer_per_company(std::size_t pi, std::size_t ci) {
-  if (bound_[pi] * 1e6 + k_slack < threshold())
+  auto scored = score(pi, pi, ci);
+  if (!scored)
     return;
-  auto f = exact(pi, ci);
-  double score = combine(*q_.prof, f);
-  auto key = rank_key(score);
-  if (key < min_key_)
-    return;
-  entry e{key, x_.p.id_rank[pi], static_cast<std::uint32_t>(pi), score, f};
+  const auto& e = *scored;
   auto company = x_.p.company[pi];
   auto& slot = company_best_[company];
   if (slot < 0) {

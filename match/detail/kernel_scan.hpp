@@ -5,6 +5,8 @@
 #include "match/detail/kernel_index.hpp"
 #include "match/query.hpp"
 
+#include <optional>
+
 namespace jobmesh::match::detail {
 
 class scanner {
@@ -26,6 +28,7 @@ private:
   void bound_range(std::size_t ci, std::uint32_t b, std::uint32_t e, double fixed);
   void bound_candidates_for(std::size_t pi);
   factor_values exact(std::size_t pi, std::size_t ci) const;
+  std::optional<entry> score(std::size_t target, std::size_t pi, std::size_t ci) const;
   void offer(std::size_t target, std::size_t pi, std::size_t ci);
   void offer_per_company(std::size_t pi, std::size_t ci);
   double threshold() const;
