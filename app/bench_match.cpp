@@ -1,5 +1,9 @@
+// `jobmesh bench match`: generate the data, score it with the kernel (timed without parsing),
+// run the NumPy peer on the same files, check both lists, print the table, write the JSON.
 #include "app/bench_match.hpp"
 
+#include "app/bench_harness.hpp"
+#include "app/progress_bar.hpp"
 #include "match/generator.hpp"
 #include "match/kernel.hpp"
 #include "match/ndjson.hpp"
@@ -7,8 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <boost/json.hpp>
-#include <chrono>
-#include <ctime>
+#include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -21,6 +24,7 @@ namespace jobmesh::app {
 namespace {
 
 namespace fs = std::filesystem;
+namespace json = boost::json;
 
 struct bench_options {
   std::size_t candidates = 20'000, postings = 20'000;
@@ -31,15 +35,15 @@ struct bench_options {
   std::string peer = "bench/peers/numpy_match.py", python = "/usr/bin/python3";
 };
 
-struct sample {
+struct run_sample {
   double wall_s, cpu_s;
 };
 
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
+struct comparison {
+  std::size_t differing = 0;
+  double max_score_difference = 0;
+  std::vector<std::string> examples;  ///< the first few differing sources, both lists
+};
 
 std::string slurp(const fs::path& p) {
   std::ifstream in{p, std::ios::binary};
@@ -48,157 +52,223 @@ std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
-std::string cpu_model() {
-  std::ifstream in{"/proc/cpuinfo"};
-  for (std::string line; std::getline(in, line);)
-    if (line.starts_with("model name"))
-      return line.substr(line.find(':') + 2);
-  return "unknown";
-}
-
-struct stats {
-  double min, median, max;
-};
-
-stats summarise(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return {v.front(), v[v.size() / 2], v.back()};
-}
-
-// Runs the peer once; returns its JSON summary (its own timing of the scoring, without loading).
-boost::json::object run_peer(const bench_options& o, const fs::path& dir, unsigned workers) {
-  auto summary = dir / "numpy_summary.json";
-  auto cmd = fmt::format("'{}' '{}' --postings '{}' --candidates '{}' --top-k 10 --workers {} --out '{}' > '{}'", o.python,
-                         o.peer, (dir / "postings.ndjson").string(), (dir / "candidates.ndjson").string(), workers,
-                         (dir / "numpy_top.ndjson").string(), summary.string());
-  if (std::system(cmd.c_str()) != 0)
-    throw std::runtime_error("the NumPy peer failed: " + cmd);
-  return boost::json::parse(slurp(summary)).as_object();
-}
-
-// Sources whose top-10 ids differ between the engine and the peer's output file.
-std::size_t differing_lists(const std::vector<match::source_results>& ours, const fs::path& peer_file) {
-  std::ifstream in{peer_file};
-  std::size_t differing = 0, i = 0;
-  for (std::string line; std::getline(in, line); ++i) {
-    auto row = boost::json::parse(line).as_object();
-    const auto& ids = row.at("results").as_array();
-    bool same = i < ours.size() && ours[i].source == row.at("source").as_string() && ids.size() == ours[i].results.size();
-    for (std::size_t k = 0; same && k < ids.size(); ++k)
-      same = ids[k].as_string() == ours[i].results[k].id;
-    differing += same ? 0 : 1;
-  }
-  return differing + (i == ours.size() ? 0 : ours.size());
+double generate_data(const bench_options& o, const fs::path& dir) {
+  std::cerr << fmt::format("bench match: generating {} postings and {} candidates (seed {}) into {}\n", o.postings,
+                           o.candidates, o.seed, dir.string());
+  double started = bench::wall_seconds();
+  std::ofstream p{dir / "postings.ndjson", std::ios::binary}, c{dir / "candidates.ndjson", std::ios::binary};
+  progress_bar bar{"generating", "records"};
+  match::generate({o.postings, o.candidates, o.seed}, p, c, [&](std::size_t d, std::size_t t) { bar.update(d, t); });
+  bar.finish();
+  if (!p.flush() || !c.flush())
+    throw std::runtime_error("cannot write the data into " + dir.string());
+  return bench::wall_seconds() - started;
 }
 
 std::vector<match::source_results> time_engine(const bench_options& o, const match::batch_matcher& kernel,
-                                               unsigned threads, std::vector<sample>& samples) {
-  match::query q;  // fit, direction candidate, top 10
+                                               unsigned threads, std::vector<run_sample>& samples) {
+  match::query q;  // the defaults are the suite: fit profile, direction candidate, top 10
   std::vector<match::source_results> results;
   for (int r = 0; r < o.repeats; ++r) {
-    auto wall0 = std::chrono::steady_clock::now();
-    auto cpu0 = cpu_seconds();
-    results = kernel.run(q, threads);
-    samples.push_back({std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count(),
-                       cpu_seconds() - cpu0});
+    progress_bar bar{fmt::format("jobmesh run {}/{}", r + 1, o.repeats), "candidates"};
+    double wall0 = bench::wall_seconds(), cpu0 = bench::process_cpu_seconds();
+    results = kernel.run(q, threads, [&](std::size_t d, std::size_t t) { bar.update(d, t); });
+    samples.push_back({bench::wall_seconds() - wall0, bench::process_cpu_seconds() - cpu0});
+    bar.finish();
     std::cerr << fmt::format("bench match: jobmesh run {}/{}: {:.3f} s\n", r + 1, o.repeats, samples.back().wall_s);
   }
   return results;
 }
 
-boost::json::object stats_json(const stats& s) {
-  return {{"min", s.min}, {"median", s.median}, {"max", s.max}};
+// One run of the peer; its summary (versions, load and compute seconds) from its stdout.
+json::object run_peer(const bench_options& o, const fs::path& dir, unsigned workers) {
+  auto script = bench::find_in_checkout(o.peer);
+  auto child = bench::run_child({o.python, script.string(), "--postings", (dir / "postings.ndjson").string(),
+                                 "--candidates", (dir / "candidates.ndjson").string(), "--top-k", "10",
+                                 "--workers", std::to_string(workers), "--out", (dir / "numpy_top.ndjson").string()});
+  if (child.exit_code != 0)
+    throw std::runtime_error(fmt::format("the NumPy peer {} failed (exit {}); is python3-numpy installed for {}? "
+                                         "(scripts/install-deps.sh bench)",
+                                         script.string(), child.exit_code, o.python));
+  return json::parse(child.out).as_object();
 }
 
-// Prints the table and writes the results file; fails (exit 1) when the lists differ.
-int report(const bench_options& o, unsigned threads, const std::vector<sample>& ours, const std::vector<double>& peer_s,
-           const boost::json::object& peer_info, std::size_t differing, double pairs) {
-  std::vector<double> our_rate, cpu_share;
-  boost::json::array raw;
-  for (const auto& smp : ours) {
-    our_rate.push_back(pairs / smp.wall_s);
-    cpu_share.push_back(smp.cpu_s / (smp.wall_s * threads));
-    raw.push_back({{"wall_s", smp.wall_s}, {"cpu_s", smp.cpu_s}});
+std::string describe(const match::source_results& ours, const json::array& theirs) {
+  std::string out = "  " + ours.source + " jobmesh:";
+  for (const auto& r : ours.results)
+    out += fmt::format(" {}={:.9f}", r.id, r.score);
+  out += "\n  " + std::string(ours.source.size(), ' ') + " numpy:  ";
+  for (const auto& id : theirs)
+    out += " " + std::string{id.as_string()};
+  return out;
+}
+
+// Sources whose lists differ (ids and order), and the largest score difference where they agree.
+comparison compare(const std::vector<match::source_results>& ours, const fs::path& peer_file) {
+  comparison out;
+  std::ifstream in{peer_file};
+  std::size_t i = 0;
+  for (std::string line; std::getline(in, line) && i < ours.size(); ++i) {
+    auto row = json::parse(line).as_object();
+    const auto& ids = row.at("results").as_array();
+    const auto& scores = row.at("scores").as_array();
+    const auto& mine = ours[i].results;
+    bool same = ours[i].source == row.at("source").as_string() && ids.size() == mine.size();
+    for (std::size_t k = 0; same && k < ids.size(); ++k) {
+      same = ids[k].as_string() == mine[k].id;
+      out.max_score_difference = std::max(out.max_score_difference, std::abs(scores[k].to_number<double>() - mine[k].score));
+    }
+    if (!same && out.examples.size() < 3)
+      out.examples.push_back(describe(ours[i], ids));
+    out.differing += same ? 0 : 1;
   }
-  std::vector<double> peer_rate;
-  for (double t : peer_s)
-    peer_rate.push_back(pairs / t);
-  auto ours_stats = summarise(our_rate), peer_stats = summarise(peer_rate);
-  double saturation = summarise(cpu_share).median;
-  double ratio = ours_stats.median / peer_stats.median;
-  std::cout << fmt::format(
-      "machine   {} cores, {}\n"
-      "versions  jobmesh {} (g++ {}), NumPy {} on Python {}\n"
-      "workload  fit profile, top-10 for each of {} candidates over {} postings ({:.0f} pairs), seed {}\n"
-      "jobmesh   {:8.1f} M pairs/s median (min {:.1f}, max {:.1f}) on {} threads = {:.1f} M pairs/s per core; CPU {:.0f}% busy{}\n"
-      "numpy     {:8.1f} M pairs/s median (min {:.1f}, max {:.1f}) on {} worker processes\n"
-      "ratio     {:.1f}x NumPy (medians)\n"
-      "top-10    {}\n",
-      std::thread::hardware_concurrency(), cpu_model(), JOBMESH_VERSION, __VERSION__,
-      std::string{peer_info.at("numpy_version").as_string()}, std::string{peer_info.at("python_version").as_string()},
-      o.candidates, o.postings, pairs, o.seed, ours_stats.median / 1e6, ours_stats.min / 1e6, ours_stats.max / 1e6, threads,
-      ours_stats.median / 1e6 / threads, saturation * 100, saturation < 0.9 ? " (not saturated)" : "",
-      peer_stats.median / 1e6, peer_stats.min / 1e6, peer_stats.max / 1e6, peer_info.at("workers").as_int64(), ratio,
-      differing == 0 ? "identical for every candidate" : fmt::format("DIFFERENT for {} candidates", differing));
-  boost::json::object result{
+  out.differing += ours.size() - i;  // sources the peer did not answer
+  return out;
+}
+
+struct outcome {
+  double generation_s = 0, load_s = 0;
+  unsigned threads = 1;
+  std::vector<run_sample> ours;
+  std::vector<json::object> peer_runs;
+  comparison check;
+};
+
+struct rates {
+  bench::spread ours, peer;
+  double our_cpu_busy, peer_cpu_busy;
+  std::int64_t workers;
+};
+
+rates measure(const outcome& r, double pairs) {
+  std::vector<double> ours, busy, peer, peer_busy;
+  for (const auto& s : r.ours) {
+    ours.push_back(pairs / s.wall_s);
+    busy.push_back(s.cpu_s / (s.wall_s * r.threads));
+  }
+  auto workers = r.peer_runs.front().at("workers").to_number<std::int64_t>();
+  for (const auto& p : r.peer_runs) {
+    double compute = p.at("compute_s").to_number<double>();
+    peer.push_back(pairs / compute);
+    peer_busy.push_back(p.at("compute_cpu_s").to_number<double>() / (compute * static_cast<double>(workers)));
+  }
+  return {bench::summarise(ours), bench::summarise(peer), bench::summarise(busy).median,
+          bench::summarise(peer_busy).median, workers};
+}
+
+std::string busy_text(double busy) {
+  return fmt::format("{:.0f}%{}", busy * 100, busy < 0.9 ? " (NOT saturated)" : "");
+}
+
+void print_table(const bench_options& o, const outcome& r, const rates& x, const json::object& machine) {
+  const auto& peer = r.peer_runs.front();
+  auto text = [](const json::value& v) { return std::string{v.as_string()}; };
+  double pairs = static_cast<double>(o.postings) * static_cast<double>(o.candidates);
+  std::cout << fmt::format("machine   {} cores, {}; load average before the run {}\n", machine.at("cores").to_number<std::int64_t>(),
+                           text(machine.at("cpu")), text(machine.at("load_average_before")))
+            << fmt::format("versions  jobmesh {} ({}); Python {}, NumPy {} ({})\n", text(machine.at("jobmesh_version")),
+                           text(machine.at("compiler")), text(peer.at("python_version")),
+                           text(peer.at("numpy_version")), text(peer.at("blas")))
+            << fmt::format("workload  fit profile, top-10 postings for each of {} candidates among {} postings "
+                           "({:.1f} M pairs), seed {}\n", o.candidates, o.postings, pairs / 1e6, o.seed)
+            << fmt::format("data      generated in {:.2f} s; parsed and indexed in {:.2f} s (not timed below)\n",
+                           r.generation_s, r.load_s)
+            << fmt::format("{:<10}{:>16}{:>10}{:>10}{:>16}  {}\n", "", "M pairs/s median", "min", "max",
+                           "per core", "CPU busy")
+            << fmt::format("{:<10}{:>16.1f}{:>10.1f}{:>10.1f}{:>16.1f}  {} of {} threads\n", "jobmesh",
+                           x.ours.median / 1e6, x.ours.min / 1e6, x.ours.max / 1e6,
+                           x.ours.median / 1e6 / r.threads, busy_text(x.our_cpu_busy), r.threads)
+            << fmt::format("{:<10}{:>16.1f}{:>10.1f}{:>10.1f}{:>16.1f}  {} of {} processes\n", "numpy",
+                           x.peer.median / 1e6, x.peer.min / 1e6, x.peer.max / 1e6,
+                           x.peer.median / 1e6 / static_cast<double>(x.workers), busy_text(x.peer_cpu_busy), x.workers)
+            << fmt::format("ratio     {:.1f}x NumPy (medians of pairs/s)\n", x.ours.median / x.peer.median)
+            << (r.check.differing == 0
+                    ? fmt::format("top-10    identical for every candidate (largest score difference {:.3g})\n",
+                                  r.check.max_score_difference)
+                    : fmt::format("top-10    DIFFERENT for {} candidates: FAILED\n", r.check.differing));
+}
+
+json::object results_json(const bench_options& o, const outcome& r, const rates& x, json::object machine) {
+  json::array ours, peer;
+  for (const auto& s : r.ours)
+    ours.push_back({{"wall_s", s.wall_s}, {"cpu_s", s.cpu_s}});
+  for (const auto& p : r.peer_runs)
+    peer.push_back({{"load_s", p.at("load_s")}, {"compute_s", p.at("compute_s")},
+                    {"compute_cpu_s", p.at("compute_cpu_s")}});
+  double pairs = static_cast<double>(o.postings) * static_cast<double>(o.candidates);
+  return {
       {"suite", "match"},
-      {"machine", {{"cores", std::thread::hardware_concurrency()}, {"cpu", cpu_model()}}},
-      {"peers", {{"numpy", peer_info}}},
-      {"workload", {{"profile", "fit"}, {"top_k", 10}, {"candidates", o.candidates}, {"postings", o.postings},
-                    {"seed", o.seed}, {"pairs", pairs}}},
-      {"samples", {{"jobmesh", raw}, {"numpy_compute_s", boost::json::value_from(peer_s)}}},
-      {"summary", {{"jobmesh_pairs_per_s", stats_json(ours_stats)}, {"numpy_pairs_per_s", stats_json(peer_stats)},
-                   {"threads", threads}, {"jobmesh_pairs_per_s_per_core", ours_stats.median / threads},
-                   {"ratio", ratio}, {"cpu_busy", saturation}, {"differing_lists", differing}}},
+      {"machine", std::move(machine)},
+      {"workload", {{"profile", "fit"}, {"direction", "candidate"}, {"top_k", 10}, {"candidates", o.candidates},
+                    {"postings", o.postings}, {"seed", o.seed}, {"pairs", pairs}}},
+      {"peers", {{"numpy", r.peer_runs.front()}}},
+      {"data", {{"generation_s", r.generation_s}, {"parse_and_index_s", r.load_s}}},
+      {"samples", {{"jobmesh", ours}, {"numpy", peer}}},
+      {"summary", {{"jobmesh_pairs_per_s", bench::to_json(x.ours)}, {"numpy_pairs_per_s", bench::to_json(x.peer)},
+                   {"jobmesh_threads", r.threads}, {"numpy_processes", x.workers},
+                   {"jobmesh_pairs_per_s_per_core", x.ours.median / r.threads},
+                   {"numpy_pairs_per_s_per_core", x.peer.median / static_cast<double>(x.workers)},
+                   {"ratio", x.ours.median / x.peer.median}, {"jobmesh_cpu_busy", x.our_cpu_busy},
+                   {"numpy_cpu_busy", x.peer_cpu_busy}, {"differing_lists", r.check.differing},
+                   {"max_score_difference", r.check.max_score_difference}}},
   };
-  std::ofstream{o.out} << boost::json::serialize(result) << '\n';
+}
+
+int report(const bench_options& o, const outcome& r) {
+  auto machine = bench::machine();
+  auto x = measure(r, static_cast<double>(o.postings) * static_cast<double>(o.candidates));
+  print_table(o, r, x, machine);
+  for (const auto& e : r.check.examples)
+    std::cerr << e << '\n';
+  if (auto parent = fs::path{o.out}.parent_path(); !parent.empty())
+    fs::create_directories(parent);
+  std::ofstream{o.out} << json::serialize(results_json(o, r, x, std::move(machine))) << '\n';
   std::cerr << "bench match: wrote " << o.out << '\n';
-  return differing == 0 ? 0 : 1;
+  return r.check.differing == 0 ? 0 : 1;
 }
 
 int run_bench(const bench_options& o) {
-  auto threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  outcome r;
+  r.threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   fs::path dir = o.work_dir;
   fs::create_directories(dir);
-  fs::create_directories(fs::path{o.out}.parent_path());
-  std::cerr << fmt::format("bench match: generating {} postings x {} candidates (seed {}) into {}\n", o.postings,
-                           o.candidates, o.seed, dir.string());
-  {
-    std::ofstream p{dir / "postings.ndjson"}, c{dir / "candidates.ndjson"};
-    match::generate({o.postings, o.candidates, o.seed}, p, c);
-  }
+  r.generation_s = generate_data(o, dir);
+  double started = bench::wall_seconds();
   match::normaliser words;
   auto postings = match::prepare_all(match::read_postings(slurp(dir / "postings.ndjson")).records, words);
   auto candidates = match::prepare_all(match::read_candidates(slurp(dir / "candidates.ndjson")).records, words);
   match::batch_matcher kernel{postings, candidates};
-  std::vector<sample> ours;
-  auto results = time_engine(o, kernel, threads, ours);
-  std::vector<double> peer_s;
-  boost::json::object peer_info;
-  for (int r = 0; r < o.peer_repeats; ++r) {
-    peer_info = run_peer(o, dir, threads);
-    peer_s.push_back(peer_info.at("compute_s").as_double());
-    std::cerr << fmt::format("bench match: numpy run {}/{}: {:.3f} s\n", r + 1, o.peer_repeats, peer_s.back());
+  r.load_s = bench::wall_seconds() - started;
+  auto results = time_engine(o, kernel, r.threads, r.ours);
+  for (int i = 0; i < o.peer_repeats; ++i) {
+    std::cerr << fmt::format("bench match: numpy run {}/{} ...\n", i + 1, o.peer_repeats);
+    r.peer_runs.push_back(run_peer(o, dir, r.threads));
+    std::cerr << fmt::format("bench match: numpy run {}/{}: {:.3f} s (after {:.1f} s of loading)\n", i + 1,
+                             o.peer_repeats, r.peer_runs.back().at("compute_s").to_number<double>(),
+                             r.peer_runs.back().at("load_s").to_number<double>());
   }
-  auto differing = differing_lists(results, dir / "numpy_top.ndjson");
-  return report(o, threads, ours, peer_s, peer_info, differing, static_cast<double>(o.postings) * static_cast<double>(o.candidates));
+  r.check = compare(results, dir / "numpy_top.ndjson");
+  return report(o, r);
 }
 
 }  // namespace
 
 void add_bench_match_suite(CLI::App& bench, command_runner& chosen) {
   auto o = std::make_shared<bench_options>();
-  auto* cmd = bench.add_subcommand("match", "fit profile, top-10 for every candidate, against NumPy");
-  cmd->add_option("--candidates", o->candidates, "Candidates to generate (default 20000)");
-  cmd->add_option("--postings", o->postings, "Postings to generate (default 20000)");
-  cmd->add_option("--seed", o->seed, "Data seed");
-  cmd->add_option("--repeats", o->repeats, "Timed runs of the engine")->check(CLI::Range(1, 100));
-  cmd->add_option("--peer-repeats", o->peer_repeats, "Timed runs of the NumPy peer")->check(CLI::Range(1, 100));
-  cmd->add_option("--threads", o->threads, "Threads for the engine and worker processes for the peer (default: cores)");
-  cmd->add_option("--work-dir", o->work_dir, "Where the data and both outputs go");
-  cmd->add_option("--out", o->out, "Results JSON");
-  cmd->add_option("--peer", o->peer, "The NumPy peer script");
-  cmd->add_option("--python", o->python, "Python with NumPy (Debian's)");
+  auto* cmd = bench.add_subcommand("match", "fit profile, exhaustive top-10 for every candidate, against NumPy");
+  const auto counts = CLI::Range(std::size_t{1}, std::size_t{100'000'000});
+  cmd->add_option("--candidates", o->candidates, "Candidates to generate")->capture_default_str()->check(counts);
+  cmd->add_option("--postings", o->postings, "Postings to generate")->capture_default_str()->check(counts);
+  cmd->add_option("--seed", o->seed, "Data seed")->capture_default_str();
+  cmd->add_option("--repeats", o->repeats, "Timed runs of the engine")->capture_default_str()->check(CLI::Range(1, 100));
+  cmd->add_option("--peer-repeats", o->peer_repeats, "Timed runs of the NumPy peer")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  cmd->add_option("--threads", o->threads, "Engine threads and peer processes (default: every core)");
+  cmd->add_option("--work-dir", o->work_dir, "Where the data and the peer's lists go")->capture_default_str();
+  cmd->add_option("--out", o->out, "Results JSON")->capture_default_str();
+  cmd->add_option("--peer", o->peer, "The NumPy peer script")->capture_default_str();
+  cmd->add_option("--python", o->python, "Python with NumPy (Debian's)")->capture_default_str();
   cmd->callback([o, &chosen] { chosen = [o] { return run_bench(*o); }; });
 }
 

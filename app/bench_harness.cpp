@@ -1,0 +1,116 @@
+#include "app/bench_harness.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace jobmesh::app::bench {
+
+namespace {
+
+std::string cpu_model() {
+  std::ifstream in{"/proc/cpuinfo"};
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("model name") && line.find(':') != std::string::npos)
+      return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+
+std::string load_average() {
+  std::ifstream in{"/proc/loadavg"};
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return in ? one + " " + five + " " + fifteen : "unknown";
+}
+
+std::string read_all(int fd) {
+  std::string out;
+  char chunk[8192];
+  for (ssize_t n; (n = ::read(fd, chunk, sizeof chunk)) != 0;) {
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      break;
+    out.append(chunk, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+}  // namespace
+
+boost::json::object machine() {
+  return {{"cores", std::thread::hardware_concurrency()},
+          {"cpu", cpu_model()},
+          {"load_average_before", load_average()},
+          {"jobmesh_version", JOBMESH_VERSION},
+          {"compiler", "g++ " __VERSION__}};
+}
+
+double process_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+double wall_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+spread summarise(std::vector<double> samples) {
+  std::sort(samples.begin(), samples.end());
+  auto n = samples.size();
+  double median = n % 2 == 1 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
+  return {samples.front(), median, samples.back()};
+}
+
+boost::json::object to_json(const spread& s) {
+  return {{"min", s.min}, {"median", s.median}, {"max", s.max}};
+}
+
+child_result run_child(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));  // posix_spawn's signature, not a write
+  args.push_back(nullptr);
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0)
+    return {};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+  pid_t pid = -1;
+  int spawned = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(pipe_fds[1]);
+  child_result result;
+  if (spawned == 0)
+    result.out = read_all(pipe_fds[0]);
+  ::close(pipe_fds[0]);
+  int status = 0;
+  if (spawned == 0 && ::waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+    result.exit_code = WEXITSTATUS(status);
+  return result;
+}
+
+std::filesystem::path find_in_checkout(const std::filesystem::path& relative) {
+  namespace fs = std::filesystem;
+  if (relative.is_absolute() || fs::exists(relative))
+    return relative;
+  std::error_code ec;
+  auto dir = fs::read_symlink("/proc/self/exe", ec).parent_path();
+  for (int up = 0; !ec && up < 5 && !dir.empty(); ++up, dir = dir.parent_path())
+    if (fs::exists(dir / relative))
+      return dir / relative;
+  return relative;
+}
+
+}  // namespace jobmesh::app::bench
