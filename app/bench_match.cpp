@@ -256,7 +256,8 @@ int run_bench(const bench_options& o) {
 void add_bench_match_suite(CLI::App& bench, command_runner& chosen) {
   auto o = std::make_shared<bench_options>();
   auto* cmd = bench.add_subcommand("match", "fit profile, exhaustive top-10 for every candidate, against NumPy");
-  const auto counts = CLI::Range(std::size_t{1}, std::size_t{100'000'000});
+  // A signed range: CLI11 would read "-5" into a size_t as 2^64 - 5.
+  const auto counts = CLI::Range(std::int64_t{1}, std::int64_t{100'000'000});
   cmd->add_option("--candidates", o->candidates, "Candidates to generate")->capture_default_str()->check(counts);
   cmd->add_option("--postings", o->postings, "Postings to generate")->capture_default_str()->check(counts);
   cmd->add_option("--seed", o->seed, "Data seed")->capture_default_str();
