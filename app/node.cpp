@@ -68,10 +68,15 @@ void node::stop() {
   if (!im.running)
     return;
   im.running = false;
-  // Order matters. The network threads stop first but the io_context lives on, so actors that
-  // still answer a request can post onto it (the answers are dropped with it). Then the actors
-  // stop and are awaited; only then is the io_context (and every session in it) destroyed,
-  // which ends the sessions' bridge actors while the actor system still exists.
+  // The shutdown rule: no actor holds anything of Asio's but sessions' outlets and weak pointers
+  // to sessions (net/detail/io_gate.hpp); an outlet lets go of its strand when its session ends,
+  // inside the network world. So an actor may be destroyed on any thread, before or after the
+  // io_context, and touch nothing freed. The order that follows from it:
+  // 1. the server closes its gate (no more posts) and joins its threads (the io_context stays);
+  // 2. the engine's actors stop and are awaited;
+  // 3. the server is destroyed: its io_context destroys every session, and each WebSocket
+  //    session tells its bridge actor to exit, which needs the actor system still alive;
+  // 4. only then the actor system.
   im.server->stop();
   actors::stop_engine(im.engine);
   im.engine = {};

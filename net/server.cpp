@@ -18,8 +18,8 @@ namespace {
 // Accepts connections while fewer than server.max_connections are open; each gets its strand.
 class listener : public std::enable_shared_from_this<listener> {
 public:
-  listener(asio::io_context& ioc, std::shared_ptr<const api_context> ctx)
-      : ioc_(ioc), acceptor_(asio::make_strand(ioc)), ctx_(std::move(ctx)),
+  listener(asio::io_context& ioc, std::shared_ptr<const api_context> ctx, std::shared_ptr<detail::io_gate> gate)
+      : ioc_(ioc), acceptor_(asio::make_strand(ioc)), ctx_(std::move(ctx)), gate_(std::move(gate)),
         routes_(std::make_shared<const router>(make_api_router(ctx_))),
         open_(std::make_shared<std::atomic<std::int64_t>>(0)) {}
 
@@ -65,7 +65,7 @@ private:
       spdlog::warn("http: {} connections open, the limit; refusing one", open_->load());
     } else {
       auto slot = std::make_shared<detail::connection_slot>(open_);
-      std::make_shared<detail::http_session>(std::move(socket), ctx_, routes_, std::move(slot))->run();
+      std::make_shared<detail::http_session>(std::move(socket), ctx_, routes_, std::move(slot), gate_)->run();
     }
     do_accept();
   }
@@ -73,6 +73,7 @@ private:
   asio::io_context& ioc_;
   tcp::acceptor acceptor_;
   std::shared_ptr<const api_context> ctx_;
+  std::shared_ptr<detail::io_gate> gate_;
   std::shared_ptr<const router> routes_;
   std::shared_ptr<std::atomic<std::int64_t>> open_;
 };
@@ -82,6 +83,7 @@ private:
 struct server::impl {
   std::shared_ptr<const api_context> ctx;
   asio::io_context ioc;
+  std::shared_ptr<detail::io_gate> gate = std::make_shared<detail::io_gate>();
   std::shared_ptr<listener> accept;
   std::vector<std::thread> threads;
 };
@@ -95,7 +97,7 @@ server::~server() {
 }
 
 std::uint16_t server::start() {
-  impl_->accept = std::make_shared<listener>(impl_->ioc, impl_->ctx);
+  impl_->accept = std::make_shared<listener>(impl_->ioc, impl_->ctx, impl_->gate);
   auto port = impl_->accept->bind();
   impl_->accept->run();
   auto n = impl_->ctx->settings.server.io_threads;
@@ -110,6 +112,9 @@ void server::stop() {
     return;
   if (impl_->accept)
     impl_->accept->stop();
+  // Closed before the threads stop: from here on no actor posts into the io_context, which may
+  // then be destroyed whenever the server is (io_gate.hpp).
+  impl_->gate->close();
   impl_->ioc.stop();
   for (auto& t : impl_->threads)
     t.join();

@@ -16,6 +16,10 @@ namespace {
 
 constexpr std::string_view k_ws_path = "/api/v1/ws";
 
+// The engine's own request timeout answers first; this bound only catches an answer that was
+// lost (the engine stopping under a request), so the client is never left hanging.
+constexpr std::chrono::milliseconds k_answer_grace{2'000};
+
 bool is_ws_target(std::string_view target) {
   auto path = target.substr(0, target.find('?'));
   return path == k_ws_path;
@@ -24,8 +28,15 @@ bool is_ws_target(std::string_view target) {
 }  // namespace
 
 http_session::http_session(asio::ip::tcp::socket socket, std::shared_ptr<const api_context> ctx,
-                           std::shared_ptr<const router> routes, std::shared_ptr<connection_slot> slot)
-    : stream_(std::move(socket)), ctx_(std::move(ctx)), routes_(std::move(routes)), slot_(std::move(slot)) {}
+                           std::shared_ptr<const router> routes, std::shared_ptr<connection_slot> slot,
+                           std::shared_ptr<io_gate> gate)
+    : stream_(std::move(socket)), answer_timer_(stream_.get_executor()), ctx_(std::move(ctx)),
+      routes_(std::move(routes)), slot_(std::move(slot)), gate_(std::move(gate)),
+      outlet_(std::make_shared<outlet>(gate_, stream_.get_executor())) {}
+
+http_session::~http_session() {
+  outlet_->close();
+}
 
 void http_session::run() {
   asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&http_session::do_read, shared_from_this()));
@@ -78,14 +89,39 @@ void http_session::handle(request req) {
   if (beast::websocket::is_upgrade(req)) {
     if (!is_ws_target(req.target()))
       return do_write(error_response(req, http::status::not_found, "not_found", "WebSockets live at /api/v1/ws"));
-    std::make_shared<ws_session>(stream_.release_socket(), ctx_, slot_)->run(std::move(req));
+    std::make_shared<ws_session>(stream_.release_socket(), ctx_, slot_, gate_)->run(std::move(req));
     return;
   }
+  await_answer(req.version(), req.keep_alive());
   auto shared = std::make_shared<const request>(std::move(req));
-  routes_->dispatch(shared, [self = shared_from_this()](response res) {
-    // Answers come from actor threads: hop onto this session's strand before touching it.
-    asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->do_write(std::move(res)); });
+  // The answer may come from any thread, after this session is gone: only the outlet and a
+  // weak pointer travel.
+  std::weak_ptr<http_session> weak = shared_from_this();
+  routes_->dispatch(shared, [out = outlet_, weak](response res) {
+    post_to_session(*out, weak, [res = std::move(res)](http_session& s) mutable { s.on_answer(std::move(res)); });
   });
+}
+
+// The timer's handler owns the session while the engine works on its request.
+void http_session::await_answer(unsigned version, bool keep_alive) {
+  awaiting_answer_ = true;
+  answer_timer_.expires_after(ctx_->request_timeout() + k_answer_grace);
+  answer_timer_.async_wait([self = shared_from_this(), version, keep_alive](beast::error_code ec) {
+    if (ec || !self->awaiting_answer_)
+      return;
+    auto res = error_response(version, http::status::service_unavailable, "unavailable",
+                              "the engine did not answer; try again");
+    res.keep_alive(keep_alive);
+    self->on_answer(std::move(res));
+  });
+}
+
+void http_session::on_answer(response res) {
+  if (!awaiting_answer_)
+    return;  // the timer answered first
+  awaiting_answer_ = false;
+  answer_timer_.cancel();
+  do_write(std::move(res));
 }
 
 void http_session::do_write(response res) {

@@ -2,11 +2,15 @@
 // One HTTP connection: reads a request (header within the idle timeout, body within the read
 // timeout, both within the size limits), routes it, writes the reply, and repeats while the
 // client keeps the connection alive. An upgrade on /api/v1/ws becomes a WebSocket session.
+// While the engine works on a request, a timer (not the actor that answers) keeps the session
+// alive: actors reach it only through its outlet and a weak pointer (io_gate.hpp says why).
 
 #include "net/api.hpp"
 #include "net/detail/connection_slot.hpp"
+#include "net/detail/io_gate.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -17,10 +21,13 @@ namespace jobmesh::net::detail {
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
   http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<const api_context> ctx,
-               std::shared_ptr<const router> routes, std::shared_ptr<connection_slot> slot);
+               std::shared_ptr<const router> routes, std::shared_ptr<connection_slot> slot,
+               std::shared_ptr<io_gate> gate);
+  ~http_session();
 
   /// Starts reading; the session keeps itself alive while it has work.
   void run();
+
 
 private:
   void do_read();
@@ -28,6 +35,8 @@ private:
   void on_read(boost::beast::error_code ec);
   void reply_to_read_error(boost::beast::error_code ec);
   void handle(request req);
+  void await_answer(unsigned version, bool keep_alive);
+  void on_answer(response res);
   void do_write(response res);
   void on_write(bool keep_alive, boost::beast::error_code ec);
   void do_close();
@@ -36,9 +45,13 @@ private:
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<response> pending_;
+  boost::asio::steady_timer answer_timer_;
+  bool awaiting_answer_ = false;
   std::shared_ptr<const api_context> ctx_;
   std::shared_ptr<const router> routes_;
   std::shared_ptr<connection_slot> slot_;
+  std::shared_ptr<io_gate> gate_;
+  std::shared_ptr<outlet> outlet_;  ///< how actors reach this session
 };
 
 }  // namespace jobmesh::net::detail

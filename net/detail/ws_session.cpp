@@ -35,10 +35,12 @@ bool is_valid_topic(std::string_view topic) {
 }
 
 ws_session::ws_session(asio::ip::tcp::socket socket, std::shared_ptr<const api_context> ctx,
-                       std::shared_ptr<connection_slot> slot)
-    : ws_(std::move(socket)), ctx_(std::move(ctx)), slot_(std::move(slot)) {}
+                       std::shared_ptr<connection_slot> slot, std::shared_ptr<io_gate> gate)
+    : ws_(std::move(socket)), ctx_(std::move(ctx)), slot_(std::move(slot)), gate_(std::move(gate)),
+      outlet_(std::make_shared<outlet>(gate_, ws_.get_executor())) {}
 
 ws_session::~ws_session() {
+  outlet_->close();
   // The hub monitors the bridge: its exit removes every subscription of this session.
   if (bridge_)
     caf::anon_send_exit(bridge_, caf::exit_reason::user_shutdown);
@@ -58,19 +60,18 @@ void ws_session::on_accept(beast::error_code ec) {
   if (ec)
     return;
   std::weak_ptr<ws_session> weak = shared_from_this();
-  auto exec = ws_.get_executor();
   // Hidden: a bridge lives exactly as long as its session, which the network layer owns, so
-  // the actor system's shutdown does not wait for it.
+  // the actor system's shutdown does not wait for it. It may outlive the server: it holds
+  // nothing of Asio's.
   bridge_ = ctx_->sys->spawn<caf::hidden>(
-      [](caf::event_based_actor*, std::weak_ptr<ws_session> weak, decltype(exec) exec) -> caf::behavior {
+      [](caf::event_based_actor*, std::weak_ptr<ws_session> weak, std::shared_ptr<outlet> out) -> caf::behavior {
         return {
-            [weak, exec](actors::frame_atom, actors::hub_frame& frame) {
-              if (auto s = weak.lock())
-                asio::post(exec, [s, f = std::move(frame)]() mutable { s->enqueue(std::move(f)); });
+            [weak, out](actors::frame_atom, actors::hub_frame& frame) {
+              post_to_session(*out, weak, [f = std::move(frame)](ws_session& s) mutable { s.enqueue(std::move(f)); });
             },
         };
       },
-      weak, exec);
+      weak, outlet_);
   do_read();
 }
 

@@ -1,13 +1,14 @@
 #pragma once
 // One WebSocket client (API.md "WebSocket"). Client messages: subscribe, unsubscribe, ping.
-// Hub frames reach the session through a small bridge actor that only posts onto the session's
-// strand. The write queue is bounded: past half its cap, a progress frame replaces the queued
+// Hub frames reach the session through a small bridge actor that holds only the session's
+// outlet and a weak pointer to it (io_gate.hpp says why it holds nothing more). The write queue is bounded: past half its cap, a progress frame replaces the queued
 // progress frame of the same topic (latest wins); past the cap, the oldest queued progress
 // frame is dropped; terminal frames are never dropped, and a client so slow that even those
 // pile up to four times the cap is disconnected.
 
 #include "net/api.hpp"
 #include "net/detail/connection_slot.hpp"
+#include "net/detail/io_gate.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -21,7 +22,7 @@ namespace jobmesh::net::detail {
 class ws_session : public std::enable_shared_from_this<ws_session> {
 public:
   ws_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<const api_context> ctx,
-             std::shared_ptr<connection_slot> slot);
+             std::shared_ptr<connection_slot> slot, std::shared_ptr<io_gate> gate);
   ~ws_session();
 
   /// Completes the upgrade `req` asked for, then serves the client.
@@ -29,6 +30,7 @@ public:
 
   /// Queues a hub frame for writing. Strand only.
   void enqueue(actors::hub_frame frame);
+
 
 private:
   void on_accept(boost::beast::error_code ec);
@@ -50,6 +52,8 @@ private:
   caf::actor bridge_;
   std::shared_ptr<const api_context> ctx_;
   std::shared_ptr<connection_slot> slot_;
+  std::shared_ptr<io_gate> gate_;
+  std::shared_ptr<outlet> outlet_;  ///< how actors reach this session
 };
 
 /// True for the topics API.md defines: `job:<id>`, `user:<id>`, `jobs`, `analytics`.

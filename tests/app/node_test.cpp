@@ -147,3 +147,26 @@ TEST_F(node_test, websocket_bad_messages_get_error_frames_and_the_session_lives_
   ASSERT_TRUE(pong);
   EXPECT_EQ(std::string{pong->at("type").as_string()}, "pong");
 }
+
+// Stopping while WebSocket sessions follow a running job and their bridge actors are busy
+// forwarding its progress. Under AddressSanitizer this caught actors that held Asio executors
+// past the io_context's end (heap-use-after-free in a strand's destructor).
+TEST_F(node_test, stopping_with_websockets_following_a_running_job_frees_nothing_twice) {
+  for (int round = 0; round < 3; ++round) {
+    auto port = start();
+    auto id = submit(port, R"({"type":"sleep","params":{"items":400,"ms_per_item":5}})");
+    std::vector<std::unique_ptr<ws_client>> clients;
+    for (int i = 0; i < 8; ++i) {
+      clients.push_back(std::make_unique<ws_client>(port));
+      clients.back()->send(R"({"op":"subscribe","topic":"job:)" + id + R"("})");
+      clients.back()->send(R"({"op":"subscribe","topic":"jobs"})");
+    }
+    for (auto& c : clients) {  // every session has its bridge and is receiving progress
+      std::optional<boost::json::object> msg;
+      while ((msg = c->next()) && msg->at("type").as_string() != "progress") {
+      }
+      ASSERT_TRUE(msg) << "no progress reached a client in round " << round;
+    }
+    stop();
+  }
+}
