@@ -32,7 +32,6 @@ struct runner_state {
   bool job_dirty = false;
   bool started = false;
   bool finishing = false;
-  std::vector<caf::typed_response_promise<storage::job_record>> cancel_waiters;
   static inline const char* name = "job_runner";
 
   // However the runner ends (shutdown, crash), its workers drop the rest of their batches.
@@ -105,8 +104,6 @@ void finish(runner_pointer self) {
             publish_job_event(s.ctx.hub, s.job, std::string{to_string(s.job.status)},
                               boost::json::serialize(job_to_json(s.job)));
             self->send(s.supervisor, done_atom::value, s.job);
-            for (auto& w : s.cancel_waiters)
-              w.deliver(s.job);
             self->quit();
           },
           [=](caf::error& e) {
@@ -251,11 +248,10 @@ job_runner_actor::behavior_type runner(runner_pointer self, runner_context ctx, 
   self->delayed_send(self, std::chrono::seconds(st.job.timeout_s), timeout_atom::value);
   return {
       [=](caf::get_atom) { return self->state.job; },
-      [=](cancel_atom) -> caf::result<storage::job_record> {
-        auto promise = self->make_response_promise<storage::job_record>();
-        self->state.cancel_waiters.push_back(promise);
-        end_run(self, ending::cancelled, "cancelled by request");
-        return promise;
+      [=](cancel_atom) {
+        // A job whose final state is being written has ended: its status stays what it is.
+        if (!self->state.finishing)
+          end_run(self, ending::cancelled, "cancelled by request");
       },
       [=](tick_atom) {
         auto& s = self->state;

@@ -6,7 +6,8 @@
 /// it. Cancel and timeout are cooperative: no new batches, in-flight items finish.
 ///
 /// (get_atom)     -> job_record   the job as it is now
-/// (cancel_atom)  -> job_record   answered once the job is cancelled (or ended otherwise)
+/// (cancel_atom)                  stop handing out batches and end as cancelled, unless the job
+///                                is already ending; the supervisor learns which from done_atom
 /// (tick_atom), (timeout_atom)    internal timers
 /// On its end it sends (done_atom, job_record) to its supervisor and terminates normally; any
 /// other termination is a crash that the supervisor's retry policy handles.
@@ -21,7 +22,7 @@
 namespace jobmesh::actors {
 
 using job_runner_actor = caf::typed_actor<caf::replies_to<caf::get_atom>::with<storage::job_record>,
-                                          caf::replies_to<cancel_atom>::with<storage::job_record>,
+                                          caf::reacts_to<cancel_atom>,
                                           caf::reacts_to<tick_atom>, caf::reacts_to<timeout_atom>>;
 
 /// Who hears that a job ended.

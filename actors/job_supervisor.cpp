@@ -12,6 +12,7 @@
 #include <random>
 #include <spdlog/spdlog.h>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace jobmesh::actors {
 
@@ -27,6 +28,12 @@ struct supervisor_state {
   std::unordered_map<std::string, job_record> delayed;  ///< queued, waiting for run_after
   std::unordered_map<std::string, job_runner_actor> running;
   std::unordered_map<caf::actor_addr, job_record> started;  ///< runner -> job as started
+  /// Running jobs asked to cancel; answered when the runner reports its end (or dies).
+  std::unordered_map<std::string, caf::typed_response_promise<job_record>> cancels;
+  /// Jobs not running whose end is being written.
+  std::unordered_set<std::string> ending;
+  /// Cancels that came before recovery ended, replayed after it in order.
+  std::vector<std::pair<std::string, caf::typed_response_promise<job_record>>> held_cancels;
   std::mt19937_64 rng{std::random_device{}()};
   bool recovered = false;
   static inline const char* name = "job_supervisor";
@@ -34,11 +41,16 @@ struct supervisor_state {
 
 using supervisor_pointer = job_supervisor_actor::stateful_pointer<supervisor_state>;
 using submit_promise = caf::typed_response_promise<job_record, bool>;
+using cancel_promise = caf::typed_response_promise<job_record>;
 
 void try_start(supervisor_pointer self);
 
 std::size_t queued_count(const supervisor_state& st) {
   return st.queue.size() + st.delayed.size();
+}
+
+caf::error already_ended(const std::string& id, job_status status) {
+  return make_error(errc::conflict, fmt::format("job {} is already {}", id, to_string(status)));
 }
 
 // Writes `job`, then runs `then` (on this actor) once it is durable.
@@ -174,7 +186,9 @@ void end_waiting(supervisor_pointer self, job_record job, job_status status, std
   job.error_message = std::move(reason);
   job.completed_at = job.updated_at = now;
   job.expires_at = now + self->state.ctx.settings.retention_days * 86'400'000;
+  self->state.ending.insert(job.id);
   write_job(self, job, [=](caf::error e) mutable {
+    self->state.ending.erase(job.id);
     if (e) {
       spdlog::error("job {}: could not store its end: {}", job.id, message_of(e));
       if (promise)
@@ -188,10 +202,19 @@ void end_waiting(supervisor_pointer self, job_record job, job_status status, std
   });
 }
 
-caf::result<job_record> cancel(supervisor_pointer self, const std::string& id) {
+// One answer per state: 200 for the cancel that takes effect, 409 for every later one, also
+// when a cancel races with the job's start or end.
+void cancel_now(supervisor_pointer self, const std::string& id, cancel_promise promise) {
   auto& st = self->state;
-  if (auto it = st.running.find(id); it != st.running.end())
-    return self->delegate(it->second, cancel_atom::value);
+  if (auto it = st.running.find(id); it != st.running.end()) {
+    if (st.cancels.contains(id)) {
+      promise.deliver(make_error(errc::conflict, fmt::format("job {} is already being cancelled", id)));
+      return;
+    }
+    st.cancels.emplace(id, std::move(promise));
+    self->send(it->second, cancel_atom::value);
+    return;
+  }
   auto job = st.queue.remove(id);
   if (!job) {
     if (auto it = st.delayed.find(id); it != st.delayed.end()) {
@@ -199,17 +222,28 @@ caf::result<job_record> cancel(supervisor_pointer self, const std::string& id) {
       st.delayed.erase(it);
     }
   }
-  auto promise = self->make_response_promise<job_record>();
   if (job) {
     end_waiting(self, std::move(*job), job_status::cancelled, "cancelled by request", promise);
-    return promise;
+    return;
+  }
+  if (st.ending.contains(id)) {
+    promise.deliver(make_error(errc::conflict, fmt::format("job {} is already ending", id)));
+    return;
   }
   self->request(st.ctx.reader, caf::infinite, caf::get_atom::value, id)
-      .then(
-          [=](job_record& stored) mutable {
-            promise.deliver(make_error(errc::conflict, fmt::format("job {} is already {}", id, to_string(stored.status))));
-          },
-          [=](caf::error& e) mutable { promise.deliver(std::move(e)); });
+      .then([=](job_record& stored) mutable { promise.deliver(already_ended(id, stored.status)); },
+            [=](caf::error& e) mutable { promise.deliver(std::move(e)); });
+}
+
+// Until recovery has read the stored queue, no stored job may end (one cancelled meanwhile would
+// come back from that read as queued, and run): cancels wait, then run in arrival order.
+// Submits need not wait: a new job read back by recovery is already in the queue.
+caf::result<job_record> cancel(supervisor_pointer self, const std::string& id) {
+  auto promise = self->make_response_promise<job_record>();
+  if (self->state.recovered)
+    cancel_now(self, id, promise);
+  else
+    self->state.held_cancels.emplace_back(id, promise);
   return promise;
 }
 
@@ -241,6 +275,14 @@ void on_runner_down(supervisor_pointer self, const caf::down_msg& dm) {
   st.running.erase(job.id);
   auto reason = fmt::format("attempt {} crashed: {}", job.attempt,
                             is_jobmesh_error(dm.reason) ? message_of(dm.reason) : to_string(dm.reason));
+  if (auto c = st.cancels.find(job.id); c != st.cancels.end()) {
+    // It was asked to stop: the crash does not earn it another attempt.
+    auto promise = std::move(c->second);
+    st.cancels.erase(c);
+    end_waiting(self, std::move(job), job_status::cancelled, "cancelled by request (" + reason + ")", promise);
+    try_start(self);
+    return;
+  }
   if (job.attempt >= job.max_attempts) {
     end_waiting(self, std::move(job), job_status::failed, reason + "; no attempts left", std::nullopt);
     try_start(self);
@@ -264,6 +306,14 @@ void on_done(supervisor_pointer self, const job_record& job) {
     st.started.erase(it->second.address());
     st.running.erase(it);
   }
+  if (auto c = st.cancels.find(job.id); c != st.cancels.end()) {
+    // The runner may have been ending on its own when the cancel reached it.
+    if (job.status == job_status::cancelled)
+      c->second.deliver(job);
+    else
+      c->second.deliver(already_ended(job.id, job.status));
+    st.cancels.erase(c);
+  }
   try_start(self);
 }
 
@@ -280,6 +330,8 @@ void load_queued(supervisor_pointer self, std::size_t interrupted) {
                 enqueue(self, std::move(job), job.created_at);
             s.recovered = true;
             spdlog::info("supervisor: {} jobs queued ({} interrupted by the last stop)", queued_count(s), interrupted);
+            for (auto& [id, promise] : std::exchange(s.held_cancels, {}))
+              cancel_now(self, id, std::move(promise));
             try_start(self);
           },
           [=](caf::error& e) { self->quit(std::move(e)); });

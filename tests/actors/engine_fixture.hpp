@@ -54,10 +54,35 @@ protected:
     self_ = std::make_unique<caf::scoped_actor>(*sys_);
   }
 
+  /// Starts the engine with actors of the test's own between the supervisor and storage:
+  /// `wrap_reader` and `wrap_writer` get the real actor and return what the supervisor uses.
+  template <class WrapReader, class WrapWriter>
+  void start_wrapped(WrapReader wrap_reader, WrapWriter wrap_writer) {
+    cfg_ = std::make_unique<caf::actor_system_config>();
+    actors::add_message_types(*cfg_);
+    sys_ = std::make_unique<caf::actor_system>(*cfg_);
+    auto& e = engine_;
+    e.types = actors::make_default_registry(settings_.jobs.max_items);
+    e.writer = actors::spawn_storage_writer(*sys_, storage::open_and_migrate(settings_.storage.db),
+                                            static_cast<std::size_t>(settings_.storage.batch_max));
+    e.reader = actors::spawn_storage_reader(*sys_, storage::open(settings_.storage.db));
+    e.pool = actors::spawn_worker_pool(*sys_, static_cast<std::size_t>(settings_.jobs.workers));
+    e.hub = actors::spawn_progress_hub(*sys_);
+    auto reader = wrap_reader(*sys_, e.reader);
+    auto writer = wrap_writer(*sys_, e.writer);
+    wrappers_ = {caf::actor_cast<caf::actor>(reader), caf::actor_cast<caf::actor>(writer)};
+    e.supervisor = actors::spawn_job_supervisor(
+        *sys_, actors::runner_context{e.types, e.pool, caf::actor_cast<actors::storage_writer_actor>(writer),
+                                      caf::actor_cast<actors::storage_reader_actor>(reader), e.hub, settings_.jobs});
+    self_ = std::make_unique<caf::scoped_actor>(*sys_);
+  }
+
   void stop() {
     if (!sys_)
       return;
     self_.reset();
+    for (auto& w : std::exchange(wrappers_, {}))
+      caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
     actors::stop_engine(engine_);
     engine_ = {};
     sys_->await_all_actors_done();
@@ -132,6 +157,7 @@ protected:
   std::unique_ptr<caf::actor_system> sys_;
   std::unique_ptr<caf::scoped_actor> self_;
   actors::engine engine_;
+  std::vector<caf::actor> wrappers_;
 };
 
 inline actors::job_spec sleep_spec(int items, int ms_per_item) {

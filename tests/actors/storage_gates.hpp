@@ -1,0 +1,33 @@
+#pragma once
+// Storage actors with a gate in front, for tests that must force one interleaving of the
+// engine's messages instead of hoping for it. Each forwards everything to the real actor except
+// the one message it gates; the test opens the gate in two steps (`gate`: let the held message
+// through and wait until its effect is in hand; `open`: hand the result on).
+
+#include "actors/storage_actors.hpp"
+
+#include <caf/all.hpp>
+
+#include <optional>
+
+namespace jobmesh::testing {
+
+using gate_atom = caf::atom_constant<caf::atom("gate")>;
+using open_atom = caf::atom_constant<caf::atom("open")>;
+
+/// A reader that holds the supervisor's recovery read of queued jobs.
+///   (gate_atom) -> ok_atom   runs the held read; answers once its rows are in hand
+///   (open_atom)              delivers those rows to the supervisor
+using gated_reader_actor = actors::storage_reader_actor::extend<caf::replies_to<gate_atom>::with<caf::ok_atom>,
+                                                                caf::reacts_to<open_atom>>;
+
+/// A writer that holds the first write that ends a job (a terminal status in updated_jobs).
+///   (gate_atom) -> ok_atom   answers once such a write is held (it is not yet committed)
+///   (open_atom)              commits it and answers its writer
+using gated_writer_actor = actors::storage_writer_actor::extend<caf::replies_to<gate_atom>::with<caf::ok_atom>,
+                                                                caf::reacts_to<open_atom>>;
+
+gated_reader_actor spawn_gated_reader(caf::actor_system& sys, actors::storage_reader_actor real);
+gated_writer_actor spawn_gated_writer(caf::actor_system& sys, actors::storage_writer_actor real);
+
+}  // namespace jobmesh::testing
