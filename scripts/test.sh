@@ -8,6 +8,10 @@ start=$(date +%s)
 scripts/build.sh release
 (cd build/release && ctest --output-on-failure --timeout 600 -j2)
 scripts/build.sh asan
-(cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-   ctest --output-on-failure --timeout 900 -j2 -LE slow)
+# The tests of concurrent code (the engine's actors, the node over HTTP and WebSocket) run five
+# times each under the sanitizers: a flaky one fails the submission that adds it, not a later one.
+concurrent='^(node_test|supervisor_test|cancel_race_test|hub_test|worker_batch)\.'
+export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+(cd build/asan && ctest --output-on-failure --timeout 900 -j2 -LE slow -E "$concurrent")
+(cd build/asan && ctest --output-on-failure --timeout 900 -j2 -LE slow -R "$concurrent" --repeat until-fail:5)
 echo "test.sh: all tests passed in $(( $(date +%s) - start )) s"
