@@ -34,10 +34,9 @@ void read_fields(field_reader& r, posting& p) {
   r.string_list("certifications", p.certifications);
   r.number("salary_min", p.salary_min, 0, k_unbounded);
   r.number("salary_max", p.salary_max, 0, k_unbounded);
-  if (!r.failed() && p.salary_min > p.salary_max && p.salary_max > 0)
+  // Either bound may be stated alone (0 = not stated); the order matters only when both are.
+  if (!r.failed() && p.salary_min > 0 && p.salary_max > 0 && p.salary_min > p.salary_max)
     r.fail("salary_min", fmt::format("salary_min must be <= salary_max, got {} > {}", p.salary_min, p.salary_max));
-  if (!r.failed() && p.salary_min > 0 && p.salary_max == 0)
-    r.fail("salary_max", "salary_max must be given (and >= salary_min) when salary_min is");
   r.level("experience_level", p.experience_level);
   r.number("min_years", p.min_years, 0, k_unbounded);
   r.date("posted_date", p.posted_date);

@@ -95,3 +95,21 @@ TEST(normaliser, folds_case_space_and_synonyms) {
   EXPECT_EQ(n.term("ML"), "machine learning");
   EXPECT_EQ(n.term_set({"js", "JavaScript", " javascript ", ""}), (std::vector<std::string>{"javascript"}));
 }
+
+// SPEC-matching.md: either salary bound may be stated alone ("from 50,000"); the order rule
+// applies only when both are stated.
+TEST(ndjson, a_posting_may_state_only_one_salary_bound) {
+  auto got = read_postings(R"({"id":"from","company":"A","title":"t","salary_min":50000}
+{"id":"upto","company":"A","title":"t","salary_max":70000}
+{"id":"both","company":"A","title":"t","salary_min":50000,"salary_max":70000}
+{"id":"equal","company":"A","title":"t","salary_min":60000,"salary_max":60000}
+{"id":"swapped","company":"A","title":"t","salary_min":70000,"salary_max":50000}
+)");
+  ASSERT_EQ(got.records.size(), 4u);
+  EXPECT_EQ(got.records[0].salary_min, 50000);
+  EXPECT_EQ(got.records[0].salary_max, 0);
+  EXPECT_EQ(got.records[1].salary_max, 70000);
+  ASSERT_EQ(got.errors.size(), 1u);
+  EXPECT_EQ(got.errors[0].line, 5u);
+  EXPECT_EQ(got.errors[0].field, "salary_min");
+}
