@@ -2,6 +2,7 @@
 
 #include "storage/detail/job_conversion.hpp"
 
+#include <chrono>
 #include <fmt/format.h>
 
 namespace jobmesh::storage {
@@ -57,6 +58,11 @@ std::vector<Record> fetch_all(soci::statement& st, Record& row) {
   return out;
 }
 
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace
 
 bool write_batch::empty() const {
@@ -64,7 +70,7 @@ bool write_batch::empty() const {
 }
 
 std::size_t write_batch::size() const {
-  return inserted_jobs.size() + updated_jobs.size() + inserted_items.size() + updated_items.size();
+  return inserted_jobs.size() + updated_jobs.size() + inserted_items.size() + updated_items.size() + records.size();
 }
 
 void write_batch::append(write_batch&& other) {
@@ -73,6 +79,7 @@ void write_batch::append(write_batch&& other) {
   move_into(updated_jobs, other.updated_jobs);
   move_into(inserted_items, other.inserted_items);
   move_into(updated_items, other.updated_items);
+  move_into(records, other.records);
 }
 
 void commit(soci::session& db, const write_batch& batch) {
@@ -81,6 +88,7 @@ void commit(soci::session& db, const write_batch& batch) {
   execute_each(db, k_insert_item, batch.inserted_items);
   execute_each(db, k_update_job, batch.updated_jobs);
   execute_each(db, k_update_item, batch.updated_items);
+  apply_record_writes(db, batch.records, now_ms());
   tx.commit();
 }
 

@@ -4,6 +4,7 @@
 /// soci::soci_error (the storage actors turn them into error values).
 
 #include "storage/job_record.hpp"
+#include "storage/record_repository.hpp"
 
 #include <optional>
 #include <string>
@@ -21,6 +22,7 @@ struct write_batch {
   std::vector<job_record> updated_jobs;   ///< matched by id; every mutable column is written
   std::vector<item_record> inserted_items;
   std::vector<item_record> updated_items; ///< matched by (job_id, index)
+  std::vector<record_write> records;      ///< postings and candidates, applied in order
 
   bool empty() const;
   std::size_t size() const;

@@ -1,0 +1,51 @@
+#pragma once
+/// The marketplace's records in SQL: postings and candidates (SPEC-matching.md), upserted by id,
+/// deleted by id, read back as the JSON they were given (unknown fields included). The records
+/// are `match`'s plain structs: storage maps them to columns here, in one place.
+
+#include "match/records.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace soci {
+class session;
+}
+
+namespace jobmesh::storage {
+
+/// Which table.
+enum class record_kind { posting, candidate };
+
+/// "postings" or "candidates".
+std::string_view table_of(record_kind kind);
+
+/// Removes one record by id (an absent one is no error).
+struct record_delete {
+  record_kind kind = record_kind::posting;
+  std::string id;
+};
+
+/// One write of a record: upsert a posting, upsert a candidate, or delete.
+using record_write = std::variant<match::posting, match::candidate, record_delete>;
+
+/// Applies `writes` in order (an upsert inserts or replaces by id, stamped `now_ms`), inside the
+/// caller's transaction.
+void apply_record_writes(soci::session& db, const std::vector<record_write>& writes, std::int64_t now_ms);
+
+/// The stored JSON of one record, if any.
+std::optional<std::string> find_record(soci::session& db, record_kind kind, const std::string& id);
+
+/// A page of stored records, by id ascending, ids strictly greater than `after`.
+std::vector<std::string> list_records(soci::session& db, record_kind kind, const std::string& after, int limit);
+
+/// Every stored record's JSON as NDJSON text (one line each), for loading the matcher shards.
+std::string all_records(soci::session& db, record_kind kind);
+
+/// How many records the table holds.
+std::int64_t count_records(soci::session& db, record_kind kind);
+
+}  // namespace jobmesh::storage
