@@ -23,6 +23,20 @@ batch_matcher::batch_matcher(const std::vector<prepared_posting>& postings,
 batch_matcher::~batch_matcher() = default;
 batch_matcher::batch_matcher(batch_matcher&&) noexcept = default;
 
+source_results batch_matcher::run_one(const prepared_candidate& source, query q) const {
+  q.dir = direction::candidate;
+  auto columns = detail::encode(*index_, source);
+  detail::scanner scan{*index_, q, columns};
+  return scan.run(0);
+}
+
+source_results batch_matcher::run_one(const prepared_posting& source, query q) const {
+  q.dir = direction::posting;
+  auto columns = detail::encode(*index_, source);
+  detail::scanner scan{*index_, q, columns};
+  return scan.run(0);
+}
+
 std::size_t batch_matcher::posting_count() const {
   return index_->p.ids.size();
 }

@@ -35,6 +35,12 @@ public:
   /// Answers `q` for every source (input order) on `threads` threads (0 = every core).
   std::vector<source_results> run(const query& q, unsigned threads = 0, const progress_callback& progress = {}) const;
 
+  /// Answers `q` for one source that need not be in this index: a candidate's best postings
+  /// (direction candidate) or a posting's best candidates (direction posting) among the
+  /// indexed targets, exactly as `run` would if the source were indexed. Thread-safe.
+  source_results run_one(const prepared_candidate& source, query q) const;
+  source_results run_one(const prepared_posting& source, query q) const;
+
   std::size_t posting_count() const;
   std::size_t candidate_count() const;
 

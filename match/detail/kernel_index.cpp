@@ -21,8 +21,10 @@ std::size_t words_for(std::size_t bits) {
   return std::max<std::size_t>(1, (bits + 63) / 64);
 }
 
+// A word unknown to the index (interner::k_unknown) has no bit: it matches nothing stored.
 void set_bit(std::vector<std::uint64_t>& bits, std::size_t row, std::size_t words, std::uint32_t bit) {
-  bits[row * words + bit / 64] |= std::uint64_t{1} << (bit % 64);
+  if (bit / 64 < words)
+    bits[row * words + bit / 64] |= std::uint64_t{1} << (bit % 64);
 }
 
 std::vector<std::uint32_t> byte_order_ranks(const std::vector<std::string>& ids) {
@@ -34,10 +36,6 @@ std::vector<std::uint32_t> byte_order_ranks(const std::vector<std::string>& ids)
     rank[order[r]] = r;
   return rank;
 }
-
-struct interners {
-  interner company, category, industry, subcategory, country, city, skill;
-};
 
 // Skills are interned across both sides first, so both bitsets share one width.
 void intern_skills(interners& in, const std::vector<prepared_posting>& ps, const std::vector<prepared_candidate>& cs) {
@@ -53,9 +51,14 @@ double inverse(double x) {
   return x == 0 ? 0.0 : 1.0 / x;
 }
 
-void fill_postings(kernel_index& x, interners& in, const std::vector<prepared_posting>& ps,
-                   const std::vector<std::uint32_t>& order) {
-  auto& p = x.p;
+// Word ids while building (new words get new ids) and while encoding an outside record.
+const auto k_add_word = [](interner& i, const std::string& w) { return i.id(w); };
+const auto k_find_word = [](const interner& i, const std::string& w) { return i.find(w); };
+
+// Fills `p` (sized with `x`'s bitset widths) from `ps` in stored order `order`; `id` gives word ids.
+template <class Interners, class WordId>
+void fill_postings(const kernel_index& x, posting_columns& p, Interners& in, WordId id,
+                   const std::vector<prepared_posting>& ps, const std::vector<std::uint32_t>& order) {
   auto n = ps.size();
   p.skill_bits.assign(n * x.skill_words, 0);
   p.physical_of_input.resize(n);
@@ -63,12 +66,12 @@ void fill_postings(kernel_index& x, interners& in, const std::vector<prepared_po
     const auto& r = ps[order[i]];
     p.physical_of_input[order[i]] = static_cast<std::uint32_t>(i);
     p.ids.push_back(r.id);
-    p.company.push_back(in.company.id(r.company));
-    p.category.push_back(in.category.id(r.category));
-    p.industry.push_back(in.industry.id(r.industry));
-    p.subcategory.push_back(in.subcategory.id(r.subcategory));
-    p.country.push_back(in.country.id(r.country));
-    p.city.push_back(in.city.id(r.city));
+    p.company.push_back(id(in.company, r.company));
+    p.category.push_back(id(in.category, r.category));
+    p.industry.push_back(id(in.industry, r.industry));
+    p.subcategory.push_back(id(in.subcategory, r.subcategory));
+    p.country.push_back(id(in.country, r.country));
+    p.city.push_back(id(in.city, r.city));
     p.remote.push_back(r.mode == work_mode::remote);
     p.has_coordinates.push_back(r.coordinates.has_value());
     p.unit.push_back(unit_vector(r.coordinates));
@@ -76,7 +79,7 @@ void fill_postings(kernel_index& x, interners& in, const std::vector<prepared_po
     p.lon.push_back(r.coordinates ? r.coordinates->lon : 0);
     p.skill_count.push_back(static_cast<std::uint32_t>(r.skills.size()));
     for (const auto& s : r.skills)
-      set_bit(p.skill_bits, i, x.skill_words, in.skill.id(s));
+      set_bit(p.skill_bits, i, x.skill_words, id(in.skill, s));
     p.level.push_back(r.level);
     p.min_years.push_back(r.min_years);
     p.salary_max.push_back(r.salary_max);
@@ -91,18 +94,19 @@ void fill_postings(kernel_index& x, interners& in, const std::vector<prepared_po
   p.id_rank = byte_order_ranks(p.ids);
 }
 
-void fill_candidates(kernel_index& x, interners& in, const std::vector<prepared_candidate>& cs) {
-  auto& c = x.c;
+template <class Interners, class WordId>
+void fill_candidates(const kernel_index& x, candidate_columns& c, Interners& in, WordId id,
+                     const std::vector<prepared_candidate>& cs) {
   auto n = cs.size();
   c.skill_bits.assign(n * x.skill_words, 0);
   c.category_bits.assign(n * x.category_words, 0);
   for (std::size_t i = 0; i < n; ++i) {
     const auto& r = cs[i];
     c.ids.push_back(r.id);
-    c.industry.push_back(in.industry.id(r.industry));
-    c.subcategory.push_back(in.subcategory.id(r.subcategory));
-    c.country.push_back(in.country.id(r.country));
-    c.city.push_back(in.city.id(r.city));
+    c.industry.push_back(id(in.industry, r.industry));
+    c.subcategory.push_back(id(in.subcategory, r.subcategory));
+    c.country.push_back(id(in.country, r.country));
+    c.city.push_back(id(in.city, r.city));
     c.has_coordinates.push_back(r.coordinates.has_value());
     c.unit.push_back(unit_vector(r.coordinates));
     c.lat.push_back(r.coordinates ? r.coordinates->lat : 0);
@@ -110,9 +114,9 @@ void fill_candidates(kernel_index& x, interners& in, const std::vector<prepared_
     c.max_distance_km.push_back(r.max_distance_km);
     c.skill_count.push_back(static_cast<std::uint32_t>(r.skills.size()));
     for (const auto& s : r.skills)
-      set_bit(c.skill_bits, i, x.skill_words, in.skill.id(s));
+      set_bit(c.skill_bits, i, x.skill_words, id(in.skill, s));
     for (const auto& cat : r.preferred_categories)
-      set_bit(c.category_bits, i, x.category_words, in.category.id(cat));
+      set_bit(c.category_bits, i, x.category_words, id(in.category, cat));
     c.level.push_back(r.level);
     c.inv_skill_count.push_back(inverse(static_cast<double>(r.skills.size())));
     c.years.push_back(r.years_experience);
@@ -143,8 +147,8 @@ kernel_index build_index(const std::vector<prepared_posting>& postings, const st
   std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) {
     return in.category.id(postings[a].category) < in.category.id(postings[b].category);
   });
-  fill_postings(x, in, postings, order);
-  fill_candidates(x, in, candidates);
+  fill_postings(x, x.p, in, k_add_word, postings, order);
+  fill_candidates(x, x.c, in, k_add_word, candidates);
   x.company_count = in.company.size();
   x.category_range.assign(in.category.size(), {0, 0});
   for (std::uint32_t i = 0; i < x.p.ids.size();) {
@@ -155,7 +159,20 @@ kernel_index build_index(const std::vector<prepared_posting>& postings, const st
     x.category_range[cat] = {i, j};
     i = j;
   }
+  x.words = std::move(in);
   return x;
+}
+
+candidate_columns encode(const kernel_index& x, const prepared_candidate& c) {
+  candidate_columns out;
+  fill_candidates(x, out, x.words, k_find_word, {c});
+  return out;
+}
+
+posting_columns encode(const kernel_index& x, const prepared_posting& p) {
+  posting_columns out;
+  fill_postings(x, out, x.words, k_find_word, {p}, {0});
+  return out;
 }
 
 }  // namespace jobmesh::match::detail

@@ -20,7 +20,15 @@ public:
     auto [it, fresh] = ids_.emplace(word, static_cast<std::uint32_t>(ids_.size()));
     return it->second;
   }
+  /// The id of a word seen before; `k_unknown` for any other non-empty word.
+  std::uint32_t find(const std::string& word) const {
+    auto it = ids_.find(word);
+    return it != ids_.end() ? it->second : k_unknown;
+  }
   std::size_t size() const { return ids_.size(); }
+
+  /// Equal to no stored id, and past the end of every bitset.
+  static constexpr std::uint32_t k_unknown = 0xFFFF'FFFFu;
 
 private:
   std::unordered_map<std::string, std::uint32_t> ids_;
@@ -58,7 +66,13 @@ struct candidate_columns {
   std::vector<double> activity, rating, track_record;  ///< candidate-only factors, precomputed
 };
 
+/// One interner per kind of word; skills are shared by both sides.
+struct interners {
+  interner company, category, industry, subcategory, country, city, skill;
+};
+
 struct kernel_index {
+  interners words;  ///< kept, to encode sources from outside the index
   posting_columns p;
   candidate_columns c;
   std::size_t skill_words = 1;
@@ -69,5 +83,10 @@ struct kernel_index {
 };
 
 kernel_index build_index(const std::vector<prepared_posting>& postings, const std::vector<prepared_candidate>& candidates);
+
+/// One record from outside `x` in `x`'s layout and word ids: words `x` never saw get
+/// `interner::k_unknown` (they equal nothing stored), skills still count in the set sizes.
+candidate_columns encode(const kernel_index& x, const prepared_candidate& c);
+posting_columns encode(const kernel_index& x, const prepared_posting& p);
 
 }  // namespace jobmesh::match::detail

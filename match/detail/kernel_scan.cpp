@@ -33,8 +33,9 @@ void add_column(std::vector<double>& bound, double w, F f) {
     b[j] += w * f(j);
 }
 
+// A word this index never saw (an outside source's) has an id past every bitset: no bit.
 bool has_bit(const std::vector<std::uint64_t>& bits, std::size_t row, std::size_t words, std::uint32_t bit) {
-  return (bits[row * words + bit / 64] >> (bit % 64)) & 1u;
+  return bit / 64 < words && ((bits[row * words + bit / 64] >> (bit % 64)) & 1u);
 }
 
 double skills_bound(std::uint32_t a, std::uint32_t b) {
@@ -73,14 +74,20 @@ double industry_match(std::uint32_t ind_a, std::uint32_t ind_b, std::uint32_t su
 }  // namespace
 
 scanner::scanner(const kernel_index& x, const query& q)
-    : x_(x), q_(q), min_key_(rank_key(q.min_score)), company_best_(x.company_count, -1) {}
+    : x_(x), p_(x.p), c_(x.c), q_(q), min_key_(rank_key(q.min_score)), company_best_(x.company_count, -1) {}
+
+scanner::scanner(const kernel_index& x, const query& q, const candidate_columns& source)
+    : x_(x), p_(x.p), c_(source), q_(q), min_key_(rank_key(q.min_score)), company_best_(x.company_count, -1) {}
+
+scanner::scanner(const kernel_index& x, const query& q, const posting_columns& source)
+    : x_(x), p_(source), c_(x.c), q_(q), min_key_(rank_key(q.min_score)), company_best_(x.company_count, -1) {}
 
 // One fused loop over stored postings [b, e) of one category (so the category factor is the
 // constant `fixed`, with the candidate-only factors). Skills are exact; elsewhere reciprocals
 // replace divisions and the sum runs in another order (the bound has slack for that).
 void scanner::bound_range(std::size_t ci, std::uint32_t b, std::uint32_t e, double fixed) {
-  const auto& p = x_.p;
-  const auto& c = x_.c;
+  const auto& p = p_;
+  const auto& c = c_;
   const double w_ind = weight(q_, factor::industry), w_sk = weight(q_, factor::skills);
   const double w_exp = weight(q_, factor::experience), w_sen = weight(q_, factor::seniority);
   const double w_sal = weight(q_, factor::salary);
@@ -118,8 +125,8 @@ void scanner::bound_range(std::size_t ci, std::uint32_t b, std::uint32_t e, doub
 }
 
 void scanner::bound_candidates_for(std::size_t pi) {
-  const auto& p = x_.p;
-  const auto& c = x_.c;
+  const auto& p = p_;
+  const auto& c = c_;
   bound_.assign(c.ids.size(), 0.0);
   if (uses(q_, factor::location))
     add_column(bound_, weight(q_, factor::location), [&](std::size_t j) {
@@ -157,8 +164,8 @@ void scanner::bound_candidates_for(std::size_t pi) {
 
 // The same arithmetic as reference_factors, factor by factor, for the factors the profile uses.
 factor_values scanner::exact(std::size_t pi, std::size_t ci) const {
-  const auto& p = x_.p;
-  const auto& c = x_.c;
+  const auto& p = p_;
+  const auto& c = c_;
   factor_values f{};
   for (auto used : q_.prof->used) {
     double v = 0;
@@ -202,7 +209,7 @@ factor_values scanner::exact(std::size_t pi, std::size_t ci) const {
 
 bool scanner::accepts(std::size_t pi) const {
   const auto& f = q_.filters;
-  const auto& p = x_.p;
+  const auto& p = p_;
   return (!f.country || *f.country == p.country_text[pi]) && (!f.category || *f.category == p.category_text[pi]) &&
          (!f.mode || static_cast<std::uint8_t>(*f.mode) == p.mode[pi]) &&
          (!f.employment || static_cast<std::uint8_t>(*f.employment) == p.employment[pi]);
@@ -224,7 +231,7 @@ std::optional<scanner::entry> scanner::score(std::size_t target, std::size_t pi,
   auto key = rank_key(value);
   if (key < min_key_)
     return std::nullopt;
-  auto rank = q_.dir == direction::candidate ? x_.p.id_rank[pi] : x_.c.id_rank[ci];
+  auto rank = q_.dir == direction::candidate ? p_.id_rank[pi] : c_.id_rank[ci];
   return entry{key, rank, static_cast<std::uint32_t>(target), value, f};
 }
 
@@ -251,7 +258,7 @@ void scanner::offer_per_company(std::size_t pi, std::size_t ci) {
   if (!scored)
     return;
   const auto& e = *scored;
-  auto company = x_.p.company[pi];
+  auto company = p_.company[pi];
   auto& slot = company_best_[company];
   if (slot < 0) {
     slot = static_cast<std::int64_t>(heap_.size());
@@ -268,7 +275,7 @@ void scanner::offer_per_company(std::size_t pi, std::size_t ci) {
 // that weigh category, so the k-th best key rises early. A whole category whose best possible
 // score cannot reach it is then skipped without looking at its postings.
 void scanner::visit_postings(std::size_t ci) {
-  const auto& c = x_.c;
+  const auto& c = c_;
   double w_cat = weight(q_, factor::category);
   double fixed = weight(q_, factor::activity) * c.activity[ci] + weight(q_, factor::rating) * c.rating[ci] +
                  weight(q_, factor::track_record) * c.track_record[ci];
@@ -303,7 +310,7 @@ source_results scanner::take_results(const std::string& source) {
   std::sort(heap_.begin(), heap_.end(), before);
   if (heap_.size() > static_cast<std::size_t>(q_.top_k))
     heap_.resize(static_cast<std::size_t>(q_.top_k));
-  const auto& ids = q_.dir == direction::candidate ? x_.p.ids : x_.c.ids;
+  const auto& ids = q_.dir == direction::candidate ? p_.ids : c_.ids;
   for (const auto& e : heap_)
     out.results.push_back({ids[e.target], e.score, e.factors});
   heap_.clear();
@@ -315,17 +322,17 @@ source_results scanner::take_results(const std::string& source) {
 
 source_results scanner::run(std::size_t s) {
   if (q_.dir == direction::candidate) {
-    bound_.resize(x_.p.ids.size());
+    bound_.resize(p_.ids.size());
     visit_postings(s);
-    return take_results(x_.c.ids[s]);
+    return take_results(c_.ids[s]);
   }
-  auto pi = x_.p.physical_of_input[s];
+  auto pi = p_.physical_of_input[s];
   if (accepts(pi)) {
     bound_candidates_for(pi);
-    for (std::size_t ci = 0; ci < x_.c.ids.size(); ++ci)
+    for (std::size_t ci = 0; ci < c_.ids.size(); ++ci)
       offer(ci, pi, ci);
   }
-  return take_results(x_.p.ids[pi]);
+  return take_results(p_.ids[pi]);
 }
 
 }  // namespace jobmesh::match::detail

@@ -12,6 +12,10 @@ namespace jobmesh::match::detail {
 class scanner {
 public:
   scanner(const kernel_index& x, const query& q);
+  /// Scans for one candidate (or one posting) from outside the index, encoded by `encode`: its
+  /// targets are the index's postings (or candidates); source number 0 is `source`.
+  scanner(const kernel_index& x, const query& q, const candidate_columns& source);
+  scanner(const kernel_index& x, const query& q, const posting_columns& source);
 
   /// The results of source `s` (a candidate index, or a posting index for direction posting).
   source_results run(std::size_t s);
@@ -37,6 +41,8 @@ private:
   source_results take_results(const std::string& source);
 
   const kernel_index& x_;
+  const posting_columns& p_;    ///< x_.p, or the outside posting
+  const candidate_columns& c_;  ///< x_.c, or the outside candidate
   const query& q_;
   std::int64_t min_key_;
   std::vector<double> bound_;

@@ -150,3 +150,43 @@ TEST(kernel, equals_the_reference_on_generated_data) {
                   "generated data, profile " + prof->name);
     }
 }
+
+// run_one: sources that are not in the index (as a matcher shard sees a candidate of another
+// shard) get the reference's lists among the index's targets, unknown words included.
+TEST(kernel, run_one_scores_an_outside_source_like_the_reference) {
+  auto everything = custom_profile();
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+    auto d = make_data(seed, 80, 40);
+    // The index holds half of each side; the other half are outside sources.
+    std::vector<prepared_posting> inside_p(d.postings.begin(), d.postings.begin() + 40);
+    std::vector<prepared_candidate> inside_c(d.candidates.begin(), d.candidates.begin() + 20);
+    std::vector<prepared_posting> outside_p(d.postings.begin() + 40, d.postings.end());
+    std::vector<prepared_candidate> outside_c(d.candidates.begin() + 20, d.candidates.end());
+    // Words no indexed record has: they must match nothing and still count in set sizes.
+    outside_c.front().skills.push_back("zz-unseen-skill");
+    outside_c.front().preferred_categories.push_back("zz-unseen-category");
+    outside_c.front().country = "zz-unseen-country";
+    outside_p.front().skills.push_back("zz-unseen-skill");
+    outside_p.front().category = "zz-unseen-category";
+    outside_p.front().industry = "zz-unseen-industry";
+    batch_matcher kernel{inside_p, inside_c};
+    for (const profile* prof : std::initializer_list<const profile*>{&fit_profile(), &proximity_profile(), &everything}) {
+      query q;
+      q.prof = prof;
+      q.top_k = 1 + static_cast<int>(seed % 9);
+      q.min_score = seed % 3 == 0 ? 50.0 : 0.0;
+      q.top_per_company = seed % 4 == 1;
+      q.dir = direction::candidate;
+      std::vector<source_results> got;
+      for (const auto& c : outside_c)
+        got.push_back(kernel.run_one(c, q));
+      expect_same(reference_match(inside_p, outside_c, q), got, *prof, "outside candidates, seed " + std::to_string(seed));
+      q.top_per_company = false;
+      q.dir = direction::posting;
+      got.clear();
+      for (const auto& p : outside_p)
+        got.push_back(kernel.run_one(p, q));
+      expect_same(reference_match(outside_p, inside_c, q), got, *prof, "outside postings, seed " + std::to_string(seed));
+    }
+  }
+}
