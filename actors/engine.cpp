@@ -1,5 +1,9 @@
 #include "actors/engine.hpp"
 
+#include "storage/database.hpp"
+
+#include <soci/soci.h>
+
 namespace jobmesh::actors {
 
 engine start_engine(caf::actor_system& sys, const config::settings& settings,
@@ -11,6 +15,9 @@ engine start_engine(caf::actor_system& sys, const config::settings& settings,
   e.reader = spawn_storage_reader(sys, std::move(read_db));
   e.pool = spawn_worker_pool(sys, static_cast<std::size_t>(settings.jobs.workers));
   e.hub = spawn_progress_hub(sys);
+  storage::open_options options{static_cast<int>(settings.storage.busy_timeout_ms)};
+  e.records = spawn_record_reader(sys, storage::open(settings.storage.db, options));
+  e.marketplace = spawn_marketplace(sys, settings.matching, e.writer, e.records);
   e.supervisor = spawn_job_supervisor(sys, runner_context{e.types, e.pool, e.writer, e.reader, e.hub, settings.jobs});
   return e;
 }
@@ -19,6 +26,8 @@ void stop_engine(const engine& e) {
   // The supervisor first: its runners are its children and stop with it.
   caf::anon_send_exit(e.supervisor, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(e.pool, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(e.marketplace, caf::exit_reason::user_shutdown);  // its shards with it
+  caf::anon_send_exit(e.records, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(e.hub, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(e.reader, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(e.writer, caf::exit_reason::user_shutdown);

@@ -3,6 +3,7 @@
 /// together and stopped together. The network layer talks to the supervisor and the hub only.
 
 #include "actors/job_supervisor.hpp"
+#include "actors/marketplace.hpp"
 #include "config/settings.hpp"
 
 #include <memory>
@@ -20,11 +21,14 @@ struct engine {
   storage_reader_actor reader;
   storage_writer_actor writer;
   worker_pool_actor pool;
+  record_reader_actor records;
+  marketplace_actor marketplace;
   std::shared_ptr<const job_type_registry> types;
 };
 
 /// Starts the engine over two open sessions of the same database (one to write, one to read),
-/// which it then owns. `types` defaults to every type this build ships.
+/// which it then owns, plus one it opens for reading records. `types` defaults to every type
+/// this build ships.
 engine start_engine(caf::actor_system& sys, const config::settings& settings,
                     std::shared_ptr<soci::session> write_db, std::shared_ptr<soci::session> read_db,
                     std::shared_ptr<const job_type_registry> types = nullptr);

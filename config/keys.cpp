@@ -59,6 +59,7 @@ const std::vector<key_binding>& bindings() {
       JOBMESH_STR(log, level, "log level", "trace", "debug", "info", "warn", "error", "critical", "off"),
       JOBMESH_STR(auth, mode, "off (demo: everyone is admin) or jwt", "off", "jwt"),
       JOBMESH_STR(auth, secret, "HS256 secret for tokens; required when auth.mode is jwt"),
+      JOBMESH_INT(matching, shards, 0, 1024, "matcher shard actors holding the marketplace; 0 = one per core"),
       key_binding{key_info{"matching", "synonyms", value_kind::string_map,
                            "extra skill synonyms, word -> canonical word", 0, 0, {}},
                   +[](settings& s) -> string_map& { return s.matching.synonyms; }},

@@ -70,6 +70,7 @@ struct auth_settings {
 
 /// Matching: synonyms and operator-defined profiles (SPEC-matching.md).
 struct matching_settings {
+  std::int64_t shards = 0;                                           ///< matcher shards; 0 = one per core
   std::map<std::string, std::string> synonyms;                       ///< added to the defaults
   std::map<std::string, std::map<std::string, double>> profiles;    ///< name -> factor -> weight
 };

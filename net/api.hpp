@@ -28,6 +28,9 @@ std::string user_of(const api_context& ctx, const request& req);
 /// `/api/v1/jobs...`: submit, get, progress, items, cancel, list.
 void add_job_routes(router& r, std::shared_ptr<const api_context> ctx);
 
+/// `/api/v1/postings...`, `/api/v1/candidates...`: ingest, read, delete, list, matches.
+void add_record_routes(router& r, std::shared_ptr<const api_context> ctx);
+
 /// `/healthz`, `/readyz`, `/api/v1/job-types`, and the dashboard's static files.
 void add_operation_routes(router& r, std::shared_ptr<const api_context> ctx);
 

@@ -28,6 +28,16 @@ response json_response(const request& req, http::status status, const boost::jso
   return make_json(req.version(), req.keep_alive(), status, body);
 }
 
+response json_text_response(const request& req, http::status status, std::string body) {
+  response res{status, req.version()};
+  res.set(http::field::server, k_server_name);
+  res.set(http::field::content_type, "application/json");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
 response error_response(const request& req, http::status status, std::string_view code, std::string_view message,
                         boost::json::object details) {
   return make_json(req.version(), req.keep_alive(), status, error_body(code, message, std::move(details)));

@@ -18,6 +18,9 @@ using response = http::response<http::string_body>;
 /// A JSON reply with `status`, keeping `req`'s HTTP version and keep-alive.
 response json_response(const request& req, http::status status, const boost::json::value& body);
 
+/// A reply whose body is JSON text made elsewhere, with `status`.
+response json_text_response(const request& req, http::status status, std::string body);
+
 /// API.md's error reply; `details` may name the offending field.
 response error_response(const request& req, http::status status, std::string_view code, std::string_view message,
                         boost::json::object details = {});

@@ -1,0 +1,37 @@
+#pragma once
+/// The matching service: the marketplace's postings and candidates, stored and in memory. It
+/// owns S matcher shards (`matching.shards`), loads them from storage at start (requests wait
+/// until then), commits every ingest through the storage writer before the owning shards
+/// take it, and answers live queries by scattering to every shard and merging their local
+/// top-k by the ranking key (SPEC-matching.md "Queries"), so answers never depend on S.
+///
+/// (ingest_atom, record_kind, ndjson)            -> ingest_reply   after commit and shards
+/// (delete_atom, record_kind, id)                -> ok_atom        errc::not_found if absent
+/// (get_atom, record_kind, id)                   -> string         the record's JSON
+/// (list_atom, record_kind, after, limit)        -> vector<string> by id
+/// (match_atom, record_kind, id, match_options)  -> match_reply    the source's best matches
+///     record_kind names the source: a candidate's best postings or a posting's best candidates
+
+#include "actors/match_messages.hpp"
+#include "actors/record_reader.hpp"
+#include "actors/storage_actors.hpp"
+#include "config/settings.hpp"
+
+namespace jobmesh::actors {
+
+using marketplace_actor = caf::typed_actor<
+    caf::replies_to<ingest_atom, storage::record_kind, std::string>::with<ingest_reply>,
+    caf::replies_to<delete_atom, storage::record_kind, std::string>::with<caf::ok_atom>,
+    caf::replies_to<caf::get_atom, storage::record_kind, std::string>::with<std::string>,
+    caf::replies_to<list_atom, storage::record_kind, std::string, std::int64_t>::with<std::vector<std::string>>,
+    caf::replies_to<match_atom, storage::record_kind, std::string, match_options>::with<match_reply>>;
+
+/// Spawns the service with `settings.shards` shards (0 = one per core), which it links to.
+marketplace_actor spawn_marketplace(caf::actor_system& sys, const config::matching_settings& settings,
+                                    storage_writer_actor writer, record_reader_actor reader);
+
+/// Merges shards' local top-k lists into the global one: key descending, id ascending, the best
+/// posting of each company first when `q.top_per_company`, then the first `q.top_k`.
+explained_matches merge_shard_results(std::vector<explained_matches> parts, const match::query& q);
+
+}  // namespace jobmesh::actors

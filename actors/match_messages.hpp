@@ -1,0 +1,67 @@
+#pragma once
+/// The vocabulary of the matching service and its matcher shards. Every type here is
+/// local-only: records travel between nodes as JSON, never as these structs.
+
+#include "actors/messages.hpp"
+#include "match/ndjson.hpp"
+#include "match/query.hpp"
+#include "storage/record_repository.hpp"
+
+#include <optional>
+#include <variant>
+
+namespace jobmesh::actors {
+
+using upsert_atom = caf::atom_constant<caf::atom("upsert")>;
+using delete_atom = caf::atom_constant<caf::atom("delete")>;
+using match_atom = caf::atom_constant<caf::atom("match")>;
+using ingest_atom = caf::atom_constant<caf::atom("ingest")>;
+using load_atom = caf::atom_constant<caf::atom("load")>;
+
+/// A record as a shard holds it: normalised, lists as sets (match/prepared.hpp).
+using prepared_record = std::variant<match::prepared_posting, match::prepared_candidate>;
+
+/// One result of a live query and what explains it (API.md "Data", `explain`).
+struct explained_match {
+  match::match_result result;
+  std::string company;                      ///< the posting's, normalised (top_per_company)
+  std::vector<std::string> matched_skills;  ///< the posting's required skills the candidate has
+  std::vector<std::string> missing_skills;  ///< the posting's required skills the candidate lacks
+  std::optional<double> distance_km;        ///< when both records have coordinates
+};
+
+using explained_matches = std::vector<explained_match>;
+
+/// A live query's options as the HTTP layer checked them; the profile by name.
+struct match_options {
+  std::string profile = "fit";
+  int top_k = 10;
+  double min_score = 0;
+  bool top_per_company = false;
+  match::posting_filters filters;
+};
+
+/// A live query's answer, ranked (SPEC-matching.md "Queries").
+struct match_reply {
+  std::string source;
+  std::string profile;
+  std::vector<match::factor> factors;  ///< the factors the profile weighs, in factor order
+  explained_matches results;
+};
+
+/// What an ingest request got: how many records were taken, and why lines were refused.
+struct ingest_reply {
+  std::int64_t accepted = 0;
+  std::vector<match::record_error> rejected;
+};
+
+}  // namespace jobmesh::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::record_kind)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::prepared_record)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<jobmesh::actors::prepared_record>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::explained_matches)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::match_options)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::match_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::ingest_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::match::query)

@@ -1,0 +1,128 @@
+#include "actors/matcher_shard.hpp"
+
+#include "actors/errors.hpp"
+#include "match/kernel.hpp"
+#include "match/reference.hpp"
+
+#include <fmt/format.h>
+#include <unordered_map>
+
+namespace jobmesh::actors {
+
+namespace {
+
+using storage::record_kind;
+
+struct shard_state {
+  std::unordered_map<std::string, match::prepared_posting> postings;
+  std::unordered_map<std::string, match::prepared_candidate> candidates;
+  std::optional<match::batch_matcher> index;  ///< empty when records changed since it was built
+  static inline const char* name = "matcher_shard";
+};
+
+using shard_pointer = matcher_shard_actor::stateful_pointer<shard_state>;
+
+const match::batch_matcher& current_index(shard_state& st) {
+  if (!st.index) {
+    std::vector<match::prepared_posting> ps;
+    ps.reserve(st.postings.size());
+    for (const auto& [id, p] : st.postings)
+      ps.push_back(p);
+    std::vector<match::prepared_candidate> cs;
+    cs.reserve(st.candidates.size());
+    for (const auto& [id, c] : st.candidates)
+      cs.push_back(c);
+    st.index.emplace(ps, cs);
+  }
+  return *st.index;
+}
+
+// Both lists are sorted sets (normaliser::term_set).
+void explain_skills(const match::prepared_posting& p, const match::prepared_candidate& c, explained_match& out) {
+  for (const auto& skill : p.skills)
+    (std::binary_search(c.skills.begin(), c.skills.end(), skill) ? out.matched_skills : out.missing_skills)
+        .push_back(skill);
+}
+
+explained_match explain(match::match_result r, const match::prepared_posting& p, const match::prepared_candidate& c) {
+  explained_match out;
+  out.result = std::move(r);
+  out.company = p.company;
+  explain_skills(p, c, out);
+  if (p.coordinates && c.coordinates)
+    out.distance_km = match::haversine_km(*p.coordinates, *c.coordinates);
+  return out;
+}
+
+explained_matches run_query(shard_state& st, const prepared_record& source, const match::query& q) {
+  const auto& index = current_index(st);
+  explained_matches out;
+  if (const auto* c = std::get_if<match::prepared_candidate>(&source)) {
+    for (auto& r : index.run_one(*c, q).results) {
+      const auto& p = st.postings.at(r.id);
+      out.push_back(explain(std::move(r), p, *c));
+    }
+  } else {
+    const auto& p = std::get<match::prepared_posting>(source);
+    for (auto& r : index.run_one(p, q).results) {
+      const auto& c = st.candidates.at(r.id);
+      out.push_back(explain(std::move(r), p, c));
+    }
+  }
+  return out;
+}
+
+// The argument is unused: CAF 0.17 binds a null tuple for actors spawned without any.
+matcher_shard_actor::behavior_type shard(shard_pointer self, int) {
+  return {
+      [=](upsert_atom, std::vector<prepared_record>& records) {
+        auto& st = self->state;
+        for (auto& r : records) {
+          if (auto* p = std::get_if<match::prepared_posting>(&r))
+            st.postings.insert_or_assign(p->id, std::move(*p));
+          else
+            st.candidates.insert_or_assign(std::get<match::prepared_candidate>(r).id,
+                                           std::move(std::get<match::prepared_candidate>(r)));
+        }
+        st.index.reset();
+        return caf::ok_atom::value;
+      },
+      [=](delete_atom, record_kind kind, const std::string& id) {
+        auto& st = self->state;
+        bool held = kind == record_kind::posting ? st.postings.erase(id) > 0 : st.candidates.erase(id) > 0;
+        if (held)
+          st.index.reset();
+        return held;
+      },
+      [=](caf::get_atom, record_kind kind, const std::string& id) -> caf::result<prepared_record> {
+        auto& st = self->state;
+        if (kind == record_kind::posting) {
+          if (auto it = st.postings.find(id); it != st.postings.end())
+            return prepared_record{it->second};
+        } else if (auto it = st.candidates.find(id); it != st.candidates.end()) {
+          return prepared_record{it->second};
+        }
+        return make_error(errc::not_found, fmt::format("no {} {}", kind == record_kind::posting ? "posting" : "candidate", id));
+      },
+      [=](match_atom, const prepared_record& source, const match::query& q) {
+        return run_query(self->state, source, q);
+      },
+  };
+}
+
+}  // namespace
+
+std::size_t shard_of(std::string_view id, std::size_t shards) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char ch : id) {
+    h ^= ch;
+    h *= 1099511628211ull;
+  }
+  return static_cast<std::size_t>(h % std::max<std::size_t>(shards, 1));
+}
+
+matcher_shard_actor spawn_matcher_shard(caf::actor_system& sys) {
+  return sys.spawn(shard, 0);
+}
+
+}  // namespace jobmesh::actors

@@ -1,0 +1,34 @@
+#pragma once
+/// A matcher shard: one actor holding a slice of the marketplace's postings and candidates in
+/// memory, in the match kernel's structure-of-arrays layout (DESIGN.md "Matching service").
+/// The matching service picks a record's shard by its id (`shard_of`), sends it upserts and
+/// deletes, and scatters each query to every shard; a shard answers with its local top-k,
+/// which the service merges by the ranking key, so answers never depend on the shard count.
+///
+/// (upsert_atom, vector<prepared_record>)    -> ok_atom     replace by id
+/// (delete_atom, record_kind, id)            -> bool        whether it held the record
+/// (get_atom, record_kind, id)               -> prepared_record   or errc::not_found
+/// (match_atom, prepared_record, query)      -> explained_matches
+///     a candidate source gets this shard's best postings, a posting source its best
+///     candidates, ranked, with explanations; the source need not live on this shard
+///
+/// The kernel's index is rebuilt on the first query after a change, so a burst of upserts
+/// costs one rebuild; the query after an acknowledged write always sees it.
+
+#include "actors/match_messages.hpp"
+
+namespace jobmesh::actors {
+
+using matcher_shard_actor = caf::typed_actor<
+    caf::replies_to<upsert_atom, std::vector<prepared_record>>::with<caf::ok_atom>,
+    caf::replies_to<delete_atom, storage::record_kind, std::string>::with<bool>,
+    caf::replies_to<caf::get_atom, storage::record_kind, std::string>::with<prepared_record>,
+    caf::replies_to<match_atom, prepared_record, match::query>::with<explained_matches>>;
+
+/// The shard of `shards` that owns `id`: FNV-1a of the id's bytes, so every node agrees.
+std::size_t shard_of(std::string_view id, std::size_t shards);
+
+/// Spawns an empty shard. Its queries' profiles must outlive it.
+matcher_shard_actor spawn_matcher_shard(caf::actor_system& sys);
+
+}  // namespace jobmesh::actors

@@ -1,0 +1,60 @@
+#include "actors/record_reader.hpp"
+
+#include "actors/errors.hpp"
+
+#include <fmt/format.h>
+#include <soci/soci.h>
+
+namespace jobmesh::actors {
+
+namespace {
+
+using storage::record_kind;
+
+struct record_reader_state {
+  std::shared_ptr<soci::session> db;
+  static inline const char* name = "record_reader";
+};
+
+using reader_pointer = record_reader_actor::stateful_pointer<record_reader_state>;
+
+// A database failure becomes an error value, never an exception.
+template <class F>
+auto guarded(F&& read) -> caf::result<decltype(read())> {
+  try {
+    return read();
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_failure, e.what());
+  }
+}
+
+record_reader_actor::behavior_type record_reader(reader_pointer self, std::shared_ptr<soci::session> db) {
+  self->state.db = std::move(db);
+  auto& s = *self->state.db;
+  return {
+      [&s](caf::get_atom, record_kind kind, const std::string& id) -> caf::result<std::string> {
+        std::optional<std::string> found;
+        try {
+          found = storage::find_record(s, kind, id);
+        } catch (const std::exception& e) {
+          return make_error(errc::storage_failure, e.what());
+        }
+        if (!found)
+          return make_error(errc::not_found,
+                            fmt::format("no {} {}", kind == record_kind::posting ? "posting" : "candidate", id));
+        return std::move(*found);
+      },
+      [&s](list_atom, record_kind kind, const std::string& after, std::int64_t limit) {
+        return guarded([&] { return storage::list_records(s, kind, after, static_cast<int>(limit)); });
+      },
+      [&s](load_atom, record_kind kind) { return guarded([&] { return storage::all_records(s, kind); }); },
+  };
+}
+
+}  // namespace
+
+record_reader_actor spawn_record_reader(caf::actor_system& sys, std::shared_ptr<soci::session> db) {
+  return sys.spawn<caf::detached>(record_reader, std::move(db));
+}
+
+}  // namespace jobmesh::actors

@@ -1,0 +1,26 @@
+#pragma once
+/// The reader of the marketplace's stored records: a detached actor over its own database
+/// session (SQL blocks), so record reads never wait behind job reads. Writes go through the
+/// storage writer's group commit.
+///
+/// (get_atom, record_kind, id)                -> string   the record's JSON, or errc::not_found
+/// (list_atom, record_kind, after, limit)     -> vector<string>   by id, ids > after
+/// (load_atom, record_kind)                   -> string   every record as NDJSON
+
+#include "actors/match_messages.hpp"
+
+namespace soci {
+class session;
+}
+
+namespace jobmesh::actors {
+
+using record_reader_actor = caf::typed_actor<
+    caf::replies_to<caf::get_atom, storage::record_kind, std::string>::with<std::string>,
+    caf::replies_to<list_atom, storage::record_kind, std::string, std::int64_t>::with<std::vector<std::string>>,
+    caf::replies_to<load_atom, storage::record_kind>::with<std::string>>;
+
+/// Spawns the reader over `db`, which it then owns.
+record_reader_actor spawn_record_reader(caf::actor_system& sys, std::shared_ptr<soci::session> db);
+
+}  // namespace jobmesh::actors

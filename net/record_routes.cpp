@@ -1,0 +1,161 @@
+// The marketplace's records (API.md "Data"): ingest, read, delete and page postings and
+// candidates, and their live matches. Each handler checks the request, asks the matching
+// service once, and turns its answer into HTTP.
+#include "actors/marketplace.hpp"
+#include "net/actor_bridge.hpp"
+#include "net/api.hpp"
+#include "net/error_reply.hpp"
+#include "net/record_request.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+
+namespace jobmesh::net {
+
+namespace {
+
+using ctx_ptr = std::shared_ptr<const api_context>;
+using storage::record_kind;
+
+constexpr std::string_view k_ndjson = "application/x-ndjson";
+
+response bad_request(const request& req, const field_error& e) {
+  boost::json::object details;
+  if (!e.field.empty())
+    details["field"] = e.field;
+  return error_response(req, http::status::bad_request, "invalid_request", e.message, std::move(details));
+}
+
+auto error_replier(std::shared_ptr<const request> req, responder respond) {
+  return [req = std::move(req), respond = std::move(respond)](caf::error& e) { respond(reply_for_error(*req, e)); };
+}
+
+bool is_ndjson(const request& req) {
+  auto type = req[http::field::content_type];
+  return type.substr(0, type.find(';')) == k_ndjson;
+}
+
+std::string_view plural(record_kind kind) {
+  return kind == record_kind::posting ? "postings" : "candidates";
+}
+
+void ingest(const ctx_ptr& ctx, record_kind kind, route_request rr, responder respond) {
+  bool ndjson = is_ndjson(*rr.req);
+  const auto& body = rr.req->body();
+  if (!ndjson && body.find_first_not_of(" \t\r\n") == std::string::npos)
+    return respond(bad_request(*rr.req, {"", "the body must be one JSON record, or NDJSON with Content-Type "
+                                             "application/x-ndjson"}));
+  auto req = rr.req;
+  ask(
+      *ctx->sys, ctx->engine.marketplace, ctx->request_timeout(),
+      [req, respond](actors::ingest_reply& reply) {
+        boost::json::array rejected;
+        for (const auto& e : reply.rejected)
+          rejected.push_back({{"line", e.line}, {"field", e.field}, {"message", e.message}});
+        respond(json_response(*req, http::status::ok,
+                              boost::json::object{{"accepted", reply.accepted}, {"rejected", std::move(rejected)}}));
+      },
+      error_replier(req, respond), actors::ingest_atom::value, kind, as_ndjson(body, ndjson));
+}
+
+void get_record(const ctx_ptr& ctx, record_kind kind, route_request rr, responder respond) {
+  auto req = rr.req;
+  ask(
+      *ctx->sys, ctx->engine.marketplace, ctx->request_timeout(),
+      [req, respond](std::string& json) { respond(json_text_response(*req, http::status::ok, std::move(json))); },
+      error_replier(req, respond), caf::get_atom::value, kind, rr.path.at("id"));
+}
+
+void delete_record(const ctx_ptr& ctx, record_kind kind, route_request rr, responder respond) {
+  auto req = rr.req;
+  auto id = rr.path.at("id");
+  ask(
+      *ctx->sys, ctx->engine.marketplace, ctx->request_timeout(),
+      [req, respond, id](caf::ok_atom) {
+        respond(json_response(*req, http::status::ok, boost::json::object{{"id", id}, {"deleted", true}}));
+      },
+      error_replier(req, respond), actors::delete_atom::value, kind, id);
+}
+
+void list_records(const ctx_ptr& ctx, record_kind kind, route_request rr, responder respond) {
+  auto parsed = parse_record_page(rr.query);
+  if (auto* e = std::get_if<field_error>(&parsed))
+    return respond(bad_request(*rr.req, *e));
+  auto page = std::get<record_page>(parsed);
+  auto req = rr.req;
+  ask(
+      *ctx->sys, ctx->engine.marketplace, ctx->request_timeout(),
+      [req, respond, kind, limit = page.limit](std::vector<std::string>& records) {
+        boost::json::array out;
+        for (const auto& r : records)
+          out.push_back(boost::json::parse(r));
+        boost::json::value next = nullptr;
+        if (static_cast<std::int64_t>(records.size()) == limit)
+          next = out.back().as_object().at("id");
+        respond(json_response(*req, http::status::ok,
+                              boost::json::object{{plural(kind), std::move(out)}, {"next_after", next}}));
+      },
+      error_replier(req, respond), actors::list_atom::value, kind, page.after, page.limit);
+}
+
+std::string json_string(std::string_view s) {
+  return boost::json::serialize(boost::json::string_view{s.data(), s.size()});
+}
+
+std::string json_strings(const std::vector<std::string>& words) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < words.size(); ++i)
+    out += (i == 0 ? "" : ",") + json_string(words[i]);
+  return out + "]";
+}
+
+// Written with fmt for plain numbers (Boost.JSON would write 5.3E1); ids are [A-Za-z0-9_.:-].
+std::string match_reply_json(const actors::match_reply& reply) {
+  std::string out = fmt::format(R"({{"source":"{}","profile":{},"results":[)", reply.source, json_string(reply.profile));
+  for (std::size_t i = 0; i < reply.results.size(); ++i) {
+    const auto& m = reply.results[i];
+    out += fmt::format(R"({}{{"id":"{}","score":{},"factors":{{)", i == 0 ? "" : ",", m.result.id, m.result.score);
+    for (std::size_t k = 0; k < reply.factors.size(); ++k)
+      out += fmt::format(R"({}"{}":{})", k == 0 ? "" : ",", match::to_string(reply.factors[k]),
+                         m.result.factors[static_cast<std::size_t>(reply.factors[k])]);
+    out += fmt::format(R"(}},"explain":{{"matched_skills":{},"missing_skills":{})", json_strings(m.matched_skills),
+                       json_strings(m.missing_skills));
+    if (m.distance_km)
+      out += fmt::format(R"(,"distance_km":{})", *m.distance_km);
+    out += "}}";
+  }
+  return out + "]}";
+}
+
+void find_matches(const ctx_ptr& ctx, record_kind source, route_request rr, responder respond) {
+  auto parsed = parse_match_options(rr.query, source == record_kind::candidate);
+  if (auto* e = std::get_if<field_error>(&parsed))
+    return respond(bad_request(*rr.req, *e));
+  auto req = rr.req;
+  ask(
+      *ctx->sys, ctx->engine.marketplace, ctx->request_timeout(),
+      [req, respond](actors::match_reply& reply) {
+        respond(json_text_response(*req, http::status::ok, match_reply_json(reply)));
+      },
+      error_replier(req, respond), actors::match_atom::value, source, rr.path.at("id"),
+      std::get<actors::match_options>(std::move(parsed)));
+}
+
+}  // namespace
+
+void add_record_routes(router& r, std::shared_ptr<const api_context> ctx) {
+  for (auto kind : {record_kind::posting, record_kind::candidate}) {
+    auto bind = [ctx, kind](void (*f)(const ctx_ptr&, record_kind, route_request, responder)) {
+      return [ctx, kind, f](route_request rr, responder respond) { f(ctx, kind, std::move(rr), std::move(respond)); };
+    };
+    auto base = fmt::format("/api/v1/{}", plural(kind));
+    r.add(http::verb::post, base, bind(ingest));
+    r.add(http::verb::get, base, bind(list_records));
+    r.add(http::verb::get, base + "/{id}", bind(get_record));
+    r.add(http::verb::delete_, base + "/{id}", bind(delete_record));
+    r.add(http::verb::get, base + "/{id}/matches", bind(find_matches));
+  }
+}
+
+}  // namespace jobmesh::net

@@ -1,0 +1,182 @@
+// The matching service over a real engine: records stored and held by S matcher shards, live
+// queries equal to `jobmesh match`'s kernel over the same data whatever S is, writes seen by
+// the next query, and the same answers after a restart.
+#include "actors/marketplace.hpp"
+#include "engine_fixture.hpp"
+#include "match/generator.hpp"
+#include "match/kernel.hpp"
+
+#include <gmock/gmock.h>
+
+#include <sstream>
+
+using namespace jobmesh;
+using namespace jobmesh::testing;
+using storage::record_kind;
+using ::testing::HasSubstr;
+
+namespace {
+
+struct generated {
+  std::string postings, candidates;
+};
+
+generated generate_data(std::size_t postings, std::size_t candidates, std::uint64_t seed) {
+  std::ostringstream p, c;
+  match::generate({postings, candidates, seed}, p, c);
+  return {p.str(), c.str()};
+}
+
+class marketplace_test : public engine_fixture {
+protected:
+  actors::ingest_reply ingest(record_kind kind, const std::string& ndjson) {
+    actors::ingest_reply out;
+    self()->request(engine_.marketplace, k_wait, actors::ingest_atom::value, kind, ndjson)
+        .receive([&](actors::ingest_reply& r) { out = std::move(r); },
+                 [&](caf::error& e) { ADD_FAILURE() << "ingest: " << caf::to_string(e); });
+    return out;
+  }
+
+  caf::expected<actors::match_reply> matches(record_kind source, const std::string& id, actors::match_options o = {}) {
+    caf::expected<actors::match_reply> out{caf::error{}};
+    self()->request(engine_.marketplace, k_wait, actors::match_atom::value, source, id, std::move(o))
+        .receive([&](actors::match_reply& r) { out = std::move(r); }, [&](caf::error& e) { out = std::move(e); });
+    return out;
+  }
+
+  caf::expected<caf::ok_atom> remove(record_kind kind, const std::string& id) {
+    caf::expected<caf::ok_atom> out{caf::error{}};
+    self()->request(engine_.marketplace, k_wait, actors::delete_atom::value, kind, id)
+        .receive([&](caf::ok_atom ok) { out = ok; }, [&](caf::error& e) { out = std::move(e); });
+    return out;
+  }
+
+  /// The ids and scores of a live query, as (id, score) pairs.
+  std::vector<std::pair<std::string, double>> ranked(record_kind source, const std::string& id,
+                                                     actors::match_options o = {}) {
+    auto reply = matches(source, id, std::move(o));
+    EXPECT_TRUE(reply) << caf::to_string(reply.error());
+    std::vector<std::pair<std::string, double>> out;
+    if (reply)
+      for (const auto& m : reply->results)
+        out.emplace_back(m.result.id, m.result.score);
+    return out;
+  }
+};
+
+// Same ids in the same order, scores within SPEC-matching.md's 1e-6.
+void expect_same(const std::vector<std::pair<std::string, double>>& got, const match::source_results& want) {
+  ASSERT_EQ(got.size(), want.results.size()) << "source " << want.source;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].first, want.results[i].id) << "source " << want.source << " rank " << i;
+    EXPECT_NEAR(got[i].second, want.results[i].score, 1e-6) << "source " << want.source << " rank " << i;
+  }
+}
+
+}  // namespace
+
+// SPEC-matching.md: the same lists whatever the shard count. The expected lists come from the
+// batch kernel of `jobmesh match` over every record at once.
+TEST_F(marketplace_test, live_queries_equal_the_batch_matcher_for_any_shard_count) {
+  auto data = generate_data(600, 300, 21);
+  match::normaliser words;
+  auto postings = match::prepare_all(match::read_postings(data.postings).records, words);
+  auto candidates = match::prepare_all(match::read_candidates(data.candidates).records, words);
+  match::batch_matcher batch{postings, candidates};
+  for (std::int64_t shards : {1, 2, 7}) {
+    SCOPED_TRACE("shards " + std::to_string(shards));
+    std::filesystem::remove_all(dir_);
+    settings_.matching.shards = shards;
+    start();
+    EXPECT_EQ(ingest(record_kind::posting, data.postings).accepted, 600);
+    EXPECT_EQ(ingest(record_kind::candidate, data.candidates).accepted, 300);
+    for (const match::profile* prof : {&match::fit_profile(), &match::proximity_profile()}) {
+      for (auto dir : {match::direction::candidate, match::direction::posting}) {
+        match::query q;
+        q.dir = dir;
+        q.prof = prof;
+        q.top_k = 10;
+        q.top_per_company = dir == match::direction::candidate && prof == &match::fit_profile();
+        auto want = batch.run(q, 1);
+        actors::match_options o;
+        o.profile = prof->name;
+        o.top_per_company = q.top_per_company;
+        auto source = dir == match::direction::candidate ? record_kind::candidate : record_kind::posting;
+        SCOPED_TRACE(prof->name + (dir == match::direction::candidate ? " candidate" : " posting"));
+        for (std::size_t s = 0; s < want.size(); s += 7)  // every 7th source: enough, and quick
+          expect_same(ranked(source, want[s].source, o), want[s]);
+      }
+    }
+    stop();
+  }
+}
+
+TEST_F(marketplace_test, an_update_or_delete_is_seen_by_the_next_query_and_a_restart_reloads_the_same) {
+  settings_.matching.shards = 3;
+  start();
+  ingest(record_kind::candidate, R"({"id":"c1","skills":["go","sql"],"preferred_categories":["Data"]})");
+  ingest(record_kind::posting, R"({"id":"p1","company":"A","title":"t","category":"Data","required_skills":["go"]}
+{"id":"p2","company":"B","title":"t","category":"Web","required_skills":["css"]}
+)");
+  auto before = ranked(record_kind::candidate, "c1");
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_EQ(before[0].first, "p1");
+  // p2 becomes the better fit; p1 goes away.
+  ingest(record_kind::posting, R"({"id":"p2","company":"B","title":"t","category":"Data","required_skills":["go","sql"]})");
+  EXPECT_EQ(ranked(record_kind::candidate, "c1").front().first, "p2");
+  ASSERT_TRUE(remove(record_kind::posting, "p1"));
+  auto after = ranked(record_kind::candidate, "c1");
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].first, "p2");
+  auto again = remove(record_kind::posting, "p1");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(actors::code_of(again.error()), actors::errc::not_found);
+  stop();
+  settings_.matching.shards = 2;  // another shard count: the same answers
+  start();
+  EXPECT_EQ(ranked(record_kind::candidate, "c1"), after);
+  auto reply = matches(record_kind::candidate, "c1");
+  ASSERT_TRUE(reply);
+  ASSERT_EQ(reply->results.size(), 1u);
+  EXPECT_EQ(reply->results[0].matched_skills, (std::vector<std::string>{"go", "sql"}));
+  EXPECT_TRUE(reply->results[0].missing_skills.empty());
+  EXPECT_FALSE(reply->results[0].distance_km);
+}
+
+TEST_F(marketplace_test, good_lines_are_taken_and_bad_ones_named) {
+  start();
+  auto reply = ingest(record_kind::posting, R"({"id":"p1","company":"A","title":"t"}
+{"id":"p2","company":"","title":"t"}
+not json
+{"id":"p3","company":"C","title":"t","salary_min":9,"salary_max":5}
+{"id":"p4","company":"D","title":"t","lat":48.85,"lon":2.35}
+)");
+  EXPECT_EQ(reply.accepted, 2);
+  ASSERT_EQ(reply.rejected.size(), 3u);
+  EXPECT_EQ(reply.rejected[0].line, 2u);
+  EXPECT_EQ(reply.rejected[0].field, "company");
+  EXPECT_EQ(reply.rejected[1].line, 3u);
+  EXPECT_EQ(reply.rejected[2].line, 4u);
+  EXPECT_EQ(reply.rejected[2].field, "salary_min");
+  ingest(record_kind::candidate, R"({"id":"c1","lat":48.86,"lon":2.35,"max_distance_km":10})");
+  auto near = matches(record_kind::candidate, "c1", {"proximity"});
+  ASSERT_TRUE(near);
+  ASSERT_EQ(near->results.size(), 2u);
+  EXPECT_EQ(near->results[0].result.id, "p4");
+  ASSERT_TRUE(near->results[0].distance_km);
+  EXPECT_NEAR(*near->results[0].distance_km, 1.11, 0.01);
+}
+
+TEST_F(marketplace_test, unknown_sources_and_bad_options_are_errors) {
+  start();
+  ingest(record_kind::candidate, R"({"id":"c1"})");
+  auto missing = matches(record_kind::candidate, "nobody");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(actors::code_of(missing.error()), actors::errc::not_found);
+  actors::match_options bad;
+  bad.profile = "nearest";
+  auto unknown = matches(record_kind::candidate, "c1", bad);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(actors::code_of(unknown.error()), actors::errc::invalid_argument);
+  EXPECT_THAT(actors::message_of(unknown.error()), HasSubstr("profile: unknown profile 'nearest'"));
+}
