@@ -41,14 +41,14 @@ inline void run_until(asio::io_context& ioc, const bool& done, const char* what)
 
 /// One request on a fresh connection.
 inline http_reply http_call(std::uint16_t port, http::verb method, const std::string& target,
-                            const std::string& body = {}) {
+                            const std::string& body = {}, const std::string& content_type = "application/json") {
   asio::io_context ioc;
   beast::tcp_stream stream{ioc};
   stream.connect(asio::ip::tcp::endpoint{asio::ip::make_address("127.0.0.1"), port});
   http::request<http::string_body> req{method, target, 11};
   req.set(http::field::host, "127.0.0.1");
   if (!body.empty()) {
-    req.set(http::field::content_type, "application/json");
+    req.set(http::field::content_type, content_type);
     req.body() = body;
   }
   req.prepare_payload();

@@ -1,0 +1,120 @@
+// API.md "Data" over HTTP on a real node: ingest (one JSON record, NDJSON with bad lines),
+// read, page, delete, and live matches with their reply shape and errors.
+#include "app/node.hpp"
+#include "test_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+using namespace jobmesh;
+using namespace jobmesh::testing;
+
+namespace {
+
+constexpr auto k_ndjson = "application/x-ndjson";
+
+class records_api_test : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("jobmesh_records_api_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    settings_.server.port = 0;
+    settings_.storage.db = "sqlite:" + (dir_ / "jobmesh.db").string();
+    settings_.log.level = "warn";
+    settings_.matching.shards = 2;
+    app::setup_logging(settings_.log.level);
+    node_ = std::make_unique<app::node>(settings_);
+    port_ = node_->start();
+  }
+  void TearDown() override {
+    node_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  http_reply call(http::verb method, const std::string& target, const std::string& body = {},
+                  const std::string& type = "application/json") {
+    return http_call(port_, method, target, body, type);
+  }
+
+  std::filesystem::path dir_;
+  config::settings settings_;
+  std::unique_ptr<app::node> node_;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace
+
+TEST_F(records_api_test, ndjson_ingest_takes_good_lines_and_names_bad_ones) {
+  auto reply = call(http::verb::post, "/api/v1/postings",
+                    "{\"id\":\"p1\",\"company\":\"Acme\",\"title\":\"Data Engineer\",\"category\":\"Data\","
+                    "\"required_skills\":[\"Go\",\"SQL\"],\"source\":\"feed-7\"}\n"
+                    "{\"id\":\"p2\",\"company\":\"Beta\"}\n"
+                    "{\"id\":\"p3\",\"company\":\"Gamma\",\"title\":\"Analyst\",\"category\":\"Data\",\"salary_min\":40000}\n",
+                    k_ndjson);
+  ASSERT_EQ(reply.status, 200u) << reply.body;
+  auto body = reply.json().as_object();
+  EXPECT_EQ(body.at("accepted").as_int64(), 2);
+  auto rejected = body.at("rejected").as_array();
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_EQ(rejected[0].at("line").as_int64(), 2);
+  EXPECT_EQ(rejected[0].at("field").as_string(), "title");
+  // One record as plain JSON, spread over lines as people write it.
+  auto one = call(http::verb::post, "/api/v1/candidates",
+                  "{\n  \"id\": \"c1\",\n  \"skills\": [\"go\"],\n  \"preferred_categories\": [\"Data\"]\n}\n");
+  ASSERT_EQ(one.status, 200u) << one.body;
+  EXPECT_EQ(one.json().at("accepted").as_int64(), 1);
+
+  auto stored = call(http::verb::get, "/api/v1/postings/p1");
+  ASSERT_EQ(stored.status, 200u);
+  EXPECT_EQ(stored.json().at("source").as_string(), "feed-7");  // unknown fields come back
+  auto page = call(http::verb::get, "/api/v1/postings?limit=1");
+  ASSERT_EQ(page.status, 200u);
+  EXPECT_EQ(page.json().at("postings").as_array().size(), 1u);
+  EXPECT_EQ(page.json().at("next_after").as_string(), "p1");
+  auto rest = call(http::verb::get, "/api/v1/postings?limit=1&after=p1");
+  EXPECT_EQ(rest.json().at("postings").as_array()[0].at("id").as_string(), "p3");
+  EXPECT_EQ(call(http::verb::get, "/api/v1/postings?limit=0").status, 400u);
+}
+
+TEST_F(records_api_test, matches_reply_with_scores_factors_and_explanations) {
+  call(http::verb::post, "/api/v1/postings",
+       "{\"id\":\"p1\",\"company\":\"Acme\",\"title\":\"t\",\"category\":\"Data\",\"required_skills\":[\"Go\",\"SQL\"]}\n"
+       "{\"id\":\"p2\",\"company\":\"Acme\",\"title\":\"t\",\"category\":\"Data\",\"required_skills\":[\"Go\"]}\n"
+       "{\"id\":\"p3\",\"company\":\"Beta\",\"title\":\"t\",\"category\":\"Web\"}\n",
+       k_ndjson);
+  call(http::verb::post, "/api/v1/candidates", R"({"id":"c1","skills":["go"],"preferred_categories":["Data"]})");
+  auto reply = call(http::verb::get, "/api/v1/candidates/c1/matches?top_k=2&top_per_company=true");
+  ASSERT_EQ(reply.status, 200u) << reply.body;
+  auto body = reply.json().as_object();
+  EXPECT_EQ(body.at("source").as_string(), "c1");
+  EXPECT_EQ(body.at("profile").as_string(), "fit");
+  auto results = body.at("results").as_array();
+  ASSERT_EQ(results.size(), 2u);  // the best of Acme, then Beta
+  EXPECT_EQ(results[0].at("id").as_string(), "p2");
+  EXPECT_EQ(results[1].at("id").as_string(), "p3");
+  EXPECT_EQ(results[0].at("factors").as_object().size(), 5u);
+  EXPECT_EQ(results[0].at("factors").at("skills").to_number<double>(), 1.0);
+  EXPECT_EQ(results[0].at("explain").at("matched_skills").as_array().size(), 1u);
+  auto p1 = call(http::verb::get, "/api/v1/postings/p1/matches?profile=fit");
+  ASSERT_EQ(p1.status, 200u) << p1.body;
+  auto missing = p1.json().at("results").as_array()[0].at("explain").at("missing_skills").as_array();
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_EQ(missing[0].as_string(), "sql");
+
+  EXPECT_EQ(call(http::verb::get, "/api/v1/candidates/nobody/matches").status, 404u);
+  auto bad = call(http::verb::get, "/api/v1/candidates/c1/matches?top_k=0");
+  EXPECT_EQ(bad.status, 400u);
+  EXPECT_EQ(bad.json().at("error").at("details").at("field").as_string(), "top_k");
+  EXPECT_EQ(call(http::verb::get, "/api/v1/candidates/c1/matches?profile=nearest").status, 400u);
+  EXPECT_EQ(call(http::verb::get, "/api/v1/postings/p1/matches?top_per_company=true").status, 400u);
+  EXPECT_EQ(call(http::verb::get, "/api/v1/candidates/c1/matches?work_mode=office").status, 400u);
+
+  ASSERT_EQ(call(http::verb::delete_, "/api/v1/postings/p2").status, 200u);
+  EXPECT_EQ(call(http::verb::get, "/api/v1/postings/p2").status, 404u);
+  EXPECT_EQ(call(http::verb::delete_, "/api/v1/postings/p2").status, 404u);
+  auto after = call(http::verb::get, "/api/v1/candidates/c1/matches?top_k=2&top_per_company=true").json();
+  EXPECT_EQ(after.at("results").as_array()[0].at("id").as_string(), "p1");
+}
