@@ -3,11 +3,15 @@
 #include "actors/engine.hpp"
 #include "actors/messages.hpp"
 #include "net/server.hpp"
+#include "match/generator.hpp"
 #include "storage/database.hpp"
+#include "storage/record_repository.hpp"
 
 #include <caf/all.hpp>
 #include <soci/soci.h>
 #include <spdlog/spdlog.h>
+
+#include <sstream>
 
 namespace jobmesh::app {
 
@@ -61,6 +65,61 @@ std::uint16_t node::start() {
     stop();  // the actors must not outlive a failed start, or the actor system waits forever
     throw;
   }
+}
+
+namespace {
+
+constexpr std::size_t k_demo_chunk_lines = 5'000;
+
+// Ingests `ndjson` through the matching service in chunks of lines, as a client would.
+void ingest_lines(caf::actor_system& sys, const actors::marketplace_actor& to, storage::record_kind kind,
+                  const std::string& ndjson, std::size_t total) {
+  caf::scoped_actor self{sys};
+  std::size_t done = 0, pos = 0;
+  while (pos < ndjson.size()) {
+    auto end = pos;
+    for (std::size_t n = 0; n < k_demo_chunk_lines && end < ndjson.size(); ++n)
+      end = std::min(ndjson.find('\n', end), ndjson.size()) + 1;
+    auto chunk = ndjson.substr(pos, end - pos);
+    pos = end;
+    std::string problem;
+    self->request(to, std::chrono::minutes(5), actors::ingest_atom::value, kind, std::move(chunk))
+        .receive(
+            [&](actors::ingest_reply& reply) {
+              if (!reply.rejected.empty())
+                problem = "demo data broke a rule: " + reply.rejected.front().message;
+              done += static_cast<std::size_t>(reply.accepted);
+            },
+            [&](caf::error& e) { problem = "demo ingest failed: " + caf::to_string(e); });
+    if (!problem.empty())
+      throw std::runtime_error(problem);
+    spdlog::info("demo: {} {}/{}", storage::table_of(kind), done, total);
+  }
+}
+
+}  // namespace
+
+void node::load_demo() {
+  auto& im = *impl_;
+  const auto& demo = im.settings.demo;
+  {
+    auto db = storage::open(im.settings.storage.db);
+    auto postings = storage::count_records(*db, storage::record_kind::posting);
+    auto candidates = storage::count_records(*db, storage::record_kind::candidate);
+    if (postings > 0 || candidates > 0) {
+      spdlog::info("demo: the database holds {} postings and {} candidates; nothing generated", postings, candidates);
+      return;
+    }
+  }
+  spdlog::info("demo: generating {} postings and {} candidates (seed {})", demo.postings, demo.candidates, demo.seed);
+  std::ostringstream postings, candidates;
+  match::generate({static_cast<std::size_t>(demo.postings), static_cast<std::size_t>(demo.candidates),
+                   static_cast<std::uint64_t>(demo.seed)},
+                  postings, candidates);
+  ingest_lines(*im.sys, im.engine.marketplace, storage::record_kind::posting, postings.str(),
+               static_cast<std::size_t>(demo.postings));
+  ingest_lines(*im.sys, im.engine.marketplace, storage::record_kind::candidate, candidates.str(),
+               static_cast<std::size_t>(demo.candidates));
 }
 
 void node::stop() {

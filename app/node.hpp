@@ -21,6 +21,11 @@ public:
   /// Throws std::exception with a message naming what failed (database URL, address).
   std::uint16_t start();
 
+  /// `serve --demo`: when the database holds no postings and no candidates, generates the demo
+  /// marketplace (`demo.*` settings) and ingests it, logging progress; otherwise does nothing.
+  /// Call after start(). Throws std::runtime_error naming what failed.
+  void load_demo();
+
   /// Stops the server, then the actors, and waits for them. Idempotent.
   void stop();
 

@@ -19,6 +19,7 @@ struct serve_options {
   std::string listen;
   std::string db;
   std::string join;
+  bool demo = false;
 };
 
 // "HOST:PORT" or "[V6]:PORT" -> overrides of server.host and server.port.
@@ -64,6 +65,8 @@ int serve(const serve_options& o) {
   auto port = n.start();
   std::cout << "jobmesh: serving on http://" << settings->server.host << ':' << port << "/ (database "
             << settings->storage.db << "); Ctrl-C stops" << std::endl;
+  if (o.demo)
+    n.load_demo();
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("jobmesh: {} received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -83,6 +86,8 @@ void add_serve_command(CLI::App& root, command_runner& chosen) {
       });
   cmd->add_option("--db", opts->db, "Database URL: sqlite:PATH (default sqlite:var/jobmesh.db) or postgresql://...");
   cmd->add_option("--join", opts->join, "Seed nodes HOST:PORT,... to join (cluster)");
+  cmd->add_flag("--demo", opts->demo,
+                "Load a generated demo marketplace (demo.postings, demo.candidates) when the database holds no records");
   cmd->callback([opts, &chosen] { chosen = [opts] { return serve(*opts); }; });
 }
 

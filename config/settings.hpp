@@ -75,6 +75,13 @@ struct matching_settings {
   std::map<std::string, std::map<std::string, double>> profiles;    ///< name -> factor -> weight
 };
 
+/// What `serve --demo` loads into an empty database.
+struct demo_settings {
+  std::int64_t postings = 20'000;
+  std::int64_t candidates = 20'000;
+  std::int64_t seed = 1;
+};
+
 /// Everything, as the process runs with it.
 struct settings {
   server_settings server;
@@ -84,6 +91,7 @@ struct settings {
   log_settings log;
   auth_settings auth;
   matching_settings matching;
+  demo_settings demo;
 };
 
 /// Where values come from, lowest precedence first.
