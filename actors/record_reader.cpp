@@ -1,5 +1,6 @@
 #include "actors/record_reader.hpp"
 
+#include "actors/detail/guarded.hpp"
 #include "actors/errors.hpp"
 
 #include <fmt/format.h>
@@ -18,15 +19,7 @@ struct record_reader_state {
 
 using reader_pointer = record_reader_actor::stateful_pointer<record_reader_state>;
 
-// A database failure becomes an error value, never an exception.
-template <class F>
-auto guarded(F&& read) -> caf::result<decltype(read())> {
-  try {
-    return read();
-  } catch (const std::exception& e) {
-    return make_error(errc::storage_failure, e.what());
-  }
-}
+using detail::guarded;
 
 record_reader_actor::behavior_type record_reader(reader_pointer self, std::shared_ptr<soci::session> db) {
   self->state.db = std::move(db);

@@ -1,3 +1,4 @@
+#include "actors/detail/guarded.hpp"
 #include "actors/errors.hpp"
 #include "actors/storage_actors.hpp"
 
@@ -15,15 +16,7 @@ struct reader_state {
 
 using reader_pointer = storage_reader_actor::stateful_pointer<reader_state>;
 
-// Runs one read; a database failure becomes an error value, never an exception.
-template <class F>
-auto guarded(F&& read) -> caf::result<decltype(read())> {
-  try {
-    return read();
-  } catch (const std::exception& e) {
-    return make_error(errc::storage_failure, e.what());
-  }
-}
+using detail::guarded;
 
 caf::result<storage::job_record> found_or_error(std::optional<storage::job_record> job, const std::string& what) {
   if (!job)

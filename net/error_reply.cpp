@@ -1,5 +1,7 @@
 #include "net/error_reply.hpp"
 
+#include "net/job_request.hpp"
+
 #include "actors/errors.hpp"
 
 #include <caf/sec.hpp>
@@ -44,6 +46,13 @@ response reply_for_error(const request& req, const caf::error& error) {
   if (error == caf::sec::request_receiver_down)
     return unavailable(req, "unavailable", "the engine is restarting or stopping; try again");
   return error_response(req, http::status::internal_server_error, "internal", caf::to_string(error));
+}
+
+response bad_request(const request& req, const field_error& e) {
+  boost::json::object details;
+  if (!e.field.empty())
+    details["field"] = e.field;
+  return error_response(req, http::status::bad_request, "invalid_request", e.message, std::move(details));
 }
 
 }  // namespace jobmesh::net

@@ -13,18 +13,6 @@ namespace {
 using ctx_ptr = std::shared_ptr<const api_context>;
 using storage::job_record;
 
-response bad_request(const request& req, const field_error& e) {
-  boost::json::object details;
-  if (!e.field.empty())
-    details["field"] = e.field;
-  return error_response(req, http::status::bad_request, "invalid_request", e.message, std::move(details));
-}
-
-// The error half of every request to the supervisor: errors map to HTTP in one place.
-auto error_replier(std::shared_ptr<const request> req, responder respond) {
-  return [req = std::move(req), respond = std::move(respond)](caf::error& e) { respond(reply_for_error(*req, e)); };
-}
-
 // Replies with `render(job)` as JSON with status 200.
 auto job_replier(std::shared_ptr<const request> req, responder respond,
                  boost::json::object (*render)(const job_record&)) {

@@ -20,17 +20,6 @@ using storage::record_kind;
 
 constexpr std::string_view k_ndjson = "application/x-ndjson";
 
-response bad_request(const request& req, const field_error& e) {
-  boost::json::object details;
-  if (!e.field.empty())
-    details["field"] = e.field;
-  return error_response(req, http::status::bad_request, "invalid_request", e.message, std::move(details));
-}
-
-auto error_replier(std::shared_ptr<const request> req, responder respond) {
-  return [req = std::move(req), respond = std::move(respond)](caf::error& e) { respond(reply_for_error(*req, e)); };
-}
-
 bool is_ndjson(const request& req) {
   auto type = req[http::field::content_type];
   return type.substr(0, type.find(';')) == k_ndjson;
@@ -105,9 +94,13 @@ std::string json_string(std::string_view s) {
 
 std::string json_strings(const std::vector<std::string>& words) {
   std::string out = "[";
-  for (std::size_t i = 0; i < words.size(); ++i)
-    out += (i == 0 ? "" : ",") + json_string(words[i]);
-  return out + "]";
+  for (const auto& w : words) {
+    if (out.size() > 1)
+      out += ',';
+    out += json_string(w);
+  }
+  out += ']';
+  return out;
 }
 
 // Written with fmt for plain numbers (Boost.JSON would write 5.3E1); ids are [A-Za-z0-9_.:-].

@@ -103,7 +103,7 @@ TEST_F(record_repository_test, candidates_page_by_id_and_load_as_ndjson) {
 TEST_F(record_repository_test, a_failing_write_leaves_nothing_of_its_batch) {
   write({posting(R"({"id":"p1","company":"Acme","title":"t"})")});
   write_batch bad;
-  bad.records.push_back(posting(R"({"id":"p2","company":"B","title":"t"})"));
+  bad.records = {posting(R"({"id":"p2","company":"B","title":"t"})")};
   item_record orphan;  // an item of a job that does not exist breaks the foreign key
   orphan.job_id = "missing";
   bad.inserted_items.push_back(orphan);
