@@ -276,6 +276,10 @@ marketplace_actor::behavior_type marketplace(marketplace_pointer self, config::m
 
 }  // namespace
 
+// With top_per_company each shard sends the best k of its companies' best postings. That is
+// enough: if a company's best posting overall is in the global top k, fewer than k companies
+// beat it overall, so fewer than k beat it in its own shard, so its shard sent it. Keeping the
+// first entry of each company in the merged order then gives the global answer.
 explained_matches merge_shard_results(std::vector<explained_matches> parts, const match::query& q) {
   explained_matches all;
   for (auto& part : parts)

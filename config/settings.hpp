@@ -19,7 +19,7 @@ struct server_settings {
   std::string host = "127.0.0.1";
   std::int64_t port = 8080;              ///< 0 picks a free port (tests)
   std::int64_t io_threads = 0;           ///< 0 = one per core
-  std::int64_t body_limit_bytes = 1 << 20;
+  std::int64_t body_limit_bytes = 16 << 20; ///< 10,000 NDJSON records fit
   std::int64_t header_limit_bytes = 8 << 10;
   std::int64_t read_timeout_ms = 10'000; ///< to receive one whole request
   std::int64_t idle_timeout_ms = 60'000; ///< keep-alive / WebSocket silence before closing

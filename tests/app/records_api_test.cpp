@@ -1,11 +1,13 @@
 // API.md "Data" over HTTP on a real node: ingest (one JSON record, NDJSON with bad lines),
 // read, page, delete, and live matches with their reply shape and errors.
 #include "app/node.hpp"
+#include "match/generator.hpp"
 #include "test_client.hpp"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <sstream>
 
 using namespace jobmesh;
 using namespace jobmesh::testing;
@@ -117,4 +119,19 @@ TEST_F(records_api_test, matches_reply_with_scores_factors_and_explanations) {
   EXPECT_EQ(call(http::verb::delete_, "/api/v1/postings/p2").status, 404u);
   auto after = call(http::verb::get, "/api/v1/candidates/c1/matches?top_k=2&top_per_company=true").json();
   EXPECT_EQ(after.at("results").as_array()[0].at("id").as_string(), "p1");
+}
+
+// Issue 7: a request of 10,000 NDJSON lines is taken under the default body limit (a body over
+// the limit is 413: node_test.limits_routes_and_health).
+TEST_F(records_api_test, ten_thousand_lines_in_one_request_are_taken) {
+  std::ostringstream postings, candidates;
+  match::generate({10'000, 1, 5}, postings, candidates);
+  ASSERT_LE(postings.str().size(), static_cast<std::size_t>(settings_.server.body_limit_bytes));
+  auto reply = call(http::verb::post, "/api/v1/postings", postings.str(), k_ndjson);
+  ASSERT_EQ(reply.status, 200u) << reply.body.substr(0, 300);
+  EXPECT_EQ(reply.json().at("accepted").as_int64(), 10'000);
+  EXPECT_TRUE(reply.json().at("rejected").as_array().empty());
+  auto last = call(http::verb::get, "/api/v1/postings?after=p0009999&limit=5").json().at("postings").as_array();
+  ASSERT_EQ(last.size(), 1u);
+  EXPECT_EQ(last[0].at("id").as_string(), "p0010000");
 }

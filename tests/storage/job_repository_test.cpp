@@ -42,8 +42,13 @@ protected:
 }  // namespace
 
 TEST_F(job_repository_test, migration_is_idempotent) {
-  EXPECT_EQ(migrate(*db_, "sqlite"), 1);
-  EXPECT_EQ(migrate(*db_, "sqlite"), 1);
+  int latest = 0;
+  for (const auto& m : embedded_migrations())
+    if (m.backend == "sqlite")
+      latest = std::max(latest, static_cast<int>(m.version));
+  EXPECT_EQ(latest, 2);  // 0001_jobs, 0002_marketplace
+  EXPECT_EQ(migrate(*db_, "sqlite"), latest);
+  EXPECT_EQ(migrate(*db_, "sqlite"), latest);
   std::string mode;
   *db_ << "PRAGMA journal_mode", soci::into(mode);
   EXPECT_EQ(mode, "wal");
