@@ -1,5 +1,6 @@
 // The walking skeleton end to end: a real node on a free port over a temporary SQLite file,
 // driven over HTTP and WebSocket like a client would.
+#include "tests/scratch_dir.hpp"
 #include "app/node.hpp"
 #include "test_client.hpp"
 
@@ -15,18 +16,11 @@ namespace {
 class node_test : public ::testing::Test {
 protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("jobmesh_node_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
     settings_.server.port = 0;
-    settings_.storage.db = "sqlite:" + (dir_ / "jobmesh.db").string();
+    settings_.storage.db = dir_.sqlite_url("jobmesh.db");
     settings_.log.level = "warn";
   }
-  void TearDown() override {
-    node_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { node_.reset(); }
 
   std::uint16_t start() {
     app::setup_logging(settings_.log.level);
@@ -42,7 +36,7 @@ protected:
     return std::string{reply.json().at("id").as_string()};
   }
 
-  std::filesystem::path dir_;
+  scratch_dir dir_{"jobmesh_node"};
   config::settings settings_;
   std::unique_ptr<app::node> node_;
 };

@@ -1,5 +1,6 @@
 // API.md "Data" over HTTP on a real node: ingest (one JSON record, NDJSON with bad lines),
 // read, page, delete, and live matches with their reply shape and errors.
+#include "tests/scratch_dir.hpp"
 #include "app/node.hpp"
 #include "match/generator.hpp"
 #include "test_client.hpp"
@@ -19,29 +20,22 @@ constexpr auto k_ndjson = "application/x-ndjson";
 class records_api_test : public ::testing::Test {
 protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("jobmesh_records_api_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
     settings_.server.port = 0;
-    settings_.storage.db = "sqlite:" + (dir_ / "jobmesh.db").string();
+    settings_.storage.db = dir_.sqlite_url("jobmesh.db");
     settings_.log.level = "warn";
     settings_.matching.shards = 2;
     app::setup_logging(settings_.log.level);
     node_ = std::make_unique<app::node>(settings_);
     port_ = node_->start();
   }
-  void TearDown() override {
-    node_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { node_.reset(); }
 
   http_reply call(http::verb method, const std::string& target, const std::string& body = {},
                   const std::string& type = "application/json") {
     return http_call(port_, method, target, body, type);
   }
 
-  std::filesystem::path dir_;
+  scratch_dir dir_{"jobmesh_records_api"};
   config::settings settings_;
   std::unique_ptr<app::node> node_;
   std::uint16_t port_ = 0;

@@ -1,3 +1,4 @@
+#include "tests/scratch_dir.hpp"
 #include "storage/database.hpp"
 #include "storage/job_repository.hpp"
 #include "storage/migrations.hpp"
@@ -14,16 +15,9 @@ namespace {
 class job_repository_test : public ::testing::Test {
 protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("jobmesh_repo_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    db_ = open_and_migrate("sqlite:" + (dir_ / "test.db").string());
+    db_ = open_and_migrate(dir_.sqlite_url("test.db"));
   }
-  void TearDown() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { db_.reset(); }
 
   static job_record make_job(const std::string& id, const std::string& user = "u1") {
     job_record j;
@@ -35,7 +29,7 @@ protected:
     return j;
   }
 
-  std::filesystem::path dir_;
+  jobmesh::testing::scratch_dir dir_{"jobmesh_repo"};
   std::unique_ptr<soci::session> db_;
 };
 

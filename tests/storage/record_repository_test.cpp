@@ -1,3 +1,4 @@
+#include "tests/scratch_dir.hpp"
 #include "match/ndjson.hpp"
 #include "storage/database.hpp"
 #include "storage/job_repository.hpp"
@@ -16,16 +17,9 @@ namespace {
 class record_repository_test : public ::testing::Test {
 protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("jobmesh_records_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    db_ = open_and_migrate("sqlite:" + (dir_ / "test.db").string());
+    db_ = open_and_migrate(dir_.sqlite_url("test.db"));
   }
-  void TearDown() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { db_.reset(); }
 
   static match::posting posting(std::string_view json) {
     auto read = match::read_postings(json);
@@ -39,7 +33,7 @@ protected:
     commit(*db_, batch);
   }
 
-  std::filesystem::path dir_;
+  jobmesh::testing::scratch_dir dir_{"jobmesh_records"};
   std::unique_ptr<soci::session> db_;
 };
 
