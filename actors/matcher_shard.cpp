@@ -4,8 +4,10 @@
 #include "match/kernel.hpp"
 #include "match/reference.hpp"
 
+#include <chrono>
 #include <fmt/format.h>
 #include <unordered_map>
+#include <utility>
 
 namespace jobmesh::actors {
 
@@ -17,6 +19,7 @@ struct shard_state {
   std::unordered_map<std::string, match::prepared_posting> postings;
   std::unordered_map<std::string, match::prepared_candidate> candidates;
   std::optional<match::batch_matcher> index;  ///< empty when records changed since it was built
+  bool rebuild_pending = false;               ///< a rebuild tick is on its way
   static inline const char* name = "matcher_shard";
 };
 
@@ -73,6 +76,16 @@ explained_matches run_query(shard_state& st, const prepared_record& source, cons
 }
 
 // The argument is unused: CAF 0.17 binds a null tuple for actors spawned without any.
+// A quiet moment after a burst of writes: build the index then, so the next query need not.
+constexpr std::chrono::milliseconds k_rebuild_delay{200};
+
+void index_changed(shard_pointer self) {
+  auto& st = self->state;
+  st.index.reset();
+  if (!std::exchange(st.rebuild_pending, true))
+    self->delayed_send(self, k_rebuild_delay, tick_atom::value);
+}
+
 matcher_shard_actor::behavior_type shard(shard_pointer self, int) {
   return {
       [=](upsert_atom, std::vector<prepared_record>& records) {
@@ -84,14 +97,14 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, int) {
             st.candidates.insert_or_assign(std::get<match::prepared_candidate>(r).id,
                                            std::move(std::get<match::prepared_candidate>(r)));
         }
-        st.index.reset();
+        index_changed(self);
         return caf::ok_atom::value;
       },
       [=](delete_atom, record_kind kind, const std::string& id) {
         auto& st = self->state;
         bool held = kind == record_kind::posting ? st.postings.erase(id) > 0 : st.candidates.erase(id) > 0;
         if (held)
-          st.index.reset();
+          index_changed(self);
         return held;
       },
       [=](caf::get_atom, record_kind kind, const std::string& id) -> caf::result<prepared_record> {
@@ -106,6 +119,10 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, int) {
       },
       [=](match_atom, const prepared_record& source, const match::query& q) {
         return run_query(self->state, source, q);
+      },
+      [=](tick_atom) {
+        self->state.rebuild_pending = false;
+        current_index(self->state);
       },
   };
 }

@@ -12,8 +12,11 @@
 ///     a candidate source gets this shard's best postings, a posting source its best
 ///     candidates, ranked, with explanations; the source need not live on this shard
 ///
-/// The kernel's index is rebuilt on the first query after a change, so a burst of upserts
-/// costs one rebuild; the query after an acknowledged write always sees it.
+/// (tick_atom)                               internal: build the index after writes settle
+///
+/// The kernel's index is rebuilt 200 ms after a burst of writes (or by the first query after
+/// them, if sooner), so a burst costs one rebuild; the query after an acknowledged write
+/// always sees it.
 
 #include "actors/match_messages.hpp"
 
@@ -23,7 +26,8 @@ using matcher_shard_actor = caf::typed_actor<
     caf::replies_to<upsert_atom, std::vector<prepared_record>>::with<caf::ok_atom>,
     caf::replies_to<delete_atom, storage::record_kind, std::string>::with<bool>,
     caf::replies_to<caf::get_atom, storage::record_kind, std::string>::with<prepared_record>,
-    caf::replies_to<match_atom, prepared_record, match::query>::with<explained_matches>>;
+    caf::replies_to<match_atom, prepared_record, match::query>::with<explained_matches>,
+    caf::reacts_to<tick_atom>>;
 
 /// The shard of `shards` that owns `id`: FNV-1a of the id's bytes, so every node agrees.
 std::size_t shard_of(std::string_view id, std::size_t shards);
