@@ -32,10 +32,6 @@ struct marketplace_state {
 
 using marketplace_pointer = marketplace_actor::stateful_pointer<marketplace_state>;
 
-std::string_view noun(record_kind kind) {
-  return kind == record_kind::posting ? "posting" : "candidate";
-}
-
 // Until the shards hold what storage holds, a request waits: an ingest that overtook the load
 // would be overwritten by older data, and a query would miss records.
 template <class... Reply, class... Ts>
@@ -137,7 +133,7 @@ caf::result<caf::ok_atom> remove(marketplace_pointer self, record_kind kind, con
                       if (held)
                         promise.deliver(caf::ok_atom::value);
                       else
-                        promise.deliver(make_error(errc::not_found, fmt::format("no {} {}", noun(kind), id)));
+                        promise.deliver(make_error(errc::not_found, fmt::format("no {} {}", storage::noun_of(kind), id)));
                     },
                     [=](caf::error& e) mutable { promise.deliver(std::move(e)); });
           },

@@ -115,7 +115,7 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, int) {
         } else if (auto it = st.candidates.find(id); it != st.candidates.end()) {
           return prepared_record{it->second};
         }
-        return make_error(errc::not_found, fmt::format("no {} {}", kind == record_kind::posting ? "posting" : "candidate", id));
+        return make_error(errc::not_found, fmt::format("no {} {}", storage::noun_of(kind), id));
       },
       [=](match_atom, const prepared_record& source, const match::query& q) {
         return run_query(self->state, source, q);

@@ -34,7 +34,7 @@ record_reader_actor::behavior_type record_reader(reader_pointer self, std::share
         }
         if (!found)
           return make_error(errc::not_found,
-                            fmt::format("no {} {}", kind == record_kind::posting ? "posting" : "candidate", id));
+                            fmt::format("no {} {}", storage::noun_of(kind), id));
         return std::move(*found);
       },
       [&s](list_atom, record_kind kind, const std::string& after, std::int64_t limit) {

@@ -175,6 +175,10 @@ std::string_view table_of(record_kind kind) {
   return kind == record_kind::posting ? "postings" : "candidates";
 }
 
+std::string_view noun_of(record_kind kind) {
+  return kind == record_kind::posting ? "posting" : "candidate";
+}
+
 void apply_record_writes(soci::session& db, const std::vector<record_write>& writes, std::int64_t now_ms) {
   record_statements apply{db, now_ms};
   for (const auto& w : writes)

@@ -23,6 +23,9 @@ enum class record_kind { posting, candidate };
 /// "postings" or "candidates".
 std::string_view table_of(record_kind kind);
 
+/// "posting" or "candidate", for messages.
+std::string_view noun_of(record_kind kind);
+
 /// Removes one record by id (an absent one is no error).
 struct record_delete {
   record_kind kind = record_kind::posting;

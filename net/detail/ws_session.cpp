@@ -36,8 +36,8 @@ bool is_valid_topic(std::string_view topic) {
 
 ws_session::ws_session(asio::ip::tcp::socket socket, std::shared_ptr<const api_context> ctx,
                        std::shared_ptr<connection_slot> slot, std::shared_ptr<io_gate> gate)
-    : ws_(std::move(socket)), ctx_(std::move(ctx)), slot_(std::move(slot)), gate_(std::move(gate)),
-      outlet_(std::make_shared<outlet>(gate_, ws_.get_executor())) {}
+    : ws_(std::move(socket)), ctx_(std::move(ctx)), slot_(std::move(slot)),
+      outlet_(std::make_shared<outlet>(std::move(gate), ws_.get_executor())) {}
 
 ws_session::~ws_session() {
   outlet_->close();

@@ -52,7 +52,6 @@ private:
   caf::actor bridge_;
   std::shared_ptr<const api_context> ctx_;
   std::shared_ptr<connection_slot> slot_;
-  std::shared_ptr<io_gate> gate_;
   std::shared_ptr<outlet> outlet_;  ///< how actors reach this session
 };
 
