@@ -33,6 +33,7 @@ struct bench_options {
   unsigned threads = 0;
   std::string work_dir = "bench/work", out = "bench/results/match.json";
   std::string peer = "bench/peers/numpy_match.py", python = "/usr/bin/python3";
+  bool load_only = false;
 };
 
 struct run_sample {
@@ -63,6 +64,26 @@ double generate_data(const bench_options& o, const fs::path& dir) {
   if (!p.flush() || !c.flush())
     throw std::runtime_error("cannot write the data into " + dir.string());
   return bench::wall_seconds() - started;
+}
+
+void print_rate(std::string_view what, const fs::path& file, std::size_t records, double seconds) {
+  std::cerr << fmt::format("bench match: {}: {} {} records in {:.3f} s ({:.0f} records/s)\n", file.filename().string(),
+                           what, records, seconds, static_cast<double>(records) / seconds);
+}
+
+// Reads one file and prepares its records, printing the rate of each step (the file is read
+// into memory first, outside the timing).
+template <class Read>
+auto load_records(const fs::path& file, Read read, const match::normaliser& words) {
+  auto text = slurp(file);
+  double started = bench::wall_seconds();
+  auto records = read(text).records;
+  double parsed = bench::wall_seconds();
+  auto prepared = match::prepare_all(records, words);
+  double done = bench::wall_seconds();
+  print_rate("parsed", file, records.size(), parsed - started);
+  print_rate("prepared", file, records.size(), done - parsed);
+  return prepared;
 }
 
 std::vector<match::source_results> time_engine(const bench_options& o, const match::batch_matcher& kernel,
@@ -235,10 +256,12 @@ int run_bench(const bench_options& o) {
   r.generation_s = generate_data(o, dir);
   double started = bench::wall_seconds();
   match::normaliser words;
-  auto postings = match::prepare_all(match::read_postings(slurp(dir / "postings.ndjson")).records, words);
-  auto candidates = match::prepare_all(match::read_candidates(slurp(dir / "candidates.ndjson")).records, words);
+  auto postings = load_records(dir / "postings.ndjson", match::read_postings, words);
+  auto candidates = load_records(dir / "candidates.ndjson", match::read_candidates, words);
   match::batch_matcher kernel{postings, candidates};
   r.load_s = bench::wall_seconds() - started;
+  if (o.load_only)
+    return 0;
   auto results = time_engine(o, kernel, r.threads, r.ours);
   for (int i = 0; i < o.peer_repeats; ++i) {
     std::cerr << fmt::format("bench match: numpy run {}/{} ...\n", i + 1, o.peer_repeats);
@@ -270,6 +293,7 @@ void add_bench_match_suite(CLI::App& bench, command_runner& chosen) {
   cmd->add_option("--out", o->out, "Results JSON")->capture_default_str();
   cmd->add_option("--peer", o->peer, "The NumPy peer script")->capture_default_str();
   cmd->add_option("--python", o->python, "Python with NumPy (Debian's)")->capture_default_str();
+  cmd->add_flag("--load-only", o->load_only, "Stop after generating, parsing and preparing the data (their rates)");
   cmd->callback([o, &chosen] { chosen = [o] { return run_bench(*o); }; });
 }
 

@@ -3,76 +3,157 @@
 #include "match/detail/field_reader.hpp"
 #include "match/query.hpp"
 
+#include <algorithm>
+#include <boost/container_hash/hash.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 #include <cmath>
+#include <cstdint>
 #include <fmt/format.h>
 #include <limits>
-#include <unordered_set>
 
 namespace jobmesh::match {
 
 namespace {
 
 using detail::field_reader;
+using detail::field_table;
 
 constexpr double k_unbounded = std::numeric_limits<double>::max();
 
+constexpr std::string_view k_posting_names[] = {
+    "id", "company", "title", "category", "industry", "subcategory", "country", "city", "lat", "lon",
+    "work_mode", "employment_type", "required_skills", "certifications", "salary_min", "salary_max",
+    "experience_level", "min_years", "posted_date", "deadline_date"};
+constexpr field_table k_posting{k_posting_names};
+
+constexpr std::string_view k_candidate_names[] = {
+    "id", "full_name", "country", "city", "lat", "lon", "max_distance_km", "industry", "subcategory",
+    "preferred_categories", "skills", "certifications", "years_experience", "experience_level",
+    "education_level", "expected_salary", "current_salary", "rating", "review_count", "completed_jobs",
+    "engagement"};
+constexpr field_table k_candidate{k_candidate_names};
+
 void read_fields(field_reader& r, posting& p) {
-  r.id("id", p.id);
-  r.required_string("company", p.company, true);
-  r.required_string("title", p.title, false);
-  for (auto [name, field] : {std::pair{"category", &p.category}, {"industry", &p.industry},
-                             {"subcategory", &p.subcategory}, {"country", &p.country}, {"city", &p.city}})
-    r.optional_string(name, *field);
-  r.coordinates(p.coordinates);
-  r.choice<work_mode>("work_mode", p.mode, parse_work_mode, "onsite, hybrid, remote");
-  r.choice<employment_type>("employment_type", p.employment, parse_employment_type,
+  constexpr const auto& k = k_posting;
+  r.id(k["id"], p.id);
+  r.required_string(k["company"], p.company, true);
+  r.required_string(k["title"], p.title, false);
+  for (auto [f, out] : {std::pair{k["category"], &p.category}, {k["industry"], &p.industry},
+                        {k["subcategory"], &p.subcategory}, {k["country"], &p.country}, {k["city"], &p.city}})
+    r.optional_string(f, *out);
+  r.coordinates(k["lat"], k["lon"], p.coordinates);
+  r.choice<work_mode>(k["work_mode"], p.mode, parse_work_mode, "onsite, hybrid, remote");
+  r.choice<employment_type>(k["employment_type"], p.employment, parse_employment_type,
                             "full_time, part_time, contract, internship");
-  r.string_list("required_skills", p.required_skills);
-  r.string_list("certifications", p.certifications);
-  r.number("salary_min", p.salary_min, 0, k_unbounded);
-  r.number("salary_max", p.salary_max, 0, k_unbounded);
+  r.string_list(k["required_skills"], p.required_skills);
+  r.string_list(k["certifications"], p.certifications);
+  r.number(k["salary_min"], p.salary_min, 0, k_unbounded);
+  r.number(k["salary_max"], p.salary_max, 0, k_unbounded);
   // Either bound may be stated alone (0 = not stated); the order matters only when both are.
   if (!r.failed() && p.salary_min > 0 && p.salary_max > 0 && p.salary_min > p.salary_max)
     r.fail("salary_min", fmt::format("salary_min must be <= salary_max, got {} > {}", p.salary_min, p.salary_max));
-  r.level("experience_level", p.experience_level);
-  r.number("min_years", p.min_years, 0, k_unbounded);
-  r.date("posted_date", p.posted_date);
-  r.date("deadline_date", p.deadline_date);
+  r.level(k["experience_level"], p.experience_level);
+  r.number(k["min_years"], p.min_years, 0, k_unbounded);
+  r.date(k["posted_date"], p.posted_date);
+  r.date(k["deadline_date"], p.deadline_date);
 }
 
 void read_fields(field_reader& r, candidate& c) {
-  r.id("id", c.id);
-  for (auto [name, field] : {std::pair{"full_name", &c.full_name}, {"country", &c.country}, {"city", &c.city},
-                             {"industry", &c.industry}, {"subcategory", &c.subcategory}})
-    r.optional_string(name, *field);
-  r.coordinates(c.coordinates);
-  r.number("max_distance_km", c.max_distance_km, 0, k_unbounded, true);
-  r.string_list("preferred_categories", c.preferred_categories);
-  r.string_list("skills", c.skills);
-  r.string_list("certifications", c.certifications);
-  r.number("years_experience", c.years_experience, 0, k_unbounded);
-  r.level("experience_level", c.experience_level);
-  if (r.present("education_level")) {
+  constexpr const auto& k = k_candidate;
+  r.id(k["id"], c.id);
+  for (auto [f, out] : {std::pair{k["full_name"], &c.full_name}, {k["country"], &c.country}, {k["city"], &c.city},
+                        {k["industry"], &c.industry}, {k["subcategory"], &c.subcategory}})
+    r.optional_string(f, *out);
+  r.coordinates(k["lat"], k["lon"], c.coordinates);
+  r.number(k["max_distance_km"], c.max_distance_km, 0, k_unbounded, true);
+  r.string_list(k["preferred_categories"], c.preferred_categories);
+  r.string_list(k["skills"], c.skills);
+  r.string_list(k["certifications"], c.certifications);
+  r.number(k["years_experience"], c.years_experience, 0, k_unbounded);
+  r.level(k["experience_level"], c.experience_level);
+  // Only a present level is read: an explicit null is not "asked", so it stays among the extras.
+  if (r.present(k["education_level"])) {
     education_level e{};
-    r.choice<education_level>("education_level", e, parse_education_level, "none, high_school, bachelor, master, phd");
+    r.choice<education_level>(k["education_level"], e, parse_education_level,
+                              "none, high_school, bachelor, master, phd");
     c.education = e;
   }
-  r.number("expected_salary", c.expected_salary, 0, k_unbounded);
-  r.number("current_salary", c.current_salary, 0, k_unbounded);
-  r.number("rating", c.rating, 0, 5);
-  r.integer("review_count", c.review_count, 0);
-  r.integer("completed_jobs", c.completed_jobs, 0);
-  r.number("engagement", c.engagement, 0, 1);
+  r.number(k["expected_salary"], c.expected_salary, 0, k_unbounded);
+  r.number(k["current_salary"], c.current_salary, 0, k_unbounded);
+  r.number(k["rating"], c.rating, 0, 5);
+  r.integer(k["review_count"], c.review_count, 0);
+  r.integer(k["completed_jobs"], c.completed_jobs, 0);
+  r.number(k["engagement"], c.engagement, 0, 1);
 }
 
+const field_table& fields_of(const posting&) {
+  return k_posting;
+}
+
+const field_table& fields_of(const candidate&) {
+  return k_candidate;
+}
+
+// The ids taken so far, as indices into the records read. Ids that arrive in increasing order
+// (generated files, exports sorted by id) need no table: being larger than the previous id proves
+// an id new. The first id out of order moves every earlier one into a hash set of indices, four
+// bytes a slot so that it stays in cache (a set of strings took a sixth of the reading time).
+template <class Record>
+class id_set {
+public:
+  /// `records` outlives the set; `expected`: how many records may come (sizes the table).
+  id_set(const std::vector<Record>& records, std::size_t expected)
+      : records_(records), expected_(expected), ids_(0, by_id{&records}, by_id{&records}) {}
+
+  /// False when an earlier record has the id of `records[i]` (the last one); otherwise
+  /// remembers it.
+  bool insert(std::size_t i) {
+    if (!hashing_) {
+      if (i == 0 || records_[i - 1].id < records_[i].id)
+        return true;
+      hashing_ = true;
+      ids_.reserve(expected_);
+      for (std::size_t earlier = 0; earlier < i; ++earlier)
+        ids_.insert(static_cast<std::uint32_t>(earlier));
+    }
+    return ids_.insert(static_cast<std::uint32_t>(i)).second;
+  }
+
+private:
+  struct by_id {
+    const std::vector<Record>* records;
+    std::string_view id(std::uint32_t i) const { return (*records)[i].id; }
+    std::size_t operator()(std::uint32_t i) const { return boost::hash<std::string_view>{}(id(i)); }
+    bool operator()(std::uint32_t a, std::uint32_t b) const { return id(a) == id(b); }
+  };
+
+  const std::vector<Record>& records_;
+  std::size_t expected_;
+  bool hashing_ = false;
+  boost::unordered_flat_set<std::uint32_t, by_id, by_id> ids_;  // fewer than 2^32 records: a 2 TB input
+};
+
+bool is_blank(std::string_view line) {
+  return line.find_first_not_of(" \t\r") == std::string_view::npos;
+}
+
+// Each line is parsed on its own (one reused parser, one reused padded buffer) so that a bad line
+// is reported with the error simdjson gives for that line alone and never disturbs its neighbours.
+// The record is built in place at the end of `out.records` and dropped again when a rule fails.
 template <class Record>
 read_result<Record> read_all(std::string_view text) {
   read_result<Record> out;
+  // Sized once: growing would move each record and touch twice the memory. A record takes a line
+  // of at least `{"id":"x"}`, which bounds the room asked for when most lines are blank.
+  constexpr std::size_t k_shortest_record = 11;
+  auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+  auto most = std::min(lines, text.size() / k_shortest_record + 1);
+  out.records.reserve(most);
+  id_set<Record> ids{out.records, most};
   simdjson::dom::parser parser;
-  std::unordered_set<std::string> ids;
   std::size_t line_no = 0;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -80,24 +161,24 @@ read_result<Record> read_all(std::string_view text) {
     auto line = text.substr(pos, eol == std::string_view::npos ? text.size() - pos : eol - pos);
     pos = eol == std::string_view::npos ? text.size() : eol + 1;
     ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos)
+    if (is_blank(line))
       continue;
     simdjson::dom::object obj;
     if (auto err = parser.parse(line.data(), line.size(), true).get_object().get(obj)) {
       out.errors.push_back({line_no, "", fmt::format("not a JSON object: {}", simdjson::error_message(err))});
       continue;
     }
-    field_reader reader{obj, line_no};
-    Record rec;
+    auto& rec = out.records.emplace_back();
+    field_reader reader{obj, line_no, fields_of(rec)};
     read_fields(reader, rec);
-    if (!reader.failed() && !ids.insert(rec.id).second)
+    if (!reader.failed() && !ids.insert(out.records.size() - 1))
       reader.fail("id", fmt::format("id \"{}\" appears on an earlier line", rec.id));
     if (reader.failed()) {
       out.errors.push_back(*reader.error());
+      out.records.pop_back();
       continue;
     }
     rec.extra = reader.extras();
-    out.records.push_back(std::move(rec));
   }
   return out;
 }

@@ -1,6 +1,7 @@
 #include "match/normaliser.hpp"
 
 #include <algorithm>
+#include <boost/container/small_vector.hpp>
 
 namespace jobmesh::match {
 
@@ -10,11 +11,65 @@ bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-std::vector<std::string> sorted_unique(std::vector<std::string> words) {
-  std::erase(words, std::string{});
-  std::sort(words.begin(), words.end());
-  words.erase(std::unique(words.begin(), words.end()), words.end());
-  return words;
+char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+unsigned length_bit(std::size_t length) {
+  return static_cast<unsigned>(std::min<std::size_t>(length, 63));
+}
+
+// Writes the normal form of `word` to `out`, which has room for word.size() chars; returns its
+// length. One pass, no allocation: the callers choose where the text goes.
+std::size_t normalise_to(std::string_view word, char* out) {
+  std::size_t n = 0;
+  bool pending_space = false;
+  for (char c : word) {
+    if (is_space(c)) {
+      pending_space = n != 0;
+      continue;
+    }
+    if (pending_space)
+      out[n++] = ' ';
+    pending_space = false;
+    out[n++] = ascii_lower(c);
+  }
+  return n;
+}
+
+// std::string's order (bytes as unsigned char); the first bytes are compared inline because
+// they settle most comparisons of skill names, and a call to memcmp costs more than that.
+// (A function object, so that std::sort inlines it.)
+struct byte_order {
+  bool operator()(std::string_view a, std::string_view b) const {
+    if (!a.empty() && !b.empty() && a[0] != b[0])
+      return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
+    return a < b;
+  }
+};
+
+// The set of `words` normalised (and mapped by `synonym_of`), sorted, without duplicates or empty
+// entries. The normal forms are written into one buffer and sorted as views, so each kept word is
+// allocated once, in its final place (a list of a dozen skills fits on the stack).
+template <class Synonym>
+std::vector<std::string> normal_set(const std::vector<std::string>& words, Synonym synonym_of) {
+  std::size_t total = 0;
+  for (const auto& w : words)
+    total += w.size();
+  boost::container::small_vector<char, 1024> text(total);
+  boost::container::small_vector<std::string_view, 32> views;
+  char* next = text.data();
+  for (const auto& w : words) {
+    std::string_view v{next, normalise_to(w, next)};
+    next += v.size();
+    if (const std::string* to = synonym_of(v))
+      v = *to;
+    if (!v.empty())
+      views.push_back(v);
+  }
+  std::sort(views.begin(), views.end(), byte_order{});
+  views.erase(std::unique(views.begin(), views.end()), views.end());
+  return {views.begin(), views.end()};
 }
 
 }  // namespace
@@ -28,19 +83,8 @@ const std::map<std::string, std::string>& default_synonyms() {
 }
 
 std::string normalise_word(std::string_view word) {
-  std::string out;
-  out.reserve(word.size());
-  bool pending_space = false;
-  for (char c : word) {
-    if (is_space(c)) {
-      pending_space = !out.empty();
-      continue;
-    }
-    if (pending_space)
-      out.push_back(' ');
-    pending_space = false;
-    out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-  }
+  std::string out(word.size(), '\0');
+  out.resize(normalise_to(word, out.data()));
   return out;
 }
 
@@ -49,28 +93,30 @@ normaliser::normaliser(const std::map<std::string, std::string>& extra) {
     synonyms_[from] = to;
   for (const auto& [from, to] : extra)
     synonyms_[normalise_word(from)] = normalise_word(to);
+  for (const auto& [from, to] : synonyms_)
+    key_lengths_ |= std::uint64_t{1} << length_bit(from.size());
+}
+
+const std::string* normaliser::synonym_of(std::string_view word) const {
+  if ((key_lengths_ >> length_bit(word.size()) & 1) == 0)
+    return nullptr;
+  auto it = synonyms_.find(word);
+  return it == synonyms_.end() ? nullptr : &it->second;
 }
 
 std::string normaliser::term(std::string_view word) const {
   auto w = normalise_word(word);
-  auto it = synonyms_.find(w);
-  return it == synonyms_.end() ? w : it->second;
+  if (const std::string* to = synonym_of(w))
+    return *to;
+  return w;
 }
 
 std::vector<std::string> normaliser::term_set(const std::vector<std::string>& words) const {
-  std::vector<std::string> out;
-  out.reserve(words.size());
-  for (const auto& w : words)
-    out.push_back(term(w));
-  return sorted_unique(std::move(out));
+  return normal_set(words, [this](std::string_view w) { return synonym_of(w); });
 }
 
 std::vector<std::string> normaliser::word_set(const std::vector<std::string>& words) const {
-  std::vector<std::string> out;
-  out.reserve(words.size());
-  for (const auto& w : words)
-    out.push_back(normalise_word(w));
-  return sorted_unique(std::move(out));
+  return normal_set(words, [](std::string_view) -> const std::string* { return nullptr; });
 }
 
 }  // namespace jobmesh::match

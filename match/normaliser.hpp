@@ -3,6 +3,7 @@
 /// one space; skills and certifications then pass through the synonym table. Lists become sets:
 /// duplicates count once.
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -32,7 +33,13 @@ public:
   std::vector<std::string> word_set(const std::vector<std::string>& words) const;
 
 private:
+  /// The synonym of a normalised word, or null.
+  const std::string* synonym_of(std::string_view word) const;
+
   std::map<std::string, std::string, std::less<>> synonyms_;
+  /// Bit n: some synonym has a key of n chars (bit 63: 63 or more). Most words have a length no
+  /// key has, and skip the lookup.
+  std::uint64_t key_lengths_ = 0;
 };
 
 }  // namespace jobmesh::match

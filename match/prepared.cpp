@@ -2,8 +2,11 @@
 
 namespace jobmesh::match {
 
-prepared_posting prepare(const posting& p, const normaliser& n) {
-  prepared_posting out;
+namespace {
+
+// Fills a default-constructed record in place, so prepare_all builds each one in the vector
+// itself instead of building it aside and moving a dozen strings.
+void fill(const posting& p, const normaliser& n, prepared_posting& out) {
   out.id = p.id;
   out.company = normalise_word(p.company);
   out.category = normalise_word(p.category);
@@ -18,11 +21,9 @@ prepared_posting prepare(const posting& p, const normaliser& n) {
   out.level = p.experience_level;
   out.min_years = p.min_years;
   out.salary_max = p.salary_max;
-  return out;
 }
 
-prepared_candidate prepare(const candidate& c, const normaliser& n) {
-  prepared_candidate out;
+void fill(const candidate& c, const normaliser& n, prepared_candidate& out) {
   out.id = c.id;
   out.country = normalise_word(c.country);
   out.city = normalise_word(c.city);
@@ -39,23 +40,37 @@ prepared_candidate prepare(const candidate& c, const normaliser& n) {
   out.review_count = c.review_count;
   out.completed_jobs = c.completed_jobs;
   out.engagement = c.engagement;
+}
+
+template <class Prepared, class Record>
+std::vector<Prepared> fill_all(const std::vector<Record>& v, const normaliser& n) {
+  std::vector<Prepared> out;
+  out.reserve(v.size());
+  for (const auto& r : v)
+    fill(r, n, out.emplace_back());
+  return out;
+}
+
+}  // namespace
+
+prepared_posting prepare(const posting& p, const normaliser& n) {
+  prepared_posting out;
+  fill(p, n, out);
+  return out;
+}
+
+prepared_candidate prepare(const candidate& c, const normaliser& n) {
+  prepared_candidate out;
+  fill(c, n, out);
   return out;
 }
 
 std::vector<prepared_posting> prepare_all(const std::vector<posting>& v, const normaliser& n) {
-  std::vector<prepared_posting> out;
-  out.reserve(v.size());
-  for (const auto& p : v)
-    out.push_back(prepare(p, n));
-  return out;
+  return fill_all<prepared_posting>(v, n);
 }
 
 std::vector<prepared_candidate> prepare_all(const std::vector<candidate>& v, const normaliser& n) {
-  std::vector<prepared_candidate> out;
-  out.reserve(v.size());
-  for (const auto& c : v)
-    out.push_back(prepare(c, n));
-  return out;
+  return fill_all<prepared_candidate>(v, n);
 }
 
 }  // namespace jobmesh::match

@@ -19,6 +19,8 @@ enum class education_level : std::uint8_t { none, high_school, bachelor, master,
 struct geo_point {
   double lat = 0;
   double lon = 0;
+
+  bool operator==(const geo_point&) const = default;
 };
 
 /// A field the spec does not name: its key and its value as JSON text.
@@ -45,6 +47,9 @@ struct posting {
   std::string posted_date;    ///< YYYY-MM-DD or empty
   std::string deadline_date;  ///< YYYY-MM-DD or empty
   std::vector<extra_field> extra;
+
+  /// Field by field (extras in order).
+  bool operator==(const posting&) const = default;
 };
 
 struct candidate {
@@ -69,6 +74,9 @@ struct candidate {
   std::int64_t completed_jobs = 0;  ///< postings this person completed work for (spec name)
   double engagement = 0;
   std::vector<extra_field> extra;
+
+  /// Field by field (extras in order).
+  bool operator==(const candidate&) const = default;
 };
 
 /// "entry" -> 0 ... "lead" -> 4.

@@ -1,5 +1,6 @@
 #include "match/detail/field_reader.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace jobmesh::match::detail {
@@ -24,127 +25,151 @@ bool is_date(std::string_view s) {
   return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
+std::uint32_t bit(std::size_t slot) {
+  return std::uint32_t{1} << slot;
+}
+
 }  // namespace
+
+field_reader::field_reader(simdjson::dom::object obj, std::size_t line, const field_table& table)
+    : table_(table), obj_(obj), line_(line) {
+  for (auto [key, value] : obj_) {
+    int slot = table_.slot_of(key);
+    if (slot < 0) {
+      has_unknown_ = true;
+      continue;
+    }
+    auto s = static_cast<std::size_t>(slot);
+    if ((found_ & bit(s)) == 0) {  // obj[key] finds the first of repeated keys
+      values_[s] = value;
+      found_ |= bit(s);
+    }
+  }
+}
 
 void field_reader::fail(std::string_view field, std::string message) {
   if (!error_)
     error_ = record_error{line_, std::string{field}, std::move(message)};
 }
 
-bool field_reader::present(std::string_view field) const {
-  simdjson::dom::element e;
-  return obj_[field].get(e) == simdjson::SUCCESS && !e.is_null();
+simdjson::dom::element field_reader::get(field f) {
+  asked_ |= bit(f.slot);
+  return values_[f.slot];
 }
 
-simdjson::dom::element field_reader::get(std::string_view field) {
-  seen_.emplace(field);
-  simdjson::dom::element e;
-  if (obj_[field].get(e) != simdjson::SUCCESS)
-    return {};  // absent: callers ask present() before reading
-  return e;
-}
-
-void field_reader::required_string(std::string_view field, std::string& out, bool non_empty) {
-  if (!present(field)) {
-    seen_.emplace(field);
-    return fail(field, fmt::format("{} is required", field));
+bool field_reader::string_value(field f, std::string_view& out) {
+  auto e = get(f);
+  if (!present(f))
+    return false;
+  if (e.get_string().get(out)) {
+    fail(f.name, fmt::format("{} must be a string, got {}", f.name, simdjson::minify(e)));
+    return false;
   }
-  optional_string(field, out);
+  return true;
+}
+
+void field_reader::required_string(field f, std::string& out, bool non_empty) {
+  if (!present(f)) {
+    asked_ |= bit(f.slot);
+    return fail(f.name, fmt::format("{} is required", f.name));
+  }
+  optional_string(f, out);
   if (!failed() && non_empty && out.empty())
-    fail(field, fmt::format("{} must not be empty", field));
+    fail(f.name, fmt::format("{} must not be empty", f.name));
 }
 
-void field_reader::optional_string(std::string_view field, std::string& out) {
-  auto e = get(field);
-  if (!present(field))
-    return;
+void field_reader::optional_string(field f, std::string& out) {
   std::string_view v;
-  if (e.get_string().get(v))
-    return fail(field, fmt::format("{} must be a string, got {}", field, simdjson::minify(e)));
-  out = v;
+  if (string_value(f, v))
+    out = v;
 }
 
-void field_reader::id(std::string_view field, std::string& out) {
-  required_string(field, out, true);
+void field_reader::id(field f, std::string& out) {
+  required_string(f, out, true);
   if (failed())
     return;
   bool ok = out.size() <= k_max_id_length && std::all_of(out.begin(), out.end(), is_id_char);
   if (!ok)
-    fail(field, fmt::format("{} must be 1 to 64 characters of [A-Za-z0-9_.:-], got \"{}\"", field, out));
+    fail(f.name, fmt::format("{} must be 1 to 64 characters of [A-Za-z0-9_.:-], got \"{}\"", f.name, out));
 }
 
-void field_reader::number(std::string_view field, double& out, double lo, double hi, bool lo_open) {
-  auto e = get(field);
-  if (!present(field))
+void field_reader::number(field f, double& out, double lo, double hi, bool lo_open) {
+  auto e = get(f);
+  if (!present(f))
     return;
   double v = 0;
   if (e.get_double().get(v))
-    return fail(field, fmt::format("{} must be a number, got {}", field, simdjson::minify(e)));
+    return fail(f.name, fmt::format("{} must be a number, got {}", f.name, simdjson::minify(e)));
   bool below = lo_open ? v <= lo : v < lo;
   if (below || v > hi) {
     auto range = hi == std::numeric_limits<double>::max() ? fmt::format("{} {}", lo_open ? ">" : ">=", lo)
                                                           : fmt::format("in [{}, {}]", lo, hi);
-    return fail(field, fmt::format("{} must be {}, got {}", field, range, v));
+    return fail(f.name, fmt::format("{} must be {}, got {}", f.name, range, v));
   }
   out = v;
 }
 
-void field_reader::integer(std::string_view field, std::int64_t& out, std::int64_t lo) {
-  auto e = get(field);
-  if (!present(field))
+void field_reader::integer(field f, std::int64_t& out, std::int64_t lo) {
+  auto e = get(f);
+  if (!present(f))
     return;
   std::int64_t v = 0;
   if (e.get_int64().get(v))
-    return fail(field, fmt::format("{} must be an integer, got {}", field, simdjson::minify(e)));
+    return fail(f.name, fmt::format("{} must be an integer, got {}", f.name, simdjson::minify(e)));
   if (v < lo)
-    return fail(field, fmt::format("{} must be >= {}, got {}", field, lo, v));
+    return fail(f.name, fmt::format("{} must be >= {}, got {}", f.name, lo, v));
   out = v;
 }
 
-void field_reader::string_list(std::string_view field, std::vector<std::string>& out) {
-  auto e = get(field);
-  if (!present(field))
+void field_reader::string_list(field f, std::vector<std::string>& out) {
+  auto e = get(f);
+  if (!present(f))
     return;
   simdjson::dom::array arr;
   if (e.get_array().get(arr))
-    return fail(field, fmt::format("{} must be an array of strings, got {}", field, simdjson::minify(e)));
+    return fail(f.name, fmt::format("{} must be an array of strings, got {}", f.name, simdjson::minify(e)));
+  out.reserve(out.size() + arr.size());
   for (auto item : arr) {
     std::string_view v;
     if (item.get_string().get(v))
-      return fail(field, fmt::format("{} must hold strings only, got {}", field, simdjson::minify(item)));
+      return fail(f.name, fmt::format("{} must hold strings only, got {}", f.name, simdjson::minify(item)));
     out.emplace_back(v);
   }
 }
 
-void field_reader::date(std::string_view field, std::string& out) {
-  optional_string(field, out);
+void field_reader::date(field f, std::string& out) {
+  optional_string(f, out);
   if (!failed() && !out.empty() && !is_date(out))
-    fail(field, fmt::format("{} must be a date YYYY-MM-DD, got \"{}\"", field, out));
+    fail(f.name, fmt::format("{} must be a date YYYY-MM-DD, got \"{}\"", f.name, out));
 }
 
-void field_reader::coordinates(std::optional<geo_point>& out) {
-  bool has_lat = present("lat");
-  bool has_lon = present("lon");
+void field_reader::coordinates(field lat, field lon, std::optional<geo_point>& out) {
+  bool has_lat = present(lat);
+  bool has_lon = present(lon);
   geo_point p;
-  number("lat", p.lat, -90, 90);
-  number("lon", p.lon, -180, 180);
+  number(lat, p.lat, -90, 90);
+  number(lon, p.lon, -180, 180);
   if (failed())
     return;
   if (has_lat != has_lon)
-    return fail(has_lat ? "lon" : "lat", "lat and lon must be given both or neither");
+    return fail(has_lat ? lon.name : lat.name, "lat and lon must be given both or neither");
   if (has_lat)
     out = p;
 }
 
-void field_reader::level(std::string_view field, int& out) {
-  choice<int>(field, out, parse_experience_level, "entry, junior, mid, senior, lead");
+void field_reader::level(field f, int& out) {
+  choice<int>(f, out, parse_experience_level, "entry, junior, mid, senior, lead");
 }
 
 std::vector<extra_field> field_reader::extras() const {
   std::vector<extra_field> out;
-  for (auto [key, value] : obj_)
-    if (!seen_.contains(key))
+  if (!has_unknown_ && (found_ & ~asked_) == 0)
+    return out;
+  for (auto [key, value] : obj_) {
+    int slot = table_.slot_of(key);
+    if (slot < 0 || (asked_ & bit(static_cast<std::size_t>(slot))) == 0)
       out.emplace_back(std::string{key}, simdjson::minify(value));
+  }
   return out;
 }
 

@@ -113,3 +113,114 @@ TEST(ndjson, a_posting_may_state_only_one_salary_bound) {
   EXPECT_EQ(got.errors[0].line, 5u);
   EXPECT_EQ(got.errors[0].field, "salary_min");
 }
+
+// Every field the spec names is read into its member (none left among the extras): whole records.
+TEST(ndjson, reads_every_field_of_a_posting) {
+  auto r = read_postings(
+      R"({"id":"p-1","company":"Acme","title":"Engineer","category":"Data","industry":"Tech","subcategory":"Streaming",)"
+      R"("country":"Canada","city":"Toronto","lat":43.7,"lon":-79.4,"work_mode":"hybrid","employment_type":"contract",)"
+      R"("required_skills":["Go","SQL"],"certifications":["CKA"],"salary_min":50000,"salary_max":70000.5,)"
+      R"("experience_level":"senior","min_years":4,"posted_date":"2026-01-31","deadline_date":"2026-12-01","x":[1,{"y":null}]})");
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0].message;
+  posting want{.id = "p-1", .company = "Acme", .title = "Engineer", .category = "Data", .industry = "Tech",
+               .subcategory = "Streaming", .country = "Canada", .city = "Toronto",
+               .coordinates = geo_point{43.7, -79.4}, .mode = work_mode::hybrid,
+               .employment = employment_type::contract, .required_skills = {"Go", "SQL"},
+               .certifications = {"CKA"}, .salary_min = 50000, .salary_max = 70000.5, .experience_level = 3,
+               .min_years = 4, .posted_date = "2026-01-31", .deadline_date = "2026-12-01",
+               .extra = {{"x", R"([1,{"y":null}])"}}};
+  ASSERT_EQ(r.records.size(), 1u);
+  EXPECT_EQ(r.records[0], want);
+}
+
+TEST(ndjson, reads_every_field_of_a_candidate) {
+  auto r = read_candidates(
+      R"({"id":"c:1","full_name":"Ana","country":"Spain","city":"Madrid","lat":40.4,"lon":-3.7,"max_distance_km":25,)"
+      R"("industry":"Tech","subcategory":"Web","preferred_categories":["Data"],"skills":["Rust"],"certifications":[],)"
+      R"("years_experience":6.5,"experience_level":"lead","education_level":"phd","expected_salary":90000,)"
+      R"("current_salary":80000,"rating":4.5,"review_count":12,"completed_jobs":3,"engagement":0.25})");
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0].message;
+  candidate want{.id = "c:1", .full_name = "Ana", .country = "Spain", .city = "Madrid",
+                 .coordinates = geo_point{40.4, -3.7}, .max_distance_km = 25, .industry = "Tech",
+                 .subcategory = "Web", .preferred_categories = {"Data"}, .skills = {"Rust"}, .certifications = {},
+                 .years_experience = 6.5, .experience_level = 4, .education = education_level::phd,
+                 .expected_salary = 90000, .current_salary = 80000, .rating = 4.5, .review_count = 12,
+                 .completed_jobs = 3, .engagement = 0.25, .extra = {}};
+  ASSERT_EQ(r.records.size(), 1u);
+  EXPECT_EQ(r.records[0], want);
+}
+
+// The reader walks each object once; these are the cases where that could differ from looking
+// each field up by name: repeated keys, escaped keys, nulls and unknown keys.
+TEST(ndjson, repeated_escaped_and_null_keys_read_as_a_lookup_by_name) {
+  auto r = read_candidates(
+      R"({"\u0069d":"c1","city":"Oslo","city":7,"u":1,"u":2,"country":null,"rating":null,"education_level":null})");
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0].message;
+  ASSERT_EQ(r.records.size(), 1u);
+  candidate want{.id = "c1", .city = "Oslo", .extra = {{"u", "1"}, {"u", "2"}, {"education_level", "null"}}};
+  EXPECT_EQ(r.records[0], want);  // the first of repeated keys counts; a null level stays an extra
+  EXPECT_EQ(only_candidate_error(R"({"id":"c","city":7,"city":"Oslo"})").message, "city must be a string, got 7");
+}
+
+// The first rule broken in the order of the spec's table is reported, whatever the key order.
+TEST(ndjson, the_first_rule_in_field_order_is_reported) {
+  auto e = only_error(R"({"deadline_date":"soon","salary_min":-1,"title":"t","company":"A","id":"p"})");
+  EXPECT_EQ(e.field, "salary_min");
+  EXPECT_EQ(e.message, "salary_min must be >= 0, got -1");
+}
+
+TEST(ndjson, error_messages_are_exact) {
+  EXPECT_EQ(only_error(R"({"id":"p","company":"A"})").message, "title is required");
+  EXPECT_EQ(only_error(R"({"id":"p","company":"","title":"t"})").message, "company must not be empty");
+  EXPECT_EQ(only_error(R"({"id":"a b","company":"A","title":"t"})").message,
+            R"(id must be 1 to 64 characters of [A-Za-z0-9_.:-], got "a b")");
+  EXPECT_EQ(only_error(R"({"id":"p","company":"A","title":"t","work_mode":"office"})").message,
+            R"(work_mode must be one of onsite, hybrid, remote, got "office")");
+  EXPECT_EQ(only_error(R"({"id":"p","company":"A","title":"t","required_skills":["go",3]})").message,
+            "required_skills must hold strings only, got 3");
+  EXPECT_EQ(only_error(R"({"id":"p","company":"A","title":"t","certifications":{"a":1}})").message,
+            R"(certifications must be an array of strings, got {"a":1})");
+  EXPECT_EQ(only_error(R"({"id":"p","company":"A","title":"t","salary_min":"x"})").message,
+            R"(salary_min must be a number, got "x")");
+  EXPECT_EQ(only_error(R"({"id":"p","company":"A","title":"t","salary_min":9,"salary_max":5})").message,
+            "salary_min must be <= salary_max, got 9 > 5");
+  EXPECT_EQ(only_error(R"({"id":"p","company":"A","title":"t","posted_date":"2026-1-1"})").message,
+            R"(posted_date must be a date YYYY-MM-DD, got "2026-1-1")");
+  EXPECT_EQ(only_error(R"({"id":"p","company":"A","title":"t","lon":1})").message,
+            "lat and lon must be given both or neither");
+  EXPECT_EQ(only_candidate_error(R"({"id":"c","max_distance_km":0})").message, "max_distance_km must be > 0, got 0");
+  EXPECT_EQ(only_candidate_error(R"({"id":"c","review_count":1.5})").message,
+            "review_count must be an integer, got 1.5");
+  EXPECT_EQ(only_candidate_error(R"({"id":"c","rating":5.5})").message, "rating must be in [0, 5], got 5.5");
+  EXPECT_EQ(only_error(R"({"id":"p",)").message,
+            "not a JSON object: The JSON document has an improper structure: missing or superfluous commas, braces, "
+            "missing keys, etc.");
+}
+
+// Ids in increasing order are checked against the previous one only; the first id out of order
+// switches to a set of every id: duplicates are found either way.
+TEST(ndjson, duplicate_ids_are_found_in_sorted_and_unsorted_input) {
+  auto sorted = read_candidates("{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\"id\":\"b\"}\n{\"id\":\"c\"}\n");
+  ASSERT_EQ(sorted.errors.size(), 1u);
+  EXPECT_EQ(sorted.errors[0].line, 3u);
+  EXPECT_EQ(sorted.errors[0].message, R"(id "b" appears on an earlier line)");
+  auto unsorted = read_candidates("{\"id\":\"b\"}\n{\"id\":\"d\"}\n{\"id\":\"c\"}\n{\"id\":\"e\"}\n{\"id\":\"b\"}\n"
+                                  "{\"id\":\"a\"}\n{\"id\":\"e\"}\n{\"id\":\"f\"}\n");
+  std::vector<std::string> ids;
+  for (const auto& c : unsorted.records)
+    ids.push_back(c.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"b", "d", "c", "e", "a", "f"}));
+  ASSERT_EQ(unsorted.errors.size(), 2u);
+  EXPECT_EQ(unsorted.errors[0].line, 5u);
+  EXPECT_EQ(unsorted.errors[1].line, 7u);
+}
+
+TEST(normaliser, sets_are_sorted_by_bytes_without_duplicates_or_empties) {
+  normaliser n{{{"Go Lang", "go"}, {" ", "blank"}}};
+  EXPECT_EQ(n.term_set({"golang", " GO ", "go  lang", "Ölçü", "zeta", "Alpha"}),
+            (std::vector<std::string>{"alpha", "go", "zeta", "Ölçü"}));  // UTF-8 bytes sort after ASCII
+  EXPECT_EQ(n.term_set({"", "\t"}), (std::vector<std::string>{"blank"}));  // as term(""): synonyms first
+  EXPECT_EQ(n.word_set({"ML", " ml", "", "Data  Science"}), (std::vector<std::string>{"data science", "ml"}));
+  EXPECT_EQ(n.term_set({}), (std::vector<std::string>{}));
+  EXPECT_EQ(normalise_word(" \t\n"), "");
+}
