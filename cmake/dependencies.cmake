@@ -7,6 +7,7 @@ find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(PostgreSQL REQUIRED)
+find_package(OpenSSL REQUIRED)  # import-postings fetches over HTTPS
 
 # CAF 0.17 ships no CMake package: wrap its libraries in imported targets.
 find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)

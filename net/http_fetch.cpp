@@ -1,0 +1,246 @@
+#include "net/http_fetch.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/url.hpp>
+#include <fmt/format.h>
+#include <openssl/ssl.h>
+
+#include <charconv>
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <string_view>
+#include <variant>
+
+namespace jobmesh::net {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+namespace urls = boost::urls;
+using tcp = asio::ip::tcp;
+
+constexpr std::string_view k_user_agent = "jobmesh-import/1";
+
+/// What went wrong in a step, for people; nothing when the step succeeded.
+using failure = std::optional<std::string>;
+
+/// One hop's destination, taken apart from its URL.
+struct hop_target {
+  urls::url url;
+  bool tls = false;
+  std::string host;       ///< without IPv6 brackets: for DNS, SNI and certificate checks
+  std::string port;
+  std::string authority;  ///< host:port as written in URLs: the Host header and error messages
+  std::string target;     ///< path and query
+};
+
+/// The response to one request, or why there is none.
+struct hop {
+  http::response<http::string_body> res;
+  int status = 0;  ///< set as soon as a header arrived, even when the body then failed
+  failure error;
+};
+
+// Boost.URL accepts any run of digits as a port.
+bool is_port(std::string_view digits) {
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  return ec == std::errc{} && end == digits.data() + digits.size() && value >= 1 && value <= 65535;
+}
+
+std::variant<hop_target, std::string> parse_target(std::string_view text) {
+  auto parsed = urls::parse_uri(text);
+  if (!parsed)
+    return fmt::format("malformed URL: '{}': {}", text, parsed.error().message());
+  const urls::url_view& u = *parsed;
+  if (u.scheme_id() != urls::scheme::http && u.scheme_id() != urls::scheme::https)
+    return fmt::format("unsupported URL scheme '{}'", std::string_view{u.scheme()});
+  if (!u.has_authority() || u.encoded_host().empty())
+    return fmt::format("malformed URL: '{}' names no host", text);
+  hop_target to{.url = urls::url{u}, .tls = u.scheme_id() == urls::scheme::https, .host = u.host_address()};
+  to.port = u.port().empty() ? (to.tls ? "443" : "80") : std::string{u.port()};
+  if (!is_port(to.port))
+    return fmt::format("malformed URL: '{}': port {} is out of range", text, to.port);
+  to.authority = fmt::format("{}:{}", std::string_view{u.encoded_host()}, to.port);
+  to.target = u.encoded_target().empty() ? "/" : std::string{u.encoded_target()};
+  return to;
+}
+
+/// `location` resolved against the URL that answered with it, or nothing if it is not a URL.
+std::optional<std::string> resolve_location(const urls::url& base, std::string_view location) {
+  auto ref = urls::parse_uri_reference(location);
+  if (!ref)
+    return std::nullopt;
+  urls::url next;
+  if (!urls::resolve(base, *ref, next))
+    return std::nullopt;
+  return std::string{next.buffer()};
+}
+
+// The caller's thread waits while the operation runs asynchronously, so that the stream's
+// timer can cancel it: a blocking socket call has no timeout to give it.
+template <class Start>
+beast::error_code wait_for(asio::io_context& ioc, Start start) {
+  beast::error_code result;
+  start([&result](beast::error_code ec, auto&&...) { result = ec; });
+  ioc.restart();
+  ioc.run();
+  return result;
+}
+
+// The connect timeout starts here and keeps running through the TLS handshake.
+failure connect(asio::io_context& ioc, beast::tcp_stream& stream, const hop_target& to, const fetch_limits& limits) {
+  tcp::resolver resolver{ioc};
+  beast::error_code ec;
+  auto endpoints = resolver.resolve(to.host, to.port, ec);
+  if (ec)
+    return fmt::format("cannot resolve host '{}': {}", to.host, ec.message());
+  stream.expires_after(limits.connect_timeout);
+  ec = wait_for(ioc, [&](auto done) { stream.async_connect(endpoints, std::move(done)); });
+  if (ec == beast::error::timeout)
+    return fmt::format("timed out connecting to {} after {} ms", to.authority, limits.connect_timeout.count());
+  if (ec)
+    return fmt::format("cannot connect to {}: {}", to.authority, ec.message());
+  return std::nullopt;
+}
+
+failure handshake(asio::io_context& ioc, beast::ssl_stream<beast::tcp_stream>& stream, const hop_target& to,
+                  const fetch_limits& limits) {
+  // RFC 6066 allows only host names in SNI, not address literals.
+  if (to.url.host_type() == urls::host_type::name && !SSL_set_tlsext_host_name(stream.native_handle(), to.host.c_str()))
+    return fmt::format("cannot set the TLS server name '{}'", to.host);
+  beast::error_code ec;
+  stream.set_verify_callback(ssl::host_name_verification(to.host), ec);
+  if (ec)
+    return fmt::format("cannot set up certificate checks for '{}': {}", to.host, ec.message());
+  ec = wait_for(ioc, [&](auto done) { stream.async_handshake(ssl::stream_base::client, std::move(done)); });
+  if (ec == beast::error::timeout)
+    return fmt::format("timed out connecting to {} after {} ms", to.authority, limits.connect_timeout.count());
+  if (ec)
+    return fmt::format("TLS handshake with {} failed: {}", to.authority, ec.message());
+  return std::nullopt;
+}
+
+template <class Stream>
+hop exchange(asio::io_context& ioc, Stream& stream, const hop_target& to, const fetch_limits& limits) {
+  http::request<http::empty_body> req{http::verb::get, to.target, 11};
+  req.set(http::field::host, to.authority);
+  req.set(http::field::user_agent, k_user_agent);
+  req.set(http::field::connection, "close");
+  beast::get_lowest_layer(stream).expires_after(limits.read_timeout);
+  auto ec = wait_for(ioc, [&](auto done) { http::async_write(stream, req, std::move(done)); });
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(static_cast<std::uint64_t>(limits.max_body_bytes));
+  if (!ec)
+    ec = wait_for(ioc, [&](auto done) { http::async_read(stream, buffer, parser, std::move(done)); });
+  hop out;
+  if (parser.is_header_done())
+    out.status = parser.get().result_int();
+  if (ec == http::error::body_limit)
+    out.error = fmt::format("body larger than {} bytes", limits.max_body_bytes);
+  else if (ec == beast::error::timeout)
+    out.error = fmt::format("timed out reading the response from {} after {} ms", to.authority, limits.read_timeout.count());
+  else if (ec)
+    out.error = fmt::format("exchange with {} failed: {}", to.authority, ec.message());
+  else
+    out.res = parser.release();
+  return out;
+}
+
+// A fresh connection per hop: redirects often lead to another host, and one GET per job
+// leaves nothing worth keeping alive.
+hop fetch_once(const hop_target& to, const fetch_limits& limits) {
+  asio::io_context ioc;
+  if (!to.tls) {
+    beast::tcp_stream stream{ioc};
+    if (auto why = connect(ioc, stream, to, limits))
+      return {.error = std::move(why)};
+    return exchange(ioc, stream, to, limits);
+  }
+  ssl::context ctx{ssl::context::tls_client};
+  beast::error_code ec;
+  ctx.set_default_verify_paths(ec);
+  if (!ec)
+    ctx.set_verify_mode(ssl::verify_peer, ec);
+  if (ec)
+    return {.error = fmt::format("cannot load the system's trusted certificates: {}", ec.message())};
+  beast::ssl_stream<beast::tcp_stream> stream{ioc, ctx};
+  if (auto why = connect(ioc, beast::get_lowest_layer(stream), to, limits))
+    return {.error = std::move(why)};
+  if (auto why = handshake(ioc, stream, to, limits))
+    return {.error = std::move(why)};
+  // No TLS close_notify afterwards: the whole response is in, and nothing more is sent.
+  return exchange(ioc, stream, to, limits);
+}
+
+bool is_redirect(http::status s) {
+  using enum http::status;
+  return s == moved_permanently || s == found || s == see_other || s == temporary_redirect || s == permanent_redirect;
+}
+
+void take_final(http::response<http::string_body> res, fetch_result& out) {
+  out.content_type = std::string{res[http::field::content_type]};
+  out.body = std::move(res.body());
+  out.ok = out.status >= 200 && out.status < 300;
+  if (!out.ok)
+    out.error = fmt::format("HTTP {} {}", out.status, std::string_view{res.reason()});
+}
+
+void follow(const fetch_limits& limits, fetch_result& out) {
+  for (int redirects = 0;; ++redirects) {
+    auto parsed = parse_target(out.final_url);
+    if (auto* why = std::get_if<std::string>(&parsed)) {
+      out.error = std::move(*why);
+      return;
+    }
+    const auto& to = std::get<hop_target>(parsed);
+    auto got = fetch_once(to, limits);
+    out.status = got.status;
+    if (got.error) {
+      out.error = std::move(*got.error);
+      return;
+    }
+    auto location = got.res[http::field::location];
+    if (!is_redirect(got.res.result()) || location.empty())
+      return take_final(std::move(got.res), out);
+    if (redirects >= limits.max_redirects) {
+      out.error = fmt::format("more than {} redirects", limits.max_redirects);
+      return;
+    }
+    auto next = resolve_location(to.url, location);
+    if (!next) {
+      out.error = fmt::format("malformed redirect from {}: Location '{}'", out.final_url, std::string_view{location});
+      return;
+    }
+    out.final_url = std::move(*next);
+  }
+}
+
+}  // namespace
+
+fetch_result http_get(const std::string& url, const fetch_limits& limits) {
+  fetch_result out;
+  out.final_url = url;
+  // Allocation failures and the SSL context's constructor still throw; callers get a value.
+  try {
+    follow(limits, out);
+  } catch (const std::exception& e) {
+    out.ok = false;
+    out.error = fmt::format("fetching {} failed: {}", out.final_url, e.what());
+  }
+  return out;
+}
+
+}  // namespace jobmesh::net
