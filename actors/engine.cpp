@@ -8,9 +8,8 @@ namespace jobmesh::actors {
 
 engine start_engine(caf::actor_system& sys, const config::settings& settings,
                     std::shared_ptr<soci::session> write_db, std::shared_ptr<soci::session> read_db,
-                    std::shared_ptr<const job_type_registry> types) {
+                    std::shared_ptr<const job_type_registry> types, page_fetcher fetch) {
   engine e;
-  e.types = types ? std::move(types) : make_default_registry(settings.jobs.max_items);
   e.writer = spawn_storage_writer(sys, std::move(write_db), static_cast<std::size_t>(settings.storage.batch_max));
   e.reader = spawn_storage_reader(sys, std::move(read_db));
   e.pool = spawn_worker_pool(sys, static_cast<std::size_t>(settings.jobs.workers));
@@ -18,6 +17,15 @@ engine start_engine(caf::actor_system& sys, const config::settings& settings,
   storage::open_options options{static_cast<int>(settings.storage.busy_timeout_ms)};
   e.records = spawn_record_reader(sys, storage::open(settings.storage.db, options));
   e.marketplace = spawn_marketplace(sys, settings.matching, e.writer, e.records);
+  if (types) {
+    e.types = std::move(types);
+  } else {
+    auto all = std::make_shared<job_type_registry>();
+    add_test_job_types(*all, settings.jobs.max_items);
+    add_matching_job_types(*all, {&sys, e.marketplace, e.writer, e.records, settings.matching, settings.imports,
+                                  settings.jobs.max_items, std::move(fetch)});
+    e.types = std::move(all);
+  }
   e.supervisor = spawn_job_supervisor(sys, runner_context{e.types, e.pool, e.writer, e.reader, e.hub, settings.jobs});
   return e;
 }

@@ -4,6 +4,7 @@
 
 #include "actors/job_supervisor.hpp"
 #include "actors/marketplace.hpp"
+#include "actors/matching_job_types.hpp"
 #include "config/settings.hpp"
 
 #include <memory>
@@ -28,10 +29,11 @@ struct engine {
 
 /// Starts the engine over two open sessions of the same database (one to write, one to read),
 /// which it then owns, plus one it opens for reading records. `types` defaults to every type
-/// this build ships.
+/// this build ships: the test types and the marketplace's, `import-postings` only with a
+/// `fetch` (the network layer provides it).
 engine start_engine(caf::actor_system& sys, const config::settings& settings,
                     std::shared_ptr<soci::session> write_db, std::shared_ptr<soci::session> read_db,
-                    std::shared_ptr<const job_type_registry> types = nullptr);
+                    std::shared_ptr<const job_type_registry> types = nullptr, page_fetcher fetch = {});
 
 /// Asks every engine actor to stop; `sys.await_all_actors_done()` then waits for them.
 void stop_engine(const engine& e);

@@ -30,6 +30,13 @@ boost::json::value params_value(const std::string& text) {
   return ec ? boost::json::value(boost::json::object{}) : v;
 }
 
+// 0 and 1 as integers; Boost.JSON would write 0.0 as "0E0".
+boost::json::value whole_or_fraction(double x) {
+  if (x == std::floor(x))
+    return boost::json::value(static_cast<std::int64_t>(x));
+  return boost::json::value(x);
+}
+
 // Boost.JSON writes doubles in shortest form ("1E2" for 100): whole percentages go out as
 // integers, the rest rounded to hundredths.
 boost::json::value percentage(double p) {
@@ -81,6 +88,7 @@ boost::json::object job_to_json(const storage::job_record& job) {
       {"attempt", job.attempt},
       {"max_attempts", job.max_attempts},
       {"timeout_s", job.timeout_s},
+      {"max_failed_ratio", whole_or_fraction(job.max_failed_ratio)},
       {"params", params_value(job.params)},
       {"error_message", text_or_null(job.error_message)},
       {"idempotency_key", text_or_null(job.idempotency_key)},
@@ -118,6 +126,7 @@ boost::json::object item_to_json(const storage::item_record& item) {
       {"error", text_or_null(item.error)},
       {"processing_time_ms", item.processing_time_ms},
       {"updated_at", time_or_null(item.updated_at)},
+      {"result", params_value(item.result.empty() ? std::string{"null"} : item.result)},
   };
 }
 

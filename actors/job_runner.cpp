@@ -71,6 +71,30 @@ void end_run(runner_pointer self, ending why, std::string reason) {
   maybe_finish(self);
 }
 
+// API.md: a job whose items partly fail is `failed` only when their share exceeds its ratio.
+bool too_many_failed(const storage::job_record& job) {
+  if (job.failed_items == 0)
+    return false;
+  return static_cast<double>(job.failed_items) > job.max_failed_ratio * static_cast<double>(job.total_items);
+}
+
+// "2 of 10 items failed: item 3 (http://a/x): HTTP 404 Not Found; item 7 (...): ...", the first few.
+std::string failure_summary(const runner_state& st) {
+  constexpr std::size_t k_listed = 5;
+  std::string out = fmt::format("{} of {} items failed", st.job.failed_items, st.job.total_items);
+  std::size_t listed = 0;
+  for (const auto& item : st.items) {
+    if (item.status != storage::item_status::failed)
+      continue;
+    if (listed == k_listed) {
+      out += "; ...";
+      break;
+    }
+    out += fmt::format("{} item {} ({}): {}", listed++ == 0 ? ":" : ";", item.index, item.key, item.error);
+  }
+  return out;
+}
+
 void settle_status(runner_state& st) {
   auto& job = st.job;
   switch (st.end) {
@@ -78,9 +102,9 @@ void settle_status(runner_state& st) {
     case ending::timed_out:
     case ending::broken: job.status = storage::job_status::failed; break;
     case ending::none:
-      job.status = job.failed_items > 0 ? storage::job_status::failed : storage::job_status::completed;
+      job.status = too_many_failed(job) ? storage::job_status::failed : storage::job_status::completed;
       if (job.failed_items > 0)
-        st.end_reason = fmt::format("{} of {} items failed", job.failed_items, job.total_items);
+        st.end_reason = failure_summary(st);
   }
   auto now = now_ms();
   job.error_message = st.end_reason;
@@ -128,6 +152,7 @@ void apply_results(runner_state& st, batch_result& result) {
     item.status = r.ok ? storage::item_status::done : storage::item_status::failed;
     item.error = std::move(r.error);
     item.processing_time_ms = r.processing_time_ms;
+    item.result = std::move(r.result);
     item.updated_at = now;
     st.dirty_items.push_back(r.index);
     ++(r.ok ? st.job.processed_items : st.job.failed_items);
@@ -137,6 +162,8 @@ void apply_results(runner_state& st, batch_result& result) {
 }
 
 std::size_t next_batch_size(const runner_state& st) {
+  if (st.plan->batch_size > 0)
+    return static_cast<std::size_t>(st.plan->batch_size);
   // Small batches while there are few items keep every worker busy and progress fine-grained.
   auto spread = st.pending.size() / (st.parallelism * 4);
   return std::clamp<std::size_t>(spread, 1, static_cast<std::size_t>(st.ctx.settings.batch_size));
@@ -145,10 +172,12 @@ std::size_t next_batch_size(const runner_state& st) {
 void dispatch(runner_pointer self) {
   auto& st = self->state;
   while (st.end == ending::none && st.in_flight < st.parallelism && !st.pending.empty()) {
-    work_batch batch{st.job.id, st.plan, {}, st.ctx.settings.item_max_attempts, st.stop};
+    work_batch batch{st.job.id, st.plan, {}, {}, st.ctx.settings.item_max_attempts, st.stop};
     for (auto n = next_batch_size(st); n > 0 && !st.pending.empty(); --n) {
-      batch.indexes.push_back(st.pending.front());
+      auto index = st.pending.front();
       st.pending.pop_front();
+      batch.indexes.push_back(index);
+      batch.keys.push_back(st.items[static_cast<std::size_t>(index)].key);
     }
     st.job.current_item = st.items[static_cast<std::size_t>(batch.indexes.front())].key;
     ++st.in_flight;
@@ -189,7 +218,10 @@ void load_items(runner_state& st, std::vector<storage::item_record> stored, stor
     st.pending.push_back(item.index);
   }
   st.job.total_items = static_cast<std::int64_t>(st.items.size());
-  st.parallelism = std::clamp<std::size_t>(st.pending.size(), 1, static_cast<std::size_t>(st.ctx.settings.workers));
+  auto workers = static_cast<std::size_t>(st.ctx.settings.workers);
+  if (st.plan->parallelism > 0)
+    workers = std::min(workers, static_cast<std::size_t>(st.plan->parallelism));
+  st.parallelism = std::clamp<std::size_t>(st.pending.size(), 1, workers);
 }
 
 void begin_run(runner_pointer self, std::vector<storage::item_record> stored) {
@@ -209,17 +241,51 @@ void begin_run(runner_pointer self, std::vector<storage::item_record> stored) {
           [=](caf::error& e) { self->quit(std::move(e)); });
 }
 
-// Plans from the job's params; a job whose params no longer plan cannot run at all.
-std::optional<std::string> make_plan(runner_state& st) {
+void read_items_then_run(runner_pointer self) {
+  self->request(self->state.ctx.reader, caf::infinite, items_atom::value, self->state.job.id)
+      .then([=](std::vector<storage::item_record>& stored) { begin_run(self, std::move(stored)); },
+            [=](caf::error& e) { self->quit(std::move(e)); });
+}
+
+void planning_done(runner_pointer self, plan_outcome& result) {
+  auto& st = self->state;
+  if (!result.plan || !result.plan->refused.empty()) {
+    st.started = true;
+    end_run(self, ending::broken, result.plan ? result.plan->refused : result.error);
+    return;
+  }
+  st.plan = std::move(result.plan);
+  read_items_then_run(self);
+}
+
+// Plans from the job's params: here, or on a thread of its own for a type whose planning
+// reads data (it may block). A job whose params no longer plan cannot run at all.
+void start_planning(runner_pointer self) {
+  auto& st = self->state;
+  plan_outcome failed;
   const auto* type = st.ctx.types->find(st.job.type);
-  if (type == nullptr)
-    return fmt::format("job type '{}' is not registered on this node", st.job.type);
   boost::system::error_code ec;
   auto params = boost::json::parse(st.job.params, ec);
-  if (ec || !params.is_object())
-    return "stored params are not a JSON object";
-  st.plan = type->plan(params.as_object());
-  return std::nullopt;
+  if (type == nullptr)
+    failed.error = fmt::format("job type '{}' is not registered on this node", st.job.type);
+  else if (ec || !params.is_object())
+    failed.error = "stored params are not a JSON object";
+  if (!failed.error.empty())
+    return planning_done(self, failed);
+  if (!type->plans_slowly) {
+    plan_outcome result{type->plan(params.as_object(), st.job.id), {}};  // a throw is a crash: retried
+    return planning_done(self, result);
+  }
+  auto planner = self->spawn<caf::detached>(
+      [type, params = std::move(params.as_object()), id = st.job.id](caf::event_based_actor* planner_self) -> caf::behavior {
+        return {[=](plan_atom) {
+          planner_self->quit();
+          return plan_outcome{type->plan(params, id), {}};
+        }};
+      });
+  self->request(planner, caf::infinite, plan_atom::value)
+      .then([=](plan_outcome& result) { planning_done(self, result); },
+            [=](caf::error& e) { self->quit(std::move(e)); });  // the planner threw: a crash
 }
 
 job_runner_actor::behavior_type runner(runner_pointer self, runner_context ctx, job_done_listener supervisor,
@@ -236,14 +302,7 @@ job_runner_actor::behavior_type runner(runner_pointer self, runner_context ctx, 
   st.ctx = std::move(ctx);
   st.supervisor = std::move(supervisor);
   st.job = std::move(job);
-  if (auto error = make_plan(st)) {
-    st.started = true;
-    end_run(self, ending::broken, *error);
-  } else {
-    self->request(st.ctx.reader, caf::infinite, items_atom::value, st.job.id)
-        .then([=](std::vector<storage::item_record>& stored) { begin_run(self, std::move(stored)); },
-              [=](caf::error& e) { self->quit(std::move(e)); });
-  }
+  start_planning(self);
   self->delayed_send(self, std::chrono::milliseconds(st.ctx.settings.progress_flush_ms), tick_atom::value);
   self->delayed_send(self, std::chrono::seconds(st.job.timeout_s), timeout_atom::value);
   return {

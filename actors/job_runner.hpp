@@ -1,9 +1,12 @@
 #pragma once
-/// A job runner: one actor per running job. It plans the job's items (or reloads them when a
-/// job runs again, so only items not yet done run), hands batches to the worker pool, keeps the
-/// counts, writes progress in batches every `jobs.progress_flush_ms` (with a heartbeat),
-/// publishes `progress` to the hub, and on the end writes the final state before it announces
-/// it. Cancel and timeout are cooperative: no new batches, in-flight items finish.
+/// A job runner: one actor per running job. It plans the job's items (on a thread of its own
+/// for a type whose planning reads data; a plan may refuse the job, which then fails without
+/// a retry), or reloads them when a job runs again, so only items not yet done run. It hands
+/// batches to the worker pool, keeps the counts, writes progress and item results in batches
+/// every `jobs.progress_flush_ms` (with a heartbeat), publishes `progress` to the hub, and on
+/// the end writes the final state before it announces it: `failed` when the share of failed
+/// items exceeds the job's `max_failed_ratio`. Cancel and timeout are cooperative: no new
+/// batches, in-flight items finish.
 ///
 /// (get_atom)     -> job_record   the job as it is now
 /// (cancel_atom)                  stop handing out batches and end as cancelled, unless the job

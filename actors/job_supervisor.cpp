@@ -113,6 +113,7 @@ job_record new_job(supervisor_state& st, const job_spec& spec, const job_type& t
   job.priority = spec.priority;
   job.max_attempts = spec.max_attempts > 0 ? spec.max_attempts : defaults.max_attempts;
   job.timeout_s = spec.timeout_s > 0 ? spec.timeout_s : defaults.timeout_s;
+  job.max_failed_ratio = spec.max_failed_ratio >= 0 ? spec.max_failed_ratio : type.max_failed_ratio;
   job.params = spec.params;
   job.idempotency_key = spec.idempotency_key;
   job.group = type.group;

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace jobmesh::actors {
@@ -19,15 +20,33 @@ namespace jobmesh::actors {
 /// What handling one item came to.
 struct item_outcome {
   bool ok = true;
-  std::string error;  ///< for people, when !ok
+  std::string error;   ///< for people, when !ok
+  std::string result;  ///< JSON text of what the item produced, kept with the item; may be empty
 };
 
-/// The work of one job run: its items and how to do one. Shared by the runner and workers.
+/// One item as its handler sees it.
+struct item_ref {
+  std::int64_t index = 0;
+  std::string_view key;      ///< as stored with the item: a number, a URL, a candidate id
+  std::int64_t attempt = 1;  ///< counts from 1 within a run
+};
+
+/// The work of one job run: its items and how to do them. Shared by the runner and workers.
 struct job_plan {
   std::vector<std::string> item_keys;  ///< item i is item_keys[i]
-  /// Handles item `index` (its `attempt`-th try, from 1). Runs on a worker thread and may
-  /// block; called concurrently for different items. Throwing counts as a failed try.
-  std::function<item_outcome(std::int64_t index, std::int64_t attempt)> handle;
+  /// Handles one item. Runs on a worker thread and may block; called concurrently for
+  /// different items. Throwing counts as a failed try.
+  std::function<item_outcome(const item_ref& item)> handle;
+  /// When set, used instead of `handle`: handles a batch of items at once (one query or one
+  /// write for all of them) and answers one outcome per item, in order. Throwing fails them all.
+  std::function<std::vector<item_outcome>(const std::vector<item_ref>& items)> handle_batch;
+  /// Items per batch handed to a worker; 0 leaves it to the engine (`jobs.batch_size`).
+  std::int64_t batch_size = 0;
+  /// At most this many batches of the job in flight at once; 0 = the engine's worker count.
+  std::int64_t parallelism = 0;
+  /// Not empty: the job cannot run (say, the record it names does not exist); it fails at once
+  /// with this reason, without a retry.
+  std::string refused;
 };
 
 /// A registered kind of job.
@@ -36,10 +55,20 @@ struct job_type {
   std::string group;
   std::string description;
   std::vector<std::string> depends_on;
+  /// Its params as a JSON Schema object (shown by `GET /api/v1/job-types`).
+  boost::json::object params_schema;
+  /// The share of failed items (0..1) a job may end with and still be `completed`, unless the
+  /// submission says otherwise (API.md `max_failed_ratio`).
+  double max_failed_ratio = 0;
+  /// `plan` blocks (it reads data): the runner calls it on a thread of its own.
+  bool plans_slowly = false;
+  /// Item results carry a "score": `GET /api/v1/jobs/{id}/result` ranks them by it, best first.
+  bool ranks_results = false;
   /// Returns an error naming the bad param, or nothing when `params` are acceptable.
   std::function<std::optional<std::string>(const boost::json::object& params)> validate;
-  /// Plans a run of a job whose params passed `validate`.
-  std::function<std::shared_ptr<const job_plan>(const boost::json::object& params)> plan;
+  /// Plans a run of a job whose params passed `validate`. Throwing counts as a crash of the
+  /// run (retried by the supervisor's policy).
+  std::function<std::shared_ptr<const job_plan>(const boost::json::object& params, const std::string& job_id)> plan;
 };
 
 /// The registered job types, by name. Built once at start, then read-only (thread-safe reads).
@@ -55,6 +84,13 @@ public:
 private:
   std::map<std::string, job_type> types_;
 };
+
+/// A JSON Schema for an integer param in [lo, hi] with its default.
+boost::json::object integer_schema(std::int64_t lo, std::int64_t hi, std::int64_t fallback, std::string_view what);
+
+/// A JSON Schema for a params object with these properties, `required` ones among them, and
+/// no others.
+boost::json::object object_schema(boost::json::object properties, std::initializer_list<std::string_view> required);
 
 /// The test types: `noop`, `sleep` (items, ms_per_item), `flaky` (items, fail_probability,
 /// optional seed and ms_per_item).

@@ -50,34 +50,50 @@ void split(const marketplace_state& st, const std::vector<Record>& records, per_
     out[shard_of(r.id, st.shards.size())].emplace_back(match::prepare(r, *st.words));
 }
 
-// Sends each shard its upserts; `done(error)` runs once, after every shard answered.
-template <class Done>
-void to_shards(marketplace_pointer self, per_shard parts, Done done) {
+// Asks `n` actors (`ask(i)` sends the i-th request) and calls `done(parts, error)` once: with
+// every reply in order, or with the first error.
+template <class T, class Ask, class Done>
+void gather(std::size_t n, Ask ask, Done done) {
   struct fan_in {
+    std::vector<T> parts;
     std::size_t left = 0;
     bool failed = false;
   };
   auto state = std::make_shared<fan_in>();
-  for (const auto& part : parts)
-    state->left += part.empty() ? 0 : 1;
-  if (state->left == 0)
-    return done(caf::error{});
-  for (std::size_t s = 0; s < parts.size(); ++s) {
-    if (parts[s].empty())
-      continue;
-    self->request(self->state.shards[s], caf::infinite, upsert_atom::value, std::move(parts[s]))
-        .then(
-            [=](caf::ok_atom) mutable {
-              if (--state->left == 0 && !state->failed)
-                done(caf::error{});
-            },
-            [=](caf::error& e) mutable {
-              if (!state->failed) {
-                state->failed = true;
-                done(std::move(e));
-              }
-            });
+  state->parts.resize(n);
+  state->left = n;
+  if (n == 0) {
+    done(std::move(state->parts), caf::error{});
+    return;
   }
+  for (std::size_t i = 0; i < n; ++i)
+    ask(i).then(
+        [=](T& part) mutable {
+          state->parts[i] = std::move(part);
+          if (--state->left == 0 && !state->failed)
+            done(std::move(state->parts), caf::error{});
+        },
+        [=](caf::error& e) mutable {
+          if (!std::exchange(state->failed, true))
+            done(std::vector<T>{}, std::move(e));
+        });
+}
+
+// Sends each shard its upserts; `done(error)` runs once, after every shard answered.
+template <class Done>
+void to_shards(marketplace_pointer self, per_shard parts, Done done) {
+  std::vector<std::size_t> busy;
+  for (std::size_t s = 0; s < parts.size(); ++s)
+    if (!parts[s].empty())
+      busy.push_back(s);
+  auto shared = std::make_shared<per_shard>(std::move(parts));
+  gather<caf::ok_atom>(
+      busy.size(),
+      [=](std::size_t i) {
+        return self->request(self->state.shards[busy[i]], caf::infinite, upsert_atom::value,
+                             std::move((*shared)[busy[i]]));
+      },
+      [=](std::vector<caf::ok_atom>, caf::error e) mutable { done(std::move(e)); });
 }
 
 template <class Record>
@@ -162,22 +178,161 @@ std::variant<match::query, caf::error> make_query(const marketplace_state& st, r
 // Every shard answers with its local top-k; the merge is the global answer.
 void scatter(marketplace_pointer self, prepared_record source, match::query q, std::string id, std::string profile,
              caf::typed_response_promise<match_reply> promise) {
-  auto n = self->state.shards.size();
-  auto parts = std::make_shared<std::vector<explained_matches>>(n);
-  auto left = std::make_shared<std::size_t>(n);
-  auto failed = std::make_shared<bool>(false);
-  for (std::size_t s = 0; s < n; ++s)
-    self->request(self->state.shards[s], caf::infinite, match_atom::value, source, q)
-        .then(
-            [=](explained_matches& found) mutable {
-              (*parts)[s] = std::move(found);
-              if (--*left == 0 && !*failed)
-                promise.deliver(match_reply{id, profile, q.prof->used, merge_shard_results(std::move(*parts), q)});
-            },
-            [=](caf::error& e) mutable {
-              if (!std::exchange(*failed, true))
-                promise.deliver(std::move(e));
-            });
+  gather<explained_matches>(
+      self->state.shards.size(),
+      [=](std::size_t s) { return self->request(self->state.shards[s], caf::infinite, match_atom::value, source, q); },
+      [=](std::vector<explained_matches> parts, caf::error e) mutable {
+        if (e)
+          promise.deliver(std::move(e));
+        else
+          promise.deliver(match_reply{id, profile, q.prof->used, merge_shard_results(std::move(parts), q)});
+      });
+}
+
+// Ids grouped by the shard that owns each, with their positions in the request.
+struct by_owner {
+  std::vector<std::vector<std::string>> ids;
+  std::vector<std::vector<std::size_t>> positions;
+};
+
+by_owner group_by_owner(std::size_t shards, const std::vector<std::string>& ids) {
+  by_owner out;
+  out.ids.resize(shards);
+  out.positions.resize(shards);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    auto s = shard_of(ids[i], shards);
+    out.ids[s].push_back(ids[i]);
+    out.positions[s].push_back(i);
+  }
+  return out;
+}
+
+// The prepared records of `ids` from their owners, in the order of `ids`.
+template <class Done>
+void lookup(marketplace_pointer self, record_kind kind, const std::vector<std::string>& ids, Done done) {
+  auto groups = std::make_shared<by_owner>(group_by_owner(self->state.shards.size(), ids));
+  auto n = ids.size();
+  gather<prepared_lookup>(
+      self->state.shards.size(),
+      [=](std::size_t s) {
+        return self->request(self->state.shards[s], caf::infinite, caf::get_atom::value, kind, groups->ids[s]);
+      },
+      [=](std::vector<prepared_lookup> parts, caf::error e) mutable {
+        prepared_lookup all(n);
+        for (std::size_t s = 0; s < parts.size(); ++s)
+          for (std::size_t k = 0; k < parts[s].size(); ++k)
+            all[groups->positions[s][k]] = std::move(parts[s][k]);
+        done(std::move(all), std::move(e));
+      });
+}
+
+// Many sources' best matches: one request per shard for all of them.
+caf::result<match_batch> find_many(marketplace_pointer self, record_kind kind, std::vector<std::string>& ids,
+                                   match_options& options) {
+  auto& st = self->state;
+  if (!st.loaded)
+    return hold<match_batch>(self, match_atom::value, kind, std::move(ids), std::move(options));
+  auto made = make_query(st, kind, options);
+  if (auto* e = std::get_if<caf::error>(&made))
+    return std::move(*e);
+  auto q = std::get<match::query>(made);
+  auto promise = self->make_response_promise<match_batch>();
+  auto profile = options.profile;
+  lookup(self, kind, ids, [=](prepared_lookup found, caf::error e) mutable {
+    if (e) {
+      promise.deliver(std::move(e));
+      return;
+    }
+    auto sources = std::make_shared<std::vector<prepared_record>>();
+    std::vector<std::size_t> positions;
+    for (std::size_t i = 0; i < found.size(); ++i)
+      if (found[i]) {
+        sources->push_back(std::move(*found[i]));
+        positions.push_back(i);
+      }
+    auto n = ids.size();
+    gather<std::vector<explained_matches>>(
+        self->state.shards.size(),
+        [=](std::size_t s) { return self->request(self->state.shards[s], caf::infinite, match_atom::value, *sources, q); },
+        [=](std::vector<std::vector<explained_matches>> parts, caf::error e) mutable {
+          if (e) {
+            promise.deliver(std::move(e));
+            return;
+          }
+          match_batch out(n);
+          for (std::size_t k = 0; k < positions.size(); ++k) {
+            std::vector<explained_matches> per_shard_results;
+            for (auto& part : parts)
+              per_shard_results.push_back(std::move(part[k]));
+            out[positions[k]] = match_reply{ids[positions[k]], profile, q.prof->used,
+                                            merge_shard_results(std::move(per_shard_results), q)};
+          }
+          promise.deliver(std::move(out));
+        });
+  });
+  return promise;
+}
+
+// One source against given targets, each scored by the shard that holds it.
+caf::result<pair_scores> score_targets(marketplace_pointer self, record_kind kind, const std::string& id,
+                                       std::vector<std::string>& targets, const std::string& profile) {
+  auto& st = self->state;
+  if (!st.loaded)
+    return hold<pair_scores>(self, score_atom::value, kind, id, std::move(targets), profile);
+  match::query q;
+  q.prof = st.profiles->find(profile);
+  if (q.prof == nullptr)
+    return make_error(errc::invalid_argument, fmt::format("profile: unknown profile '{}'; known: {}", profile,
+                                                          fmt::join(st.profiles->names(), ", ")));
+  auto promise = self->make_response_promise<pair_scores>();
+  auto owner = st.shards[shard_of(id, st.shards.size())];
+  auto groups = std::make_shared<by_owner>(group_by_owner(st.shards.size(), targets));
+  auto n = targets.size();
+  self->request(owner, caf::infinite, caf::get_atom::value, kind, id)
+      .then(
+          [=](prepared_record& source) mutable {
+            gather<pair_scores>(
+                self->state.shards.size(),
+                [=](std::size_t s) {
+                  return self->request(self->state.shards[s], caf::infinite, score_atom::value, source,
+                                       groups->ids[s], q);
+                },
+                [=](std::vector<pair_scores> parts, caf::error e) mutable {
+                  if (e) {
+                    promise.deliver(std::move(e));
+                    return;
+                  }
+                  pair_scores all(n);
+                  for (std::size_t s = 0; s < parts.size(); ++s)
+                    for (std::size_t k = 0; k < parts[s].size(); ++k)
+                      all[groups->positions[s][k]] = std::move(parts[s][k]);
+                  promise.deliver(std::move(all));
+                });
+          },
+          [=](caf::error& e) mutable { promise.deliver(std::move(e)); });
+  return promise;
+}
+
+// Every id of `kind` the shards hold, sorted.
+caf::result<std::vector<std::string>> all_ids(marketplace_pointer self, record_kind kind) {
+  if (!self->state.loaded)
+    return hold<std::vector<std::string>>(self, ids_atom::value, kind);
+  auto promise = self->make_response_promise<std::vector<std::string>>();
+  gather<std::vector<std::string>>(
+      self->state.shards.size(),
+      [=](std::size_t s) { return self->request(self->state.shards[s], caf::infinite, ids_atom::value, kind); },
+      [=](std::vector<std::vector<std::string>> parts, caf::error e) mutable {
+        if (e) {
+          promise.deliver(std::move(e));
+          return;
+        }
+        std::vector<std::string> all;
+        for (auto& part : parts)
+          std::move(part.begin(), part.end(), std::back_inserter(all));
+        std::sort(all.begin(), all.end());
+        promise.deliver(std::move(all));
+      });
+  return promise;
 }
 
 caf::result<match_reply> find_matches(marketplace_pointer self, record_kind kind, const std::string& id,
@@ -267,6 +422,12 @@ marketplace_actor::behavior_type marketplace(marketplace_pointer self, config::m
       [=](match_atom, record_kind kind, const std::string& id, match_options& options) {
         return find_matches(self, kind, id, options);
       },
+      [=](match_atom, record_kind kind, std::vector<std::string>& ids, match_options& options) {
+        return find_many(self, kind, ids, options);
+      },
+      [=](score_atom, record_kind kind, const std::string& id, std::vector<std::string>& targets,
+          const std::string& profile) { return score_targets(self, kind, id, targets, profile); },
+      [=](ids_atom, record_kind kind) { return all_ids(self, kind); },
   };
 }
 

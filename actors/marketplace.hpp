@@ -11,6 +11,11 @@
 /// (list_atom, record_kind, after, limit)        -> vector<string> by id
 /// (match_atom, record_kind, id, match_options)  -> match_reply    the source's best matches
 ///     record_kind names the source: a candidate's best postings or a posting's best candidates
+/// (match_atom, record_kind, vector<id>, match_options) -> match_batch   many sources at once,
+///     one request per shard; an unknown source's entry stays empty
+/// (score_atom, record_kind, id, vector<target id>, profile) -> pair_scores   the source
+///     against each given target, every factor and the explanation; unknown targets stay empty
+/// (ids_atom, record_kind)                       -> vector<string> every id the shards hold, sorted
 
 #include "actors/match_messages.hpp"
 #include "actors/record_reader.hpp"
@@ -24,7 +29,11 @@ using marketplace_actor = caf::typed_actor<
     caf::replies_to<delete_atom, storage::record_kind, std::string>::with<caf::ok_atom>,
     caf::replies_to<caf::get_atom, storage::record_kind, std::string>::with<std::string>,
     caf::replies_to<list_atom, storage::record_kind, std::string, std::int64_t>::with<std::vector<std::string>>,
-    caf::replies_to<match_atom, storage::record_kind, std::string, match_options>::with<match_reply>>;
+    caf::replies_to<match_atom, storage::record_kind, std::string, match_options>::with<match_reply>,
+    caf::replies_to<match_atom, storage::record_kind, std::vector<std::string>, match_options>::with<match_batch>,
+    caf::replies_to<score_atom, storage::record_kind, std::string, std::vector<std::string>,
+                    std::string>::with<pair_scores>,
+    caf::replies_to<ids_atom, storage::record_kind>::with<std::vector<std::string>>>;
 
 /// Spawns the service with `settings.shards` shards (0 = one per core), which it links to.
 marketplace_actor spawn_marketplace(caf::actor_system& sys, const config::matching_settings& settings,

@@ -17,6 +17,8 @@ using delete_atom = caf::atom_constant<caf::atom("delete")>;
 using match_atom = caf::atom_constant<caf::atom("match")>;
 using ingest_atom = caf::atom_constant<caf::atom("ingest")>;
 using load_atom = caf::atom_constant<caf::atom("load")>;
+using ids_atom = caf::atom_constant<caf::atom("ids")>;
+using score_atom = caf::atom_constant<caf::atom("score")>;
 
 /// A record as a shard holds it: normalised, lists as sets (match/prepared.hpp).
 using prepared_record = std::variant<match::prepared_posting, match::prepared_candidate>;
@@ -49,6 +51,16 @@ struct match_reply {
   explained_matches results;
 };
 
+/// Answers for many sources at once, in the order asked; empty where the source is unknown.
+using match_batch = std::vector<std::optional<match_reply>>;
+
+/// Scores of one source against given targets, in the order asked; empty where the target is
+/// unknown. `result.factors` holds every factor; `result.score` is the profile's combination.
+using pair_scores = std::vector<std::optional<explained_match>>;
+
+/// Records as shards hold them, in the order asked; empty where the id is unknown.
+using prepared_lookup = std::vector<std::optional<prepared_record>>;
+
 /// What an ingest request got: how many records were taken, and why lines were refused.
 struct ingest_reply {
   std::int64_t accepted = 0;
@@ -64,4 +76,9 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::explained_matches)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::match_options)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::match_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::ingest_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::match_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::stored_matches)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::pair_scores)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::prepared_lookup)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<jobmesh::actors::explained_matches>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::match::query)

@@ -75,6 +75,47 @@ explained_matches run_query(shard_state& st, const prepared_record& source, cons
   return out;
 }
 
+// Scores `source` against each target this shard holds, with every factor.
+pair_scores score_pairs(const shard_state& st, const prepared_record& source, const std::vector<std::string>& ids,
+                        const match::profile& prof) {
+  pair_scores out(ids.size());
+  auto scored = [&](const match::prepared_posting& p, const match::prepared_candidate& c, const std::string& id) {
+    match::match_result r;
+    r.id = id;
+    r.factors = match::reference_factors(p, c);
+    r.score = match::combine(prof, r.factors);
+    return explain(std::move(r), p, c);
+  };
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (const auto* c = std::get_if<match::prepared_candidate>(&source)) {
+      if (auto it = st.postings.find(ids[i]); it != st.postings.end())
+        out[i] = scored(it->second, *c, ids[i]);
+    } else if (auto it = st.candidates.find(ids[i]); it != st.candidates.end()) {
+      out[i] = scored(std::get<match::prepared_posting>(source), it->second, ids[i]);
+    }
+  }
+  return out;
+}
+
+std::optional<prepared_record> find_prepared(const shard_state& st, record_kind kind, const std::string& id) {
+  if (kind == record_kind::posting) {
+    if (auto it = st.postings.find(id); it != st.postings.end())
+      return prepared_record{it->second};
+  } else if (auto it = st.candidates.find(id); it != st.candidates.end()) {
+    return prepared_record{it->second};
+  }
+  return std::nullopt;
+}
+
+template <class Map>
+std::vector<std::string> keys_of(const Map& m) {
+  std::vector<std::string> out;
+  out.reserve(m.size());
+  for (const auto& [id, record] : m)
+    out.push_back(id);
+  return out;
+}
+
 // The argument is unused: CAF 0.17 binds a null tuple for actors spawned without any.
 // A quiet moment after a burst of writes: build the index then, so the next query need not.
 constexpr std::chrono::milliseconds k_rebuild_delay{200};
@@ -108,17 +149,33 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, int) {
         return held;
       },
       [=](caf::get_atom, record_kind kind, const std::string& id) -> caf::result<prepared_record> {
-        auto& st = self->state;
-        if (kind == record_kind::posting) {
-          if (auto it = st.postings.find(id); it != st.postings.end())
-            return prepared_record{it->second};
-        } else if (auto it = st.candidates.find(id); it != st.candidates.end()) {
-          return prepared_record{it->second};
-        }
+        if (auto found = find_prepared(self->state, kind, id))
+          return std::move(*found);
         return make_error(errc::not_found, fmt::format("no {} {}", storage::noun_of(kind), id));
+      },
+      [=](caf::get_atom, record_kind kind, const std::vector<std::string>& ids) {
+        prepared_lookup out;
+        out.reserve(ids.size());
+        for (const auto& id : ids)
+          out.push_back(find_prepared(self->state, kind, id));
+        return out;
+      },
+      [=](ids_atom, record_kind kind) {
+        auto& st = self->state;
+        return kind == record_kind::posting ? keys_of(st.postings) : keys_of(st.candidates);
       },
       [=](match_atom, const prepared_record& source, const match::query& q) {
         return run_query(self->state, source, q);
+      },
+      [=](match_atom, const std::vector<prepared_record>& sources, const match::query& q) {
+        std::vector<explained_matches> out;
+        out.reserve(sources.size());
+        for (const auto& source : sources)
+          out.push_back(run_query(self->state, source, q));
+        return out;
+      },
+      [=](score_atom, const prepared_record& source, const std::vector<std::string>& ids, const match::query& q) {
+        return score_pairs(self->state, source, ids, *q.prof);
       },
       [=](tick_atom) {
         self->state.rebuild_pending = false;

@@ -8,9 +8,15 @@
 /// (upsert_atom, vector<prepared_record>)    -> ok_atom     replace by id
 /// (delete_atom, record_kind, id)            -> bool        whether it held the record
 /// (get_atom, record_kind, id)               -> prepared_record   or errc::not_found
+/// (get_atom, record_kind, vector<id>)       -> prepared_lookup   in the order asked
+/// (ids_atom, record_kind)                   -> vector<id>  every id it holds, unordered
 /// (match_atom, prepared_record, query)      -> explained_matches
 ///     a candidate source gets this shard's best postings, a posting source its best
 ///     candidates, ranked, with explanations; the source need not live on this shard
+/// (match_atom, vector<prepared_record>, query) -> vector<explained_matches>  one per source
+/// (score_atom, prepared_record, vector<id>, query) -> pair_scores
+///     the source against each of the given targets this shard holds (others stay empty);
+///     only `query.prof` is used
 ///
 /// (tick_atom)                               internal: build the index after writes settle
 ///
@@ -26,7 +32,11 @@ using matcher_shard_actor = caf::typed_actor<
     caf::replies_to<upsert_atom, std::vector<prepared_record>>::with<caf::ok_atom>,
     caf::replies_to<delete_atom, storage::record_kind, std::string>::with<bool>,
     caf::replies_to<caf::get_atom, storage::record_kind, std::string>::with<prepared_record>,
+    caf::replies_to<caf::get_atom, storage::record_kind, std::vector<std::string>>::with<prepared_lookup>,
+    caf::replies_to<ids_atom, storage::record_kind>::with<std::vector<std::string>>,
     caf::replies_to<match_atom, prepared_record, match::query>::with<explained_matches>,
+    caf::replies_to<match_atom, std::vector<prepared_record>, match::query>::with<std::vector<explained_matches>>,
+    caf::replies_to<score_atom, prepared_record, std::vector<std::string>, match::query>::with<pair_scores>,
     caf::reacts_to<tick_atom>>;
 
 /// The shard of `shards` that owns `id`: FNV-1a of the id's bytes, so every node agrees.

@@ -32,6 +32,7 @@ using requeue_atom = caf::atom_constant<caf::atom("requeue")>;
 using recover_atom = caf::atom_constant<caf::atom("recover")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using frame_atom = caf::atom_constant<caf::atom("frame")>;
+using plan_atom = caf::atom_constant<caf::atom("plan")>;
 
 /// A submission as the HTTP layer checked it (API.md `POST /api/v1/jobs`).
 struct job_spec {
@@ -42,12 +43,13 @@ struct job_spec {
   std::int64_t timeout_s = 0;     ///< 0 = the configured default
   std::string idempotency_key;
   std::string user_id;
+  double max_failed_ratio = -1;   ///< < 0 = the type's default
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_spec& x) {
   return f(caf::meta::type_name("jobmesh.job_spec"), x.type, x.params, x.priority, x.max_attempts, x.timeout_s,
-           x.idempotency_key, x.user_id);
+           x.idempotency_key, x.user_id, x.max_failed_ratio);
 }
 
 /// The outcome of one item as a worker reports it.
@@ -57,11 +59,13 @@ struct item_result {
   std::int64_t attempts = 0;
   std::string error;
   std::int64_t processing_time_ms = 0;
+  std::string result;  ///< JSON text, may be empty
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, item_result& x) {
-  return f(caf::meta::type_name("jobmesh.item_result"), x.index, x.ok, x.attempts, x.error, x.processing_time_ms);
+  return f(caf::meta::type_name("jobmesh.item_result"), x.index, x.ok, x.attempts, x.error, x.processing_time_ms,
+           x.result);
 }
 
 /// A worker's answer to one batch.
@@ -79,8 +83,15 @@ struct work_batch {
   std::string job_id;
   std::shared_ptr<const job_plan> plan;
   std::vector<std::int64_t> indexes;
+  std::vector<std::string> keys;       ///< keys[i] is the key of item indexes[i]
   std::int64_t item_max_attempts = 1;  ///< tries per item in this run
   std::shared_ptr<const std::atomic<bool>> stop;  ///< set on cancel: finish the current item, skip the rest
+};
+
+/// What planning a job came to: a plan, or why the job cannot run (local-only).
+struct plan_outcome {
+  std::shared_ptr<const job_plan> plan;
+  std::string error;
 };
 
 /// One event as sessions send it: serialised once, shared by every subscriber (local-only).
@@ -103,18 +114,19 @@ typename Inspector::result_type inspect(Inspector& f, job_record& x) {
   return f(caf::meta::type_name("jobmesh.job_record"), x.id, x.type, x.user_id, x.status, x.priority, x.total_items,
            x.processed_items, x.failed_items, x.attempt, x.max_attempts, x.timeout_s, x.params, x.error_message,
            x.idempotency_key, x.current_item, x.group, x.depends_on, x.created_at, x.started_at, x.completed_at,
-           x.updated_at, x.expires_at, x.run_after, x.heartbeat_at);
+           x.updated_at, x.expires_at, x.run_after, x.heartbeat_at, x.max_failed_ratio);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, item_record& x) {
   return f(caf::meta::type_name("jobmesh.item_record"), x.job_id, x.index, x.key, x.status, x.attempts, x.error,
-           x.processing_time_ms, x.updated_at);
+           x.processing_time_ms, x.updated_at, x.result);
 }
 
 }  // namespace jobmesh::storage
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::work_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::plan_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::hub_frame)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::write_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::job_filter)

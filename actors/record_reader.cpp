@@ -41,6 +41,20 @@ record_reader_actor::behavior_type record_reader(reader_pointer self, std::share
         return guarded([&] { return storage::list_records(s, kind, after, static_cast<int>(limit)); });
       },
       [&s](load_atom, record_kind kind) { return guarded([&] { return storage::all_records(s, kind); }); },
+      [&s](match_atom, const std::string& candidate_id,
+           const std::string& profile) -> caf::result<storage::stored_matches> {
+        std::optional<storage::stored_matches> found;
+        try {
+          found = storage::find_stored_matches(s, candidate_id, profile);
+        } catch (const std::exception& e) {
+          return make_error(errc::storage_failure, e.what());
+        }
+        if (!found)
+          return make_error(errc::not_found, fmt::format("no stored matches of candidate {} under profile {}; "
+                                                         "run match-scores first",
+                                                         candidate_id, profile));
+        return std::move(*found);
+      },
   };
 }
 

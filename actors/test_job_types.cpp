@@ -1,6 +1,8 @@
 // The test job types (DESIGN.md): for load and fault tests, and for trying the engine out.
 #include "actors/job_type.hpp"
 
+#include "actors/detail/params.hpp"
+
 #include <chrono>
 #include <fmt/format.h>
 #include <thread>
@@ -9,50 +11,10 @@ namespace jobmesh::actors {
 
 namespace {
 
+using detail::only_known;
+using detail::read_int;
+
 constexpr std::int64_t k_max_ms_per_item = 60'000;
-
-// Reads an integer param in [lo, hi]; `fallback` when absent.
-std::optional<std::string> read_int(const boost::json::object& params, const char* name, std::int64_t lo,
-                                    std::int64_t hi, std::int64_t fallback, std::int64_t& out) {
-  auto it = params.find(name);
-  if (it == params.end()) {
-    out = fallback;
-    return std::nullopt;
-  }
-  if (!it->value().is_int64() && !it->value().is_uint64())
-    return fmt::format("params.{} must be an integer in [{}, {}]", name, lo, hi);
-  auto v = it->value().is_int64() ? it->value().as_int64() : static_cast<std::int64_t>(it->value().as_uint64());
-  if (v < lo || v > hi)
-    return fmt::format("params.{} must be an integer in [{}, {}], got {}", name, lo, hi, v);
-  out = v;
-  return std::nullopt;
-}
-
-std::optional<std::string> read_probability(const boost::json::object& params, double& out) {
-  auto it = params.find("fail_probability");
-  if (it == params.end()) {
-    out = 0.1;
-    return std::nullopt;
-  }
-  const auto& v = it->value();
-  double p = v.is_double() ? v.as_double() : v.is_int64() ? static_cast<double>(v.as_int64()) : -1.0;
-  if (!(v.is_double() || v.is_int64()) || p < 0.0 || p > 1.0)
-    return "params.fail_probability must be a number in [0, 1]";
-  out = p;
-  return std::nullopt;
-}
-
-// Rejects params the type does not know, so a typo is not silently ignored.
-std::optional<std::string> only_known(const boost::json::object& params, std::initializer_list<const char*> known) {
-  for (const auto& kv : params) {
-    bool found = false;
-    for (const char* k : known)
-      found = found || kv.key() == k;
-    if (!found)
-      return fmt::format("params.{} is not a parameter of this job type", std::string_view{kv.key()});
-  }
-  return std::nullopt;
-}
 
 std::vector<std::string> numbered_keys(std::int64_t n) {
   std::vector<std::string> keys;
@@ -70,8 +32,8 @@ struct test_params {
 };
 
 std::optional<std::string> parse(const boost::json::object& p, std::int64_t max_items, bool flaky, test_params& out) {
-  if (auto e = only_known(p, flaky ? std::initializer_list<const char*>{"items", "ms_per_item", "fail_probability", "seed"}
-                                   : std::initializer_list<const char*>{"items", "ms_per_item"}))
+  if (auto e = only_known(p, flaky ? std::initializer_list<std::string_view>{"items", "ms_per_item", "fail_probability", "seed"}
+                                   : std::initializer_list<std::string_view>{"items", "ms_per_item"}))
     return e;
   if (auto e = read_int(p, "items", 0, max_items, 1, out.items))
     return e;
@@ -81,7 +43,7 @@ std::optional<std::string> parse(const boost::json::object& p, std::int64_t max_
     return std::nullopt;
   if (auto e = read_int(p, "seed", 0, INT64_MAX, 0, out.seed))
     return e;
-  return read_probability(p, out.fail_probability);
+  return detail::read_number(p, "fail_probability", 0.0, 1.0, 0.1, out.fail_probability);
 }
 
 // A well-mixed hash, so the flaky type's failures are reproducible from (seed, item, attempt).
@@ -92,29 +54,44 @@ std::uint64_t mix(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
+boost::json::object test_schema(std::int64_t max_items, bool flaky) {
+  boost::json::object properties{
+      {"items", integer_schema(0, max_items, 1, "how many items the job has")},
+      {"ms_per_item", integer_schema(0, k_max_ms_per_item, 0, "how long each item takes")},
+  };
+  if (flaky) {
+    properties["fail_probability"] = {{"type", "number"}, {"minimum", 0}, {"maximum", 1}, {"default", 0.1},
+                                      {"description", "the chance that one try of an item fails"}};
+    properties["seed"] = integer_schema(0, INT64_MAX, 0, "makes the failures reproducible");
+  }
+  return object_schema(std::move(properties), {});
+}
+
 job_type make_test_type(std::string name, std::string description, std::int64_t max_items, bool flaky) {
   job_type t;
   t.name = std::move(name);
   t.group = "test";
   t.description = std::move(description);
+  t.params_schema = test_schema(max_items, flaky);
   t.validate = [max_items, flaky](const boost::json::object& p) {
     test_params tp;
     return parse(p, max_items, flaky, tp);
   };
-  t.plan = [max_items, flaky](const boost::json::object& p) {
+  t.plan = [max_items, flaky](const boost::json::object& p, const std::string&) {
     test_params tp;
     parse(p, max_items, flaky, tp);  // validated at submission; defaults fill what is absent
     auto plan = std::make_shared<job_plan>();
     plan->item_keys = numbered_keys(tp.items);
-    plan->handle = [tp](std::int64_t index, std::int64_t attempt) {
+    plan->handle = [tp](const item_ref& item) {
       if (tp.ms_per_item > 0)
         std::this_thread::sleep_for(std::chrono::milliseconds(tp.ms_per_item));
       if (tp.fail_probability <= 0)
         return item_outcome{};
-      auto h = mix(static_cast<std::uint64_t>(tp.seed) ^ mix(static_cast<std::uint64_t>(index) * 1000003u + attempt));
+      auto h = mix(static_cast<std::uint64_t>(tp.seed) ^
+                   mix(static_cast<std::uint64_t>(item.index) * 1000003u + static_cast<std::uint64_t>(item.attempt)));
       double draw = static_cast<double>(h >> 11) * 0x1.0p-53;
       if (draw < tp.fail_probability)
-        return item_outcome{false, fmt::format("item {} failed on purpose (attempt {})", index, attempt)};
+        return item_outcome{false, fmt::format("item {} failed on purpose (attempt {})", item.index, item.attempt)};
       return item_outcome{};
     };
     return std::shared_ptr<const job_plan>{std::move(plan)};

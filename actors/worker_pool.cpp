@@ -20,16 +20,21 @@ struct pool_state {
 
 using pool_pointer = worker_pool_actor::stateful_pointer<pool_state>;
 
-item_result run_item(const work_batch& batch, std::int64_t index) {
+std::int64_t ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+}
+
+item_result run_item(const work_batch& batch, std::size_t position) {
   item_result r;
-  r.index = index;
+  r.index = batch.indexes[position];
   auto start = std::chrono::steady_clock::now();
   for (std::int64_t attempt = 1; attempt <= batch.item_max_attempts; ++attempt) {
     r.attempts = attempt;
     try {
-      auto outcome = batch.plan->handle(index, attempt);
+      auto outcome = batch.plan->handle(item_ref{r.index, batch.keys[position], attempt});
       r.ok = outcome.ok;
       r.error = std::move(outcome.error);
+      r.result = std::move(outcome.result);
     } catch (const std::exception& e) {
       r.ok = false;
       r.error = e.what();
@@ -37,9 +42,51 @@ item_result run_item(const work_batch& batch, std::int64_t index) {
     if (r.ok || batch.stop->load(std::memory_order_relaxed))
       break;
   }
-  r.processing_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::steady_clock::now() - start).count();
+  r.processing_time_ms = ms_since(start);
   return r;
+}
+
+// The plan handles the whole batch at once; items that fail are tried again together.
+batch_result run_together(const work_batch& batch) {
+  batch_result out;
+  out.items.resize(batch.indexes.size());
+  std::vector<std::size_t> open(batch.indexes.size());
+  for (std::size_t i = 0; i < open.size(); ++i) {
+    open[i] = i;
+    out.items[i].index = batch.indexes[i];
+  }
+  auto start = std::chrono::steady_clock::now();
+  for (std::int64_t attempt = 1; attempt <= batch.item_max_attempts && !open.empty(); ++attempt) {
+    if (attempt > 1 && batch.stop->load(std::memory_order_relaxed))
+      break;
+    std::vector<item_ref> refs;
+    for (auto i : open)
+      refs.push_back({batch.indexes[i], batch.keys[i], attempt});
+    std::vector<item_outcome> outcomes;
+    std::string thrown;
+    try {
+      outcomes = batch.plan->handle_batch(refs);
+      if (outcomes.size() != refs.size())
+        thrown = "the job type answered for a different number of items";
+    } catch (const std::exception& e) {
+      thrown = e.what();
+    }
+    std::vector<std::size_t> still_open;
+    for (std::size_t n = 0; n < open.size(); ++n) {
+      auto& r = out.items[open[n]];
+      r.attempts = attempt;
+      r.ok = thrown.empty() && outcomes[n].ok;
+      r.error = thrown.empty() ? std::move(outcomes[n].error) : thrown;
+      r.result = thrown.empty() ? std::move(outcomes[n].result) : std::string{};
+      if (!r.ok)
+        still_open.push_back(open[n]);
+    }
+    open = std::move(still_open);
+  }
+  auto each = ms_since(start) / static_cast<std::int64_t>(std::max<std::size_t>(batch.indexes.size(), 1));
+  for (auto& r : out.items)
+    r.processing_time_ms = each;
+  return out;
 }
 
 worker_actor::behavior_type worker(worker_actor::pointer self, worker_pool_actor pool) {
@@ -85,12 +132,16 @@ worker_pool_actor::behavior_type pool(pool_pointer self, std::size_t workers) {
 }  // namespace
 
 batch_result run_batch(const work_batch& batch) {
+  if (batch.stop->load(std::memory_order_relaxed))
+    return {};
+  if (batch.plan->handle_batch)
+    return run_together(batch);
   batch_result out;
   out.items.reserve(batch.indexes.size());
-  for (auto index : batch.indexes) {
+  for (std::size_t i = 0; i < batch.indexes.size(); ++i) {
     if (batch.stop->load(std::memory_order_relaxed))
       break;
-    out.items.push_back(run_item(batch, index));
+    out.items.push_back(run_item(batch, i));
   }
   return out;
 }

@@ -18,7 +18,9 @@ using worker_pool_actor = caf::typed_actor<caf::replies_to<run_atom, work_batch>
                                            caf::reacts_to<idle_atom, worker_actor>>;
 
 /// Runs the items of `batch` (each up to its attempt limit), stopping early when the batch's
-/// stop flag is set; items not started are left out of the result. Exposed for tests.
+/// stop flag is set; items not started are left out of the result. A plan with a batch
+/// handler gets the whole batch at once, and the items that failed again together. Exposed
+/// for tests.
 batch_result run_batch(const work_batch& batch);
 
 /// Spawns a pool of `workers` workers, linked to it.

@@ -75,6 +75,14 @@ struct matching_settings {
   std::map<std::string, std::map<std::string, double>> profiles;    ///< name -> factor -> weight
 };
 
+/// How the `import-postings` job type fetches pages (at most 3 redirects, always).
+struct imports_settings {
+  std::int64_t max_parallel_workers = 8;  ///< cap on a job's `parallel_workers`
+  std::int64_t connect_timeout_ms = 5'000;
+  std::int64_t read_timeout_ms = 10'000;
+  std::int64_t max_body_bytes = 4 << 20;
+};
+
 /// What `serve --demo` loads into an empty database.
 struct demo_settings {
   std::int64_t postings = 20'000;
@@ -92,6 +100,7 @@ struct settings {
   auth_settings auth;
   matching_settings matching;
   demo_settings demo;
+  imports_settings imports;
 };
 
 /// Where values come from, lowest precedence first.

@@ -64,6 +64,13 @@ std::optional<field_error> read_field(std::string_view key, simdjson::dom::eleme
     return read_int(v, "max_attempts", 1, k_max_attempts, spec.max_attempts);
   if (key == "timeout_s")
     return read_int(v, "timeout_s", 1, k_max_timeout_s, spec.timeout_s);
+  if (key == "max_failed_ratio") {
+    double ratio = -1;
+    if (v.get_double().get(ratio) || ratio < 0 || ratio > 1)
+      return field_error{"max_failed_ratio", "max_failed_ratio must be a number in [0, 1]"};
+    spec.max_failed_ratio = ratio;
+    return std::nullopt;
+  }
   if (key == "idempotency_key") {
     std::string_view k;
     if (v.get_string().get(k) || k.empty() || k.size() > k_max_key_length)

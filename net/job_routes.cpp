@@ -6,6 +6,8 @@
 #include "net/error_reply.hpp"
 #include "net/job_request.hpp"
 
+#include <boost/json/parse.hpp>
+
 namespace jobmesh::net {
 
 namespace {
@@ -95,6 +97,89 @@ void list_items(const ctx_ptr& ctx, route_request rr, responder respond) {
       error_replier(req, respond), actors::items_atom::value, std::move(filter));
 }
 
+// One page of a job's result (API.md `GET /api/v1/jobs/{id}/result`): what its items produced,
+// in item order or, for a type that ranks its results, by score; failed items as errors.
+boost::json::object result_page(const job_record& job, std::vector<storage::item_record>& items, bool ranked,
+                                const storage::item_filter& page) {
+  boost::json::array results, errors;
+  std::vector<const storage::item_record*> done;
+  for (const auto& item : items) {
+    if (item.status == storage::item_status::failed)
+      errors.push_back({{"index", item.index}, {"key", item.key}, {"error", item.error}});
+    else if (item.status == storage::item_status::done && !item.result.empty())
+      done.push_back(&item);
+  }
+  boost::json::value next = nullptr;
+  auto entry = [](const storage::item_record& item) {
+    boost::system::error_code ec;
+    auto value = boost::json::parse(item.result, ec);
+    return boost::json::object{{"index", item.index}, {"key", item.key}, {"result", ec ? nullptr : value}};
+  };
+  if (ranked) {
+    // Every item was read: rank them all, then page by rank.
+    auto score = [](const storage::item_record* item) {
+      boost::system::error_code ec;
+      auto v = boost::json::parse(item->result, ec);
+      const auto* s = ec || !v.is_object() ? nullptr : v.as_object().if_contains("score");
+      return s && s->is_number() ? s->to_number<double>() : -1.0;
+    };
+    std::vector<std::pair<double, const storage::item_record*>> by_score;
+    for (const auto* item : done)
+      by_score.emplace_back(score(item), item);
+    std::stable_sort(by_score.begin(), by_score.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    auto first = static_cast<std::size_t>(page.after + 1);
+    for (auto i = first; i < by_score.size() && i < first + static_cast<std::size_t>(page.limit); ++i)
+      results.push_back(entry(*by_score[i].second));
+    if (first + static_cast<std::size_t>(page.limit) < by_score.size())
+      next = static_cast<std::int64_t>(first + static_cast<std::size_t>(page.limit) - 1);
+  } else {
+    for (const auto* item : done)
+      results.push_back(entry(*item));
+    if (static_cast<int>(items.size()) == page.limit && !items.empty())
+      next = items.back().index;
+  }
+  return {{"job_id", job.id},
+          {"type", job.type},
+          {"status", to_string(job.status)},
+          {"partial", !storage::is_terminal(job.status)},
+          {"ranked", ranked},
+          {"total_items", job.total_items},
+          {"processed_items", job.processed_items},
+          {"failed_items", job.failed_items},
+          {"results", std::move(results)},
+          {"errors", std::move(errors)},
+          {"next_after", next}};
+}
+
+void get_result(const ctx_ptr& ctx, route_request rr, responder respond) {
+  if (rr.query.count("status"))
+    return respond(bad_request(*rr.req, field_error{"status", "status is not an option of a job's result"}));
+  auto parsed = parse_item_filter(rr.path.at("id"), rr.query);
+  if (auto* e = std::get_if<field_error>(&parsed))
+    return respond(bad_request(*rr.req, *e));
+  auto page = std::get<storage::item_filter>(std::move(parsed));
+  auto req = rr.req;
+  auto on_error = error_replier(req, respond);
+  ask(
+      *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+      [ctx, req, respond, on_error, page](job_record& job) mutable {
+        const auto* type = ctx->engine.types->find(job.type);
+        bool ranked = type != nullptr && type->ranks_results;
+        auto filter = page;
+        if (ranked) {  // ranking needs every item
+          filter.after = -1;
+          filter.limit = static_cast<int>(std::min<std::int64_t>(job.total_items + 1, INT32_MAX));
+        }
+        ask(
+            *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+            [req, respond, job, ranked, page](std::vector<storage::item_record>& items) {
+              respond(json_response(*req, http::status::ok, result_page(job, items, ranked, page)));
+            },
+            on_error, actors::items_atom::value, std::move(filter));
+      },
+      on_error, caf::get_atom::value, rr.path.at("id"));
+}
+
 }  // namespace
 
 void add_job_routes(router& r, std::shared_ptr<const api_context> ctx) {
@@ -106,6 +191,7 @@ void add_job_routes(router& r, std::shared_ptr<const api_context> ctx) {
   r.add(http::verb::get, "/api/v1/jobs/{id}", bind(get_job));
   r.add(http::verb::get, "/api/v1/jobs/{id}/progress", bind(get_progress));
   r.add(http::verb::get, "/api/v1/jobs/{id}/items", bind(list_items));
+  r.add(http::verb::get, "/api/v1/jobs/{id}/result", bind(get_result));
   r.add(http::verb::post, "/api/v1/jobs/{id}/cancel", bind(cancel_job));
 }
 

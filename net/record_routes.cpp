@@ -2,6 +2,7 @@
 // candidates, and their live matches. Each handler checks the request, asks the matching
 // service once, and turns its answer into HTTP.
 #include "actors/marketplace.hpp"
+#include "actors/match_json.hpp"
 #include "net/actor_bridge.hpp"
 #include "net/api.hpp"
 #include "net/error_reply.hpp"
@@ -88,39 +89,6 @@ void list_records(const ctx_ptr& ctx, record_kind kind, route_request rr, respon
       error_replier(req, respond), actors::list_atom::value, kind, page.after, page.limit);
 }
 
-std::string json_string(std::string_view s) {
-  return boost::json::serialize(boost::json::string_view{s.data(), s.size()});
-}
-
-std::string json_strings(const std::vector<std::string>& words) {
-  std::string out = "[";
-  for (const auto& w : words) {
-    if (out.size() > 1)
-      out += ',';
-    out += json_string(w);
-  }
-  out += ']';
-  return out;
-}
-
-// Written with fmt for plain numbers (Boost.JSON would write 5.3E1); ids are [A-Za-z0-9_.:-].
-std::string match_reply_json(const actors::match_reply& reply) {
-  std::string out = fmt::format(R"({{"source":"{}","profile":{},"results":[)", reply.source, json_string(reply.profile));
-  for (std::size_t i = 0; i < reply.results.size(); ++i) {
-    const auto& m = reply.results[i];
-    out += fmt::format(R"({}{{"id":"{}","score":{},"factors":{{)", i == 0 ? "" : ",", m.result.id, m.result.score);
-    for (std::size_t k = 0; k < reply.factors.size(); ++k)
-      out += fmt::format(R"({}"{}":{})", k == 0 ? "" : ",", match::to_string(reply.factors[k]),
-                         m.result.factors[static_cast<std::size_t>(reply.factors[k])]);
-    out += fmt::format(R"(}},"explain":{{"matched_skills":{},"missing_skills":{})", json_strings(m.matched_skills),
-                       json_strings(m.missing_skills));
-    if (m.distance_km)
-      out += fmt::format(R"(,"distance_km":{})", *m.distance_km);
-    out += "}}";
-  }
-  return out + "]}";
-}
-
 void find_matches(const ctx_ptr& ctx, record_kind source, route_request rr, responder respond) {
   auto parsed = parse_match_options(rr.query, source == record_kind::candidate);
   if (auto* e = std::get_if<field_error>(&parsed))
@@ -129,7 +97,7 @@ void find_matches(const ctx_ptr& ctx, record_kind source, route_request rr, resp
   ask(
       *ctx->sys, ctx->engine.marketplace, ctx->request_timeout(),
       [req, respond](actors::match_reply& reply) {
-        respond(json_text_response(*req, http::status::ok, match_reply_json(reply)));
+        respond(json_text_response(*req, http::status::ok, actors::match_reply_json(reply)));
       },
       error_replier(req, respond), actors::match_atom::value, source, rr.path.at("id"),
       std::get<actors::match_options>(std::move(parsed)));

@@ -46,6 +46,8 @@ struct job_record {
   std::int64_t expires_at = 0;
   std::int64_t run_after = 0;
   std::int64_t heartbeat_at = 0;
+  /// The share of failed items (0..1) the job may end with and still be `completed`.
+  double max_failed_ratio = 0;
 
   /// (processed + failed) / total in percent; 0 for a job with no items yet, 100 when done.
   double progress_percentage() const;
@@ -67,6 +69,7 @@ struct item_record {
   std::string error;
   std::int64_t processing_time_ms = 0;
   std::int64_t updated_at = 0;
+  std::string result;            ///< JSON text of what the item produced; empty when nothing
 };
 
 }  // namespace jobmesh::storage

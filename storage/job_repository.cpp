@@ -15,11 +15,11 @@ using detail::k_job_columns;
 constexpr std::string_view k_insert_job =
     "INSERT INTO jobs (id, type, user_id, status, priority, total_items, processed_items, failed_items, "
     "attempt, max_attempts, timeout_s, params, error_message, idempotency_key, current_item, job_group, "
-    "depends_on, created_at, started_at, completed_at, updated_at, expires_at, run_after, heartbeat_at) "
+    "depends_on, created_at, started_at, completed_at, updated_at, expires_at, run_after, heartbeat_at, max_failed_ratio) "
     "VALUES (:id, :type, :user_id, :status, :priority, :total_items, :processed_items, :failed_items, "
     ":attempt, :max_attempts, :timeout_s, :params, :error_message, :idempotency_key, :current_item, "
     ":job_group, :depends_on, :created_at, :started_at, :completed_at, :updated_at, :expires_at, "
-    ":run_after, :heartbeat_at)";
+    ":run_after, :heartbeat_at, :max_failed_ratio)";
 
 constexpr std::string_view k_update_job =
     "UPDATE jobs SET status = :status, priority = :priority, total_items = :total_items, "
@@ -29,12 +29,12 @@ constexpr std::string_view k_update_job =
     "expires_at = :expires_at, run_after = :run_after, heartbeat_at = :heartbeat_at WHERE id = :id";
 
 constexpr std::string_view k_insert_item =
-    "INSERT INTO job_items (job_id, idx, item_key, status, attempts, error, processing_time_ms, updated_at) "
-    "VALUES (:job_id, :idx, :item_key, :status, :attempts, :error, :processing_time_ms, :updated_at)";
+    "INSERT INTO job_items (job_id, idx, item_key, status, attempts, error, processing_time_ms, updated_at, result) "
+    "VALUES (:job_id, :idx, :item_key, :status, :attempts, :error, :processing_time_ms, :updated_at, :result)";
 
 constexpr std::string_view k_update_item =
     "UPDATE job_items SET status = :status, attempts = :attempts, error = :error, "
-    "processing_time_ms = :processing_time_ms, updated_at = :updated_at WHERE job_id = :job_id AND idx = :idx";
+    "processing_time_ms = :processing_time_ms, updated_at = :updated_at, result = :result WHERE job_id = :job_id AND idx = :idx";
 
 // One prepared statement, executed once per record: SQLite's fastest bulk path.
 template <class Record>
@@ -70,7 +70,8 @@ bool write_batch::empty() const {
 }
 
 std::size_t write_batch::size() const {
-  return inserted_jobs.size() + updated_jobs.size() + inserted_items.size() + updated_items.size() + records.size();
+  return inserted_jobs.size() + updated_jobs.size() + inserted_items.size() + updated_items.size() + records.size() +
+         match_results.size();
 }
 
 void write_batch::append(write_batch&& other) {
@@ -80,6 +81,7 @@ void write_batch::append(write_batch&& other) {
   move_into(inserted_items, other.inserted_items);
   move_into(updated_items, other.updated_items);
   move_into(records, other.records);
+  move_into(match_results, other.match_results);
 }
 
 void commit(soci::session& db, const write_batch& batch) {
@@ -89,6 +91,7 @@ void commit(soci::session& db, const write_batch& batch) {
   execute_each(db, k_update_job, batch.updated_jobs);
   execute_each(db, k_update_item, batch.updated_items);
   apply_record_writes(db, batch.records, now_ms());
+  upsert_stored_matches(db, batch.match_results);
   tx.commit();
 }
 

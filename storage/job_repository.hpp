@@ -23,6 +23,7 @@ struct write_batch {
   std::vector<item_record> inserted_items;
   std::vector<item_record> updated_items; ///< matched by (job_id, index)
   std::vector<record_write> records;      ///< postings and candidates, applied in order
+  std::vector<stored_matches> match_results;  ///< upserted by (candidate_id, profile)
 
   bool empty() const;
   std::size_t size() const;

@@ -223,4 +223,36 @@ std::int64_t count_records(soci::session& db, record_kind kind) {
   return n;
 }
 
+void upsert_stored_matches(soci::session& db, const std::vector<stored_matches>& rows) {
+  if (rows.empty())
+    return;
+  stored_matches row;
+  long long at = 0;
+  soci::statement st =
+      (db.prepare << "INSERT INTO match_results (candidate_id, profile, job_id, results, computed_at) "
+                     "VALUES (:candidate_id, :profile, :job_id, :results, :computed_at) "
+                     "ON CONFLICT (candidate_id, profile) DO UPDATE SET job_id = excluded.job_id, "
+                     "results = excluded.results, computed_at = excluded.computed_at",
+       soci::use(row.candidate_id, "candidate_id"), soci::use(row.profile, "profile"), soci::use(row.job_id, "job_id"),
+       soci::use(row.results, "results"), soci::use(at, "computed_at"));
+  for (const auto& r : rows) {
+    row = r;
+    at = r.computed_at;
+    st.execute(true);
+  }
+}
+
+std::optional<stored_matches> find_stored_matches(soci::session& db, const std::string& candidate_id,
+                                                  const std::string& profile) {
+  stored_matches row{candidate_id, profile};
+  long long at = 0;
+  db << "SELECT job_id, results, computed_at FROM match_results WHERE candidate_id = :c AND profile = :p",
+      soci::use(candidate_id, "c"), soci::use(profile, "p"), soci::into(row.job_id), soci::into(row.results),
+      soci::into(at);
+  if (!db.got_data())
+    return std::nullopt;
+  row.computed_at = at;
+  return row;
+}
+
 }  // namespace jobmesh::storage

@@ -51,4 +51,21 @@ std::string all_records(soci::session& db, record_kind kind);
 /// How many records the table holds.
 std::int64_t count_records(soci::session& db, record_kind kind);
 
+/// A candidate's ranked postings under one profile, as the `match-scores` job type stored them
+/// (table `match_results`, one row per candidate and profile).
+struct stored_matches {
+  std::string candidate_id;
+  std::string profile;
+  std::string job_id;   ///< the job that computed them
+  std::string results;  ///< JSON array: [{"id","score","factors":{...}}], ranked
+  std::int64_t computed_at = 0;
+};
+
+/// Inserts or replaces each row by (candidate_id, profile), inside the caller's transaction.
+void upsert_stored_matches(soci::session& db, const std::vector<stored_matches>& rows);
+
+/// The stored matches of `candidate_id` under `profile`, if any.
+std::optional<stored_matches> find_stored_matches(soci::session& db, const std::string& candidate_id,
+                                                  const std::string& profile);
+
 }  // namespace jobmesh::storage

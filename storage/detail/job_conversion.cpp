@@ -67,6 +67,7 @@ void type_conversion<job_record>::from_base(const values& v, indicator, job_reco
   out.expires_at = v.get<long long>("expires_at");
   out.run_after = v.get<long long>("run_after");
   out.heartbeat_at = v.get<long long>("heartbeat_at");
+  out.max_failed_ratio = v.get<double>("max_failed_ratio");
 }
 
 void type_conversion<job_record>::to_base(const job_record& in, values& v, indicator& ind) {
@@ -94,6 +95,7 @@ void type_conversion<job_record>::to_base(const job_record& in, values& v, indic
   v.set("expires_at", ll(in.expires_at));
   v.set("run_after", ll(in.run_after));
   v.set("heartbeat_at", ll(in.heartbeat_at));
+  v.set("max_failed_ratio", in.max_failed_ratio);
   ind = i_ok;
 }
 
@@ -106,6 +108,7 @@ void type_conversion<item_record>::from_base(const values& v, indicator, item_re
   out.error = v.get<std::string>("error");
   out.processing_time_ms = v.get<long long>("processing_time_ms");
   out.updated_at = v.get<long long>("updated_at");
+  out.result = v.get<std::string>("result");
 }
 
 void type_conversion<item_record>::to_base(const item_record& in, values& v, indicator& ind) {
@@ -117,6 +120,7 @@ void type_conversion<item_record>::to_base(const item_record& in, values& v, ind
   v.set("error", in.error);
   v.set("processing_time_ms", ll(in.processing_time_ms));
   v.set("updated_at", ll(in.updated_at));
+  v.set("result", in.result);
   ind = i_ok;
 }
 

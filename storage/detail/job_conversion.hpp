@@ -30,10 +30,10 @@ namespace jobmesh::storage::detail {
 inline constexpr std::string_view k_job_columns =
     "id, type, user_id, status, priority, total_items, processed_items, failed_items, attempt, "
     "max_attempts, timeout_s, params, error_message, idempotency_key, current_item, job_group, depends_on, "
-    "created_at, started_at, completed_at, updated_at, expires_at, run_after, heartbeat_at";
+    "created_at, started_at, completed_at, updated_at, expires_at, run_after, heartbeat_at, max_failed_ratio";
 
 /// The columns of `job_items`.
 inline constexpr std::string_view k_item_columns =
-    "job_id, idx, item_key, status, attempts, error, processing_time_ms, updated_at";
+    "job_id, idx, item_key, status, attempts, error, processing_time_ms, updated_at, result";
 
 }  // namespace jobmesh::storage::detail

@@ -7,6 +7,7 @@
 using namespace jobmesh;
 using namespace jobmesh::testing;
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 using storage::job_status;
 
 namespace {
@@ -118,6 +119,23 @@ TEST_F(supervisor_test, the_same_idempotency_key_returns_the_same_job) {
   EXPECT_NE(c.id, a.id);
 }
 
+TEST_F(supervisor_test, failed_items_within_the_jobs_max_failed_ratio_leave_it_completed) {
+  start();
+  actors::job_spec spec;
+  spec.type = "flaky";
+  spec.params = R"({"items": 4, "fail_probability": 1.0})";
+  spec.user_id = "tester";
+  spec.max_failed_ratio = 1;
+  auto job = submit(spec);
+  EXPECT_EQ(job.max_failed_ratio, 1);
+  subscribe("job:" + job.id);
+  auto events = events_until_end();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().type, "completed");
+  EXPECT_EQ(events.back().data.at("failed_items").as_int64(), 4);
+  EXPECT_THAT(std::string{events.back().data.at("error_message").as_string()}, StartsWith("4 of 4 items failed: "));
+}
+
 TEST_F(supervisor_test, failed_items_fail_the_job_and_are_listed) {
   start();
   actors::job_spec spec;
@@ -129,7 +147,8 @@ TEST_F(supervisor_test, failed_items_fail_the_job_and_are_listed) {
   auto events = events_until_end();
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events.back().type, "failed");
-  EXPECT_EQ(std::string{events.back().data.at("error_message").as_string()}, "30 of 30 items failed");
+  EXPECT_THAT(std::string{events.back().data.at("error_message").as_string()},
+              StartsWith("30 of 30 items failed: item 0 (0): item 0 failed on purpose (attempt 3); item 1 (1)"));
   std::vector<storage::item_record> items;
   storage::item_filter filter;
   filter.job_id = job.id;
@@ -160,7 +179,7 @@ TEST_F(supervisor_test, a_crashing_run_is_retried_then_fails_for_good) {
   crash.name = "crash";
   crash.group = "test";
   crash.validate = [](const boost::json::object&) { return std::optional<std::string>{}; };
-  crash.plan = [](const boost::json::object&) -> std::shared_ptr<const actors::job_plan> {
+  crash.plan = [](const boost::json::object&, const std::string&) -> std::shared_ptr<const actors::job_plan> {
     throw std::runtime_error("planner broke");
   };
   types->add(crash);

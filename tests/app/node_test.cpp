@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <filesystem>
 
 using namespace jobmesh;
@@ -122,7 +124,20 @@ TEST_F(node_test, limits_routes_and_health) {
   EXPECT_EQ(http_call(port, http::verb::get, "/api/v1/jobs/01M819SZZC4RY7478857NQTNXP").status, 404u);
   EXPECT_EQ(http_call(port, http::verb::get, "/healthz").status, 200u);
   EXPECT_EQ(http_call(port, http::verb::get, "/readyz").status, 200u);
-  EXPECT_EQ(http_call(port, http::verb::get, "/api/v1/job-types").json().at("job_types").as_array().size(), 3u);
+  auto types = http_call(port, http::verb::get, "/api/v1/job-types").json().at("job_types").as_array();
+  std::map<std::string, std::string> group_of;
+  for (const auto& t : types) {
+    group_of[std::string{t.at("name").as_string()}] = std::string{t.at("group").as_string()};
+    EXPECT_EQ(t.at("params_schema").at("type"), "object") << t.at("name");
+  }
+  EXPECT_EQ(group_of, (std::map<std::string, std::string>{{"noop", "test"},
+                                                          {"sleep", "test"},
+                                                          {"flaky", "test"},
+                                                          {"match-scores", "matching"},
+                                                          {"compatibility", "matching"},
+                                                          {"bulk-analysis", "ingest"},
+                                                          {"import-postings", "ingest"}}));
+  EXPECT_EQ(http_call(port, http::verb::get, "/api/v1/jobs/01M819SZZC4RY7478857NQTNXP/result").status, 404u);
 }
 
 TEST_F(node_test, websocket_bad_messages_get_error_frames_and_the_session_lives_on) {
