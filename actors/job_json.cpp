@@ -126,7 +126,6 @@ boost::json::object item_to_json(const storage::item_record& item) {
       {"error", text_or_null(item.error)},
       {"processing_time_ms", item.processing_time_ms},
       {"updated_at", time_or_null(item.updated_at)},
-      {"result", params_value(item.result.empty() ? std::string{"null"} : item.result)},
   };
 }
 

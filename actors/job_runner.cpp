@@ -20,6 +20,7 @@ struct runner_state {
   runner_context ctx;
   job_done_listener supervisor;
   storage::job_record job;
+  storage::job_record before_end;  ///< what `get` answers while the final state is being written
   std::shared_ptr<const job_plan> plan;
   std::vector<storage::item_record> items;  ///< every item; items[i].index == i
   std::deque<std::int64_t> pending;
@@ -118,6 +119,7 @@ void settle_status(runner_state& st) {
 void finish(runner_pointer self) {
   auto& st = self->state;
   st.finishing = true;
+  st.before_end = st.job;
   settle_status(st);
   st.job_dirty = true;
   self->request(st.ctx.writer, caf::infinite, write_atom::value, take_dirty(st))
@@ -306,7 +308,8 @@ job_runner_actor::behavior_type runner(runner_pointer self, runner_context ctx, 
   self->delayed_send(self, std::chrono::milliseconds(st.ctx.settings.progress_flush_ms), tick_atom::value);
   self->delayed_send(self, std::chrono::seconds(st.job.timeout_s), timeout_atom::value);
   return {
-      [=](caf::get_atom) { return self->state.job; },
+      // Nobody hears of the end before it is durable: a reader of the result finds it stored.
+      [=](caf::get_atom) { return self->state.finishing ? self->state.before_end : self->state.job; },
       [=](cancel_atom) {
         // A job whose final state is being written has ended: its status stays what it is.
         if (!self->state.finishing)

@@ -341,7 +341,9 @@ std::vector<item_outcome> explain_pairs(const shared_context& c, const compatibi
     by_candidate[std::string{items[i].key.substr(0, slash)}].push_back(i);
     postings[i] = std::string{items[i].key.substr(slash + 1)};
   }
-  const auto& used = c.profile(cp.profile).used;
+  std::vector<match::factor> every;  // an explanation shows all ten factors, weighed or not
+  for (std::size_t f = 0; f < match::k_factor_count; ++f)
+    every.push_back(static_cast<match::factor>(f));
   std::vector<item_outcome> out(items.size());
   for (const auto& [candidate, positions] : by_candidate) {
     std::vector<std::string> targets;
@@ -358,7 +360,7 @@ std::vector<item_outcome> explain_pairs(const shared_context& c, const compatibi
       else if (!(*scores)[k])
         o = {false, fmt::format("no posting {}", targets[k]), {}};
       else
-        o = {true, {}, explained_match_json(*(*scores)[k], used)};
+        o = {true, {}, explained_match_json(*(*scores)[k], every)};
     }
   }
   return out;

@@ -4,7 +4,8 @@
 ///
 /// - `match-scores` (matching): top-k postings for all candidates or `candidate_ids`, stored in
 ///   `match_results` per candidate and profile; an item is a candidate.
-/// - `compatibility` (matching): every factor, matched and missing skills and the distance for
+/// - `compatibility` (matching): all ten factors (the score weighs the profile's), matched and
+///   missing skills and the distance for
 ///   given (candidate, posting) `pairs`, or for a candidate's stored matches; an item is a pair
 ///   `candidate_id/posting_id` (`/` is not allowed in ids).
 /// - `bulk-analysis` (ingest): one posting scored against `candidate_ids` (or all candidates);

@@ -1,12 +1,15 @@
 // The jobs API (API.md "Jobs"): each handler checks the request, asks the job supervisor once,
 // and turns its answer into HTTP.
 #include "actors/job_json.hpp"
+#include "actors/match_json.hpp"
+#include "match/query.hpp"
 #include "net/actor_bridge.hpp"
 #include "net/api.hpp"
 #include "net/error_reply.hpp"
 #include "net/job_request.hpp"
 
 #include <boost/json/parse.hpp>
+#include <fmt/format.h>
 
 namespace jobmesh::net {
 
@@ -97,58 +100,60 @@ void list_items(const ctx_ptr& ctx, route_request rr, responder respond) {
       error_replier(req, respond), actors::items_atom::value, std::move(filter));
 }
 
+// A stored item result goes out as it was written (fmt's plain decimals), not re-serialised.
+void append_entry(std::string& out, const storage::item_record& item) {
+  fmt::format_to(std::back_inserter(out), R"({}{{"index":{},"key":{},"result":{}}})", out.empty() ? "" : ",",
+                 item.index, actors::json_string(item.key), item.result.empty() ? "null" : item.result);
+}
+
+double score_of(const storage::item_record& item) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(item.result, ec);
+  const auto* s = ec || !v.is_object() ? nullptr : v.as_object().if_contains("score");
+  return s && s->is_number() ? s->to_number<double>() : -1.0;
+}
+
 // One page of a job's result (API.md `GET /api/v1/jobs/{id}/result`): what its items produced,
-// in item order or, for a type that ranks its results, by score; failed items as errors.
-boost::json::object result_page(const job_record& job, std::vector<storage::item_record>& items, bool ranked,
-                                const storage::item_filter& page) {
-  boost::json::array results, errors;
+// in item order or, for a type that ranks its results, by score, best first; failed items as
+// errors. `next_after` pages on: an item index, or a rank for ranked results.
+std::string result_page(const job_record& job, const std::vector<storage::item_record>& items, bool ranked,
+                        const storage::item_filter& page) {
   std::vector<const storage::item_record*> done;
+  std::string errors;
   for (const auto& item : items) {
     if (item.status == storage::item_status::failed)
-      errors.push_back({{"index", item.index}, {"key", item.key}, {"error", item.error}});
+      fmt::format_to(std::back_inserter(errors), R"({}{{"index":{},"key":{},"error":{}}})", errors.empty() ? "" : ",",
+                     item.index, actors::json_string(item.key), actors::json_string(item.error));
     else if (item.status == storage::item_status::done && !item.result.empty())
       done.push_back(&item);
   }
-  boost::json::value next = nullptr;
-  auto entry = [](const storage::item_record& item) {
-    boost::system::error_code ec;
-    auto value = boost::json::parse(item.result, ec);
-    return boost::json::object{{"index", item.index}, {"key", item.key}, {"result", ec ? nullptr : value}};
-  };
+  std::string results;
+  std::string next = "null";
   if (ranked) {
     // Every item was read: rank them all, then page by rank.
-    auto score = [](const storage::item_record* item) {
-      boost::system::error_code ec;
-      auto v = boost::json::parse(item->result, ec);
-      const auto* s = ec || !v.is_object() ? nullptr : v.as_object().if_contains("score");
-      return s && s->is_number() ? s->to_number<double>() : -1.0;
-    };
-    std::vector<std::pair<double, const storage::item_record*>> by_score;
+    std::vector<std::pair<std::int64_t, const storage::item_record*>> by_score;
     for (const auto* item : done)
-      by_score.emplace_back(score(item), item);
-    std::stable_sort(by_score.begin(), by_score.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+      by_score.emplace_back(match::rank_key(score_of(*item)), item);
+    // SPEC-matching.md's ranking: key descending, then id (the item's key) ascending.
+    std::sort(by_score.begin(), by_score.end(), [](const auto& a, const auto& b) {
+      return match::ranks_before(a.first, a.second->key, b.first, b.second->key);
+    });
     auto first = static_cast<std::size_t>(page.after + 1);
-    for (auto i = first; i < by_score.size() && i < first + static_cast<std::size_t>(page.limit); ++i)
-      results.push_back(entry(*by_score[i].second));
-    if (first + static_cast<std::size_t>(page.limit) < by_score.size())
-      next = static_cast<std::int64_t>(first + static_cast<std::size_t>(page.limit) - 1);
+    auto end = std::min(by_score.size(), first + static_cast<std::size_t>(page.limit));
+    for (auto i = first; i < end; ++i)
+      append_entry(results, *by_score[i].second);
+    if (end < by_score.size())
+      next = std::to_string(end - 1);
   } else {
     for (const auto* item : done)
-      results.push_back(entry(*item));
+      append_entry(results, *item);
     if (static_cast<int>(items.size()) == page.limit && !items.empty())
-      next = items.back().index;
+      next = std::to_string(items.back().index);
   }
-  return {{"job_id", job.id},
-          {"type", job.type},
-          {"status", to_string(job.status)},
-          {"partial", !storage::is_terminal(job.status)},
-          {"ranked", ranked},
-          {"total_items", job.total_items},
-          {"processed_items", job.processed_items},
-          {"failed_items", job.failed_items},
-          {"results", std::move(results)},
-          {"errors", std::move(errors)},
-          {"next_after", next}};
+  return fmt::format(R"({{"job_id":"{}","type":{},"status":"{}","partial":{},"ranked":{},"total_items":{},)"
+                     R"("processed_items":{},"failed_items":{},"results":[{}],"errors":[{}],"next_after":{}}})",
+                     job.id, actors::json_string(job.type), to_string(job.status), !storage::is_terminal(job.status),
+                     ranked, job.total_items, job.processed_items, job.failed_items, results, errors, next);
 }
 
 void get_result(const ctx_ptr& ctx, route_request rr, responder respond) {
@@ -173,7 +178,7 @@ void get_result(const ctx_ptr& ctx, route_request rr, responder respond) {
         ask(
             *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
             [req, respond, job, ranked, page](std::vector<storage::item_record>& items) {
-              respond(json_response(*req, http::status::ok, result_page(job, items, ranked, page)));
+              respond(json_text_response(*req, http::status::ok, result_page(job, items, ranked, page)));
             },
             on_error, actors::items_atom::value, std::move(filter));
       },

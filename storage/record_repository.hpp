@@ -57,7 +57,7 @@ struct stored_matches {
   std::string candidate_id;
   std::string profile;
   std::string job_id;   ///< the job that computed them
-  std::string results;  ///< JSON array: [{"id","score","factors":{...}}], ranked
+  std::string results;  ///< as `jobmesh match` writes the line: {"source","results":[{"id","score","factors"}]}
   std::int64_t computed_at = 0;
 };
 

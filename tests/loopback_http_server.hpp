@@ -1,6 +1,7 @@
 #pragma once
 // An HTTP server on 127.0.0.1 for tests of clients (the import job type, the fetch client):
-// its own thread, one connection at a time, each answered by a function of the request.
+// its own thread, one request at a time, each answered by a function of the request (or left
+// unanswered, its connection held open, while the server goes on serving others).
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -30,7 +31,7 @@ using request = http::request<http::string_body>;
 using response = http::response<http::string_body>;
 
 /// An HTTP server on 127.0.0.1 with its own thread, serving one connection at a time with
-/// `answer`; an empty answer means saying nothing until the client hangs up. Given a TLS
+/// `answer`; an empty answer means saying nothing, the connection left open. Given a TLS
 /// context, it only shakes hands with it (clients are expected to refuse it) and hangs up.
 class server {
 
@@ -68,7 +69,7 @@ private:
       if (tls_)
         shake_hands(std::move(socket));
       else
-        serve(socket);
+        serve(std::move(socket));
       do_accept();
     });
   }
@@ -79,7 +80,7 @@ private:
     stream.handshake(ssl::stream_base::server, ec);
   }
 
-  void serve(tcp::socket& socket) {
+  void serve(tcp::socket socket) {
     beast::flat_buffer buffer;
     request req;
     beast::error_code ec;
@@ -92,10 +93,8 @@ private:
     }
     auto res = answer_(req);
     if (!res) {
-      // Silence: the read ends when the client gives up and closes.
-      char byte;
-      while (!ec)
-        socket.read_some(asio::buffer(&byte, 1), ec);
+      // Silence: the connection stays open, unanswered, while the server serves others.
+      silent_.push_back(std::move(socket));
       return;
     }
     res->keep_alive(false);
@@ -112,6 +111,7 @@ private:
   std::thread thread_;
   mutable std::mutex mutex_;
   std::vector<request> requests_;
+  std::vector<tcp::socket> silent_;  ///< connections never answered; closed with the server
 };
 
 }  // namespace loopback

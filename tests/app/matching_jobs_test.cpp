@@ -144,7 +144,7 @@ TEST_F(matching_jobs_test, bulk_analysis_ranks_candidates_and_compatibility_expl
   auto ranked = result_of(all, "?limit=500");
   EXPECT_TRUE(ranked.at("ranked").as_bool());
   auto results = ranked.at("results").as_array();
-  ASSERT_EQ(results.size(), 60u);
+  ASSERT_EQ(results.size(), 60u) << boost::json::serialize(ranked);
   for (std::size_t i = 1; i < results.size(); ++i)
     EXPECT_GE(results[i - 1].at("result").at("score").to_number<double>(),
               results[i].at("result").at("score").to_number<double>());

@@ -9,7 +9,7 @@ CREATE TABLE match_results (
   candidate_id  TEXT NOT NULL,
   profile       TEXT NOT NULL,
   job_id        TEXT NOT NULL,
-  results       TEXT NOT NULL,  -- [{"id","score","factors":{...}}], ranked
+  results       TEXT NOT NULL,  -- the `jobmesh match` line: {"source","results":[{"id","score","factors"}]}
   computed_at   BIGINT NOT NULL,
   PRIMARY KEY (candidate_id, profile)
 ) WITHOUT ROWID;
