@@ -269,3 +269,47 @@ TEST_F(matching_jobs_test, import_postings_fails_only_the_fetches_that_fail) {
   }
   EXPECT_EQ(call(http::verb::get, "/api/v1/postings/imp-5").status, 404u);
 }
+
+TEST_F(matching_jobs_test, import_postings_stores_the_detail_pages_of_a_candidates_matches) {
+  namespace lb = jobmesh::testing::loopback;
+  loopback_server pages{[&](const lb::request& req) -> std::optional<lb::response> {
+    lb::response res{req.target() == "/detail/1" ? lb::http::status::ok : lb::http::status::not_found, 11};
+    res.set(lb::http::field::content_type, "text/html");
+    res.body() = req.target() == "/detail/1" ? "<h1>Data Engineer at Acme</h1>" : "gone";
+    return res;
+  }};
+  auto posting = [](const std::string& id, const std::string& company, const std::string& url) {
+    return R"({"id":")" + id + R"(","company":")" + company + R"(","title":"Data Engineer","category":"Data",)" +
+           R"("required_skills":["SQL","Python"])" + (url.empty() ? "" : R"(,"url":")" + url + "\"") + "}\n";
+  };
+  ASSERT_EQ(call(http::verb::post, "/api/v1/postings",
+                 posting("d1", "Acme", pages.url("/detail/1")) + posting("d2", "Beta", pages.url("/detail/2")) +
+                     posting("d3", "Gamma", "") + posting("d4", "Acme", pages.url("/detail/4")),
+                 k_ndjson)
+                .json()
+                .at("accepted")
+                .as_int64(),
+            4);
+  ASSERT_EQ(call(http::verb::post, "/api/v1/candidates",
+                 R"({"id":"c1","skills":["SQL","Python"],"preferred_categories":["Data"]})")
+                .status,
+            200u);
+  auto job = run_job(R"({"type":"import-postings","params":{"candidate_id":"c1","min_score":0}})");
+  ASSERT_EQ(text(job.at("status")), "completed") << boost::json::serialize(job);
+  // One posting per company: d1 and d4 tie for Acme, and d1 ranks first by id.
+  EXPECT_EQ(job.at("total_items").as_int64(), 3);
+  EXPECT_EQ(job.at("failed_items").as_int64(), 2);
+  auto result = result_of(job);
+  std::map<std::string, std::string> error_of;
+  for (const auto& e : result.at("errors").as_array())
+    error_of[text(e.at("key"))] = text(e.at("error"));
+  EXPECT_THAT(error_of["d2"], HasSubstr("HTTP 404"));
+  EXPECT_THAT(error_of["d3"], HasSubstr("has no http(s) url field"));
+  auto stored = call(http::verb::get, "/api/v1/postings/d1").json();
+  EXPECT_EQ(text(stored.at("detail").at("body")), "<h1>Data Engineer at Acme</h1>");
+  EXPECT_EQ(stored.at("detail").at("status").as_int64(), 200);
+  EXPECT_FALSE(call(http::verb::get, "/api/v1/postings/d4").json().as_object().contains("detail"));
+  auto missing = run_job(R"({"type":"import-postings","params":{"candidate_id":"nobody"}})");
+  EXPECT_EQ(text(missing.at("status")), "failed");
+  EXPECT_THAT(text(missing.at("error_message")), HasSubstr("no candidate nobody"));
+}

@@ -27,13 +27,7 @@ using jobmesh::testing::loopback_server;
 
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
-using request = http::request<http::string_body>;
-using response = http::response<http::string_body>;
+using namespace jobmesh::testing::loopback;  // asio, beast, http, ssl, tcp, request, response
 
 /// A port on 127.0.0.1 that nobody listens on: bound once, then released.
 std::uint16_t unused_port() {
