@@ -353,43 +353,84 @@ caf::result<match_reply> find_matches(marketplace_pointer self, record_kind kind
   return promise;
 }
 
-// Storage -> shards, postings then candidates; then the requests that waited run.
-void load(marketplace_pointer self) {
-  auto started = std::chrono::steady_clock::now();
-  auto on_error = [=](caf::error& e) {
-    spdlog::error("marketplace: loading records failed: {}", message_of(e));
-    self->quit(std::move(e));
-  };
-  self->request(self->state.reader, caf::infinite, load_atom::value, record_kind::posting)
+// Loading reads storage in chunks of this many records, by id.
+constexpr std::int64_t k_load_chunk = 50'000;
+
+struct load_progress {
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::size_t postings = 0;
+  std::size_t candidates = 0;
+  std::size_t broken = 0;
+  std::size_t in_flight = 0;  ///< chunks sent to the shards, not yet acknowledged
+  bool read_all = false;
+};
+
+void finish_load_if_done(marketplace_pointer self, const std::shared_ptr<load_progress>& lp) {
+  if (!lp->read_all || lp->in_flight > 0)
+    return;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - lp->started).count();
+  spdlog::info("marketplace: {} postings and {} candidates loaded into {} shards in {} ms", lp->postings,
+               lp->candidates, self->state.shards.size(), ms);
+  if (lp->broken > 0)
+    spdlog::warn("marketplace: {} stored records no longer pass the rules; skipped", lp->broken);
+  self->state.loaded = true;
+  for (auto& replay : std::exchange(self->state.held, {}))
+    replay();
+}
+
+// Parses one chunk and sends its records to their shards.
+void take_chunk(marketplace_pointer self, const std::shared_ptr<load_progress>& lp, record_kind kind,
+                const std::string& lines) {
+  per_shard parts;
+  if (kind == record_kind::posting) {
+    auto read = match::read_postings(lines);
+    split(self->state, read.records, parts);
+    lp->postings += read.records.size();
+    lp->broken += read.errors.size();
+  } else {
+    auto read = match::read_candidates(lines);
+    split(self->state, read.records, parts);
+    lp->candidates += read.records.size();
+    lp->broken += read.errors.size();
+  }
+  ++lp->in_flight;
+  to_shards(self, std::move(parts), [=](caf::error e) {
+    if (e)
+      return self->quit(std::move(e));
+    --lp->in_flight;
+    finish_load_if_done(self, lp);
+  });
+}
+
+// Storage -> shards, postings then candidates, a chunk at a time: the reader reads the next
+// chunk while this one is parsed, and memory holds a chunk, not the whole table. Then the
+// requests that waited run.
+void load_from(marketplace_pointer self, std::shared_ptr<load_progress> lp, record_kind kind, std::string after) {
+  self->request(self->state.reader, caf::infinite, load_atom::value, kind, after, k_load_chunk)
       .then(
-          [=](std::string& posting_lines) {
-            auto postings = match::read_postings(posting_lines);
-            self->request(self->state.reader, caf::infinite, load_atom::value, record_kind::candidate)
-                .then(
-                    [=](std::string& candidate_lines) mutable {
-                      auto candidates = match::read_candidates(candidate_lines);
-                      per_shard parts;
-                      split(self->state, postings.records, parts);
-                      split(self->state, candidates.records, parts);
-                      auto counts = std::pair{postings.records.size(), candidates.records.size()};
-                      auto broken = postings.errors.size() + candidates.errors.size();
-                      to_shards(self, std::move(parts), [=](caf::error e) {
-                        if (e)
-                          return self->quit(std::move(e));
-                        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::steady_clock::now() - started).count();
-                        spdlog::info("marketplace: {} postings and {} candidates loaded into {} shards in {} ms",
-                                     counts.first, counts.second, self->state.shards.size(), ms);
-                        if (broken > 0)
-                          spdlog::warn("marketplace: {} stored records no longer pass the rules; skipped", broken);
-                        self->state.loaded = true;
-                        for (auto& replay : std::exchange(self->state.held, {}))
-                          replay();
-                      });
-                    },
-                    on_error);
+          [=](std::string& lines, std::string& last) {
+            if (last.empty()) {
+              if (kind == record_kind::posting) {
+                load_from(self, lp, record_kind::candidate, "");
+              } else {
+                lp->read_all = true;
+                finish_load_if_done(self, lp);
+              }
+              return;
+            }
+            load_from(self, lp, kind, last);
+            take_chunk(self, lp, kind, lines);
+            if (lp->postings + lp->candidates >= static_cast<std::size_t>(k_load_chunk))
+              spdlog::info("marketplace: loading, {} postings and {} candidates so far", lp->postings, lp->candidates);
           },
-          on_error);
+          [=](caf::error& e) {
+            spdlog::error("marketplace: loading records failed: {}", message_of(e));
+            self->quit(std::move(e));
+          });
+}
+
+void load(marketplace_pointer self) {
+  load_from(self, std::make_shared<load_progress>(), record_kind::posting, "");
 }
 
 marketplace_actor::behavior_type marketplace(marketplace_pointer self, config::matching_settings settings,

@@ -20,6 +20,8 @@ struct shard_state {
   std::unordered_map<std::string, match::prepared_candidate> candidates;
   std::optional<match::batch_matcher> index;  ///< empty when records changed since it was built
   bool rebuild_pending = false;               ///< a rebuild tick is on its way
+  std::chrono::steady_clock::time_point last_write;
+  std::chrono::milliseconds last_build{0};    ///< how long the last index build took
   static inline const char* name = "matcher_shard";
 };
 
@@ -27,6 +29,7 @@ using shard_pointer = matcher_shard_actor::stateful_pointer<shard_state>;
 
 const match::batch_matcher& current_index(shard_state& st) {
   if (!st.index) {
+    auto started = std::chrono::steady_clock::now();
     std::vector<match::prepared_posting> ps;
     ps.reserve(st.postings.size());
     for (const auto& [id, p] : st.postings)
@@ -36,6 +39,8 @@ const match::batch_matcher& current_index(shard_state& st) {
     for (const auto& [id, c] : st.candidates)
       cs.push_back(c);
     st.index.emplace(ps, cs);
+    st.last_build =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   }
   return *st.index;
 }
@@ -123,8 +128,24 @@ constexpr std::chrono::milliseconds k_rebuild_delay{200};
 void index_changed(shard_pointer self) {
   auto& st = self->state;
   st.index.reset();
+  st.last_write = std::chrono::steady_clock::now();
   if (!std::exchange(st.rebuild_pending, true))
     self->delayed_send(self, k_rebuild_delay, tick_atom::value);
+}
+
+// Builds the index once writes have been quiet for the delay, or for twice the last build's
+// time if that is longer: a stream of writes (a load's chunks, a long ingest) then spends at
+// most a third of the shard's time rebuilding, however large the shard grows.
+void on_tick(shard_pointer self) {
+  auto& st = self->state;
+  auto wait = std::max(k_rebuild_delay, 2 * st.last_build);
+  auto quiet = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - st.last_write);
+  if (quiet < wait) {
+    self->delayed_send(self, wait - quiet, tick_atom::value);
+    return;
+  }
+  st.rebuild_pending = false;
+  current_index(st);
 }
 
 matcher_shard_actor::behavior_type shard(shard_pointer self, int) {
@@ -177,10 +198,7 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, int) {
       [=](score_atom, const prepared_record& source, const std::vector<std::string>& ids, const match::query& q) {
         return score_pairs(self->state, source, ids, *q.prof);
       },
-      [=](tick_atom) {
-        self->state.rebuild_pending = false;
-        current_index(self->state);
-      },
+      [=](tick_atom) { on_tick(self); },
   };
 }
 

@@ -20,9 +20,9 @@
 ///
 /// (tick_atom)                               internal: build the index after writes settle
 ///
-/// The kernel's index is rebuilt 200 ms after a burst of writes (or by the first query after
-/// them, if sooner), so a burst costs one rebuild; the query after an acknowledged write
-/// always sees it.
+/// The kernel's index is rebuilt once writes have been quiet for 200 ms or twice the last
+/// build's time (or by the first query after them, if sooner), so a burst (a load, a big
+/// ingest) costs one rebuild; the query after an acknowledged write always sees it.
 
 #include "actors/match_messages.hpp"
 

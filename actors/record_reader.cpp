@@ -40,7 +40,15 @@ record_reader_actor::behavior_type record_reader(reader_pointer self, std::share
       [&s](list_atom, record_kind kind, const std::string& after, std::int64_t limit) {
         return guarded([&] { return storage::list_records(s, kind, after, static_cast<int>(limit)); });
       },
-      [&s](load_atom, record_kind kind) { return guarded([&] { return storage::all_records(s, kind); }); },
+      [&s](load_atom, record_kind kind, const std::string& after,
+           std::int64_t limit) -> caf::result<std::string, std::string> {
+        try {
+          auto [lines, last] = storage::records_after(s, kind, after, static_cast<int>(limit));
+          return {std::move(lines), std::move(last)};
+        } catch (const std::exception& e) {
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
       [&s](match_atom, const std::string& candidate_id,
            const std::string& profile) -> caf::result<storage::stored_matches> {
         std::optional<storage::stored_matches> found;

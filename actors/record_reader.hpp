@@ -5,7 +5,8 @@
 ///
 /// (get_atom, record_kind, id)                -> string   the record's JSON, or errc::not_found
 /// (list_atom, record_kind, after, limit)     -> vector<string>   by id, ids > after
-/// (load_atom, record_kind)                   -> string   every record as NDJSON
+/// (load_atom, record_kind, after, limit)     -> (string, string)   a chunk of records by id
+///                                               as NDJSON, and its last id ("" at the end)
 /// (match_atom, candidate_id, profile)        -> stored_matches   what match-scores stored
 
 #include "actors/match_messages.hpp"
@@ -19,7 +20,7 @@ namespace jobmesh::actors {
 using record_reader_actor = caf::typed_actor<
     caf::replies_to<caf::get_atom, storage::record_kind, std::string>::with<std::string>,
     caf::replies_to<list_atom, storage::record_kind, std::string, std::int64_t>::with<std::vector<std::string>>,
-    caf::replies_to<load_atom, storage::record_kind>::with<std::string>,
+    caf::replies_to<load_atom, storage::record_kind, std::string, std::int64_t>::with<std::string, std::string>,
     caf::replies_to<match_atom, std::string, std::string>::with<storage::stored_matches>>;
 
 /// Spawns the reader over `db`, which it then owns.

@@ -205,16 +205,19 @@ std::vector<std::string> list_records(soci::session& db, record_kind kind, const
   return out;
 }
 
-std::string all_records(soci::session& db, record_kind kind) {
-  std::string out, record;
-  soci::statement st = (db.prepare << fmt::format("SELECT record FROM {} ORDER BY id", table_of(kind)),
-                        soci::into(record));
+std::pair<std::string, std::string> records_after(soci::session& db, record_kind kind, const std::string& after,
+                                                  int limit) {
+  std::string out, id, record, last;
+  soci::statement st =
+      (db.prepare << fmt::format("SELECT id, record FROM {} WHERE id > :after ORDER BY id LIMIT :limit", table_of(kind)),
+       soci::use(after, "after"), soci::use(limit, "limit"), soci::into(id), soci::into(record));
   st.execute();
   while (st.fetch()) {
     out += record;
     out.push_back('\n');
+    last = id;
   }
-  return out;
+  return {std::move(out), std::move(last)};
 }
 
 std::int64_t count_records(soci::session& db, record_kind kind) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -45,8 +46,10 @@ std::optional<std::string> find_record(soci::session& db, record_kind kind, cons
 /// A page of stored records, by id ascending, ids strictly greater than `after`.
 std::vector<std::string> list_records(soci::session& db, record_kind kind, const std::string& after, int limit);
 
-/// Every stored record's JSON as NDJSON text (one line each), for loading the matcher shards.
-std::string all_records(soci::session& db, record_kind kind);
+/// Up to `limit` stored records with ids greater than `after`, by id, as NDJSON text, and the
+/// last id in it (empty when none): the matcher shards load in such chunks.
+std::pair<std::string, std::string> records_after(soci::session& db, record_kind kind, const std::string& after,
+                                                  int limit);
 
 /// How many records the table holds.
 std::int64_t count_records(soci::session& db, record_kind kind);

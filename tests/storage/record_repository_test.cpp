@@ -87,7 +87,12 @@ TEST_F(record_repository_test, candidates_page_by_id_and_load_as_ndjson) {
   auto rest = list_records(*db_, record_kind::candidate, "c2", 2);
   ASSERT_EQ(rest.size(), 1u);
   EXPECT_NE(rest[0].find(R"("id":"c3")"), std::string::npos);
-  auto all = match::read_candidates(all_records(*db_, record_kind::candidate));
+  auto [chunk, last] = records_after(*db_, record_kind::candidate, "", 2);
+  EXPECT_EQ(last, "c2");
+  auto [tail, end] = records_after(*db_, record_kind::candidate, last, 2);
+  EXPECT_EQ(end, "c3");
+  EXPECT_EQ(records_after(*db_, record_kind::candidate, end, 2), (std::pair<std::string, std::string>{}));
+  auto all = match::read_candidates(chunk + tail);
   ASSERT_TRUE(all.errors.empty());
   ASSERT_EQ(all.records.size(), 3u);
   EXPECT_EQ(all.records[0].full_name, "Ann");
