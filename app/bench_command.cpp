@@ -1,6 +1,7 @@
 // `jobmesh bench <suite>`: speed measured side by side with a peer in the same run (BENCH.md).
 // Suites are subcommands; `match` is the first.
 #include "app/bench_match.hpp"
+#include "app/bench_match_query.hpp"
 #include "app/cli.hpp"
 
 #include <CLI/CLI.hpp>
@@ -11,6 +12,7 @@ void add_bench_command(CLI::App& root, command_runner& chosen) {
   auto* cmd = root.add_subcommand("bench", "Speed suites, each against a peer in the same run (see bench/README.md)");
   cmd->require_subcommand(1);
   add_bench_match_suite(*cmd, chosen);
+  add_bench_match_query_suite(*cmd, chosen);
 }
 
 }  // namespace jobmesh::app
