@@ -5,6 +5,7 @@
 
 #include "app/bench_harness.hpp"
 #include "app/bench_http_load.hpp"
+#include "app/bench_server.hpp"
 #include "app/progress_bar.hpp"
 #include "match/generator.hpp"
 
@@ -12,22 +13,11 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
-#include <csignal>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <optional>
 #include <regex>
-#include <sstream>
 #include <thread>
-
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-extern char** environ;
 
 namespace jobmesh::app {
 
@@ -37,9 +27,6 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-constexpr double k_start_bound_s = 60;       // spawn -> listening -> /readyz
-constexpr double k_stop_bound_s = 60;        // SIGTERM -> exit, then SIGKILL
-constexpr auto k_poll = 2ms;                 // the granularity of the start times
 constexpr auto k_first_match_timeout = 600s;  // a held query waits for the whole load
 constexpr auto k_ingest_timeout = 300s;      // one chunk of 10,000 records, durable
 
@@ -56,86 +43,6 @@ struct bench_options {
 void say(const std::string& text) {
   std::cerr << "bench match-query: " << text << '\n';
 }
-
-// A `jobmesh serve` this suite started, its stdout and stderr in a log file. Stopped (SIGTERM,
-// then SIGKILL after a bound) when destroyed, so no error path leaves it running.
-class server_process {
-public:
-  server_process(std::vector<std::string> argv, const fs::path& log) : log_(log) {
-    std::vector<char*> args;
-    for (auto& a : argv)
-      args.push_back(a.data());
-    args.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    int failed = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (failed != 0)
-      throw std::runtime_error(fmt::format("cannot start {}: {}", argv[0], std::strerror(failed)));
-  }
-  ~server_process() { stop(); }
-  server_process(const server_process&) = delete;
-  server_process& operator=(const server_process&) = delete;
-
-  /// False once it exited (and it is reaped).
-  bool running() {
-    if (pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == pid_)
-      pid_ = -1;
-    return pid_ > 0;
-  }
-
-  std::string log_text() const {
-    std::ifstream in{log_};
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-
-  /// VmRSS from /proc/<pid>/status, in bytes.
-  double rss_bytes() const {
-    std::ifstream in{fmt::format("/proc/{}/status", pid_)};
-    for (std::string line; std::getline(in, line);)
-      if (line.starts_with("VmRSS:"))
-        return std::stod(line.substr(6)) * 1024;  // "VmRSS:  123456 kB"
-    throw std::runtime_error("cannot read the server's VmRSS");
-  }
-
-  /// User plus system CPU seconds from /proc/<pid>/stat (fields 14 and 15).
-  double cpu_seconds() const {
-    std::ifstream in{fmt::format("/proc/{}/stat", pid_)};
-    std::string text{std::istreambuf_iterator<char>{in}, {}};
-    std::istringstream rest{text.substr(text.rfind(')') + 2)};  // the name may hold spaces
-    std::string field;
-    double user = 0, system = 0;
-    for (int i = 3; i <= 15 && rest >> field; ++i) {
-      if (i == 14)
-        user = std::stod(field);
-      if (i == 15)
-        system = std::stod(field);
-    }
-    return (user + system) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-  }
-
-  void stop() {
-    if (!running())
-      return;
-    ::kill(pid_, SIGTERM);
-    for (double until = bench::wall_seconds() + k_stop_bound_s; running() && bench::wall_seconds() < until;)
-      std::this_thread::sleep_for(k_poll);
-    if (!running())
-      return;
-    say(fmt::format("the server (pid {}) did not stop within {:.0f} s; killing it", pid_, k_stop_bound_s));
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
-private:
-  pid_t pid_ = -1;
-  fs::path log_;
-};
 
 // The data files, generated unless a manifest says the same ones are there already.
 bool prepare_data(const bench_options& o, const fs::path& dir) {
@@ -190,62 +97,16 @@ bench::http_request get(std::string target) {
   return {boost::beast::http::verb::get, std::move(target), {}, {}};
 }
 
-// A started server: the process, its port, and seconds from spawn to listening and to ready.
-struct started_server {
-  std::unique_ptr<server_process> process;
-  std::uint16_t port = 0;
-  double spawned_at = 0, ready_s = 0;
-};
-
-std::uint16_t wait_for_port(server_process& p, double until) {
-  static const std::regex serving{R"(serving on http://[^ ]*:(\d+)/)"};
-  while (bench::wall_seconds() < until) {
-    std::smatch m;
-    auto log = p.log_text();
-    if (std::regex_search(log, m, serving))
-      return static_cast<std::uint16_t>(std::stoi(m[1].str()));
-    if (!p.running())
-      throw std::runtime_error("the server exited at start:\n" + log);
-    std::this_thread::sleep_for(k_poll);
-  }
-  throw std::runtime_error("the server did not say its port within the bound:\n" + p.log_text());
-}
-
-void wait_for_ready(server_process& p, std::uint16_t port, double until) {
-  while (bench::wall_seconds() < until) {
-    try {
-      bench::http_connection c{"127.0.0.1", port, 1000ms};
-      if (c.send(get("/readyz")).status == 200)
-        return;
-    } catch (const std::runtime_error&) {
-      // not answering yet; the loop's bound decides
-    }
-    if (!p.running())
-      throw std::runtime_error("the server exited before it was ready:\n" + p.log_text());
-    std::this_thread::sleep_for(k_poll);
-  }
-  throw std::runtime_error("the server was not ready within the bound");
-}
-
-// The server is this very binary: /proc/self/exe still names it when a build replaced the file
-// on disk meanwhile (another engineer building in the same tree).
-started_server start_server(const fs::path& db, const fs::path& log) {
-  started_server s;
-  s.spawned_at = bench::wall_seconds();
-  // A held query waits for the whole load at start; the default 10 s would answer 503 first.
-  s.process = std::make_unique<server_process>(
-      std::vector<std::string>{"/proc/self/exe", "serve", "--listen", "127.0.0.1:0", "--db", "sqlite:" + db.string(),
-                               "--set", "server.request_timeout_ms=600000", "--set", "log.level=info"},
-      log);
-  double until = s.spawned_at + k_start_bound_s;
-  s.port = wait_for_port(*s.process, until);
-  wait_for_ready(*s.process, s.port, until);
-  s.ready_s = bench::wall_seconds() - s.spawned_at;
-  return s;
+// The server is this very binary, on its own SQLite file. A held query waits for the whole
+// load at start; the default request timeout (10 s) would answer 503 first.
+bench::started_server start_server(const fs::path& db, const fs::path& log) {
+  return bench::start_server({"--db", "sqlite:" + db.string(), "--set", "server.request_timeout_ms=600000", "--set",
+                              "log.level=info"},
+                             log);
 }
 
 // Seconds until the first query answered 200: it is held while the shards load.
-double first_match(const started_server& s, const std::string& id) {
+double first_match(const bench::started_server& s, const std::string& id) {
   bench::http_connection c{"127.0.0.1", s.port, k_first_match_timeout};
   auto reply = c.send(get(match_target(id)));
   if (reply.status != 200)
@@ -272,7 +133,7 @@ void post_chunk(bench::http_connection& c, const std::string& target, std::strin
   r.records += lines;
 }
 
-ingest_rate ingest(const started_server& s, const fs::path& file, const std::string& kind, std::size_t total,
+ingest_rate ingest(const bench::started_server& s, const fs::path& file, const std::string& kind, std::size_t total,
                    std::size_t chunk_lines) {
   bench::http_connection c{"127.0.0.1", s.port, k_ingest_timeout};
   auto target = "/api/v1/" + kind;
@@ -303,7 +164,7 @@ struct load_sample {
 };
 
 // One timed run of the query load on the started server.
-load_sample run_load(const bench_options& o, const started_server& s, const std::vector<std::string>& targets,
+load_sample run_load(const bench_options& o, const bench::started_server& s, const std::vector<std::string>& targets,
                      int repeat) {
   bench::http_load_options lo;
   lo.port = s.port;
