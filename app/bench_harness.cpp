@@ -1,5 +1,8 @@
 #include "app/bench_harness.hpp"
 
+#include "app/progress_bar.hpp"
+#include "match/generator.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -111,6 +114,16 @@ std::filesystem::path find_in_checkout(const std::filesystem::path& relative) {
     if (fs::exists(dir / relative))
       return dir / relative;
   return relative;
+}
+
+void generate_files(const std::filesystem::path& dir, std::size_t postings, std::size_t candidates,
+                    std::uint64_t seed) {
+  std::ofstream p{dir / "postings.ndjson", std::ios::binary}, c{dir / "candidates.ndjson", std::ios::binary};
+  progress_bar bar{"generating", "records"};
+  match::generate({postings, candidates, seed}, p, c, [&](std::size_t d, std::size_t t) { bar.update(d, t); });
+  bar.finish();
+  if (!p.flush() || !c.flush())
+    throw std::runtime_error("cannot write the data into " + dir.string());
 }
 
 }  // namespace jobmesh::app::bench

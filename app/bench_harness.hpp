@@ -45,4 +45,9 @@ child_result run_child(const std::vector<std::string>& argv);
 /// checkout); otherwise `relative` unchanged, for the caller's error message.
 std::filesystem::path find_in_checkout(const std::filesystem::path& relative);
 
+/// Writes `dir`/postings.ndjson and `dir`/candidates.ndjson as `jobmesh generate` does, with a
+/// progress bar; throws when the files cannot be written.
+void generate_files(const std::filesystem::path& dir, std::size_t postings, std::size_t candidates,
+                    std::uint64_t seed);
+
 }  // namespace jobmesh::app::bench

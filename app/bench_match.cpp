@@ -57,12 +57,7 @@ double generate_data(const bench_options& o, const fs::path& dir) {
   std::cerr << fmt::format("bench match: generating {} postings and {} candidates (seed {}) into {}\n", o.postings,
                            o.candidates, o.seed, dir.string());
   double started = bench::wall_seconds();
-  std::ofstream p{dir / "postings.ndjson", std::ios::binary}, c{dir / "candidates.ndjson", std::ios::binary};
-  progress_bar bar{"generating", "records"};
-  match::generate({o.postings, o.candidates, o.seed}, p, c, [&](std::size_t d, std::size_t t) { bar.update(d, t); });
-  bar.finish();
-  if (!p.flush() || !c.flush())
-    throw std::runtime_error("cannot write the data into " + dir.string());
+  bench::generate_files(dir, o.postings, o.candidates, o.seed);
   return bench::wall_seconds() - started;
 }
 

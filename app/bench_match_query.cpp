@@ -7,7 +7,6 @@
 #include "app/bench_http_load.hpp"
 #include "app/bench_server.hpp"
 #include "app/progress_bar.hpp"
-#include "match/generator.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
@@ -66,14 +65,7 @@ bool prepare_data(const bench_options& o, const fs::path& dir) {
   }
   say(fmt::format("generating {} postings and {} candidates (seed {}) into {}", o.postings, o.candidates, o.seed,
                   dir.string()));
-  {
-    std::ofstream p{dir / "postings.ndjson", std::ios::binary}, c{dir / "candidates.ndjson", std::ios::binary};
-    progress_bar bar{"generating", "records"};
-    match::generate({o.postings, o.candidates, o.seed}, p, c, [&](std::size_t d, std::size_t t) { bar.update(d, t); });
-    bar.finish();
-    if (!p.flush() || !c.flush())
-      throw std::runtime_error("cannot write the data into " + dir.string());
-  }
+  bench::generate_files(dir, o.postings, o.candidates, o.seed);
   std::ofstream{manifest_path} << json::serialize(json::object{{"data", wanted}, {"sizes", sizes()}}) << '\n';
   return true;
 }
