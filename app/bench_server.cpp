@@ -10,7 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <regex>
+#include <cstdio>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -103,13 +103,25 @@ void server_process::stop() {
 
 namespace {
 
+// The port of the server's "serving on http://HOST:PORT/" line, or 0 while it has not said it.
+std::uint16_t logged_port(const std::string& log) {
+  auto at = log.find("serving on http://");
+  if (at == std::string::npos)
+    return 0;
+  auto slash = log.find('/', at + std::string_view{"serving on http://"}.size());
+  auto colon = log.rfind(':', slash);
+  unsigned port = 0;
+  if (slash == std::string::npos || colon == std::string::npos || colon < at ||
+      std::sscanf(log.c_str() + colon + 1, "%u", &port) != 1 || port > 65535)
+    return 0;
+  return static_cast<std::uint16_t>(port);
+}
+
 std::uint16_t wait_for_port(server_process& p, double until) {
-  static const std::regex serving{R"(serving on http://[^ ]*:(\d+)/)"};
   while (wall_seconds() < until) {
-    std::smatch m;
     auto log = p.log_text();
-    if (std::regex_search(log, m, serving))
-      return static_cast<std::uint16_t>(std::stoi(m[1].str()));
+    if (auto port = logged_port(log))
+      return port;
     if (!p.running())
       throw std::runtime_error("the server exited at start:\n" + log);
     std::this_thread::sleep_for(k_poll);
