@@ -278,13 +278,16 @@ void start_planning(runner_pointer self) {
     plan_outcome result{type->plan(params.as_object(), st.job.id), {}};  // a throw is a crash: retried
     return planning_done(self, result);
   }
+  // The int is unused: CAF 0.17 binds a null tuple for a function actor spawned without arguments.
   auto planner = self->spawn<caf::detached>(
-      [type, params = std::move(params.as_object()), id = st.job.id](caf::event_based_actor* planner_self) -> caf::behavior {
+      [type, params = std::move(params.as_object()), id = st.job.id](caf::event_based_actor* planner_self,
+                                                                       int) -> caf::behavior {
         return {[=](plan_atom) {
           planner_self->quit();
           return plan_outcome{type->plan(params, id), {}};
         }};
-      });
+      },
+      0);
   self->request(planner, caf::infinite, plan_atom::value)
       .then([=](plan_outcome& result) { planning_done(self, result); },
             [=](caf::error& e) { self->quit(std::move(e)); });  // the planner threw: a crash
