@@ -30,12 +30,6 @@ boost::json::value params_value(const std::string& text) {
   return ec ? boost::json::value(boost::json::object{}) : v;
 }
 
-// 0 and 1 as integers; Boost.JSON would write 0.0 as "0E0".
-boost::json::value whole_or_fraction(double x) {
-  if (x == std::floor(x))
-    return boost::json::value(static_cast<std::int64_t>(x));
-  return boost::json::value(x);
-}
 
 // Boost.JSON writes doubles in shortest form ("1E2" for 100): whole percentages go out as
 // integers, the rest rounded to hundredths.
@@ -127,6 +121,12 @@ boost::json::object item_to_json(const storage::item_record& item) {
       {"processing_time_ms", item.processing_time_ms},
       {"updated_at", time_or_null(item.updated_at)},
   };
+}
+
+boost::json::value whole_or_fraction(double x) {
+  if (x == std::floor(x))
+    return boost::json::value(static_cast<std::int64_t>(x));
+  return boost::json::value(x);
 }
 
 }  // namespace jobmesh::actors

@@ -26,4 +26,7 @@ boost::json::object progress_to_json(const storage::job_record& job, std::int64_
 /// One item: index, key, status, attempts, error, processing_time_ms, updated_at.
 boost::json::object item_to_json(const storage::item_record& item);
 
+/// A whole number as an integer, others as a double (Boost.JSON would write 0.0 as "0E0").
+boost::json::value whole_or_fraction(double x);
+
 }  // namespace jobmesh::actors

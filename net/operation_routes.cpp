@@ -1,4 +1,5 @@
 // Operations (API.md "Operations"), the job-type catalogue, and the dashboard's static files.
+#include "actors/job_json.hpp"
 #include "net/actor_bridge.hpp"
 #include "net/api.hpp"
 #include "net/error_reply.hpp"
@@ -43,13 +44,6 @@ void serve_static(const ctx_ptr& ctx, const request& req, const std::string& nam
   respond(std::move(res));
 }
 
-// 0 and 1 as integers; Boost.JSON would write 0.0 as "0E0".
-boost::json::value whole_or_fraction(double x) {
-  if (x == static_cast<double>(static_cast<std::int64_t>(x)))
-    return boost::json::value(static_cast<std::int64_t>(x));
-  return boost::json::value(x);
-}
-
 boost::json::object job_types_json(const actors::job_type_registry& types) {
   boost::json::array out;
   for (const auto& [name, t] : types.all()) {
@@ -60,7 +54,7 @@ boost::json::object job_types_json(const actors::job_type_registry& types) {
                    {"group", t.group},
                    {"description", t.description},
                    {"depends_on", std::move(deps)},
-                   {"max_failed_ratio", whole_or_fraction(t.max_failed_ratio)},
+                   {"max_failed_ratio", actors::whole_or_fraction(t.max_failed_ratio)},
                    {"params_schema", t.params_schema}});
   }
   return {{"job_types", std::move(out)}};
