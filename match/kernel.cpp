@@ -14,6 +14,12 @@ namespace {
 constexpr std::size_t k_chunk = 16;
 constexpr std::size_t k_progress_every = 256;
 
+// Single-source queries come one at a time on a thread (a shard's); their buffers stay.
+detail::scan_buffers& thread_buffers() {
+  thread_local detail::scan_buffers buffers;
+  return buffers;
+}
+
 }  // namespace
 
 batch_matcher::batch_matcher(const std::vector<prepared_posting>& postings,
@@ -26,14 +32,14 @@ batch_matcher::batch_matcher(batch_matcher&&) noexcept = default;
 source_results batch_matcher::run_one(const prepared_candidate& source, query q) const {
   q.dir = direction::candidate;
   auto columns = detail::encode(*index_, source);
-  detail::scanner scan{*index_, q, columns};
+  detail::scanner scan{*index_, q, thread_buffers(), columns};
   return scan.run(0);
 }
 
 source_results batch_matcher::run_one(const prepared_posting& source, query q) const {
   q.dir = direction::posting;
   auto columns = detail::encode(*index_, source);
-  detail::scanner scan{*index_, q, columns};
+  detail::scanner scan{*index_, q, thread_buffers(), columns};
   return scan.run(0);
 }
 
@@ -54,7 +60,8 @@ std::vector<source_results> batch_matcher::run(const query& q, unsigned threads,
   std::atomic<std::size_t> next{0}, done{0};
   std::mutex progress_mutex;
   auto work = [&] {
-    detail::scanner scan{x, q};
+    detail::scan_buffers buffers;
+    detail::scanner scan{x, q, buffers};
     for (std::size_t begin; (begin = next.fetch_add(k_chunk)) < sources;) {
       auto end = std::min(sources, begin + k_chunk);
       for (auto s = begin; s < end; ++s)

@@ -73,54 +73,104 @@ double industry_match(std::uint32_t ind_a, std::uint32_t ind_b, std::uint32_t su
 
 }  // namespace
 
-scanner::scanner(const kernel_index& x, const query& q)
-    : x_(x), p_(x.p), c_(x.c), q_(q), min_key_(rank_key(q.min_score)), company_best_(x.company_count, -1) {}
+scanner::scanner(const kernel_index& x, const query& q, scan_buffers& buffers)
+    : scanner(x, x.p, x.c, q, buffers) {}
 
-scanner::scanner(const kernel_index& x, const query& q, const candidate_columns& source)
-    : x_(x), p_(x.p), c_(source), q_(q), min_key_(rank_key(q.min_score)), company_best_(x.company_count, -1) {}
+scanner::scanner(const kernel_index& x, const query& q, scan_buffers& buffers, const candidate_columns& source)
+    : scanner(x, x.p, source, q, buffers) {}
 
-scanner::scanner(const kernel_index& x, const query& q, const posting_columns& source)
-    : x_(x), p_(source), c_(x.c), q_(q), min_key_(rank_key(q.min_score)), company_best_(x.company_count, -1) {}
+scanner::scanner(const kernel_index& x, const query& q, scan_buffers& buffers, const posting_columns& source)
+    : scanner(x, source, x.c, q, buffers) {}
 
-// One fused loop over stored postings [b, e) of one category (so the category factor is the
-// constant `fixed`, with the candidate-only factors). Skills are exact; elsewhere reciprocals
-// replace divisions and the sum runs in another order (the bound has slack for that).
+// A scan that ended by an exception may have left entries and company slots behind.
+scanner::scanner(const kernel_index& x, const posting_columns& p, const candidate_columns& c, const query& q,
+                 scan_buffers& buffers)
+    : x_(x), p_(p), c_(c), q_(q), min_key_(rank_key(q.min_score)), bound_(buffers.bound), inter_(buffers.inter), heap_(buffers.heap),
+      company_best_(buffers.company_best), touched_companies_(buffers.touched_companies) {
+  heap_.clear();
+  for (auto company : touched_companies_)
+    company_best_[company] = -1;
+  touched_companies_.clear();
+  if (company_best_.size() < x.company_count)
+    company_best_.resize(x.company_count, -1);
+}
+
+// Column loops over stored postings [b, e) of one category (so the category factor is the
+// constant `fixed`, with the candidate-only factors): one short loop per factor the profile
+// uses, each over one or two columns and the range's bounds (which stay in cache), so the
+// compiler vectorises them and a profile pays only for its own factors. Skills are exact;
+// elsewhere reciprocals replace divisions and the sum runs in another order (the bound has
+// slack for that).
 void scanner::bound_range(std::size_t ci, std::uint32_t b, std::uint32_t e, double fixed) {
   const auto& p = p_;
   const auto& c = c_;
-  const double w_ind = weight(q_, factor::industry), w_sk = weight(q_, factor::skills);
-  const double w_exp = weight(q_, factor::experience), w_sen = weight(q_, factor::seniority);
-  const double w_sal = weight(q_, factor::salary);
-  const double years = c.years[ci], level = c.level[ci], expected = c.expected_salary[ci];
-  const double n_c = c.skill_count[ci];
-  const auto ind_c = c.industry[ci], sub_c = c.subcategory[ci];
-  const std::size_t words = x_.skill_words;
-  const std::uint64_t* skills_c = &c.skill_bits[ci * words];
-  const std::uint64_t* skills_p = p.skill_bits.data();
-  double* bound = bound_.data();
-  for (std::uint32_t j = b; j < e; ++j) {
-    double ind = p.industry[j] != 0 && p.industry[j] == ind_c ? (p.subcategory[j] == sub_c ? 1.0 : 0.5) : 0.0;
-    // The exact Jaccard: a few words of AND and popcount cost less than scoring every posting
-    // that a min/max bound would let through.
-    std::uint32_t inter = 0;
-    for (std::size_t w = 0; w < words; ++w)
-      inter += static_cast<std::uint32_t>(std::popcount(skills_c[w] & skills_p[j * words + w]));
-    double both = n_c + p.skill_count[j];
-    double sk = both == 0 ? 0.0 : inter / (both - inter);
-    double ex = p.min_years[j] == 0 ? 1.0 : std::min(1.0, years * p.inv_min_years[j]);
-    double se = 1.0 - std::abs(level - p.level[j]) * 0.25;
-    double smax = p.salary_max[j];
-    double sa = smax == 0 || expected <= smax ? 1.0 : std::max(0.0, 1.0 - (expected - smax) * p.inv_salary_max[j]);
-    bound[j] = fixed + w_ind * ind + w_sk * sk + w_exp * ex + w_sen * se + w_sal * sa;
+  const std::size_t n = e - b;
+  double* bound = bound_.data() + b;
+  for (std::size_t j = 0; j < n; ++j)
+    bound[j] = fixed;
+  if (uses(q_, factor::industry)) {
+    const double w = weight(q_, factor::industry);
+    const auto ind_c = c.industry[ci], sub_c = c.subcategory[ci];
+    const auto* ind = p.industry.data() + b;
+    const auto* sub = p.subcategory.data() + b;
+    for (std::size_t j = 0; j < n; ++j)
+      bound[j] += ind[j] != 0 && ind[j] == ind_c ? (sub[j] == sub_c ? w : 0.5 * w) : 0.0;
   }
-  if (!uses(q_, factor::location))
-    return;
-  const double w_loc = weight(q_, factor::location);
-  for (std::uint32_t j = b; j < e; ++j) {
-    double by_place = place_match(p.country[j], c.country[ci], p.city[j], c.city[ci]);
-    double by_distance = chord_bound(p.unit[j], c.unit[ci], c.max_distance_km[ci]);
-    double located = p.has_coordinates[j] && c.has_coordinates[ci] ? by_distance : by_place;
-    bound[j] += w_loc * (p.remote[j] ? 1.0 : located);
+  if (uses(q_, factor::skills))
+    add_skills(ci, b, e);
+  if (uses(q_, factor::experience)) {
+    const double w = weight(q_, factor::experience), years = c.years[ci];
+    const auto* inv = p.inv_min_years.data() + b;  // 0 where min_years is 0: the factor is 1
+    for (std::size_t j = 0; j < n; ++j)
+      bound[j] += inv[j] == 0 ? w : w * std::min(1.0, years * inv[j]);
+  }
+  if (uses(q_, factor::seniority)) {
+    const double w = weight(q_, factor::seniority), level = c.level[ci];
+    const auto* lv = p.level.data() + b;
+    for (std::size_t j = 0; j < n; ++j)
+      bound[j] += w * (1.0 - std::abs(level - lv[j]) * 0.25);
+  }
+  if (uses(q_, factor::salary)) {
+    const double w = weight(q_, factor::salary), expected = c.expected_salary[ci];
+    const auto* smax = p.salary_max.data() + b;
+    const auto* inv = p.inv_salary_max.data() + b;
+    for (std::size_t j = 0; j < n; ++j)
+      bound[j] += smax[j] == 0 || expected <= smax[j] ? w : w * std::max(0.0, 1.0 - (expected - smax[j]) * inv[j]);
+  }
+  if (uses(q_, factor::location)) {
+    const double w = weight(q_, factor::location);
+    for (std::uint32_t j = b; j < e; ++j) {
+      double by_place = place_match(p.country[j], c.country[ci], p.city[j], c.city[ci]);
+      double by_distance = chord_bound(p.unit[j], c.unit[ci], c.max_distance_km[ci]);
+      double located = p.has_coordinates[j] && c.has_coordinates[ci] ? by_distance : by_place;
+      bound[j - b] += w * (p.remote[j] ? 1.0 : located);
+    }
+  }
+}
+
+// The exact Jaccard into the bounds: a few words of AND and popcount cost less than scoring
+// every posting that a min/max bound would let through. Only the words where the candidate has
+// skills are read.
+void scanner::add_skills(std::size_t ci, std::uint32_t b, std::uint32_t e) {
+  const auto& p = p_;
+  const std::size_t n = e - b, words = x_.skill_words;
+  const std::uint64_t* skills_c = &c_.skill_bits[ci * words];
+  inter_.assign(n, 0);
+  auto* inter = inter_.data();
+  for (std::size_t w = 0; w < words; ++w) {
+    const std::uint64_t mine = skills_c[w];
+    if (mine == 0)
+      continue;
+    const std::uint64_t* theirs = p.skill_bits.data() + b * words + w;
+    for (std::size_t j = 0; j < n; ++j)
+      inter[j] += static_cast<std::uint32_t>(std::popcount(mine & theirs[j * words]));
+  }
+  const double weight_skills = weight(q_, factor::skills), n_c = c_.skill_count[ci];
+  const auto* count = p.skill_count.data() + b;
+  double* bound = bound_.data() + b;
+  for (std::size_t j = 0; j < n; ++j) {
+    double i = inter[j], both = n_c + count[j];
+    bound[j] += both == 0 ? 0.0 : weight_skills * (i / (both - i));
   }
 }
 
@@ -290,9 +340,14 @@ void scanner::visit_postings(std::size_t ci) {
     if (b == e || (fixed + category_value + others_max) * 1e6 + k_slack < threshold())
       return;
     bound_range(ci, b, e, fixed + category_value);
-    for (auto pi = b; pi < e; ++pi)
-      if (accepts(pi))
-        q_.top_per_company ? offer_per_company(pi, ci) : offer(pi, pi, ci);
+    // The threshold moves only when a target is offered: most targets cost one comparison.
+    double bar = threshold();
+    for (auto pi = b; pi < e; ++pi) {
+      if (bound_[pi] * 1e6 + k_slack < bar || !accepts(pi))
+        continue;
+      q_.top_per_company ? offer_per_company(pi, ci) : offer(pi, pi, ci);
+      bar = threshold();
+    }
   };
   auto categories = static_cast<std::uint32_t>(x_.category_range.size());
   for (std::uint32_t cat = 0; cat < categories; ++cat)

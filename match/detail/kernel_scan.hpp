@@ -9,18 +9,10 @@
 
 namespace jobmesh::match::detail {
 
-class scanner {
-public:
-  scanner(const kernel_index& x, const query& q);
-  /// Scans for one candidate (or one posting) from outside the index, encoded by `encode`: its
-  /// targets are the index's postings (or candidates); source number 0 is `source`.
-  scanner(const kernel_index& x, const query& q, const candidate_columns& source);
-  scanner(const kernel_index& x, const query& q, const posting_columns& source);
-
-  /// The results of source `s` (a candidate index, or a posting index for direction posting).
-  source_results run(std::size_t s);
-
-private:
+/// A scan's working memory, kept from one scan to the next (one per thread): a bound per
+/// target, the heap, and top_per_company's slots. Fresh memory per query would cost page faults
+/// and a clear of a few megabytes each time.
+struct scan_buffers {
   struct entry {
     std::int64_t key;
     std::uint32_t rank;
@@ -28,8 +20,32 @@ private:
     double score;
     factor_values factors;
   };
+  std::vector<double> bound;
+  std::vector<std::uint32_t> inter;  ///< skills in common, per target of a range
+  std::vector<entry> heap;
+  std::vector<std::int64_t> company_best;  ///< top_per_company: index into heap, -1 none
+  std::vector<std::uint32_t> touched_companies;
+};
+
+class scanner {
+public:
+  scanner(const kernel_index& x, const query& q, scan_buffers& buffers);
+  /// Scans for one candidate (or one posting) from outside the index, encoded by `encode`: its
+  /// targets are the index's postings (or candidates); source number 0 is `source`.
+  scanner(const kernel_index& x, const query& q, scan_buffers& buffers, const candidate_columns& source);
+  scanner(const kernel_index& x, const query& q, scan_buffers& buffers, const posting_columns& source);
+
+  /// The results of source `s` (a candidate index, or a posting index for direction posting).
+  source_results run(std::size_t s);
+
+private:
+  using entry = scan_buffers::entry;
+
+  scanner(const kernel_index& x, const posting_columns& p, const candidate_columns& c, const query& q,
+          scan_buffers& buffers);
 
   void bound_range(std::size_t ci, std::uint32_t b, std::uint32_t e, double fixed);
+  void add_skills(std::size_t ci, std::uint32_t b, std::uint32_t e);
   void bound_candidates_for(std::size_t pi);
   factor_values exact(std::size_t pi, std::size_t ci) const;
   std::optional<entry> score(std::size_t target, std::size_t pi, std::size_t ci) const;
@@ -45,10 +61,11 @@ private:
   const candidate_columns& c_;  ///< x_.c, or the outside candidate
   const query& q_;
   std::int64_t min_key_;
-  std::vector<double> bound_;
-  std::vector<entry> heap_;
-  std::vector<std::int64_t> company_best_;  ///< top_per_company: index into heap_, -1 none
-  std::vector<std::uint32_t> touched_companies_;
+  std::vector<double>& bound_;
+  std::vector<std::uint32_t>& inter_;
+  std::vector<entry>& heap_;
+  std::vector<std::int64_t>& company_best_;
+  std::vector<std::uint32_t>& touched_companies_;
 };
 
 }  // namespace jobmesh::match::detail
