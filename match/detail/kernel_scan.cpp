@@ -148,23 +148,48 @@ void scanner::bound_range(std::size_t ci, std::uint32_t b, std::uint32_t e, doub
   }
 }
 
+// Skills in common with `mine` for targets [0, n) of `theirs` (`words` words per target),
+// with the width known at compile time so the loop unrolls and vectorises.
+template <std::size_t Words>
+void count_common(const std::uint64_t* mine, const std::uint64_t* theirs, std::size_t n, std::uint32_t* inter) {
+  for (std::size_t j = 0; j < n; ++j) {
+    std::uint32_t common = 0;
+    for (std::size_t w = 0; w < Words; ++w)
+      common += static_cast<std::uint32_t>(std::popcount(mine[w] & theirs[j * Words + w]));
+    inter[j] = common;
+  }
+}
+
+void count_common(const std::uint64_t* mine, const std::uint64_t* theirs, std::size_t words, std::size_t n,
+                  std::uint32_t* inter) {
+  switch (words) {
+    case 1: return count_common<1>(mine, theirs, n, inter);
+    case 2: return count_common<2>(mine, theirs, n, inter);
+    case 3: return count_common<3>(mine, theirs, n, inter);
+    case 4: return count_common<4>(mine, theirs, n, inter);
+    case 5: return count_common<5>(mine, theirs, n, inter);
+    case 6: return count_common<6>(mine, theirs, n, inter);
+    case 7: return count_common<7>(mine, theirs, n, inter);
+    case 8: return count_common<8>(mine, theirs, n, inter);
+    default: break;
+  }
+  for (std::size_t j = 0; j < n; ++j) {
+    std::uint32_t common = 0;
+    for (std::size_t w = 0; w < words; ++w)
+      common += static_cast<std::uint32_t>(std::popcount(mine[w] & theirs[j * words + w]));
+    inter[j] = common;
+  }
+}
+
 // The exact Jaccard into the bounds: a few words of AND and popcount cost less than scoring
-// every posting that a min/max bound would let through. Only the words where the candidate has
-// skills are read.
+// every posting that a min/max bound would let through.
 void scanner::add_skills(std::size_t ci, std::uint32_t b, std::uint32_t e) {
   const auto& p = p_;
   const std::size_t n = e - b, words = x_.skill_words;
-  const std::uint64_t* skills_c = &c_.skill_bits[ci * words];
-  inter_.assign(n, 0);
+  if (inter_.size() < n)
+    inter_.resize(n);
   auto* inter = inter_.data();
-  for (std::size_t w = 0; w < words; ++w) {
-    const std::uint64_t mine = skills_c[w];
-    if (mine == 0)
-      continue;
-    const std::uint64_t* theirs = p.skill_bits.data() + b * words + w;
-    for (std::size_t j = 0; j < n; ++j)
-      inter[j] += static_cast<std::uint32_t>(std::popcount(mine & theirs[j * words]));
-  }
+  count_common(&c_.skill_bits[ci * words], p.skill_bits.data() + b * words, words, n, inter);
   const double weight_skills = weight(q_, factor::skills), n_c = c_.skill_count[ci];
   const auto* count = p.skill_count.data() + b;
   double* bound = bound_.data() + b;
