@@ -213,8 +213,13 @@ std::size_t shard_of(std::string_view id, std::size_t shards) {
   return static_cast<std::size_t>(h % std::max<std::size_t>(shards, 1));
 }
 
+// Detached: a shard's scan is milliseconds of CPU (seconds for an index build), which must not
+// hold up the engine's actors on the scheduler's workers; and a message to a detached actor
+// wakes its thread at once, where a worker of CAF 0.17's work-stealing scheduler that found
+// nothing to do sleeps up to 10 ms before it steals the second shard's query from the first's
+// worker (a query then waits for the other shard's scan, or the timer).
 matcher_shard_actor spawn_matcher_shard(caf::actor_system& sys) {
-  return sys.spawn(shard, 0);
+  return sys.spawn<caf::detached>(shard, 0);
 }
 
 }  // namespace jobmesh::actors

@@ -42,7 +42,7 @@ using matcher_shard_actor = caf::typed_actor<
 /// The shard of `shards` that owns `id`: FNV-1a of the id's bytes, so every node agrees.
 std::size_t shard_of(std::string_view id, std::size_t shards);
 
-/// Spawns an empty shard. Its queries' profiles must outlive it.
+/// Spawns an empty shard on a thread of its own. Its queries' profiles must outlive it.
 matcher_shard_actor spawn_matcher_shard(caf::actor_system& sys);
 
 }  // namespace jobmesh::actors

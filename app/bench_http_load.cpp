@@ -55,12 +55,15 @@ struct shared_run {
   const reply_check& check;
   tcp::endpoint endpoint;
   load_clock::time_point opens, closes;
+  load_clock::duration interval{};  ///< open loop: between one connection's requests
   std::atomic<std::uint64_t> sequence{0};
 };
 
 class load_connection : public std::enable_shared_from_this<load_connection> {
 public:
-  load_connection(asio::io_context& ioc, shared_run& run, tally& t) : stream_(ioc), run_(run), tally_(t) {}
+  /// `first_due`: when an open-loop connection's first request is due (unused when closed).
+  load_connection(asio::io_context& ioc, shared_run& run, tally& t, load_clock::time_point first_due)
+      : stream_(ioc), pause_(ioc), run_(run), tally_(t), due_(first_due) {}
 
   void start() { do_connect(); }
 
@@ -76,9 +79,23 @@ private:
     do_write();
   }
 
+  // Open loop: waits until the next request is due, unless it is late already.
   void do_write() {
-    if (load_clock::now() >= run_.closes)
+    auto now = load_clock::now();
+    if (now >= run_.closes)
       return close();
+    if (run_.options.rate_per_s > 0 && now < due_) {
+      pause_.expires_at(due_);
+      pause_.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (!ec)
+          self->send_next();
+      });
+      return;
+    }
+    send_next();
+  }
+
+  void send_next() {
     auto next = run_.source(run_.sequence.fetch_add(1, std::memory_order_relaxed));
     request_ = {next.method, next.target, 11};
     request_.set(http::field::host, run_.options.host);
@@ -89,6 +106,10 @@ private:
     }
     request_.prepare_payload();
     sent_ = load_clock::now();
+    if (run_.options.rate_per_s > 0) {
+      sent_ = due_;  // latency counts from when it was due
+      due_ += run_.interval;
+    }
     stream_.expires_after(run_.options.timeout);
     http::async_write(stream_, request_, beast::bind_front_handler(&load_connection::on_write, shared_from_this()));
   }
@@ -153,12 +174,14 @@ private:
   }
 
   beast::tcp_stream stream_;
+  asio::steady_timer pause_;
   beast::flat_buffer buffer_;
   http::request<http::string_body> request_;
   std::optional<http::response_parser<http::string_body>> parser_;
-  load_clock::time_point sent_;
+  load_clock::time_point sent_;  ///< when the request went out, or was due (open loop)
   shared_run& run_;
   tally& tally_;
+  load_clock::time_point due_;
 };
 
 struct load_thread {
@@ -205,8 +228,8 @@ http_load_result merge(std::vector<std::unique_ptr<load_thread>>& threads, doubl
 }  // namespace
 
 http_load_result run_http_load(const http_load_options& o, const request_source& source, const reply_check& check) {
-  if (o.connections == 0 || o.duration_s <= 0 || o.warm_up_s < 0)
-    throw std::invalid_argument("http load: needs at least one connection and a positive duration");
+  if (o.connections == 0 || o.duration_s <= 0 || o.warm_up_s < 0 || o.rate_per_s < 0)
+    throw std::invalid_argument("http load: needs at least one connection, a positive duration and a rate >= 0");
   beast::error_code bad_address;
   auto address = asio::ip::make_address(o.host, bad_address);
   if (bad_address)
@@ -215,13 +238,18 @@ http_load_result run_http_load(const http_load_options& o, const request_source&
   std::vector<std::unique_ptr<load_thread>> threads;
   for (unsigned i = 0; i < count; ++i)
     threads.push_back(std::make_unique<load_thread>());
-  shared_run run{o, source, check, {address, o.port}, {}, {}, {}};
+  shared_run run{o, source, check, {address, o.port}, {}, {}, {}, {}};
   auto started = load_clock::now();
   run.opens = started + seconds(o.warm_up_s);
   run.closes = run.opens + seconds(o.duration_s);
+  if (o.rate_per_s > 0)
+    run.interval = seconds(static_cast<double>(o.connections) / o.rate_per_s);
+  // Open loop: connection c starts c / rate after the first, so requests are evenly spread.
+  auto stagger = o.rate_per_s > 0 ? seconds(1.0 / o.rate_per_s) : load_clock::duration{};
   for (std::size_t c = 0; c < o.connections; ++c) {
     auto& t = *threads[c % count];
-    std::make_shared<load_connection>(t.ioc, run, t.seen)->start();
+    auto first_due = started + stagger * static_cast<load_clock::rep>(c);
+    std::make_shared<load_connection>(t.ioc, run, t.seen, first_due)->start();
   }
   // The window's ends on the first thread: its CPU clock and the caller's hook.
   double cpu_opened = 0, cpu_closed = 0;

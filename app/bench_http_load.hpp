@@ -1,8 +1,11 @@
 #pragma once
 /// HTTP/1.1 keep-alive load for the benches that measure the server over the network
 /// (`match-query`, later `http` and `submit`): N connections, each sending its next request as
-/// soon as the previous reply arrived (closed loop), for a fixed window after a warm-up, every
-/// latency recorded. Beside it, one blocking keep-alive connection for a suite's setup steps
+/// soon as the previous reply arrived (closed loop: the server's capacity, where latency is
+/// mostly the wait behind the other connections), or at a fixed total rate (open loop: latency
+/// at a given load, measured from when each request was due, so a slow reply also counts
+/// against the requests it held up), for a fixed window after a warm-up, every latency
+/// recorded. Beside it, one blocking keep-alive connection for a suite's setup steps
 /// (ingest, readiness). Both speak to a numeric address only (the benches use loopback), and
 /// every wait is bounded by a timeout.
 
@@ -45,6 +48,9 @@ struct http_load_options {
   std::string host = "127.0.0.1";  ///< a numeric address
   std::uint16_t port = 0;
   std::size_t connections = 32;
+  /// 0: closed loop. Otherwise requests per second over all connections, spread evenly; a
+  /// connection whose reply is late sends its next request at once, late.
+  double rate_per_s = 0;
   unsigned threads = 1;       ///< io_context threads; the connections are spread over them
   double warm_up_s = 2;       ///< connections open and requests run, nothing recorded
   double duration_s = 10;     ///< the measured window

@@ -36,6 +36,8 @@ struct bench_options {
   int repeats = 3;
   unsigned client_threads = 1;
   bool reuse_database = false;
+  /// Open-loop runs after the closed ones, at these fractions of the closed loop's median rate.
+  std::vector<double> open_loop = {0.25, 0.5, 0.75};
   std::string work_dir = "bench/work/match-query", out = "bench/results/match-query.json";
 };
 
@@ -153,21 +155,24 @@ ingest_rate ingest(const bench::started_server& s, const fs::path& file, const s
 struct load_sample {
   bench::http_load_result load;
   double server_cpu_s = 0;
+  double offered_per_s = 0;  ///< open loop; 0 for the closed loop
 };
 
-// One timed run of the query load on the started server.
+// One timed run of the query load on the started server: closed loop when `rate` is 0.
 load_sample run_load(const bench_options& o, const bench::started_server& s, const std::vector<std::string>& targets,
-                     int repeat) {
+                     const std::string& name, double rate = 0) {
   bench::http_load_options lo;
   lo.port = s.port;
   lo.connections = o.connections;
+  lo.rate_per_s = rate;
   lo.threads = o.client_threads;
   lo.warm_up_s = o.warm_up_s;
   lo.duration_s = o.duration_s;
   double cpu_opened = 0, cpu_closed = 0;
   lo.on_window = [&](bool opening) { (opening ? cpu_opened : cpu_closed) = s.process->cpu_seconds(); };
-  say(fmt::format("load {}/{}: {} connections, {:.0f} s warm-up then {:.0f} s measured ...", repeat + 1, o.repeats,
-                  o.connections, o.warm_up_s, o.duration_s));
+  say(fmt::format("{}: {} connections, {}, {:.0f} s warm-up then {:.0f} s measured ...", name, o.connections,
+                  rate > 0 ? fmt::format("open loop at {:.0f} queries/s", rate) : std::string{"closed loop"},
+                  o.warm_up_s, o.duration_s));
   auto source = [&targets](std::uint64_t sequence) { return get(targets[sequence % targets.size()]); };
   auto check = [](unsigned, std::string_view body, std::string& problem) {
     if (body.find(R"("results":[)") != std::string_view::npos)
@@ -175,12 +180,11 @@ load_sample run_load(const bench_options& o, const bench::started_server& s, con
     problem = "no results array: " + std::string{body.substr(0, 200)};
     return false;
   };
-  load_sample out{bench::run_http_load(lo, source, check), 0};
+  load_sample out{bench::run_http_load(lo, source, check), 0, rate};
   out.server_cpu_s = cpu_closed - cpu_opened;
   const auto& r = out.load;
-  say(fmt::format("load {}/{}: {:.0f} queries/s, p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms; {} non-2xx, {} refused, "
-                  "{} errors", repeat + 1, o.repeats, r.requests_per_s, r.p50_ms, r.p99_ms, r.max_ms, r.non_2xx,
-                  r.rejected, r.errors));
+  say(fmt::format("{}: {:.0f} queries/s, p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms; {} non-2xx, {} refused, "
+                  "{} errors", name, r.requests_per_s, r.p50_ms, r.p99_ms, r.max_ms, r.non_2xx, r.rejected, r.errors));
   return out;
 }
 
@@ -206,7 +210,8 @@ struct outcome {
   double rss_empty = 0, rss_after_ingest = 0, rss_after_restart = 0;
   double ready_s = 0, first_match_s = 0;
   json::value logged;
-  std::vector<load_sample> samples;
+  std::vector<load_sample> samples;    ///< closed loop
+  std::vector<load_sample> open_loop;  ///< at fractions of the closed loop's median rate
 };
 
 struct summary {
@@ -228,6 +233,8 @@ summary summarise(const bench_options& o, const outcome& r) {
     busy.push_back((s.server_cpu_s + s.load.client_cpu_s) / (o.duration_s * x.cores));
     x.clean = x.clean && s.load.clean();
   }
+  for (const auto& s : r.open_loop)
+    x.clean = x.clean && s.load.clean();
   x.qps = bench::summarise(qps);
   x.p50 = bench::summarise(p50);
   x.p90 = bench::summarise(p90);
@@ -243,6 +250,21 @@ double per_posting(const bench_options& o, double before, double after) {
 
 std::string row(std::string_view name, const bench::spread& s, std::string_view tail = {}) {
   return fmt::format("{:<12}{:>12.2f}{:>12.2f}{:>12.2f}  {}\n", name, s.median, s.min, s.max, tail);
+}
+
+// Latency at a given load: one line per open-loop run.
+std::string open_loop_rows(const bench_options& o, const outcome& r, const summary& x) {
+  std::string out;
+  if (!r.open_loop.empty())
+    out += fmt::format("open loop (latency from when each query was due; {} connections):\n", o.connections);
+  for (const auto& s : r.open_loop) {
+    const auto& l = s.load;
+    out += fmt::format("  {:>6.0f} queries/s offered ({:>3.0f}% of the closed loop's {:.0f}): {:.0f} answered/s, p50 "
+                       "{:.2f} ms, p99 {:.2f} ms, max {:.2f} ms: p99 target {}\n",
+                       s.offered_per_s, 100 * s.offered_per_s / x.qps.median, x.qps.median, l.requests_per_s, l.p50_ms,
+                       l.p99_ms, l.max_ms, l.p99_ms <= o.target_p99_ms ? "met" : "NOT met");
+  }
+  return out;
 }
 
 void print_table(const bench_options& o, const outcome& r, const summary& x, const json::object& machine) {
@@ -281,7 +303,7 @@ void print_table(const bench_options& o, const outcome& r, const summary& x, con
             << row("queries/s", x.qps) << row("p50 ms", x.p50) << row("p90 ms", x.p90)
             << row("p99 ms", x.p99, fmt::format("target <= {:.0f} ms: {}", o.target_p99_ms,
                                                 x.p99.median <= o.target_p99_ms ? "met" : "NOT met"))
-            << row("max ms", x.max)
+            << row("max ms", x.max) << open_loop_rows(o, r, x)
             << fmt::format("cpu       server {:.0f}% + client {:.0f}% of {} cores in the last window: {:.0f}% busy{}\n",
                            100 * last.server_cpu_s / (o.duration_s * x.cores),
                            100 * last.load.client_cpu_s / (o.duration_s * x.cores), x.cores, 100 * x.busy.median,
@@ -293,16 +315,19 @@ void print_table(const bench_options& o, const outcome& r, const summary& x, con
 
 json::object sample_json(const load_sample& s) {
   const auto& l = s.load;
-  return {{"requests", l.requests}, {"seconds", l.seconds}, {"queries_per_s", l.requests_per_s},
+  return {{"offered_per_s", s.offered_per_s > 0 ? json::value(s.offered_per_s) : json::value(nullptr)},
+          {"requests", l.requests}, {"seconds", l.seconds}, {"queries_per_s", l.requests_per_s},
           {"mean_ms", l.mean_ms}, {"p50_ms", l.p50_ms}, {"p90_ms", l.p90_ms}, {"p99_ms", l.p99_ms},
           {"max_ms", l.max_ms}, {"non_2xx", l.non_2xx}, {"refused", l.rejected}, {"errors", l.errors},
           {"reconnects", l.reconnects}, {"server_cpu_s", s.server_cpu_s}, {"client_cpu_s", l.client_cpu_s}};
 }
 
 json::object results_json(const bench_options& o, const outcome& r, const summary& x, json::object machine) {
-  json::array samples;
+  json::array samples, open_loop;
   for (const auto& s : r.samples)
     samples.push_back(sample_json(s));
+  for (const auto& s : r.open_loop)
+    open_loop.push_back(sample_json(s));
   auto after_ingest = [&](double v) { return r.reused_database ? json::value(nullptr) : json::value(v); };
   auto rate = [](const ingest_rate& i) {
     return json::object{{"records", i.records}, {"seconds", i.seconds},
@@ -314,7 +339,8 @@ json::object results_json(const bench_options& o, const outcome& r, const summar
       {"parameters", {{"postings", o.postings}, {"candidates", o.candidates}, {"seed", o.seed}, {"top_k", 10},
                       {"profile", "fit"}, {"connections", o.connections}, {"client_threads", o.client_threads},
                       {"warm_up_s", o.warm_up_s}, {"duration_s", o.duration_s}, {"repeats", o.repeats},
-                      {"ingest_chunk_lines", o.chunk_lines}}},
+                      {"ingest_chunk_lines", o.chunk_lines},
+                      {"open_loop_fractions", json::value_from(o.open_loop)}}},
       {"data", {{"generated", r.generated}, {"reused_database", r.reused_database}}},
       {"ingest", r.reused_database ? json::value(nullptr)
                                    : json::object{{"postings", rate(r.postings)}, {"candidates", rate(r.candidates)}}},
@@ -326,6 +352,7 @@ json::object results_json(const bench_options& o, const outcome& r, const summar
       {"start", {{"spawn_to_ready_s", r.ready_s}, {"spawn_to_first_match_s", r.first_match_s},
                  {"server_log", r.logged}}},
       {"samples", std::move(samples)},
+      {"open_loop", std::move(open_loop)},
       {"summary", {{"queries_per_s", bench::to_json(x.qps)}, {"p50_ms", bench::to_json(x.p50)},
                    {"p90_ms", bench::to_json(x.p90)}, {"p99_ms", bench::to_json(x.p99)},
                    {"max_ms", bench::to_json(x.max)}, {"cpu_busy", bench::to_json(x.busy)},
@@ -407,7 +434,11 @@ int run_bench(const bench_options& o) {
   for (const auto& id : ids)
     targets.push_back(match_target(id));
   for (int i = 0; i < o.repeats; ++i)
-    r.samples.push_back(run_load(o, s, targets, i));
+    r.samples.push_back(run_load(o, s, targets, fmt::format("load {}/{}", i + 1, o.repeats)));
+  auto capacity = summarise(o, r).qps.median;
+  for (std::size_t i = 0; i < o.open_loop.size(); ++i)
+    r.open_loop.push_back(run_load(o, s, targets, fmt::format("open loop {}/{}", i + 1, o.open_loop.size()),
+                                   o.open_loop[i] * capacity));
   s.process->stop();
   return report(o, r);
 }
@@ -443,6 +474,13 @@ void add_bench_match_query_suite(CLI::App& bench, command_runner& chosen) {
   cmd->add_option("--chunk-lines", o->chunk_lines, "NDJSON lines per ingest request (the body limit is 16 MiB)")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{100'000}));
+  cmd->add_option("--open-loop", o->open_loop,
+                  "After the closed loop, measure latency at these fractions of its median rate (open loop; "
+                  "none: --open-loop '')")
+      ->capture_default_str()
+      ->delimiter(',')
+      ->check(CLI::Range(0.01, 10.0))
+      ->expected(0, -1);
   cmd->add_option("--work-dir", o->work_dir, "Where the data, the database and the server's logs go")
       ->capture_default_str();
   cmd->add_option("--out", o->out, "Results JSON")->capture_default_str();

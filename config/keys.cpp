@@ -56,6 +56,7 @@ const std::vector<key_binding>& bindings() {
       JOBMESH_INT(jobs, retention_days, 1, 3650, "days a finished job is kept"),
       JOBMESH_INT(jobs, queue_limit, 1, k_int_max, "queued jobs before submissions get 503"),
       JOBMESH_INT(actors, scheduler_threads, 0, 256, "actor scheduler threads; 0 = one per core"),
+      JOBMESH_STR(actors, scheduler_policy, "stealing (CAF's work stealing: idle workers poll) or sharing (one queue; idle workers sleep until work comes)", "stealing", "sharing"),
       JOBMESH_STR(log, level, "log level", "trace", "debug", "info", "warn", "error", "critical", "off"),
       JOBMESH_STR(auth, mode, "off (demo: everyone is admin) or jwt", "off", "jwt"),
       JOBMESH_STR(auth, secret, "HS256 secret for tokens; required when auth.mode is jwt"),

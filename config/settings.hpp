@@ -55,6 +55,7 @@ struct jobs_settings {
 /// The actor system.
 struct actors_settings {
   std::int64_t scheduler_threads = 0; ///< 0 = one per core
+  std::string scheduler_policy = "stealing";  ///< or "sharing"
 };
 
 /// Logging.
