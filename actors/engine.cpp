@@ -27,11 +27,14 @@ engine start_engine(caf::actor_system& sys, const config::settings& settings,
     e.types = std::move(all);
   }
   e.supervisor = spawn_job_supervisor(sys, runner_context{e.types, e.pool, e.writer, e.reader, e.hub, settings.jobs});
+  e.sweeper = spawn_stall_sweeper(sys, e.reader, e.supervisor, settings.jobs.stall_threshold_s,
+                                  settings.jobs.stall_check_s);
   return e;
 }
 
 void stop_engine(const engine& e) {
   // The supervisor first: its runners are its children and stop with it.
+  caf::anon_send_exit(e.sweeper, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(e.supervisor, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(e.pool, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(e.marketplace, caf::exit_reason::user_shutdown);  // its shards with it

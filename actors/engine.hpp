@@ -3,6 +3,7 @@
 /// together and stopped together. The network layer talks to the supervisor and the hub only.
 
 #include "actors/job_supervisor.hpp"
+#include "actors/stall_sweeper.hpp"
 #include "actors/marketplace.hpp"
 #include "actors/matching_job_types.hpp"
 #include "config/settings.hpp"
@@ -18,6 +19,7 @@ namespace jobmesh::actors {
 /// Handles to the engine's long-lived actors.
 struct engine {
   job_supervisor_actor supervisor;
+  stall_sweeper_actor sweeper;
   progress_hub_actor hub;
   storage_reader_actor reader;
   storage_writer_actor writer;

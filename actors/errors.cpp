@@ -14,6 +14,7 @@ std::string_view to_string(errc code) {
     case errc::storage_failure: return "storage_failure";
     case errc::unknown_job_type: return "unknown_job_type";
     case errc::internal: return "internal";
+    case errc::stale_attempt: return "stale_attempt";
   }
   return "internal";
 }

@@ -20,6 +20,7 @@ enum class errc : std::uint8_t {
   storage_failure,      ///< the database refused or failed (500)
   unknown_job_type,     ///< the type is not registered (400)
   internal,             ///< a bug (500)
+  stale_attempt,        ///< a runner's write was fenced off: its attempt is no longer the job's (409)
 };
 
 /// The category atom of every jobmesh error.

@@ -30,8 +30,8 @@ struct runner_state {
   ending end = ending::none;
   std::string end_reason;
   std::vector<std::int64_t> dirty_items;
-  bool job_dirty = false;
   bool started = false;
+  bool claimed = false;  ///< the first write (which moves the job to this attempt) is durable
   bool finishing = false;
   static inline const char* name = "job_runner";
 
@@ -44,15 +44,35 @@ using runner_pointer = job_runner_actor::stateful_pointer<runner_state>;
 void dispatch(runner_pointer self);
 void maybe_finish(runner_pointer self);
 
-// Takes the writes accumulated since the last flush.
+// Every write applies only while this run's attempt is the job's (fencing). Until the claim is
+// durable (and for a run that ends before it, a plan refused, say) the job is stored queued at
+// the attempt before.
+storage::job_fence own_fence(const runner_state& st) {
+  if (!st.claimed)
+    return {st.job.id, st.job.attempt - 1, storage::job_status::queued};
+  return {st.job.id, st.job.attempt, storage::job_status::running};
+}
+
+// A write refused by its fence: another attempt owns the job now (the stalled sweeper requeued
+// it, or another node claimed it). This run stops and writes nothing more.
+bool stale(runner_pointer self, const caf::error& e) {
+  if (code_of(e) != errc::stale_attempt)
+    return false;
+  auto& st = self->state;
+  spdlog::warn("job {}: attempt {} is stale (its writes were refused); this run stops", st.job.id, st.job.attempt);
+  st.stop->store(true);
+  self->quit(e);
+  return true;
+}
+
+// Takes the writes accumulated since the last flush; the heartbeat always goes.
 storage::write_batch take_dirty(runner_state& st) {
   storage::write_batch batch;
-  if (st.job_dirty || !st.dirty_items.empty())
-    batch.updated_jobs.push_back(st.job);
+  batch.updated_jobs.push_back(st.job);
+  batch.fences.push_back(own_fence(st));
   for (auto index : st.dirty_items)
     batch.updated_items.push_back(st.items[static_cast<std::size_t>(index)]);
   st.dirty_items.clear();
-  st.job_dirty = false;
   return batch;
 }
 
@@ -121,7 +141,6 @@ void finish(runner_pointer self) {
   st.finishing = true;
   st.before_end = st.job;
   settle_status(st);
-  st.job_dirty = true;
   self->request(st.ctx.writer, caf::infinite, write_atom::value, take_dirty(st))
       .then(
           [=](caf::ok_atom) {
@@ -133,6 +152,8 @@ void finish(runner_pointer self) {
             self->quit();
           },
           [=](caf::error& e) {
+            if (stale(self, e))
+              return;
             spdlog::error("job {}: final write failed: {}", self->state.job.id, message_of(e));
             self->quit(std::move(e));
           });
@@ -160,7 +181,6 @@ void apply_results(runner_state& st, batch_result& result) {
     ++(r.ok ? st.job.processed_items : st.job.failed_items);
   }
   st.job.updated_at = now;
-  st.job_dirty = true;
 }
 
 std::size_t next_batch_size(const runner_state& st) {
@@ -232,6 +252,7 @@ void begin_run(runner_pointer self, std::vector<storage::item_record> stored) {
   load_items(st, std::move(stored), first_write);
   st.job.updated_at = st.job.heartbeat_at = now_ms();
   first_write.updated_jobs.push_back(st.job);
+  first_write.fences.push_back(own_fence(st));
   self->request(st.ctx.writer, caf::infinite, write_atom::value, std::move(first_write))
       .then(
           [=](caf::ok_atom) {
@@ -240,7 +261,10 @@ void begin_run(runner_pointer self, std::vector<storage::item_record> stored) {
             dispatch(self);
             maybe_finish(self);
           },
-          [=](caf::error& e) { self->quit(std::move(e)); });
+          [=](caf::error& e) {
+            if (!stale(self, e))
+              self->quit(std::move(e));
+          });
 }
 
 void read_items_then_run(runner_pointer self) {
@@ -293,6 +317,26 @@ void start_planning(runner_pointer self) {
             [=](caf::error& e) { self->quit(std::move(e)); });  // the planner threw: a crash
 }
 
+// The claim comes first: the job is stored `running` at this attempt, with a heartbeat, before
+// planning (which may take long, or hang), so the stalled sweeper sees every run that stops.
+void claim(runner_pointer self) {
+  auto& st = self->state;
+  st.job.updated_at = st.job.heartbeat_at = now_ms();
+  storage::write_batch batch;
+  batch.updated_jobs.push_back(st.job);
+  batch.fences.push_back(own_fence(st));
+  self->request(st.ctx.writer, caf::infinite, write_atom::value, std::move(batch))
+      .then(
+          [=](caf::ok_atom) {
+            self->state.claimed = true;
+            start_planning(self);
+          },
+          [=](caf::error& e) {
+            if (!stale(self, e))
+              self->quit(std::move(e));
+          });
+}
+
 job_runner_actor::behavior_type runner(runner_pointer self, runner_context ctx, job_done_listener supervisor,
                                        storage::job_record job) {
   auto& st = self->state;
@@ -307,7 +351,7 @@ job_runner_actor::behavior_type runner(runner_pointer self, runner_context ctx, 
   st.ctx = std::move(ctx);
   st.supervisor = std::move(supervisor);
   st.job = std::move(job);
-  start_planning(self);
+  claim(self);
   self->delayed_send(self, std::chrono::milliseconds(st.ctx.settings.progress_flush_ms), tick_atom::value);
   self->delayed_send(self, std::chrono::seconds(st.job.timeout_s), timeout_atom::value);
   return {
@@ -322,19 +366,22 @@ job_runner_actor::behavior_type runner(runner_pointer self, runner_context ctx, 
         auto& s = self->state;
         if (s.finishing)
           return;
+        // The lease: the heartbeat is written on every tick, with whatever progress there is.
         s.job.heartbeat_at = now_ms();
-        if (auto batch = take_dirty(s); !batch.empty()) {
+        if (s.claimed) {
+          auto batch = take_dirty(s);
           std::vector<std::int64_t> written;
           for (const auto& item : batch.updated_items)
             written.push_back(item.index);
           self->request(s.ctx.writer, caf::infinite, write_atom::value, std::move(batch))
               .then([](caf::ok_atom) {},
                     [=](caf::error& e) {
+                      if (stale(self, e))
+                        return;
                       // Mark them dirty again: the next flush (or the final write) retries them.
                       spdlog::warn("job {}: progress write failed: {}", self->state.job.id, message_of(e));
                       auto& again = self->state;
                       again.dirty_items.insert(again.dirty_items.end(), written.begin(), written.end());
-                      again.job_dirty = true;
                     });
         }
         self->delayed_send(self, std::chrono::milliseconds(s.ctx.settings.progress_flush_ms), tick_atom::value);

@@ -9,6 +9,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
+#include <functional>
 #include <random>
 #include <spdlog/spdlog.h>
 #include <unordered_map>
@@ -274,6 +275,16 @@ void on_runner_down(supervisor_pointer self, const caf::down_msg& dm) {
   auto job = std::move(it->second);
   st.started.erase(it);
   st.running.erase(job.id);
+  if (code_of(dm.reason) == errc::stale_attempt) {
+    // Another attempt owns the job (the sweeper requeued it): nothing to retry or fail here.
+    spdlog::warn("job {}: the runner of attempt {} stopped: {}", job.id, job.attempt, message_of(dm.reason));
+    if (auto c = st.cancels.find(job.id); c != st.cancels.end()) {
+      c->second.deliver(make_error(errc::conflict, fmt::format("job {}: attempt {} was superseded", job.id, job.attempt)));
+      st.cancels.erase(c);
+    }
+    try_start(self);
+    return;
+  }
   auto reason = fmt::format("attempt {} crashed: {}", job.attempt,
                             is_jobmesh_error(dm.reason) ? message_of(dm.reason) : to_string(dm.reason));
   if (auto c = st.cancels.find(job.id); c != st.cancels.end()) {
@@ -316,6 +327,67 @@ void on_done(supervisor_pointer self, const job_record& job) {
     st.cancels.erase(c);
   }
   try_start(self);
+}
+
+// A stalled job back to the queue with its attempt counted (or failed when it was the last),
+// written only if storage still has it running at that attempt: a runner that reported in the
+// meantime keeps it. A local runner that hung is told to stop; its late writes are fenced off.
+void requeue_stalled(supervisor_pointer self, const job_record& stalled, std::function<void(std::optional<job_record>)> done) {
+  auto now = now_ms();
+  auto job = stalled;
+  job.error_message = fmt::format("stalled: no heartbeat for {} s during attempt {}", (now - job.heartbeat_at) / 1000,
+                                  job.attempt);
+  job.updated_at = now;
+  job.run_after = 0;
+  if (job.attempt >= job.max_attempts) {
+    job.status = job_status::failed;
+    job.error_message += "; no attempts left";
+    job.completed_at = now;
+    job.expires_at = now + self->state.ctx.settings.retention_days * 86'400'000;
+  } else {
+    job.status = job_status::queued;
+  }
+  storage::write_batch batch;
+  batch.updated_jobs.push_back(job);
+  batch.fences.push_back({job.id, job.attempt, job_status::running});
+  self->request(self->state.ctx.writer, caf::infinite, write_atom::value, std::move(batch))
+      .then(
+          [=](caf::ok_atom) mutable {
+            auto& st = self->state;
+            if (auto it = st.running.find(job.id); it != st.running.end()) {
+              st.started.erase(it->second.address());
+              self->send_exit(it->second, caf::exit_reason::user_shutdown);
+              st.running.erase(it);
+            }
+            detail::log_transition(job, job_status::running);
+            announce(self, job, std::string{to_string(job.status)});
+            if (job.status == job_status::queued)
+              enqueue(self, job);
+            done(job);
+            try_start(self);
+          },
+          [=](caf::error& e) {
+            if (code_of(e) != errc::stale_attempt)
+              spdlog::error("job {}: could not requeue the stalled job: {}", job.id, message_of(e));
+            done(std::nullopt);
+          });
+}
+
+caf::result<std::vector<job_record>> sweep(supervisor_pointer self, std::vector<job_record>& stalled) {
+  using jobs = std::vector<job_record>;
+  if (stalled.empty() || !self->state.recovered)  // recovery requeues what the last run left
+    return jobs{};
+  auto promise = self->make_response_promise<jobs>();
+  auto changed = std::make_shared<jobs>();
+  auto left = std::make_shared<std::size_t>(stalled.size());
+  for (const auto& job : stalled)
+    requeue_stalled(self, job, [=](std::optional<job_record> result) mutable {
+      if (result)
+        changed->push_back(std::move(*result));
+      if (--*left == 0)
+        promise.deliver(std::move(*changed));
+    });
+  return promise;
 }
 
 // Jobs a previous process left running go back to the queue with their attempt counted (or
@@ -401,6 +473,7 @@ job_supervisor_actor::behavior_type supervisor(supervisor_pointer self, runner_c
         try_start(self);
       },
       [=](recover_atom) { recover(self); },
+      [=](stalled_atom, std::vector<job_record>& stalled) { return sweep(self, stalled); },
   };
 }
 

@@ -24,7 +24,10 @@ using job_supervisor_actor = caf::typed_actor<
     caf::replies_to<list_atom, storage::job_filter>::with<std::vector<storage::job_record>>,
     caf::replies_to<items_atom, storage::item_filter>::with<std::vector<storage::item_record>>,
     caf::reacts_to<done_atom, storage::job_record>, caf::reacts_to<requeue_atom, std::string>,
-    caf::reacts_to<recover_atom>>;
+    caf::reacts_to<recover_atom>,
+    /// Requeues (or fails, when out of attempts) these stalled jobs, each only if it is still
+    /// running at the attempt given; answers with the jobs changed, as stored now.
+    caf::replies_to<stalled_atom, std::vector<storage::job_record>>::with<std::vector<storage::job_record>>>;
 
 /// How long a queued job waits to gain one priority point.
 constexpr std::chrono::milliseconds k_aging_step{10'000};

@@ -33,6 +33,8 @@ using recover_atom = caf::atom_constant<caf::atom("recover")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using frame_atom = caf::atom_constant<caf::atom("frame")>;
 using plan_atom = caf::atom_constant<caf::atom("plan")>;
+using stalled_atom = caf::atom_constant<caf::atom("stalled")>;
+using cleanup_atom = caf::atom_constant<caf::atom("cleanup")>;
 
 /// A submission as the HTTP layer checked it (API.md `POST /api/v1/jobs`).
 struct job_spec {

@@ -31,7 +31,8 @@ using storage_reader_actor = caf::typed_actor<
     caf::replies_to<list_atom, storage::job_filter>::with<std::vector<storage::job_record>>,
     caf::replies_to<items_atom, storage::item_filter>::with<std::vector<storage::item_record>>,
     caf::replies_to<items_atom, std::string>::with<std::vector<storage::item_record>>,
-    caf::replies_to<status_atom, std::string>::with<std::vector<storage::job_record>>>;
+    caf::replies_to<status_atom, std::string>::with<std::vector<storage::job_record>>,
+    caf::replies_to<stalled_atom, std::int64_t>::with<std::vector<storage::job_record>>>;
 
 /// Spawns the writer over `db` (which it then owns); at most `batch_max` writes per transaction.
 storage_writer_actor spawn_storage_writer(caf::actor_system& sys, std::shared_ptr<soci::session> db,

@@ -51,6 +51,9 @@ storage_reader_actor::behavior_type reader(reader_pointer self, std::shared_ptr<
           return make_error(errc::invalid_argument, "unknown status " + name);
         return guarded([&] { return storage::jobs_with_status(s, *status); });
       },
+      [&s](stalled_atom, std::int64_t heartbeat_before_ms) {
+        return guarded([&] { return storage::stalled_jobs(s, heartbeat_before_ms); });
+      },
   };
 }
 

@@ -1,6 +1,8 @@
 #include "actors/errors.hpp"
 #include "actors/storage_actors.hpp"
 
+#include <algorithm>
+#include <fmt/format.h>
 #include <soci/soci.h>
 #include <spdlog/spdlog.h>
 
@@ -28,13 +30,29 @@ caf::error storage_error(const std::exception& e) {
   return make_error(errc::storage_failure, e.what());
 }
 
+// Ok, or `stale_attempt` when a job this write fenced was refused: its writer is a runner whose
+// attempt is no longer the job's (the rest of its batch, if any, is committed).
+void answer(pending_write& w, const std::vector<std::string>& refused) {
+  for (const auto& fence : w.batch.fences)
+    if (std::find(refused.begin(), refused.end(), fence.job_id) != refused.end()) {
+      spdlog::warn("job {}: refused a write of a stale runner (it expected attempt {} {}; storage has another)",
+                   fence.job_id, fence.attempt, storage::to_string(fence.status));
+      w.promise.deliver(make_error(errc::stale_attempt,
+                                   fmt::format("job {}: attempt {} is no longer the job's current attempt",
+                                               fence.job_id, fence.status == storage::job_status::queued
+                                                                 ? fence.attempt + 1
+                                                                 : fence.attempt)));
+      return;
+    }
+  w.promise.deliver(caf::ok_atom::value);
+}
+
 // When the shared transaction fails, each write gets its own so one bad write (a duplicate
 // key, say) fails alone instead of failing everyone who shared its transaction.
 void commit_one_by_one(writer_state& st, std::vector<pending_write>& writes) {
   for (auto& w : writes) {
     try {
-      storage::commit(*st.db, w.batch);
-      w.promise.deliver(caf::ok_atom::value);
+      answer(w, storage::commit(*st.db, w.batch));
     } catch (const std::exception& e) {
       spdlog::error("storage: write of {} rows failed: {}", w.batch.size(), e.what());
       w.promise.deliver(storage_error(e));
@@ -53,14 +71,15 @@ void flush(writer_state& st) {
   storage::write_batch combined;
   for (auto& w : writes)
     combined.append(storage::write_batch{w.batch});
+  std::vector<std::string> refused;
   try {
-    storage::commit(*st.db, combined);
+    refused = storage::commit(*st.db, combined);
   } catch (const std::exception& e) {
     spdlog::warn("storage: group commit of {} writes failed ({}); retrying one by one", writes.size(), e.what());
     return commit_one_by_one(st, writes);
   }
   for (auto& w : writes)
-    w.promise.deliver(caf::ok_atom::value);
+    answer(w, refused);
 }
 
 storage_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<soci::session> db,

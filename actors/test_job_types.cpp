@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <fmt/format.h>
+#include <map>
+#include <mutex>
 #include <thread>
 
 namespace jobmesh::actors {
@@ -99,6 +101,51 @@ job_type make_test_type(std::string name, std::string description, std::int64_t 
   return t;
 }
 
+constexpr std::int64_t k_max_hang_s = 3'600;
+
+// `hang`: its planning blocks the runner itself for `seconds` on the first `hangs` runs of a job,
+// as a deadlocked runner or a frozen node would: the heartbeat stops, the stalled sweeper
+// requeues the job, and the next attempt (which does not hang) completes it while the hung
+// one's late writes are refused. Runs are counted per job id in this process.
+job_type make_hang_type() {
+  job_type t;
+  t.name = "hang";
+  t.group = "test";
+  t.description = "blocks its runner (no heartbeat) for seconds on its first hangs runs, then has one item; "
+                  "shows the stalled sweeper";
+  t.params_schema = object_schema({{"seconds", integer_schema(1, k_max_hang_s, 60, "how long a hanging run blocks")},
+                                   {"hangs", integer_schema(0, 100, 1, "how many runs of the job hang")}},
+                                  {});
+  auto read = [](const boost::json::object& p, std::int64_t& seconds, std::int64_t& hangs) {
+    if (auto e = only_known(p, {"seconds", "hangs"}))
+      return e;
+    if (auto e = read_int(p, "seconds", 1, k_max_hang_s, 60, seconds))
+      return e;
+    return read_int(p, "hangs", 0, 100, 1, hangs);
+  };
+  t.validate = [read](const boost::json::object& p) {
+    std::int64_t seconds = 0, hangs = 0;
+    return read(p, seconds, hangs);
+  };
+  auto runs = std::make_shared<std::pair<std::mutex, std::map<std::string, std::int64_t>>>();
+  t.plan = [read, runs](const boost::json::object& p, const std::string& job_id) {
+    std::int64_t seconds = 0, hangs = 0;
+    read(p, seconds, hangs);
+    std::int64_t run = 0;
+    {
+      std::lock_guard lock{runs->first};
+      run = ++runs->second[job_id];
+    }
+    if (run <= hangs)
+      std::this_thread::sleep_for(std::chrono::seconds(seconds));
+    auto plan = std::make_shared<job_plan>();
+    plan->item_keys = {fmt::format("run {}", run)};
+    plan->handle = [](const item_ref&) { return item_outcome{}; };
+    return std::shared_ptr<const job_plan>{std::move(plan)};
+  };
+  return t;
+}
+
 }  // namespace
 
 void add_test_job_types(job_type_registry& registry, std::int64_t max_items) {
@@ -108,6 +155,7 @@ void add_test_job_types(job_type_registry& registry, std::int64_t max_items) {
                               "fails items with fail_probability (reproducible with seed); params items, "
                               "fail_probability, seed, ms_per_item",
                               max_items, true));
+  registry.add(make_hang_type());
 }
 
 }  // namespace jobmesh::actors

@@ -50,6 +50,8 @@ struct jobs_settings {
   std::int64_t max_items = 1'000'000;  ///< items one job may plan
   std::int64_t retention_days = 7;     ///< finished jobs expire after this
   std::int64_t queue_limit = 1'000'000; ///< queued jobs before submissions get 503
+  std::int64_t stall_threshold_s = 30;  ///< a running job without a heartbeat this long is stalled
+  std::int64_t stall_check_s = 0;       ///< how often the sweeper looks; 0 = a third of the threshold
 };
 
 /// The actor system.

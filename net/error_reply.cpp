@@ -18,7 +18,8 @@ http::status status_of(actors::errc code) {
     case errc::invalid_argument:
     case errc::unknown_job_type: return http::status::bad_request;
     case errc::not_found: return http::status::not_found;
-    case errc::conflict: return http::status::conflict;
+    case errc::conflict:
+    case errc::stale_attempt: return http::status::conflict;
     case errc::overloaded: return http::status::service_unavailable;
     case errc::storage_failure:
     case errc::internal: return http::status::internal_server_error;

@@ -81,6 +81,28 @@ void list_jobs(const ctx_ptr& ctx, route_request rr, responder respond) {
       error_replier(req, respond), actors::list_atom::value, std::move(filter));
 }
 
+// {"jobs": [...], "stall_threshold_s": n}: the stalled jobs, or those a cleanup just changed.
+auto stalled_replier(const ctx_ptr& ctx, std::shared_ptr<const request> req, responder respond) {
+  return [req = std::move(req), respond = std::move(respond),
+          threshold = ctx->settings.jobs.stall_threshold_s](std::vector<job_record>& jobs) {
+    boost::json::array out;
+    for (const auto& j : jobs)
+      out.push_back(actors::job_to_json(j));
+    respond(json_response(*req, http::status::ok,
+                          boost::json::object{{"jobs", std::move(out)}, {"stall_threshold_s", threshold}}));
+  };
+}
+
+void list_stalled(const ctx_ptr& ctx, route_request rr, responder respond) {
+  ask(*ctx->sys, ctx->engine.sweeper, ctx->request_timeout(), stalled_replier(ctx, rr.req, respond),
+      error_replier(rr.req, respond), actors::stalled_atom::value);
+}
+
+void clean_up_stalled(const ctx_ptr& ctx, route_request rr, responder respond) {
+  ask(*ctx->sys, ctx->engine.sweeper, ctx->request_timeout(), stalled_replier(ctx, rr.req, respond),
+      error_replier(rr.req, respond), actors::stalled_atom::value, actors::cleanup_atom::value);
+}
+
 void list_items(const ctx_ptr& ctx, route_request rr, responder respond) {
   auto parsed = parse_item_filter(rr.path.at("id"), rr.query);
   if (auto* e = std::get_if<field_error>(&parsed))
@@ -193,6 +215,9 @@ void add_job_routes(router& r, std::shared_ptr<const api_context> ctx) {
   };
   r.add(http::verb::post, "/api/v1/jobs", bind(submit));
   r.add(http::verb::get, "/api/v1/jobs", bind(list_jobs));
+  // Before /jobs/{id}: the first route that matches wins.
+  r.add(http::verb::get, "/api/v1/jobs/stalled", bind(list_stalled));
+  r.add(http::verb::post, "/api/v1/jobs/stalled/cleanup", bind(clean_up_stalled));
   r.add(http::verb::get, "/api/v1/jobs/{id}", bind(get_job));
   r.add(http::verb::get, "/api/v1/jobs/{id}/progress", bind(get_progress));
   r.add(http::verb::get, "/api/v1/jobs/{id}/items", bind(list_items));

@@ -2,8 +2,10 @@
 
 #include "storage/detail/job_conversion.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <fmt/format.h>
+#include <unordered_set>
 
 namespace jobmesh::storage {
 
@@ -28,6 +30,9 @@ constexpr std::string_view k_update_job =
     "started_at = :started_at, completed_at = :completed_at, updated_at = :updated_at, "
     "expires_at = :expires_at, run_after = :run_after, heartbeat_at = :heartbeat_at WHERE id = :id";
 
+// The same update, applied only while the stored row is at the fence's attempt and status.
+constexpr std::string_view k_fence_condition = " AND attempt = :fence_attempt AND status = :fence_status";
+
 constexpr std::string_view k_insert_item =
     "INSERT INTO job_items (job_id, idx, item_key, status, attempts, error, processing_time_ms, updated_at, result) "
     "VALUES (:job_id, :idx, :item_key, :status, :attempts, :error, :processing_time_ms, :updated_at, :result)";
@@ -47,6 +52,40 @@ void execute_each(soci::session& db, std::string_view sql, const std::vector<Rec
     current = r;
     st.execute(true);
   }
+}
+
+// Fenced job updates, one statement per job: rows affected says whether the fence held.
+std::unordered_set<std::string> update_fenced(soci::session& db, const std::vector<job_record>& jobs,
+                                              const std::vector<job_fence>& fences) {
+  std::unordered_set<std::string> refused;
+  if (jobs.empty())
+    return refused;
+  job_record current = jobs.front();
+  long long fence_attempt = 0;
+  std::string fence_status;
+  soci::statement st = (db.prepare << std::string{k_update_job} + std::string{k_fence_condition}, soci::use(current),
+                        soci::use(fence_attempt, "fence_attempt"), soci::use(fence_status, "fence_status"));
+  for (const auto& job : jobs) {
+    auto fence = std::find_if(fences.begin(), fences.end(), [&](const job_fence& f) { return f.job_id == job.id; });
+    current = job;
+    fence_attempt = fence->attempt;
+    fence_status = std::string{to_string(fence->status)};
+    st.execute(true);
+    if (st.get_affected_rows() == 0)
+      refused.insert(job.id);
+  }
+  return refused;
+}
+
+template <class Record>
+std::vector<Record> unless_refused(const std::vector<Record>& records, const std::unordered_set<std::string>& refused,
+                                   std::string Record::*job_id) {
+  std::vector<Record> out;
+  out.reserve(records.size());
+  for (const auto& r : records)
+    if (!refused.contains(r.*job_id))
+      out.push_back(r);
+  return out;
 }
 
 template <class Record>
@@ -82,17 +121,33 @@ void write_batch::append(write_batch&& other) {
   move_into(updated_items, other.updated_items);
   move_into(records, other.records);
   move_into(match_results, other.match_results);
+  move_into(fences, other.fences);
 }
 
-void commit(soci::session& db, const write_batch& batch) {
+std::vector<std::string> commit(soci::session& db, const write_batch& batch) {
   soci::transaction tx{db};
   execute_each(db, k_insert_job, batch.inserted_jobs);
-  execute_each(db, k_insert_item, batch.inserted_items);
-  execute_each(db, k_update_job, batch.updated_jobs);
-  execute_each(db, k_update_item, batch.updated_items);
+  std::unordered_set<std::string> refused;
+  if (batch.fences.empty()) {
+    execute_each(db, k_update_job, batch.updated_jobs);
+    execute_each(db, k_insert_item, batch.inserted_items);
+    execute_each(db, k_update_item, batch.updated_items);
+  } else {
+    auto is_fenced = [&](const job_record& j) {
+      return std::any_of(batch.fences.begin(), batch.fences.end(), [&](const job_fence& f) { return f.job_id == j.id; });
+    };
+    std::vector<job_record> plain, fenced;
+    for (const auto& job : batch.updated_jobs)
+      (is_fenced(job) ? fenced : plain).push_back(job);
+    execute_each(db, k_update_job, plain);
+    refused = update_fenced(db, fenced, batch.fences);
+    execute_each(db, k_insert_item, unless_refused(batch.inserted_items, refused, &item_record::job_id));
+    execute_each(db, k_update_item, unless_refused(batch.updated_items, refused, &item_record::job_id));
+  }
   apply_record_writes(db, batch.records, now_ms());
   upsert_stored_matches(db, batch.match_results);
   tx.commit();
+  return {refused.begin(), refused.end()};
 }
 
 std::optional<job_record> find_job(soci::session& db, const std::string& id) {
@@ -122,6 +177,16 @@ std::vector<job_record> jobs_with_status(soci::session& db, job_status status) {
       (db.prepare << fmt::format("SELECT {} FROM jobs WHERE status = :status ORDER BY priority DESC, created_at, id",
                                  k_job_columns),
        soci::use(name, "status"), soci::into(row));
+  return fetch_all(st, row);
+}
+
+std::vector<job_record> stalled_jobs(soci::session& db, std::int64_t heartbeat_before_ms) {
+  job_record row;
+  long long before = heartbeat_before_ms;
+  soci::statement st = (db.prepare << fmt::format("SELECT {} FROM jobs WHERE status = 'running' AND heartbeat_at < "
+                                                  ":before ORDER BY heartbeat_at, id",
+                                                  k_job_columns),
+                        soci::use(before, "before"), soci::into(row));
   return fetch_all(st, row);
 }
 

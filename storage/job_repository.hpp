@@ -16,6 +16,16 @@ class session;
 
 namespace jobmesh::storage {
 
+/// Fencing (DESIGN.md "A job's life"): a batch's writes of a job apply only while the stored
+/// job is at this attempt and in this status. A runner's claim expects (its attempt - 1,
+/// queued); its later writes expect (its attempt, running). A stale runner (its job requeued
+/// by the stalled sweeper, or claimed by another node) then writes nothing.
+struct job_fence {
+  std::string job_id;
+  std::int64_t attempt = 0;
+  job_status status = job_status::running;
+};
+
 /// Writes that commit together in one transaction (group commit).
 struct write_batch {
   std::vector<job_record> inserted_jobs;
@@ -24,6 +34,10 @@ struct write_batch {
   std::vector<item_record> updated_items; ///< matched by (job_id, index)
   std::vector<record_write> records;      ///< postings and candidates, applied in order
   std::vector<stored_matches> match_results;  ///< upserted by (candidate_id, profile)
+  /// Jobs whose updates here must find the stored row as fenced: each needs its job in
+  /// `updated_jobs`; when the row is not as expected, that job's update and its items' inserts
+  /// and updates in this batch are skipped (the rest of the batch still commits).
+  std::vector<job_fence> fences;
 
   bool empty() const;
   std::size_t size() const;
@@ -48,8 +62,9 @@ struct item_filter {
   int limit = 100;
 };
 
-/// Applies `batch` in one transaction: all of it or, on error, none of it.
-void commit(soci::session& db, const write_batch& batch);
+/// Applies `batch` in one transaction: all of it or, on error, none of it. Returns the ids of
+/// fenced jobs whose writes were refused (their stored attempt or status was another).
+std::vector<std::string> commit(soci::session& db, const write_batch& batch);
 
 /// The job with `id`, if stored.
 std::optional<job_record> find_job(soci::session& db, const std::string& id);
@@ -60,6 +75,9 @@ std::optional<job_record> find_job_by_idempotency_key(soci::session& db, const s
 
 /// Jobs in `status`, highest priority first, oldest first within a priority.
 std::vector<job_record> jobs_with_status(soci::session& db, job_status status);
+
+/// Running jobs whose heartbeat is older than `heartbeat_before_ms`, oldest heartbeat first.
+std::vector<job_record> stalled_jobs(soci::session& db, std::int64_t heartbeat_before_ms);
 
 /// Jobs matching `filter`, newest (greatest id) first.
 std::vector<job_record> list_jobs(soci::session& db, const job_filter& filter);

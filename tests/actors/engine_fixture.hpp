@@ -57,12 +57,13 @@ protected:
   /// Starts the engine with actors of the test's own between the supervisor and storage:
   /// `wrap_reader` and `wrap_writer` get the real actor and return what the supervisor uses.
   template <class WrapReader, class WrapWriter>
-  void start_wrapped(WrapReader wrap_reader, WrapWriter wrap_writer) {
+  void start_wrapped(WrapReader wrap_reader, WrapWriter wrap_writer,
+                     std::shared_ptr<const actors::job_type_registry> types = nullptr) {
     cfg_ = std::make_unique<caf::actor_system_config>();
     actors::add_message_types(*cfg_);
     sys_ = std::make_unique<caf::actor_system>(*cfg_);
     auto& e = engine_;
-    e.types = actors::make_default_registry(settings_.jobs.max_items);
+    e.types = types ? std::move(types) : actors::make_default_registry(settings_.jobs.max_items);
     e.writer = actors::spawn_storage_writer(*sys_, storage::open_and_migrate(settings_.storage.db),
                                             static_cast<std::size_t>(settings_.storage.batch_max));
     e.reader = actors::spawn_storage_reader(*sys_, storage::open(settings_.storage.db));
@@ -74,6 +75,8 @@ protected:
     e.supervisor = actors::spawn_job_supervisor(
         *sys_, actors::runner_context{e.types, e.pool, caf::actor_cast<actors::storage_writer_actor>(writer),
                                       caf::actor_cast<actors::storage_reader_actor>(reader), e.hub, settings_.jobs});
+    e.sweeper = actors::spawn_stall_sweeper(*sys_, caf::actor_cast<actors::storage_reader_actor>(reader), e.supervisor,
+                                            settings_.jobs.stall_threshold_s, settings_.jobs.stall_check_s);
     self_ = std::make_unique<caf::scoped_actor>(*sys_);
   }
 

@@ -42,6 +42,7 @@ gated_reader_actor::behavior_type gated_reader(reader_pointer self, actors::stor
       [=](actors::list_atom a, storage::job_filter& f) { return self->delegate(self->state.real, a, std::move(f)); },
       [=](actors::items_atom a, storage::item_filter& f) { return self->delegate(self->state.real, a, std::move(f)); },
       [=](actors::items_atom a, std::string& id) { return self->delegate(self->state.real, a, std::move(id)); },
+      [=](actors::stalled_atom a, std::int64_t before) { return self->delegate(self->state.real, a, before); },
       [=](actors::status_atom a, std::string& status) -> caf::result<records> {
         if (status != "queued" || self->state.held)
           return self->delegate(self->state.real, a, std::move(status));

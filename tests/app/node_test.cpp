@@ -133,6 +133,7 @@ TEST_F(node_test, limits_routes_and_health) {
   EXPECT_EQ(group_of, (std::map<std::string, std::string>{{"noop", "test"},
                                                           {"sleep", "test"},
                                                           {"flaky", "test"},
+                                                          {"hang", "test"},
                                                           {"match-scores", "matching"},
                                                           {"compatibility", "matching"},
                                                           {"bulk-analysis", "ingest"},

@@ -132,3 +132,60 @@ TEST(database, rejects_unknown_url_scheme) {
   EXPECT_EQ(backend_of("sqlite:x.db"), backend::sqlite);
   EXPECT_EQ(backend_of("postgresql://u@h/db"), backend::postgresql);
 }
+
+// Fencing: a runner's writes name the attempt (and status) they expect; a stale one's job
+// update and item writes are refused, the rest of a shared batch commits.
+TEST_F(job_repository_test, fenced_writes_apply_only_at_the_expected_attempt) {
+  auto job = make_job("j1");
+  job.status = job_status::running;
+  job.attempt = 2;
+  auto other = make_job("j2");
+  commit(*db_, {{job, other}, {}, {{"j1", 0, "a"}}, {}});
+
+  write_batch stale;
+  auto late = job;
+  late.attempt = 1;  // the runner of attempt 1 reports after attempt 2 took over
+  late.status = job_status::completed;
+  late.processed_items = 1;
+  stale.updated_jobs.push_back(late);
+  item_record item{"j1", 0, "a"};
+  item.status = item_status::done;
+  item.result = R"({"from":"attempt 1"})";
+  stale.updated_items.push_back(item);
+  stale.fences.push_back({"j1", 1, job_status::running});
+  auto moved = other;
+  moved.priority = 7;  // an unfenced write sharing the transaction
+  stale.updated_jobs.push_back(moved);
+  EXPECT_EQ(commit(*db_, stale), std::vector<std::string>{"j1"});
+
+  auto stored = find_job(*db_, "j1");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->status, job_status::running);
+  EXPECT_EQ(stored->attempt, 2);
+  EXPECT_EQ(stored->processed_items, 0);
+  auto items = all_items(*db_, "j1");
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].status, item_status::pending);
+  EXPECT_EQ(items[0].result, "");
+  EXPECT_EQ(find_job(*db_, "j2")->priority, 7);
+
+  // The current attempt's write goes through.
+  write_batch current;
+  auto done = job;
+  done.status = job_status::completed;
+  current.updated_jobs.push_back(done);
+  current.updated_items.push_back(item);
+  current.fences.push_back({"j1", 2, job_status::running});
+  EXPECT_TRUE(commit(*db_, current).empty());
+  EXPECT_EQ(find_job(*db_, "j1")->status, job_status::completed);
+  EXPECT_EQ(all_items(*db_, "j1")[0].status, item_status::done);
+
+  // A claim expects the attempt before it, queued: a second claim of the same attempt fails.
+  write_batch claim;
+  auto claimed = done;
+  claimed.status = job_status::running;
+  claimed.attempt = 3;
+  claim.updated_jobs.push_back(claimed);
+  claim.fences.push_back({"j1", 2, job_status::queued});
+  EXPECT_EQ(commit(*db_, claim), std::vector<std::string>{"j1"}) << "a completed job was claimed";
+}

@@ -1,0 +1,152 @@
+// Leases and fencing end to end: a runner that hangs stops heartbeating, the stalled sweeper
+// lists and requeues its job, the next attempt completes it, and the hung runner's late write
+// is refused by storage instead of turning the completed job back into a running one.
+#include "engine_fixture.hpp"
+#include "storage_gates.hpp"
+
+#include "actors/job_type.hpp"
+
+#include <future>
+
+using namespace jobmesh;
+using storage::job_status;
+
+namespace {
+
+using count_atom = caf::atom_constant<caf::atom("count")>;
+
+// The real writer, counting the writes it refused as stale.
+using counting_writer_actor = actors::storage_writer_actor::extend<caf::replies_to<count_atom>::with<int>>;
+
+struct counting_state {
+  actors::storage_writer_actor real;
+  int stale = 0;
+};
+
+counting_writer_actor::behavior_type counting_writer(counting_writer_actor::stateful_pointer<counting_state> self,
+                                                     actors::storage_writer_actor real) {
+  self->state.real = std::move(real);
+  return {
+      [=](actors::write_atom a, storage::write_batch& batch) -> caf::result<caf::ok_atom> {
+        auto promise = self->make_response_promise<caf::ok_atom>();
+        self->request(self->state.real, caf::infinite, a, std::move(batch))
+            .then([=](caf::ok_atom ok) mutable { promise.deliver(ok); },
+                  [=](caf::error& e) mutable {
+                    if (actors::code_of(e) == actors::errc::stale_attempt)
+                      ++self->state.stale;
+                    promise.deliver(std::move(e));
+                  });
+        return promise;
+      },
+      [=](actors::flush_atom a) { self->send(self->state.real, a); },
+      [=](count_atom) { return self->state.stale; },
+  };
+}
+
+// `gate`: its first run's planning blocks the runner until the test opens the gate.
+struct gate_control {
+  std::promise<void> entered;
+  std::promise<void> open;
+  std::shared_future<void> opened = open.get_future().share();
+  std::atomic<int> runs{0};
+};
+
+actors::job_type gate_type(std::shared_ptr<gate_control> gate) {
+  actors::job_type t;
+  t.name = "gate";
+  t.group = "test";
+  t.params_schema = actors::object_schema({}, {});
+  t.validate = [](const boost::json::object&) { return std::optional<std::string>{}; };
+  t.plan = [gate](const boost::json::object&, const std::string&) {
+    if (gate->runs.fetch_add(1) == 0) {
+      gate->entered.set_value();
+      gate->opened.wait();
+    }
+    auto plan = std::make_shared<actors::job_plan>();
+    plan->item_keys = {"only"};
+    plan->handle = [](const actors::item_ref&) { return actors::item_outcome{true, {}, R"({"ran":true})"}; };
+    return std::shared_ptr<const actors::job_plan>{std::move(plan)};
+  };
+  return t;
+}
+
+class stalled_job_test : public jobmesh::testing::engine_fixture {
+protected:
+  template <class T, class Handle, class... Ts>
+  T ask(const Handle& to, Ts... xs) {
+    T out{};
+    self()->request(to, k_wait, xs...).receive([&](T& x) { out = std::move(x); },
+                                                [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
+    return out;
+  }
+
+  static bool lists(const std::vector<storage::job_record>& jobs, const std::string& id) {
+    return std::any_of(jobs.begin(), jobs.end(), [&](const auto& j) { return j.id == id; });
+  }
+};
+
+}  // namespace
+
+TEST_F(stalled_job_test, a_hung_runner_is_requeued_and_its_late_write_refused) {
+  settings_.jobs.stall_threshold_s = 1;
+  settings_.jobs.stall_check_s = 3'600;  // the test sweeps by hand
+  auto gate = std::make_shared<gate_control>();
+  auto types = std::make_shared<actors::job_type_registry>();
+  types->add(gate_type(gate));
+  counting_writer_actor counter;
+  start_wrapped(
+      [](caf::actor_system&, actors::storage_reader_actor real) { return real; },
+      [&](caf::actor_system& sys, actors::storage_writer_actor real) {
+        counter = sys.spawn(counting_writer, std::move(real));
+        return caf::actor_cast<actors::storage_writer_actor>(counter);
+      },
+      types);
+  actors::job_spec spec;
+  spec.type = "gate";
+  spec.user_id = "tester";
+  auto job = submit(spec);
+  ASSERT_FALSE(job.id.empty());
+  ASSERT_EQ(gate->entered.get_future().wait_for(k_wait), std::future_status::ready);
+
+  // The claim was written with a heartbeat; after the threshold the job is listed as stalled.
+  auto deadline = std::chrono::steady_clock::now() + k_wait;
+  std::vector<storage::job_record> stalled;
+  while (!lists(stalled, job.id) && std::chrono::steady_clock::now() < deadline) {
+    self()->receive(caf::after(std::chrono::milliseconds(100)) >> [] {});
+    stalled = ask<std::vector<storage::job_record>>(engine_.sweeper, actors::stalled_atom::value);
+  }
+  ASSERT_TRUE(lists(stalled, job.id)) << "the hung job was not listed as stalled";
+  EXPECT_EQ(stalled.front().status, job_status::running);
+  EXPECT_EQ(stalled.front().attempt, 1);
+
+  auto swept = ask<std::vector<storage::job_record>>(engine_.sweeper, actors::stalled_atom::value,
+                                                     actors::cleanup_atom::value);
+  ASSERT_EQ(swept.size(), 1u);
+  EXPECT_EQ(swept[0].status, job_status::queued);
+  EXPECT_NE(swept[0].error_message.find("stalled"), std::string::npos) << swept[0].error_message;
+
+  // The second attempt does not hang: it completes the job.
+  subscribe("job:" + job.id);
+  auto events = events_until_end();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().type, "completed");
+  auto done = ask_job(caf::get_atom::value, job.id);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->status, job_status::completed);
+  EXPECT_EQ(done->attempt, 2);
+
+  // The hung runner wakes: its next write (a heartbeat tick) names attempt 1 and is refused.
+  gate->open.set_value();
+  int refused = 0;
+  deadline = std::chrono::steady_clock::now() + k_wait;
+  while (refused == 0 && std::chrono::steady_clock::now() < deadline) {
+    self()->receive(caf::after(std::chrono::milliseconds(20)) >> [] {});
+    refused = ask<int>(counter, count_atom::value);
+  }
+  EXPECT_GE(refused, 1) << "the stale runner wrote nothing, or its write went through";
+  auto after = ask_job(caf::get_atom::value, job.id);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, job_status::completed);
+  EXPECT_EQ(after->attempt, 2);
+  EXPECT_EQ(after->processed_items, 1);
+}
