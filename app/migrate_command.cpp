@@ -2,6 +2,7 @@
 #include "app/cli.hpp"
 #include "app/settings_flags.hpp"
 #include "storage/database.hpp"
+#include "storage/database_lock.hpp"
 #include "storage/migrations.hpp"
 
 #include <CLI/CLI.hpp>
@@ -24,6 +25,7 @@ int migrate(const migrate_options& o) {
   auto settings = load_settings(o.settings, std::move(overrides));
   if (!settings)
     return 2;
+  auto lock = storage::database_lock::acquire(settings->storage.db);
   auto db = storage::open(settings->storage.db);
   auto version = storage::migrate(*db, storage::to_string(storage::backend_of(settings->storage.db)));
   std::cout << "jobmesh migrate: " << settings->storage.db << " is at schema version " << version << '\n';

@@ -6,6 +6,7 @@
 #include "net/server.hpp"
 #include "match/generator.hpp"
 #include "storage/database.hpp"
+#include "storage/database_lock.hpp"
 #include "storage/record_repository.hpp"
 
 #include <caf/all.hpp>
@@ -42,6 +43,7 @@ struct node::impl {
   std::unique_ptr<caf::actor_system> sys;
   actors::engine engine;
   std::unique_ptr<net::server> server;
+  std::unique_ptr<storage::database_lock> lock;  ///< held from before recovery until the end
   bool running = false;
 };
 
@@ -74,6 +76,8 @@ node::~node() {
 std::uint16_t node::start() {
   auto& im = *impl_;
   const auto& s = im.settings;
+  // Before anything opens the database: a second process on the same file changes nothing.
+  im.lock = storage::database_lock::acquire(s.storage.db);
   storage::open_options db_options{static_cast<int>(s.storage.busy_timeout_ms)};
   std::shared_ptr<soci::session> write_db = storage::open_and_migrate(s.storage.db, db_options);
   std::shared_ptr<soci::session> read_db = storage::open(s.storage.db, db_options);
@@ -169,6 +173,7 @@ void node::stop() {
   im.sys->await_all_actors_done();
   im.server.reset();
   im.sys.reset();
+  im.lock.reset();
 }
 
 void setup_logging(const std::string& level) {

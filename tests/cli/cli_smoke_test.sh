@@ -64,6 +64,19 @@ for _ in $(seq 1 200); do
   sleep 0.05
 done
 [ "$status" = "completed" ] || fail "job $id ended as '$status'"
+
+# One process per SQLite database: a second serve on the same file exits 1, names the holder's
+# pid, and changes nothing (the file's bytes and the first server's answers stay the same).
+before=$(cksum <"$work/j.db")
+set +e
+out=$("$bin" serve --listen 127.0.0.1:0 --db "sqlite:$work/j.db" 2>&1); code=$?
+set -e
+[ "$code" = "1" ] || fail "a second serve on the same database exited $code: $out"
+grep -q "in use by process $server_pid" <<<"$out" || fail "the second serve did not name pid $server_pid: $out"
+[ "$(cksum <"$work/j.db")" = "$before" ] || fail "the second serve changed the database"
+again=$(curl -s "${url}api/v1/jobs/$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
+[ "$again" = "completed" ] || fail "after the second serve the job reads '$again'"
+
 kill -TERM "$server_pid"
 wait "$server_pid" || fail "serve did not exit cleanly on SIGTERM"
 server_pid=""

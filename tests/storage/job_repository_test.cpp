@@ -189,3 +189,24 @@ TEST_F(job_repository_test, fenced_writes_apply_only_at_the_expected_attempt) {
   claim.fences.push_back({"j1", 2, job_status::queued});
   EXPECT_EQ(commit(*db_, claim), std::vector<std::string>{"j1"}) << "a completed job was claimed";
 }
+
+#include "storage/database_lock.hpp"
+
+#include <unistd.h>
+
+TEST(database_lock, a_second_holder_is_refused_with_the_first_ones_pid) {
+  jobmesh::testing::scratch_dir dir{"jobmesh_lock"};
+  auto url = dir.sqlite_url("locked.db");
+  auto first = database_lock::acquire(url);
+  ASSERT_FALSE(first->path().empty());
+  try {
+    database_lock::acquire(url);
+    FAIL() << "a second lock was granted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string{e.what()}.find("in use by process " + std::to_string(::getpid())), std::string::npos)
+        << e.what();
+  }
+  first.reset();
+  EXPECT_NO_THROW(database_lock::acquire(url)) << "the lock outlived its holder";
+  EXPECT_TRUE(database_lock::acquire("postgresql://127.0.0.1:1/none")->path().empty());
+}
