@@ -14,7 +14,7 @@ namespace jobmesh::actors {
 
 namespace {
 
-enum class ending { none, cancelled, timed_out, broken };
+enum class ending { none, cancelled, timed_out, broken, drained };
 
 struct runner_state {
   runner_context ctx;
@@ -118,10 +118,21 @@ std::string failure_summary(const runner_state& st) {
 
 void settle_status(runner_state& st) {
   auto& job = st.job;
+  if (st.end == ending::drained) {
+    // A graceful stop: back to the queue as if this attempt had not started. Items done stay
+    // done; the rest run at the next start.
+    job.status = storage::job_status::queued;
+    --job.attempt;
+    job.error_message = st.end_reason;
+    job.current_item.clear();
+    job.updated_at = now_ms();
+    return;
+  }
   switch (st.end) {
     case ending::cancelled: job.status = storage::job_status::cancelled; break;
     case ending::timed_out:
     case ending::broken: job.status = storage::job_status::failed; break;
+    case ending::drained: break;
     case ending::none:
       job.status = too_many_failed(job) ? storage::job_status::failed : storage::job_status::completed;
       if (job.failed_items > 0)
@@ -140,8 +151,11 @@ void finish(runner_pointer self) {
   auto& st = self->state;
   st.finishing = true;
   st.before_end = st.job;
+  auto fence = own_fence(st);  // before the status (and, drained, the attempt) changes
   settle_status(st);
-  self->request(st.ctx.writer, caf::infinite, write_atom::value, take_dirty(st))
+  auto batch = take_dirty(st);
+  batch.fences = {fence};
+  self->request(st.ctx.writer, caf::infinite, write_atom::value, std::move(batch))
       .then(
           [=](caf::ok_atom) {
             auto& s = self->state;
@@ -361,6 +375,10 @@ job_runner_actor::behavior_type runner(runner_pointer self, runner_context ctx, 
         // A job whose final state is being written has ended: its status stays what it is.
         if (!self->state.finishing)
           end_run(self, ending::cancelled, "cancelled by request");
+      },
+      [=](drain_atom) {
+        if (!self->state.finishing)
+          end_run(self, ending::drained, "the node stopped gracefully; the job runs again at the next start");
       },
       [=](tick_atom) {
         auto& s = self->state;

@@ -25,7 +25,7 @@
 namespace jobmesh::actors {
 
 using job_runner_actor = caf::typed_actor<caf::replies_to<caf::get_atom>::with<storage::job_record>,
-                                          caf::reacts_to<cancel_atom>,
+                                          caf::reacts_to<cancel_atom>, caf::reacts_to<drain_atom>,
                                           caf::reacts_to<tick_atom>, caf::reacts_to<timeout_atom>>;
 
 /// Who hears that a job ended.

@@ -37,6 +37,7 @@ struct supervisor_state {
   std::vector<std::pair<std::string, caf::typed_response_promise<job_record>>> held_cancels;
   std::mt19937_64 rng{std::random_device{}()};
   bool recovered = false;
+  std::optional<caf::typed_response_promise<std::int64_t>> drained;  ///< a graceful stop's answer
   static inline const char* name = "job_supervisor";
 };
 
@@ -98,7 +99,7 @@ void start(supervisor_pointer self, job_record job) {
 
 void try_start(supervisor_pointer self) {
   auto& st = self->state;
-  if (!st.recovered)
+  if (!st.recovered || st.drained)
     return;
   while (st.running.size() < static_cast<std::size_t>(st.ctx.settings.max_concurrent) && !st.queue.empty())
     start(self, *st.queue.pop(now_ms()));
@@ -312,12 +313,32 @@ void on_runner_down(supervisor_pointer self, const caf::down_msg& dm) {
   try_start(self);
 }
 
+// A graceful stop answers once no runner is left (or at its deadline, with how many are).
+void answer_drain(supervisor_state& st) {
+  if (st.drained && st.drained->pending() && st.running.empty())
+    st.drained->deliver(std::int64_t{0});
+}
+
+caf::result<std::int64_t> drain(supervisor_pointer self) {
+  auto& st = self->state;
+  auto promise = self->make_response_promise<std::int64_t>();
+  st.drained = promise;
+  spdlog::info("supervisor: graceful stop: {} running job(s) go back to the queue", st.running.size());
+  for (const auto& [id, runner] : st.running)
+    self->send(runner, drain_atom::value);
+  self->delayed_send(self, std::chrono::seconds(st.ctx.settings.drain_timeout_s), drain_atom::value,
+                     timeout_atom::value);
+  answer_drain(st);
+  return promise;
+}
+
 void on_done(supervisor_pointer self, const job_record& job) {
   auto& st = self->state;
   if (auto it = st.running.find(job.id); it != st.running.end()) {
     st.started.erase(it->second.address());
     st.running.erase(it);
   }
+  answer_drain(st);
   if (auto c = st.cancels.find(job.id); c != st.cancels.end()) {
     // The runner may have been ending on its own when the cancel reached it.
     if (job.status == job_status::cancelled)
@@ -474,6 +495,16 @@ job_supervisor_actor::behavior_type supervisor(supervisor_pointer self, runner_c
       },
       [=](recover_atom) { recover(self); },
       [=](stalled_atom, std::vector<job_record>& stalled) { return sweep(self, stalled); },
+      [=](drain_atom) { return drain(self); },
+      [=](drain_atom, timeout_atom) {
+        auto& st = self->state;
+        if (!st.drained || !st.drained->pending() || st.running.empty())
+          return;
+        spdlog::warn("supervisor: {} job(s) still running after jobs.drain_timeout_s; they will be recovered "
+                     "(with an attempt counted) at the next start",
+                     st.running.size());
+        st.drained->deliver(static_cast<std::int64_t>(st.running.size()));
+      },
   };
 }
 

@@ -27,7 +27,12 @@ using job_supervisor_actor = caf::typed_actor<
     caf::reacts_to<recover_atom>,
     /// Requeues (or fails, when out of attempts) these stalled jobs, each only if it is still
     /// running at the attempt given; answers with the jobs changed, as stored now.
-    caf::replies_to<stalled_atom, std::vector<storage::job_record>>::with<std::vector<storage::job_record>>>;
+    caf::replies_to<stalled_atom, std::vector<storage::job_record>>::with<std::vector<storage::job_record>>,
+    /// Graceful stop: starts nothing more and has every runner put its job back in the queue
+    /// (no attempt used) once its batches in flight are back; answers with the number of jobs
+    /// still running when they are all back, or when `jobs.drain_timeout_s` has passed.
+    caf::replies_to<drain_atom>::with<std::int64_t>,
+    caf::reacts_to<drain_atom, timeout_atom>>;
 
 /// How long a queued job waits to gain one priority point.
 constexpr std::chrono::milliseconds k_aging_step{10'000};

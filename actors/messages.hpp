@@ -35,6 +35,7 @@ using frame_atom = caf::atom_constant<caf::atom("frame")>;
 using plan_atom = caf::atom_constant<caf::atom("plan")>;
 using stalled_atom = caf::atom_constant<caf::atom("stalled")>;
 using cleanup_atom = caf::atom_constant<caf::atom("cleanup")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
 
 /// A submission as the HTTP layer checked it (API.md `POST /api/v1/jobs`).
 struct job_spec {

@@ -168,6 +168,19 @@ void node::stop() {
   //    session tells its bridge actor to exit, which needs the actor system still alive;
   // 4. only then the actor system.
   im.server->stop();
+  {
+    // A graceful stop hands running jobs back to the queue before the engine stops; the
+    // supervisor answers by jobs.drain_timeout_s (the extra second is for its answer).
+    caf::scoped_actor self{*im.sys};
+    self->request(im.engine.supervisor, std::chrono::seconds(im.settings.jobs.drain_timeout_s + 1),
+                  actors::drain_atom::value)
+        .receive(
+            [](std::int64_t left) {
+              if (left == 0)
+                spdlog::info("jobmesh: every running job is back in the queue");
+            },
+            [](caf::error& e) { spdlog::warn("jobmesh: graceful stop: {}", caf::to_string(e)); });
+  }
   actors::stop_engine(im.engine);
   im.engine = {};
   im.sys->await_all_actors_done();

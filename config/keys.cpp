@@ -56,6 +56,7 @@ const std::vector<key_binding>& bindings() {
       JOBMESH_INT(jobs, retention_days, 1, 3650, "days a finished job is kept"),
       JOBMESH_INT(jobs, queue_limit, 1, k_int_max, "queued jobs before submissions get 503"),
       JOBMESH_INT(jobs, stall_threshold_s, 1, 86'400, "a running job whose heartbeat is older than this is stalled: the sweeper requeues it"),
+      JOBMESH_INT(jobs, drain_timeout_s, 0, 86'400, "graceful stop (SIGTERM, Ctrl-C): how long in-flight items may take to finish before the process exits anyway"),
       JOBMESH_INT(jobs, stall_check_s, 0, 86'400, "how often the stalled sweeper looks; 0 = a third of jobs.stall_threshold_s"),
       JOBMESH_INT(actors, scheduler_threads, 0, 256, "actor scheduler threads; 0 = one per core"),
       JOBMESH_STR(actors, scheduler_policy, "stealing (CAF's work stealing: idle workers poll) or sharing (one queue; idle workers sleep until work comes)", "stealing", "sharing"),

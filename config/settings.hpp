@@ -52,6 +52,7 @@ struct jobs_settings {
   std::int64_t queue_limit = 1'000'000; ///< queued jobs before submissions get 503
   std::int64_t stall_threshold_s = 30;  ///< a running job without a heartbeat this long is stalled
   std::int64_t stall_check_s = 0;       ///< how often the sweeper looks; 0 = a third of the threshold
+  std::int64_t drain_timeout_s = 30;    ///< graceful stop: how long running jobs may take to hand back
 };
 
 /// The actor system.

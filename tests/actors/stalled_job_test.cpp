@@ -150,3 +150,40 @@ TEST_F(stalled_job_test, a_hung_runner_is_requeued_and_its_late_write_refused) {
   EXPECT_EQ(after->attempt, 2);
   EXPECT_EQ(after->processed_items, 1);
 }
+
+// A graceful stop: the running job goes back to the queue without using an attempt, the items
+// done stay done, and the next engine over the same file finishes it.
+TEST_F(stalled_job_test, a_graceful_stop_requeues_running_jobs_without_using_an_attempt) {
+  settings_.jobs.workers = 1;
+  settings_.jobs.batch_size = 1;
+  start();
+  auto job = submit(jobmesh::testing::sleep_spec(400, 10));
+  ASSERT_FALSE(job.id.empty());
+  subscribe("job:" + job.id);
+  while (auto e = next_event())
+    if (e->type == "progress" && e->data.at("processed_items").as_int64() > 0)
+      break;
+  std::int64_t left = -1;
+  self()->request(engine_.supervisor, k_wait, actors::drain_atom::value)
+      .receive([&](std::int64_t n) { left = n; }, [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
+  EXPECT_EQ(left, 0);
+  auto stopped = ask_job(caf::get_atom::value, job.id);
+  ASSERT_TRUE(stopped);
+  EXPECT_EQ(stopped->status, job_status::queued);
+  EXPECT_EQ(stopped->attempt, 0) << "the graceful stop used an attempt";
+  EXPECT_GT(stopped->processed_items, 0);
+  EXPECT_LT(stopped->processed_items, 400);
+  auto done_before = stopped->processed_items;
+  stop();
+
+  start();  // recovery finds it queued and runs the rest
+  subscribe("job:" + job.id);
+  auto events = events_until_end();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().type, "completed");
+  auto done = ask_job(caf::get_atom::value, job.id);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->attempt, 1);
+  EXPECT_EQ(done->processed_items, 400);
+  EXPECT_GE(done_before, 1);
+}
