@@ -260,25 +260,31 @@ void load_items(runner_state& st, std::vector<storage::item_record> stored, stor
   st.parallelism = std::clamp<std::size_t>(st.pending.size(), 1, workers);
 }
 
-void begin_run(runner_pointer self, std::vector<storage::item_record> stored) {
+// Writes `batch` with the job as it is now (heartbeat fresh) under this run's fence, then runs
+// `then`; a failed write ends the run (a stale one quietly, anything else as a crash).
+template <class Then>
+void write_with_job(runner_pointer self, storage::write_batch batch, Then then) {
   auto& st = self->state;
-  storage::write_batch first_write;
-  load_items(st, std::move(stored), first_write);
   st.job.updated_at = st.job.heartbeat_at = now_ms();
-  first_write.updated_jobs.push_back(st.job);
-  first_write.fences.push_back(own_fence(st));
-  self->request(st.ctx.writer, caf::infinite, write_atom::value, std::move(first_write))
-      .then(
-          [=](caf::ok_atom) {
-            self->state.started = true;
-            publish_progress(self);
-            dispatch(self);
-            maybe_finish(self);
-          },
-          [=](caf::error& e) {
-            if (!stale(self, e))
-              self->quit(std::move(e));
-          });
+  batch.updated_jobs.push_back(st.job);
+  batch.fences.push_back(own_fence(st));
+  self->request(st.ctx.writer, caf::infinite, write_atom::value, std::move(batch))
+      .then([=](caf::ok_atom) { then(); },
+            [=](caf::error& e) {
+              if (!stale(self, e))
+                self->quit(std::move(e));
+            });
+}
+
+void begin_run(runner_pointer self, std::vector<storage::item_record> stored) {
+  storage::write_batch first_write;
+  load_items(self->state, std::move(stored), first_write);
+  write_with_job(self, std::move(first_write), [=] {
+    self->state.started = true;
+    publish_progress(self);
+    dispatch(self);
+    maybe_finish(self);
+  });
 }
 
 void read_items_then_run(runner_pointer self) {
@@ -334,21 +340,10 @@ void start_planning(runner_pointer self) {
 // The claim comes first: the job is stored `running` at this attempt, with a heartbeat, before
 // planning (which may take long, or hang), so the stalled sweeper sees every run that stops.
 void claim(runner_pointer self) {
-  auto& st = self->state;
-  st.job.updated_at = st.job.heartbeat_at = now_ms();
-  storage::write_batch batch;
-  batch.updated_jobs.push_back(st.job);
-  batch.fences.push_back(own_fence(st));
-  self->request(st.ctx.writer, caf::infinite, write_atom::value, std::move(batch))
-      .then(
-          [=](caf::ok_atom) {
-            self->state.claimed = true;
-            start_planning(self);
-          },
-          [=](caf::error& e) {
-            if (!stale(self, e))
-              self->quit(std::move(e));
-          });
+  write_with_job(self, {}, [=] {
+    self->state.claimed = true;
+    start_planning(self);
+  });
 }
 
 job_runner_actor::behavior_type runner(runner_pointer self, runner_context ctx, job_done_listener supervisor,

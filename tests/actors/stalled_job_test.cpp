@@ -80,6 +80,19 @@ protected:
     return out;
   }
 
+  // Follows the job to its end: it must complete, at `attempt`.
+  void expect_completed(const std::string& id, std::int64_t attempt, std::int64_t items) {
+    subscribe("job:" + id);
+    auto events = events_until_end();
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(events.back().type, "completed");
+    auto done = ask_job(caf::get_atom::value, id);
+    ASSERT_TRUE(done);
+    EXPECT_EQ(done->status, job_status::completed);
+    EXPECT_EQ(done->attempt, attempt);
+    EXPECT_EQ(done->processed_items, items);
+  }
+
   static bool lists(const std::vector<storage::job_record>& jobs, const std::string& id) {
     return std::any_of(jobs.begin(), jobs.end(), [&](const auto& j) { return j.id == id; });
   }
@@ -126,14 +139,7 @@ TEST_F(stalled_job_test, a_hung_runner_is_requeued_and_its_late_write_refused) {
   EXPECT_NE(swept[0].error_message.find("stalled"), std::string::npos) << swept[0].error_message;
 
   // The second attempt does not hang: it completes the job.
-  subscribe("job:" + job.id);
-  auto events = events_until_end();
-  ASSERT_FALSE(events.empty());
-  EXPECT_EQ(events.back().type, "completed");
-  auto done = ask_job(caf::get_atom::value, job.id);
-  ASSERT_TRUE(done);
-  EXPECT_EQ(done->status, job_status::completed);
-  EXPECT_EQ(done->attempt, 2);
+  expect_completed(job.id, 2, 1);
 
   // The hung runner wakes: its next write (a heartbeat tick) names attempt 1 and is refused.
   gate->open.set_value();
@@ -177,13 +183,6 @@ TEST_F(stalled_job_test, a_graceful_stop_requeues_running_jobs_without_using_an_
   stop();
 
   start();  // recovery finds it queued and runs the rest
-  subscribe("job:" + job.id);
-  auto events = events_until_end();
-  ASSERT_FALSE(events.empty());
-  EXPECT_EQ(events.back().type, "completed");
-  auto done = ask_job(caf::get_atom::value, job.id);
-  ASSERT_TRUE(done);
-  EXPECT_EQ(done->attempt, 1);
-  EXPECT_EQ(done->processed_items, 400);
+  expect_completed(job.id, 1, 400);
   EXPECT_GE(done_before, 1);
 }
