@@ -138,7 +138,18 @@ void create(supervisor_pointer self, job_spec spec, const job_type& type, submit
             enqueue(self, job);
             try_start(self);
           },
-          [=](caf::error& e) mutable { promise.deliver(std::move(e)); });
+          [=](caf::error& e) mutable {
+            if (spec.idempotency_key.empty()) {
+              promise.deliver(std::move(e));
+              return;
+            }
+            // The same key came twice at once: both looked it up before either was stored, and
+            // the unique index refused the second insert. The second answer is the first job.
+            self->request(self->state.ctx.reader, caf::infinite, caf::get_atom::value, spec.user_id,
+                          spec.idempotency_key)
+                .then([=](job_record& existing) mutable { promise.deliver(std::move(existing), false); },
+                      [=](caf::error&) mutable { promise.deliver(std::move(e)); });
+          });
 }
 
 std::optional<caf::error> check_spec(const supervisor_state& st, const job_spec& spec, const job_type*& type) {

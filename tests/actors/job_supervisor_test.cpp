@@ -4,6 +4,8 @@
 
 #include <gmock/gmock.h>
 
+#include <set>
+
 using namespace jobmesh;
 using namespace jobmesh::testing;
 using ::testing::HasSubstr;
@@ -117,6 +119,31 @@ TEST_F(supervisor_test, the_same_idempotency_key_returns_the_same_job) {
   auto c = submit(spec, &created);
   EXPECT_TRUE(created);
   EXPECT_NE(c.id, a.id);
+}
+
+// Many submissions with one key at once: each looks the key up before any is stored, so all but
+// one insert meet the unique index. Every reply names the one job; exactly one created it.
+TEST_F(supervisor_test, the_same_idempotency_key_submitted_at_once_gives_one_job) {
+  start();
+  auto spec = sleep_spec(1, 1);
+  spec.idempotency_key = "at-once";
+  constexpr int k_submits = 8;
+  for (int i = 0; i < k_submits; ++i)
+    self()->send(engine_.supervisor, actors::submit_atom::value, spec);
+  std::set<std::string> ids;
+  int created = 0, answers = 0;
+  for (int i = 0; i < k_submits; ++i)
+    self()->receive(
+        [&](storage::job_record& job, bool was_created) {
+          ++answers;
+          ids.insert(job.id);
+          created += was_created ? 1 : 0;
+        },
+        [&](caf::error& e) { ADD_FAILURE() << "a submit failed: " << caf::to_string(e); },
+        caf::after(k_wait) >> [] { ADD_FAILURE() << "a submit was not answered"; });
+  EXPECT_EQ(answers, k_submits);
+  EXPECT_EQ(ids.size(), 1u);
+  EXPECT_EQ(created, 1);
 }
 
 TEST_F(supervisor_test, failed_items_within_the_jobs_max_failed_ratio_leave_it_completed) {
