@@ -55,7 +55,7 @@ void publish(hub_pointer self, const std::string& topic, const std::string& type
 }
 
 // What a new subscriber sees: `subscribed`, then either what it missed since `since`, or a
-// `reset` when history no longer reaches back; without `since`, the topic's latest event, so a
+// `reset` when history no longer reaches back or `since` is ahead of the topic; without `since`, the topic's latest event, so a
 // client that subscribes just after a job finished still learns how it ended.
 void catch_up(hub_pointer self, const std::string& topic, topic_state& t, std::int64_t since, const caf::actor& to) {
   send_frame(self, to, make_frame(topic, t.seq, "subscribed", "{}"));
@@ -65,9 +65,11 @@ void catch_up(hub_pointer self, const std::string& topic, topic_state& t, std::i
     return;
   }
   auto wanted = static_cast<std::uint64_t>(since) + 1;
-  if (wanted > t.seq)
-    return;
-  if (t.history.empty() || t.history.front().seq > wanted) {
+  if (wanted == t.seq + 1)
+    return;  // up to date
+  // Ahead of the topic (its numbers started again: the server restarted), or behind what the
+  // history still holds: the client must read the state afresh.
+  if (wanted > t.seq || t.history.empty() || t.history.front().seq > wanted) {
     send_frame(self, to, make_frame(topic, t.seq, "reset", "{}"));
     return;
   }

@@ -60,6 +60,33 @@ TEST_F(hub_test, since_older_than_history_answers_reset) {
   EXPECT_EQ(reset->type, "reset");
 }
 
+// After a restart the topic counts from 1 again: a client resuming from a number of the old
+// process must not be told it is up to date.
+TEST_F(hub_test, since_ahead_of_the_topic_answers_reset) {
+  start();
+  publish("t", "progress", 1);
+  subscribe("t", 40);
+  ASSERT_EQ(next_event()->type, "subscribed");
+  auto reset = next_event();
+  ASSERT_TRUE(reset);
+  EXPECT_EQ(reset->type, "reset");
+  EXPECT_EQ(reset->seq, 1u);
+}
+
+// A client that has seen everything gets nothing again.
+TEST_F(hub_test, since_at_the_latest_event_replays_nothing) {
+  start();
+  publish("t", "progress", 1);
+  publish("t", "progress", 2);
+  subscribe("t", 2);
+  ASSERT_EQ(next_event()->type, "subscribed");
+  publish("t", "completed", 3);
+  auto next = next_event();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->type, "completed");
+  EXPECT_EQ(next->seq, 3u);
+}
+
 TEST(frame_text, is_the_api_shape) {
   auto text = actors::make_frame_text("job:a\"b", 7, "progress", R"({"x":1})", 0);
   EXPECT_EQ(text, R"({"topic":"job:a\"b","seq":7,"type":"progress","data":{"x":1},"sent_at":"1970-01-01T00:00:00.000Z"})");
