@@ -261,6 +261,56 @@ caf::result<job_record> cancel(supervisor_pointer self, const std::string& id) {
   return promise;
 }
 
+caf::error not_retryable(const std::string& id, std::string_view state) {
+  return make_error(errc::conflict,
+                    fmt::format("job {} is {}; only a failed or cancelled job can be retried", id, state));
+}
+
+caf::result<job_record> retry(supervisor_pointer self, const std::string& id) {
+  auto& st = self->state;
+  auto busy = [&](const supervisor_state& s) {
+    return s.queue.contains(id) || s.delayed.contains(id) || s.running.contains(id) || s.ending.contains(id);
+  };
+  if (busy(st))
+    return not_retryable(id, "not finished");
+  auto promise = self->make_response_promise<job_record>();
+  self->request(st.ctx.reader, caf::infinite, caf::get_atom::value, id)
+      .then(
+          [=](job_record& job) mutable {
+            auto& s = self->state;
+            if (job.status != job_status::failed && job.status != job_status::cancelled) {
+              promise.deliver(not_retryable(id, to_string(job.status)));
+              return;
+            }
+            if (busy(s)) {  // another retry got here first
+              promise.deliver(not_retryable(id, "already being retried"));
+              return;
+            }
+            auto from = job.status;
+            job.status = job_status::queued;
+            job.error_message.clear();
+            job.completed_at = job.expires_at = job.run_after = 0;
+            job.updated_at = now_ms();
+            if (job.attempt >= job.max_attempts)
+              job.max_attempts = job.attempt + 1;
+            s.ending.insert(id);  // no second retry or cancel while this is written
+            write_job(self, job, [=](caf::error e) mutable {
+              self->state.ending.erase(id);
+              if (e) {
+                promise.deliver(std::move(e));
+                return;
+              }
+              detail::log_transition(job, from);
+              announce(self, job, "queued");
+              enqueue(self, job);
+              promise.deliver(job);
+              try_start(self);
+            });
+          },
+          [=](caf::error& e) mutable { promise.deliver(std::move(e)); });
+  return promise;
+}
+
 caf::result<job_record> get(supervisor_pointer self, const std::string& id) {
   auto& st = self->state;
   if (const auto* queued = st.queue.find(id))
@@ -488,6 +538,7 @@ job_supervisor_actor::behavior_type supervisor(supervisor_pointer self, runner_c
       [=](submit_atom, job_spec& spec) { return submit(self, spec); },
       [=](caf::get_atom, const std::string& id) { return get(self, id); },
       [=](cancel_atom, const std::string& id) { return cancel(self, id); },
+      [=](retry_atom, const std::string& id) { return retry(self, id); },
       [=](list_atom, storage::job_filter& filter) -> caf::result<std::vector<job_record>> {
         return self->delegate(self->state.ctx.reader, list_atom::value, std::move(filter));
       },

@@ -21,6 +21,9 @@ using job_supervisor_actor = caf::typed_actor<
     caf::replies_to<submit_atom, job_spec>::with<storage::job_record, bool>,
     caf::replies_to<caf::get_atom, std::string>::with<storage::job_record>,
     caf::replies_to<cancel_atom, std::string>::with<storage::job_record>,
+    /// A failed or cancelled job back to the queue: its done items stay done, the rest run
+    /// again in a new attempt (one more is allowed when it had used them all).
+    caf::replies_to<retry_atom, std::string>::with<storage::job_record>,
     caf::replies_to<list_atom, storage::job_filter>::with<std::vector<storage::job_record>>,
     caf::replies_to<items_atom, storage::item_filter>::with<std::vector<storage::item_record>>,
     caf::reacts_to<done_atom, storage::job_record>, caf::reacts_to<requeue_atom, std::string>,

@@ -36,6 +36,7 @@ using plan_atom = caf::atom_constant<caf::atom("plan")>;
 using stalled_atom = caf::atom_constant<caf::atom("stalled")>;
 using cleanup_atom = caf::atom_constant<caf::atom("cleanup")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
 /// A submission as the HTTP layer checked it (API.md `POST /api/v1/jobs`).
 struct job_spec {

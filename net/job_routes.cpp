@@ -62,6 +62,14 @@ void cancel_job(const ctx_ptr& ctx, route_request rr, responder respond) {
       error_replier(rr.req, respond), actors::cancel_atom::value, rr.path.at("id"));
 }
 
+void retry_job(const ctx_ptr& ctx, route_request rr, responder respond) {
+  auto req = rr.req;
+  ask(
+      *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+      [req, respond](job_record& job) { respond(json_response(*req, http::status::accepted, actors::job_to_json(job))); },
+      error_replier(req, respond), actors::retry_atom::value, rr.path.at("id"));
+}
+
 void list_jobs(const ctx_ptr& ctx, route_request rr, responder respond) {
   auto parsed = parse_job_filter(rr.query);
   if (auto* e = std::get_if<field_error>(&parsed))
@@ -223,6 +231,7 @@ void add_job_routes(router& r, std::shared_ptr<const api_context> ctx) {
   r.add(http::verb::get, "/api/v1/jobs/{id}/items", bind(list_items));
   r.add(http::verb::get, "/api/v1/jobs/{id}/result", bind(get_result));
   r.add(http::verb::post, "/api/v1/jobs/{id}/cancel", bind(cancel_job));
+  r.add(http::verb::post, "/api/v1/jobs/{id}/retry", bind(retry_job));
 }
 
 }  // namespace jobmesh::net

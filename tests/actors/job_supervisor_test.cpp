@@ -255,3 +255,44 @@ TEST(retry_delay, doubles_caps_and_jitters) {
   EXPECT_EQ(retry_delay(3, 1000, 60'000, 0.5).count(), 2000);
   EXPECT_EQ(retry_delay(3, 1000, 60'000, 0.1).count(), 2000);  // jitter is clamped to [0.5, 1]
 }
+
+// Retry: a cancelled job runs again in a new attempt; its done items are not run twice.
+TEST_F(supervisor_test, a_cancelled_job_retried_finishes_its_remaining_items) {
+  settings_.jobs.workers = 1;
+  settings_.jobs.batch_size = 1;
+  start();
+  auto job = submit(sleep_spec(60, 5));
+  subscribe("job:" + job.id);
+  while (auto e = next_event())
+    if (e->type == "progress" && e->data.at("processed_items").as_int64() > 0)
+      break;
+  auto cancelled = ask_job(actors::cancel_atom::value, job.id);
+  ASSERT_TRUE(cancelled) << caf::to_string(cancelled.error());
+  ASSERT_EQ(cancelled->status, job_status::cancelled);
+  auto again = ask_job(actors::retry_atom::value, job.id);
+  ASSERT_TRUE(again) << caf::to_string(again.error());
+  EXPECT_EQ(again->status, job_status::queued);
+  auto twice = ask_job(actors::retry_atom::value, job.id);
+  ASSERT_FALSE(twice) << "a queued job was retried";
+  EXPECT_EQ(actors::code_of(twice.error()), actors::errc::conflict);
+  for (auto events = events_until_end(); !events.empty() && events.back().type != "completed";)
+    events = events_until_end();
+  auto done = ask_job(caf::get_atom::value, job.id);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->status, job_status::completed);
+  EXPECT_EQ(done->attempt, 2);
+  EXPECT_EQ(done->processed_items, 60);
+  std::vector<storage::item_record> items;
+  storage::item_filter filter;
+  filter.job_id = job.id;
+  filter.limit = 100;
+  self()->request(engine_.supervisor, k_wait, actors::items_atom::value, filter)
+      .receive([&](std::vector<storage::item_record>& got) { items = std::move(got); },
+               [](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
+  ASSERT_EQ(items.size(), 60u);
+  for (const auto& item : items)
+    EXPECT_EQ(item.attempts, 1) << "item " << item.index << " ran more than once";
+  auto finished = ask_job(actors::retry_atom::value, job.id);
+  ASSERT_FALSE(finished) << "a completed job was retried";
+  EXPECT_EQ(actors::code_of(finished.error()), actors::errc::conflict);
+}
