@@ -99,10 +99,7 @@ TEST_F(cancel_race_test, of_two_cancels_in_flight_only_the_first_takes_effect) {
   settings_.jobs.workers = 1;
   start();
   auto job = submit(sleep_spec(200, 20));
-  subscribe("job:" + job.id);
-  while (auto e = next_event())
-    if (e->type == "progress" && e->data.at("processed_items").as_int64() > 0)
-      break;
+  await_first_item(job.id);
   auto one = send_cancel(job.id);
   auto two = send_cancel(job.id);
   int took_effect = 0, conflicts = 0;

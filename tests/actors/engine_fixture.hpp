@@ -142,6 +142,15 @@ protected:
     return out;
   }
 
+  /// Subscribes to the job's topic and returns once a progress event shows an item done.
+  void await_first_item(const std::string& job_id) {
+    subscribe("job:" + job_id);
+    while (auto e = next_event())
+      if (e->type == "progress" && e->data.at("processed_items").as_int64() > 0)
+        return;
+    ADD_FAILURE() << "job " << job_id << " finished no item within " << k_wait.count() << " s";
+  }
+
   /// Events until one of a terminal type (kept, last); fails on a timeout.
   std::vector<event> events_until_end() {
     std::vector<event> out;

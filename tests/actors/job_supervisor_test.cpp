@@ -58,10 +58,7 @@ TEST_F(supervisor_test, cancelling_a_running_job_stops_it_between_items) {
   settings_.jobs.workers = 1;
   start();
   auto job = submit(sleep_spec(200, 20));
-  subscribe("job:" + job.id);
-  while (auto e = next_event())
-    if (e->type == "progress" && e->data.at("processed_items").as_int64() > 0)
-      break;
+  await_first_item(job.id);
   auto cancelled = ask_job(actors::cancel_atom::value, job.id);
   ASSERT_TRUE(cancelled) << caf::to_string(cancelled.error());
   EXPECT_EQ(cancelled->status, job_status::cancelled);
@@ -262,10 +259,7 @@ TEST_F(supervisor_test, a_cancelled_job_retried_finishes_its_remaining_items) {
   settings_.jobs.batch_size = 1;
   start();
   auto job = submit(sleep_spec(60, 5));
-  subscribe("job:" + job.id);
-  while (auto e = next_event())
-    if (e->type == "progress" && e->data.at("processed_items").as_int64() > 0)
-      break;
+  await_first_item(job.id);
   auto cancelled = ask_job(actors::cancel_atom::value, job.id);
   ASSERT_TRUE(cancelled) << caf::to_string(cancelled.error());
   ASSERT_EQ(cancelled->status, job_status::cancelled);

@@ -165,10 +165,7 @@ TEST_F(stalled_job_test, a_graceful_stop_requeues_running_jobs_without_using_an_
   start();
   auto job = submit(jobmesh::testing::sleep_spec(400, 10));
   ASSERT_FALSE(job.id.empty());
-  subscribe("job:" + job.id);
-  while (auto e = next_event())
-    if (e->type == "progress" && e->data.at("processed_items").as_int64() > 0)
-      break;
+  await_first_item(job.id);
   std::int64_t left = -1;
   self()->request(engine_.supervisor, k_wait, actors::drain_atom::value)
       .receive([&](std::int64_t n) { left = n; }, [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
