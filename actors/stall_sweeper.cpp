@@ -65,12 +65,7 @@ stall_sweeper_actor::behavior_type sweeper(sweeper_pointer self, storage_reader_
       },
       [=](stalled_atom, cleanup_atom) -> caf::result<jobs> {
         auto promise = self->make_response_promise<jobs>();
-        sweep(self, [promise](auto result) mutable {
-          if constexpr (std::is_same_v<decltype(result), caf::error>)
-            promise.deliver(std::move(result));
-          else
-            promise.deliver(std::move(result));
-        });
+        sweep(self, [promise](auto result) mutable { promise.deliver(std::move(result)); });
         return promise;
       },
       [=](tick_atom) {
