@@ -3,6 +3,7 @@
 #include "storage/database.hpp"
 
 #include <soci/soci.h>
+#include <stdexcept>
 
 namespace jobmesh::actors {
 
@@ -25,6 +26,10 @@ engine start_engine(caf::actor_system& sys, const config::settings& settings,
     add_matching_job_types(*all, {&sys, e.marketplace, e.writer, e.records, settings.matching, settings.imports,
                                   settings.jobs.max_items, std::move(fetch)});
     e.types = std::move(all);
+  }
+  if (auto problem = e.types->check_dependencies()) {
+    stop_engine(e);
+    throw std::invalid_argument(*problem);
   }
   e.supervisor = spawn_job_supervisor(sys, runner_context{e.types, e.pool, e.writer, e.reader, e.hub, settings.jobs});
   e.sweeper = spawn_stall_sweeper(sys, e.reader, e.supervisor, settings.jobs.stall_threshold_s,

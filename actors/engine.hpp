@@ -32,7 +32,8 @@ struct engine {
 /// Starts the engine over two open sessions of the same database (one to write, one to read),
 /// which it then owns, plus one it opens for reading records. `types` defaults to every type
 /// this build ships: the test types and the marketplace's, `import-postings` only with a
-/// `fetch` (the network layer provides it).
+/// `fetch` (the network layer provides it). Throws std::invalid_argument when the types'
+/// dependencies name an unknown type or form a cycle (nothing is left running then).
 engine start_engine(caf::actor_system& sys, const config::settings& settings,
                     std::shared_ptr<soci::session> write_db, std::shared_ptr<soci::session> read_db,
                     std::shared_ptr<const job_type_registry> types = nullptr, page_fetcher fetch = {});

@@ -94,6 +94,7 @@ boost::json::object job_to_json(const storage::job_record& job) {
       {"run_after", time_or_null(job.run_after)},
       {"depends_on", std::move(depends_on)},
       {"group", text_or_null(job.group)},
+      {"schedule", text_or_null(job.schedule)},
   };
 }
 

@@ -1,12 +1,18 @@
 #include "actors/job_queue.hpp"
 
+#include <algorithm>
+
 namespace jobmesh::actors {
 
 void job_queue::push(storage::job_record job, std::int64_t since_ms) {
-  if (!ids_.insert(job.id).second)
+  if (!index_.try_emplace(job.id, location{job.priority, job.user_id}).second)
     return;
-  auto priority = job.priority;
-  by_priority_[priority].push_back({std::move(job), since_ms});
+  ++by_type_[job.type];
+  auto& b = by_priority_[job.priority];
+  auto [u, added] = b.users.try_emplace(job.user_id);
+  if (added)
+    u->second.in_rotation = b.rotation.insert(b.rotation.end(), job.user_id);
+  u->second.jobs.push_back({std::move(job), since_ms});
 }
 
 double job_queue::aged_priority(const entry& e, std::int64_t now_ms) const {
@@ -15,53 +21,99 @@ double job_queue::aged_priority(const entry& e, std::int64_t now_ms) const {
 }
 
 std::optional<storage::job_record> job_queue::pop(std::int64_t now_ms) {
-  auto best = by_priority_.end();
-  double best_score = 0;
-  // Buckets are visited highest priority first, so on equal aged priority the higher one wins.
-  for (auto it = by_priority_.begin(); it != by_priority_.end(); ++it) {
-    auto score = aged_priority(it->second.front(), now_ms);
-    if (best == by_priority_.end() || score > best_score) {
-      best = it;
-      best_score = score;
-    }
-  }
-  if (best == by_priority_.end())
-    return std::nullopt;
-  auto job = std::move(best->second.front().job);
-  best->second.pop_front();
-  if (best->second.empty())
-    by_priority_.erase(best);
-  ids_.erase(job.id);
-  return job;
+  return pop(now_ms, [](const storage::job_record&) { return true; });
 }
 
-std::optional<storage::job_record> job_queue::remove(const std::string& id) {
-  if (!ids_.contains(id))
+std::optional<storage::job_record> job_queue::pop(std::int64_t now_ms, const predicate& can_start) {
+  std::optional<pick> best;
+  // Buckets are visited highest priority first, so on equal aged priority the higher one wins.
+  for (auto b = by_priority_.begin(); b != by_priority_.end(); ++b) {
+    auto p = candidate(b, can_start);
+    if (!p)
+      continue;
+    p->score = aged_priority(p->user->second.jobs[p->index], now_ms);
+    if (!best || p->score > best->score)
+      best = p;
+  }
+  if (!best)
     return std::nullopt;
-  for (auto it = by_priority_.begin(); it != by_priority_.end(); ++it) {
-    auto& fifo = it->second;
-    for (auto e = fifo.begin(); e != fifo.end(); ++e) {
-      if (e->job.id != id)
-        continue;
-      auto job = std::move(e->job);
-      fifo.erase(e);
-      if (fifo.empty())
-        by_priority_.erase(it);
-      ids_.erase(id);
-      return job;
-    }
+  return extract(best->bucket, best->user, best->index, true);
+}
+
+std::optional<job_queue::pick> job_queue::candidate(bucket_map::iterator b, const predicate& can_start) {
+  // Users that cannot start anything are passed over in rotation order, keeping their place.
+  for (const auto& user_id : b->second.rotation) {
+    auto u = b->second.users.find(user_id);
+    if (auto i = first_startable(u->second.jobs, can_start))
+      return pick{b, u, *i, 0};
   }
   return std::nullopt;
 }
 
+std::optional<std::size_t> job_queue::first_startable(const std::deque<entry>& jobs,
+                                                      const predicate& can_start) const {
+  auto limit = std::min(jobs.size(), lookahead_);
+  for (std::size_t i = 0; i < limit; ++i)
+    if (can_start(jobs[i].job))
+      return i;
+  return std::nullopt;
+}
+
+storage::job_record job_queue::extract(bucket_map::iterator b, user_map::iterator u, std::size_t index,
+                                       bool served) {
+  auto& jobs = u->second.jobs;
+  auto job = std::move(jobs[index].job);
+  jobs.erase(jobs.begin() + static_cast<std::ptrdiff_t>(index));
+  auto& rotation = b->second.rotation;
+  if (jobs.empty()) {
+    rotation.erase(u->second.in_rotation);
+    b->second.users.erase(u);
+  } else if (served) {
+    rotation.splice(rotation.end(), rotation, u->second.in_rotation);
+  }
+  if (b->second.users.empty())
+    by_priority_.erase(b);
+  index_.erase(job.id);
+  if (auto t = by_type_.find(job.type); t != by_type_.end() && --t->second == 0)
+    by_type_.erase(t);
+  return job;
+}
+
+std::optional<std::size_t> job_queue::position(const std::deque<entry>& jobs, const std::string& id) const {
+  auto it = std::find_if(jobs.begin(), jobs.end(), [&](const entry& e) { return e.job.id == id; });
+  if (it == jobs.end())
+    return std::nullopt;
+  return static_cast<std::size_t>(it - jobs.begin());
+}
+
+std::optional<storage::job_record> job_queue::remove(const std::string& id) {
+  auto loc = index_.find(id);
+  if (loc == index_.end())
+    return std::nullopt;
+  auto b = by_priority_.find(loc->second.priority);
+  if (b == by_priority_.end())
+    return std::nullopt;
+  auto u = b->second.users.find(loc->second.user_id);
+  if (u == b->second.users.end())
+    return std::nullopt;
+  auto i = position(u->second.jobs, id);
+  if (!i)
+    return std::nullopt;
+  return extract(b, u, *i, false);
+}
+
 const storage::job_record* job_queue::find(const std::string& id) const {
-  if (!ids_.contains(id))
+  auto loc = index_.find(id);
+  if (loc == index_.end())
     return nullptr;
-  for (const auto& [priority, fifo] : by_priority_)
-    for (const auto& e : fifo)
-      if (e.job.id == id)
-        return &e.job;
-  return nullptr;
+  auto b = by_priority_.find(loc->second.priority);
+  if (b == by_priority_.end())
+    return nullptr;
+  auto u = b->second.users.find(loc->second.user_id);
+  if (u == b->second.users.end())
+    return nullptr;
+  auto i = position(u->second.jobs, id);
+  return i ? &u->second.jobs[*i].job : nullptr;
 }
 
 }  // namespace jobmesh::actors

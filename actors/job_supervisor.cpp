@@ -1,84 +1,56 @@
 #include "actors/job_supervisor.hpp"
 
 #include "actors/detail/job_log.hpp"
+#include "actors/detail/supervisor_state.hpp"
 #include "actors/errors.hpp"
-#include "actors/job_id.hpp"
 #include "actors/job_json.hpp"
-#include "actors/job_queue.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
-#include <functional>
-#include <random>
 #include <spdlog/spdlog.h>
-#include <unordered_map>
-#include <unordered_set>
 
 namespace jobmesh::actors {
 
-namespace {
+namespace detail {
 
 using storage::job_record;
 using storage::job_status;
 
-struct supervisor_state {
-  runner_context ctx;
-  job_id_generator ids;
-  job_queue queue{k_aging_step};
-  std::unordered_map<std::string, job_record> delayed;  ///< queued, waiting for run_after
-  std::unordered_map<std::string, job_runner_actor> running;
-  std::unordered_map<caf::actor_addr, job_record> started;  ///< runner -> job as started
-  /// Running jobs asked to cancel; answered when the runner reports its end (or dies).
-  std::unordered_map<std::string, caf::typed_response_promise<job_record>> cancels;
-  /// Jobs not running whose end is being written.
-  std::unordered_set<std::string> ending;
-  /// Cancels that came before recovery ended, replayed after it in order.
-  std::vector<std::pair<std::string, caf::typed_response_promise<job_record>>> held_cancels;
-  std::mt19937_64 rng{std::random_device{}()};
-  bool recovered = false;
-  std::optional<caf::typed_response_promise<std::int64_t>> drained;  ///< a graceful stop's answer
-  static inline const char* name = "job_supervisor";
-};
-
-using supervisor_pointer = job_supervisor_actor::stateful_pointer<supervisor_state>;
-using submit_promise = caf::typed_response_promise<job_record, bool>;
-using cancel_promise = caf::typed_response_promise<job_record>;
-
-void try_start(supervisor_pointer self);
-
 std::size_t queued_count(const supervisor_state& st) {
-  return st.queue.size() + st.delayed.size();
+  return st.queue.size() + st.delayed.size() + st.waiting.size();
 }
 
-caf::error already_ended(const std::string& id, job_status status) {
-  return make_error(errc::conflict, fmt::format("job {} is already {}", id, to_string(status)));
-}
-
-// Writes `job`, then runs `then` (on this actor) once it is durable.
-template <class F>
-void write_job(supervisor_pointer self, const job_record& job, F then) {
-  storage::write_batch batch;
-  batch.updated_jobs.push_back(job);
-  self->request(self->state.ctx.writer, caf::infinite, write_atom::value, std::move(batch))
-      .then([=](caf::ok_atom) mutable { then(caf::error{}); }, [=](caf::error& e) mutable { then(std::move(e)); });
+bool is_active(const supervisor_state& st, const std::string& id) {
+  return st.queue.contains(id) || st.delayed.contains(id) || st.waiting.contains(id) || st.running.contains(id) ||
+         st.ending.contains(id);
 }
 
 void announce(supervisor_pointer self, const job_record& job, const std::string& type) {
   publish_job_event(self->state.ctx.hub, job, type, boost::json::serialize(job_to_json(job)));
 }
 
-// Puts `job` in the queue now, or at its run_after; `since` is when its wait began (aging).
-void enqueue(supervisor_pointer self, job_record job, std::int64_t since = now_ms()) {
+void enqueue(supervisor_pointer self, job_record job, std::int64_t since) {
+  auto& st = self->state;
   auto now = now_ms();
   if (job.run_after > now) {
     auto id = job.id;
     auto delay = std::chrono::milliseconds(job.run_after - now);
-    self->state.delayed.emplace(id, std::move(job));
+    st.delayed.emplace(id, std::move(job));
     self->delayed_send(self, delay, requeue_atom::value, id);
     return;
   }
-  self->state.queue.push(std::move(job), since);
+  auto type = job.type;
+  st.queue.push(std::move(job), since);
+  auto& peak = st.peak_queued_by_type[type];
+  peak = std::max(peak, st.queue.size_by_type()[type]);
+}
+
+namespace {
+
+using cancel_promise = caf::typed_response_promise<job_record>;
+
+caf::error already_ended(const std::string& id, job_status status) {
+  return make_error(errc::conflict, fmt::format("job {} is already {}", id, to_string(status)));
 }
 
 void start(supervisor_pointer self, job_record job) {
@@ -93,108 +65,43 @@ void start(supervisor_pointer self, job_record job) {
   detail::log_transition(job, from);
   auto runner = spawn_job_runner(self, st.ctx, caf::actor_cast<job_done_listener>(self), job);
   self->monitor(runner);
+  ++st.running_by_type[job.type];
   st.started.emplace(runner.address(), job);
   st.running.emplace(job.id, std::move(runner));
 }
+
+// A runner is gone (ended, crashed or dropped as stale): its slot and its type's are free.
+void forget_runner(supervisor_state& st, const std::string& id, const std::string& type) {
+  st.running.erase(id);
+  if (auto it = st.running_by_type.find(type); it != st.running_by_type.end() && --it->second <= 0)
+    st.running_by_type.erase(it);
+}
+
+}  // namespace
 
 void try_start(supervisor_pointer self) {
   auto& st = self->state;
   if (!st.recovered || st.drained)
     return;
-  while (st.running.size() < static_cast<std::size_t>(st.ctx.settings.max_concurrent) && !st.queue.empty())
-    start(self, *st.queue.pop(now_ms()));
-}
-
-job_record new_job(supervisor_state& st, const job_spec& spec, const job_type& type) {
-  const auto& defaults = st.ctx.settings;
-  job_record job;
-  auto now = now_ms();
-  job.id = st.ids.next(now);
-  job.type = spec.type;
-  job.user_id = spec.user_id;
-  job.priority = spec.priority;
-  job.max_attempts = spec.max_attempts > 0 ? spec.max_attempts : defaults.max_attempts;
-  job.timeout_s = spec.timeout_s > 0 ? spec.timeout_s : defaults.timeout_s;
-  job.max_failed_ratio = spec.max_failed_ratio >= 0 ? spec.max_failed_ratio : type.max_failed_ratio;
-  job.params = spec.params;
-  job.idempotency_key = spec.idempotency_key;
-  job.group = type.group;
-  job.created_at = job.updated_at = now;
-  return job;
-}
-
-// Stores the new job; only a committed job is acknowledged (202) and queued.
-void create(supervisor_pointer self, job_spec spec, const job_type& type, submit_promise promise) {
-  auto job = new_job(self->state, spec, type);
-  storage::write_batch batch;
-  batch.inserted_jobs.push_back(job);
-  self->request(self->state.ctx.writer, caf::infinite, write_atom::value, std::move(batch))
-      .then(
-          [=](caf::ok_atom) mutable {
-            spdlog::info("job {} {} created -> queued priority {} user {}", job.id, job.type, job.priority,
-                         job.user_id);
-            promise.deliver(job, true);
-            announce(self, job, "job_created");
-            enqueue(self, job);
-            try_start(self);
-          },
-          [=](caf::error& e) mutable {
-            if (spec.idempotency_key.empty()) {
-              promise.deliver(std::move(e));
-              return;
-            }
-            // The same key came twice at once: both looked it up before either was stored, and
-            // the unique index refused the second insert. The second answer is the first job.
-            self->request(self->state.ctx.reader, caf::infinite, caf::get_atom::value, spec.user_id,
-                          spec.idempotency_key)
-                .then([=](job_record& existing) mutable { promise.deliver(std::move(existing), false); },
-                      [=](caf::error&) mutable { promise.deliver(std::move(e)); });
-          });
-}
-
-std::optional<caf::error> check_spec(const supervisor_state& st, const job_spec& spec, const job_type*& type) {
-  type = st.ctx.types->find(spec.type);
-  if (type == nullptr) {
-    std::string known;
-    for (const auto& [name, t] : st.ctx.types->all())
-      known += (known.empty() ? "" : ", ") + name;
-    return make_error(errc::unknown_job_type, fmt::format("unknown job type '{}'; known types: {}", spec.type, known));
+  // A type at its limit (jobs.type_limits) waits; the queue offers the next job of another.
+  auto has_room = [&st](const job_record& job) {
+    auto limit = st.ctx.settings.type_limits.find(job.type);
+    if (limit == st.ctx.settings.type_limits.end())
+      return true;
+    auto running = st.running_by_type.find(job.type);
+    return running == st.running_by_type.end() || running->second < limit->second;
+  };
+  while (st.running.size() < static_cast<std::size_t>(st.ctx.settings.max_concurrent)) {
+    auto job = st.queue.pop(now_ms(), has_room);
+    if (!job)
+      break;
+    start(self, std::move(*job));
   }
-  boost::system::error_code ec;
-  auto params = boost::json::parse(spec.params, ec);
-  if (ec || !params.is_object())
-    return make_error(errc::invalid_argument, "params must be a JSON object");
-  if (auto problem = type->validate(params.as_object()))
-    return make_error(errc::invalid_argument, *problem);
-  if (queued_count(st) >= static_cast<std::size_t>(st.ctx.settings.queue_limit))
-    return make_error(errc::overloaded, fmt::format("the queue holds {} jobs, its limit", queued_count(st)));
-  return std::nullopt;
 }
 
-caf::result<job_record, bool> submit(supervisor_pointer self, job_spec& spec) {
-  const job_type* type = nullptr;
-  if (auto error = check_spec(self->state, spec, type))
-    return std::move(*error);
-  auto promise = self->make_response_promise<job_record, bool>();
-  if (spec.idempotency_key.empty()) {
-    create(self, std::move(spec), *type, promise);
-    return promise;
-  }
-  self->request(self->state.ctx.reader, caf::infinite, caf::get_atom::value, spec.user_id, spec.idempotency_key)
-      .then([=](job_record& existing) mutable { promise.deliver(std::move(existing), false); },
-            [=](caf::error& e) mutable {
-              if (code_of(e) == errc::not_found)
-                create(self, spec, *type, promise);
-              else
-                promise.deliver(std::move(e));
-            });
-  return promise;
-}
-
-// Ends a job that is not running (queued or waiting for a retry) as `status`.
 void end_waiting(supervisor_pointer self, job_record job, job_status status, std::string reason,
                  std::optional<caf::typed_response_promise<job_record>> promise) {
-  auto from = job.status;
+  auto before = job;
   auto now = now_ms();
   job.status = status;
   job.error_message = std::move(reason);
@@ -207,14 +114,26 @@ void end_waiting(supervisor_pointer self, job_record job, job_status status, std
       spdlog::error("job {}: could not store its end: {}", job.id, message_of(e));
       if (promise)
         promise->deliver(std::move(e));
+      // Storage still has it as before: a waiting job waits again (after a pause, so a broken
+      // disk is not hammered); a crashed run's job is still `running` there, and the stalled
+      // sweeper settles it once its heartbeat is old.
+      if (before.status != job_status::running)
+        self->delayed_send(self, std::chrono::seconds(1), requeue_atom::value, before);
       return;
     }
-    detail::log_transition(job, from);
+    detail::log_transition(job, before.status);
     announce(self, job, std::string{to_string(job.status)});
     if (promise)
       promise->deliver(job);
+    job_ended(self, job);
   });
 }
+
+}  // namespace detail
+
+namespace {
+
+using namespace detail;
 
 // One answer per state: 200 for the cancel that takes effect, 409 for every later one, also
 // when a cancel races with the job's start or end.
@@ -230,6 +149,8 @@ void cancel_now(supervisor_pointer self, const std::string& id, cancel_promise p
     return;
   }
   auto job = st.queue.remove(id);
+  if (!job)
+    job = st.waiting.remove(id);
   if (!job) {
     if (auto it = st.delayed.find(id); it != st.delayed.end()) {
       job = std::move(it->second);
@@ -268,9 +189,7 @@ caf::error not_retryable(const std::string& id, std::string_view state) {
 
 caf::result<job_record> retry(supervisor_pointer self, const std::string& id) {
   auto& st = self->state;
-  auto busy = [&](const supervisor_state& s) {
-    return s.queue.contains(id) || s.delayed.contains(id) || s.running.contains(id) || s.ending.contains(id);
-  };
+  auto busy = [&](const supervisor_state& s) { return is_active(s, id); };
   if (busy(st))
     return not_retryable(id, "not finished");
   auto promise = self->make_response_promise<job_record>();
@@ -302,7 +221,7 @@ caf::result<job_record> retry(supervisor_pointer self, const std::string& id) {
               }
               detail::log_transition(job, from);
               announce(self, job, "queued");
-              enqueue(self, job);
+              admit(self, job, now_ms());  // a dependency that failed fails it again, naming it
               promise.deliver(job);
               try_start(self);
             });
@@ -317,6 +236,8 @@ caf::result<job_record> get(supervisor_pointer self, const std::string& id) {
     return *queued;
   if (auto it = st.delayed.find(id); it != st.delayed.end())
     return it->second;
+  if (const auto* waiting = st.waiting.find(id))
+    return *waiting;
   auto it = st.running.find(id);
   if (it == st.running.end())
     return self->delegate(st.ctx.reader, caf::get_atom::value, id);
@@ -336,7 +257,7 @@ void on_runner_down(supervisor_pointer self, const caf::down_msg& dm) {
     return;
   auto job = std::move(it->second);
   st.started.erase(it);
-  st.running.erase(job.id);
+  forget_runner(st, job.id, job.type);
   if (code_of(dm.reason) == errc::stale_attempt) {
     // Another attempt owns the job (the sweeper requeued it): nothing to retry or fail here.
     spdlog::warn("job {}: the runner of attempt {} stopped: {}", job.id, job.attempt, message_of(dm.reason));
@@ -369,8 +290,10 @@ void on_runner_down(supervisor_pointer self, const caf::down_msg& dm) {
   job.run_after = now_ms() + delay.count();
   job.updated_at = now_ms();
   detail::log_transition(job, job_status::running);
+  // Should this write fail, storage keeps the job running at this attempt: the next claim is
+  // refused by its fence, and the stalled sweeper requeues it once its heartbeat is old.
   write_job(self, job, [](caf::error) {});
-  enqueue(self, std::move(job));
+  enqueue(self, std::move(job), now_ms());
   try_start(self);
 }
 
@@ -397,7 +320,7 @@ void on_done(supervisor_pointer self, const job_record& job) {
   auto& st = self->state;
   if (auto it = st.running.find(job.id); it != st.running.end()) {
     st.started.erase(it->second.address());
-    st.running.erase(it);
+    forget_runner(st, job.id, job.type);
   }
   answer_drain(st);
   if (auto c = st.cancels.find(job.id); c != st.cancels.end()) {
@@ -408,6 +331,7 @@ void on_done(supervisor_pointer self, const job_record& job) {
       c->second.deliver(already_ended(job.id, job.status));
     st.cancels.erase(c);
   }
+  job_ended(self, job);
   try_start(self);
 }
 
@@ -439,12 +363,19 @@ void requeue_stalled(supervisor_pointer self, const job_record& stalled, std::fu
             if (auto it = st.running.find(job.id); it != st.running.end()) {
               st.started.erase(it->second.address());
               self->send_exit(it->second, caf::exit_reason::user_shutdown);
-              st.running.erase(it);
+              forget_runner(st, job.id, job.type);
+            }
+            if (auto c = st.cancels.find(job.id); c != st.cancels.end()) {
+              // The run it asked to stop is gone; the job waits again (or failed) as stored.
+              c->second.deliver(already_ended(job.id, job.status));
+              st.cancels.erase(c);
             }
             detail::log_transition(job, job_status::running);
             announce(self, job, std::string{to_string(job.status)});
             if (job.status == job_status::queued)
-              enqueue(self, job);
+              enqueue(self, job, now_ms());
+            else
+              job_ended(self, job);
             done(job);
             try_start(self);
           },
@@ -472,6 +403,46 @@ caf::result<std::vector<job_record>> sweep(supervisor_pointer self, std::vector<
   return promise;
 }
 
+// Per registered type: what waits and runs here, and what storage says ended today (UTC).
+caf::result<std::vector<queue_statistics>> statistics(supervisor_pointer self) {
+  auto& st = self->state;
+  std::map<std::string, queue_statistics> by_type;
+  for (const auto& [name, type] : st.ctx.types->all())
+    by_type[name].type = name;
+  for (const auto& [type, n] : st.queue.size_by_type())
+    by_type[type].queue_depth += static_cast<std::int64_t>(n);
+  for (const auto& [type, n] : st.waiting.size_by_type())
+    by_type[type].queue_depth += static_cast<std::int64_t>(n);
+  for (const auto& [id, job] : st.delayed)
+    ++by_type[job.type].queue_depth;
+  for (const auto& [type, n] : st.running_by_type)
+    by_type[type].processing_count = n;
+  for (const auto& [type, n] : st.peak_queued_by_type)
+    by_type[type].peak_queue_depth = static_cast<std::int64_t>(n);
+  auto now = now_ms();
+  auto day_start = now - now % 86'400'000;
+  auto promise = self->make_response_promise<std::vector<queue_statistics>>();
+  self->request(st.ctx.reader, caf::infinite, statistics_atom::value, day_start)
+      .then(
+          [=](std::vector<storage::finished_counts>& ended) mutable {
+            for (const auto& e : ended) {
+              auto& s = by_type[e.type];
+              s.type = e.type;
+              s.completed_today = e.completed;
+              s.failed_today = e.failed;
+              s.average_processing_time_ms = e.average_run_ms;
+            }
+            std::vector<queue_statistics> out;
+            for (auto& [name, s] : by_type) {
+              s.peak_queue_depth = std::max(s.peak_queue_depth, s.queue_depth);
+              out.push_back(std::move(s));
+            }
+            promise.deliver(std::move(out));
+          },
+          [=](caf::error& e) mutable { promise.deliver(std::move(e)); });
+  return promise;
+}
+
 // Jobs a previous process left running go back to the queue with their attempt counted (or
 // fail when it was their last); then every queued job is loaded. Nothing starts before that.
 void load_queued(supervisor_pointer self, std::size_t interrupted) {
@@ -481,8 +452,10 @@ void load_queued(supervisor_pointer self, std::size_t interrupted) {
           [=](std::vector<job_record>& queued) {
             auto& s = self->state;
             for (auto& job : queued)
-              if (!s.queue.contains(job.id) && !s.delayed.contains(job.id) && !s.running.contains(job.id))
-                enqueue(self, std::move(job), job.created_at);
+              if (!is_active(s, job.id)) {
+                auto since = job.created_at;
+                admit(self, std::move(job), since);
+              }
             s.recovered = true;
             spdlog::info("supervisor: {} jobs queued ({} interrupted by the last stop)", queued_count(s), interrupted);
             for (auto& [id, promise] : std::exchange(s.held_cancels, {}))
@@ -551,10 +524,21 @@ job_supervisor_actor::behavior_type supervisor(supervisor_pointer self, runner_c
         auto it = st.delayed.find(id);
         if (it == st.delayed.end())
           return;  // cancelled while it waited
-        st.queue.push(std::move(it->second), now_ms());
+        auto job = std::move(it->second);
         st.delayed.erase(it);
+        job.run_after = 0;
+        enqueue(self, std::move(job), now_ms());
         try_start(self);
       },
+      [=](requeue_atom, job_record& job) {
+        // A waiting job whose end could not be stored: it waits again (see end_waiting).
+        if (!is_active(self->state, job.id))
+          admit(self, std::move(job), now_ms());
+        try_start(self);
+      },
+      [=](submit_atom, std::vector<job_spec>& specs) { return submit_many(self, specs); },
+      [=](enqueue_atom, group_request& request) { return enqueue_group(self, request); },
+      [=](statistics_atom) { return statistics(self); },
       [=](recover_atom) { recover(self); },
       [=](stalled_atom, std::vector<job_record>& stalled) { return sweep(self, stalled); },
       [=](drain_atom) { return drain(self); },

@@ -1,11 +1,15 @@
 #pragma once
 /// The job supervisor: the one actor that decides what runs. It stores each submission before
-/// acknowledging it, keeps queued jobs in priority order (FIFO within a priority, with aging so
-/// low priorities are not starved), starts a monitored job runner per job while fewer than
-/// `jobs.max_concurrent` run, retries a crashed run with exponential backoff and jitter up to
+/// acknowledging it, keeps queued jobs in priority order (round-robin by user within a
+/// priority, with aging so low priorities are not starved), holds jobs whose dependencies have
+/// not completed (and fails them, naming it, when one does not), starts a monitored job runner
+/// per job while fewer than `jobs.max_concurrent` run (and per type `jobs.type_limits`), retries a crashed run with exponential backoff and jitter up to
 /// the job's `max_attempts`, and on start recovers jobs a previous process left running.
 ///
 /// (submit_atom, job_spec)         -> (job_record, created)  created = false: idempotent replay
+/// (submit_atom, vector<job_spec>) -> bulk_submission        one commit for all it takes
+/// (enqueue_atom, group_request)   -> vector<job_record>     a group and its dependencies
+/// (statistics_atom)               -> vector<queue_statistics>  one per registered type
 /// (get_atom, id)                  -> job_record
 /// (cancel_atom, id)               -> job_record             errc::conflict if already finished
 /// (list_atom, job_filter)         -> vector<job_record>
@@ -19,6 +23,9 @@ namespace jobmesh::actors {
 
 using job_supervisor_actor = caf::typed_actor<
     caf::replies_to<submit_atom, job_spec>::with<storage::job_record, bool>,
+    caf::replies_to<submit_atom, std::vector<job_spec>>::with<bulk_submission>,
+    caf::replies_to<enqueue_atom, group_request>::with<std::vector<storage::job_record>>,
+    caf::replies_to<statistics_atom>::with<std::vector<queue_statistics>>,
     caf::replies_to<caf::get_atom, std::string>::with<storage::job_record>,
     caf::replies_to<cancel_atom, std::string>::with<storage::job_record>,
     /// A failed or cancelled job back to the queue: its done items stay done, the rest run
@@ -27,6 +34,7 @@ using job_supervisor_actor = caf::typed_actor<
     caf::replies_to<list_atom, storage::job_filter>::with<std::vector<storage::job_record>>,
     caf::replies_to<items_atom, storage::item_filter>::with<std::vector<storage::item_record>>,
     caf::reacts_to<done_atom, storage::job_record>, caf::reacts_to<requeue_atom, std::string>,
+    caf::reacts_to<requeue_atom, storage::job_record>,
     caf::reacts_to<recover_atom>,
     /// Requeues (or fails, when out of attempts) these stalled jobs, each only if it is still
     /// running at the attempt given; answers with the jobs changed, as stored now.

@@ -80,6 +80,13 @@ public:
   const job_type* find(const std::string& name) const;
   /// Every type, by name.
   const std::map<std::string, job_type>& all() const { return types_; }
+  /// What is wrong with the types' dependencies, if anything: a `depends_on` naming no
+  /// registered type, or a cycle (written "a -> b -> a"). The engine refuses to start with it.
+  std::optional<std::string> check_dependencies() const;
+  /// The types of `group` and, transitively, every type they depend on (from any group), each
+  /// after the types it depends on (among equals by name). Empty when no type is in `group`.
+  /// Assumes check_dependencies() found nothing.
+  std::vector<const job_type*> group_closure(const std::string& group) const;
 
 private:
   std::map<std::string, job_type> types_;

@@ -6,6 +6,9 @@ namespace jobmesh::actors {
 
 void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<job_spec>("jobmesh.job_spec");
+  cfg.add_message_type<submission_refusal>("jobmesh.submission_refusal");
+  cfg.add_message_type<bulk_submission>("jobmesh.bulk_submission");
+  cfg.add_message_type<group_request>("jobmesh.group_request");
   cfg.add_message_type<item_result>("jobmesh.item_result");
   cfg.add_message_type<batch_result>("jobmesh.batch_result");
   cfg.add_message_type<storage::job_record>("jobmesh.job_record");

@@ -10,6 +10,7 @@
 #include <caf/all.hpp>
 
 #include <atomic>
+#include <map>
 #include <memory>
 
 namespace jobmesh::actors {
@@ -37,6 +38,8 @@ using stalled_atom = caf::atom_constant<caf::atom("stalled")>;
 using cleanup_atom = caf::atom_constant<caf::atom("cleanup")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using enqueue_atom = caf::atom_constant<caf::atom("enqueue")>;
+using statistics_atom = caf::atom_constant<caf::atom("stats")>;
 
 /// A submission as the HTTP layer checked it (API.md `POST /api/v1/jobs`).
 struct job_spec {
@@ -48,12 +51,54 @@ struct job_spec {
   std::string idempotency_key;
   std::string user_id;
   double max_failed_ratio = -1;   ///< < 0 = the type's default
+  std::vector<std::string> depends_on;  ///< job ids that must complete first
+  std::string schedule;                 ///< the schedule that made it; empty for a client's
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_spec& x) {
   return f(caf::meta::type_name("jobmesh.job_spec"), x.type, x.params, x.priority, x.max_attempts, x.timeout_s,
-           x.idempotency_key, x.user_id, x.max_failed_ratio);
+           x.idempotency_key, x.user_id, x.max_failed_ratio, x.depends_on, x.schedule);
+}
+
+/// Why one submission of many was not taken: its position among them, the field at fault.
+struct submission_refusal {
+  std::int64_t index = 0;
+  std::string field;
+  std::string message;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, submission_refusal& x) {
+  return f(caf::meta::type_name("jobmesh.submission_refusal"), x.index, x.field, x.message);
+}
+
+/// The answer to many submissions at once: the jobs, each with the position of the submission
+/// it answers (an idempotent replay names the job stored before), and the refused ones.
+struct bulk_submission {
+  std::vector<storage::job_record> jobs;
+  std::vector<std::int64_t> indexes;  ///< jobs[i] answers submission indexes[i]
+  std::vector<std::uint8_t> created;  ///< created[i] = 0: jobs[i] was stored before (same key)
+  std::vector<submission_refusal> refused;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, bulk_submission& x) {
+  return f(caf::meta::type_name("jobmesh.bulk_submission"), x.jobs, x.indexes, x.created, x.refused);
+}
+
+/// `POST /api/v1/job-groups/{group}/enqueue`: one job per type of the group and of the types
+/// they depend on; `params` by type name (JSON object text), `{}` for a type not named.
+struct group_request {
+  std::string group;
+  std::string user_id;
+  std::int64_t priority = 0;
+  std::map<std::string, std::string> params;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, group_request& x) {
+  return f(caf::meta::type_name("jobmesh.group_request"), x.group, x.user_id, x.priority, x.params);
 }
 
 /// The outcome of one item as a worker reports it.
@@ -80,6 +125,24 @@ struct batch_result {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, batch_result& x) {
   return f(caf::meta::type_name("jobmesh.batch_result"), x.items);
+}
+
+/// `GET /api/v1/queue/statistics`, one per job type. Ended counts are since 00:00 UTC today;
+/// the peak is the deepest the type's queue was since this process started.
+struct queue_statistics {
+  std::string type;
+  std::int64_t queue_depth = 0;       ///< queued, waiting for a retry or for dependencies
+  std::int64_t processing_count = 0;  ///< running on this node
+  std::int64_t completed_today = 0;
+  std::int64_t failed_today = 0;
+  double average_processing_time_ms = 0;  ///< of today's completed jobs, last attempt's start to end
+  std::int64_t peak_queue_depth = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, queue_statistics& x) {
+  return f(caf::meta::type_name("jobmesh.queue_statistics"), x.type, x.queue_depth, x.processing_count,
+           x.completed_today, x.failed_today, x.average_processing_time_ms, x.peak_queue_depth);
 }
 
 /// Items of one job handed to a worker (local-only).
@@ -118,7 +181,12 @@ typename Inspector::result_type inspect(Inspector& f, job_record& x) {
   return f(caf::meta::type_name("jobmesh.job_record"), x.id, x.type, x.user_id, x.status, x.priority, x.total_items,
            x.processed_items, x.failed_items, x.attempt, x.max_attempts, x.timeout_s, x.params, x.error_message,
            x.idempotency_key, x.current_item, x.group, x.depends_on, x.created_at, x.started_at, x.completed_at,
-           x.updated_at, x.expires_at, x.run_after, x.heartbeat_at, x.max_failed_ratio);
+           x.updated_at, x.expires_at, x.run_after, x.heartbeat_at, x.max_failed_ratio, x.schedule);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, finished_counts& x) {
+  return f(caf::meta::type_name("jobmesh.finished_counts"), x.type, x.completed, x.failed, x.average_run_ms);
 }
 
 template <class Inspector>

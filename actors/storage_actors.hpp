@@ -6,10 +6,13 @@
 /// writer:  (write_atom, write_batch)          -> ok_atom          after commit
 /// reader:  (get_atom, id)                     -> job_record       or errc::not_found
 ///          (get_atom, user_id, key)           -> job_record       by idempotency key
+///          (get_atom, user_id, vector<key>)   -> vector<job_record>   those stored, any order
 ///          (list_atom, job_filter)            -> vector<job_record>
 ///          (items_atom, item_filter)          -> vector<item_record>
 ///          (items_atom, job_id)               -> vector<item_record>   every item
 ///          (status_atom, status name)         -> vector<job_record>
+///          (stalled_atom, heartbeat_before_ms) -> vector<job_record>
+///          (statistics_atom, since_ms)        -> vector<finished_counts>   per type
 
 #include "actors/messages.hpp"
 
@@ -28,11 +31,13 @@ using storage_writer_actor = caf::typed_actor<
 using storage_reader_actor = caf::typed_actor<
     caf::replies_to<caf::get_atom, std::string>::with<storage::job_record>,
     caf::replies_to<caf::get_atom, std::string, std::string>::with<storage::job_record>,
+    caf::replies_to<caf::get_atom, std::string, std::vector<std::string>>::with<std::vector<storage::job_record>>,
     caf::replies_to<list_atom, storage::job_filter>::with<std::vector<storage::job_record>>,
     caf::replies_to<items_atom, storage::item_filter>::with<std::vector<storage::item_record>>,
     caf::replies_to<items_atom, std::string>::with<std::vector<storage::item_record>>,
     caf::replies_to<status_atom, std::string>::with<std::vector<storage::job_record>>,
-    caf::replies_to<stalled_atom, std::int64_t>::with<std::vector<storage::job_record>>>;
+    caf::replies_to<stalled_atom, std::int64_t>::with<std::vector<storage::job_record>>,
+    caf::replies_to<statistics_atom, std::int64_t>::with<std::vector<storage::finished_counts>>>;
 
 /// Spawns the writer over `db` (which it then owns); at most `batch_max` writes per transaction.
 storage_writer_actor spawn_storage_writer(caf::actor_system& sys, std::shared_ptr<soci::session> db,

@@ -42,6 +42,9 @@ storage_reader_actor::behavior_type reader(reader_pointer self, std::shared_ptr<
           return make_error(errc::storage_failure, e.what());
         }
       },
+      [&s](caf::get_atom, const std::string& user, const std::vector<std::string>& keys) {
+        return guarded([&] { return storage::find_jobs_by_idempotency_keys(s, user, keys); });
+      },
       [&s](list_atom, const storage::job_filter& f) { return guarded([&] { return storage::list_jobs(s, f); }); },
       [&s](items_atom, const storage::item_filter& f) { return guarded([&] { return storage::list_items(s, f); }); },
       [&s](items_atom, const std::string& job_id) { return guarded([&] { return storage::all_items(s, job_id); }); },
@@ -53,6 +56,9 @@ storage_reader_actor::behavior_type reader(reader_pointer self, std::shared_ptr<
       },
       [&s](stalled_atom, std::int64_t heartbeat_before_ms) {
         return guarded([&] { return storage::stalled_jobs(s, heartbeat_before_ms); });
+      },
+      [&s](statistics_atom, std::int64_t since_ms) {
+        return guarded([&] { return storage::finished_since(s, since_ms); });
       },
   };
 }

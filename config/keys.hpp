@@ -10,7 +10,7 @@
 namespace jobmesh::config {
 
 /// What a key holds.
-enum class value_kind { integer, string, string_map, profile_map };
+enum class value_kind { integer, string, string_map, integer_map, profile_map };
 
 /// A key as a user sees it: `section.name`, its type, its bounds and what it means.
 struct key_info {

@@ -14,6 +14,7 @@ namespace {
 
 using detail::key_binding;
 using detail::profile_map;
+using detail::integer_map;
 using detail::string_map;
 using error_text = std::optional<std::string>;
 
@@ -31,6 +32,7 @@ std::string describe_bounds(const key_info& k) {
       return k.choices.empty() ? std::string{"a string"}
                                : fmt::format("one of {}", fmt::join(k.choices, ", "));
     case value_kind::string_map: return "an object of strings";
+    case value_kind::integer_map: return fmt::format("an object of integers in [{}, {}]", k.min, k.max);
     case value_kind::profile_map: return "an object of profiles, each an object of numbers";
   }
   return {};
@@ -63,6 +65,20 @@ error_text read_string_map(const key_info& k, simdjson::dom::element v, string_m
     if (value.get_string().get(text))
       return fmt::format("'{}.{}' must be a string, got {}", dotted_name(k), key, simdjson::minify(value));
     out[std::string{key}] = std::string{text};
+  }
+  return {};
+}
+
+error_text read_integer_map(const key_info& k, simdjson::dom::element v, integer_map& out) {
+  simdjson::dom::object obj;
+  if (v.get_object().get(obj))
+    return mismatch(k, simdjson::minify(v));
+  for (auto [key, value] : obj) {
+    std::int64_t n = 0;
+    if (value.get_int64().get(n) || n < k.min || n > k.max)
+      return fmt::format("'{}.{}' must be an integer in [{}, {}], got {}", dotted_name(k), key, k.min, k.max,
+                         simdjson::minify(value));
+    out[std::string{key}] = n;
   }
   return {};
 }
@@ -106,6 +122,8 @@ error_text assign_json(settings& s, const key_binding& b, simdjson::dom::element
           return check_string(k, text, target);
         } else if constexpr (std::is_same_v<target_t, string_map>) {
           return read_string_map(k, v, target);
+        } else if constexpr (std::is_same_v<target_t, integer_map>) {
+          return read_integer_map(k, v, target);
         } else {
           return read_profile_map(k, v, target);
         }

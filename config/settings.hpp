@@ -53,6 +53,12 @@ struct jobs_settings {
   std::int64_t stall_threshold_s = 30;  ///< a running job without a heartbeat this long is stalled
   std::int64_t stall_check_s = 0;       ///< how often the sweeper looks; 0 = a third of the threshold
   std::int64_t drain_timeout_s = 30;    ///< graceful stop: how long running jobs may take to hand back
+  std::map<std::string, std::int64_t> type_limits;  ///< type -> jobs of it running at once, at most
+};
+
+/// Recurring jobs (API.md `schedules`).
+struct schedules_settings {
+  std::int64_t grace_s = 3'600;  ///< a due time missed while down fires at start if this recent
 };
 
 /// The actor system.
@@ -105,6 +111,7 @@ struct settings {
   matching_settings matching;
   demo_settings demo;
   imports_settings imports;
+  schedules_settings schedules;
 };
 
 /// Where values come from, lowest precedence first.

@@ -25,7 +25,10 @@ struct api_context {
 /// The user a request acts as. With auth.mode "off" everyone is `demo`.
 std::string user_of(const api_context& ctx, const request& req);
 
-/// `/api/v1/jobs...`: submit, get, progress, items, cancel, list.
+/// The body is NDJSON (`Content-Type: application/x-ndjson`, parameters ignored).
+bool is_ndjson(const request& req);
+
+/// `/api/v1/jobs...`, `/api/v1/job-groups/{group}/enqueue`, `/api/v1/queue/statistics`.
 void add_job_routes(router& r, std::shared_ptr<const api_context> ctx);
 
 /// `/api/v1/postings...`, `/api/v1/candidates...`: ingest, read, delete, list, matches.

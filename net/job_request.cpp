@@ -1,5 +1,7 @@
 #include "net/job_request.hpp"
 
+#include "actors/job_id.hpp"
+
 #include <charconv>
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -49,6 +51,20 @@ std::optional<field_error> read_type(simdjson::dom::element v, std::string& out)
   return std::nullopt;
 }
 
+std::optional<field_error> read_dependencies(simdjson::dom::element v, std::vector<std::string>& out) {
+  simdjson::dom::array ids;
+  if (v.get_array().get(ids))
+    return field_error{"depends_on", "depends_on must be an array of job ids"};
+  for (auto id : ids) {
+    std::string_view text;
+    if (id.get_string().get(text) || !actors::is_job_id(text))
+      return field_error{"depends_on", fmt::format("depends_on: {} is not a job id", simdjson::minify(id))};
+    if (std::find(out.begin(), out.end(), text) == out.end())
+      out.emplace_back(text);
+  }
+  return std::nullopt;
+}
+
 std::optional<field_error> read_field(std::string_view key, simdjson::dom::element v, actors::job_spec& spec) {
   if (key == "type")
     return read_type(v, spec.type);
@@ -71,6 +87,8 @@ std::optional<field_error> read_field(std::string_view key, simdjson::dom::eleme
     spec.max_failed_ratio = ratio;
     return std::nullopt;
   }
+  if (key == "depends_on")
+    return read_dependencies(v, spec.depends_on);
   if (key == "idempotency_key") {
     std::string_view k;
     if (v.get_string().get(k) || k.empty() || k.size() > k_max_key_length)
@@ -98,10 +116,7 @@ std::string query_value(const std::map<std::string, std::string>& q, const char*
   return it == q.end() ? std::string{} : it->second;
 }
 
-}  // namespace
-
-spec_result parse_job_spec(std::string_view body) {
-  simdjson::dom::parser parser;
+spec_result parse_with(simdjson::dom::parser& parser, std::string_view body) {
   simdjson::dom::element doc;
   if (auto err = parser.parse(body.data(), body.size(), true).get(doc))
     return field_error{"", fmt::format("the body is not valid JSON: {}", simdjson::error_message(err))};
@@ -115,6 +130,40 @@ spec_result parse_job_spec(std::string_view body) {
   if (spec.type.empty())
     return field_error{"type", "type is required"};
   return spec;
+}
+
+}  // namespace
+
+spec_result parse_job_spec(std::string_view body) {
+  simdjson::dom::parser parser;
+  return parse_with(parser, body);
+}
+
+std::variant<spec_lines, field_error> parse_job_specs(std::string_view ndjson) {
+  simdjson::dom::parser parser;  // one parser (and its buffers) for every line
+  spec_lines out;
+  std::int64_t line = 0;
+  std::size_t pos = 0;
+  while (pos < ndjson.size()) {
+    auto eol = ndjson.find('\n', pos);
+    auto text = ndjson.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+    pos = eol == std::string_view::npos ? ndjson.size() : eol + 1;
+    ++line;
+    if (text.find_first_not_of(" \t\r") == std::string_view::npos)
+      continue;
+    if (out.specs.size() + out.rejected.size() == k_max_bulk_jobs)
+      return field_error{"", fmt::format("at most {} jobs per request", k_max_bulk_jobs)};
+    auto parsed = parse_with(parser, text);
+    if (auto* e = std::get_if<field_error>(&parsed)) {
+      out.rejected.push_back({line, std::move(e->field), std::move(e->message)});
+      continue;
+    }
+    out.specs.push_back(std::get<actors::job_spec>(std::move(parsed)));
+    out.lines.push_back(line);
+  }
+  if (out.specs.empty() && out.rejected.empty())
+    return field_error{"", "the body holds no job (NDJSON: one JSON object per line)"};
+  return out;
 }
 
 std::variant<storage::job_filter, field_error> parse_job_filter(const std::map<std::string, std::string>& query) {

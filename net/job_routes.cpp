@@ -9,6 +9,8 @@
 #include "net/job_request.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cmath>
 #include <fmt/format.h>
 
 namespace jobmesh::net {
@@ -30,7 +32,55 @@ boost::json::object progress_now(const job_record& job) {
   return actors::progress_to_json(job, actors::now_ms());
 }
 
+boost::json::array jobs_json(const std::vector<job_record>& jobs) {
+  boost::json::array out;
+  for (const auto& j : jobs)
+    out.push_back(actors::job_to_json(j));
+  return out;
+}
+
+// API.md: `{"jobs": [...], "rejected": [{"line","field","message"}]}`, each job once per line
+// it answers (with `line`, and `created` false for an idempotent replay). 202 when a job was
+// created, 200 when every line named a stored job, 400 when no line was taken.
+void submit_many(const ctx_ptr& ctx, route_request rr, responder respond) {
+  auto parsed = parse_job_specs(rr.req->body());
+  if (auto* e = std::get_if<field_error>(&parsed))
+    return respond(bad_request(*rr.req, *e));
+  auto lines = std::make_shared<spec_lines>(std::get<spec_lines>(std::move(parsed)));
+  auto user = user_of(*ctx, *rr.req);
+  for (auto& spec : lines->specs)
+    spec.user_id = user;
+  auto specs = lines->specs;
+  auto req = rr.req;
+  ask(
+      *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+      [req, respond, lines](actors::bulk_submission& answer) {
+        boost::json::array jobs;
+        bool any_created = false;
+        for (std::size_t i = 0; i < answer.jobs.size(); ++i) {
+          auto job = actors::job_to_json(answer.jobs[i]);
+          job["line"] = lines->lines[static_cast<std::size_t>(answer.indexes[i])];
+          job["created"] = answer.created[i] != 0;
+          any_created = any_created || answer.created[i] != 0;
+          jobs.push_back(std::move(job));
+        }
+        auto rejected = lines->rejected;
+        for (const auto& r : answer.refused)
+          rejected.push_back({lines->lines[static_cast<std::size_t>(r.index)], r.field, r.message});
+        std::sort(rejected.begin(), rejected.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
+        boost::json::array rejected_json;
+        for (const auto& r : rejected)
+          rejected_json.push_back({{"line", r.line}, {"field", r.field}, {"message", r.message}});
+        auto status = any_created ? http::status::accepted : jobs.empty() ? http::status::bad_request : http::status::ok;
+        respond(json_response(*req, status,
+                              boost::json::object{{"jobs", std::move(jobs)}, {"rejected", std::move(rejected_json)}}));
+      },
+      error_replier(req, respond), actors::submit_atom::value, std::move(specs));
+}
+
 void submit(const ctx_ptr& ctx, route_request rr, responder respond) {
+  if (is_ndjson(*rr.req))
+    return submit_many(ctx, std::move(rr), respond);
   auto parsed = parse_job_spec(rr.req->body());
   if (auto* e = std::get_if<field_error>(&parsed))
     return respond(bad_request(*rr.req, *e));
@@ -45,6 +95,69 @@ void submit(const ctx_ptr& ctx, route_request rr, responder respond) {
         respond(std::move(res));
       },
       error_replier(req, respond), actors::submit_atom::value, std::move(spec));
+}
+
+// `{"priority"?, "params"?: {type: {...}}}`; an empty body is `{}`.
+std::variant<actors::group_request, field_error> parse_group_request(const std::string& body) {
+  actors::group_request out;
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos)
+    return out;
+  boost::system::error_code ec;
+  auto doc = boost::json::parse(body, ec);
+  if (ec || !doc.is_object())
+    return field_error{"", "the body must be a JSON object: {\"priority\"?, \"params\"?: {type: {...}}}"};
+  for (const auto& [key, value] : doc.as_object()) {
+    if (key == "priority" && value.is_int64() && std::abs(value.as_int64()) <= 100) {
+      out.priority = value.as_int64();
+    } else if (key == "params" && value.is_object()) {
+      for (const auto& [type, params] : value.as_object()) {
+        if (!params.is_object())
+          return field_error{fmt::format("params.{}", std::string_view{type}), "must be a JSON object"};
+        out.params[std::string{type}] = boost::json::serialize(params);
+      }
+    } else {
+      return field_error{std::string{key}, key == "priority" ? "priority must be an integer in [-100, 100]"
+                                           : key == "params" ? "params must be an object of type -> params"
+                                                             : fmt::format("unknown field '{}'", std::string_view{key})};
+    }
+  }
+  return out;
+}
+
+void enqueue_group(const ctx_ptr& ctx, route_request rr, responder respond) {
+  auto parsed = parse_group_request(rr.req->body());
+  if (auto* e = std::get_if<field_error>(&parsed))
+    return respond(bad_request(*rr.req, *e));
+  auto request = std::get<actors::group_request>(std::move(parsed));
+  request.group = rr.path.at("group");
+  request.user_id = user_of(*ctx, *rr.req);
+  auto req = rr.req;
+  auto group = request.group;
+  ask(
+      *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+      [req, respond, group](std::vector<job_record>& jobs) {
+        respond(json_response(*req, http::status::accepted,
+                              boost::json::object{{"group", group}, {"jobs", jobs_json(jobs)}}));
+      },
+      error_replier(req, respond), actors::enqueue_atom::value, std::move(request));
+}
+
+void queue_statistics(const ctx_ptr& ctx, route_request rr, responder respond) {
+  auto req = rr.req;
+  ask(
+      *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+      [req, respond](std::vector<actors::queue_statistics>& stats) {
+        boost::json::object types;
+        for (const auto& s : stats)
+          types[s.type] = {{"queue_depth", s.queue_depth},
+                           {"processing_count", s.processing_count},
+                           {"completed_today", s.completed_today},
+                           {"failed_today", s.failed_today},
+                           {"average_processing_time_ms", std::round(s.average_processing_time_ms)},
+                           {"peak_queue_depth", s.peak_queue_depth}};
+        respond(json_response(*req, http::status::ok, boost::json::object{{"types", std::move(types)}}));
+      },
+      error_replier(req, respond), actors::statistics_atom::value);
 }
 
 void get_job(const ctx_ptr& ctx, route_request rr, responder respond) {
@@ -232,6 +345,8 @@ void add_job_routes(router& r, std::shared_ptr<const api_context> ctx) {
   r.add(http::verb::get, "/api/v1/jobs/{id}/result", bind(get_result));
   r.add(http::verb::post, "/api/v1/jobs/{id}/cancel", bind(cancel_job));
   r.add(http::verb::post, "/api/v1/jobs/{id}/retry", bind(retry_job));
+  r.add(http::verb::post, "/api/v1/job-groups/{group}/enqueue", bind(enqueue_group));
+  r.add(http::verb::get, "/api/v1/queue/statistics", bind(queue_statistics));
 }
 
 }  // namespace jobmesh::net

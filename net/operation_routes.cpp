@@ -62,6 +62,11 @@ boost::json::object job_types_json(const actors::job_type_registry& types) {
 
 }  // namespace
 
+bool is_ndjson(const request& req) {
+  auto type = req[http::field::content_type];
+  return type.substr(0, type.find(';')) == "application/x-ndjson";
+}
+
 std::string user_of(const api_context&, const request&) {
   // auth.mode "off" is the only mode this build serves (app/serve refuses "jwt" at start).
   return "demo";

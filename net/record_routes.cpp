@@ -19,13 +19,6 @@ namespace {
 using ctx_ptr = std::shared_ptr<const api_context>;
 using storage::record_kind;
 
-constexpr std::string_view k_ndjson = "application/x-ndjson";
-
-bool is_ndjson(const request& req) {
-  auto type = req[http::field::content_type];
-  return type.substr(0, type.find(';')) == k_ndjson;
-}
-
 std::string_view plural(record_kind kind) {
   return kind == record_kind::posting ? "postings" : "candidates";
 }

@@ -48,6 +48,8 @@ struct job_record {
   std::int64_t heartbeat_at = 0;
   /// The share of failed items (0..1) the job may end with and still be `completed`.
   double max_failed_ratio = 0;
+  /// The name of the schedule that made the job; empty for a client's submission.
+  std::string schedule;
 
   /// (processed + failed) / total in percent; 0 for a job with no items yet, 100 when done.
   double progress_percentage() const;

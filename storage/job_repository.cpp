@@ -17,11 +17,11 @@ using detail::k_job_columns;
 constexpr std::string_view k_insert_job =
     "INSERT INTO jobs (id, type, user_id, status, priority, total_items, processed_items, failed_items, "
     "attempt, max_attempts, timeout_s, params, error_message, idempotency_key, current_item, job_group, "
-    "depends_on, created_at, started_at, completed_at, updated_at, expires_at, run_after, heartbeat_at, max_failed_ratio) "
+    "depends_on, created_at, started_at, completed_at, updated_at, expires_at, run_after, heartbeat_at, max_failed_ratio, schedule) "
     "VALUES (:id, :type, :user_id, :status, :priority, :total_items, :processed_items, :failed_items, "
     ":attempt, :max_attempts, :timeout_s, :params, :error_message, :idempotency_key, :current_item, "
     ":job_group, :depends_on, :created_at, :started_at, :completed_at, :updated_at, :expires_at, "
-    ":run_after, :heartbeat_at, :max_failed_ratio)";
+    ":run_after, :heartbeat_at, :max_failed_ratio, :schedule)";
 
 constexpr std::string_view k_update_job =
     "UPDATE jobs SET status = :status, priority = :priority, total_items = :total_items, "
@@ -40,6 +40,20 @@ constexpr std::string_view k_insert_item =
 constexpr std::string_view k_update_item =
     "UPDATE job_items SET status = :status, attempts = :attempts, error = :error, "
     "processing_time_ms = :processing_time_ms, updated_at = :updated_at, result = :result WHERE job_id = :job_id AND idx = :idx";
+
+constexpr std::string_view k_finished_since =
+    "SELECT type, SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END), "
+    "SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), "
+    "COALESCE(AVG(CASE WHEN status = 'completed' THEN completed_at - started_at END), 0) "
+    "FROM jobs WHERE completed_at >= :since AND status IN ('completed', 'failed') GROUP BY type ORDER BY type";
+
+// The same `limit` oldest-expiring finished jobs in both statements (same snapshot: one
+// transaction, and expires_at only ever set on jobs that ended).
+constexpr std::string_view k_expired_ids =
+    "SELECT id FROM jobs WHERE expires_at > 0 AND expires_at < :now "
+    "AND status IN ('completed', 'failed', 'cancelled') ORDER BY expires_at, id LIMIT :n";
+const std::string k_delete_expired_items = fmt::format("DELETE FROM job_items WHERE job_id IN ({})", k_expired_ids);
+const std::string k_delete_expired_jobs = fmt::format("DELETE FROM jobs WHERE id IN ({})", k_expired_ids);
 
 // One prepared statement, executed once per record: SQLite's fastest bulk path.
 template <class Record>
@@ -168,6 +182,55 @@ std::optional<job_record> find_job_by_idempotency_key(soci::session& db, const s
   if (!db.got_data())
     return std::nullopt;
   return row;
+}
+
+std::vector<job_record> find_jobs_by_idempotency_keys(soci::session& db, const std::string& user_id,
+                                                      const std::vector<std::string>& keys) {
+  std::vector<job_record> out;
+  if (keys.empty())
+    return out;
+  job_record row;
+  std::string key = keys.front();
+  soci::indicator ind = soci::i_null;
+  soci::statement st =
+      (db.prepare << fmt::format("SELECT {} FROM jobs WHERE user_id = :user_id AND idempotency_key = :key", k_job_columns),
+       soci::use(user_id, "user_id"), soci::use(key, "key"), soci::into(row, ind));
+  for (const auto& k : keys) {
+    key = k;
+    st.execute(false);
+    if (st.fetch())
+      out.push_back(row);
+  }
+  return out;
+}
+
+std::vector<finished_counts> finished_since(soci::session& db, std::int64_t since_ms) {
+  std::vector<finished_counts> out;
+  finished_counts row;
+  long long since = since_ms;
+  long long completed = 0, failed = 0;
+  soci::statement st = (db.prepare << k_finished_since, soci::use(since, "since"), soci::into(row.type),
+                        soci::into(completed), soci::into(failed), soci::into(row.average_run_ms));
+  st.execute();
+  while (st.fetch()) {
+    row.completed = completed;
+    row.failed = failed;
+    out.push_back(row);
+  }
+  return out;
+}
+
+std::int64_t delete_expired_jobs(soci::session& db, std::int64_t now_ms, std::int64_t limit) {
+  long long now = now_ms, n = limit;
+  soci::transaction tx{db};
+  // Items first: the foreign key's ON DELETE CASCADE needs PRAGMA foreign_keys, which is per
+  // connection; an explicit delete does not depend on it.
+  db << k_delete_expired_items, soci::use(now, "now"), soci::use(n, "n");
+  soci::statement st = (db.prepare << k_delete_expired_jobs, soci::use(now, "now"), soci::use(n, "n"));
+  st.execute(true);
+  auto deleted = st.get_affected_rows();
+  tx.commit();
+  return deleted;
 }
 
 std::vector<job_record> jobs_with_status(soci::session& db, job_status status) {

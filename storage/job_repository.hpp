@@ -62,6 +62,21 @@ struct item_filter {
   int limit = 100;
 };
 
+/// Jobs of one type that ended since some time, for the queue statistics.
+struct finished_counts {
+  std::string type;
+  std::int64_t completed = 0;
+  std::int64_t failed = 0;
+  double average_run_ms = 0;  ///< completed ones: completed_at - started_at (their last attempt)
+};
+
+/// Per type, the jobs that completed or failed at or after `since_ms`.
+std::vector<finished_counts> finished_since(soci::session& db, std::int64_t since_ms);
+
+/// Deletes at most `limit` finished jobs whose `expires_at` is before `now_ms`, with their
+/// items; returns how many jobs it deleted.
+std::int64_t delete_expired_jobs(soci::session& db, std::int64_t now_ms, std::int64_t limit);
+
 /// Applies `batch` in one transaction: all of it or, on error, none of it. Returns the ids of
 /// fenced jobs whose writes were refused (their stored attempt or status was another).
 std::vector<std::string> commit(soci::session& db, const write_batch& batch);
@@ -72,6 +87,10 @@ std::optional<job_record> find_job(soci::session& db, const std::string& id);
 /// The job `user_id` submitted with `key`, if any.
 std::optional<job_record> find_job_by_idempotency_key(soci::session& db, const std::string& user_id,
                                                       const std::string& key);
+
+/// The jobs `user_id` submitted with any of `keys` (at most one per key), in no order.
+std::vector<job_record> find_jobs_by_idempotency_keys(soci::session& db, const std::string& user_id,
+                                                      const std::vector<std::string>& keys);
 
 /// Jobs in `status`, highest priority first, oldest first within a priority.
 std::vector<job_record> jobs_with_status(soci::session& db, job_status status);

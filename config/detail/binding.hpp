@@ -10,9 +10,11 @@ namespace jobmesh::config::detail {
 
 using profile_map = std::map<std::string, std::map<std::string, double>>;
 using string_map = std::map<std::string, std::string>;
+using integer_map = std::map<std::string, std::int64_t>;
 
 using field_ref = std::variant<std::int64_t& (*)(settings&), std::string& (*)(settings&),
-                               string_map& (*)(settings&), profile_map& (*)(settings&)>;
+                               string_map& (*)(settings&), integer_map& (*)(settings&),
+                               profile_map& (*)(settings&)>;
 
 struct key_binding {
   key_info info;

@@ -68,6 +68,7 @@ void type_conversion<job_record>::from_base(const values& v, indicator, job_reco
   out.run_after = v.get<long long>("run_after");
   out.heartbeat_at = v.get<long long>("heartbeat_at");
   out.max_failed_ratio = v.get<double>("max_failed_ratio");
+  out.schedule = v.get<std::string>("schedule");
 }
 
 void type_conversion<job_record>::to_base(const job_record& in, values& v, indicator& ind) {
@@ -96,6 +97,7 @@ void type_conversion<job_record>::to_base(const job_record& in, values& v, indic
   v.set("run_after", ll(in.run_after));
   v.set("heartbeat_at", ll(in.heartbeat_at));
   v.set("max_failed_ratio", in.max_failed_ratio);
+  v.set("schedule", in.schedule);
   ind = i_ok;
 }
 

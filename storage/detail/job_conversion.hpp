@@ -30,7 +30,7 @@ namespace jobmesh::storage::detail {
 inline constexpr std::string_view k_job_columns =
     "id, type, user_id, status, priority, total_items, processed_items, failed_items, attempt, "
     "max_attempts, timeout_s, params, error_message, idempotency_key, current_item, job_group, depends_on, "
-    "created_at, started_at, completed_at, updated_at, expires_at, run_after, heartbeat_at, max_failed_ratio";
+    "created_at, started_at, completed_at, updated_at, expires_at, run_after, heartbeat_at, max_failed_ratio, schedule";
 
 /// The columns of `job_items`.
 inline constexpr std::string_view k_item_columns =

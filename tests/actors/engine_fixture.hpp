@@ -12,6 +12,7 @@
 #include <soci/soci.h>
 
 #include <filesystem>
+#include <thread>
 
 namespace jobmesh::testing {
 
@@ -123,6 +124,24 @@ protected:
     self()->request(engine_.supervisor, k_wait, atom, id)
         .receive([&](storage::job_record& job) { out = std::move(job); }, [&](caf::error& e) { out = std::move(e); });
     return out;
+  }
+
+  /// The job once it has ended (completed, failed or cancelled); a failed test and the job as
+  /// last seen when it has not within k_wait. Polls the supervisor every few milliseconds.
+  storage::job_record await_end(const std::string& id) {
+    auto deadline = std::chrono::steady_clock::now() + k_wait;
+    storage::job_record last;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto job = ask_job(caf::get_atom::value, id);
+      if (job) {
+        last = *job;
+        if (storage::is_terminal(job->status))
+          return last;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ADD_FAILURE() << "job " << id << " did not end within " << k_wait.count() << " s";
+    return last;
   }
 
   void subscribe(const std::string& topic, std::int64_t since = -1) {

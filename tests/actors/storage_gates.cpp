@@ -43,6 +43,10 @@ gated_reader_actor::behavior_type gated_reader(reader_pointer self, actors::stor
       [=](actors::items_atom a, storage::item_filter& f) { return self->delegate(self->state.real, a, std::move(f)); },
       [=](actors::items_atom a, std::string& id) { return self->delegate(self->state.real, a, std::move(id)); },
       [=](actors::stalled_atom a, std::int64_t before) { return self->delegate(self->state.real, a, before); },
+      [=](actors::statistics_atom a, std::int64_t since) { return self->delegate(self->state.real, a, since); },
+      [=](caf::get_atom a, std::string& user, std::vector<std::string>& keys) {
+        return self->delegate(self->state.real, a, std::move(user), std::move(keys));
+      },
       [=](actors::status_atom a, std::string& status) -> caf::result<records> {
         if (status != "queued" || self->state.held)
           return self->delegate(self->state.real, a, std::move(status));

@@ -30,7 +30,7 @@ set -e
 [ "$code" -eq 2 ] || fail "bad config exited $code, not 2"
 grep -q "JOBMESH_SERVER_PORT" <<<"$out" || fail "bad config message does not name the variable: $out"
 
-"$bin" migrate --db "sqlite:$work/m.db" | grep -q "schema version 3" || fail "migrate"
+"$bin" migrate --db "sqlite:$work/m.db" | grep -q "schema version 4" || fail "migrate"
 
 "$bin" generate --postings 60 --candidates 40 --seed 3 --out "$work/data" >/dev/null || fail "generate"
 "$bin" match --postings "$work/data/postings.ndjson" --candidates "$work/data/candidates.ndjson" \
