@@ -9,7 +9,7 @@ namespace jobmesh::actors {
 
 engine start_engine(caf::actor_system& sys, const config::settings& settings,
                     std::shared_ptr<soci::session> write_db, std::shared_ptr<soci::session> read_db,
-                    std::shared_ptr<const job_type_registry> types, page_fetcher fetch) {
+                    std::shared_ptr<const job_type_registry> types, page_fetcher fetch, schedule_clock clock) {
   engine e;
   e.writer = spawn_storage_writer(sys, std::move(write_db), static_cast<std::size_t>(settings.storage.batch_max));
   e.reader = spawn_storage_reader(sys, std::move(read_db));
@@ -25,6 +25,7 @@ engine start_engine(caf::actor_system& sys, const config::settings& settings,
     add_test_job_types(*all, settings.jobs.max_items);
     add_matching_job_types(*all, {&sys, e.marketplace, e.writer, e.records, settings.matching, settings.imports,
                                   settings.jobs.max_items, std::move(fetch)});
+    add_maintenance_job_types(*all, {&sys, e.reader, e.writer});
     e.types = std::move(all);
   }
   if (auto problem = e.types->check_dependencies()) {
@@ -34,11 +35,14 @@ engine start_engine(caf::actor_system& sys, const config::settings& settings,
   e.supervisor = spawn_job_supervisor(sys, runner_context{e.types, e.pool, e.writer, e.reader, e.hub, settings.jobs});
   e.sweeper = spawn_stall_sweeper(sys, e.reader, e.supervisor, settings.jobs.stall_threshold_s,
                                   settings.jobs.stall_check_s);
+  e.scheduler = spawn_scheduler(sys, {e.supervisor, e.reader, e.writer, e.types, settings.schedules.grace_s,
+                                      std::move(clock)});
   return e;
 }
 
 void stop_engine(const engine& e) {
   // The supervisor first: its runners are its children and stop with it.
+  caf::anon_send_exit(e.scheduler, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(e.sweeper, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(e.supervisor, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(e.pool, caf::exit_reason::user_shutdown);

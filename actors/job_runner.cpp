@@ -324,11 +324,15 @@ void start_planning(runner_pointer self) {
   }
   // The int is unused: CAF 0.17 binds a null tuple for a function actor spawned without arguments.
   auto planner = self->spawn<caf::detached>(
-      [type, params = std::move(params.as_object()), id = st.job.id](caf::event_based_actor* planner_self,
-                                                                       int) -> caf::behavior {
-        return {[=](plan_atom) {
+      // The registry is held too: `type` points into it, and the planner may outlive this runner.
+      [types = st.ctx.types, type, params = std::move(params.as_object()),
+       id = st.job.id](caf::event_based_actor* planner_self, int) -> caf::behavior {
+        return {[=, held = types](plan_atom) {
+          // Quit only once planned: the actor system counts the planner as running until then,
+          // so a stopping system waits for a plan in progress instead of vanishing under it.
+          auto outcome = plan_outcome{type->plan(params, id), {}};
           planner_self->quit();
-          return plan_outcome{type->plan(params, id), {}};
+          return outcome;
         }};
       },
       0);

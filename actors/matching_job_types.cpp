@@ -1,5 +1,7 @@
 #include "actors/matching_job_types.hpp"
 
+#include "actors/detail/blocking_ask.hpp"
+
 #include "actors/detail/params.hpp"
 #include "actors/errors.hpp"
 #include "actors/match_json.hpp"
@@ -40,28 +42,13 @@ using context_ptr = std::shared_ptr<const shared_context>;
 // Asks `dest` from a worker or planner thread and waits for the answer, or its error.
 template <class T, class Handle, class... Ts>
 caf::expected<T> ask_for(const shared_context& c, const Handle& dest, Ts&&... xs) {
-  caf::scoped_actor self{*c.ctx.system};
-  caf::expected<T> out{caf::error{}};
-  bool answered = false;
-  self->request(dest, k_ask_timeout, std::forward<Ts>(xs)...)
-      .receive(
-          [&](T& x) {
-            out = std::move(x);
-            answered = true;
-          },
-          [&](caf::error& e) { out = std::move(e); });
-  if (!answered && !out.error())
-    out = make_error(errc::internal, "no answer");
-  return out;
+  return detail::blocking_ask<T>(*c.ctx.system, k_ask_timeout, dest, std::forward<Ts>(xs)...);
 }
 
 // As `ask_for`, an error thrown: it fails the item or batch that asked.
 template <class T, class Handle, class... Ts>
 T ask(const shared_context& c, const Handle& dest, Ts&&... xs) {
-  auto out = ask_for<T>(c, dest, std::forward<Ts>(xs)...);
-  if (!out)
-    throw std::runtime_error(message_of(out.error()));
-  return std::move(*out);
+  return detail::blocking_ask_or_throw<T>(*c.ctx.system, k_ask_timeout, dest, std::forward<Ts>(xs)...);
 }
 
 problem read_profile(const shared_context& c, const boost::json::object& p, std::string& out) {

@@ -40,6 +40,7 @@ using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using enqueue_atom = caf::atom_constant<caf::atom("enqueue")>;
 using statistics_atom = caf::atom_constant<caf::atom("stats")>;
+using schedule_atom = caf::atom_constant<caf::atom("schedule")>;
 
 /// A submission as the HTTP layer checked it (API.md `POST /api/v1/jobs`).
 struct job_spec {
@@ -182,6 +183,12 @@ typename Inspector::result_type inspect(Inspector& f, job_record& x) {
            x.processed_items, x.failed_items, x.attempt, x.max_attempts, x.timeout_s, x.params, x.error_message,
            x.idempotency_key, x.current_item, x.group, x.depends_on, x.created_at, x.started_at, x.completed_at,
            x.updated_at, x.expires_at, x.run_after, x.heartbeat_at, x.max_failed_ratio, x.schedule);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, schedule_record& x) {
+  return f(caf::meta::type_name("jobmesh.schedule_record"), x.name, x.cron, x.type, x.params, x.priority, x.enabled,
+           x.last_due_at, x.created_at, x.updated_at);
 }
 
 template <class Inspector>

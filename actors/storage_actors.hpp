@@ -4,6 +4,7 @@
 /// joins the next transaction, and each writer is answered only after its write is durable.
 ///
 /// writer:  (write_atom, write_batch)          -> ok_atom          after commit
+///          (cleanup_atom, now_ms, limit)      -> jobs deleted     expired ones, own transaction
 /// reader:  (get_atom, id)                     -> job_record       or errc::not_found
 ///          (get_atom, user_id, key)           -> job_record       by idempotency key
 ///          (get_atom, user_id, vector<key>)   -> vector<job_record>   those stored, any order
@@ -13,6 +14,8 @@
 ///          (status_atom, status name)         -> vector<job_record>
 ///          (stalled_atom, heartbeat_before_ms) -> vector<job_record>
 ///          (statistics_atom, since_ms)        -> vector<finished_counts>   per type
+///          (schedule_atom)                    -> vector<schedule_record>   by name
+///          (cleanup_atom, now_ms)             -> number of finished jobs expired by now
 
 #include "actors/messages.hpp"
 
@@ -26,6 +29,8 @@ namespace jobmesh::actors {
 
 using storage_writer_actor = caf::typed_actor<
     caf::replies_to<write_atom, storage::write_batch>::with<caf::ok_atom>,
+    /// Deletes at most `limit` finished jobs expired by `now_ms`, with their items: how many.
+    caf::replies_to<cleanup_atom, std::int64_t, std::int64_t>::with<std::int64_t>,
     caf::reacts_to<flush_atom>>;  // internal: the writer's own "commit what is pending"
 
 using storage_reader_actor = caf::typed_actor<
@@ -37,7 +42,9 @@ using storage_reader_actor = caf::typed_actor<
     caf::replies_to<items_atom, std::string>::with<std::vector<storage::item_record>>,
     caf::replies_to<status_atom, std::string>::with<std::vector<storage::job_record>>,
     caf::replies_to<stalled_atom, std::int64_t>::with<std::vector<storage::job_record>>,
-    caf::replies_to<statistics_atom, std::int64_t>::with<std::vector<storage::finished_counts>>>;
+    caf::replies_to<statistics_atom, std::int64_t>::with<std::vector<storage::finished_counts>>,
+    caf::replies_to<schedule_atom>::with<std::vector<storage::schedule_record>>,
+    caf::replies_to<cleanup_atom, std::int64_t>::with<std::int64_t>>;
 
 /// Spawns the writer over `db` (which it then owns); at most `batch_max` writes per transaction.
 storage_writer_actor spawn_storage_writer(caf::actor_system& sys, std::shared_ptr<soci::session> db,

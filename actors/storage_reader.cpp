@@ -57,6 +57,8 @@ storage_reader_actor::behavior_type reader(reader_pointer self, std::shared_ptr<
       [&s](stalled_atom, std::int64_t heartbeat_before_ms) {
         return guarded([&] { return storage::stalled_jobs(s, heartbeat_before_ms); });
       },
+      [&s](schedule_atom) { return guarded([&] { return storage::list_schedules(s); }); },
+      [&s](cleanup_atom, std::int64_t now_ms) { return guarded([&] { return storage::count_expired_jobs(s, now_ms); }); },
       [&s](statistics_atom, std::int64_t since_ms) {
         return guarded([&] { return storage::finished_since(s, since_ms); });
       },

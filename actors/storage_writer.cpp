@@ -101,6 +101,15 @@ storage_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<
         }
         return promise;
       },
+      [=](cleanup_atom, std::int64_t now_ms, std::int64_t limit) -> caf::result<std::int64_t> {
+        // Its own transaction, after the writes already taken (they may end jobs it would see).
+        flush(self->state);
+        try {
+          return storage::delete_expired_jobs(*self->state.db, now_ms, limit);
+        } catch (const std::exception& e) {
+          return storage_error(e);
+        }
+      },
       [=](flush_atom) {
         self->state.flush_scheduled = false;
         flush(self->state);

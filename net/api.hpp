@@ -31,6 +31,9 @@ bool is_ndjson(const request& req);
 /// `/api/v1/jobs...`, `/api/v1/job-groups/{group}/enqueue`, `/api/v1/queue/statistics`.
 void add_job_routes(router& r, std::shared_ptr<const api_context> ctx);
 
+/// `/api/v1/schedules...`: list, create or change by name.
+void add_schedule_routes(router& r, std::shared_ptr<const api_context> ctx);
+
 /// `/api/v1/postings...`, `/api/v1/candidates...`: ingest, read, delete, list, matches.
 void add_record_routes(router& r, std::shared_ptr<const api_context> ctx);
 

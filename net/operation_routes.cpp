@@ -102,6 +102,7 @@ router make_api_router(std::shared_ptr<const api_context> ctx) {
   router r;
   add_job_routes(r, ctx);
   add_record_routes(r, ctx);
+  add_schedule_routes(r, ctx);
   add_operation_routes(r, ctx);
   return r;
 }

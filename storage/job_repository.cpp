@@ -52,6 +52,9 @@ constexpr std::string_view k_finished_since =
 constexpr std::string_view k_expired_ids =
     "SELECT id FROM jobs WHERE expires_at > 0 AND expires_at < :now "
     "AND status IN ('completed', 'failed', 'cancelled') ORDER BY expires_at, id LIMIT :n";
+constexpr std::string_view k_count_expired =
+    "SELECT COUNT(*) FROM jobs WHERE expires_at > 0 AND expires_at < :now "
+    "AND status IN ('completed', 'failed', 'cancelled')";
 const std::string k_delete_expired_items = fmt::format("DELETE FROM job_items WHERE job_id IN ({})", k_expired_ids);
 const std::string k_delete_expired_jobs = fmt::format("DELETE FROM jobs WHERE id IN ({})", k_expired_ids);
 
@@ -124,7 +127,7 @@ bool write_batch::empty() const {
 
 std::size_t write_batch::size() const {
   return inserted_jobs.size() + updated_jobs.size() + inserted_items.size() + updated_items.size() + records.size() +
-         match_results.size();
+         match_results.size() + schedules.size();
 }
 
 void write_batch::append(write_batch&& other) {
@@ -135,6 +138,7 @@ void write_batch::append(write_batch&& other) {
   move_into(updated_items, other.updated_items);
   move_into(records, other.records);
   move_into(match_results, other.match_results);
+  move_into(schedules, other.schedules);
   move_into(fences, other.fences);
 }
 
@@ -160,6 +164,7 @@ std::vector<std::string> commit(soci::session& db, const write_batch& batch) {
   }
   apply_record_writes(db, batch.records, now_ms());
   upsert_stored_matches(db, batch.match_results);
+  upsert_schedules(db, batch.schedules);
   tx.commit();
   return {refused.begin(), refused.end()};
 }
@@ -218,6 +223,12 @@ std::vector<finished_counts> finished_since(soci::session& db, std::int64_t sinc
     out.push_back(row);
   }
   return out;
+}
+
+std::int64_t count_expired_jobs(soci::session& db, std::int64_t now_ms) {
+  long long now = now_ms, n = 0;
+  db << k_count_expired, soci::use(now, "now"), soci::into(n);
+  return n;
 }
 
 std::int64_t delete_expired_jobs(soci::session& db, std::int64_t now_ms, std::int64_t limit) {

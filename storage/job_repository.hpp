@@ -5,6 +5,7 @@
 
 #include "storage/job_record.hpp"
 #include "storage/record_repository.hpp"
+#include "storage/schedule_repository.hpp"
 
 #include <optional>
 #include <string>
@@ -34,6 +35,7 @@ struct write_batch {
   std::vector<item_record> updated_items; ///< matched by (job_id, index)
   std::vector<record_write> records;      ///< postings and candidates, applied in order
   std::vector<stored_matches> match_results;  ///< upserted by (candidate_id, profile)
+  std::vector<schedule_record> schedules;     ///< upserted by name
   /// Jobs whose updates here must find the stored row as fenced: each needs its job in
   /// `updated_jobs`; when the row is not as expected, that job's update and its items' inserts
   /// and updates in this batch are skipped (the rest of the batch still commits).
@@ -72,6 +74,9 @@ struct finished_counts {
 
 /// Per type, the jobs that completed or failed at or after `since_ms`.
 std::vector<finished_counts> finished_since(soci::session& db, std::int64_t since_ms);
+
+/// How many finished jobs have an `expires_at` before `now_ms`.
+std::int64_t count_expired_jobs(soci::session& db, std::int64_t now_ms);
 
 /// Deletes at most `limit` finished jobs whose `expires_at` is before `now_ms`, with their
 /// items; returns how many jobs it deleted.

@@ -3,6 +3,7 @@
 // receives: nothing sleeps for a fixed time.
 
 #include "actors/engine.hpp"
+#include "actors/job_json.hpp"
 #include "actors/errors.hpp"
 #include "storage/database.hpp"
 
@@ -11,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <soci/soci.h>
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
@@ -51,7 +53,9 @@ protected:
     sys_ = std::make_unique<caf::actor_system>(*cfg_);
     std::shared_ptr<soci::session> w = storage::open_and_migrate(settings_.storage.db);
     std::shared_ptr<soci::session> r = storage::open(settings_.storage.db);
-    engine_ = actors::start_engine(*sys_, settings_, std::move(w), std::move(r), std::move(types));
+    // The scheduler on the test's clock: it fires only when a test ticks it, never on its own.
+    engine_ = actors::start_engine(*sys_, settings_, std::move(w), std::move(r), std::move(types), {},
+                                   [this] { return clock_ms_ != 0 ? clock_ms_.load() : actors::now_ms(); });
     self_ = std::make_unique<caf::scoped_actor>(*sys_);
   }
 
@@ -184,6 +188,7 @@ protected:
 
   std::filesystem::path dir_;
   config::settings settings_;
+  std::atomic<std::int64_t> clock_ms_{0};  ///< the scheduler's now; 0 = the system clock
   std::unique_ptr<caf::actor_system_config> cfg_;
   std::unique_ptr<caf::actor_system> sys_;
   std::unique_ptr<caf::scoped_actor> self_;

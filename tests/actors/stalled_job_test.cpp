@@ -39,6 +39,9 @@ counting_writer_actor::behavior_type counting_writer(counting_writer_actor::stat
         return promise;
       },
       [=](actors::flush_atom a) { self->send(self->state.real, a); },
+      [=](actors::cleanup_atom a, std::int64_t now, std::int64_t limit) {
+        return self->delegate(self->state.real, a, now, limit);
+      },
       [=](count_atom) { return self->state.stale; },
   };
 }

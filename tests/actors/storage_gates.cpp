@@ -44,6 +44,8 @@ gated_reader_actor::behavior_type gated_reader(reader_pointer self, actors::stor
       [=](actors::items_atom a, std::string& id) { return self->delegate(self->state.real, a, std::move(id)); },
       [=](actors::stalled_atom a, std::int64_t before) { return self->delegate(self->state.real, a, before); },
       [=](actors::statistics_atom a, std::int64_t since) { return self->delegate(self->state.real, a, since); },
+      [=](actors::schedule_atom a) { return self->delegate(self->state.real, a); },
+      [=](actors::cleanup_atom a, std::int64_t now) { return self->delegate(self->state.real, a, now); },
       [=](caf::get_atom a, std::string& user, std::vector<std::string>& keys) {
         return self->delegate(self->state.real, a, std::move(user), std::move(keys));
       },
@@ -88,6 +90,9 @@ bool ends_a_job(const storage::write_batch& batch) {
 gated_writer_actor::behavior_type gated_writer(writer_pointer self, actors::storage_writer_actor real) {
   self->state.real = std::move(real);
   return {
+      [=](actors::cleanup_atom a, std::int64_t now, std::int64_t limit) {
+        return self->delegate(self->state.real, a, now, limit);
+      },
       [=](actors::write_atom a, storage::write_batch& batch) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
         if (st.held_promise || !ends_a_job(batch))

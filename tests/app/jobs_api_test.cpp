@@ -1,0 +1,159 @@
+// The jobs API beyond one submission, over HTTP: many jobs in one NDJSON request, job groups,
+// dependencies, queue statistics and schedules, as API.md describes them.
+#include "running_node.hpp"
+
+#include <gmock/gmock.h>
+
+#include <set>
+#include <thread>
+
+using namespace jobmesh;
+using namespace jobmesh::testing;
+using ::testing::HasSubstr;
+
+namespace {
+
+class jobs_api_test : public running_node {};
+
+std::string text(const boost::json::value& v) {
+  return std::string{v.as_string()};
+}
+
+// The job once it has ended, polled over HTTP with a bound.
+boost::json::object await_end(std::uint16_t port, const std::string& id) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  boost::json::object job;
+  while (std::chrono::steady_clock::now() < deadline) {
+    job = http_call(port, http::verb::get, "/api/v1/jobs/" + id).json().as_object();
+    auto status = text(job.at("status"));
+    if (status == "completed" || status == "failed" || status == "cancelled")
+      return job;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ADD_FAILURE() << "job " << id << " did not end";
+  return job;
+}
+
+}  // namespace
+
+TEST_F(jobs_api_test, ndjson_submits_many_jobs_in_one_request_and_names_the_bad_lines) {
+  auto port = start();
+  std::string body = R"({"type":"noop","params":{"items":2}})"
+                     "\n\n"
+                     R"({"type":"nope"})"
+                     "\n"
+                     R"({"type":"sleep","params":{"items":1,"ms_per_item":1},"idempotency_key":"k1"})"
+                     "\n"
+                     R"({"type":"noop","params":{"items":-1}})"
+                     "\n"
+                     R"({not json)"
+                     "\n";
+  auto reply = http_call(port, http::verb::post, "/api/v1/jobs", body, "application/x-ndjson");
+  ASSERT_EQ(reply.status, 202u) << reply.body;
+  auto json = reply.json().as_object();
+  auto jobs = json.at("jobs").as_array();
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[0].at("line").as_int64(), 1);
+  EXPECT_EQ(text(jobs[0].at("type")), "noop");
+  EXPECT_EQ(jobs[1].at("line").as_int64(), 4);
+  EXPECT_TRUE(jobs[1].at("created").as_bool());
+  auto rejected = json.at("rejected").as_array();
+  ASSERT_EQ(rejected.size(), 3u);
+  EXPECT_EQ(rejected[0].at("line").as_int64(), 3);
+  EXPECT_EQ(text(rejected[0].at("field")), "type");
+  EXPECT_EQ(rejected[1].at("line").as_int64(), 5);
+  EXPECT_EQ(text(rejected[1].at("field")), "params");
+  EXPECT_EQ(rejected[2].at("line").as_int64(), 6);
+  for (const auto& j : jobs)
+    EXPECT_EQ(text(await_end(port, text(j.at("id"))).at("status")), "completed");
+  // Every line already stored (same key): 200, the same job, nothing new.
+  auto again = http_call(port, http::verb::post, "/api/v1/jobs",
+                         R"({"type":"sleep","params":{"items":1,"ms_per_item":1},"idempotency_key":"k1"})",
+                         "application/x-ndjson");
+  ASSERT_EQ(again.status, 200u) << again.body;
+  EXPECT_EQ(again.json().at("jobs").at(0).at("id"), jobs[1].at("id"));
+  EXPECT_FALSE(again.json().at("jobs").at(0).at("created").as_bool());
+  auto empty = http_call(port, http::verb::post, "/api/v1/jobs", "\n\n", "application/x-ndjson");
+  EXPECT_EQ(empty.status, 400u);
+}
+
+TEST_F(jobs_api_test, a_dependency_chain_and_a_group_enqueue_over_http) {
+  auto port = start();
+  auto first = submit(port, R"({"type":"sleep","params":{"items":2,"ms_per_item":5}})");
+  auto second = submit(port, R"({"type":"noop","params":{"items":1},"depends_on":[")" + first + R"("]})");
+  auto ended = await_end(port, second);
+  EXPECT_EQ(text(ended.at("status")), "completed");
+  EXPECT_EQ(text(ended.at("depends_on").at(0)), first);
+  auto bad = http_call(port, http::verb::post, "/api/v1/jobs", R"({"type":"noop","depends_on":["x"]})");
+  EXPECT_EQ(bad.status, 400u);
+  EXPECT_EQ(text(bad.json().at("error").at("details").at("field")), "depends_on");
+  // The matching group: compatibility depends on match-scores (same group), both made; a type
+  // whose params are required gets them by name.
+  auto needs_params = http_call(port, http::verb::post, "/api/v1/job-groups/matching/enqueue", "{}");
+  EXPECT_EQ(needs_params.status, 400u);
+  EXPECT_THAT(text(needs_params.json().at("error").at("message")), HasSubstr("params.compatibility"));
+  auto group = http_call(port, http::verb::post, "/api/v1/job-groups/matching/enqueue",
+                         R"({"params":{"compatibility":{"candidate_id":"c1"}}})");
+  ASSERT_EQ(group.status, 202u) << group.body;
+  auto jobs = group.json().at("jobs").as_array();
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(text(jobs[0].at("type")), "match-scores");
+  EXPECT_EQ(text(jobs[1].at("type")), "compatibility");
+  EXPECT_EQ(jobs[1].at("depends_on").at(0), jobs[0].at("id"));
+  auto unknown = http_call(port, http::verb::post, "/api/v1/job-groups/nothing/enqueue", "{}");
+  EXPECT_EQ(unknown.status, 404u);
+}
+
+TEST_F(jobs_api_test, queue_statistics_list_every_type) {
+  auto port = start();
+  auto id = submit(port, R"({"type":"noop","params":{"items":3}})");
+  EXPECT_EQ(text(await_end(port, id).at("status")), "completed");
+  auto reply = http_call(port, http::verb::get, "/api/v1/queue/statistics");
+  ASSERT_EQ(reply.status, 200u);
+  auto noop = reply.json().at("types").at("noop").as_object();
+  EXPECT_EQ(noop.at("completed_today").as_int64(), 1);
+  EXPECT_EQ(noop.at("failed_today").as_int64(), 0);
+  EXPECT_EQ(noop.at("queue_depth").as_int64(), 0);
+  EXPECT_EQ(noop.at("processing_count").as_int64(), 0);
+  EXPECT_TRUE(noop.contains("average_processing_time_ms"));
+  EXPECT_TRUE(noop.contains("peak_queue_depth"));
+  EXPECT_TRUE(reply.json().at("types").as_object().contains("match-scores"));
+}
+
+// The error's `details.field` and `message` of a 400 reply.
+std::pair<std::string, std::string> field_and_message(const http_reply& reply) {
+  EXPECT_EQ(reply.status, 400u) << reply.body;
+  auto json = reply.json();
+  const auto& error = json.at("error").as_object();
+  const auto* details = error.at("details").as_object().if_contains("field");
+  return {details ? text(*details) : std::string{}, text(error.at("message"))};
+}
+
+TEST_F(jobs_api_test, schedules_are_stored_listed_and_checked_field_by_field) {
+  auto port = start();
+  auto put = http_call(port, http::verb::put, "/api/v1/schedules/nightly-noop",
+                       R"({"cron":"0 3 * * *","type":"noop","params":{"items":1}})");
+  ASSERT_EQ(put.status, 200u) << put.body;
+  auto stored = put.json();
+  EXPECT_EQ(text(stored.at("cron")), "0 3 * * *");
+  EXPECT_THAT(text(stored.at("next_due_at")), HasSubstr("T03:00:00"));
+  auto [cron_field, cron_message] =
+      field_and_message(http_call(port, http::verb::put, "/api/v1/schedules/x", R"({"cron":"61 * * * *","type":"noop"})"));
+  EXPECT_EQ(cron_field, "cron");
+  EXPECT_THAT(cron_message, HasSubstr("minute"));
+  auto type_error =
+      field_and_message(http_call(port, http::verb::put, "/api/v1/schedules/x", R"({"cron":"* * * * *","type":"nope"})"));
+  EXPECT_EQ(type_error.first, "type");
+  auto unknown_field = field_and_message(http_call(port, http::verb::put, "/api/v1/schedules/x",
+                                                   R"({"cron":"* * * * *","type":"noop","every":"day"})"));
+  EXPECT_EQ(unknown_field.first, "every");
+  stop();
+  port = start();  // stored: still there after a restart
+  auto listed = http_call(port, http::verb::get, "/api/v1/schedules");
+  ASSERT_EQ(listed.status, 200u);
+  auto all = listed.json();
+  std::set<std::string> names;
+  for (const auto& s : all.at("schedules").as_array())
+    names.insert(text(s.at("name")));
+  EXPECT_EQ(names, (std::set<std::string>{"expired-job-cleanup", "nightly-noop"}));
+}
