@@ -221,6 +221,8 @@ void dispatch(runner_pointer self) {
         .then(
             [=](batch_result& result) {
               --self->state.in_flight;
+              if (self->state.finishing)
+                return;  // cancelled meanwhile: its final state is written, this comes too late
               apply_results(self->state, result);
               publish_progress(self);
               dispatch(self);
@@ -277,6 +279,8 @@ void write_with_job(runner_pointer self, storage::write_batch batch, Then then) 
 }
 
 void begin_run(runner_pointer self, std::vector<storage::item_record> stored) {
+  if (self->state.finishing)
+    return;
   storage::write_batch first_write;
   load_items(self->state, std::move(stored), first_write);
   write_with_job(self, std::move(first_write), [=] {
@@ -295,6 +299,8 @@ void read_items_then_run(runner_pointer self) {
 
 void planning_done(runner_pointer self, plan_outcome& result) {
   auto& st = self->state;
+  if (st.finishing)
+    return;  // cancelled while it planned
   if (!result.plan || !result.plan->refused.empty()) {
     st.started = true;
     end_run(self, ending::broken, result.plan ? result.plan->refused : result.error);
@@ -341,12 +347,35 @@ void start_planning(runner_pointer self) {
             [=](caf::error& e) { self->quit(std::move(e)); });  // the planner threw: a crash
 }
 
+// A cancel answers at once (API: within 100 ms), without waiting for the items in flight: the
+// job is stored `cancelled` with what is done so far, and this run ends. Its workers finish the
+// item they are in (a handler cannot be interrupted) but their results reach no one, so nothing
+// is recorded after the cancel is acknowledged; its batches still queued in the pool are
+// dropped. Before the claim is durable the end waits for it (milliseconds), so that the final
+// write's fence matches what storage holds.
+void cancel(runner_pointer self) {
+  auto& st = self->state;
+  if (st.finishing)  // its final state is being written: its status stays what it is
+    return;
+  if (st.end == ending::none) {
+    st.end = ending::cancelled;
+    st.end_reason = "cancelled by request";
+  }
+  st.stop->store(true);
+  self->send(st.ctx.pool, cancel_atom::value, st.job.id);
+  if (st.claimed)
+    finish(self);
+}
+
 // The claim comes first: the job is stored `running` at this attempt, with a heartbeat, before
 // planning (which may take long, or hang), so the stalled sweeper sees every run that stops.
 void claim(runner_pointer self) {
   write_with_job(self, {}, [=] {
     self->state.claimed = true;
-    start_planning(self);
+    if (self->state.end == ending::cancelled)
+      finish(self);  // cancelled while the claim was written
+    else
+      start_planning(self);
   });
 }
 
@@ -370,11 +399,7 @@ job_runner_actor::behavior_type runner(runner_pointer self, runner_context ctx, 
   return {
       // Nobody hears of the end before it is durable: a reader of the result finds it stored.
       [=](caf::get_atom) { return self->state.finishing ? self->state.before_end : self->state.job; },
-      [=](cancel_atom) {
-        // A job whose final state is being written has ended: its status stays what it is.
-        if (!self->state.finishing)
-          end_run(self, ending::cancelled, "cancelled by request");
-      },
+      [=](cancel_atom) { cancel(self); },
       [=](drain_atom) {
         if (!self->state.finishing)
           end_run(self, ending::drained, "the node stopped gracefully; the job runs again at the next start");

@@ -9,8 +9,10 @@
 /// batches, in-flight items finish.
 ///
 /// (get_atom)     -> job_record   the job as it is now
-/// (cancel_atom)                  stop handing out batches and end as cancelled, unless the job
-///                                is already ending; the supervisor learns which from done_atom
+/// (cancel_atom)                  end as cancelled at once (items in flight are not waited for,
+///                                their results are dropped; queued batches leave the pool),
+///                                unless the job is already ending; the supervisor learns which
+///                                from done_atom
 /// (tick_atom), (timeout_atom)    internal timers
 /// On its end it sends (done_atom, job_record) to its supervisor and terminates normally; any
 /// other termination is a crash that the supervisor's retry policy handles.

@@ -118,6 +118,11 @@ worker_pool_actor::behavior_type pool(pool_pointer self, std::size_t workers) {
       },
       [=](idle_atom, worker_actor w) {
         auto& st = self->state;
+        // A batch whose job was stopped meanwhile is answered empty, not run.
+        while (!st.waiting.empty() && st.waiting.front().batch.stop->load(std::memory_order_relaxed)) {
+          st.waiting.front().promise.deliver(batch_result{});
+          st.waiting.pop_front();
+        }
         if (st.waiting.empty()) {
           st.idle.push_back(std::move(w));
           return;
@@ -125,6 +130,14 @@ worker_pool_actor::behavior_type pool(pool_pointer self, std::size_t workers) {
         auto next = std::move(st.waiting.front());
         st.waiting.pop_front();
         next.promise.delegate(w, run_atom::value, std::move(next.batch));
+      },
+      [=](cancel_atom, const std::string& job_id) {
+        auto& waiting = self->state.waiting;
+        auto kept = std::stable_partition(waiting.begin(), waiting.end(),
+                                          [&](const auto& entry) { return entry.batch.job_id != job_id; });
+        for (auto it = kept; it != waiting.end(); ++it)
+          it->promise.deliver(batch_result{});
+        waiting.erase(kept, waiting.end());
       },
   };
 }

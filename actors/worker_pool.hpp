@@ -6,6 +6,8 @@
 ///
 /// pool:   (run_atom, work_batch) -> batch_result   answered by the worker that ran it
 ///         (idle_atom, worker)                       internal: a worker finished a batch
+///         (cancel_atom, job_id)                     drops the job's batches still queued (each
+///                                                   answered with an empty result) at once
 /// worker: (run_atom, work_batch) -> batch_result
 
 #include "actors/messages.hpp"
@@ -15,7 +17,8 @@ namespace jobmesh::actors {
 using worker_actor = caf::typed_actor<caf::replies_to<run_atom, work_batch>::with<batch_result>>;
 
 using worker_pool_actor = caf::typed_actor<caf::replies_to<run_atom, work_batch>::with<batch_result>,
-                                           caf::reacts_to<idle_atom, worker_actor>>;
+                                           caf::reacts_to<idle_atom, worker_actor>,
+                                           caf::reacts_to<cancel_atom, std::string>>;
 
 /// Runs the items of `batch` (each up to its attempt limit), stopping early when the batch's
 /// stop flag is set; items not started are left out of the result. A plan with a batch
