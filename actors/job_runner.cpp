@@ -235,12 +235,24 @@ void dispatch(runner_pointer self) {
   }
 }
 
-// Items of an earlier run are reused: done ones stay done, the rest run again.
+// The stored items are the first of this plan's (an earlier run ended while they were stored).
+bool is_prefix_of_plan(const std::vector<storage::item_record>& stored, const job_plan& plan) {
+  if (stored.size() >= plan.item_keys.size())
+    return false;
+  for (std::size_t i = 0; i < stored.size(); ++i)
+    if (stored[i].key != plan.item_keys[i])
+      return false;
+  return true;
+}
+
+// Items of an earlier run are reused (even if the plan came out otherwise this time): done ones
+// stay done, the rest run again. An earlier run that ended while its items were being stored
+// left a prefix of them: the rest are added.
 void load_items(runner_state& st, std::vector<storage::item_record> stored, storage::write_batch& first_write) {
-  if (stored.empty()) {
-    for (std::size_t i = 0; i < st.plan->item_keys.size(); ++i)
-      stored.push_back({st.job.id, static_cast<std::int64_t>(i), st.plan->item_keys[i]});
-    first_write.inserted_items = stored;
+  auto first_new = stored.empty() || is_prefix_of_plan(stored, *st.plan) ? stored.size() : st.plan->item_keys.size();
+  for (auto i = first_new; i < st.plan->item_keys.size(); ++i) {
+    stored.push_back({st.job.id, static_cast<std::int64_t>(i), st.plan->item_keys[i]});
+    first_write.inserted_items.push_back(stored.back());
   }
   st.items = std::move(stored);
   st.job.processed_items = st.job.failed_items = 0;
@@ -278,12 +290,36 @@ void write_with_job(runner_pointer self, storage::write_batch batch, Then then) 
             });
 }
 
+// A new job's items are stored in writes of at most this many: a job of 10^6 items never
+// holds the writer for long, so other jobs' submissions and progress commit between its chunks.
+constexpr std::size_t k_items_per_write = 10'000;
+
+// Writes `batch`'s inserted items from `from` on a chunk at a time, in index order (each chunk
+// with the job, under the fence; the last one with the rest of the batch), then runs `then`.
+// Stored items are thus always a prefix of the plan's (see load_items).
+void write_in_chunks(runner_pointer self, std::shared_ptr<storage::write_batch> batch, std::size_t from,
+                     std::function<void()> then) {
+  auto& items = batch->inserted_items;
+  if (items.size() - from <= k_items_per_write) {
+    items.erase(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(from));
+    return write_with_job(self, std::move(*batch), then);
+  }
+  storage::write_batch chunk;
+  auto first = items.begin() + static_cast<std::ptrdiff_t>(from);
+  chunk.inserted_items.assign(std::make_move_iterator(first),
+                              std::make_move_iterator(first + static_cast<std::ptrdiff_t>(k_items_per_write)));
+  write_with_job(self, std::move(chunk), [=] {
+    if (!self->state.finishing)
+      write_in_chunks(self, batch, from + k_items_per_write, then);
+  });
+}
+
 void begin_run(runner_pointer self, std::vector<storage::item_record> stored) {
   if (self->state.finishing)
     return;
-  storage::write_batch first_write;
-  load_items(self->state, std::move(stored), first_write);
-  write_with_job(self, std::move(first_write), [=] {
+  auto first_write = std::make_shared<storage::write_batch>();
+  load_items(self->state, std::move(stored), *first_write);
+  write_in_chunks(self, first_write, 0, [=] {
     self->state.started = true;
     publish_progress(self);
     dispatch(self);

@@ -153,7 +153,7 @@ void queue_statistics(const ctx_ptr& ctx, route_request rr, responder respond) {
                            {"processing_count", s.processing_count},
                            {"completed_today", s.completed_today},
                            {"failed_today", s.failed_today},
-                           {"average_processing_time_ms", std::round(s.average_processing_time_ms)},
+                           {"average_processing_time_ms", static_cast<std::int64_t>(std::llround(s.average_processing_time_ms))},
                            {"peak_queue_depth", s.peak_queue_depth}};
         respond(json_response(*req, http::status::ok, boost::json::object{{"types", std::move(types)}}));
       },
