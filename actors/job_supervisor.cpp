@@ -112,13 +112,18 @@ void end_waiting(supervisor_pointer self, job_record job, job_status status, std
     self->state.ending.erase(job.id);
     if (e) {
       spdlog::error("job {}: could not store its end: {}", job.id, message_of(e));
+      // Storage still has it as before. A waiting job waits again: at once when a client asked
+      // (who hears the error and may ask again), else after a pause, so that a broken disk is
+      // not hammered by a dependency failure. A crashed run's job is still `running` there:
+      // the stalled sweeper settles it once its heartbeat is old.
+      if (before.status != job_status::running) {
+        if (promise)
+          admit(self, before, now_ms());
+        else
+          self->delayed_send(self, std::chrono::seconds(1), requeue_atom::value, before);
+      }
       if (promise)
         promise->deliver(std::move(e));
-      // Storage still has it as before: a waiting job waits again (after a pause, so a broken
-      // disk is not hammered); a crashed run's job is still `running` there, and the stalled
-      // sweeper settles it once its heartbeat is old.
-      if (before.status != job_status::running)
-        self->delayed_send(self, std::chrono::seconds(1), requeue_atom::value, before);
       return;
     }
     detail::log_transition(job, before.status);

@@ -90,3 +90,56 @@ TEST_F(cancel_test, batches_of_a_cancelled_job_waiting_in_the_pool_never_run) {
   for (const auto& item : items_of(queued.id))
     EXPECT_EQ(item.status, storage::item_status::pending) << "item " << item.index;
 }
+
+namespace {
+
+// The real writer, except that it fails the first write that cancels a job.
+using failing_writer_actor = actors::storage_writer_actor;
+
+struct failing_state {
+  actors::storage_writer_actor real;
+  bool failed = false;
+};
+
+failing_writer_actor::behavior_type failing_writer(failing_writer_actor::stateful_pointer<failing_state> self,
+                                                   actors::storage_writer_actor real) {
+  self->state.real = std::move(real);
+  return {
+      [=](actors::write_atom a, storage::write_batch& batch) -> caf::result<caf::ok_atom> {
+        bool cancels = std::any_of(batch.updated_jobs.begin(), batch.updated_jobs.end(),
+                                   [](const auto& j) { return j.status == job_status::cancelled; });
+        if (cancels && !self->state.failed) {
+          self->state.failed = true;
+          return actors::make_error(actors::errc::storage_failure, "disk I/O error (injected)");
+        }
+        return self->delegate(self->state.real, a, std::move(batch));
+      },
+      [=](actors::flush_atom a) { self->send(self->state.real, a); },
+      [=](actors::cleanup_atom a, std::int64_t now, std::int64_t limit) {
+        return self->delegate(self->state.real, a, now, limit);
+      },
+  };
+}
+
+}  // namespace
+
+TEST_F(cancel_test, a_cancel_that_storage_fails_leaves_the_job_queued_and_tracked) {
+  settings_.jobs.max_concurrent = 1;
+  start_wrapped([](caf::actor_system&, actors::storage_reader_actor real) { return real; },
+                [](caf::actor_system& sys, actors::storage_writer_actor real) {
+                  return sys.spawn(failing_writer, std::move(real));
+                });
+  auto running = submit(sleep_spec(100, 20));
+  await_dispatch(running.id);
+  auto waiting = submit(sleep_spec(1, 1));
+  auto failed = ask_job(actors::cancel_atom::value, waiting.id);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(actors::code_of(failed.error()), actors::errc::storage_failure);
+  auto still = ask_job(caf::get_atom::value, waiting.id);
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->status, job_status::queued);
+  auto again = ask_job(actors::cancel_atom::value, waiting.id);
+  ASSERT_TRUE(again) << caf::to_string(again.error());
+  EXPECT_EQ(again->status, job_status::cancelled);
+  ASSERT_TRUE(ask_job(actors::cancel_atom::value, running.id));
+}
