@@ -101,6 +101,14 @@ void server_process::stop() {
   pid_ = -1;
 }
 
+void server_process::kill() {
+  if (!running())
+    return;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
 namespace {
 
 // The port of the server's "serving on http://HOST:PORT/" line, or 0 while it has not said it.
@@ -147,10 +155,11 @@ void wait_for_ready(server_process& p, std::uint16_t port, double until) {
 
 }  // namespace
 
-started_server start_server(const std::vector<std::string>& args, const std::filesystem::path& log) {
+started_server start_server(const std::vector<std::string>& args, const std::filesystem::path& log,
+                            const std::string& program) {
   started_server s;
   s.spawned_at = wall_seconds();
-  std::vector<std::string> argv{"/proc/self/exe", "serve", "--listen", "127.0.0.1:0"};
+  std::vector<std::string> argv{program, "serve", "--listen", "127.0.0.1:0"};
   argv.insert(argv.end(), args.begin(), args.end());
   s.process = std::make_unique<server_process>(std::move(argv), log);
   double until = s.spawned_at + k_start_bound_s;

@@ -30,6 +30,8 @@ public:
   double cpu_seconds() const;
   /// SIGTERM, then SIGKILL when it has not exited within 60 s.
   void stop();
+  /// SIGKILL now (a crash, for recovery tests), and reaps it.
+  void kill();
 
 private:
   pid_t pid_ = -1;
@@ -43,9 +45,10 @@ struct started_server {
   double spawned_at = 0, ready_s = 0;
 };
 
-/// Starts `jobmesh serve --listen 127.0.0.1:0 <args>` from /proc/self/exe (the running binary,
-/// even when a build replaced the file meanwhile), reads its port from its log and waits for
-/// `/readyz`, each wait bounded (60 s).
-started_server start_server(const std::vector<std::string>& args, const std::filesystem::path& log);
+/// Starts `<program> serve --listen 127.0.0.1:0 <args>`, by default from /proc/self/exe (the
+/// running binary, even when a build replaced the file meanwhile), reads its port from its log
+/// and waits for `/readyz`, each wait bounded (60 s).
+started_server start_server(const std::vector<std::string>& args, const std::filesystem::path& log,
+                            const std::string& program = "/proc/self/exe");
 
 }  // namespace jobmesh::app::bench

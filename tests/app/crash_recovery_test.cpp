@@ -1,6 +1,7 @@
 // kill -9 of a server in the middle of its jobs, then a restart on the same database: every
 // job completes, and per item no outcome is recorded twice across attempts: an item stored as
 // done before the kill is never run or written again (its row is unchanged at the end).
+#include "app/bench_server.hpp"
 #include "storage/database.hpp"
 #include "storage/job_repository.hpp"
 #include "test_client.hpp"
@@ -9,15 +10,8 @@
 #include <gtest/gtest.h>
 #include <soci/soci.h>
 
-#include <csignal>
-#include <fcntl.h>
-#include <fstream>
 #include <map>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <thread>
-
-extern char** environ;
 
 using namespace jobmesh;
 using namespace jobmesh::testing;
@@ -26,55 +20,12 @@ namespace {
 
 constexpr auto k_bound = std::chrono::seconds(60);
 
-// `jobmesh serve` as a child process, its output in a file.
-class server_process {
-public:
-  server_process(const std::filesystem::path& dir, const std::string& db) : log_(dir / "serve.log") {
-    const char* bin = std::getenv("JOBMESH_BIN");
-    EXPECT_NE(bin, nullptr) << "JOBMESH_BIN is not set";
-    std::vector<std::string> args{bin ? bin : "jobmesh", "serve", "--listen", "127.0.0.1:0", "--db", db};
-    std::vector<char*> argv;
-    for (auto& a : args)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t files;
-    posix_spawn_file_actions_init(&files);
-    posix_spawn_file_actions_addopen(&files, 1, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&files, 1, 2);
-    EXPECT_EQ(posix_spawn(&pid_, argv[0], &files, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&files);
-  }
-  ~server_process() { end(SIGTERM); }
-
-  /// The port it printed, waiting for it (bounded); 0 when it did not come.
-  std::uint16_t port() {
-    auto deadline = std::chrono::steady_clock::now() + k_bound;
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::ifstream in{log_};
-      std::string text{std::istreambuf_iterator<char>{in}, {}};
-      auto at = text.find("http://127.0.0.1:");
-      if (at != std::string::npos)
-        return static_cast<std::uint16_t>(std::stoi(text.substr(at + 17)));
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ADD_FAILURE() << "serve printed no address";
-    return 0;
-  }
-
-  /// Sends `sig` to the process this test started and waits for it to exit.
-  void end(int sig) {
-    if (pid_ <= 0)
-      return;
-    ::kill(pid_, sig);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-
-private:
-  std::filesystem::path log_;
-  pid_t pid_ = -1;
-};
+// `jobmesh serve` (the binary under test) on a free loopback port over `db`.
+app::bench::started_server serve(const std::filesystem::path& dir, const std::string& db) {
+  const char* bin = std::getenv("JOBMESH_BIN");
+  EXPECT_NE(bin, nullptr) << "JOBMESH_BIN is not set";
+  return app::bench::start_server({"--db", db}, dir / "serve.log", bin ? bin : "jobmesh");
+}
 
 std::map<std::pair<std::string, std::int64_t>, storage::item_record> done_items(const std::string& db) {
   auto session = storage::open(db);
@@ -95,9 +46,8 @@ TEST(crash_recovery, after_kill_9_every_job_completes_and_no_item_is_recorded_tw
   auto db = "sqlite:" + (dir.path() / "j.db").string();
   std::vector<std::string> ids;
   {
-    server_process server{dir.path(), db};
-    auto port = server.port();
-    ASSERT_NE(port, 0);
+    auto server = serve(dir.path(), db);
+    auto port = server.port;
     std::string body;
     for (int i = 0; i < 40; ++i)
       body += R"({"type":"sleep","params":{"items":30,"ms_per_item":15}})" "\n";
@@ -112,14 +62,13 @@ TEST(crash_recovery, after_kill_9_every_job_completes_and_no_item_is_recorded_tw
     auto deadline = std::chrono::steady_clock::now() + k_bound;
     while (done_items(db).size() < 20 && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    server.end(SIGKILL);
+    server.process->kill();
   }
   auto before = done_items(db);
   ASSERT_FALSE(before.empty()) << "nothing was stored before the kill";
   {
-    server_process server{dir.path(), db};
-    auto port = server.port();
-    ASSERT_NE(port, 0);
+    auto server = serve(dir.path(), db);
+    auto port = server.port;
     auto deadline = std::chrono::steady_clock::now() + k_bound;
     for (const auto& id : ids) {
       std::string status;

@@ -2,15 +2,13 @@
 // `jobmesh match` computes, bulk-analysis ranks, compatibility explains stored matches, and
 // import-postings fails only the fetches that fail, against a loopback server the test runs.
 #include "tests/loopback_http_server.hpp"
-#include "tests/scratch_dir.hpp"
-#include "app/node.hpp"
 #include "match/generator.hpp"
 #include "match/kernel.hpp"
 #include "match/ndjson.hpp"
 #include "match/reference.hpp"
 #include "storage/database.hpp"
 #include "storage/record_repository.hpp"
-#include "test_client.hpp"
+#include "running_node.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <gmock/gmock.h>
@@ -29,25 +27,15 @@ namespace {
 
 constexpr auto k_ndjson = "application/x-ndjson";
 
-class matching_jobs_test : public ::testing::Test {
+class matching_jobs_test : public running_node {
 protected:
   void SetUp() override {
-    settings_.server.port = 0;
-    settings_.storage.db = dir_.sqlite_url("jobmesh.db");
-    settings_.log.level = "warn";
+    running_node::SetUp();
     settings_.matching.shards = 3;
     settings_.jobs.progress_flush_ms = 20;
     settings_.imports.connect_timeout_ms = 1000;
     settings_.imports.read_timeout_ms = 300;
-    app::setup_logging(settings_.log.level);
-    node_ = std::make_unique<app::node>(settings_);
-    port_ = node_->start();
-  }
-  void TearDown() override { node_.reset(); }
-
-  http_reply call(http::verb method, const std::string& target, const std::string& body = {},
-                  const std::string& type = "application/json") {
-    return http_call(port_, method, target, body, type);
+    start();
   }
 
   // Generated records, ingested over HTTP; kept as text for the offline comparison.
@@ -85,10 +73,6 @@ protected:
     return reply.json().as_object();
   }
 
-  scratch_dir dir_{"jobmesh_matching_jobs"};
-  config::settings settings_;
-  std::unique_ptr<app::node> node_;
-  std::uint16_t port_ = 0;
   std::string postings_, candidates_;
 };
 

@@ -1,9 +1,7 @@
 // API.md "Data" over HTTP on a real node: ingest (one JSON record, NDJSON with bad lines),
 // read, page, delete, and live matches with their reply shape and errors.
-#include "tests/scratch_dir.hpp"
-#include "app/node.hpp"
 #include "match/generator.hpp"
-#include "test_client.hpp"
+#include "running_node.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,28 +15,13 @@ namespace {
 
 constexpr auto k_ndjson = "application/x-ndjson";
 
-class records_api_test : public ::testing::Test {
+class records_api_test : public running_node {
 protected:
   void SetUp() override {
-    settings_.server.port = 0;
-    settings_.storage.db = dir_.sqlite_url("jobmesh.db");
-    settings_.log.level = "warn";
+    running_node::SetUp();
     settings_.matching.shards = 2;
-    app::setup_logging(settings_.log.level);
-    node_ = std::make_unique<app::node>(settings_);
-    port_ = node_->start();
+    start();
   }
-  void TearDown() override { node_.reset(); }
-
-  http_reply call(http::verb method, const std::string& target, const std::string& body = {},
-                  const std::string& type = "application/json") {
-    return http_call(port_, method, target, body, type);
-  }
-
-  scratch_dir dir_{"jobmesh_records_api"};
-  config::settings settings_;
-  std::unique_ptr<app::node> node_;
-  std::uint16_t port_ = 0;
 };
 
 }  // namespace

@@ -21,11 +21,18 @@ protected:
   }
   void TearDown() override { node_.reset(); }
 
-  /// Starts the node with `settings_`; its port.
+  /// Starts the node with `settings_`; its port (also in `port_`).
   std::uint16_t start() {
     app::setup_logging(settings_.log.level);
     node_ = std::make_unique<app::node>(settings_);
-    return node_->start();
+    port_ = node_->start();
+    return port_;
+  }
+
+  /// One request to the node started last.
+  http_reply call(http::verb method, const std::string& target, const std::string& body = {},
+                  const std::string& type = "application/json") {
+    return http_call(port_, method, target, body, type);
   }
 
   void stop() { node_.reset(); }
@@ -40,6 +47,7 @@ protected:
   scratch_dir dir_{"jobmesh_node"};
   config::settings settings_;
   std::unique_ptr<app::node> node_;
+  std::uint16_t port_ = 0;
 };
 
 }  // namespace jobmesh::testing
