@@ -22,6 +22,7 @@ int run_cli(int argc, char** argv) {
   add_match_command(root, chosen);
   add_generate_command(root, chosen);
   add_bench_command(root, chosen);
+  add_token_command(root, chosen);
   try {
     root.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -20,6 +20,7 @@ void add_migrate_command(CLI::App& root, command_runner& chosen);
 void add_match_command(CLI::App& root, command_runner& chosen);
 void add_generate_command(CLI::App& root, command_runner& chosen);
 void add_bench_command(CLI::App& root, command_runner& chosen);
+void add_token_command(CLI::App& root, command_runner& chosen);
 
 /// Parses `argv` and runs the chosen command. Exit codes: the command's own, 0 for --help,
 /// 2 for a bad flag (the message names it), 1 for a failure the command reports.

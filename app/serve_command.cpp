@@ -3,9 +3,12 @@
 #include "app/node.hpp"
 #include "app/settings_flags.hpp"
 
+#include <boost/asio/ip/address.hpp>
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <fmt/format.h>
 #include <iostream>
+#include <optional>
 #include <spdlog/spdlog.h>
 
 namespace jobmesh::app {
@@ -13,6 +16,7 @@ namespace jobmesh::app {
 namespace {
 
 constexpr int k_config_error_exit = 2;
+constexpr std::size_t k_min_secret_length = 32;  // HS256: a key shorter than its 256 bits is guessable
 
 struct serve_options {
   settings_flags settings;
@@ -43,6 +47,24 @@ sigset_t block_stop_signals() {
   return set;
 }
 
+bool is_loopback(const std::string& host) {
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(host, ec);
+  return host == "localhost" || (!ec && address.is_loopback());
+}
+
+// What makes these settings unsafe to serve with, if anything (API.md "Auth").
+std::optional<std::string> exposure_problem(const config::settings& s) {
+  if (s.auth.mode == "off" && !is_loopback(s.server.host))
+    return fmt::format("refusing to listen on {} with auth.mode \"off\": anyone who reaches it would act as admin; "
+                       "listen on a loopback address, or set auth.mode \"jwt\" and auth.secret",
+                       s.server.host);
+  if (s.auth.mode == "jwt" && s.auth.secret.size() < k_min_secret_length)
+    return fmt::format("auth.mode \"jwt\" needs auth.secret (or JOBMESH_AUTH_SECRET) of at least {} characters",
+                       k_min_secret_length);
+  return std::nullopt;
+}
+
 int serve(const serve_options& o) {
   auto overrides = listen_overrides(o.listen);
   if (!o.db.empty())
@@ -54,12 +76,13 @@ int serve(const serve_options& o) {
     std::cerr << "jobmesh serve: --join: clustering is not part of this build yet; run one node\n";
     return k_config_error_exit;
   }
-  if (settings->auth.mode == "jwt") {
-    std::cerr << "jobmesh serve: auth.mode \"jwt\" is not part of this build yet; use \"off\" on loopback only\n";
+  if (auto problem = exposure_problem(*settings)) {
+    std::cerr << "jobmesh serve: " << *problem << '\n';
     return k_config_error_exit;
   }
   setup_logging(settings->log.level);
-  spdlog::warn("auth.mode is off: every request acts as user 'demo' with role admin; keep this server on loopback");
+  if (settings->auth.mode == "off")
+    spdlog::warn("auth.mode is off: every request acts as user 'demo' with role admin (loopback only)");
   auto signals = block_stop_signals();
   node n{*settings};
   auto port = n.start();

@@ -76,6 +76,7 @@ struct log_settings {
 struct auth_settings {
   std::string mode = "off"; ///< `off` (embedded demo only) or `jwt`
   std::string secret;       ///< HS256 secret; required when mode is `jwt`
+  std::int64_t leeway_s = 30;  ///< clock leeway when checking a token's `exp`
 };
 
 /// Matching: synonyms and operator-defined profiles (SPEC-matching.md).

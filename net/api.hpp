@@ -22,8 +22,14 @@ struct api_context {
   }
 };
 
-/// The user a request acts as. With auth.mode "off" everyone is `demo`.
-std::string user_of(const api_context& ctx, const request& req);
+/// Replies 403 saying the role `needs` unless `allowed`; true when it replied.
+bool forbid_unless(bool allowed, const route_request& rr, const responder& respond, std::string_view needs);
+
+/// Whether the caller may see jobs of `owner`: its own, or any for an admin. Another user's
+/// job answers 404, as if it did not exist (API.md "Auth").
+inline bool may_see(const identity& who, const std::string& owner) {
+  return who.is_admin() || who.user == owner;
+}
 
 /// The body is NDJSON (`Content-Type: application/x-ndjson`, parameters ignored).
 bool is_ndjson(const request& req);

@@ -1,5 +1,6 @@
 // The jobs API (API.md "Jobs"): each handler checks the request, asks the job supervisor once,
 // and turns its answer into HTTP.
+#include "actors/errors.hpp"
 #include "actors/job_json.hpp"
 #include "actors/match_json.hpp"
 #include "match/query.hpp"
@@ -47,7 +48,7 @@ void submit_many(const ctx_ptr& ctx, route_request rr, responder respond) {
   if (auto* e = std::get_if<field_error>(&parsed))
     return respond(bad_request(*rr.req, *e));
   auto lines = std::make_shared<spec_lines>(std::get<spec_lines>(std::move(parsed)));
-  auto user = user_of(*ctx, *rr.req);
+  auto user = rr.who.user;
   for (auto& spec : lines->specs)
     spec.user_id = user;
   auto specs = lines->specs;
@@ -85,7 +86,7 @@ void submit(const ctx_ptr& ctx, route_request rr, responder respond) {
   if (auto* e = std::get_if<field_error>(&parsed))
     return respond(bad_request(*rr.req, *e));
   auto spec = std::get<actors::job_spec>(std::move(parsed));
-  spec.user_id = user_of(*ctx, *rr.req);
+  spec.user_id = rr.who.user;
   auto req = rr.req;
   ask(
       *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
@@ -130,7 +131,7 @@ void enqueue_group(const ctx_ptr& ctx, route_request rr, responder respond) {
     return respond(bad_request(*rr.req, *e));
   auto request = std::get<actors::group_request>(std::move(parsed));
   request.group = rr.path.at("group");
-  request.user_id = user_of(*ctx, *rr.req);
+  request.user_id = rr.who.user;
   auto req = rr.req;
   auto group = request.group;
   ask(
@@ -160,34 +161,67 @@ void queue_statistics(const ctx_ptr& ctx, route_request rr, responder respond) {
       error_replier(req, respond), actors::statistics_atom::value);
 }
 
-void get_job(const ctx_ptr& ctx, route_request rr, responder respond) {
-  ask(*ctx->sys, ctx->engine.supervisor, ctx->request_timeout(), job_replier(rr.req, respond, actors::job_to_json),
-      error_replier(rr.req, respond), caf::get_atom::value, rr.path.at("id"));
+caf::error no_job(const std::string& id) {
+  return actors::make_error(actors::errc::not_found, "no job with id " + id);
 }
 
-void get_progress(const ctx_ptr& ctx, route_request rr, responder respond) {
-  ask(*ctx->sys, ctx->engine.supervisor, ctx->request_timeout(), job_replier(rr.req, respond, progress_now),
-      error_replier(rr.req, respond), caf::get_atom::value, rr.path.at("id"));
-}
-
-void cancel_job(const ctx_ptr& ctx, route_request rr, responder respond) {
-  ask(*ctx->sys, ctx->engine.supervisor, ctx->request_timeout(), job_replier(rr.req, respond, actors::job_to_json),
-      error_replier(rr.req, respond), actors::cancel_atom::value, rr.path.at("id"));
-}
-
-void retry_job(const ctx_ptr& ctx, route_request rr, responder respond) {
+// Asks for the job of the path's `id`; `then(job)` runs only when the caller may see it: for
+// another user's job the reply is 404, as for a job that does not exist.
+template <class Then>
+void with_visible_job(const ctx_ptr& ctx, const route_request& rr, responder respond, Then then) {
   auto req = rr.req;
   ask(
       *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
-      [req, respond](job_record& job) { respond(json_response(*req, http::status::accepted, actors::job_to_json(job))); },
-      error_replier(req, respond), actors::retry_atom::value, rr.path.at("id"));
+      [req, respond, who = rr.who, then](job_record& job) mutable {
+        if (!may_see(who, job.user_id))
+          return respond(reply_for_error(*req, no_job(job.id)));
+        then(job);
+      },
+      error_replier(req, respond), caf::get_atom::value, rr.path.at("id"));
 }
+
+// Runs `act` for the path's job once the caller is known to own it (an admin owns all: no
+// extra read for it).
+template <class Act>
+void when_owned(const ctx_ptr& ctx, const route_request& rr, responder respond, Act act) {
+  if (rr.who.is_admin())
+    return act();
+  with_visible_job(ctx, rr, std::move(respond), [act](job_record&) mutable { act(); });
+}
+
+void get_job(const ctx_ptr& ctx, route_request rr, responder respond) {
+  with_visible_job(ctx, rr, respond, job_replier(rr.req, respond, actors::job_to_json));
+}
+
+void get_progress(const ctx_ptr& ctx, route_request rr, responder respond) {
+  with_visible_job(ctx, rr, respond, job_replier(rr.req, respond, progress_now));
+}
+
+void cancel_job(const ctx_ptr& ctx, route_request rr, responder respond) {
+  when_owned(ctx, rr, respond, [ctx, rr, respond] {
+    ask(*ctx->sys, ctx->engine.supervisor, ctx->request_timeout(), job_replier(rr.req, respond, actors::job_to_json),
+        error_replier(rr.req, respond), actors::cancel_atom::value, rr.path.at("id"));
+  });
+}
+
+void retry_job(const ctx_ptr& ctx, route_request rr, responder respond) {
+  when_owned(ctx, rr, respond, [ctx, rr, respond] {
+    auto req = rr.req;
+    ask(
+        *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+        [req, respond](job_record& job) { respond(json_response(*req, http::status::accepted, actors::job_to_json(job))); },
+        error_replier(req, respond), actors::retry_atom::value, rr.path.at("id"));
+  });
+}
+
 
 void list_jobs(const ctx_ptr& ctx, route_request rr, responder respond) {
   auto parsed = parse_job_filter(rr.query);
   if (auto* e = std::get_if<field_error>(&parsed))
     return respond(bad_request(*rr.req, *e));
   auto filter = std::get<storage::job_filter>(std::move(parsed));
+  if (!rr.who.is_admin())
+    filter.user_id = rr.who.user;  // a user lists its own jobs only, whatever `user` says
   auto limit = static_cast<std::size_t>(filter.limit);
   auto req = rr.req;
   ask(
@@ -215,11 +249,15 @@ auto stalled_replier(const ctx_ptr& ctx, std::shared_ptr<const request> req, res
 }
 
 void list_stalled(const ctx_ptr& ctx, route_request rr, responder respond) {
+  if (forbid_unless(rr.who.is_admin(), rr, respond, "admin"))
+    return;
   ask(*ctx->sys, ctx->engine.sweeper, ctx->request_timeout(), stalled_replier(ctx, rr.req, respond),
       error_replier(rr.req, respond), actors::stalled_atom::value);
 }
 
 void clean_up_stalled(const ctx_ptr& ctx, route_request rr, responder respond) {
+  if (forbid_unless(rr.who.is_admin(), rr, respond, "admin"))
+    return;
   ask(*ctx->sys, ctx->engine.sweeper, ctx->request_timeout(), stalled_replier(ctx, rr.req, respond),
       error_replier(rr.req, respond), actors::stalled_atom::value, actors::cleanup_atom::value);
 }
@@ -231,16 +269,19 @@ void list_items(const ctx_ptr& ctx, route_request rr, responder respond) {
   auto filter = std::get<storage::item_filter>(std::move(parsed));
   auto limit = static_cast<std::size_t>(filter.limit);
   auto req = rr.req;
-  ask(
-      *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
-      [req, respond, limit](std::vector<storage::item_record>& items) {
-        boost::json::array out;
-        for (const auto& i : items)
-          out.push_back(actors::item_to_json(i));
-        boost::json::value next = items.size() == limit ? boost::json::value(items.back().index) : nullptr;
-        respond(json_response(*req, http::status::ok, boost::json::object{{"items", std::move(out)}, {"next_after", next}}));
-      },
-      error_replier(req, respond), actors::items_atom::value, std::move(filter));
+  when_owned(ctx, rr, respond, [ctx, req, respond, limit, filter] {
+    ask(
+        *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+        [req, respond, limit](std::vector<storage::item_record>& items) {
+          boost::json::array out;
+          for (const auto& i : items)
+            out.push_back(actors::item_to_json(i));
+          boost::json::value next = items.size() == limit ? boost::json::value(items.back().index) : nullptr;
+          respond(json_response(*req, http::status::ok,
+                                boost::json::object{{"items", std::move(out)}, {"next_after", next}}));
+        },
+        error_replier(req, respond), actors::items_atom::value, filter);
+  });
 }
 
 // A stored item result goes out as it was written (fmt's plain decimals), not re-serialised.
@@ -310,7 +351,9 @@ void get_result(const ctx_ptr& ctx, route_request rr, responder respond) {
   auto on_error = error_replier(req, respond);
   ask(
       *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
-      [ctx, req, respond, on_error, page](job_record& job) mutable {
+      [ctx, req, respond, on_error, page, who = rr.who](job_record& job) mutable {
+        if (!may_see(who, job.user_id))
+          return respond(reply_for_error(*req, no_job(job.id)));
         const auto* type = ctx->engine.types->find(job.type);
         bool ranked = type != nullptr && type->ranks_results;
         auto filter = page;

@@ -4,6 +4,7 @@
 #include "net/api.hpp"
 #include "net/error_reply.hpp"
 
+#include <fmt/format.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -62,15 +63,19 @@ boost::json::object job_types_json(const actors::job_type_registry& types) {
 
 }  // namespace
 
+bool forbid_unless(bool allowed, const route_request& rr, const responder& respond, std::string_view needs) {
+  if (allowed)
+    return false;
+  respond(error_response(*rr.req, http::status::forbidden, "forbidden",
+                         fmt::format("this needs the role {}; {} has role {}", needs, rr.who.user, to_string(rr.who.role))));
+  return true;
+}
+
 bool is_ndjson(const request& req) {
   auto type = req[http::field::content_type];
   return type.substr(0, type.find(';')) == "application/x-ndjson";
 }
 
-std::string user_of(const api_context&, const request&) {
-  // auth.mode "off" is the only mode this build serves (app/serve refuses "jwt" at start).
-  return "demo";
-}
 
 void add_operation_routes(router& r, std::shared_ptr<const api_context> ctx) {
   r.add(http::verb::get, "/healthz", [](route_request rr, responder respond) {
@@ -100,6 +105,16 @@ void add_operation_routes(router& r, std::shared_ptr<const api_context> ctx) {
 
 router make_api_router(std::shared_ptr<const api_context> ctx) {
   router r;
+  r.set_guard([ctx](const request& req, const std::map<std::string, std::string>& query)
+                  -> std::variant<identity, response> {
+    auto who = authenticate(ctx->settings.auth, req, query);
+    if (auto* failure = std::get_if<auth_failure>(&who)) {
+      auto res = error_response(req, http::status::unauthorized, "unauthorized", failure->message);
+      res.set(http::field::www_authenticate, "Bearer");
+      return res;
+    }
+    return std::get<identity>(std::move(who));
+  });
   add_job_routes(r, ctx);
   add_record_routes(r, ctx);
   add_schedule_routes(r, ctx);

@@ -24,6 +24,8 @@ std::string_view plural(record_kind kind) {
 }
 
 void ingest(const ctx_ptr& ctx, record_kind kind, route_request rr, responder respond) {
+  if (forbid_unless(rr.who.writes_data(), rr, respond, "admin or service"))
+    return;
   bool ndjson = is_ndjson(*rr.req);
   const auto& body = rr.req->body();
   if (!ndjson && body.find_first_not_of(" \t\r\n") == std::string::npos)
@@ -51,6 +53,8 @@ void get_record(const ctx_ptr& ctx, record_kind kind, route_request rr, responde
 }
 
 void delete_record(const ctx_ptr& ctx, record_kind kind, route_request rr, responder respond) {
+  if (forbid_unless(rr.who.writes_data(), rr, respond, "admin or service"))
+    return;
   auto req = rr.req;
   auto id = rr.path.at("id");
   ask(

@@ -76,6 +76,12 @@ void router::dispatch(std::shared_ptr<const request> req, responder respond) con
       continue;
     }
     rr.path = std::move(captured);
+    if (guard_ && !r.segments.empty() && r.segments.front() == "api") {
+      auto who = guard_(*req, rr.query);
+      if (auto* refusal = std::get_if<response>(&who))
+        return respond(std::move(*refusal));
+      rr.who = std::get<identity>(std::move(who));
+    }
     return r.h(std::move(rr), std::move(respond));
   }
   if (other_methods.empty())

@@ -2,6 +2,7 @@
 /// HTTP routing: method + path pattern (`/api/v1/jobs/{id}/progress`) to a handler. Unknown
 /// paths answer 404 and known paths with another method 405 with `Allow`, here, once.
 
+#include "net/auth.hpp"
 #include "net/http.hpp"
 
 #include <functional>
@@ -20,9 +21,14 @@ struct route_request {
   std::shared_ptr<const request> req;
   std::map<std::string, std::string> path;
   std::map<std::string, std::string> query;
+  identity who;  ///< the caller, as the guard found it (routes under /api/)
 };
 
 using handler = std::function<void(route_request, responder)>;
+
+/// Decides who a request under `/api/` acts as before its handler runs: the caller, or the
+/// reply that refuses the request (401).
+using guard = std::function<std::variant<identity, response>(const request&, const std::map<std::string, std::string>&)>;
 
 class router {
 public:
@@ -35,6 +41,9 @@ public:
   /// True if some route matches the path of `target` (any method).
   bool knows(std::string_view target) const;
 
+  /// Every route under `/api/` passes `g` first.
+  void set_guard(guard g) { guard_ = std::move(g); }
+
 private:
   struct route {
     http::verb method;
@@ -42,6 +51,7 @@ private:
     handler h;
   };
   std::vector<route> routes_;
+  guard guard_;
 };
 
 /// The segments of a path: "/a/b/" -> {"a", "b"}.

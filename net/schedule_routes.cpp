@@ -105,6 +105,8 @@ void list_schedules(const ctx_ptr& ctx, route_request rr, responder respond) {
 }
 
 void put_schedule(const ctx_ptr& ctx, route_request rr, responder respond) {
+  if (forbid_unless(rr.who.is_admin(), rr, respond, "admin"))
+    return;
   auto parsed = parse_schedule(*ctx, rr.path.at("name"), rr.req->body());
   if (auto* e = std::get_if<field_error>(&parsed))
     return respond(bad_request(*rr.req, *e));

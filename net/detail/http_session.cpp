@@ -5,6 +5,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
 namespace jobmesh::net::detail {
@@ -89,7 +90,16 @@ void http_session::handle(request req) {
   if (beast::websocket::is_upgrade(req)) {
     if (!is_ws_target(req.target()))
       return do_write(error_response(req, http::status::not_found, "not_found", "WebSockets live at /api/v1/ws"));
-    std::make_shared<ws_session>(stream_.release_socket(), ctx_, slot_, gate_)->run(std::move(req));
+    // A browser cannot set headers on the upgrade: the token may come as ?access_token=.
+    std::map<std::string, std::string> query;
+    if (auto url = boost::urls::parse_origin_form(req.target()))
+      for (const auto& p : url->params())
+        query[std::string{p.key}] = std::string{p.value};
+    auto who = authenticate(ctx_->settings.auth, req, query);
+    if (auto* failure = std::get_if<auth_failure>(&who))
+      return do_write(error_response(req, http::status::unauthorized, "unauthorized", failure->message));
+    std::make_shared<ws_session>(stream_.release_socket(), ctx_, slot_, gate_, std::get<identity>(std::move(who)))
+        ->run(std::move(req));
     return;
   }
   await_answer(req.version(), req.keep_alive());

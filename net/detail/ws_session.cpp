@@ -1,6 +1,7 @@
 #include "net/detail/ws_session.hpp"
 
 #include "actors/job_json.hpp"
+#include "net/actor_bridge.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/json/serialize.hpp>
@@ -35,8 +36,8 @@ bool is_valid_topic(std::string_view topic) {
 }
 
 ws_session::ws_session(asio::ip::tcp::socket socket, std::shared_ptr<const api_context> ctx,
-                       std::shared_ptr<connection_slot> slot, std::shared_ptr<io_gate> gate)
-    : ws_(std::move(socket)), ctx_(std::move(ctx)), slot_(std::move(slot)),
+                       std::shared_ptr<connection_slot> slot, std::shared_ptr<io_gate> gate, identity who)
+    : ws_(std::move(socket)), ctx_(std::move(ctx)), who_(std::move(who)), slot_(std::move(slot)),
       outlet_(std::make_shared<outlet>(std::move(gate), ws_.get_executor())) {}
 
 ws_session::~ws_session() {
@@ -115,7 +116,39 @@ void ws_session::handle_message(std::string_view text) {
   std::int64_t since = -1;
   if (auto field = msg["since"]; field.error() != simdjson::NO_SUCH_FIELD && (field.get_int64().get(since) || since < 0))
     return send_local(topic, "error", boost::json::serialize(error_data("invalid_message", "since must be a non-negative integer")));
-  subscribe(std::string{topic}, since);
+  authorize_then_subscribe(std::string{topic}, since);
+}
+
+// An admin follows anything; a user its own `user:` topic and its own jobs (another user's job
+// is "not_found", as over HTTP). A job's owner is asked of the supervisor; the answer comes
+// back to this session's strand, if the session is still there.
+void ws_session::authorize_then_subscribe(const std::string& topic, std::int64_t since) {
+  if (who_.is_admin())
+    return subscribe(topic, since);
+  auto forbidden = [&] {
+    send_local(topic, "error", boost::json::serialize(error_data("forbidden", "this topic needs the admin role")));
+  };
+  if (topic == "jobs" || topic == "analytics")
+    return forbidden();
+  if (topic.starts_with("user:"))
+    return topic.substr(5) == who_.user ? subscribe(topic, since) : forbidden();
+  std::weak_ptr<ws_session> weak = shared_from_this();
+  auto executor = ws_.get_executor();
+  auto answer = [weak, executor, topic, since](bool owned) {
+    asio::post(executor, [weak, topic, since, owned] {
+      auto self = weak.lock();
+      if (!self || self->closed_)
+        return;
+      if (owned)
+        return self->subscribe(topic, since);
+      self->send_local(topic, "error",
+                       boost::json::serialize(error_data("not_found", "no job with id " + topic.substr(4))));
+    });
+  };
+  ask(
+      *ctx_->sys, ctx_->engine.supervisor, ctx_->request_timeout(),
+      [answer, user = who_.user](storage::job_record& job) { answer(job.user_id == user); },
+      [answer](caf::error&) { answer(false); }, caf::get_atom::value, topic.substr(4));
 }
 
 void ws_session::subscribe(const std::string& topic, std::int64_t since) {

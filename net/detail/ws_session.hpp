@@ -21,8 +21,10 @@ namespace jobmesh::net::detail {
 
 class ws_session : public std::enable_shared_from_this<ws_session> {
 public:
+  /// `who` is the caller the upgrade request authenticated as; every subscription is checked
+  /// against it (API.md "Auth": a user follows its own jobs and `user:<its id>` only).
   ws_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<const api_context> ctx,
-             std::shared_ptr<connection_slot> slot, std::shared_ptr<io_gate> gate);
+             std::shared_ptr<connection_slot> slot, std::shared_ptr<io_gate> gate, identity who);
   ~ws_session();
 
   /// Completes the upgrade `req` asked for, then serves the client.
@@ -37,6 +39,7 @@ private:
   void do_read();
   void on_read(boost::beast::error_code ec);
   void handle_message(std::string_view text);
+  void authorize_then_subscribe(const std::string& topic, std::int64_t since);
   void subscribe(const std::string& topic, std::int64_t since);
   void send_local(std::string_view topic, std::string_view type, std::string_view data);
   bool make_room(const actors::hub_frame& frame);
@@ -51,6 +54,7 @@ private:
   std::set<std::string> topics_;
   caf::actor bridge_;
   std::shared_ptr<const api_context> ctx_;
+  identity who_;
   std::shared_ptr<connection_slot> slot_;
   std::shared_ptr<outlet> outlet_;  ///< how actors reach this session
 };

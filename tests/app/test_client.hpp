@@ -40,13 +40,17 @@ inline void run_until(asio::io_context& ioc, const bool& done, const char* what)
 }
 
 /// One request on a fresh connection.
+/// `bearer`, when given, goes as `Authorization: Bearer <bearer>`.
 inline http_reply http_call(std::uint16_t port, http::verb method, const std::string& target,
-                            const std::string& body = {}, const std::string& content_type = "application/json") {
+                            const std::string& body = {}, const std::string& content_type = "application/json",
+                            const std::string& bearer = {}) {
   asio::io_context ioc;
   beast::tcp_stream stream{ioc};
   stream.connect(asio::ip::tcp::endpoint{asio::ip::make_address("127.0.0.1"), port});
   http::request<http::string_body> req{method, target, 11};
   req.set(http::field::host, "127.0.0.1");
+  if (!bearer.empty())
+    req.set(http::field::authorization, "Bearer " + bearer);
   if (!body.empty()) {
     req.set(http::field::content_type, content_type);
     req.body() = body;
@@ -76,9 +80,9 @@ inline http_reply http_call(std::uint16_t port, http::verb method, const std::st
 /// A WebSocket on /api/v1/ws.
 class ws_client {
 public:
-  explicit ws_client(std::uint16_t port) : ws_(ioc_) {
+  explicit ws_client(std::uint16_t port, const std::string& target = "/api/v1/ws") : ws_(ioc_) {
     beast::get_lowest_layer(ws_).connect(asio::ip::tcp::endpoint{asio::ip::make_address("127.0.0.1"), port});
-    ws_.handshake("127.0.0.1", "/api/v1/ws");
+    ws_.handshake("127.0.0.1", target);
   }
 
   void send(const std::string& text) { ws_.write(asio::buffer(text)); }

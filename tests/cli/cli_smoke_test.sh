@@ -14,7 +14,7 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$bin" --help | grep -q "serve" || fail "--help does not list serve"
-for cmd in serve migrate match generate bench; do
+for cmd in serve migrate match generate bench token; do
   "$bin" "$cmd" --help >/dev/null || fail "$cmd --help"
 done
 
@@ -31,6 +31,25 @@ set -e
 grep -q "JOBMESH_SERVER_PORT" <<<"$out" || fail "bad config message does not name the variable: $out"
 
 "$bin" migrate --db "sqlite:$work/m.db" | grep -q "schema version 4" || fail "migrate"
+
+# Exposure: no listening beyond loopback without auth (it exits before it binds anything).
+set +e
+out=$("$bin" serve --listen 0.0.0.0:0 --db "sqlite:$work/x.db" 2>&1); code=$?
+set -e
+[ "$code" -eq 2 ] || fail "serve on 0.0.0.0 with auth off exited $code, not 2"
+grep -q 'auth.mode "off"' <<<"$out" || fail "the refusal does not say why: $out"
+set +e
+out=$(JOBMESH_AUTH_MODE=jwt JOBMESH_AUTH_SECRET=short "$bin" serve --db "sqlite:$work/x.db" 2>&1); code=$?
+set -e
+[ "$code" -eq 2 ] || fail "serve with a short secret exited $code, not 2"
+
+# Tokens: three dot-separated parts, signed with the configured secret; a bad role is exit 2.
+token=$(JOBMESH_AUTH_SECRET=0123456789abcdef0123456789abcdef "$bin" token --sub alice --role admin --ttl 60)
+[ "$(tr -cd . <<<"$token" | wc -c)" -eq 2 ] || fail "token is not a JWT: $token"
+set +e
+out=$(JOBMESH_AUTH_SECRET=0123456789abcdef0123456789abcdef "$bin" token --sub alice --role boss 2>&1); code=$?
+set -e
+[ "$code" -eq 2 ] || fail "token --role boss exited $code, not 2"
 
 "$bin" generate --postings 60 --candidates 40 --seed 3 --out "$work/data" >/dev/null || fail "generate"
 "$bin" match --postings "$work/data/postings.ndjson" --candidates "$work/data/candidates.ndjson" \

@@ -1,0 +1,100 @@
+// auth.mode "jwt" on a real node: no token is 401, a user sees and acts on its own jobs only
+// (another user's job is 404, as if absent), writes of data need admin or service, and a
+// WebSocket follows only what its caller may see.
+#include "net/auth.hpp"
+#include "running_node.hpp"
+
+#include <gmock/gmock.h>
+
+using namespace jobmesh;
+using namespace jobmesh::testing;
+using ::testing::HasSubstr;
+
+namespace {
+
+const std::string k_secret = "a test secret of at least 32 chars!";
+
+class auth_api_test : public running_node {
+protected:
+  void SetUp() override {
+    running_node::SetUp();
+    settings_.auth.mode = "jwt";
+    settings_.auth.secret = k_secret;
+    start();
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+    alice_ = net::issue_token(k_secret, "alice", net::role::user, now.count(), 600);
+    bob_ = net::issue_token(k_secret, "bob", net::role::user, now.count(), 600);
+    admin_ = net::issue_token(k_secret, "ops", net::role::admin, now.count(), 600);
+  }
+
+  http_reply as(const std::string& token, http::verb method, const std::string& target, const std::string& body = {}) {
+    return http_call(port_, method, target, body, "application/json", token);
+  }
+
+  std::string alice_, bob_, admin_;
+};
+
+}  // namespace
+
+TEST_F(auth_api_test, a_request_without_a_valid_token_is_401_and_health_needs_none) {
+  auto none = call(http::verb::get, "/api/v1/jobs");
+  EXPECT_EQ(none.status, 401u);
+  EXPECT_EQ(none.headers[http::field::www_authenticate], "Bearer");
+  EXPECT_EQ(std::string{none.json().at("error").at("code").as_string()}, "unauthorized");
+  EXPECT_EQ(as("abc.def.ghi", http::verb::get, "/api/v1/jobs").status, 401u);
+  auto forged = net::issue_token("another secret that is 32 chars long", "alice", net::role::admin, 2'000'000'000, 60);
+  EXPECT_EQ(as(forged, http::verb::get, "/api/v1/jobs").status, 401u);
+  EXPECT_EQ(call(http::verb::get, "/healthz").status, 200u);
+}
+
+TEST_F(auth_api_test, another_users_job_is_404_everywhere_and_absent_from_lists) {
+  auto submitted = as(alice_, http::verb::post, "/api/v1/jobs", R"({"type":"sleep","params":{"items":50,"ms_per_item":20}})");
+  ASSERT_EQ(submitted.status, 202u) << submitted.body;
+  auto id = std::string{submitted.json().at("id").as_string()};
+  EXPECT_EQ(std::string{submitted.json().at("user_id").as_string()}, "alice");
+  for (const auto& suffix : {"", "/progress", "/items", "/result"})
+    EXPECT_EQ(as(bob_, http::verb::get, "/api/v1/jobs/" + id + suffix).status, 404u) << suffix;
+  EXPECT_EQ(as(bob_, http::verb::post, "/api/v1/jobs/" + id + "/cancel").status, 404u);
+  EXPECT_EQ(as(bob_, http::verb::post, "/api/v1/jobs/" + id + "/retry").status, 404u);
+  auto bobs_list = as(bob_, http::verb::get, "/api/v1/jobs?user=alice");
+  ASSERT_EQ(bobs_list.status, 200u);
+  EXPECT_TRUE(bobs_list.json().at("jobs").as_array().empty());
+  EXPECT_EQ(as(alice_, http::verb::get, "/api/v1/jobs").json().at("jobs").as_array().size(), 1u);
+  EXPECT_EQ(as(admin_, http::verb::get, "/api/v1/jobs/" + id).status, 200u);
+  EXPECT_EQ(as(alice_, http::verb::get, "/api/v1/jobs/" + id + "/progress").status, 200u);
+  EXPECT_EQ(as(alice_, http::verb::post, "/api/v1/jobs/" + id + "/cancel").status, 200u);
+}
+
+TEST_F(auth_api_test, data_writes_need_admin_or_service_and_operations_need_admin) {
+  auto posting = R"({"id":"p1","company":"Acme","title":"t","category":"Data","required_skills":["Go"]})";
+  auto refused = as(alice_, http::verb::post, "/api/v1/postings", posting);
+  EXPECT_EQ(refused.status, 403u);
+  EXPECT_THAT(std::string{refused.json().at("error").at("message").as_string()}, HasSubstr("admin or service"));
+  EXPECT_EQ(as(admin_, http::verb::post, "/api/v1/postings", posting).status, 200u);
+  EXPECT_EQ(as(alice_, http::verb::get, "/api/v1/postings/p1").status, 200u) << "reading data needs no role";
+  EXPECT_EQ(as(alice_, http::verb::get, "/api/v1/jobs/stalled").status, 403u);
+  EXPECT_EQ(as(alice_, http::verb::put, "/api/v1/schedules/x", R"({"cron":"* * * * *","type":"noop"})").status, 403u);
+}
+
+TEST_F(auth_api_test, a_websocket_follows_only_what_its_caller_may_see) {
+  auto bobs = as(bob_, http::verb::post, "/api/v1/jobs", R"({"type":"sleep","params":{"items":50,"ms_per_item":20}})");
+  ASSERT_EQ(bobs.status, 202u);
+  auto bob_job = std::string{bobs.json().at("id").as_string()};
+  EXPECT_THROW(ws_client(port_, "/api/v1/ws"), std::exception) << "an upgrade without a token is refused";
+  ws_client ws{port_, "/api/v1/ws?access_token=" + alice_};
+  auto expect_error = [&](const std::string& topic, const std::string& code) {
+    ws.send(R"({"op":"subscribe","topic":")" + topic + R"("})");
+    auto frame = ws.next();
+    ASSERT_TRUE(frame.has_value()) << topic;
+    EXPECT_EQ(std::string{frame->at("type").as_string()}, "error") << topic;
+    EXPECT_EQ(std::string{frame->at("data").at("code").as_string()}, code) << topic;
+  };
+  expect_error("jobs", "forbidden");
+  expect_error("user:bob", "forbidden");
+  expect_error("job:" + bob_job, "not_found");
+  ws.send(R"({"op":"ping"})");
+  auto pong = ws.next();
+  ASSERT_TRUE(pong.has_value());
+  EXPECT_EQ(std::string{pong->at("type").as_string()}, "pong") << "the session lives on after refusals";
+  EXPECT_EQ(as(bob_, http::verb::post, "/api/v1/jobs/" + bob_job + "/cancel").status, 200u);
+}

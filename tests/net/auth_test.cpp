@@ -1,0 +1,72 @@
+// Tokens as API.md "Auth" wants them: HS256 only, signed with the server's secret, `exp`
+// required (with leeway), `sub` and a known `role`.
+#include "net/auth.hpp"
+
+#include <gmock/gmock.h>
+#include <jwt.h>
+
+#include <cstdlib>
+
+using namespace jobmesh;
+using ::testing::HasSubstr;
+
+namespace {
+
+const std::string k_secret = "0123456789abcdef0123456789abcdef";
+constexpr std::int64_t k_now = 1'900'000'000;
+
+std::string failure_of(const std::variant<net::identity, net::auth_failure>& v) {
+  const auto* f = std::get_if<net::auth_failure>(&v);
+  return f ? f->message : std::string{"(accepted)"};
+}
+
+// A token made by libjwt directly, to build the ones jobmesh must refuse.
+std::string raw_token(jwt_alg_t alg, const std::string& key, bool with_exp, const char* role = "user") {
+  jwt_t* j = nullptr;
+  jwt_new(&j);
+  jwt_add_grant(j, "sub", "alice");
+  jwt_add_grant(j, "role", role);
+  if (with_exp)
+    jwt_add_grant_int(j, "exp", k_now + 60);
+  jwt_set_alg(j, alg, alg == JWT_ALG_NONE ? nullptr : reinterpret_cast<const unsigned char*>(key.data()),
+              alg == JWT_ALG_NONE ? 0 : static_cast<int>(key.size()));
+  char* text = jwt_encode_str(j);
+  std::string out = text ? text : "";
+  std::free(text);
+  jwt_free(j);
+  return out;
+}
+
+}  // namespace
+
+TEST(auth, a_token_jobmesh_issued_names_its_user_and_role) {
+  auto token = net::issue_token(k_secret, "alice", net::role::service, k_now, 3600);
+  auto who = net::verify_token(token, k_secret, 30, k_now + 10);
+  ASSERT_TRUE(std::holds_alternative<net::identity>(who)) << failure_of(who);
+  EXPECT_EQ(std::get<net::identity>(who).user, "alice");
+  EXPECT_EQ(std::get<net::identity>(who).role, net::role::service);
+}
+
+TEST(auth, expiry_is_checked_with_the_leeway) {
+  auto token = net::issue_token(k_secret, "alice", net::role::user, k_now, 60);
+  EXPECT_TRUE(std::holds_alternative<net::identity>(net::verify_token(token, k_secret, 30, k_now + 80)));
+  EXPECT_THAT(failure_of(net::verify_token(token, k_secret, 30, k_now + 100)), HasSubstr("expired"));
+}
+
+TEST(auth, a_wrong_secret_another_algorithm_none_or_garbage_is_refused) {
+  auto token = net::issue_token(k_secret, "alice", net::role::admin, k_now, 60);
+  EXPECT_THAT(failure_of(net::verify_token(token, "another secret, also 32 characters", 30, k_now)),
+              HasSubstr("signature"));
+  EXPECT_THAT(failure_of(net::verify_token(raw_token(JWT_ALG_HS512, k_secret, true), k_secret, 30, k_now)),
+              HasSubstr("HS256"));
+  EXPECT_NE(failure_of(net::verify_token(raw_token(JWT_ALG_NONE, k_secret, true), k_secret, 30, k_now)), "(accepted)");
+  EXPECT_NE(failure_of(net::verify_token("not.a.token", k_secret, 30, k_now)), "(accepted)");
+  EXPECT_NE(failure_of(net::verify_token("", k_secret, 30, k_now)), "(accepted)");
+}
+
+TEST(auth, exp_sub_and_a_known_role_are_required) {
+  EXPECT_THAT(failure_of(net::verify_token(raw_token(JWT_ALG_HS256, k_secret, false), k_secret, 30, k_now)),
+              HasSubstr("exp"));
+  EXPECT_THAT(failure_of(net::verify_token(raw_token(JWT_ALG_HS256, k_secret, true, "root"), k_secret, 30, k_now)),
+              HasSubstr("role"));
+}
