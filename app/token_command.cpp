@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <iostream>
+#include <optional>
 
 namespace jobmesh::app {
 
@@ -16,8 +17,24 @@ struct token_options {
   settings_flags settings;
   std::string sub;
   std::string role = "user";
-  std::int64_t ttl_s = 3600;
+  std::string ttl = "1h";
 };
+
+// "3600", "90s", "15m", "1h", "7d" -> seconds; nullopt for anything else (or not positive).
+std::optional<std::int64_t> parse_duration(const std::string& text) {
+  std::size_t used = 0;
+  long long n = 0;
+  try {
+    n = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  auto unit = text.substr(used);
+  std::int64_t scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86'400 : 0;
+  if (scale == 0 || n <= 0 || n > 31'536'000 / scale)
+    return std::nullopt;
+  return n * scale;
+}
 
 int token(const token_options& o) {
   auto settings = load_settings(o.settings, {});
@@ -28,12 +45,18 @@ int token(const token_options& o) {
     std::cerr << "jobmesh token: --role must be user, admin or service, not '" << o.role << "'\n";
     return 2;
   }
+  auto ttl_s = parse_duration(o.ttl);
+  if (!ttl_s) {
+    std::cerr << "jobmesh token: --ttl must be a positive duration up to a year: 3600, 90s, 15m, 1h or 7d, not '"
+              << o.ttl << "'\n";
+    return 2;
+  }
   if (settings->auth.secret.empty()) {
     std::cerr << "jobmesh token: auth.secret is empty: set it in the config file or JOBMESH_AUTH_SECRET\n";
     return 2;
   }
   auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
-  std::cout << net::issue_token(settings->auth.secret, o.sub, *r, now.count(), o.ttl_s) << '\n';
+  std::cout << net::issue_token(settings->auth.secret, o.sub, *r, now.count(), *ttl_s) << '\n';
   return 0;
 }
 
@@ -47,7 +70,7 @@ void add_token_command(CLI::App& root, command_runner& chosen) {
     return s.empty() || s.size() > 128 ? std::string{"expected 1 to 128 characters"} : std::string{};
   });
   cmd->add_option("--role", opts->role, "user, admin or service (default user)");
-  cmd->add_option("--ttl", opts->ttl_s, "Seconds the token is valid (default 3600)")->check(CLI::Range(1, 31'536'000));
+  cmd->add_option("--ttl", opts->ttl, "How long the token is valid: 3600 (seconds), 90s, 15m, 1h, 7d (default 1h)");
   cmd->callback([opts, &chosen] { chosen = [opts] { return token(*opts); }; });
 }
 

@@ -28,7 +28,7 @@ bool forbid_unless(bool allowed, const route_request& rr, const responder& respo
 /// Whether the caller may see jobs of `owner`: its own, or any for an admin. Another user's
 /// job answers 404, as if it did not exist (API.md "Auth").
 inline bool may_see(const identity& who, const std::string& owner) {
-  return who.is_admin() || who.user == owner;
+  return who.sees_all_jobs() || who.user == owner;
 }
 
 /// The body is NDJSON (`Content-Type: application/x-ndjson`, parameters ignored).

@@ -19,8 +19,8 @@
 
 namespace jobmesh::net {
 
-/// `user` acts on its own jobs; `admin` on everyone's and on operations; `service` (another
-/// system) writes marketplace data and acts on its own jobs.
+/// `user` sees and acts on its own jobs; `admin` and `service` (another system) on everyone's
+/// and write marketplace data; `admin` alone runs operations (stalled jobs, schedules).
 enum class role : std::uint8_t { user, admin, service };
 
 std::optional<role> parse_role(std::string_view text);
@@ -31,8 +31,10 @@ struct identity {
   std::string user;
   net::role role = role::user;
 
-  /// Sees and acts on every user's jobs and the operations routes (admin).
+  /// Runs operations: the stalled-job routes, schedules (admin).
   bool is_admin() const { return role == role::admin; }
+  /// Sees and acts on every user's jobs and topics (admin, service).
+  bool sees_all_jobs() const { return role != role::user; }
   /// Writes postings, candidates and activity (admin, service).
   bool writes_data() const { return role != role::user; }
 };

@@ -180,11 +180,11 @@ void with_visible_job(const ctx_ptr& ctx, const route_request& rr, responder res
       error_replier(req, respond), caf::get_atom::value, rr.path.at("id"));
 }
 
-// Runs `act` for the path's job once the caller is known to own it (an admin owns all: no
-// extra read for it).
+// Runs `act` for the path's job once the caller is known to own it (admin and service act on
+// all: no extra read for them).
 template <class Act>
 void when_owned(const ctx_ptr& ctx, const route_request& rr, responder respond, Act act) {
-  if (rr.who.is_admin())
+  if (rr.who.sees_all_jobs())
     return act();
   with_visible_job(ctx, rr, std::move(respond), [act](job_record&) mutable { act(); });
 }
@@ -220,7 +220,7 @@ void list_jobs(const ctx_ptr& ctx, route_request rr, responder respond) {
   if (auto* e = std::get_if<field_error>(&parsed))
     return respond(bad_request(*rr.req, *e));
   auto filter = std::get<storage::job_filter>(std::move(parsed));
-  if (!rr.who.is_admin())
+  if (!rr.who.sees_all_jobs())
     filter.user_id = rr.who.user;  // a user lists its own jobs only, whatever `user` says
   auto limit = static_cast<std::size_t>(filter.limit);
   auto req = rr.req;

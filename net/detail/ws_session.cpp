@@ -119,14 +119,15 @@ void ws_session::handle_message(std::string_view text) {
   authorize_then_subscribe(std::string{topic}, since);
 }
 
-// An admin follows anything; a user its own `user:` topic and its own jobs (another user's job
+// Admin and service follow anything; a user its own `user:` topic and its own jobs (another user's job
 // is "not_found", as over HTTP). A job's owner is asked of the supervisor; the answer comes
 // back to this session's strand, if the session is still there.
 void ws_session::authorize_then_subscribe(const std::string& topic, std::int64_t since) {
-  if (who_.is_admin())
+  if (who_.sees_all_jobs())
     return subscribe(topic, since);
   auto forbidden = [&] {
-    send_local(topic, "error", boost::json::serialize(error_data("forbidden", "this topic needs the admin role")));
+    send_local(topic, "error",
+               boost::json::serialize(error_data("forbidden", "this topic needs the admin or service role")));
   };
   if (topic == "jobs" || topic == "analytics")
     return forbidden();

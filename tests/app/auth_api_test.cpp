@@ -25,13 +25,14 @@ protected:
     alice_ = net::issue_token(k_secret, "alice", net::role::user, now.count(), 600);
     bob_ = net::issue_token(k_secret, "bob", net::role::user, now.count(), 600);
     admin_ = net::issue_token(k_secret, "ops", net::role::admin, now.count(), 600);
+    service_ = net::issue_token(k_secret, "feed", net::role::service, now.count(), 600);
   }
 
   http_reply as(const std::string& token, http::verb method, const std::string& target, const std::string& body = {}) {
     return http_call(port_, method, target, body, "application/json", token);
   }
 
-  std::string alice_, bob_, admin_;
+  std::string alice_, bob_, admin_, service_;
 };
 
 }  // namespace
@@ -61,6 +62,8 @@ TEST_F(auth_api_test, another_users_job_is_404_everywhere_and_absent_from_lists)
   EXPECT_TRUE(bobs_list.json().at("jobs").as_array().empty());
   EXPECT_EQ(as(alice_, http::verb::get, "/api/v1/jobs").json().at("jobs").as_array().size(), 1u);
   EXPECT_EQ(as(admin_, http::verb::get, "/api/v1/jobs/" + id).status, 200u);
+  EXPECT_EQ(as(service_, http::verb::get, "/api/v1/jobs/" + id).status, 200u) << "service sees all jobs";
+  EXPECT_EQ(as(service_, http::verb::get, "/api/v1/jobs/stalled").status, 403u) << "operations are admin only";
   EXPECT_EQ(as(alice_, http::verb::get, "/api/v1/jobs/" + id + "/progress").status, 200u);
   EXPECT_EQ(as(alice_, http::verb::post, "/api/v1/jobs/" + id + "/cancel").status, 200u);
 }

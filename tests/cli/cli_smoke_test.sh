@@ -44,12 +44,17 @@ set -e
 [ "$code" -eq 2 ] || fail "serve with a short secret exited $code, not 2"
 
 # Tokens: three dot-separated parts, signed with the configured secret; a bad role is exit 2.
-token=$(JOBMESH_AUTH_SECRET=0123456789abcdef0123456789abcdef "$bin" token --sub alice --role admin --ttl 60)
+token=$(JOBMESH_AUTH_SECRET=0123456789abcdef0123456789abcdef "$bin" token --sub alice --role admin --ttl 1h)
 [ "$(tr -cd . <<<"$token" | wc -c)" -eq 2 ] || fail "token is not a JWT: $token"
 set +e
 out=$(JOBMESH_AUTH_SECRET=0123456789abcdef0123456789abcdef "$bin" token --sub alice --role boss 2>&1); code=$?
 set -e
 [ "$code" -eq 2 ] || fail "token --role boss exited $code, not 2"
+set +e
+out=$(JOBMESH_AUTH_SECRET=0123456789abcdef0123456789abcdef "$bin" token --sub alice --ttl 1week 2>&1); code=$?
+set -e
+[ "$code" -eq 2 ] || fail "token --ttl 1week exited $code, not 2"
+grep -q -- "--ttl" <<<"$out" || fail "the --ttl refusal does not name it: $out"
 
 "$bin" generate --postings 60 --candidates 40 --seed 3 --out "$work/data" >/dev/null || fail "generate"
 "$bin" match --postings "$work/data/postings.ndjson" --candidates "$work/data/candidates.ndjson" \
