@@ -86,8 +86,11 @@ int serve(const serve_options& o) {
   auto signals = block_stop_signals();
   node n{*settings};
   auto port = n.start();
-  std::cout << "jobmesh: serving on http://" << settings->server.host << ':' << port << "/ (database "
-            << settings->storage.db << "); Ctrl-C stops" << std::endl;
+  // One write: the log shares this stream, and a line cut by a log line loses its URL to the
+  // scripts and tests that read it.
+  std::cout << fmt::format("jobmesh: serving on http://{}:{}/ (database {}); Ctrl-C stops\n", settings->server.host,
+                           port, settings->storage.db)
+            << std::flush;
   if (o.demo)
     n.load_demo();
   int sig = 0;
