@@ -76,6 +76,11 @@ public:
   /// Queued jobs per type (types with none are absent); kept up to date on every change, so this
   /// costs only the copy, for the queue statistics.
   std::map<std::string, std::size_t> size_by_type() const { return by_type_; }
+  /// Queued jobs of `type`, without copying the map.
+  std::size_t size_of_type(const std::string& type) const {
+    auto it = by_type_.find(type);
+    return it == by_type_.end() ? 0 : it->second;
+  }
 
 private:
   struct entry {

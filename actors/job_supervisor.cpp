@@ -42,7 +42,7 @@ void enqueue(supervisor_pointer self, job_record job, std::int64_t since) {
   auto type = job.type;
   st.queue.push(std::move(job), since);
   auto& peak = st.peak_queued_by_type[type];
-  peak = std::max(peak, st.queue.size_by_type()[type]);
+  peak = std::max(peak, st.queue.size_of_type(type));
 }
 
 namespace {
