@@ -11,6 +11,7 @@
 #include "running_node.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <boost/json/parse.hpp>
 #include <gmock/gmock.h>
 #include <soci/soci.h>
 #include <gtest/gtest.h>
