@@ -11,7 +11,9 @@ engine start_engine(caf::actor_system& sys, const config::settings& settings,
                     std::shared_ptr<soci::session> write_db, std::shared_ptr<soci::session> read_db,
                     std::shared_ptr<const job_type_registry> types, page_fetcher fetch, schedule_clock clock) {
   engine e;
-  e.writer = spawn_storage_writer(sys, std::move(write_db), static_cast<std::size_t>(settings.storage.batch_max));
+  e.metrics = std::make_shared<metrics>();
+  e.writer = spawn_storage_writer(sys, std::move(write_db), static_cast<std::size_t>(settings.storage.batch_max),
+                                  e.metrics);
   e.reader = spawn_storage_reader(sys, std::move(read_db));
   e.pool = spawn_worker_pool(sys, static_cast<std::size_t>(settings.jobs.workers));
   e.hub = spawn_progress_hub(sys);
@@ -32,7 +34,7 @@ engine start_engine(caf::actor_system& sys, const config::settings& settings,
     stop_engine(e);
     throw std::invalid_argument(*problem);
   }
-  e.supervisor = spawn_job_supervisor(sys, runner_context{e.types, e.pool, e.writer, e.reader, e.hub, settings.jobs});
+  e.supervisor = spawn_job_supervisor(sys, runner_context{e.types, e.pool, e.writer, e.reader, e.hub, settings.jobs, e.metrics});
   e.sweeper = spawn_stall_sweeper(sys, e.reader, e.supervisor, settings.jobs.stall_threshold_s,
                                   settings.jobs.stall_check_s);
   e.scheduler = spawn_scheduler(sys, {e.supervisor, e.reader, e.writer, e.types, settings.schedules.grace_s,

@@ -30,6 +30,7 @@ struct engine {
   record_reader_actor records;
   marketplace_actor marketplace;
   std::shared_ptr<const job_type_registry> types;
+  std::shared_ptr<actors::metrics> metrics;  ///< what the engine counts; the gateway adds its own
 };
 
 /// Starts the engine over two open sessions of the same database (one to write, one to read),

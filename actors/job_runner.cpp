@@ -183,6 +183,12 @@ void maybe_finish(runner_pointer self) {
 
 void apply_results(runner_state& st, batch_result& result) {
   auto now = now_ms();
+  if (st.ctx.metrics) {
+    std::int64_t ms = 0;
+    for (const auto& r : result.items)
+      ms += r.processing_time_ms;
+    st.ctx.metrics->items_done(st.job.type, result.items.size(), static_cast<double>(ms) / 1000.0);
+  }
   for (auto& r : result.items) {
     auto& item = st.items[static_cast<std::size_t>(r.index)];
     item.attempts += r.attempts;
@@ -479,8 +485,8 @@ job_runner_actor spawn_job_runner(caf::local_actor* parent, runner_context ctx, 
 
 void publish_job_event(const progress_hub_actor& hub, const storage::job_record& job, const std::string& type,
                        const std::string& data) {
-  for (auto topic : {"job:" + job.id, "user:" + job.user_id, std::string{"jobs"}})
-    caf::anon_send(hub, publish_atom::value, std::move(topic), type, data);
+  caf::anon_send(hub, publish_atom::value, std::vector<std::string>{"job:" + job.id, "user:" + job.user_id, "jobs"},
+                 job.id, type, data);
 }
 
 }  // namespace jobmesh::actors

@@ -19,6 +19,7 @@
 
 #include "actors/job_type.hpp"
 #include "actors/messages.hpp"
+#include "actors/metrics.hpp"
 #include "actors/progress_hub.hpp"
 #include "actors/storage_actors.hpp"
 #include "actors/worker_pool.hpp"
@@ -41,6 +42,7 @@ struct runner_context {
   storage_reader_actor reader;
   progress_hub_actor hub;
   config::jobs_settings settings;
+  std::shared_ptr<actors::metrics> metrics;  ///< may be null (tests that assemble their own engine)
 };
 
 /// Spawns a runner for `job` (status running, attempt already counted) as a child of `parent`,

@@ -29,6 +29,15 @@ void announce(supervisor_pointer self, const job_record& job, const std::string&
   publish_job_event(self->state.ctx.hub, job, type, boost::json::serialize(job_to_json(job)));
 }
 
+// A job ended here (not a dependency learnt from storage): it counts once in the metrics.
+void count_end(supervisor_pointer self, const job_record& job) {
+  const auto& m = self->state.ctx.metrics;
+  if (!m || !storage::is_terminal(job.status))
+    return;
+  auto ran_ms = job.started_at > 0 && job.completed_at >= job.started_at ? job.completed_at - job.started_at : 0;
+  m->job_ended(job.type, to_string(job.status), static_cast<double>(ran_ms) / 1000.0);
+}
+
 void enqueue(supervisor_pointer self, job_record job, std::int64_t since) {
   auto& st = self->state;
   auto now = now_ms();
@@ -130,6 +139,7 @@ void end_waiting(supervisor_pointer self, job_record job, job_status status, std
     announce(self, job, std::string{to_string(job.status)});
     if (promise)
       promise->deliver(job);
+    count_end(self, job);
     job_ended(self, job);
   });
 }
@@ -336,6 +346,7 @@ void on_done(supervisor_pointer self, const job_record& job) {
       c->second.deliver(already_ended(job.id, job.status));
     st.cancels.erase(c);
   }
+  count_end(self, job);
   job_ended(self, job);
   try_start(self);
 }
@@ -377,10 +388,12 @@ void requeue_stalled(supervisor_pointer self, const job_record& stalled, std::fu
             }
             detail::log_transition(job, job_status::running);
             announce(self, job, std::string{to_string(job.status)});
-            if (job.status == job_status::queued)
+            if (job.status == job_status::queued) {
               enqueue(self, job, now_ms());
-            else
+            } else {
+              count_end(self, job);
               job_ended(self, job);
+            }
             done(job);
             try_start(self);
           },

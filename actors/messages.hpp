@@ -168,6 +168,7 @@ struct hub_frame {
   std::uint64_t seq = 0;
   bool droppable = false;  ///< progress may be coalesced (latest wins); terminal events never
   std::shared_ptr<const std::string> text;
+  std::string job;  ///< the job it is about, if any: progress coalesces per topic and job
 };
 
 /// Registers the sendable types above with the actor system's config (every node).

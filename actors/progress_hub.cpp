@@ -6,6 +6,7 @@
 #include <boost/json/string.hpp>
 #include <deque>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace jobmesh::actors {
 
@@ -19,19 +20,23 @@ struct topic_state {
 
 struct hub_state {
   std::unordered_map<std::string, topic_state> topics;
+  /// Every subscriber, monitored once, with the topics it follows.
+  std::unordered_map<caf::actor_addr, std::unordered_set<std::string>> topics_of;
+  std::size_t subscriptions = 0;
   std::size_t history = k_topic_history;
   static inline const char* name = "progress_hub";
 };
 
 using hub_pointer = progress_hub_actor::stateful_pointer<hub_state>;
 
-hub_frame make_frame(const std::string& topic, std::uint64_t seq, std::string_view type, std::string_view data) {
+hub_frame make_frame(const std::string& topic, std::uint64_t seq, std::string_view type, std::string_view data,
+                     const std::string& job = {}) {
   return {topic, seq, is_droppable_event(type),
-          std::make_shared<const std::string>(make_frame_text(topic, seq, type, data, now_ms()))};
+          std::make_shared<const std::string>(make_frame_text(topic, seq, type, data, now_ms())), job};
 }
 
 // Subscribers are dynamically typed (sessions), so frames go out as anonymous messages.
-void send_frame(hub_pointer, const caf::actor& to, hub_frame frame) {
+void send_frame(const caf::actor& to, hub_frame frame) {
   caf::anon_send(to, frame_atom::value, std::move(frame));
 }
 
@@ -43,25 +48,25 @@ void forget_idle_topics(hub_state& st) {
     it = it->second.subscribers.empty() ? st.topics.erase(it) : std::next(it);
 }
 
-void publish(hub_pointer self, const std::string& topic, const std::string& type, const std::string& data) {
+void publish(hub_pointer self, const std::string& topic, const std::string& job, const std::string& type,
+             const std::string& data) {
   auto& t = self->state.topics[topic];
-  auto frame = make_frame(topic, ++t.seq, type, data);
+  auto frame = make_frame(topic, ++t.seq, type, data, job);
   for (const auto& s : t.subscribers)
-    send_frame(self, s, frame);
+    send_frame(s, frame);
   t.history.push_back(std::move(frame));
   if (t.history.size() > self->state.history)
     t.history.pop_front();
-  forget_idle_topics(self->state);
 }
 
 // What a new subscriber sees: `subscribed`, then either what it missed since `since`, or a
 // `reset` when history no longer reaches back or `since` is ahead of the topic; without `since`, the topic's latest event, so a
 // client that subscribes just after a job finished still learns how it ended.
-void catch_up(hub_pointer self, const std::string& topic, topic_state& t, std::int64_t since, const caf::actor& to) {
-  send_frame(self, to, make_frame(topic, t.seq, "subscribed", "{}"));
+void catch_up(const std::string& topic, topic_state& t, std::int64_t since, const caf::actor& to) {
+  send_frame(to, make_frame(topic, t.seq, "subscribed", "{}"));
   if (since < 0) {
     if (!t.history.empty())
-      send_frame(self, to, t.history.back());
+      send_frame(to, t.history.back());
     return;
   }
   auto wanted = static_cast<std::uint64_t>(since) + 1;
@@ -70,39 +75,74 @@ void catch_up(hub_pointer self, const std::string& topic, topic_state& t, std::i
   // Ahead of the topic (its numbers started again: the server restarted), or behind what the
   // history still holds: the client must read the state afresh.
   if (wanted > t.seq || t.history.empty() || t.history.front().seq > wanted) {
-    send_frame(self, to, make_frame(topic, t.seq, "reset", "{}"));
+    send_frame(to, make_frame(topic, t.seq, "reset", "{}"));
     return;
   }
   for (const auto& f : t.history)
     if (f.seq >= wanted)
-      send_frame(self, to, f);
+      send_frame(to, f);
 }
 
+void subscribe(hub_pointer self, const std::string& topic, std::int64_t since, const caf::actor& who) {
+  auto& st = self->state;
+  auto [entry, first_topic] = st.topics_of.try_emplace(who.address());
+  if (!entry->second.contains(topic)) {
+    if (st.subscriptions >= k_max_subscriptions) {
+      if (first_topic)
+        st.topics_of.erase(entry);
+      auto data = R"({"code":"too_many_subscriptions","message":"the server follows its limit of topics for all sessions; try again later"})";
+      return send_frame(who, make_frame(topic, 0, "error", data));
+    }
+    if (first_topic)
+      self->monitor(who);
+    entry->second.insert(topic);
+    st.topics[topic].subscribers.push_back(who);
+    ++st.subscriptions;
+    forget_idle_topics(st);
+  }
+  catch_up(topic, st.topics[topic], since, who);
+}
+
+void unsubscribe(hub_pointer self, const std::string& topic, const caf::actor& who) {
+  auto& st = self->state;
+  auto entry = st.topics_of.find(who.address());
+  if (entry == st.topics_of.end() || entry->second.erase(topic) == 0)
+    return;
+  --st.subscriptions;
+  if (auto t = st.topics.find(topic); t != st.topics.end())
+    std::erase(t->second.subscribers, who);
+  if (entry->second.empty()) {
+    st.topics_of.erase(entry);
+    self->demonitor(who);
+  }
+}
+
+// A subscriber ended: out of the topics it followed, and only those.
 void drop_subscriber(hub_state& st, const caf::actor_addr& who) {
-  for (auto& [name, t] : st.topics)
-    std::erase_if(t.subscribers, [&](const caf::actor& a) { return a.address() == who; });
+  auto entry = st.topics_of.find(who);
+  if (entry == st.topics_of.end())
+    return;
+  for (const auto& topic : entry->second)
+    if (auto t = st.topics.find(topic); t != st.topics.end())
+      std::erase_if(t->second.subscribers, [&](const caf::actor& a) { return a.address() == who; });
+  st.subscriptions -= entry->second.size();
+  st.topics_of.erase(entry);
 }
 
 progress_hub_actor::behavior_type hub(hub_pointer self, std::size_t history) {
   self->state.history = history;
   self->set_down_handler([=](const caf::down_msg& dm) { drop_subscriber(self->state, dm.source); });
   return {
-      [=](publish_atom, const std::string& topic, const std::string& type, const std::string& data) {
-        publish(self, topic, type, data);
+      [=](publish_atom, const std::vector<std::string>& topics, const std::string& job, const std::string& type,
+          const std::string& data) {
+        for (const auto& topic : topics)
+          publish(self, topic, job, type, data);
+        forget_idle_topics(self->state);
       },
       [=](subscribe_atom, const std::string& topic, std::int64_t since, const caf::actor& who) {
-        auto& t = self->state.topics[topic];
-        if (std::find(t.subscribers.begin(), t.subscribers.end(), who) == t.subscribers.end()) {
-          t.subscribers.push_back(who);
-          self->monitor(who);
-        }
-        catch_up(self, topic, t, since, who);
+        subscribe(self, topic, since, who);
       },
-      [=](unsubscribe_atom, const std::string& topic, const caf::actor& who) {
-        auto it = self->state.topics.find(topic);
-        if (it != self->state.topics.end())
-          std::erase(it->second.subscribers, who);
-      },
+      [=](unsubscribe_atom, const std::string& topic, const caf::actor& who) { unsubscribe(self, topic, who); },
   };
 }
 

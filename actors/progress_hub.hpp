@@ -5,18 +5,25 @@
 /// one per topic; a bounded history per topic lets a reconnecting client catch up with `since`,
 /// or tells it to re-read state (`reset`) when the history no longer reaches back that far.
 ///
-/// (publish_atom, topic, type, data JSON text)      from runners and the supervisor
+/// (publish_atom, topics, job, type, data JSON text)   from runners and the supervisor: one
+///                                                   event on each topic; `job` (may be empty)
+///                                                   lets sessions coalesce progress per job
 /// (subscribe_atom, topic, since, subscriber)        since < 0: none; the subscriber receives
-///                                                   (frame_atom, hub_frame) messages
+///                                                   (frame_atom, hub_frame) messages, or an
+///                                                   `error` frame `too_many_subscriptions`
+///                                                   past the process's cap
 /// (unsubscribe_atom, topic, subscriber)
-/// Subscribers are monitored: one that terminates is dropped from every topic.
+/// Each subscriber is monitored once, however many topics it follows, and indexed to its topics:
+/// one that terminates is dropped from exactly those.
 
 #include "actors/messages.hpp"
+
+#include <vector>
 
 namespace jobmesh::actors {
 
 using progress_hub_actor =
-    caf::typed_actor<caf::reacts_to<publish_atom, std::string, std::string, std::string>,
+    caf::typed_actor<caf::reacts_to<publish_atom, std::vector<std::string>, std::string, std::string, std::string>,
                      caf::reacts_to<subscribe_atom, std::string, std::int64_t, caf::actor>,
                      caf::reacts_to<unsubscribe_atom, std::string, caf::actor>>;
 
@@ -25,6 +32,9 @@ constexpr std::size_t k_topic_history = 128;
 
 /// Topics kept at most; beyond, topics without subscribers are forgotten.
 constexpr std::size_t k_max_topics = 10'000;
+
+/// (topic, subscriber) pairs held at most in one process (a session holds at most 1,024).
+constexpr std::size_t k_max_subscriptions = 1'000'000;
 
 /// True for the event types a slow client may miss in favour of a later one (progress).
 bool is_droppable_event(std::string_view type);

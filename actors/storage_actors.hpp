@@ -18,6 +18,7 @@
 ///          (cleanup_atom, now_ms)             -> number of finished jobs expired by now
 
 #include "actors/messages.hpp"
+#include "actors/metrics.hpp"
 
 #include <memory>
 
@@ -47,8 +48,9 @@ using storage_reader_actor = caf::typed_actor<
     caf::replies_to<cleanup_atom, std::int64_t>::with<std::int64_t>>;
 
 /// Spawns the writer over `db` (which it then owns); at most `batch_max` writes per transaction.
+/// Each transaction's time and rows go to `counts`, when given.
 storage_writer_actor spawn_storage_writer(caf::actor_system& sys, std::shared_ptr<soci::session> db,
-                                          std::size_t batch_max);
+                                          std::size_t batch_max, std::shared_ptr<metrics> counts = nullptr);
 
 /// Spawns a reader over `db` (which it then owns).
 storage_reader_actor spawn_storage_reader(caf::actor_system& sys, std::shared_ptr<soci::session> db);

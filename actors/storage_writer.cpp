@@ -2,6 +2,7 @@
 #include "actors/storage_actors.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <fmt/format.h>
 #include <soci/soci.h>
 #include <spdlog/spdlog.h>
@@ -21,6 +22,7 @@ struct writer_state {
   std::vector<pending_write> pending;
   std::size_t pending_size = 0;
   bool flush_scheduled = false;
+  std::shared_ptr<metrics> counts;
   static inline const char* name = "storage_writer";
 };
 
@@ -49,10 +51,19 @@ void answer(pending_write& w, const std::vector<std::string>& refused) {
 
 // When the shared transaction fails, each write gets its own so one bad write (a duplicate
 // key, say) fails alone instead of failing everyone who shared its transaction.
+// One transaction, timed for the metrics; what storage refused (stale fences).
+std::vector<std::string> timed_commit(writer_state& st, const storage::write_batch& batch) {
+  auto start = std::chrono::steady_clock::now();
+  auto refused = storage::commit(*st.db, batch);
+  if (st.counts)
+    st.counts->commit(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), batch.size());
+  return refused;
+}
+
 void commit_one_by_one(writer_state& st, std::vector<pending_write>& writes) {
   for (auto& w : writes) {
     try {
-      answer(w, storage::commit(*st.db, w.batch));
+      answer(w, timed_commit(st, w.batch));
     } catch (const std::exception& e) {
       spdlog::error("storage: write of {} rows failed: {}", w.batch.size(), e.what());
       w.promise.deliver(storage_error(e));
@@ -73,7 +84,7 @@ void flush(writer_state& st) {
     combined.append(storage::write_batch{w.batch});
   std::vector<std::string> refused;
   try {
-    refused = storage::commit(*st.db, combined);
+    refused = timed_commit(st, combined);
   } catch (const std::exception& e) {
     spdlog::warn("storage: group commit of {} writes failed ({}); retrying one by one", writes.size(), e.what());
     return commit_one_by_one(st, writes);
@@ -83,9 +94,10 @@ void flush(writer_state& st) {
 }
 
 storage_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<soci::session> db,
-                                           std::size_t batch_max) {
+                                           std::size_t batch_max, std::shared_ptr<metrics> counts) {
   self->state.db = std::move(db);
   self->state.batch_max = batch_max;
+  self->state.counts = std::move(counts);
   return {
       [=](write_atom, storage::write_batch& batch) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
@@ -120,8 +132,8 @@ storage_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<
 }  // namespace
 
 storage_writer_actor spawn_storage_writer(caf::actor_system& sys, std::shared_ptr<soci::session> db,
-                                          std::size_t batch_max) {
-  return sys.spawn<caf::detached>(writer, std::move(db), batch_max);
+                                          std::size_t batch_max, std::shared_ptr<metrics> counts) {
+  return sys.spawn<caf::detached>(writer, std::move(db), batch_max, std::move(counts));
 }
 
 }  // namespace jobmesh::actors

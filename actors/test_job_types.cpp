@@ -31,10 +31,11 @@ struct test_params {
   std::int64_t ms_per_item = 0;
   std::int64_t seed = 0;
   double fail_probability = 0;
+  std::string message;  ///< what a failure says instead of the default (flaky)
 };
 
 std::optional<std::string> parse(const boost::json::object& p, std::int64_t max_items, bool flaky, test_params& out) {
-  if (auto e = only_known(p, flaky ? std::initializer_list<std::string_view>{"items", "ms_per_item", "fail_probability", "seed"}
+  if (auto e = only_known(p, flaky ? std::initializer_list<std::string_view>{"items", "ms_per_item", "fail_probability", "seed", "message"}
                                    : std::initializer_list<std::string_view>{"items", "ms_per_item"}))
     return e;
   if (auto e = read_int(p, "items", 0, max_items, 1, out.items))
@@ -44,6 +45,8 @@ std::optional<std::string> parse(const boost::json::object& p, std::int64_t max_
   if (!flaky)
     return std::nullopt;
   if (auto e = read_int(p, "seed", 0, INT64_MAX, 0, out.seed))
+    return e;
+  if (auto e = detail::read_string(p, "message", 1'000, "", out.message))
     return e;
   return detail::read_number(p, "fail_probability", 0.0, 1.0, 0.1, out.fail_probability);
 }
@@ -65,6 +68,8 @@ boost::json::object test_schema(std::int64_t max_items, bool flaky) {
     properties["fail_probability"] = {{"type", "number"}, {"minimum", 0}, {"maximum", 1}, {"default", 0.1},
                                       {"description", "the chance that one try of an item fails"}};
     properties["seed"] = integer_schema(0, INT64_MAX, 0, "makes the failures reproducible");
+    properties["message"] = {{"type", "string"}, {"minLength", 1}, {"maxLength", 1000},
+                             {"description", "what a failure says (default: item N failed on purpose (attempt A))"}};
   }
   return object_schema(std::move(properties), {});
 }
@@ -93,7 +98,9 @@ job_type make_test_type(std::string name, std::string description, std::int64_t 
                    mix(static_cast<std::uint64_t>(item.index) * 1000003u + static_cast<std::uint64_t>(item.attempt)));
       double draw = static_cast<double>(h >> 11) * 0x1.0p-53;
       if (draw < tp.fail_probability)
-        return item_outcome{false, fmt::format("item {} failed on purpose (attempt {})", item.index, item.attempt)};
+        return item_outcome{false, tp.message.empty()
+                                       ? fmt::format("item {} failed on purpose (attempt {})", item.index, item.attempt)
+                                       : tp.message};
       return item_outcome{};
     };
     return std::shared_ptr<const job_plan>{std::move(plan)};
@@ -153,7 +160,7 @@ void add_test_job_types(job_type_registry& registry, std::int64_t max_items) {
   registry.add(make_test_type("sleep", "waits ms_per_item per item; params items, ms_per_item", max_items, false));
   registry.add(make_test_type("flaky",
                               "fails items with fail_probability (reproducible with seed); params items, "
-                              "fail_probability, seed, ms_per_item",
+                              "fail_probability, seed, ms_per_item, message",
                               max_items, true));
   registry.add(make_hang_type());
 }

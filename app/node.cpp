@@ -89,6 +89,7 @@ std::uint16_t node::start() {
   ctx->sys = im.sys.get();
   ctx->engine = im.engine;
   ctx->settings = s;
+  ctx->limits = std::make_shared<net::rate_limiter>(s.limits);
   im.server = std::make_unique<net::server>(std::move(ctx));
   try {
     return im.server->start();

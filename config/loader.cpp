@@ -1,6 +1,7 @@
 #include "config/settings.hpp"
 
 #include "config/detail/binding.hpp"
+#include "config/origins.hpp"
 
 #include <charconv>
 #include <fmt/format.h>
@@ -232,6 +233,8 @@ void validate(const settings& s, std::vector<std::string>& errors) {
     errors.push_back("'jobs.retry_max_ms' must be at least 'jobs.retry_base_ms'");
   if (s.server.host.empty())
     errors.push_back("'server.host' must not be empty");
+  if (std::string problem; !parse_origins(s.server.allowed_origins, &problem))
+    errors.push_back(fmt::format("'server.allowed_origins': {}", problem));
 }
 
 }  // namespace

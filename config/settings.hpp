@@ -25,8 +25,10 @@ struct server_settings {
   std::int64_t idle_timeout_ms = 60'000; ///< keep-alive / WebSocket silence before closing
   std::int64_t request_timeout_ms = 10'000; ///< for the engine to answer a request
   std::int64_t max_connections = 10'000;
+  std::int64_t max_connections_per_ip = 1'024; ///< open connections from one address at most
   std::int64_t ws_queue_limit = 256;     ///< frames queued per WebSocket before coalescing
   std::string web_root = "web";          ///< the dashboard's static files
+  std::string allowed_origins;           ///< origins besides the server's own, comma-separated
 };
 
 /// The database.
@@ -79,6 +81,17 @@ struct auth_settings {
   std::int64_t leeway_s = 30;  ///< clock leeway when checking a token's `exp`
 };
 
+/// Request rates per user: token buckets on submissions and ingest (429 with Retry-After).
+/// A role's `per_s` of 0 leaves it unlimited.
+struct limits_settings {
+  std::int64_t user_burst = 100;   ///< requests a `user` may make at once
+  std::int64_t user_per_s = 20;    ///< and then per second
+  std::int64_t admin_burst = 100;
+  std::int64_t admin_per_s = 0;    ///< unlimited unless configured
+  std::int64_t service_burst = 100;
+  std::int64_t service_per_s = 0;  ///< unlimited unless configured
+};
+
 /// Matching: synonyms and operator-defined profiles (SPEC-matching.md).
 struct matching_settings {
   std::int64_t shards = 0;                                           ///< matcher shards; 0 = one per core
@@ -109,6 +122,7 @@ struct settings {
   actors_settings actors;
   log_settings log;
   auth_settings auth;
+  limits_settings limits;
   matching_settings matching;
   demo_settings demo;
   imports_settings imports;

@@ -1,5 +1,7 @@
 #include "match/ndjson.hpp"
 
+#include "match/json_keys.hpp"
+
 #include "match/detail/field_reader.hpp"
 #include "match/query.hpp"
 
@@ -163,9 +165,18 @@ read_result<Record> read_all(std::string_view text) {
     ++line_no;
     if (is_blank(line))
       continue;
+    simdjson::dom::element doc;
     simdjson::dom::object obj;
-    if (auto err = parser.parse(line.data(), line.size(), true).get_object().get(obj)) {
+    if (auto err = parser.parse(line.data(), line.size(), true).get(doc)) {
       out.errors.push_back({line_no, "", fmt::format("not a JSON object: {}", simdjson::error_message(err))});
+      continue;
+    }
+    if (auto err = doc.get_object().get(obj)) {
+      out.errors.push_back({line_no, "", fmt::format("not a JSON object: {}", simdjson::error_message(err))});
+      continue;
+    }
+    if (auto twice = first_duplicate_key(doc)) {
+      out.errors.push_back({line_no, *twice, duplicate_key_message(*twice)});
       continue;
     }
     auto& rec = out.records.emplace_back();

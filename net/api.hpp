@@ -5,9 +5,12 @@
 
 #include "actors/engine.hpp"
 #include "config/settings.hpp"
+#include "net/rate_limit.hpp"
 #include "net/router.hpp"
 
 #include <caf/actor_system.hpp>
+
+#include <memory>
 
 namespace jobmesh::net {
 
@@ -16,6 +19,8 @@ struct api_context {
   caf::actor_system* sys = nullptr;
   actors::engine engine;
   config::settings settings;
+  /// Submissions and ingest per user (`limits.*`); made from `settings` when the router is.
+  std::shared_ptr<rate_limiter> limits;
 
   std::chrono::milliseconds request_timeout() const {
     return std::chrono::milliseconds(settings.server.request_timeout_ms);
@@ -25,6 +30,10 @@ struct api_context {
 /// Replies 403 saying the role `needs` unless `allowed`; true when it replied.
 bool forbid_unless(bool allowed, const route_request& rr, const responder& respond, std::string_view needs);
 
+/// Replies 429 with `Retry-After` when the caller's bucket is empty (rate_limit.hpp); true when
+/// it replied.
+bool refuse_if_limited(const api_context& ctx, const route_request& rr, const responder& respond);
+
 /// Whether the caller may see jobs of `owner`: its own, or any for an admin. Another user's
 /// job answers 404, as if it did not exist (API.md "Auth").
 inline bool may_see(const identity& who, const std::string& owner) {
@@ -33,6 +42,9 @@ inline bool may_see(const identity& who, const std::string& owner) {
 
 /// The body is NDJSON (`Content-Type: application/x-ndjson`, parameters ignored).
 bool is_ndjson(const request& req);
+
+/// The OpenAPI 3.1 document of every route (net/openapi.json, compiled in).
+const std::string& openapi_document();
 
 /// `/api/v1/jobs...`, `/api/v1/job-groups/{group}/enqueue`, `/api/v1/queue/statistics`.
 void add_job_routes(router& r, std::shared_ptr<const api_context> ctx);

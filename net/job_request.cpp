@@ -1,6 +1,7 @@
 #include "net/job_request.hpp"
 
 #include "actors/job_id.hpp"
+#include "match/json_keys.hpp"
 
 #include <charconv>
 #include <fmt/format.h>
@@ -120,6 +121,8 @@ spec_result parse_with(simdjson::dom::parser& parser, std::string_view body) {
   simdjson::dom::element doc;
   if (auto err = parser.parse(body.data(), body.size(), true).get(doc))
     return field_error{"", fmt::format("the body is not valid JSON: {}", simdjson::error_message(err))};
+  if (auto twice = match::first_duplicate_key(doc))
+    return field_error{*twice, match::duplicate_key_message(*twice)};
   simdjson::dom::object obj;
   if (doc.get_object().get(obj))
     return field_error{"", "the body must be a JSON object"};

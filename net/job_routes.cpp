@@ -4,6 +4,7 @@
 #include "actors/job_json.hpp"
 #include "actors/match_json.hpp"
 #include "match/query.hpp"
+#include "match/json_keys.hpp"
 #include "net/actor_bridge.hpp"
 #include "net/api.hpp"
 #include "net/error_reply.hpp"
@@ -73,13 +74,19 @@ void submit_many(const ctx_ptr& ctx, route_request rr, responder respond) {
         for (const auto& r : rejected)
           rejected_json.push_back({{"line", r.line}, {"field", r.field}, {"message", r.message}});
         auto status = any_created ? http::status::accepted : jobs.empty() ? http::status::bad_request : http::status::ok;
-        respond(json_response(*req, status,
-                              boost::json::object{{"jobs", std::move(jobs)}, {"rejected", std::move(rejected_json)}}));
+        boost::json::object body{{"jobs", std::move(jobs)}, {"rejected", std::move(rejected_json)}};
+        if (status == http::status::bad_request)  // every non-2xx reply carries API.md's error
+          body["error"] = {{"code", "invalid_request"},
+                           {"message", fmt::format("no line was taken: {} rejected", rejected.size())},
+                           {"details", boost::json::object{}}};
+        respond(json_response(*req, status, body));
       },
       error_replier(req, respond), actors::submit_atom::value, std::move(specs));
 }
 
 void submit(const ctx_ptr& ctx, route_request rr, responder respond) {
+  if (refuse_if_limited(*ctx, rr, respond))
+    return;
   if (is_ndjson(*rr.req))
     return submit_many(ctx, std::move(rr), respond);
   auto parsed = parse_job_spec(rr.req->body());
@@ -103,6 +110,8 @@ std::variant<actors::group_request, field_error> parse_group_request(const std::
   actors::group_request out;
   if (body.find_first_not_of(" \t\r\n") == std::string::npos)
     return out;
+  if (auto twice = match::first_duplicate_key(body))
+    return field_error{*twice, match::duplicate_key_message(*twice)};
   boost::system::error_code ec;
   auto doc = boost::json::parse(body, ec);
   if (ec || !doc.is_object())
@@ -126,6 +135,8 @@ std::variant<actors::group_request, field_error> parse_group_request(const std::
 }
 
 void enqueue_group(const ctx_ptr& ctx, route_request rr, responder respond) {
+  if (refuse_if_limited(*ctx, rr, respond))
+    return;
   auto parsed = parse_group_request(rr.req->body());
   if (auto* e = std::get_if<field_error>(&parsed))
     return respond(bad_request(*rr.req, *e));
@@ -377,7 +388,7 @@ void add_job_routes(router& r, std::shared_ptr<const api_context> ctx) {
   auto bind = [ctx](void (*f)(const ctx_ptr&, route_request, responder)) {
     return [ctx, f](route_request rr, responder respond) { f(ctx, std::move(rr), std::move(respond)); };
   };
-  r.add(http::verb::post, "/api/v1/jobs", bind(submit));
+  r.add(http::verb::post, "/api/v1/jobs", bind(submit), body_kinds::json_or_ndjson);
   r.add(http::verb::get, "/api/v1/jobs", bind(list_jobs));
   // Before /jobs/{id}: the first route that matches wins.
   r.add(http::verb::get, "/api/v1/jobs/stalled", bind(list_stalled));

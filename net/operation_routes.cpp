@@ -2,6 +2,7 @@
 #include "actors/job_json.hpp"
 #include "net/actor_bridge.hpp"
 #include "net/api.hpp"
+#include "net/exposure.hpp"
 #include "net/error_reply.hpp"
 
 #include <fmt/format.h>
@@ -39,6 +40,13 @@ void serve_static(const ctx_ptr& ctx, const request& req, const std::string& nam
   response res{http::status::ok, req.version()};
   res.set(http::field::content_type, mime_type(path));
   res.set(http::field::cache_control, "no-cache");
+  // The dashboard runs only its own script and talks only to this server: markup that slipped
+  // into a job's text could not load or run anything.
+  res.set("Content-Security-Policy",
+          "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+          "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "no-referrer");
   res.keep_alive(req.keep_alive());
   res.body() = body.str();
   res.prepare_payload();
@@ -71,15 +79,65 @@ bool forbid_unless(bool allowed, const route_request& rr, const responder& respo
   return true;
 }
 
+bool refuse_if_limited(const api_context& ctx, const route_request& rr, const responder& respond) {
+  if (!ctx.limits)
+    return false;
+  auto wait = ctx.limits->take(rr.who);
+  if (!wait)
+    return false;
+  auto seconds = std::max<std::int64_t>(1, (wait->count() + 999) / 1000);
+  auto res = error_response(*rr.req, http::status::too_many_requests, "rate_limited",
+                            fmt::format("{} ({}) may submit and ingest {}; try again in {} s", rr.who.user,
+                                        to_string(rr.who.role), ctx.limits->describe(rr.who.role), seconds),
+                            {{"retry_after_s", seconds}});
+  res.set(http::field::retry_after, std::to_string(seconds));
+  respond(std::move(res));
+  return true;
+}
+
 bool is_ndjson(const request& req) {
   auto type = req[http::field::content_type];
   return type.substr(0, type.find(';')) == "application/x-ndjson";
 }
 
-
 void add_operation_routes(router& r, std::shared_ptr<const api_context> ctx) {
   r.add(http::verb::get, "/healthz", [](route_request rr, responder respond) {
     respond(json_response(*rr.req, http::status::ok, {{"status", "ok"}}));
+  });
+  // Prometheus scrapes without a token (keep the port private, or scrape through a proxy).
+  // The job gauges are read from the supervisor now, so they are never stale.
+  r.add(http::verb::get, "/metrics", [ctx](route_request rr, responder respond) {
+    auto req = rr.req;
+    auto m = ctx->engine.metrics;
+    if (!m)
+      return respond(error_response(*req, http::status::not_found, "not_found", "this node counts nothing"));
+    auto reply = [req, respond, m] {
+      auto res = response{http::status::ok, req->version()};
+      res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+      res.keep_alive(req->keep_alive());
+      res.body() = m->text();
+      res.prepare_payload();
+      respond(std::move(res));
+    };
+    ask(
+        *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+        [m, reply](std::vector<actors::queue_statistics>& all) {
+          for (const auto& s : all)
+            m->set_jobs(s.type, s.queue_depth, s.processing_count);
+          reply();
+        },
+        [reply](caf::error&) { reply(); }, actors::statistics_atom::value);
+  });
+  // What a client needs before it has a token: public, like the routes it describes.
+  r.add_open(http::verb::get, "/api/v1/openapi.json", [](route_request rr, responder respond) {
+    respond(json_text_response(*rr.req, http::status::ok, openapi_document()));
+  });
+  // The upgrade itself never reaches the router (http_session takes it); a plain GET learns why.
+  r.add_open(http::verb::get, "/api/v1/ws", [](route_request rr, responder respond) {
+    auto res = error_response(*rr.req, http::status::upgrade_required, "upgrade_required",
+                              "/api/v1/ws is a WebSocket: send the upgrade (Connection: Upgrade, Upgrade: websocket)");
+    res.set(http::field::upgrade, "websocket");
+    respond(std::move(res));
   });
   // Ready when the supervisor answers and storage can be read: a list of one job does both.
   r.add(http::verb::get, "/readyz", [ctx](route_request rr, responder respond) {
@@ -105,15 +163,21 @@ void add_operation_routes(router& r, std::shared_ptr<const api_context> ctx) {
 
 router make_api_router(std::shared_ptr<const api_context> ctx) {
   router r;
-  r.set_guard([ctx](const request& req, const std::map<std::string, std::string>& query)
+  r.set_guard([ctx](const request& req, const std::map<std::string, std::string>&)
                   -> std::variant<identity, response> {
-    auto who = authenticate(ctx->settings.auth, req, query);
+    // A token in a URL ends up in logs: only the WebSocket upgrade, where a browser cannot set
+    // headers, takes it as `?access_token=` (http_session.cpp).
+    auto who = authenticate(ctx->settings.auth, req, {});
     if (auto* failure = std::get_if<auth_failure>(&who)) {
       auto res = error_response(req, http::status::unauthorized, "unauthorized", failure->message);
       res.set(http::field::www_authenticate, "Bearer");
       return res;
     }
     return std::get<identity>(std::move(who));
+  });
+  r.set_metrics(ctx->engine.metrics);
+  r.set_screen([checks = std::make_shared<const exposure>(ctx->settings)](const request& req, body_kinds accepts) {
+    return checks->check(req, accepts == body_kinds::json_or_ndjson);
   });
   add_job_routes(r, ctx);
   add_record_routes(r, ctx);

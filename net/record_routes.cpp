@@ -24,7 +24,7 @@ std::string_view plural(record_kind kind) {
 }
 
 void ingest(const ctx_ptr& ctx, record_kind kind, route_request rr, responder respond) {
-  if (forbid_unless(rr.who.writes_data(), rr, respond, "admin or service"))
+  if (forbid_unless(rr.who.writes_data(), rr, respond, "admin or service") || refuse_if_limited(*ctx, rr, respond))
     return;
   bool ndjson = is_ndjson(*rr.req);
   const auto& body = rr.req->body();
@@ -108,7 +108,7 @@ void add_record_routes(router& r, std::shared_ptr<const api_context> ctx) {
       return [ctx, kind, f](route_request rr, responder respond) { f(ctx, kind, std::move(rr), std::move(respond)); };
     };
     auto base = fmt::format("/api/v1/{}", plural(kind));
-    r.add(http::verb::post, base, bind(ingest));
+    r.add(http::verb::post, base, bind(ingest), body_kinds::json_or_ndjson);
     r.add(http::verb::get, base, bind(list_records));
     r.add(http::verb::get, base + "/{id}", bind(get_record));
     r.add(http::verb::delete_, base + "/{id}", bind(delete_record));

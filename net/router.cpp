@@ -2,6 +2,8 @@
 
 #include <boost/url/parse.hpp>
 
+#include <chrono>
+
 namespace jobmesh::net {
 
 namespace {
@@ -42,8 +44,21 @@ std::vector<std::string> split_path(std::string_view path) {
   return out;
 }
 
-void router::add(http::verb method, std::string pattern, handler h) {
-  routes_.push_back({method, split_path(pattern), std::move(h)});
+void router::add(http::verb method, std::string pattern, handler h, body_kinds accepts) {
+  auto segments = split_path(pattern);
+  routes_.push_back({method, std::move(segments), std::move(h), accepts, false, std::move(pattern)});
+}
+
+void router::add_open(http::verb method, std::string pattern, handler h) {
+  add(method, std::move(pattern), std::move(h));
+  routes_.back().open = true;
+}
+
+std::vector<std::pair<http::verb, std::string>> router::routes() const {
+  std::vector<std::pair<http::verb, std::string>> out;
+  for (const auto& r : routes_)
+    out.emplace_back(r.method, r.pattern);
+  return out;
 }
 
 bool router::knows(std::string_view target) const {
@@ -58,7 +73,25 @@ bool router::knows(std::string_view target) const {
   return false;
 }
 
-void router::dispatch(std::shared_ptr<const request> req, responder respond) const {
+namespace {
+
+// The responder that also counts the reply under `route`.
+responder counted(responder respond, const std::shared_ptr<actors::metrics>& m, std::string route) {
+  if (!m)
+    return respond;
+  return [respond = std::move(respond), m, route = std::move(route), started = std::chrono::steady_clock::now()](
+             response res) {
+    m->http_request(route, res.result_int(),
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    respond(std::move(res));
+  };
+}
+
+}  // namespace
+
+void router::dispatch(std::shared_ptr<const request> req, responder uncounted) const {
+  // Until a route matches, the request counts as unmatched (404, 405, a bad target).
+  auto respond = counted(uncounted, metrics_, "unmatched");
   auto url = boost::urls::parse_origin_form(req->target());
   if (!url)
     return respond(error_response(*req, http::status::bad_request, "bad_target", "the request target is not a valid path"));
@@ -76,7 +109,11 @@ void router::dispatch(std::shared_ptr<const request> req, responder respond) con
       continue;
     }
     rr.path = std::move(captured);
-    if (guard_ && !r.segments.empty() && r.segments.front() == "api") {
+    respond = counted(std::move(uncounted), metrics_, r.pattern);
+    if (screen_)
+      if (auto refused = screen_(*req, r.accepts))
+        return respond(std::move(*refused));
+    if (guard_ && !r.open && !r.segments.empty() && r.segments.front() == "api") {
       auto who = guard_(*req, rr.query);
       if (auto* refusal = std::get_if<response>(&who))
         return respond(std::move(*refusal));

@@ -4,6 +4,7 @@
 #include "actors/cron.hpp"
 #include "actors/job_json.hpp"
 #include "actors/scheduler.hpp"
+#include "match/json_keys.hpp"
 #include "net/actor_bridge.hpp"
 #include "net/api.hpp"
 #include "net/error_reply.hpp"
@@ -73,6 +74,8 @@ std::variant<schedule_record, field_error> parse_schedule(const api_context& ctx
                                                           const std::string& body) {
   if (!is_schedule_name(name))
     return field_error{"name", "a schedule's name is 1 to 64 letters, digits, '-', '_' or '.'"};
+  if (auto twice = match::first_duplicate_key(body))
+    return field_error{*twice, match::duplicate_key_message(*twice)};
   boost::system::error_code ec;
   auto doc = boost::json::parse(body, ec);
   if (ec || !doc.is_object())

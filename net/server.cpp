@@ -1,8 +1,10 @@
 #include "net/server.hpp"
 
 #include "net/detail/http_session.hpp"
+#include "net/exposure.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -21,7 +23,8 @@ public:
   listener(asio::io_context& ioc, std::shared_ptr<const api_context> ctx, std::shared_ptr<detail::io_gate> gate)
       : ioc_(ioc), acceptor_(asio::make_strand(ioc)), ctx_(std::move(ctx)), gate_(std::move(gate)),
         routes_(std::make_shared<const router>(make_api_router(ctx_))),
-        open_(std::make_shared<std::atomic<std::int64_t>>(0)) {}
+        checks_(std::make_shared<const exposure>(ctx_->settings)),
+        counts_(std::make_shared<detail::connection_counts>()), backoff_timer_(acceptor_.get_executor()) {}
 
   std::uint16_t bind() {
     const auto& s = ctx_->settings.server;
@@ -45,6 +48,7 @@ public:
     asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
       boost::system::error_code ignored;
       self->acceptor_.close(ignored);
+      self->backoff_timer_.cancel();
     });
   }
 
@@ -57,25 +61,59 @@ private:
   }
 
   void on_accept(boost::system::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted)
-      return;
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open())
+      return;  // stopping
     if (ec) {
-      spdlog::warn("http: accept: {}", ec.message());
-    } else if (*open_ >= ctx_->settings.server.max_connections) {
-      spdlog::warn("http: {} connections open, the limit; refusing one", open_->load());
+      // Out of descriptors or memory: accepting again at once would spin on the same error.
+      // Wait, longer each time it repeats, and let open connections finish meanwhile.
+      backoff_ = std::min(k_max_backoff, backoff_ == std::chrono::milliseconds{0} ? k_first_backoff : backoff_ * 2);
+      warn_now_and_then(fmt::format("http: accept failed ({}); accepting again in {} ms", ec.message(), backoff_.count()));
+      backoff_timer_.expires_after(backoff_);
+      backoff_timer_.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
+        if (!wait_ec)
+          self->do_accept();
+      });
+      return;
+    }
+    backoff_ = std::chrono::milliseconds{0};
+    const auto& s = ctx_->settings.server;
+    boost::system::error_code peer_ec;
+    auto peer = socket.remote_endpoint(peer_ec).address();
+    if (peer_ec) {
+      // Gone before we looked: nothing to serve.
+    } else if (!counts_->try_open(peer, s.max_connections, s.max_connections_per_ip)) {
+      warn_now_and_then(fmt::format("http: refusing a connection from {}: {} open (server.max_connections {}, "
+                                    "server.max_connections_per_ip {})",
+                                    peer.to_string(), counts_->total(), s.max_connections, s.max_connections_per_ip));
     } else {
-      auto slot = std::make_shared<detail::connection_slot>(open_);
-      std::make_shared<detail::http_session>(std::move(socket), ctx_, routes_, std::move(slot), gate_)->run();
+      auto slot = std::make_shared<detail::connection_slot>(counts_, peer);
+      std::make_shared<detail::http_session>(std::move(socket), ctx_, routes_, std::move(slot), gate_, checks_)->run();
     }
     do_accept();
   }
+
+  // Refusals come in floods: one line per second says enough.
+  void warn_now_and_then(const std::string& text) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_warning_ < std::chrono::seconds{1})
+      return;
+    last_warning_ = now;
+    spdlog::warn("{}", text);
+  }
+
+  static constexpr std::chrono::milliseconds k_first_backoff{10};
+  static constexpr std::chrono::milliseconds k_max_backoff{1'000};
 
   asio::io_context& ioc_;
   tcp::acceptor acceptor_;
   std::shared_ptr<const api_context> ctx_;
   std::shared_ptr<detail::io_gate> gate_;
   std::shared_ptr<const router> routes_;
-  std::shared_ptr<std::atomic<std::int64_t>> open_;
+  std::shared_ptr<const exposure> checks_;
+  std::shared_ptr<detail::connection_counts> counts_;
+  asio::steady_timer backoff_timer_;
+  std::chrono::milliseconds backoff_{0};
+  std::chrono::steady_clock::time_point last_warning_{};
 };
 
 }  // namespace

@@ -8,6 +8,15 @@ function percent(job) {
   return job.progress_percentage ?? 0;
 }
 
+// A table cell holding `text` as text: server strings (an error message may quote a remote
+// page) never become markup.
+function cell(text, className) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
+}
+
 function render(job) {
   let row = document.getElementById("job-" + job.id);
   if (!row) {
@@ -17,14 +26,35 @@ function render(job) {
   }
   const done = (job.processed_items ?? 0) + (job.failed_items ?? 0);
   const finished = ["completed", "failed", "cancelled"].includes(job.status);
-  row.innerHTML = `
-    <td class="id">${job.id}</td><td>${job.type}</td>
-    <td class="status-${job.status}" title="${job.error_message ?? ""}">${job.status}</td>
-    <td><div class="bar"><div style="width:${percent(job)}%"></div></div></td>
-    <td>${done}/${job.total_items ?? 0}${job.failed_items ? ` (${job.failed_items} failed)` : ""}</td>
-    <td>${job.attempt ?? 0}/${job.max_attempts ?? ""}</td>
-    <td>${job.created_at ? new Date(job.created_at).toLocaleTimeString() : ""}</td>
-    <td>${finished ? "" : `<button class="secondary" data-cancel="${job.id}">Cancel</button>`}</td>`;
+  const status = cell(job.status, "status-" + job.status);
+  status.title = job.error_message ?? "";
+  const bar = document.createElement("div");
+  bar.className = "bar";
+  const fill = document.createElement("div");
+  fill.style.width = `${Number(percent(job)) || 0}%`;
+  bar.append(fill);
+  const progress = document.createElement("td");
+  progress.append(bar);
+  const items = `${done}/${job.total_items ?? 0}` + (job.failed_items ? ` (${job.failed_items} failed)` : "");
+  const created = job.created_at ? new Date(job.created_at).toLocaleTimeString() : "";
+  const action = document.createElement("td");
+  if (!finished) {
+    const button = document.createElement("button");
+    button.className = "secondary";
+    button.dataset.cancel = job.id;
+    button.textContent = "Cancel";
+    action.append(button);
+  }
+  row.replaceChildren(
+    cell(job.id, "id"),
+    cell(job.type),
+    status,
+    progress,
+    cell(items),
+    cell(`${job.attempt ?? 0}/${job.max_attempts ?? ""}`),
+    cell(created),
+    action,
+  );
 }
 
 function merge(update) {
@@ -81,7 +111,11 @@ document.getElementById("submit").addEventListener("submit", async (event) => {
     return;
   }
   const body = { type: document.getElementById("type").value, priority: document.getElementById("priority").value, params };
-  const reply = await fetch("/api/v1/jobs", { method: "POST", body: JSON.stringify(body) });
+  const reply = await fetch("/api/v1/jobs", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
   const json = await reply.json();
   note.textContent = reply.ok ? `submitted ${json.id}` : `${reply.status}: ${json.error.message}`;
   if (reply.ok) merge(json);
@@ -90,7 +124,10 @@ document.getElementById("submit").addEventListener("submit", async (event) => {
 rows.addEventListener("click", async (event) => {
   const id = event.target.dataset.cancel;
   if (!id) return;
-  const reply = await fetch(`/api/v1/jobs/${id}/cancel`, { method: "POST" });
+  const reply = await fetch(`/api/v1/jobs/${encodeURIComponent(id)}/cancel`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+  });
   const json = await reply.json();
   if (reply.ok) merge(json);
 });

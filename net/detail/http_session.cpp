@@ -30,10 +30,10 @@ bool is_ws_target(std::string_view target) {
 
 http_session::http_session(asio::ip::tcp::socket socket, std::shared_ptr<const api_context> ctx,
                            std::shared_ptr<const router> routes, std::shared_ptr<connection_slot> slot,
-                           std::shared_ptr<io_gate> gate)
+                           std::shared_ptr<io_gate> gate, std::shared_ptr<const exposure> checks)
     : stream_(std::move(socket)), answer_timer_(stream_.get_executor()), ctx_(std::move(ctx)),
       routes_(std::move(routes)), slot_(std::move(slot)), gate_(std::move(gate)),
-      outlet_(std::make_shared<outlet>(gate_, stream_.get_executor())) {}
+      outlet_(std::make_shared<outlet>(gate_, stream_.get_executor())), checks_(std::move(checks)) {}
 
 http_session::~http_session() {
   outlet_->close();
@@ -90,14 +90,19 @@ void http_session::handle(request req) {
   if (beast::websocket::is_upgrade(req)) {
     if (!is_ws_target(req.target()))
       return do_write(error_response(req, http::status::not_found, "not_found", "WebSockets live at /api/v1/ws"));
+    if (auto refused = checks_->check_upgrade(req))
+      return do_write(std::move(*refused));
     // A browser cannot set headers on the upgrade: the token may come as ?access_token=.
     std::map<std::string, std::string> query;
     if (auto url = boost::urls::parse_origin_form(req.target()))
       for (const auto& p : url->params())
         query[std::string{p.key}] = std::string{p.value};
     auto who = authenticate(ctx_->settings.auth, req, query);
-    if (auto* failure = std::get_if<auth_failure>(&who))
-      return do_write(error_response(req, http::status::unauthorized, "unauthorized", failure->message));
+    if (auto* failure = std::get_if<auth_failure>(&who)) {
+      auto res = error_response(req, http::status::unauthorized, "unauthorized", failure->message);
+      res.set(http::field::www_authenticate, "Bearer");
+      return do_write(std::move(res));
+    }
     std::make_shared<ws_session>(stream_.release_socket(), ctx_, slot_, gate_, std::get<identity>(std::move(who)))
         ->run(std::move(req));
     return;

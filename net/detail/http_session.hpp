@@ -8,6 +8,7 @@
 #include "net/api.hpp"
 #include "net/detail/connection_slot.hpp"
 #include "net/detail/io_gate.hpp"
+#include "net/exposure.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -22,7 +23,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
 public:
   http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<const api_context> ctx,
                std::shared_ptr<const router> routes, std::shared_ptr<connection_slot> slot,
-               std::shared_ptr<io_gate> gate);
+               std::shared_ptr<io_gate> gate, std::shared_ptr<const exposure> checks);
   ~http_session();
 
   /// Starts reading; the session keeps itself alive while it has work.
@@ -52,6 +53,7 @@ private:
   std::shared_ptr<connection_slot> slot_;
   std::shared_ptr<io_gate> gate_;
   std::shared_ptr<outlet> outlet_;  ///< how actors reach this session
+  std::shared_ptr<const exposure> checks_;  ///< Host and Origin of the WebSocket upgrade
 };
 
 }  // namespace jobmesh::net::detail

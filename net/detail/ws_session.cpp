@@ -38,9 +38,15 @@ bool is_valid_topic(std::string_view topic) {
 ws_session::ws_session(asio::ip::tcp::socket socket, std::shared_ptr<const api_context> ctx,
                        std::shared_ptr<connection_slot> slot, std::shared_ptr<io_gate> gate, identity who)
     : ws_(std::move(socket)), ctx_(std::move(ctx)), who_(std::move(who)), slot_(std::move(slot)),
-      outlet_(std::make_shared<outlet>(std::move(gate), ws_.get_executor())) {}
+      outlet_(std::make_shared<outlet>(std::move(gate), ws_.get_executor())),
+      queue_(static_cast<std::size_t>(ctx_->settings.server.ws_queue_limit), k_terminal_backlog_factor) {
+  if (ctx_->engine.metrics)
+    ctx_->engine.metrics->websocket_opened();
+}
 
 ws_session::~ws_session() {
+  if (ctx_->engine.metrics)
+    ctx_->engine.metrics->websocket_closed();
   outlet_->close();
   // The hub monitors the bridge: its exit removes every subscription of this session.
   if (bridge_)
@@ -165,58 +171,39 @@ void ws_session::send_local(std::string_view topic, std::string_view type, std::
   enqueue({std::string{topic}, 0, false, std::make_shared<const std::string>(std::move(text))});
 }
 
-bool ws_session::make_room(const actors::hub_frame& frame) {
-  auto limit = static_cast<std::size_t>(ctx_->settings.server.ws_queue_limit);
-  auto first_unsent = queue_.begin() + (writing_ ? 1 : 0);
-  if (frame.droppable && queue_.size() >= limit / 2) {
-    for (auto it = first_unsent; it != queue_.end(); ++it)
-      if (it->droppable && it->topic == frame.topic) {
-        *it = frame;  // latest wins, in the older frame's place
-        return false;
-      }
-  }
-  if (queue_.size() < limit)
-    return true;
-  auto oldest = std::find_if(first_unsent, queue_.end(), [](const auto& f) { return f.droppable; });
-  if (oldest != queue_.end()) {
-    queue_.erase(oldest);
-    return true;
-  }
-  if (frame.droppable)
-    return false;
-  return queue_.size() < limit * k_terminal_backlog_factor;
-}
-
 void ws_session::enqueue(actors::hub_frame frame) {
   if (closed_)
     return;
-  if (!make_room(frame)) {
-    if (!frame.droppable && queue_.size() >= static_cast<std::size_t>(ctx_->settings.server.ws_queue_limit) * k_terminal_backlog_factor) {
-      spdlog::warn("ws: client too slow ({} frames queued); closing", queue_.size());
-      closed_ = true;
-      beast::get_lowest_layer(ws_).close();
-    }
+  auto outcome = queue_.push(std::move(frame));
+  if (outcome == frame_queue::outcome::overflow) {
+    spdlog::warn("ws: client too slow ({} frames queued); closing", queue_.size());
+    closed_ = true;
+    beast::get_lowest_layer(ws_).close();
     return;
   }
-  queue_.push_back(std::move(frame));
-  if (!writing_)
+  if (const auto& m = ctx_->engine.metrics) {
+    if (outcome == frame_queue::outcome::coalesced)
+      m->frame_coalesced();
+    else if (outcome == frame_queue::outcome::dropped)
+      m->frame_dropped();
+  }
+  if (!queue_.writing() && !queue_.empty())
     do_write();
 }
 
 void ws_session::do_write() {
-  writing_ = true;
+  queue_.begin_write();
   ws_.text(true);
   ws_.async_write(asio::buffer(*queue_.front().text),
                   [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
 }
 
 void ws_session::on_write(beast::error_code ec) {
-  writing_ = false;
   if (ec) {
     closed_ = true;
     return;
   }
-  queue_.pop_front();
+  queue_.pop();
   if (!queue_.empty())
     do_write();
 }

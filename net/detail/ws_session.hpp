@@ -8,6 +8,7 @@
 
 #include "net/api.hpp"
 #include "net/detail/connection_slot.hpp"
+#include "net/detail/frame_queue.hpp"
 #include "net/detail/io_gate.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -42,14 +43,11 @@ private:
   void authorize_then_subscribe(const std::string& topic, std::int64_t since);
   void subscribe(const std::string& topic, std::int64_t since);
   void send_local(std::string_view topic, std::string_view type, std::string_view data);
-  bool make_room(const actors::hub_frame& frame);
   void do_write();
   void on_write(boost::beast::error_code ec);
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   boost::beast::flat_buffer buffer_;
-  std::deque<actors::hub_frame> queue_;  ///< front is being written while writing_
-  bool writing_ = false;
   bool closed_ = false;
   std::set<std::string> topics_;
   caf::actor bridge_;
@@ -57,6 +55,7 @@ private:
   identity who_;
   std::shared_ptr<connection_slot> slot_;
   std::shared_ptr<outlet> outlet_;  ///< how actors reach this session
+  frame_queue queue_;
 };
 
 /// True for the topics API.md defines: `job:<id>`, `user:<id>`, `jobs`, `analytics`.

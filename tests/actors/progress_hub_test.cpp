@@ -9,7 +9,8 @@ namespace {
 class hub_test : public engine_fixture {
 protected:
   void publish(const std::string& topic, const std::string& type, int n) {
-    caf::anon_send(engine_.hub, actors::publish_atom::value, topic, type, R"({"n":)" + std::to_string(n) + "}");
+    caf::anon_send(engine_.hub, actors::publish_atom::value, std::vector<std::string>{topic}, std::string{}, type,
+                   R"({"n":)" + std::to_string(n) + "}");
   }
 };
 
@@ -90,4 +91,37 @@ TEST_F(hub_test, since_at_the_latest_event_replays_nothing) {
 TEST(frame_text, is_the_api_shape) {
   auto text = actors::make_frame_text("job:a\"b", 7, "progress", R"({"x":1})", 0);
   EXPECT_EQ(text, R"({"topic":"job:a\"b","seq":7,"type":"progress","data":{"x":1},"sent_at":"1970-01-01T00:00:00.000Z"})");
+}
+
+// One subscriber on many topics: monitored once, and when it ends it leaves exactly those
+// topics (others keep their subscribers).
+TEST_F(hub_test, a_subscriber_that_ends_leaves_every_topic_it_followed) {
+  start();
+  auto other = self()->spawn([](caf::event_based_actor*) -> caf::behavior {
+    return {[](actors::frame_atom, const actors::hub_frame&) {}};
+  });
+  for (const auto* topic : {"job:1", "job:2", "jobs"}) {
+    caf::anon_send(engine_.hub, actors::subscribe_atom::value, std::string{topic}, std::int64_t{-1}, other);
+    subscribe(topic);
+    ASSERT_TRUE(next_event());  // subscribed
+  }
+  caf::anon_send_exit(other, caf::exit_reason::user_shutdown);
+  // Still delivered to the test's own subscription on every topic, in order, after the exit.
+  caf::anon_send(engine_.hub, actors::publish_atom::value, std::vector<std::string>{"job:1", "job:2", "jobs"},
+                 std::string{"1"}, std::string{"progress"}, std::string{R"({"n":1})"});
+  for (const auto* topic : {"job:1", "job:2", "jobs"}) {
+    auto e = next_event();
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->topic, topic);
+    EXPECT_EQ(e->seq, 1u);
+  }
+  // Unsubscribing from one topic leaves the others.
+  caf::anon_send(engine_.hub, actors::unsubscribe_atom::value, std::string{"job:1"},
+                 caf::actor_cast<caf::actor>(self()));
+  caf::anon_send(engine_.hub, actors::publish_atom::value, std::vector<std::string>{"job:1", "job:2"},
+                 std::string{"1"}, std::string{"progress"}, std::string{R"({"n":2})"});
+  auto e = next_event();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->topic, "job:2");
+  EXPECT_EQ(e->data.at("n").as_int64(), 2);
 }

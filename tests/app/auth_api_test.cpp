@@ -46,6 +46,8 @@ TEST_F(auth_api_test, a_request_without_a_valid_token_is_401_and_health_needs_no
   auto forged = net::issue_token("another secret that is 32 chars long", "alice", net::role::admin, 2'000'000'000, 60);
   EXPECT_EQ(as(forged, http::verb::get, "/api/v1/jobs").status, 401u);
   EXPECT_EQ(call(http::verb::get, "/healthz").status, 200u);
+  // A token in a URL lands in logs and histories: only the WebSocket upgrade takes one there.
+  EXPECT_EQ(call(http::verb::get, "/api/v1/jobs?access_token=" + alice_).status, 401u);
 }
 
 TEST_F(auth_api_test, another_users_job_is_404_everywhere_and_absent_from_lists) {

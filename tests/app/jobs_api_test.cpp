@@ -73,6 +73,10 @@ TEST_F(jobs_api_test, ndjson_submits_many_jobs_in_one_request_and_names_the_bad_
   ASSERT_EQ(again.status, 200u) << again.body;
   EXPECT_EQ(again.json().at("jobs").at(0).at("id"), jobs[1].at("id"));
   EXPECT_FALSE(again.json().at("jobs").at(0).at("created").as_bool());
+  auto none_taken = http_call(port, http::verb::post, "/api/v1/jobs", "{\"type\":\"nope\"}\n", "application/x-ndjson");
+  ASSERT_EQ(none_taken.status, 400u);
+  EXPECT_EQ(none_taken.json().at("error").at("code"), "invalid_request") << "a 400 carries API.md's error too";
+  EXPECT_EQ(none_taken.json().at("rejected").at(0).at("field"), "type");
   auto empty = http_call(port, http::verb::post, "/api/v1/jobs", "\n\n", "application/x-ndjson");
   EXPECT_EQ(empty.status, 400u);
 }

@@ -2,11 +2,12 @@
 // driven over HTTP and WebSocket like a client would.
 #include "running_node.hpp"
 
-#include <gtest/gtest.h>
+#include <gmock/gmock.h>
 
-#include <map>
-
+#include <chrono>
 #include <filesystem>
+#include <map>
+#include <thread>
 
 using namespace jobmesh;
 using namespace jobmesh::testing;
@@ -80,6 +81,13 @@ TEST_F(node_test, malformed_json_is_400_and_stores_nothing) {
   EXPECT_EQ(std::string{missing_type.json().at("error").at("details").at("field").as_string()}, "type");
   auto bad_param = http_call(port, http::verb::post, "/api/v1/jobs", R"({"type":"sleep","params":{"items":-5}})");
   EXPECT_EQ(bad_param.status, 400u);
+  auto twice = http_call(port, http::verb::post, "/api/v1/jobs", R"({"type":"sleep","params":{},"type":"noop"})");
+  EXPECT_EQ(twice.status, 400u);
+  EXPECT_EQ(std::string{twice.json().at("error").at("details").at("field").as_string()}, "type");
+  auto schedule_twice = http_call(port, http::verb::put, "/api/v1/schedules/twice",
+                                  R"({"cron":"* * * * *","type":"noop","cron":"0 * * * *"})");
+  EXPECT_EQ(schedule_twice.status, 400u);
+  EXPECT_EQ(std::string{schedule_twice.json().at("error").at("details").at("field").as_string()}, "cron");
   auto listed = http_call(port, http::verb::get, "/api/v1/jobs?type=sleep");  // a scheduled job may come meanwhile
   ASSERT_EQ(listed.status, 200u);
   EXPECT_TRUE(listed.json().at("jobs").as_array().empty());
@@ -112,6 +120,29 @@ TEST_F(node_test, limits_routes_and_health) {
                                                           {"import-postings", "ingest"},
                                                           {"expired-job-cleanup", "maintenance"}}));
   EXPECT_EQ(http_call(port, http::verb::get, "/api/v1/jobs/01M819SZZC4RY7478857NQTNXP/result").status, 404u);
+}
+
+// What a page on another site can send without asking first reaches no handler (API.md "Auth").
+TEST_F(node_test, a_foreign_page_can_neither_submit_nor_cancel_nor_open_a_websocket) {
+  auto port = start();
+  const std::string job = R"({"type":"sleep","params":{"items":50,"ms_per_item":20}})";
+  auto plain = http_call(port, http::verb::post, "/api/v1/jobs", job, "text/plain");
+  EXPECT_EQ(plain.status, 415u);
+  EXPECT_EQ(std::string{plain.json().at("error").at("code").as_string()}, "unsupported_media_type");
+  auto submitted = http_call(port, http::verb::post, "/api/v1/jobs", job);
+  ASSERT_EQ(submitted.status, 202u);
+  auto id = std::string{submitted.json().at("id").as_string()};
+  // A cancel has no body, yet needs its JSON Content-Type like every state-changing request.
+  EXPECT_EQ(http_call(port, http::verb::post, "/api/v1/jobs/" + id + "/cancel", "", "").status, 415u);
+  auto listed = http_call(port, http::verb::get, "/api/v1/jobs?type=sleep").json().at("jobs").as_array();
+  EXPECT_EQ(listed.size(), 1u) << "the text/plain submit stored nothing";
+  EXPECT_THROW(ws_client(port, "/api/v1/ws", "http://evil.example"), std::exception);
+  ws_client own{port, "/api/v1/ws", "http://127.0.0.1:" + std::to_string(port)};
+  own.send(R"({"op":"ping"})");
+  auto pong = own.next();
+  ASSERT_TRUE(pong);
+  EXPECT_EQ(std::string{pong->at("type").as_string()}, "pong");
+  EXPECT_EQ(http_call(port, http::verb::post, "/api/v1/jobs/" + id + "/cancel").status, 200u);
 }
 
 TEST_F(node_test, websocket_bad_messages_get_error_frames_and_the_session_lives_on) {
@@ -152,4 +183,41 @@ TEST_F(node_test, stopping_with_websockets_following_a_running_job_frees_nothing
     }
     stop();
   }
+}
+
+// GET /metrics in Prometheus' text format: what the engine and the gateway counted.
+TEST_F(node_test, metrics_count_jobs_items_requests_commits_and_sessions) {
+  auto port = start();
+  auto id = submit(port, R"({"type":"noop","params":{"items":3}})");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+  std::string status;
+  while (status != "completed" && std::chrono::steady_clock::now() < deadline) {
+    status = http_call(port, http::verb::get, "/api/v1/jobs/" + id).json().at("status").as_string();
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
+  }
+  ASSERT_EQ(status, "completed");
+  ws_client ws{port};
+  ws.send(R"({"op":"ping"})");
+  ASSERT_TRUE(ws.next());
+  // The supervisor counts a job's end just after storage has it: scrape until it shows.
+  const std::string ended = R"(jobmesh_jobs_ended_total{status="completed",type="noop"} 1)";
+  auto scraped = http_call(port, http::verb::get, "/metrics");
+  while (scraped.body.find(ended) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    scraped = http_call(port, http::verb::get, "/metrics");
+  }
+  ASSERT_EQ(scraped.status, 200u);
+  EXPECT_THAT(std::string{scraped.headers[http::field::content_type]}, ::testing::StartsWith("text/plain; version=0.0.4"));
+  const auto& text = scraped.body;
+  using ::testing::HasSubstr;
+  EXPECT_THAT(text, HasSubstr(ended));
+  EXPECT_THAT(text, HasSubstr(R"(jobmesh_job_duration_seconds_count{type="noop"} 1)"));
+  EXPECT_THAT(text, HasSubstr(R"(jobmesh_item_duration_seconds_count{type="noop"} 3)"));
+  EXPECT_THAT(text, HasSubstr(R"(jobmesh_jobs{status="queued",type="noop"} 0)"));
+  EXPECT_THAT(text, HasSubstr(R"(jobmesh_http_requests_total{code="202",route="/api/v1/jobs"} 1)"));
+  EXPECT_THAT(text, HasSubstr(R"(jobmesh_http_request_duration_seconds_count{route="/api/v1/jobs/{id}"})"));
+  EXPECT_THAT(text, HasSubstr("jobmesh_storage_commit_seconds_count"));
+  EXPECT_THAT(text, HasSubstr("jobmesh_storage_commit_rows_bucket"));
+  EXPECT_THAT(text, HasSubstr("jobmesh_websocket_sessions 1"));
+  EXPECT_THAT(text, HasSubstr(R"(jobmesh_websocket_frames_total{outcome="dropped"} 0)"));
 }

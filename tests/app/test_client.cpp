@@ -39,13 +39,15 @@ http_reply http_call(std::uint16_t port, http::verb method, const std::string& t
   beast::tcp_stream stream{ioc};
   stream.connect(loopback(port));
   http::request<http::string_body> req{method, target, 11};
-  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
   if (!bearer.empty())
     req.set(http::field::authorization, "Bearer " + bearer);
-  if (!body.empty()) {
+  // A state-changing request needs its JSON Content-Type even without a body (API.md "Auth").
+  bool changes_state = method == http::verb::post || method == http::verb::put || method == http::verb::patch ||
+                       method == http::verb::delete_;
+  if (!content_type.empty() && (!body.empty() || changes_state))
     req.set(http::field::content_type, content_type);
-    req.body() = body;
-  }
+  req.body() = body;
   req.prepare_payload();
   beast::flat_buffer buffer;
   http::response<http::string_body> res;
@@ -68,15 +70,30 @@ http_reply http_call(std::uint16_t port, http::verb method, const std::string& t
   return {res.result_int(), res.body(), res.base()};
 }
 
+struct idle_connection::socket {
+  asio::io_context ioc;
+  asio::ip::tcp::socket s{ioc};
+};
+
+idle_connection::idle_connection(std::uint16_t port) : socket_(std::make_unique<socket>()) {
+  socket_->s.connect(loopback(port));
+}
+
+idle_connection::~idle_connection() = default;
+
 struct ws_client::connection {
   asio::io_context ioc;
   beast::websocket::stream<beast::tcp_stream> ws{ioc};
   beast::flat_buffer buffer;
 };
 
-ws_client::ws_client(std::uint16_t port, const std::string& target) : connection_(std::make_unique<connection>()) {
+ws_client::ws_client(std::uint16_t port, const std::string& target, const std::string& origin)
+    : connection_(std::make_unique<connection>()) {
   beast::get_lowest_layer(connection_->ws).connect(loopback(port));
-  connection_->ws.handshake("127.0.0.1", target);
+  if (!origin.empty())
+    connection_->ws.set_option(beast::websocket::stream_base::decorator(
+        [origin](beast::websocket::request_type& req) { req.set(http::field::origin, origin); }));
+  connection_->ws.handshake("127.0.0.1:" + std::to_string(port), target);  // Host with its port, as browsers send
 }
 
 ws_client::~ws_client() = default;

@@ -30,14 +30,31 @@ struct http_reply {
 };
 
 /// One request on a fresh connection; throws when it fails or takes longer than the timeout.
+/// `content_type` goes with a body and with every state-changing request (empty: none);
 /// `bearer`, when given, goes as `Authorization: Bearer <bearer>`.
 http_reply http_call(std::uint16_t port, http::verb method, const std::string& target, const std::string& body = {},
                      const std::string& content_type = "application/json", const std::string& bearer = {});
 
+/// A TCP connection to the server held open without a request (a connection-limit test's
+/// filler).
+class idle_connection {
+public:
+  explicit idle_connection(std::uint16_t port);
+  ~idle_connection();
+  idle_connection(const idle_connection&) = delete;
+  idle_connection& operator=(const idle_connection&) = delete;
+
+private:
+  struct socket;
+  std::unique_ptr<socket> socket_;
+};
+
 /// A WebSocket on /api/v1/ws (or `target`).
 class ws_client {
 public:
-  explicit ws_client(std::uint16_t port, const std::string& target = "/api/v1/ws");
+  /// Connects and upgrades; throws when the server refuses. `origin`, when given, is sent as
+  /// a browser would.
+  explicit ws_client(std::uint16_t port, const std::string& target = "/api/v1/ws", const std::string& origin = {});
   ~ws_client();
   ws_client(const ws_client&) = delete;
   ws_client& operator=(const ws_client&) = delete;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The jobmesh binary as a user meets it: help, bad flags (exit 2, flag named), bad config
-# (exit 2, key named), and `serve` printing its URL and answering a submission over curl.
+# (exit 2, key named), and `serve` printing its URL, refusing what a foreign web page could send
+# and answering a submission over curl.
 # Waits are bounded polls; the server is stopped by its pid.
 set -euo pipefail
 bin=${JOBMESH_BIN:?JOBMESH_BIN must name the jobmesh binary}
@@ -78,7 +79,19 @@ for _ in $(seq 1 200); do
 done
 [ -n "$url" ] || fail "serve printed no URL: $(cat "$work/out.log")"
 
-reply=$(curl -s -w ' %{http_code}' -X POST "${url}api/v1/jobs" -d '{"type":"sleep","params":{"items":5,"ms_per_item":10}}')
+submission='{"type":"sleep","params":{"items":5,"ms_per_item":10}}'
+# What a page on another site can send without asking first: curl's default form type, a
+# text/plain POST from a foreign origin, a DNS name rebound to 127.0.0.1. None is taken.
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "${url}api/v1/jobs" -d "$submission")
+[ "$code" = "415" ] || fail "a form-encoded submit answered $code, not 415"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "${url}api/v1/jobs" -H 'Origin: http://evil.example' \
+  -H 'Content-Type: application/json' -d "$submission")
+[ "$code" = "403" ] || fail "a submit from a foreign origin answered $code, not 403"
+code=$(curl -s -o /dev/null -w '%{http_code}' "${url}api/v1/jobs" -H 'Host: rebound.example')
+[ "$code" = "403" ] || fail "a request for another host answered $code, not 403"
+[ "$(curl -s "${url}api/v1/jobs" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["jobs"]))')" = "0" ] ||
+  fail "a refused submit stored a job"
+reply=$(curl -s -w ' %{http_code}' -X POST "${url}api/v1/jobs" -H 'Content-Type: application/json' -d "$submission")
 [ "${reply##* }" = "202" ] || fail "submit answered ${reply##* }"
 id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1].rsplit(" ",1)[0])["id"])' "$reply")
 status=""

@@ -123,3 +123,10 @@ TEST(settings, example_file_and_readme_document_every_key) {
     EXPECT_THAT(readme, HasSubstr("`" + environment_name(key) + "`")) << dotted_name(key);
   }
 }
+
+TEST(settings, an_allowed_origin_that_is_not_an_origin_is_named) {
+  auto bad = load({.environment = {{"JOBMESH_SERVER_ALLOWED_ORIGINS", "https://ok.example, ops.example.com"}}});
+  EXPECT_THAT(joined(bad.errors), HasSubstr("'server.allowed_origins': 'ops.example.com' is not an origin"));
+  auto good = load({.environment = {{"JOBMESH_SERVER_ALLOWED_ORIGINS", "https://ok.example, http://[::1]:3000"}}});
+  EXPECT_TRUE(good.ok()) << joined(good.errors);
+}

@@ -72,3 +72,13 @@ TEST(parse_item_filter, checks_status_and_cursor) {
   EXPECT_EQ(std::get<field_error>(parse_item_filter("j", {{"status", "ok"}})).field, "status");
   EXPECT_EQ(std::get<field_error>(parse_item_filter("j", {{"after", "-2"}})).field, "after");
 }
+
+TEST(parse_job_spec, a_key_given_twice_is_refused_naming_it) {
+  auto twice = error_of(R"({"type":"noop","type":"sleep"})");
+  EXPECT_EQ(twice.field, "type");
+  EXPECT_THAT(twice.message, HasSubstr("appears twice"));
+  EXPECT_EQ(error_of(R"({"type":"noop","params":{"items":1,"items":2}})").field, "params.items");
+  EXPECT_EQ(error_of(R"({"type":"noop","params":{"list":[{"a":1},{"a":1,"a":2}]}})").field, "params.list[1].a");
+  EXPECT_TRUE(std::holds_alternative<jobmesh::actors::job_spec>(parse_job_spec(R"({"type":"noop","params":{"a":{"x":1},"b":{"x":1}}})")))
+      << "the same key in two objects is fine";
+}

@@ -1,0 +1,124 @@
+#include "actors/metrics.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <sstream>
+
+namespace jobmesh::actors {
+
+namespace {
+
+// Seconds, from a millisecond to an hour.
+const prometheus::Histogram::BucketBoundaries k_job_seconds{0.001, 0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600};
+// Seconds per item, from 10 µs to a minute.
+const prometheus::Histogram::BucketBoundaries k_item_seconds{0.00001, 0.0001, 0.001, 0.01, 0.1, 1, 10, 60};
+// Seconds per request or commit, from 100 µs to 10 s.
+const prometheus::Histogram::BucketBoundaries k_fast_seconds{0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                             0.05,   0.1,    0.25,  0.5,    1,     2.5,   10};
+// Rows per transaction.
+const prometheus::Histogram::BucketBoundaries k_rows{1, 4, 16, 64, 256, 1024, 4096, 16384};
+
+}  // namespace
+
+struct metrics::families {
+  prometheus::Registry registry;
+  prometheus::Family<prometheus::Counter>& jobs_ended = prometheus::BuildCounter()
+                                                            .Name("jobmesh_jobs_ended_total")
+                                                            .Help("Jobs that ended, by type and status")
+                                                            .Register(registry);
+  prometheus::Family<prometheus::Gauge>& jobs = prometheus::BuildGauge()
+                                                    .Name("jobmesh_jobs")
+                                                    .Help("Jobs queued or running now, by type and status")
+                                                    .Register(registry);
+  prometheus::Family<prometheus::Histogram>& job_seconds = prometheus::BuildHistogram()
+                                                               .Name("jobmesh_job_duration_seconds")
+                                                               .Help("Run time of ended jobs, by type")
+                                                               .Register(registry);
+  prometheus::Family<prometheus::Histogram>& item_seconds = prometheus::BuildHistogram()
+                                                                .Name("jobmesh_item_duration_seconds")
+                                                                .Help("Time per item on a worker, by job type")
+                                                                .Register(registry);
+  prometheus::Family<prometheus::Histogram>& commit_seconds = prometheus::BuildHistogram()
+                                                                  .Name("jobmesh_storage_commit_seconds")
+                                                                  .Help("Time per storage transaction")
+                                                                  .Register(registry);
+  prometheus::Family<prometheus::Histogram>& commit_rows = prometheus::BuildHistogram()
+                                                               .Name("jobmesh_storage_commit_rows")
+                                                               .Help("Rows per storage transaction (group commit)")
+                                                               .Register(registry);
+  prometheus::Family<prometheus::Counter>& http_requests = prometheus::BuildCounter()
+                                                               .Name("jobmesh_http_requests_total")
+                                                               .Help("HTTP requests, by route pattern and status code")
+                                                               .Register(registry);
+  prometheus::Family<prometheus::Histogram>& http_seconds = prometheus::BuildHistogram()
+                                                                .Name("jobmesh_http_request_duration_seconds")
+                                                                .Help("Time to answer an HTTP request, by route pattern")
+                                                                .Register(registry);
+  prometheus::Gauge& websockets = prometheus::BuildGauge()
+                                      .Name("jobmesh_websocket_sessions")
+                                      .Help("WebSocket sessions open now")
+                                      .Register(registry)
+                                      .Add({});
+  prometheus::Family<prometheus::Counter>& frames = prometheus::BuildCounter()
+                                                        .Name("jobmesh_websocket_frames_total")
+                                                        .Help("Progress frames a slow client did not get as sent: "
+                                                              "coalesced (a later one replaced it) or dropped")
+                                                        .Register(registry);
+  prometheus::Counter& coalesced = frames.Add({{"outcome", "coalesced"}});
+  prometheus::Counter& dropped = frames.Add({{"outcome", "dropped"}});
+  prometheus::Histogram& commit_time = commit_seconds.Add({}, k_fast_seconds);
+  prometheus::Histogram& commit_size = commit_rows.Add({}, k_rows);
+};
+
+metrics::metrics() : f_(std::make_unique<families>()) {}
+
+metrics::~metrics() = default;
+
+void metrics::job_ended(std::string_view type, std::string_view status, double run_seconds) {
+  f_->jobs_ended.Add({{"type", std::string{type}}, {"status", std::string{status}}}).Increment();
+  f_->job_seconds.Add({{"type", std::string{type}}}, k_job_seconds).Observe(run_seconds);
+}
+
+void metrics::set_jobs(std::string_view type, std::int64_t queued, std::int64_t running) {
+  f_->jobs.Add({{"type", std::string{type}}, {"status", "queued"}}).Set(static_cast<double>(queued));
+  f_->jobs.Add({{"type", std::string{type}}, {"status", "running"}}).Set(static_cast<double>(running));
+}
+
+void metrics::items_done(std::string_view type, std::size_t count, double seconds) {
+  if (count == 0)
+    return;
+  auto& h = f_->item_seconds.Add({{"type", std::string{type}}}, k_item_seconds);
+  auto each = seconds / static_cast<double>(count);
+  for (std::size_t i = 0; i < count; ++i)
+    h.Observe(each);
+}
+
+void metrics::commit(double seconds, std::size_t rows) {
+  f_->commit_time.Observe(seconds);
+  f_->commit_size.Observe(static_cast<double>(rows));
+}
+
+void metrics::http_request(std::string_view route, unsigned code, double seconds) {
+  f_->http_requests.Add({{"route", std::string{route}}, {"code", std::to_string(code)}}).Increment();
+  f_->http_seconds.Add({{"route", std::string{route}}}, k_fast_seconds).Observe(seconds);
+}
+
+void metrics::websocket_opened() { f_->websockets.Increment(); }
+
+void metrics::websocket_closed() { f_->websockets.Decrement(); }
+
+void metrics::frame_coalesced() { f_->coalesced.Increment(); }
+
+void metrics::frame_dropped() { f_->dropped.Increment(); }
+
+std::string metrics::text() const {
+  std::ostringstream out;
+  prometheus::TextSerializer{}.Serialize(out, f_->registry.Collect());
+  return out.str();
+}
+
+}  // namespace jobmesh::actors

@@ -1,0 +1,15 @@
+# Writes OUT: a C++ function NAMESPACE::FUNCTION() returning the text of IN (compiled in).
+# The text goes in raw-string pieces of under 4,000 bytes (the longest literal ISO C++ promises).
+file(READ ${IN} text)
+string(LENGTH "${text}" length)
+set(body "// Generated from ${NAME} by cmake/embed_text.cmake; do not edit.\n#include <string>\n\n")
+string(APPEND body "namespace ${NAMESPACE} {\n\nconst std::string& ${FUNCTION}() {\n  static const char* const pieces[] = {\n")
+set(offset 0)
+while(offset LESS length)
+  string(SUBSTRING "${text}" ${offset} 3000 piece)
+  string(APPEND body "      R\"jobmesh_text(${piece})jobmesh_text\",\n")
+  math(EXPR offset "${offset} + 3000")
+endwhile()
+string(APPEND body "  };\n  static const std::string whole = [] {\n    std::string out;\n")
+string(APPEND body "    for (const char* piece : pieces)\n      out += piece;\n    return out;\n  }();\n  return whole;\n}\n\n}  // namespace ${NAMESPACE}\n")
+file(WRITE ${OUT} "${body}")

@@ -1,0 +1,91 @@
+// A slow WebSocket client's queue: progress coalesces per topic and job, `seq` stays rising in
+// each topic, endings are never dropped, and a client too slow even for those is let go.
+#include "net/detail/frame_queue.hpp"
+
+#include <gmock/gmock.h>
+
+#include <map>
+
+using namespace jobmesh;
+using net::detail::frame_queue;
+
+namespace {
+
+actors::hub_frame frame(std::string topic, std::uint64_t seq, std::string job, bool progress = true) {
+  return {std::move(topic), seq, progress, std::make_shared<const std::string>(std::to_string(seq)), std::move(job)};
+}
+
+// Everything in the queue, in order, as (topic, seq, job).
+std::vector<std::tuple<std::string, std::uint64_t, std::string>> drain(frame_queue& q) {
+  std::vector<std::tuple<std::string, std::uint64_t, std::string>> out;
+  while (!q.empty()) {
+    out.emplace_back(q.front().topic, q.front().seq, q.front().job);
+    q.pop();
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(frame_queue, progress_of_one_job_never_replaces_another_jobs_on_a_shared_topic) {
+  frame_queue q{4, 4};
+  EXPECT_EQ(q.push(frame("jobs", 1, "a")), frame_queue::outcome::queued);
+  EXPECT_EQ(q.push(frame("jobs", 2, "b")), frame_queue::outcome::queued);
+  // Half full: a later frame of job a replaces a's, and goes to the back.
+  EXPECT_EQ(q.push(frame("jobs", 3, "a")), frame_queue::outcome::coalesced);
+  EXPECT_EQ(q.push(frame("jobs", 4, "b")), frame_queue::outcome::coalesced);
+  EXPECT_EQ(q.push(frame("job:a", 1, "a")), frame_queue::outcome::queued) << "another topic: its own sequence";
+  auto sent = drain(q);
+  using row = std::tuple<std::string, std::uint64_t, std::string>;
+  EXPECT_EQ(sent, (std::vector<row>{{"jobs", 3, "a"}, {"jobs", 4, "b"}, {"job:a", 1, "a"}}));
+}
+
+TEST(frame_queue, seq_rises_within_every_topic_whatever_is_dropped) {
+  frame_queue q{8, 2};
+  std::map<std::string, std::uint64_t> seq;
+  for (int i = 0; i < 1000; ++i) {
+    std::string topic = i % 3 == 0 ? "jobs" : "user:u";
+    std::string job = "j" + std::to_string(i % 7);
+    bool ending = i % 50 == 49;
+    q.push(frame(topic, ++seq[topic], job, !ending));
+    if (i % 10 == 0 && !q.empty()) {  // the client takes one now and then
+      q.begin_write();
+      q.pop();
+    }
+  }
+  std::map<std::string, std::uint64_t> last;
+  for (const auto& [topic, s, job] : drain(q)) {
+    EXPECT_GT(s, last[topic]) << topic;
+    last[topic] = s;
+  }
+}
+
+TEST(frame_queue, endings_are_kept_past_the_limit_and_a_hopeless_client_overflows) {
+  frame_queue q{2, 2};
+  EXPECT_EQ(q.push(frame("job:a", 1, "a")), frame_queue::outcome::queued);
+  EXPECT_EQ(q.push(frame("job:b", 1, "b")), frame_queue::outcome::queued);
+  // Full: the oldest progress makes room for an ending, each time.
+  EXPECT_EQ(q.push(frame("job:c", 1, "c", false)), frame_queue::outcome::queued);
+  EXPECT_EQ(q.size(), 2u);
+  EXPECT_EQ(q.front().topic, "job:b");
+  EXPECT_EQ(q.push(frame("job:d", 1, "d", false)), frame_queue::outcome::queued);
+  EXPECT_EQ(q.size(), 2u);
+  EXPECT_EQ(q.front().topic, "job:c");
+  EXPECT_EQ(q.push(frame("job:e", 1, "e")), frame_queue::outcome::dropped) << "no room for progress";
+  // Endings queue past the limit, up to twice it.
+  EXPECT_EQ(q.push(frame("job:f", 1, "f", false)), frame_queue::outcome::queued);
+  EXPECT_EQ(q.push(frame("job:g", 1, "g", false)), frame_queue::outcome::queued);
+  EXPECT_EQ(q.size(), 4u);
+  EXPECT_EQ(q.push(frame("job:h", 1, "h", false)), frame_queue::outcome::overflow) << "twice the limit of endings";
+}
+
+TEST(frame_queue, the_frame_on_the_wire_is_never_replaced) {
+  frame_queue q{2, 2};
+  q.push(frame("jobs", 1, "a"));
+  q.begin_write();
+  EXPECT_EQ(q.push(frame("jobs", 2, "a")), frame_queue::outcome::queued);
+  EXPECT_EQ(q.front().seq, 1u);
+  EXPECT_EQ(q.push(frame("jobs", 3, "a")), frame_queue::outcome::coalesced);
+  q.pop();
+  EXPECT_EQ(q.front().seq, 3u);
+}
