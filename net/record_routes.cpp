@@ -38,8 +38,17 @@ void ingest(const ctx_ptr& ctx, record_kind kind, route_request rr, responder re
         boost::json::array rejected;
         for (const auto& e : reply.rejected)
           rejected.push_back({{"line", e.line}, {"field", e.field}, {"message", e.message}});
-        respond(json_response(*req, http::status::ok,
-                              boost::json::object{{"accepted", reply.accepted}, {"rejected", std::move(rejected)}}));
+        boost::json::object body{{"accepted", reply.accepted}, {"rejected", std::move(rejected)}};
+        if (reply.accepted > 0 || reply.rejected.empty())
+          return respond(json_response(*req, http::status::ok, body));
+        // Nothing taken: a 400 that carries API.md's error (naming the first bad line's field)
+        // besides the list of rejected lines.
+        const auto& first = reply.rejected.front();
+        body["error"] = {{"code", "invalid_request"},
+                         {"message", fmt::format("no record was taken: {} line(s) rejected; line {}: {}",
+                                                 reply.rejected.size(), first.line, first.message)},
+                         {"details", {{"field", first.field}, {"line", first.line}}}};
+        respond(json_response(*req, http::status::bad_request, body));
       },
       error_replier(req, respond), actors::ingest_atom::value, kind, as_ndjson(body, ndjson));
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Configures (once) and builds one flavour into build/<flavour>: release | asan.
+# Configures (once) and builds one flavour into build/<flavour>: release | asan | fuzz.
 # Incremental: a second run with nothing changed does no work.
 # Usage: scripts/build.sh FLAVOUR [--target T]... [-DCMAKE_OPTION=...]...
 set -euo pipefail
@@ -20,7 +20,9 @@ case "$flavour" in
   # build is cheaper than -O2 -g (CI builds this flavour from scratch).
   asan)    flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG"
                   -DJOBMESH_SANITIZE=ON) ;;
-  *) echo "build.sh: unknown flavour '$flavour' (release | asan)" >&2; exit 2 ;;
+  # libFuzzer targets only (tests/fuzz), with clang from Debian.
+  fuzz)    flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DJOBMESH_FUZZ=ON) ;;
+  *) echo "build.sh: unknown flavour '$flavour' (release | asan | fuzz)" >&2; exit 2 ;;
 esac
 [ "${CI:-}" = "true" ] && flags+=(-DJOBMESH_WERROR=ON)
 dir=build/$flavour

@@ -9,6 +9,7 @@ packages=(
   libsoci-dev libsoci-sqlite3-4.0 libsoci-postgresql4.0 libsqlite3-dev libpq-dev
   libsimdjson-dev libspdlog-dev libfmt-dev libcli11-dev libssl-dev libjwt-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
   curl python3 chromium
 )
 # Extra groups: `install-deps.sh bench` adds what the bench peers need.

@@ -97,9 +97,12 @@ TEST(frame_text, is_the_api_shape) {
 // topics (others keep their subscribers).
 TEST_F(hub_test, a_subscriber_that_ends_leaves_every_topic_it_followed) {
   start();
-  auto other = self()->spawn([](caf::event_based_actor*) -> caf::behavior {
-    return {[](actors::frame_atom, const actors::hub_frame&) {}};
-  });
+  // (CAF 0.17 binds a null argument tuple to a function actor spawned without arguments.)
+  auto other = self()->spawn(
+      [](caf::event_based_actor*, int) -> caf::behavior {
+        return {[](actors::frame_atom, const actors::hub_frame&) {}};
+      },
+      0);
   for (const auto* topic : {"job:1", "job:2", "jobs"}) {
     caf::anon_send(engine_.hub, actors::subscribe_atom::value, std::string{topic}, std::int64_t{-1}, other);
     subscribe(topic);

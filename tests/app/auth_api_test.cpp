@@ -1,8 +1,7 @@
 // auth.mode "jwt" on a real node: no token is 401, a user sees and acts on its own jobs only
 // (another user's job is 404, as if absent), writes of data need admin or service, and a
 // WebSocket follows only what its caller may see.
-#include "net/auth.hpp"
-#include "running_node.hpp"
+#include "jwt_node.hpp"
 
 #include <gmock/gmock.h>
 
@@ -12,24 +11,15 @@ using ::testing::HasSubstr;
 
 namespace {
 
-const std::string k_secret = "a test secret of at least 32 chars!";
-
-class auth_api_test : public running_node {
+class auth_api_test : public jwt_node {
 protected:
   void SetUp() override {
-    running_node::SetUp();
-    settings_.auth.mode = "jwt";
-    settings_.auth.secret = k_secret;
+    jwt_node::SetUp();
     start();
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
-    alice_ = net::issue_token(k_secret, "alice", net::role::user, now.count(), 600);
-    bob_ = net::issue_token(k_secret, "bob", net::role::user, now.count(), 600);
-    admin_ = net::issue_token(k_secret, "ops", net::role::admin, now.count(), 600);
-    service_ = net::issue_token(k_secret, "feed", net::role::service, now.count(), 600);
-  }
-
-  http_reply as(const std::string& token, http::verb method, const std::string& target, const std::string& body = {}) {
-    return http_call(port_, method, target, body, "application/json", token);
+    alice_ = token("alice", net::role::user);
+    bob_ = token("bob", net::role::user);
+    admin_ = token("ops", net::role::admin);
+    service_ = token("feed", net::role::service);
   }
 
   std::string alice_, bob_, admin_, service_;
@@ -43,7 +33,7 @@ TEST_F(auth_api_test, a_request_without_a_valid_token_is_401_and_health_needs_no
   EXPECT_EQ(none.headers[http::field::www_authenticate], "Bearer");
   EXPECT_EQ(std::string{none.json().at("error").at("code").as_string()}, "unauthorized");
   EXPECT_EQ(as("abc.def.ghi", http::verb::get, "/api/v1/jobs").status, 401u);
-  auto forged = net::issue_token("another secret that is 32 chars long", "alice", net::role::admin, 2'000'000'000, 60);
+  auto forged = token("alice", net::role::admin, 600, "another secret that is 32 chars long");
   EXPECT_EQ(as(forged, http::verb::get, "/api/v1/jobs").status, 401u);
   EXPECT_EQ(call(http::verb::get, "/healthz").status, 200u);
   // A token in a URL lands in logs and histories: only the WebSocket upgrade takes one there.

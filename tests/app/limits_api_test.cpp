@@ -1,7 +1,6 @@
 // Limits a real node keeps (API.md "Errors"): a user's token bucket on submissions (429 with
 // Retry-After), the queue's bound (503 with Retry-After), and connections per client address.
-#include "net/auth.hpp"
-#include "running_node.hpp"
+#include "jwt_node.hpp"
 
 #include <gmock/gmock.h>
 
@@ -14,22 +13,10 @@ using ::testing::HasSubstr;
 
 namespace {
 
-const std::string k_secret = "a test secret of at least 32 chars!";
 const std::string k_job = R"({"type":"noop","params":{"items":1}})";
 
-class limits_api_test : public running_node {
+class limits_api_test : public jwt_node {
 protected:
-  void SetUp() override {
-    running_node::SetUp();
-    settings_.auth.mode = "jwt";
-    settings_.auth.secret = k_secret;
-  }
-
-  std::string token(const std::string& sub, net::role r) {
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
-    return net::issue_token(k_secret, sub, r, now.count(), 600);
-  }
-
   unsigned submit(const std::string& bearer, const std::string& body = k_job) {
     return http_call(port_, http::verb::post, "/api/v1/jobs", body, "application/json", bearer).status;
   }

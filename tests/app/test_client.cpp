@@ -3,11 +3,14 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json/parse.hpp>
 
+#include <array>
+#include <functional>
 #include <stdexcept>
 
 namespace jobmesh::testing {
@@ -80,6 +83,25 @@ idle_connection::idle_connection(std::uint16_t port) : socket_(std::make_unique<
 }
 
 idle_connection::~idle_connection() = default;
+
+void idle_connection::send(const std::string& bytes) { asio::write(socket_->s, asio::buffer(bytes)); }
+
+bool idle_connection::closed_by_server_within(std::chrono::milliseconds timeout) {
+  auto& c = *socket_;
+  bool closed = false;
+  std::array<char, 4096> scratch{};
+  std::function<void(boost::system::error_code, std::size_t)> on_read = [&](boost::system::error_code ec, std::size_t) {
+    if (ec) {
+      closed = true;  // end of stream or reset: either way the server let go
+      return;
+    }
+    c.s.async_read_some(asio::buffer(scratch), on_read);
+  };
+  c.s.async_read_some(asio::buffer(scratch), on_read);
+  c.ioc.restart();
+  c.ioc.run_for(timeout);
+  return closed;
+}
 
 struct ws_client::connection {
   asio::io_context ioc;

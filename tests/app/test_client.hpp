@@ -41,6 +41,12 @@ class idle_connection {
 public:
   explicit idle_connection(std::uint16_t port);
   ~idle_connection();
+
+  /// Sends `bytes` as they are (a partial request, say).
+  void send(const std::string& bytes);
+
+  /// Whether the server closed the connection within `timeout` (anything it sent is skipped).
+  bool closed_by_server_within(std::chrono::milliseconds timeout);
   idle_connection(const idle_connection&) = delete;
   idle_connection& operator=(const idle_connection&) = delete;
 

@@ -13,6 +13,7 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/serve_lib.sh"
 
 "$bin" --help | grep -q "serve" || fail "--help does not list serve"
 for cmd in serve migrate match generate bench token; do
@@ -68,16 +69,7 @@ set -e
 [ "$code" -eq 2 ] || fail "unknown profile exited $code, not 2"
 grep -q "unknown profile 'nope'" <<<"$out" || fail "unknown profile message: $out"
 
-"$bin" serve --listen 127.0.0.1:0 --db "sqlite:$work/j.db" >"$work/out.log" 2>&1 &
-server_pid=$!
-url=""
-for _ in $(seq 1 200); do
-  url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/out.log" || true)
-  [ -n "$url" ] && break
-  kill -0 "$server_pid" 2>/dev/null || fail "serve exited: $(cat "$work/out.log")"
-  sleep 0.05
-done
-[ -n "$url" ] || fail "serve printed no URL: $(cat "$work/out.log")"
+start_serve "$work/out.log" --db "sqlite:$work/j.db"
 
 submission='{"type":"sleep","params":{"items":5,"ms_per_item":10}}'
 # What a page on another site can send without asking first: curl's default form type, a

@@ -14,20 +14,11 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$source_dir/tests/cli/serve_lib.sh"
 browser=$(command -v chromium || true)
 [ -n "$browser" ] || fail "chromium is not installed (scripts/install-deps.sh installs it)"
 
-JOBMESH_SERVER_WEB_ROOT="$source_dir/web" "$bin" serve --listen 127.0.0.1:0 --db "sqlite:$work/j.db" \
-  >"$work/out.log" 2>&1 &
-server_pid=$!
-url=""
-for _ in $(seq 1 400); do
-  url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/out.log" || true)
-  [ -n "$url" ] && break
-  kill -0 "$server_pid" 2>/dev/null || fail "serve exited: $(cat "$work/out.log")"
-  sleep 0.05
-done
-[ -n "$url" ] || fail "serve printed no URL: $(cat "$work/out.log")"
+JOBMESH_SERVER_WEB_ROOT="$source_dir/web" start_serve "$work/out.log" --db "sqlite:$work/j.db"
 
 headers=$(curl -s -D - -o /dev/null "$url")
 grep -qi "^content-security-policy: default-src 'self'; script-src 'self'" <<<"$headers" || fail "no CSP: $headers"
