@@ -2,6 +2,9 @@
 
 #include "config/origins.hpp"
 
+#include <boost/algorithm/string/case_conv.hpp>
+#include <boost/algorithm/string/trim.hpp>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,31 +15,22 @@ namespace jobmesh::net {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out{s};
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-    s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-    s.remove_suffix(1);
-  return s;
+// `s` without blanks around it, lower-cased (header values compare case-insensitively here).
+std::string lower_trimmed(std::string_view s) {
+  return boost::algorithm::to_lower_copy(boost::algorithm::trim_copy(std::string{s}));
 }
 
 // The media type of a Content-Type value, lower-cased, without parameters ("; charset=utf-8").
 std::string media_type(std::string_view content_type) {
-  return lower(trim(content_type.substr(0, content_type.find(';'))));
+  return lower_trimmed(content_type.substr(0, content_type.find(';')));
 }
 
 // The host of a `Host` value (`name:port`, `[v6]:port`), lower-cased.
 std::string host_name(std::string_view host) {
-  host = trim(host);
-  if (!host.empty() && host.front() == '[')
-    return lower(host.substr(0, host.find(']') + 1));
-  return lower(host.substr(0, host.find(':')));
+  auto name = lower_trimmed(host);
+  if (!name.empty() && name.front() == '[')
+    return name.substr(0, name.find(']') + 1);
+  return name.substr(0, name.find(':'));
 }
 
 std::string listed(const std::vector<std::string>& names) {
@@ -68,7 +62,7 @@ std::vector<std::string> allowed_origins(const config::settings& s) {
 exposure::exposure(const config::settings& s) : origins_(allowed_origins(s)) {
   if (s.auth.mode == "off") {
     hosts_ = {"localhost", "127.0.0.1", "[::1]"};
-    auto own = lower(s.server.host.find(':') != std::string::npos ? "[" + s.server.host + "]" : s.server.host);
+    auto own = lower_trimmed(s.server.host.find(':') != std::string::npos ? "[" + s.server.host + "]" : s.server.host);
     if (std::find(hosts_.begin(), hosts_.end(), own) == hosts_.end())
       hosts_.push_back(own);
   }
@@ -90,8 +84,8 @@ std::optional<response> exposure::check_origin(const request& req) const {
   auto it = req.find(http::field::origin);
   if (it == req.end())
     return std::nullopt;  // not from a browser's cross-site request: curl, a service
-  auto origin = lower(trim(it->value()));
-  auto host = lower(trim(req[http::field::host]));
+  auto origin = lower_trimmed(it->value());
+  auto host = lower_trimmed(req[http::field::host]);
   bool own = !host.empty() && (origin == "http://" + host || origin == "https://" + host);
   if (own || std::find(origins_.begin(), origins_.end(), origin) != origins_.end())
     return std::nullopt;

@@ -5,15 +5,7 @@
 # Waits are bounded polls; the server is stopped by its pid.
 set -euo pipefail
 bin=${JOBMESH_BIN:?JOBMESH_BIN must name the jobmesh binary}
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-source "$(dirname "$0")/serve_lib.sh"
+source "$(dirname "$0")/shell_test_lib.sh"
 
 "$bin" --help | grep -q "serve" || fail "--help does not list serve"
 for cmd in serve migrate match generate bench token; do

@@ -6,15 +6,7 @@
 set -euo pipefail
 bin=${JOBMESH_BIN:?JOBMESH_BIN must name the jobmesh binary}
 source_dir=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-source "$source_dir/tests/cli/serve_lib.sh"
+source "$source_dir/tests/cli/shell_test_lib.sh"
 browser=$(command -v chromium || true)
 [ -n "$browser" ] || fail "chromium is not installed (scripts/install-deps.sh installs it)"
 
