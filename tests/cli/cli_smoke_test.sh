@@ -78,13 +78,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "${url}api/v1/jobs" -H 'Host: rebo
 reply=$(curl -s -w ' %{http_code}' -X POST "${url}api/v1/jobs" -H 'Content-Type: application/json' -d "$submission")
 [ "${reply##* }" = "202" ] || fail "submit answered ${reply##* }"
 id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1].rsplit(" ",1)[0])["id"])' "$reply")
-status=""
-for _ in $(seq 1 200); do
-  status=$(curl -s "${url}api/v1/jobs/$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
-  [ "$status" = "completed" ] && break
-  sleep 0.05
-done
-[ "$status" = "completed" ] || fail "job $id ended as '$status'"
+await_status "$id" completed
 
 # One process per SQLite database: a second serve on the same file exits 1, names the holder's
 # pid, and changes nothing (the file's bytes and the first server's answers stay the same).

@@ -28,3 +28,16 @@ start_serve() {
   done
   fail "serve printed no URL: $(cat "$log")"
 }
+
+# Polls job ID on the server at $url until its status is WANTED (bounded: 20 s); fails naming
+# the last status seen.
+# Usage: await_status ID WANTED
+await_status() {
+  local status=""
+  for _ in $(seq 1 400); do
+    status=$(curl -s "${url}api/v1/jobs/$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
+    [ "$status" = "$2" ] && return 0
+    sleep 0.05
+  done
+  fail "job $1 ended as '$status', not $2"
+}

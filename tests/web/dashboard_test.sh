@@ -21,13 +21,7 @@ markup='\"><img src=x onerror=alert(1)>'
 reply=$(curl -s -X POST "${url}api/v1/jobs" -H 'Content-Type: application/json' \
   -d "{\"type\":\"flaky\",\"max_attempts\":1,\"params\":{\"items\":1,\"fail_probability\":1,\"message\":\"$markup\"}}")
 id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$reply") || fail "submit: $reply"
-status=""
-for _ in $(seq 1 400); do
-  status=$(curl -s "${url}api/v1/jobs/$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
-  [ "$status" = "failed" ] && break
-  sleep 0.05
-done
-[ "$status" = "failed" ] || fail "job $id ended as '$status', not failed"
+await_status "$id" failed
 
 # The page lists jobs with a fetch after load: give its script virtual time to run.
 timeout 120 "$browser" --headless --no-sandbox --disable-gpu --user-data-dir="$work/profile" \
