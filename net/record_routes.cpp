@@ -2,7 +2,9 @@
 // candidates, and their live matches. Each handler checks the request, asks the matching
 // service once, and turns its answer into HTTP.
 #include "actors/marketplace.hpp"
+#include "actors/job_json.hpp"
 #include "actors/match_json.hpp"
+#include "net/activity_request.hpp"
 #include "net/actor_bridge.hpp"
 #include "net/api.hpp"
 #include "net/error_reply.hpp"
@@ -109,9 +111,42 @@ void find_matches(const ctx_ptr& ctx, record_kind source, route_request rr, resp
       std::get<actors::match_options>(std::move(parsed)));
 }
 
+// `POST /api/v1/activity`: good events are stored in one commit before the reply; bad ones are
+// named by line. Written by the marketplace's backend (admin or service), like records.
+void ingest_activity(const ctx_ptr& ctx, route_request rr, responder respond) {
+  if (forbid_unless(rr.who.writes_data(), rr, respond, "admin or service") || refuse_if_limited(*ctx, rr, respond))
+    return;
+  auto parsed = parse_activity(rr.req->body(), is_ndjson(*rr.req), actors::now_ms());
+  if (auto* e = std::get_if<field_error>(&parsed))
+    return respond(bad_request(*rr.req, *e));
+  auto lines = std::get<activity_lines>(std::move(parsed));
+  boost::json::array rejected;
+  for (const auto& e : lines.rejected)
+    rejected.push_back({{"line", e.line}, {"field", e.field}, {"message", e.message}});
+  boost::json::object body{{"accepted", lines.events.size()}, {"rejected", std::move(rejected)}};
+  auto req = rr.req;
+  if (lines.events.empty()) {
+    const auto& first = lines.rejected.front();
+    body["error"] = {{"code", "invalid_request"},
+                     {"message", fmt::format("no event was taken: {} line(s) rejected; line {}: {}",
+                                             lines.rejected.size(), first.line, first.message)},
+                     {"details", {{"field", first.field}, {"line", first.line}}}};
+    return respond(json_response(*req, http::status::bad_request, body));
+  }
+  storage::write_batch batch;
+  batch.activity = std::move(lines.events);
+  ask(
+      *ctx->sys, ctx->engine.writer, ctx->request_timeout(),
+      [req, respond, body](caf::ok_atom) { respond(json_response(*req, http::status::ok, body)); },
+      error_replier(req, respond), actors::write_atom::value, std::move(batch));
+}
+
 }  // namespace
 
 void add_record_routes(router& r, std::shared_ptr<const api_context> ctx) {
+  r.add(http::verb::post, "/api/v1/activity",
+        [ctx](route_request rr, responder respond) { ingest_activity(ctx, std::move(rr), std::move(respond)); },
+        body_kinds::json_or_ndjson);
   for (auto kind : {record_kind::posting, record_kind::candidate}) {
     auto bind = [ctx, kind](void (*f)(const ctx_ptr&, record_kind, route_request, responder)) {
       return [ctx, kind, f](route_request rr, responder respond) { f(ctx, kind, std::move(rr), std::move(respond)); };

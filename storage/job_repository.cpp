@@ -127,7 +127,7 @@ bool write_batch::empty() const {
 
 std::size_t write_batch::size() const {
   return inserted_jobs.size() + updated_jobs.size() + inserted_items.size() + updated_items.size() + records.size() +
-         match_results.size() + schedules.size();
+         match_results.size() + schedules.size() + activity.size();
 }
 
 void write_batch::append(write_batch&& other) {
@@ -139,6 +139,7 @@ void write_batch::append(write_batch&& other) {
   move_into(records, other.records);
   move_into(match_results, other.match_results);
   move_into(schedules, other.schedules);
+  move_into(activity, other.activity);
   move_into(fences, other.fences);
 }
 
@@ -165,6 +166,7 @@ std::vector<std::string> commit(soci::session& db, const write_batch& batch) {
   apply_record_writes(db, batch.records, now_ms());
   upsert_stored_matches(db, batch.match_results);
   upsert_schedules(db, batch.schedules);
+  insert_activity(db, batch.activity);
   tx.commit();
   return {refused.begin(), refused.end()};
 }

@@ -3,6 +3,7 @@
 /// out; the caller owns the session and calls from one thread at a time. Failures throw
 /// soci::soci_error (the storage actors turn them into error values).
 
+#include "storage/activity_repository.hpp"
 #include "storage/job_record.hpp"
 #include "storage/record_repository.hpp"
 #include "storage/schedule_repository.hpp"
@@ -36,6 +37,7 @@ struct write_batch {
   std::vector<record_write> records;      ///< postings and candidates, applied in order
   std::vector<stored_matches> match_results;  ///< upserted by (candidate_id, profile)
   std::vector<schedule_record> schedules;     ///< upserted by name
+  std::vector<activity_row> activity;         ///< inserted
   /// Jobs whose updates here must find the stored row as fenced: each needs its job in
   /// `updated_jobs`; when the row is not as expected, that job's update and its items' inserts
   /// and updates in this batch are skipped (the rest of the batch still commits).

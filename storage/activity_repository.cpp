@@ -1,0 +1,41 @@
+#include "storage/activity_repository.hpp"
+
+#include <soci/soci.h>
+
+namespace jobmesh::storage {
+
+void insert_activity(soci::session& db, const std::vector<activity_row>& rows) {
+  if (rows.empty())
+    return;
+  activity_row r = rows.front();
+  soci::statement st =
+      (db.prepare << "INSERT INTO activity (candidate_id, kind, posting_id, at, value, received_at) "
+                     "VALUES (:candidate_id, :kind, :posting_id, :at, :value, :received_at)",
+       soci::use(r.candidate_id, "candidate_id"), soci::use(r.kind, "kind"), soci::use(r.posting_id, "posting_id"),
+       soci::use(r.at, "at"), soci::use(r.value, "value"), soci::use(r.received_at, "received_at"));
+  for (const auto& row : rows) {
+    r = row;
+    st.execute(true);
+  }
+}
+
+std::vector<activity_row> activity_of(soci::session& db, const std::string& candidate_id, int limit) {
+  std::vector<activity_row> out;
+  soci::rowset<soci::row> rows =
+      (db.prepare << "SELECT candidate_id, kind, posting_id, at, value, received_at FROM activity "
+                     "WHERE candidate_id = :c ORDER BY at, seq LIMIT :n",
+       soci::use(candidate_id, "c"), soci::use(limit, "n"));
+  for (const auto& row : rows) {
+    activity_row a;
+    a.candidate_id = row.get<std::string>(0);
+    a.kind = row.get<std::string>(1);
+    a.posting_id = row.get<std::string>(2);
+    a.at = row.get<long long>(3);
+    a.value = row.get<double>(4);
+    a.received_at = row.get<long long>(5);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+}  // namespace jobmesh::storage

@@ -1,0 +1,29 @@
+#pragma once
+/// Stored activity (migration 0005): one row per event, in the order received.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace soci {
+class session;
+}
+
+namespace jobmesh::storage {
+
+struct activity_row {
+  std::string candidate_id;
+  std::string kind;        ///< login, session_end, view, apply, review
+  std::string posting_id;  ///< empty when the kind has none
+  std::int64_t at = 0;     ///< when it happened, ms since the Unix epoch
+  double value = 0;        ///< session_end: seconds; review: stars
+  std::int64_t received_at = 0;
+};
+
+/// Inserts `rows` in the session's transaction (storage::commit calls it).
+void insert_activity(soci::session& db, const std::vector<activity_row>& rows);
+
+/// A candidate's events, oldest first, at most `limit`.
+std::vector<activity_row> activity_of(soci::session& db, const std::string& candidate_id, int limit);
+
+}  // namespace jobmesh::storage
