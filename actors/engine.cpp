@@ -19,7 +19,9 @@ engine start_engine(caf::actor_system& sys, const config::settings& settings,
   e.hub = spawn_progress_hub(sys);
   storage::open_options options{static_cast<int>(settings.storage.busy_timeout_ms)};
   e.records = spawn_record_reader(sys, storage::open(settings.storage.db, options));
-  e.marketplace = spawn_marketplace(sys, settings.matching, e.writer, e.records);
+  e.marketplace =
+      spawn_marketplace(sys, settings.matching, settings.activity.tracking == "on", e.writer, e.records);
+  e.activity = spawn_activity_tracker(sys, settings.activity, e.marketplace, e.writer, e.records);
   if (types) {
     e.types = std::move(types);
   } else {
@@ -48,6 +50,7 @@ void stop_engine(const engine& e) {
   caf::anon_send_exit(e.sweeper, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(e.supervisor, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(e.pool, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(e.activity, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(e.marketplace, caf::exit_reason::user_shutdown);  // its shards with it
   caf::anon_send_exit(e.records, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(e.hub, caf::exit_reason::user_shutdown);

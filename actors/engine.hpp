@@ -2,6 +2,7 @@
 /// The engine assembled: storage actors, worker pool, progress hub and job supervisor, started
 /// together and stopped together. The network layer talks to the supervisor and the hub only.
 
+#include "actors/activity_tracker.hpp"
 #include "actors/job_supervisor.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/stall_sweeper.hpp"
@@ -29,6 +30,7 @@ struct engine {
   worker_pool_actor pool;
   record_reader_actor records;
   marketplace_actor marketplace;
+  activity_tracker_actor activity;
   std::shared_ptr<const job_type_registry> types;
   std::shared_ptr<actors::metrics> metrics;  ///< what the engine counts; the gateway adds its own
 };

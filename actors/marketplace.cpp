@@ -313,6 +313,46 @@ caf::result<pair_scores> score_targets(marketplace_pointer self, record_kind kin
   return promise;
 }
 
+caf::result<prepared_lookup> find_prepared(marketplace_pointer self, record_kind kind, std::vector<std::string>& ids) {
+  if (!self->state.loaded)
+    return hold<prepared_lookup>(self, caf::get_atom::value, kind, std::move(ids));
+  auto promise = self->make_response_promise<prepared_lookup>();
+  lookup(self, kind, ids, [=](prepared_lookup found, caf::error e) mutable {
+    if (e)
+      promise.deliver(std::move(e));
+    else
+      promise.deliver(std::move(found));
+  });
+  return promise;
+}
+
+// Effects go to their owners whether or not the load has ended: a shard keeps an effect for a
+// candidate it does not hold yet and applies it when the candidate comes.
+caf::result<caf::ok_atom> take_effects(marketplace_pointer self, std::vector<match::activity_effect>& effects) {
+  auto n = self->state.shards.size();
+  auto parts = std::make_shared<std::vector<std::vector<match::activity_effect>>>(n);
+  for (auto& e : effects)
+    (*parts)[shard_of(e.candidate_id, n)].push_back(std::move(e));
+  std::vector<std::size_t> busy;
+  for (std::size_t s = 0; s < n; ++s)
+    if (!(*parts)[s].empty())
+      busy.push_back(s);
+  auto promise = self->make_response_promise<caf::ok_atom>();
+  gather<caf::ok_atom>(
+      busy.size(),
+      [=](std::size_t i) {
+        return self->request(self->state.shards[busy[i]], caf::infinite, activity_atom::value,
+                             std::move((*parts)[busy[i]]));
+      },
+      [=](std::vector<caf::ok_atom>, caf::error e) mutable {
+        if (e)
+          promise.deliver(std::move(e));
+        else
+          promise.deliver(caf::ok_atom::value);
+      });
+  return promise;
+}
+
 // Every id of `kind` the shards hold, sorted.
 caf::result<std::vector<std::string>> all_ids(marketplace_pointer self, record_kind kind) {
   if (!self->state.loaded)
@@ -434,7 +474,8 @@ void load(marketplace_pointer self) {
 }
 
 marketplace_actor::behavior_type marketplace(marketplace_pointer self, config::matching_settings settings,
-                                             storage_writer_actor writer, record_reader_actor reader) {
+                                             bool computed_engagement, storage_writer_actor writer,
+                                             record_reader_actor reader) {
   auto& st = self->state;
   st.writer = std::move(writer);
   st.reader = std::move(reader);
@@ -446,7 +487,7 @@ marketplace_actor::behavior_type marketplace(marketplace_pointer self, config::m
   auto n = settings.shards > 0 ? static_cast<std::size_t>(settings.shards)
                                : std::max(1u, std::thread::hardware_concurrency());
   for (std::size_t s = 0; s < n; ++s) {
-    st.shards.push_back(spawn_matcher_shard(self->system()));
+    st.shards.push_back(spawn_matcher_shard(self->system(), computed_engagement));
     self->link_to(st.shards.back());  // they stop with the service
   }
   load(self);
@@ -469,6 +510,8 @@ marketplace_actor::behavior_type marketplace(marketplace_pointer self, config::m
       [=](score_atom, record_kind kind, const std::string& id, std::vector<std::string>& targets,
           const std::string& profile) { return score_targets(self, kind, id, targets, profile); },
       [=](ids_atom, record_kind kind) { return all_ids(self, kind); },
+      [=](caf::get_atom, record_kind kind, std::vector<std::string>& ids) { return find_prepared(self, kind, ids); },
+      [=](activity_atom, std::vector<match::activity_effect>& effects) { return take_effects(self, effects); },
   };
 }
 
@@ -496,8 +539,9 @@ explained_matches merge_shard_results(std::vector<explained_matches> parts, cons
 }
 
 marketplace_actor spawn_marketplace(caf::actor_system& sys, const config::matching_settings& settings,
-                                    storage_writer_actor writer, record_reader_actor reader) {
-  return sys.spawn(marketplace, settings, std::move(writer), std::move(reader));
+                                    bool computed_engagement, storage_writer_actor writer,
+                                    record_reader_actor reader) {
+  return sys.spawn(marketplace, settings, computed_engagement, std::move(writer), std::move(reader));
 }
 
 }  // namespace jobmesh::actors

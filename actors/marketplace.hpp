@@ -16,6 +16,10 @@
 /// (score_atom, record_kind, id, vector<target id>, profile) -> pair_scores   the source
 ///     against each given target, every factor and the explanation; unknown targets stay empty
 /// (ids_atom, record_kind)                       -> vector<string> every id the shards hold, sorted
+/// (get_atom, record_kind, vector<id>)           -> prepared_lookup  as the shards hold them (with
+///     activity applied), in the order asked; empty where unknown
+/// (activity_atom, vector<activity_effect>)      -> ok_atom        to the owning shards, answered
+///     once they all took theirs, so the next query sees them
 
 #include "actors/match_messages.hpp"
 #include "actors/record_reader.hpp"
@@ -33,11 +37,15 @@ using marketplace_actor = caf::typed_actor<
     caf::replies_to<match_atom, storage::record_kind, std::vector<std::string>, match_options>::with<match_batch>,
     caf::replies_to<score_atom, storage::record_kind, std::string, std::vector<std::string>,
                     std::string>::with<pair_scores>,
-    caf::replies_to<ids_atom, storage::record_kind>::with<std::vector<std::string>>>;
+    caf::replies_to<ids_atom, storage::record_kind>::with<std::vector<std::string>>,
+    caf::replies_to<caf::get_atom, storage::record_kind, std::vector<std::string>>::with<prepared_lookup>,
+    caf::replies_to<activity_atom, std::vector<match::activity_effect>>::with<caf::ok_atom>>;
 
-/// Spawns the service with `settings.shards` shards (0 = one per core), which it links to.
+/// Spawns the service with `settings.shards` shards (0 = one per core), which it links to;
+/// `computed_engagement` as for spawn_matcher_shard (activity.tracking on).
 marketplace_actor spawn_marketplace(caf::actor_system& sys, const config::matching_settings& settings,
-                                    storage_writer_actor writer, record_reader_actor reader);
+                                    bool computed_engagement, storage_writer_actor writer,
+                                    record_reader_actor reader);
 
 /// Merges shards' local top-k lists into the global one: key descending, id ascending, the best
 /// posting of each company first when `q.top_per_company`, then the first `q.top_k`.

@@ -3,8 +3,10 @@
 /// local-only: records travel between nodes as JSON, never as these structs.
 
 #include "actors/messages.hpp"
+#include "match/engagement.hpp"
 #include "match/ndjson.hpp"
 #include "match/query.hpp"
+#include "storage/activity_repository.hpp"
 #include "storage/record_repository.hpp"
 
 #include <optional>
@@ -19,6 +21,7 @@ using ingest_atom = caf::atom_constant<caf::atom("ingest")>;
 using load_atom = caf::atom_constant<caf::atom("load")>;
 using ids_atom = caf::atom_constant<caf::atom("ids")>;
 using score_atom = caf::atom_constant<caf::atom("score")>;
+using activity_atom = caf::atom_constant<caf::atom("activity")>;
 
 /// A record as a shard holds it: normalised, lists as sets (match/prepared.hpp).
 using prepared_record = std::variant<match::prepared_posting, match::prepared_candidate>;
@@ -82,3 +85,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::pair_scores)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::prepared_lookup)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<jobmesh::actors::explained_matches>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::match::query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<jobmesh::storage::activity_row>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<jobmesh::match::activity_effect>)

@@ -15,9 +15,17 @@ namespace {
 
 using storage::record_kind;
 
+// What activity did to one candidate: the effect, and the held record's fields as given.
+struct activity_overlay {
+  match::activity_effect effect;
+  std::optional<match::record_standing> as_given;  ///< empty until the candidate is held
+};
+
 struct shard_state {
   std::unordered_map<std::string, match::prepared_posting> postings;
   std::unordered_map<std::string, match::prepared_candidate> candidates;
+  bool computed_engagement = true;  ///< activity.tracking: records' engagement is ignored
+  std::unordered_map<std::string, activity_overlay> activity;  ///< by candidate id, held or not
   std::optional<match::batch_matcher> index;  ///< empty when records changed since it was built
   bool rebuild_pending = false;               ///< a rebuild tick is on its way
   std::chrono::steady_clock::time_point last_write;
@@ -112,6 +120,49 @@ std::optional<prepared_record> find_prepared(const shard_state& st, record_kind 
   return std::nullopt;
 }
 
+match::record_standing standing_fields(const match::prepared_candidate& c) {
+  return {c.rating, c.review_count, c.completed_jobs, c.engagement};
+}
+
+void set_standing(match::prepared_candidate& c, const match::record_standing& s) {
+  c.rating = s.rating;
+  c.review_count = s.review_count;
+  c.completed_jobs = s.completed_jobs;
+  c.engagement = s.engagement;
+}
+
+// A candidate as given, with what activity did to it applied.
+void take_candidate(shard_state& st, match::prepared_candidate c) {
+  if (st.computed_engagement) {
+    if (auto it = st.activity.find(c.id); it != st.activity.end()) {
+      it->second.as_given = standing_fields(c);
+      set_standing(c, match::apply_activity(*it->second.as_given, it->second.effect));
+    } else {
+      c.engagement = 0;
+    }
+  }
+  auto id = c.id;
+  st.candidates.insert_or_assign(std::move(id), std::move(c));
+}
+
+// New effects replace old ones; whether a held candidate changed.
+bool take_effects(shard_state& st, std::vector<match::activity_effect>& effects) {
+  if (!st.computed_engagement)
+    return false;
+  bool changed = false;
+  for (auto& e : effects) {
+    auto& overlay = st.activity[e.candidate_id];
+    overlay.effect = std::move(e);
+    if (auto it = st.candidates.find(overlay.effect.candidate_id); it != st.candidates.end()) {
+      if (!overlay.as_given)
+        overlay.as_given = standing_fields(it->second);
+      set_standing(it->second, match::apply_activity(*overlay.as_given, overlay.effect));
+      changed = true;
+    }
+  }
+  return changed;
+}
+
 template <class Map>
 std::vector<std::string> keys_of(const Map& m) {
   std::vector<std::string> out;
@@ -121,7 +172,6 @@ std::vector<std::string> keys_of(const Map& m) {
   return out;
 }
 
-// The argument is unused: CAF 0.17 binds a null tuple for actors spawned without any.
 // A quiet moment after a burst of writes: build the index then, so the next query need not.
 constexpr std::chrono::milliseconds k_rebuild_delay{200};
 
@@ -148,7 +198,8 @@ void on_tick(shard_pointer self) {
   current_index(st);
 }
 
-matcher_shard_actor::behavior_type shard(shard_pointer self, int) {
+matcher_shard_actor::behavior_type shard(shard_pointer self, bool computed_engagement) {
+  self->state.computed_engagement = computed_engagement;
   return {
       [=](upsert_atom, std::vector<prepared_record>& records) {
         auto& st = self->state;
@@ -156,10 +207,14 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, int) {
           if (auto* p = std::get_if<match::prepared_posting>(&r))
             st.postings.insert_or_assign(p->id, std::move(*p));
           else
-            st.candidates.insert_or_assign(std::get<match::prepared_candidate>(r).id,
-                                           std::move(std::get<match::prepared_candidate>(r)));
+            take_candidate(st, std::move(std::get<match::prepared_candidate>(r)));
         }
         index_changed(self);
+        return caf::ok_atom::value;
+      },
+      [=](activity_atom, std::vector<match::activity_effect>& effects) {
+        if (take_effects(self->state, effects))
+          index_changed(self);
         return caf::ok_atom::value;
       },
       [=](delete_atom, record_kind kind, const std::string& id) {
@@ -218,8 +273,8 @@ std::size_t shard_of(std::string_view id, std::size_t shards) {
 // wakes its thread at once, where a worker of CAF 0.17's work-stealing scheduler that found
 // nothing to do sleeps up to 10 ms before it steals the second shard's query from the first's
 // worker (a query then waits for the other shard's scan, or the timer).
-matcher_shard_actor spawn_matcher_shard(caf::actor_system& sys) {
-  return sys.spawn<caf::detached>(shard, 0);
+matcher_shard_actor spawn_matcher_shard(caf::actor_system& sys, bool computed_engagement) {
+  return sys.spawn<caf::detached>(shard, computed_engagement);
 }
 
 }  // namespace jobmesh::actors

@@ -18,6 +18,10 @@
 ///     the source against each of the given targets this shard holds (others stay empty);
 ///     only `query.prof` is used
 ///
+/// (activity_atom, vector<activity_effect>)  -> ok_atom     what activity did to candidates
+///     (match/engagement.hpp `apply_activity`), held or not yet: an effect replaces the last one
+///     and stays for the candidate's next upsert
+///
 /// (tick_atom)                               internal: build the index after writes settle
 ///
 /// The kernel's index is rebuilt once writes have been quiet for 200 ms or twice the last
@@ -30,6 +34,7 @@ namespace jobmesh::actors {
 
 using matcher_shard_actor = caf::typed_actor<
     caf::replies_to<upsert_atom, std::vector<prepared_record>>::with<caf::ok_atom>,
+    caf::replies_to<activity_atom, std::vector<match::activity_effect>>::with<caf::ok_atom>,
     caf::replies_to<delete_atom, storage::record_kind, std::string>::with<bool>,
     caf::replies_to<caf::get_atom, storage::record_kind, std::string>::with<prepared_record>,
     caf::replies_to<caf::get_atom, storage::record_kind, std::vector<std::string>>::with<prepared_lookup>,
@@ -42,7 +47,9 @@ using matcher_shard_actor = caf::typed_actor<
 /// The shard of `shards` that owns `id`: FNV-1a of the id's bytes, so every node agrees.
 std::size_t shard_of(std::string_view id, std::size_t shards);
 
-/// Spawns an empty shard on a thread of its own. Its queries' profiles must outlive it.
-matcher_shard_actor spawn_matcher_shard(caf::actor_system& sys);
+/// Spawns an empty shard on a thread of its own. Its queries' profiles must outlive it. With
+/// `computed_engagement` (activity.tracking on) a candidate's engagement is what activity
+/// effects say (0 without any), never the record's.
+matcher_shard_actor spawn_matcher_shard(caf::actor_system& sys, bool computed_engagement);
 
 }  // namespace jobmesh::actors

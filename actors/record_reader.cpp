@@ -2,6 +2,7 @@
 
 #include "actors/detail/guarded.hpp"
 #include "actors/errors.hpp"
+#include "storage/activity_repository.hpp"
 
 #include <fmt/format.h>
 #include <soci/soci.h>
@@ -62,6 +63,12 @@ record_reader_actor::behavior_type record_reader(reader_pointer self, std::share
                                                          "run match-scores first",
                                                          candidate_id, profile));
         return std::move(*found);
+      },
+      [&s](activity_atom, std::int64_t after_seq, std::int64_t limit) {
+        return guarded([&] { return storage::activity_after(s, after_seq, static_cast<int>(limit)); });
+      },
+      [&s](activity_atom, const std::string& candidate_id, std::int64_t limit) {
+        return guarded([&] { return storage::activity_of(s, candidate_id, static_cast<int>(limit)); });
       },
   };
 }

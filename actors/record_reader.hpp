@@ -8,6 +8,8 @@
 /// (load_atom, record_kind, after, limit)     -> (string, string)   a chunk of records by id
 ///                                               as NDJSON, and its last id ("" at the end)
 /// (match_atom, candidate_id, profile)        -> stored_matches   what match-scores stored
+/// (activity_atom, after_seq, limit)          -> vector<activity_row>   stored events by seq
+/// (activity_atom, candidate_id, limit)       -> vector<activity_row>   one candidate's, oldest first
 
 #include "actors/match_messages.hpp"
 
@@ -21,7 +23,9 @@ using record_reader_actor = caf::typed_actor<
     caf::replies_to<caf::get_atom, storage::record_kind, std::string>::with<std::string>,
     caf::replies_to<list_atom, storage::record_kind, std::string, std::int64_t>::with<std::vector<std::string>>,
     caf::replies_to<load_atom, storage::record_kind, std::string, std::int64_t>::with<std::string, std::string>,
-    caf::replies_to<match_atom, std::string, std::string>::with<storage::stored_matches>>;
+    caf::replies_to<match_atom, std::string, std::string>::with<storage::stored_matches>,
+    caf::replies_to<activity_atom, std::int64_t, std::int64_t>::with<std::vector<storage::activity_row>>,
+    caf::replies_to<activity_atom, std::string, std::int64_t>::with<std::vector<storage::activity_row>>>;
 
 /// Spawns the reader over `db`, which it then owns.
 record_reader_actor spawn_record_reader(caf::actor_system& sys, std::shared_ptr<soci::session> db);

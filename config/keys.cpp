@@ -19,6 +19,11 @@ constexpr std::int64_t k_int_max = std::numeric_limits<std::int32_t>::max();
     key_info{#sec, #key, value_kind::integer, text, lo, hi, {}},                         \
         +[](settings& s) -> std::int64_t& { return s.sec.key; }                          \
   }
+#define JOBMESH_NUM(sec, key, lo, hi, text)                                              \
+  key_binding {                                                                          \
+    key_info{#sec, #key, value_kind::number, text, lo, hi, {}},                          \
+        +[](settings& s) -> double& { return s.sec.key; }                                \
+  }
 #define JOBMESH_STR(sec, key, text, ...)                                                 \
   key_binding {                                                                          \
     key_info{#sec, #key, value_kind::string, text, 0, 0, {__VA_ARGS__}},                 \
@@ -81,6 +86,14 @@ const std::vector<key_binding>& bindings() {
       JOBMESH_INT(imports, read_timeout_ms, 1, 3'600'000, "how long an import fetch may take to read its answer"),
       JOBMESH_INT(imports, max_body_bytes, 1, 1 << 30, "largest page an import fetch takes"),
       JOBMESH_INT(matching, shards, 0, 1024, "matcher shard actors holding the marketplace; 0 = one per core"),
+      JOBMESH_STR(activity, tracking, "on: the engine computes each candidate's engagement from their activity (the record's field is ignored) and applies reviews and completed work to rating, review_count and completed_jobs; off: records count as given", "on", "off"),
+      JOBMESH_NUM(activity, login, 0, 1000, "engagement weight of a login"),
+      JOBMESH_NUM(activity, session_end, 0, 1000, "engagement weight of 10 minutes of session (at most 6 units per session)"),
+      JOBMESH_NUM(activity, view, 0, 1000, "engagement weight of a posting viewed"),
+      JOBMESH_NUM(activity, apply, 0, 1000, "engagement weight of an application"),
+      JOBMESH_NUM(activity, half_life_days, 0, 3650, "days after which an event counts half (more than 0)"),
+      JOBMESH_NUM(activity, saturation, 0, 1'000'000, "weighted activity at which engagement reaches 1 - 1/e (more than 0)"),
+      JOBMESH_INT(activity, refresh_s, 1, 86'400, "how often decayed engagement reaches the matcher shards (events reach them before their POST is answered)"),
       key_binding{key_info{"jobs", "type_limits", value_kind::integer_map,
                            "jobs of a type running at once on this node, at most, type -> limit (types not named: only jobs.max_concurrent)",
                            1, 1 << 16, {}},
@@ -97,6 +110,7 @@ const std::vector<key_binding>& bindings() {
 
 #undef JOBMESH_INT
 #undef JOBMESH_STR
+#undef JOBMESH_NUM
 
 }  // namespace detail
 

@@ -10,7 +10,7 @@
 namespace jobmesh::config {
 
 /// What a key holds.
-enum class value_kind { integer, string, string_map, integer_map, profile_map };
+enum class value_kind { integer, number, string, string_map, integer_map, profile_map };
 
 /// A key as a user sees it: `section.name`, its type, its bounds and what it means.
 struct key_info {
@@ -18,8 +18,8 @@ struct key_info {
   std::string_view name;
   value_kind kind;
   std::string_view description;
-  std::int64_t min = 0;                    ///< integers only
-  std::int64_t max = 0;                    ///< integers only
+  std::int64_t min = 0;                    ///< integers and numbers only
+  std::int64_t max = 0;                    ///< integers and numbers only
   std::vector<std::string_view> choices;   ///< strings only; empty = any
 };
 

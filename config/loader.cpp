@@ -29,6 +29,7 @@ const key_binding* find_key(std::string_view section, std::string_view name) {
 std::string describe_bounds(const key_info& k) {
   switch (k.kind) {
     case value_kind::integer: return fmt::format("an integer in [{}, {}]", k.min, k.max);
+    case value_kind::number: return fmt::format("a number in [{}, {}]", k.min, k.max);
     case value_kind::string:
       return k.choices.empty() ? std::string{"a string"}
                                : fmt::format("one of {}", fmt::join(k.choices, ", "));
@@ -46,6 +47,13 @@ error_text mismatch(const key_info& k, std::string_view got) {
 error_text check_int(const key_info& k, std::int64_t v, std::int64_t& out) {
   if (v < k.min || v > k.max)
     return mismatch(k, std::to_string(v));
+  out = v;
+  return {};
+}
+
+error_text check_number(const key_info& k, double v, double& out) {
+  if (!(v >= static_cast<double>(k.min) && v <= static_cast<double>(k.max)))
+    return mismatch(k, fmt::format("{}", v));
   out = v;
   return {};
 }
@@ -116,6 +124,11 @@ error_text assign_json(settings& s, const key_binding& b, simdjson::dom::element
           if (v.get_int64().get(n))
             return mismatch(k, simdjson::minify(v));
           return check_int(k, n, target);
+        } else if constexpr (std::is_same_v<target_t, double>) {
+          double x = 0;
+          if (v.get_double().get(x))
+            return mismatch(k, simdjson::minify(v));
+          return check_number(k, x, target);
         } else if constexpr (std::is_same_v<target_t, std::string>) {
           std::string_view text;
           if (v.get_string().get(text))
@@ -143,6 +156,13 @@ error_text assign_text(settings& s, const key_binding& b, std::string_view text)
     if (ec != std::errc{} || end != text.data() + text.size())
       return mismatch(k, fmt::format("\"{}\"", text));
     return check_int(k, n, std::get<std::int64_t& (*)(settings&)>(b.field)(s));
+  }
+  if (k.kind == value_kind::number) {
+    double x = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
+    if (ec != std::errc{} || end != text.data() + text.size())
+      return mismatch(k, fmt::format("\"{}\"", text));
+    return check_number(k, x, std::get<double& (*)(settings&)>(b.field)(s));
   }
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
@@ -233,6 +253,10 @@ void validate(const settings& s, std::vector<std::string>& errors) {
     errors.push_back("'jobs.retry_max_ms' must be at least 'jobs.retry_base_ms'");
   if (s.server.host.empty())
     errors.push_back("'server.host' must not be empty");
+  if (s.activity.half_life_days <= 0)
+    errors.push_back("'activity.half_life_days' must be more than 0");
+  if (s.activity.saturation <= 0)
+    errors.push_back("'activity.saturation' must be more than 0");
   if (std::string problem; !parse_origins(s.server.allowed_origins, &problem))
     errors.push_back(fmt::format("'server.allowed_origins': {}", problem));
 }

@@ -63,6 +63,19 @@ struct schedules_settings {
   std::int64_t grace_s = 3'600;  ///< a due time missed while down fires at start if this recent
 };
 
+/// Activity tracking (issue 10): the weights and decay of engagement (match/engagement.hpp) and
+/// how often its decay reaches the matcher shards.
+struct activity_settings {
+  std::string tracking = "on";  ///< on: the engine computes engagement; off: the record's field counts
+  double login = 1;
+  double session_end = 0.5;     ///< per 10 minutes of session, at most 6 units
+  double view = 0.5;
+  double apply = 3;
+  double half_life_days = 14;
+  double saturation = 10;
+  std::int64_t refresh_s = 60;  ///< decayed engagement is pushed to the shards this often
+};
+
 /// The actor system.
 struct actors_settings {
   std::int64_t scheduler_threads = 0; ///< 0 = one per core
@@ -127,6 +140,7 @@ struct settings {
   demo_settings demo;
   imports_settings imports;
   schedules_settings schedules;
+  activity_settings activity;
 };
 
 /// Where values come from, lowest precedence first.

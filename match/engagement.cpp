@@ -101,6 +101,13 @@ std::int64_t level_of(std::int64_t points) {
   return level;
 }
 
+std::optional<std::int64_t> next_level_at(std::int64_t points) {
+  for (auto threshold : k_level_thresholds)
+    if (points < threshold)
+      return threshold;
+  return std::nullopt;
+}
+
 standing standing_of(const std::vector<activity_event>& events) {
   standing s;
   std::set<std::string> viewed;
@@ -139,6 +146,49 @@ standing standing_of(const std::vector<activity_event>& events) {
   if (s.applications >= 25)
     s.badges.push_back("prolific");
   return s;
+}
+
+void add_event(activity_totals& t, const activity_event& e, const engagement_rules& rules) {
+  auto w = weight(e, rules);
+  if (e.at_ms >= t.as_of_ms) {
+    t.decayed_sum = t.decayed_sum * std::exp2(-static_cast<double>(e.at_ms - t.as_of_ms) / k_ms_per_day /
+                                              rules.half_life_days) +
+                    w;
+    t.as_of_ms = e.at_ms;
+  } else {
+    t.decayed_sum += w * std::exp2(-static_cast<double>(t.as_of_ms - e.at_ms) / k_ms_per_day / rules.half_life_days);
+  }
+  if (e.kind == activity_kind::review) {
+    ++t.reviews;
+    t.stars += e.value;
+    if (!e.posting_id.empty()) {
+      auto at = std::lower_bound(t.reviewed.begin(), t.reviewed.end(), e.posting_id);
+      if (at == t.reviewed.end() || *at != e.posting_id)
+        t.reviewed.insert(at, e.posting_id);
+    }
+  }
+}
+
+double engagement_at(const activity_totals& t, const engagement_rules& rules, std::int64_t now_ms) {
+  auto age_days = std::max(0.0, static_cast<double>(now_ms - t.as_of_ms) / k_ms_per_day);
+  return 1 - std::exp(-t.decayed_sum * std::exp2(-age_days / rules.half_life_days) / rules.saturation);
+}
+
+activity_effect effect_of(const std::string& candidate_id, const activity_totals& t, const engagement_rules& rules,
+                          std::int64_t now_ms) {
+  return {candidate_id, engagement_at(t, rules, now_ms), t.reviews, t.stars,
+          static_cast<std::int64_t>(t.reviewed.size())};
+}
+
+record_standing apply_activity(const record_standing& given, const activity_effect& effect) {
+  record_standing out;
+  out.review_count = given.review_count + effect.reviews;
+  out.rating = out.review_count > 0 ? (given.rating * static_cast<double>(given.review_count) + effect.stars) /
+                                          static_cast<double>(out.review_count)
+                                    : given.rating;
+  out.completed_jobs = given.completed_jobs + effect.completed;
+  out.engagement = effect.engagement;
+  return out;
 }
 
 }  // namespace jobmesh::match

@@ -17,6 +17,7 @@
 /// regular (30 logins), prolific (25 applications).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,50 @@ struct engagement_rules {
 /// 0..1 at `now_ms`; events in the future count as now.
 double engagement(const std::vector<activity_event>& events, const engagement_rules& rules, std::int64_t now_ms);
 
+/// What the engine keeps of one candidate's activity between events (actors/activity_tracker):
+/// enough to give engagement at any later time without the events, and the reviews.
+/// A is held as of `as_of_ms`, the latest event's time, and decays from there:
+///   A(now) = decayed_sum * 2^(-(now - as_of) / half_life)
+/// which is `engagement(events, ...)`'s A whenever no event is later than `now`.
+struct activity_totals {
+  double decayed_sum = 0;
+  std::int64_t as_of_ms = 0;
+  std::int64_t reviews = 0;
+  double stars = 0;                      ///< summed over the reviews
+  std::vector<std::string> reviewed;     ///< postings with a review, sorted: completed work
+};
+
+/// Adds one event to `totals`.
+void add_event(activity_totals& totals, const activity_event& e, const engagement_rules& rules);
+
+/// 0..1 at `now_ms` (not earlier than `totals.as_of_ms`: then as of that).
+double engagement_at(const activity_totals& totals, const engagement_rules& rules, std::int64_t now_ms);
+
+/// What a candidate's activity does to their record's standing fields, as the shards take it.
+struct activity_effect {
+  std::string candidate_id;
+  double engagement = 0;
+  std::int64_t reviews = 0;
+  double stars = 0;
+  std::int64_t completed = 0;  ///< distinct postings reviewed: work completed for them
+};
+
+activity_effect effect_of(const std::string& candidate_id, const activity_totals& totals,
+                          const engagement_rules& rules, std::int64_t now_ms);
+
+/// A candidate's standing fields (SPEC-matching.md "Records").
+struct record_standing {
+  double rating = 0;
+  std::int64_t review_count = 0;
+  std::int64_t completed_jobs = 0;
+  double engagement = 0;
+};
+
+/// The fields as given with the activity applied: the reviews join the record's own (rating is
+/// the average over both, review_count their sum), each posting reviewed adds one completed
+/// job, and engagement is the computed one (the record's is ignored when tracking is on).
+record_standing apply_activity(const record_standing& as_given, const activity_effect& effect);
+
 /// What the game says of a candidate: `GET /api/v1/candidates/{id}/engagement` without the score.
 struct standing {
   std::int64_t points = 0;
@@ -69,5 +114,8 @@ standing standing_of(const std::vector<activity_event>& events);
 
 /// The level `points` reach.
 std::int64_t level_of(std::int64_t points);
+
+/// The points at which the next level starts; empty at the top level.
+std::optional<std::int64_t> next_level_at(std::int64_t points);
 
 }  // namespace jobmesh::match

@@ -149,8 +149,10 @@ std::variant<activity_lines, field_error> parse_activity(std::string_view body, 
     auto event = read_event(doc, now_ms);
     if (auto* bad = std::get_if<std::pair<std::string, std::string>>(&event))
       out.rejected.push_back({line_no, bad->first, bad->second});
-    else
+    else {
       out.events.push_back(std::get<storage::activity_row>(std::move(event)));
+      out.lines.push_back(line_no);
+    }
   }
   if (events == 0)
     return field_error{"", ndjson ? "the body holds no event" : "the body must be one event as a JSON object"};

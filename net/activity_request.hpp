@@ -17,6 +17,7 @@ inline constexpr std::size_t k_max_activity_events = 10'000;
 
 struct activity_lines {
   std::vector<storage::activity_row> events;
+  std::vector<std::int64_t> lines;  ///< the line of each event, same order
   std::vector<line_error> rejected;
 };
 

@@ -25,6 +25,24 @@ std::string_view plural(record_kind kind) {
   return kind == record_kind::posting ? "postings" : "candidates";
 }
 
+// `{"accepted", "rejected": [{"line","field","message"}]}`; when nothing was taken, a 400 that
+// also carries API.md's error object, naming the first bad line's field.
+response ingest_response(const request& req, const actors::ingest_reply& reply,
+                         std::string_view noun) {
+  boost::json::array rejected;
+  for (const auto& e : reply.rejected)
+    rejected.push_back({{"line", e.line}, {"field", e.field}, {"message", e.message}});
+  boost::json::object body{{"accepted", reply.accepted}, {"rejected", std::move(rejected)}};
+  if (reply.accepted > 0 || reply.rejected.empty())
+    return json_response(req, http::status::ok, body);
+  const auto& first = reply.rejected.front();
+  body["error"] = {{"code", "invalid_request"},
+                   {"message", fmt::format("no {} was taken: {} line(s) rejected; line {}: {}", noun,
+                                           reply.rejected.size(), first.line, first.message)},
+                   {"details", {{"field", first.field}, {"line", first.line}}}};
+  return json_response(req, http::status::bad_request, body);
+}
+
 void ingest(const ctx_ptr& ctx, record_kind kind, route_request rr, responder respond) {
   if (forbid_unless(rr.who.writes_data(), rr, respond, "admin or service") || refuse_if_limited(*ctx, rr, respond))
     return;
@@ -36,22 +54,7 @@ void ingest(const ctx_ptr& ctx, record_kind kind, route_request rr, responder re
   auto req = rr.req;
   ask(
       *ctx->sys, ctx->engine.marketplace, ctx->request_timeout(),
-      [req, respond](actors::ingest_reply& reply) {
-        boost::json::array rejected;
-        for (const auto& e : reply.rejected)
-          rejected.push_back({{"line", e.line}, {"field", e.field}, {"message", e.message}});
-        boost::json::object body{{"accepted", reply.accepted}, {"rejected", std::move(rejected)}};
-        if (reply.accepted > 0 || reply.rejected.empty())
-          return respond(json_response(*req, http::status::ok, body));
-        // Nothing taken: a 400 that carries API.md's error (naming the first bad line's field)
-        // besides the list of rejected lines.
-        const auto& first = reply.rejected.front();
-        body["error"] = {{"code", "invalid_request"},
-                         {"message", fmt::format("no record was taken: {} line(s) rejected; line {}: {}",
-                                                 reply.rejected.size(), first.line, first.message)},
-                         {"details", {{"field", first.field}, {"line", first.line}}}};
-        respond(json_response(*req, http::status::bad_request, body));
-      },
+      [req, respond](actors::ingest_reply& reply) { respond(ingest_response(*req, reply, "record")); },
       error_replier(req, respond), actors::ingest_atom::value, kind, as_ndjson(body, ndjson));
 }
 
@@ -111,8 +114,10 @@ void find_matches(const ctx_ptr& ctx, record_kind source, route_request rr, resp
       std::get<actors::match_options>(std::move(parsed)));
 }
 
-// `POST /api/v1/activity`: good events are stored in one commit before the reply; bad ones are
-// named by line. Written by the marketplace's backend (admin or service), like records.
+// `POST /api/v1/activity`: good events are stored in one commit, and reach the matcher shards,
+// before the reply; bad ones (by their rules here, or naming a record the marketplace does not
+// hold, in the tracker) are named by line. Written by the marketplace's backend (admin or
+// service), like records.
 void ingest_activity(const ctx_ptr& ctx, route_request rr, responder respond) {
   if (forbid_unless(rr.who.writes_data(), rr, respond, "admin or service") || refuse_if_limited(*ctx, rr, respond))
     return;
@@ -120,25 +125,61 @@ void ingest_activity(const ctx_ptr& ctx, route_request rr, responder respond) {
   if (auto* e = std::get_if<field_error>(&parsed))
     return respond(bad_request(*rr.req, *e));
   auto lines = std::get<activity_lines>(std::move(parsed));
-  boost::json::array rejected;
-  for (const auto& e : lines.rejected)
-    rejected.push_back({{"line", e.line}, {"field", e.field}, {"message", e.message}});
-  boost::json::object body{{"accepted", lines.events.size()}, {"rejected", std::move(rejected)}};
+  actors::ingest_reply checked;
+  for (auto& e : lines.rejected)
+    checked.rejected.push_back({static_cast<std::size_t>(e.line), std::move(e.field), std::move(e.message)});
   auto req = rr.req;
-  if (lines.events.empty()) {
-    const auto& first = lines.rejected.front();
-    body["error"] = {{"code", "invalid_request"},
-                     {"message", fmt::format("no event was taken: {} line(s) rejected; line {}: {}",
-                                             lines.rejected.size(), first.line, first.message)},
-                     {"details", {{"field", first.field}, {"line", first.line}}}};
-    return respond(json_response(*req, http::status::bad_request, body));
-  }
-  storage::write_batch batch;
-  batch.activity = std::move(lines.events);
+  if (lines.events.empty())
+    return respond(ingest_response(*req, checked, "event"));
   ask(
-      *ctx->sys, ctx->engine.writer, ctx->request_timeout(),
-      [req, respond, body](caf::ok_atom) { respond(json_response(*req, http::status::ok, body)); },
-      error_replier(req, respond), actors::write_atom::value, std::move(batch));
+      *ctx->sys, ctx->engine.activity, ctx->request_timeout(),
+      [req, respond, checked](actors::ingest_reply& reply) {
+        auto all = checked;
+        all.accepted = reply.accepted;
+        std::move(reply.rejected.begin(), reply.rejected.end(), std::back_inserter(all.rejected));
+        std::sort(all.rejected.begin(), all.rejected.end(),
+                  [](const auto& a, const auto& b) { return a.line < b.line; });
+        respond(ingest_response(*req, all, "event"));
+      },
+      error_replier(req, respond), actors::activity_atom::value, std::move(lines.events), std::move(lines.lines));
+}
+
+boost::json::object engagement_json(const actors::engagement_report& r) {
+  const auto& s = r.standing;
+  boost::json::array badges;
+  for (const auto& b : s.badges)
+    badges.push_back(boost::json::string{b});
+  auto next = match::next_level_at(s.points);
+  return {{"candidate_id", r.candidate_id},
+          {"engagement", r.engagement},
+          {"points", s.points},
+          {"level", s.level},
+          {"next_level_at", next ? boost::json::value(*next) : boost::json::value(nullptr)},
+          {"badges", std::move(badges)},
+          {"counts",
+           {{"events", r.events},
+            {"logins", s.logins},
+            {"views", s.views},
+            {"distinct_postings_viewed", s.distinct_postings_viewed},
+            {"applications", s.applications},
+            {"reviews", s.reviews},
+            {"average_stars", s.rating},
+            {"longest_streak_days", s.longest_streak_days}}},
+          {"rating", r.record.rating},
+          {"review_count", r.record.review_count},
+          {"completed_jobs", r.record.completed_jobs},
+          {"computed_at", actors::format_time(r.computed_at_ms)}};
+}
+
+// `GET /api/v1/candidates/{id}/engagement`: readable by whoever may read the candidate.
+void get_engagement(const ctx_ptr& ctx, route_request rr, responder respond) {
+  auto req = rr.req;
+  ask(
+      *ctx->sys, ctx->engine.activity, ctx->request_timeout(),
+      [req, respond](actors::engagement_report& r) {
+        respond(json_response(*req, http::status::ok, engagement_json(r)));
+      },
+      error_replier(req, respond), caf::get_atom::value, rr.path.at("id"));
 }
 
 }  // namespace
@@ -147,6 +188,8 @@ void add_record_routes(router& r, std::shared_ptr<const api_context> ctx) {
   r.add(http::verb::post, "/api/v1/activity",
         [ctx](route_request rr, responder respond) { ingest_activity(ctx, std::move(rr), std::move(respond)); },
         body_kinds::json_or_ndjson);
+  r.add(http::verb::get, "/api/v1/candidates/{id}/engagement",
+        [ctx](route_request rr, responder respond) { get_engagement(ctx, std::move(rr), std::move(respond)); });
   for (auto kind : {record_kind::posting, record_kind::candidate}) {
     auto bind = [ctx, kind](void (*f)(const ctx_ptr&, record_kind, route_request, responder)) {
       return [ctx, kind, f](route_request rr, responder respond) { f(ctx, kind, std::move(rr), std::move(respond)); };

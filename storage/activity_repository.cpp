@@ -19,12 +19,17 @@ void insert_activity(soci::session& db, const std::vector<activity_row>& rows) {
   }
 }
 
-std::vector<activity_row> activity_of(soci::session& db, const std::string& candidate_id, int limit) {
+namespace {
+
+constexpr const char* k_activity_columns = "SELECT candidate_id, kind, posting_id, at, value, received_at, seq FROM activity ";
+
+// SOCI's SQLite backend types a column by its declaration: `INTEGER PRIMARY KEY` reads as int.
+long long integer_at(const soci::row& row, std::size_t i) {
+  return row.get_properties(i).get_data_type() == soci::dt_integer ? row.get<int>(i) : row.get<long long>(i);
+}
+
+std::vector<activity_row> rows_of(soci::rowset<soci::row>& rows) {
   std::vector<activity_row> out;
-  soci::rowset<soci::row> rows =
-      (db.prepare << "SELECT candidate_id, kind, posting_id, at, value, received_at FROM activity "
-                     "WHERE candidate_id = :c ORDER BY at, seq LIMIT :n",
-       soci::use(candidate_id, "c"), soci::use(limit, "n"));
   for (const auto& row : rows) {
     activity_row a;
     a.candidate_id = row.get<std::string>(0);
@@ -33,9 +38,26 @@ std::vector<activity_row> activity_of(soci::session& db, const std::string& cand
     a.at = row.get<long long>(3);
     a.value = row.get<double>(4);
     a.received_at = row.get<long long>(5);
+    a.seq = integer_at(row, 6);
     out.push_back(std::move(a));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<activity_row> activity_after(soci::session& db, std::int64_t after_seq, int limit) {
+  long long after = after_seq;
+  soci::rowset<soci::row> rows = (db.prepare << std::string{k_activity_columns} + "WHERE seq > :s ORDER BY seq LIMIT :n",
+                                  soci::use(after, "s"), soci::use(limit, "n"));
+  return rows_of(rows);
+}
+
+std::vector<activity_row> activity_of(soci::session& db, const std::string& candidate_id, int limit) {
+  soci::rowset<soci::row> rows =
+      (db.prepare << std::string{k_activity_columns} + "WHERE candidate_id = :c ORDER BY at, seq LIMIT :n",
+       soci::use(candidate_id, "c"), soci::use(limit, "n"));
+  return rows_of(rows);
 }
 
 }  // namespace jobmesh::storage

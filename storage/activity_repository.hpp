@@ -18,10 +18,14 @@ struct activity_row {
   std::int64_t at = 0;     ///< when it happened, ms since the Unix epoch
   double value = 0;        ///< session_end: seconds; review: stars
   std::int64_t received_at = 0;
+  std::int64_t seq = 0;    ///< its place in the table once stored (read back only)
 };
 
 /// Inserts `rows` in the session's transaction (storage::commit calls it).
 void insert_activity(soci::session& db, const std::vector<activity_row>& rows);
+
+/// Stored events after `after_seq`, in the order stored, at most `limit` (a start's load).
+std::vector<activity_row> activity_after(soci::session& db, std::int64_t after_seq, int limit);
 
 /// A candidate's events, oldest first, at most `limit`.
 std::vector<activity_row> activity_of(soci::session& db, const std::string& candidate_id, int limit);

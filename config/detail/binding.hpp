@@ -12,7 +12,7 @@ using profile_map = std::map<std::string, std::map<std::string, double>>;
 using string_map = std::map<std::string, std::string>;
 using integer_map = std::map<std::string, std::int64_t>;
 
-using field_ref = std::variant<std::int64_t& (*)(settings&), std::string& (*)(settings&),
+using field_ref = std::variant<std::int64_t& (*)(settings&), double& (*)(settings&), std::string& (*)(settings&),
                                string_map& (*)(settings&), integer_map& (*)(settings&),
                                profile_map& (*)(settings&)>;
 

@@ -2,11 +2,8 @@
 // read, page, delete, and live matches with their reply shape and errors.
 #include "match/generator.hpp"
 #include "running_node.hpp"
-#include "storage/activity_repository.hpp"
-#include "storage/database.hpp"
 
 #include <gtest/gtest.h>
-#include <soci/soci.h>
 
 #include <filesystem>
 #include <sstream>
@@ -118,28 +115,3 @@ TEST_F(records_api_test, ten_thousand_lines_in_one_request_are_taken) {
 
 // Activity: good events are stored before the reply (read back from the database file while
 // the node runs), bad lines are named, and a body with nothing good is a 400 storing nothing.
-TEST_F(records_api_test, activity_events_are_stored_and_bad_lines_named) {
-  start();
-  auto reply = call(http::verb::post, "/api/v1/activity",
-                    "{\"candidate_id\":\"c1\",\"kind\":\"login\",\"at\":\"2026-01-05T08:00:00Z\"}\n"
-                    "{\"candidate_id\":\"c1\",\"kind\":\"apply\"}\n"
-                    "{\"candidate_id\":\"c1\",\"kind\":\"apply\",\"posting_id\":\"p7\",\"at\":\"2026-01-05T09:00:00Z\"}\n"
-                    "{\"candidate_id\":\"c1\",\"kind\":\"session_end\",\"value\":900,\"at\":\"2026-01-05T10:00:00Z\"}\n",
-                    "application/x-ndjson");
-  ASSERT_EQ(reply.status, 200u) << reply.body;
-  EXPECT_EQ(reply.json().at("accepted").as_int64(), 3);
-  auto rejected = reply.json().at("rejected").as_array();
-  ASSERT_EQ(rejected.size(), 1u);
-  EXPECT_EQ(rejected[0].at("line").as_int64(), 2);
-  EXPECT_EQ(rejected[0].at("field").as_string(), "posting_id");
-  auto none = call(http::verb::post, "/api/v1/activity", R"({"candidate_id":"c1","kind":"wave"})");
-  ASSERT_EQ(none.status, 400u);
-  EXPECT_EQ(none.json().at("error").at("details").at("field"), "kind");
-  auto db = storage::open(settings_.storage.db);
-  auto stored = storage::activity_of(*db, "c1", 10);
-  ASSERT_EQ(stored.size(), 3u);
-  EXPECT_EQ(stored[0].kind, "login");
-  EXPECT_EQ(stored[1].posting_id, "p7");
-  EXPECT_EQ(stored[2].value, 900);
-  EXPECT_EQ(stored[2].at - stored[0].at, 2 * 3'600'000);
-}

@@ -56,6 +56,52 @@ TEST(engagement, decays_as_the_clock_moves_and_a_future_event_counts_as_now) {
             engagement({event(activity_kind::apply, k_now)}, rules, k_now));
 }
 
+TEST(activity_totals, kept_by_event_in_any_order_they_give_the_batch_formula) {
+  engagement_rules rules;
+  std::vector<activity_event> events{event(activity_kind::login, k_now - 30 * k_day),
+                                     event(activity_kind::apply, k_now - 2 * k_day, 0, "p1"),
+                                     event(activity_kind::session_end, k_now - 40 * k_day, 2400),
+                                     event(activity_kind::view, k_now - 1 * k_day, 0, "p2"),
+                                     event(activity_kind::review, k_now - 3 * k_day, 4, "p1"),
+                                     event(activity_kind::view, k_now - 90 * k_day, 0, "p3")};
+  activity_totals totals;
+  for (const auto& e : events)  // out of time order on purpose
+    add_event(totals, e, rules);
+  EXPECT_EQ(totals.as_of_ms, k_now - 1 * k_day);
+  for (std::int64_t later : {0ll, 1ll, 10ll, 100ll})
+    EXPECT_NEAR(engagement_at(totals, rules, k_now + later * k_day),
+                engagement(events, rules, k_now + later * k_day), 1e-12)
+        << later << " days on";
+  // The hand-worked case: one apply now is 1 - e^(-0.3), fourteen days on 1 - e^(-0.15).
+  activity_totals one;
+  add_event(one, event(activity_kind::apply, k_now), rules);
+  EXPECT_NEAR(engagement_at(one, rules, k_now), 0.2591817793182821, 1e-12);
+  EXPECT_NEAR(engagement_at(one, rules, k_now + 14 * k_day), 0.1392920235749422, 1e-12);
+}
+
+TEST(activity_totals, reviews_join_the_records_own_and_each_reviewed_posting_is_completed_work) {
+  engagement_rules rules;
+  activity_totals totals;
+  add_event(totals, event(activity_kind::review, k_now, 5, "p1"), rules);
+  add_event(totals, event(activity_kind::review, k_now, 3, "p2"), rules);
+  add_event(totals, event(activity_kind::review, k_now, 4, "p1"), rules);  // p1 again: one job
+  auto effect = effect_of("c1", totals, rules, k_now);
+  EXPECT_EQ(effect.reviews, 3);
+  EXPECT_EQ(effect.stars, 12.0);
+  EXPECT_EQ(effect.completed, 2);
+  EXPECT_EQ(effect.engagement, 0.0) << "reviews are not the candidate's own activity";
+  // The record said 4.5 over 10 reviews and 7 completed jobs: (45 + 12) / 13 = 4.3846...
+  auto after = apply_activity({4.5, 10, 7, 0.9}, effect);
+  EXPECT_NEAR(after.rating, 57.0 / 13.0, 1e-12);
+  EXPECT_EQ(after.review_count, 13);
+  EXPECT_EQ(after.completed_jobs, 9);
+  EXPECT_EQ(after.engagement, 0.0) << "the record's engagement is replaced by the computed one";
+  // No reviews anywhere: the rating stays as given.
+  auto none = apply_activity({0, 0, 0, 0}, effect_of("c2", activity_totals{}, rules, k_now));
+  EXPECT_EQ(none.rating, 0.0);
+  EXPECT_EQ(none.review_count, 0);
+}
+
 TEST(standing, points_and_levels) {
   // login 1 + view 1 + an hour's session 6 + apply 10 + a 4-star review 8 = 26 points.
   auto s = standing_of({event(activity_kind::login, k_now), event(activity_kind::view, k_now, 0, "p1"),

@@ -1,0 +1,285 @@
+#include "actors/activity_tracker.hpp"
+
+#include "actors/errors.hpp"
+#include "actors/job_json.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace jobmesh::actors {
+
+namespace {
+
+using storage::activity_row;
+using storage::record_kind;
+
+// Loading reads the activity table in chunks of this many events.
+constexpr std::int64_t k_load_chunk = 50'000;
+
+// (The rules come first: a state whose first member is an actor handle counts, in C++20, as
+// constructible from the actor's own pointer, and CAF then tries that.)
+struct tracker_state {
+  match::engagement_rules rules;
+  marketplace_actor marketplace;
+  storage_writer_actor writer;
+  record_reader_actor records;
+  bool tracking = true;  ///< effects reach the shards
+  std::chrono::seconds refresh{60};
+  std::unordered_map<std::string, match::activity_totals> totals;  ///< by candidate id
+  bool loaded = false;
+  std::vector<std::function<void()>> held;  ///< requests that came before the load ended
+  static inline const char* name = "activity_tracker";
+};
+
+using tracker_pointer = activity_tracker_actor::stateful_pointer<tracker_state>;
+
+match::activity_event event_of(const activity_row& row) {
+  match::activity_event e;
+  match::parse_activity_kind(row.kind, e.kind);  // stored rows passed net/activity_request
+  e.at_ms = row.at;
+  e.value = row.value;
+  e.posting_id = row.posting_id;
+  return e;
+}
+
+void add_rows(tracker_state& st, const std::vector<activity_row>& rows) {
+  for (const auto& row : rows)
+    match::add_event(st.totals[row.candidate_id], event_of(row), st.rules);
+}
+
+// The effects of `ids`' activity, decayed to now, to the shards; `done(error)` once they hold them.
+template <class Ids, class Done>
+void push_effects(tracker_pointer self, const Ids& ids, Done done) {
+  auto& st = self->state;
+  if (!st.tracking) {
+    done(caf::error{});
+    return;
+  }
+  auto now = now_ms();
+  std::vector<match::activity_effect> effects;
+  effects.reserve(ids.size());
+  for (const auto& id : ids)
+    if (auto it = st.totals.find(id); it != st.totals.end())
+      effects.push_back(match::effect_of(id, it->second, st.rules, now));
+  if (effects.empty()) {
+    done(caf::error{});
+    return;
+  }
+  self->request(st.marketplace, caf::infinite, activity_atom::value, std::move(effects))
+      .then([=](caf::ok_atom) mutable { done(caf::error{}); }, [=](caf::error& e) mutable { done(std::move(e)); });
+}
+
+std::vector<std::string> all_candidates(const tracker_state& st) {
+  std::vector<std::string> out;
+  out.reserve(st.totals.size());
+  for (const auto& [id, t] : st.totals)
+    out.push_back(id);
+  return out;
+}
+
+template <class... Reply, class... Ts>
+caf::typed_response_promise<Reply...> hold(tracker_pointer self, Ts... xs) {
+  auto promise = self->make_response_promise<Reply...>();
+  self->state.held.push_back(
+      [self, promise, xs...]() mutable { promise.delegate(caf::actor_cast<activity_tracker_actor>(self), xs...); });
+  return promise;
+}
+
+// The distinct ids of one field of `rows`, skipping empty ones.
+std::vector<std::string> distinct(const std::vector<activity_row>& rows, std::string activity_row::*field) {
+  std::unordered_set<std::string> seen;
+  std::vector<std::string> out;
+  for (const auto& row : rows)
+    if (!(row.*field).empty() && seen.insert(row.*field).second)
+      out.push_back(row.*field);
+  return out;
+}
+
+std::unordered_set<std::string> known_of(const std::vector<std::string>& ids, const prepared_lookup& found) {
+  std::unordered_set<std::string> out;
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    if (found[i])
+      out.insert(ids[i]);
+  return out;
+}
+
+// Commits the events the marketplace knows both ends of, then sends their effects to the shards.
+void store_known(tracker_pointer self, std::vector<activity_row> rows, std::vector<std::int64_t> lines,
+                 std::unordered_set<std::string> candidates, std::unordered_set<std::string> postings,
+                 caf::typed_response_promise<ingest_reply> promise) {
+  ingest_reply reply;
+  std::vector<activity_row> taken;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    auto line = static_cast<std::size_t>(lines[i]);
+    if (!candidates.contains(rows[i].candidate_id))
+      reply.rejected.push_back({line, "candidate_id", fmt::format("no candidate {}", rows[i].candidate_id)});
+    else if (!rows[i].posting_id.empty() && !postings.contains(rows[i].posting_id))
+      reply.rejected.push_back({line, "posting_id", fmt::format("no posting {}", rows[i].posting_id)});
+    else
+      taken.push_back(std::move(rows[i]));
+  }
+  reply.accepted = static_cast<std::int64_t>(taken.size());
+  if (taken.empty()) {
+    promise.deliver(std::move(reply));
+    return;
+  }
+  storage::write_batch batch;
+  batch.activity = taken;
+  self->request(self->state.writer, caf::infinite, write_atom::value, std::move(batch))
+      .then(
+          [=](caf::ok_atom) mutable {
+            add_rows(self->state, taken);
+            push_effects(self, distinct(taken, &activity_row::candidate_id), [=](caf::error e) mutable {
+              if (e)
+                promise.deliver(std::move(e));
+              else
+                promise.deliver(std::move(reply));
+            });
+          },
+          [=](caf::error& e) mutable { promise.deliver(std::move(e)); });
+}
+
+caf::result<ingest_reply> ingest(tracker_pointer self, std::vector<activity_row>& rows,
+                                 std::vector<std::int64_t>& lines) {
+  if (!self->state.loaded)
+    return hold<ingest_reply>(self, activity_atom::value, std::move(rows), std::move(lines));
+  if (lines.size() != rows.size())
+    return make_error(errc::invalid_argument, "activity: one line number per event");
+  auto promise = self->make_response_promise<ingest_reply>();
+  auto candidate_ids = distinct(rows, &activity_row::candidate_id);
+  auto posting_ids = distinct(rows, &activity_row::posting_id);
+  auto market = self->state.marketplace;
+  auto failed = [=](caf::error& e) mutable { promise.deliver(std::move(e)); };
+  self->request(market, caf::infinite, caf::get_atom::value, record_kind::candidate, candidate_ids)
+      .then(
+          [=](prepared_lookup& cs) mutable {
+            auto candidates = known_of(candidate_ids, cs);
+            self->request(market, caf::infinite, caf::get_atom::value, record_kind::posting, posting_ids)
+                .then(
+                    [=](prepared_lookup& ps) mutable {
+                      store_known(self, std::move(rows), std::move(lines), std::move(candidates),
+                                  known_of(posting_ids, ps), promise);
+                    },
+                    failed);
+          },
+          failed);
+  return promise;
+}
+
+caf::result<engagement_report> report(tracker_pointer self, const std::string& id) {
+  if (!self->state.loaded)
+    return hold<engagement_report>(self, caf::get_atom::value, id);
+  auto promise = self->make_response_promise<engagement_report>();
+  auto failed = [=](caf::error& e) mutable { promise.deliver(std::move(e)); };
+  self->request(self->state.marketplace, caf::infinite, caf::get_atom::value, record_kind::candidate,
+                std::vector<std::string>{id})
+      .then(
+          [=](prepared_lookup& found) mutable {
+            if (found.empty() || !found[0]) {
+              promise.deliver(make_error(errc::not_found, fmt::format("no candidate {}", id)));
+              return;
+            }
+            const auto& c = std::get<match::prepared_candidate>(*found[0]);
+            match::record_standing record{c.rating, c.review_count, c.completed_jobs, c.engagement};
+            self->request(self->state.records, caf::infinite, activity_atom::value, id, k_report_events)
+                .then(
+                    [=](std::vector<activity_row>& rows) mutable {
+                      std::vector<match::activity_event> events;
+                      events.reserve(rows.size());
+                      for (const auto& row : rows)
+                        events.push_back(event_of(row));
+                      engagement_report out;
+                      out.candidate_id = id;
+                      out.computed_at_ms = now_ms();
+                      out.engagement = match::engagement(events, self->state.rules, out.computed_at_ms);
+                      out.standing = match::standing_of(events);
+                      out.record = record;
+                      out.events = static_cast<std::int64_t>(events.size());
+                      promise.deliver(std::move(out));
+                    },
+                    failed);
+          },
+          failed);
+  return promise;
+}
+
+void finish_load(tracker_pointer self, std::int64_t events, std::chrono::steady_clock::time_point started) {
+  auto& st = self->state;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  spdlog::info("activity: {} events of {} candidates read in {} ms", events, st.totals.size(), ms);
+  push_effects(self, all_candidates(st), [=](caf::error e) {
+    if (e)
+      spdlog::error("activity: the shards did not take the stored activity: {}", message_of(e));
+    self->state.loaded = true;
+    for (auto& replay : std::exchange(self->state.held, {}))
+      replay();
+    self->delayed_send(self, self->state.refresh, tick_atom::value);
+  });
+}
+
+void load_from(tracker_pointer self, std::int64_t after, std::int64_t events,
+               std::chrono::steady_clock::time_point started) {
+  self->request(self->state.records, caf::infinite, activity_atom::value, after, k_load_chunk)
+      .then(
+          [=](std::vector<activity_row>& rows) {
+            if (rows.empty())
+              return finish_load(self, events, started);
+            add_rows(self->state, rows);
+            load_from(self, rows.back().seq, events + static_cast<std::int64_t>(rows.size()), started);
+          },
+          [=](caf::error& e) {
+            spdlog::error("activity: reading stored events failed: {}", message_of(e));
+            self->quit(std::move(e));
+          });
+}
+
+activity_tracker_actor::behavior_type tracker(tracker_pointer self, config::activity_settings settings,
+                                              marketplace_actor marketplace, storage_writer_actor writer,
+                                              record_reader_actor records) {
+  auto& st = self->state;
+  st.marketplace = std::move(marketplace);
+  st.writer = std::move(writer);
+  st.records = std::move(records);
+  st.rules = engagement_rules_of(settings);
+  st.tracking = settings.tracking == "on";
+  st.refresh = std::chrono::seconds{settings.refresh_s};
+  load_from(self, 0, 0, std::chrono::steady_clock::now());
+  return {
+      [=](activity_atom, std::vector<activity_row>& rows, std::vector<std::int64_t>& lines) {
+        return ingest(self, rows, lines);
+      },
+      [=](caf::get_atom, const std::string& id) { return report(self, id); },
+      [=](tick_atom) {
+        push_effects(self, all_candidates(self->state), [=](caf::error e) {
+          if (e)
+            spdlog::warn("activity: decayed engagement did not reach the shards: {}", message_of(e));
+          self->delayed_send(self, self->state.refresh, tick_atom::value);
+        });
+      },
+  };
+}
+
+}  // namespace
+
+match::engagement_rules engagement_rules_of(const config::activity_settings& s) {
+  match::engagement_rules r;
+  r.login = s.login;
+  r.session_end = s.session_end;
+  r.view = s.view;
+  r.apply = s.apply;
+  r.half_life_days = s.half_life_days;
+  r.saturation = s.saturation;
+  return r;
+}
+
+activity_tracker_actor spawn_activity_tracker(caf::actor_system& sys, const config::activity_settings& settings,
+                                              marketplace_actor marketplace, storage_writer_actor writer,
+                                              record_reader_actor records) {
+  return sys.spawn(tracker, settings, std::move(marketplace), std::move(writer), std::move(records));
+}
+
+}  // namespace jobmesh::actors

@@ -1,0 +1,53 @@
+#pragma once
+/// The activity tracker (DESIGN.md "actors"): takes what candidates do (`POST /api/v1/activity`),
+/// stores it, keeps each candidate's activity totals (match/engagement.hpp) and, with
+/// `activity.tracking` on, tells the matcher shards what the activity does to the candidate's
+/// standing: engagement, and reviews and completed work added to rating, review_count and
+/// completed_jobs. The `activity`, `rating` and `track_record` factors then read those.
+///
+/// (activity_atom, vector<activity_row>, vector<line>) -> ingest_reply
+///     an event whose candidate or posting the marketplace does not hold is refused, named by
+///     its line (the other vector, same order); the rest are committed in one write, then
+///     reach the shards, then the reply goes: the query after it ranks with them
+/// (get_atom, candidate_id)  -> engagement_report   errc::not_found for an unknown candidate
+/// (tick_atom)               internal: every `activity.refresh_s` the engagement of every
+///                           candidate with activity, decayed to now, reaches the shards
+///
+/// At start it reads every stored event, a chunk at a time, before it answers anything; then
+/// the shards get every candidate's effect. So the shards' standing lags the stored events by
+/// nothing after an acknowledged POST, and decay reaches them within `activity.refresh_s`.
+
+#include "actors/marketplace.hpp"
+#include "actors/record_reader.hpp"
+#include "actors/storage_actors.hpp"
+#include "config/settings.hpp"
+
+namespace jobmesh::actors {
+
+/// `GET /api/v1/candidates/{id}/engagement`.
+struct engagement_report {
+  std::string candidate_id;
+  double engagement = 0;             ///< now, from every event (the batch formula)
+  match::standing standing;          ///< points, level, badges and the counts behind them
+  match::record_standing record;     ///< rating, review_count, completed_jobs as the shards rank with
+  std::int64_t events = 0;           ///< how many events the report read
+  std::int64_t computed_at_ms = 0;
+};
+
+using activity_tracker_actor = caf::typed_actor<
+    caf::replies_to<activity_atom, std::vector<storage::activity_row>, std::vector<std::int64_t>>::with<ingest_reply>,
+    caf::replies_to<caf::get_atom, std::string>::with<engagement_report>, caf::reacts_to<tick_atom>>;
+
+/// The engagement weights and decay of `activity.*`.
+match::engagement_rules engagement_rules_of(const config::activity_settings& s);
+
+/// At most this many of a candidate's events (the oldest) go into one engagement report.
+inline constexpr std::int64_t k_report_events = 100'000;
+
+activity_tracker_actor spawn_activity_tracker(caf::actor_system& sys, const config::activity_settings& settings,
+                                              marketplace_actor marketplace, storage_writer_actor writer,
+                                              record_reader_actor records);
+
+}  // namespace jobmesh::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::engagement_report)
