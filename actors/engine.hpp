@@ -3,6 +3,7 @@
 /// together and stopped together. The network layer talks to the supervisor and the hub only.
 
 #include "actors/activity_tracker.hpp"
+#include "actors/feed_job_types.hpp"
 #include "actors/job_supervisor.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/stall_sweeper.hpp"

@@ -7,6 +7,7 @@
 #include "match/ndjson.hpp"
 #include "match/query.hpp"
 #include "storage/activity_repository.hpp"
+#include "storage/feed_repository.hpp"
 #include "storage/record_repository.hpp"
 
 #include <optional>
@@ -22,6 +23,9 @@ using load_atom = caf::atom_constant<caf::atom("load")>;
 using ids_atom = caf::atom_constant<caf::atom("ids")>;
 using score_atom = caf::atom_constant<caf::atom("score")>;
 using activity_atom = caf::atom_constant<caf::atom("activity")>;
+using trending_atom = caf::atom_constant<caf::atom("trending")>;
+using affinity_atom = caf::atom_constant<caf::atom("affinity")>;
+using feed_atom = caf::atom_constant<caf::atom("feed")>;
 
 /// A record as a shard holds it: normalised, lists as sets (match/prepared.hpp).
 using prepared_record = std::variant<match::prepared_posting, match::prepared_candidate>;
@@ -86,4 +90,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::prepared_lookup)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<jobmesh::actors::explained_matches>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::match::query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<jobmesh::storage::activity_row>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<jobmesh::storage::posting_trend>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<jobmesh::storage::affinity_row>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::stored_feed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<jobmesh::match::activity_effect>)

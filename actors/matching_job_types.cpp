@@ -18,7 +18,9 @@ namespace jobmesh::actors {
 
 namespace {
 
+using detail::ids_schema;
 using detail::problem;
+using detail::profile_schema;
 using storage::record_kind;
 
 constexpr auto k_ask_timeout = std::chrono::minutes(2);
@@ -57,18 +59,6 @@ problem read_profile(const shared_context& c, const boost::json::object& p, std:
   if (c.profiles.find(out) == nullptr)
     return fmt::format("params.profile: unknown profile '{}'; known: {}", out, fmt::join(c.profiles.names(), ", "));
   return std::nullopt;
-}
-
-boost::json::object profile_schema() {
-  return {{"type", "string"}, {"default", "fit"}, {"description", "a profile of SPEC-matching.md or of the config"}};
-}
-
-boost::json::object ids_schema(std::int64_t max, std::string_view what) {
-  return {{"type", "array"},
-          {"items", {{"type", "string"}, {"pattern", "^[A-Za-z0-9_.:-]{1,64}$"}}},
-          {"minItems", 1},
-          {"maxItems", max},
-          {"description", what}};
 }
 
 boost::json::object id_schema(std::string_view what) {

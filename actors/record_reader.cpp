@@ -3,6 +3,7 @@
 #include "actors/detail/guarded.hpp"
 #include "actors/errors.hpp"
 #include "storage/activity_repository.hpp"
+#include "storage/feed_repository.hpp"
 
 #include <fmt/format.h>
 #include <soci/soci.h>
@@ -69,6 +70,25 @@ record_reader_actor::behavior_type record_reader(reader_pointer self, std::share
       },
       [&s](activity_atom, const std::string& candidate_id, std::int64_t limit) {
         return guarded([&] { return storage::activity_of(s, candidate_id, static_cast<int>(limit)); });
+      },
+      [&s](trending_atom, std::int64_t since) { return guarded([&] { return storage::activity_by_posting(s, since); }); },
+      [&s](trending_atom) { return guarded([&] { return storage::trending_postings(s); }); },
+      [&s](affinity_atom) { return guarded([&] { return storage::candidates_with_interest(s); }); },
+      [&s](affinity_atom, const std::string& candidate_id) {
+        return guarded([&] { return storage::affinity_of(s, candidate_id); });
+      },
+      [&s](feed_atom, const std::string& candidate_id) -> caf::result<storage::stored_feed> {
+        std::optional<storage::stored_feed> found;
+        try {
+          found = storage::find_feed(s, candidate_id);
+        } catch (const std::exception& e) {
+          return make_error(errc::storage_failure, e.what());
+        }
+        if (!found)
+          return make_error(errc::not_found, fmt::format("no feed for candidate {} yet: run feed-presort "
+                                                         "(POST /api/v1/job-groups/feed/enqueue)",
+                                                         candidate_id));
+        return std::move(*found);
       },
   };
 }

@@ -1,6 +1,7 @@
 // The marketplace's records (API.md "Data"): ingest, read, delete and page postings and
 // candidates, and their live matches. Each handler checks the request, asks the matching
 // service once, and turns its answer into HTTP.
+#include "actors/errors.hpp"
 #include "actors/marketplace.hpp"
 #include "actors/job_json.hpp"
 #include "actors/match_json.hpp"
@@ -182,12 +183,49 @@ void get_engagement(const ctx_ptr& ctx, route_request rr, responder respond) {
       error_replier(req, respond), caf::get_atom::value, rr.path.at("id"));
 }
 
+// `GET /api/v1/candidates/{id}/feed`: what the latest `feed-presort` stored for the candidate;
+// an empty feed (no job yet) for a candidate it has not covered, 404 for an unknown one.
+void get_feed(const ctx_ptr& ctx, route_request rr, responder respond) {
+  auto req = rr.req;
+  auto id = rr.path.at("id");
+  auto on_missing = [ctx, req, respond, id](caf::error& e) {
+    if (actors::code_of(e) != actors::errc::not_found)
+      return error_replier(req, respond)(e);
+    ask(
+        *ctx->sys, ctx->engine.marketplace, ctx->request_timeout(),
+        [req, respond, id](actors::prepared_lookup& found) {
+          if (found.empty() || !found[0])
+            return respond(error_response(*req, http::status::not_found, "not_found", fmt::format("no candidate {}", id)));
+          respond(json_response(*req, http::status::ok,
+                                boost::json::object{{"candidate_id", id},
+                                                    {"profile", nullptr},
+                                                    {"job_id", nullptr},
+                                                    {"computed_at", nullptr},
+                                                    {"postings", boost::json::array{}}}));
+        },
+        error_replier(req, respond), caf::get_atom::value, record_kind::candidate, std::vector<std::string>{id});
+  };
+  ask(
+      *ctx->sys, ctx->engine.records, ctx->request_timeout(),
+      [req, respond](storage::stored_feed& f) {
+        respond(json_response(*req, http::status::ok,
+                              boost::json::object{{"candidate_id", f.candidate_id},
+                                                  {"profile", f.profile},
+                                                  {"job_id", f.job_id},
+                                                  {"computed_at", actors::format_time(f.computed_at)},
+                                                  {"postings", boost::json::parse(f.feed)}}));
+      },
+      on_missing, actors::feed_atom::value, id);
+}
+
 }  // namespace
 
 void add_record_routes(router& r, std::shared_ptr<const api_context> ctx) {
   r.add(http::verb::post, "/api/v1/activity",
         [ctx](route_request rr, responder respond) { ingest_activity(ctx, std::move(rr), std::move(respond)); },
         body_kinds::json_or_ndjson);
+  r.add(http::verb::get, "/api/v1/candidates/{id}/feed",
+        [ctx](route_request rr, responder respond) { get_feed(ctx, std::move(rr), std::move(respond)); });
   r.add(http::verb::get, "/api/v1/candidates/{id}/engagement",
         [ctx](route_request rr, responder respond) { get_engagement(ctx, std::move(rr), std::move(respond)); });
   for (auto kind : {record_kind::posting, record_kind::candidate}) {

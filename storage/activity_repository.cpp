@@ -1,5 +1,7 @@
 #include "storage/activity_repository.hpp"
 
+#include "storage/detail/soci_values.hpp"
+
 #include <soci/soci.h>
 
 namespace jobmesh::storage {
@@ -23,11 +25,6 @@ namespace {
 
 constexpr const char* k_activity_columns = "SELECT candidate_id, kind, posting_id, at, value, received_at, seq FROM activity ";
 
-// SOCI's SQLite backend types a column by its declaration: `INTEGER PRIMARY KEY` reads as int.
-long long integer_at(const soci::row& row, std::size_t i) {
-  return row.get_properties(i).get_data_type() == soci::dt_integer ? row.get<int>(i) : row.get<long long>(i);
-}
-
 std::vector<activity_row> rows_of(soci::rowset<soci::row>& rows) {
   std::vector<activity_row> out;
   for (const auto& row : rows) {
@@ -38,7 +35,7 @@ std::vector<activity_row> rows_of(soci::rowset<soci::row>& rows) {
     a.at = row.get<long long>(3);
     a.value = row.get<double>(4);
     a.received_at = row.get<long long>(5);
-    a.seq = integer_at(row, 6);
+    a.seq = detail::integer_at(row, 6);
     out.push_back(std::move(a));
   }
   return out;

@@ -127,7 +127,7 @@ bool write_batch::empty() const {
 
 std::size_t write_batch::size() const {
   return inserted_jobs.size() + updated_jobs.size() + inserted_items.size() + updated_items.size() + records.size() +
-         match_results.size() + schedules.size() + activity.size();
+         match_results.size() + schedules.size() + activity.size() + trending.size() + affinity.size() + feeds.size();
 }
 
 void write_batch::append(write_batch&& other) {
@@ -140,6 +140,9 @@ void write_batch::append(write_batch&& other) {
   move_into(match_results, other.match_results);
   move_into(schedules, other.schedules);
   move_into(activity, other.activity);
+  move_into(trending, other.trending);
+  move_into(affinity, other.affinity);
+  move_into(feeds, other.feeds);
   move_into(fences, other.fences);
 }
 
@@ -167,6 +170,9 @@ std::vector<std::string> commit(soci::session& db, const write_batch& batch) {
   upsert_stored_matches(db, batch.match_results);
   upsert_schedules(db, batch.schedules);
   insert_activity(db, batch.activity);
+  write_trending(db, batch.trending);
+  write_affinity(db, batch.affinity);
+  upsert_feeds(db, batch.feeds);
   tx.commit();
   return {refused.begin(), refused.end()};
 }

@@ -4,6 +4,7 @@
 /// soci::soci_error (the storage actors turn them into error values).
 
 #include "storage/activity_repository.hpp"
+#include "storage/feed_repository.hpp"
 #include "storage/job_record.hpp"
 #include "storage/record_repository.hpp"
 #include "storage/schedule_repository.hpp"
@@ -38,6 +39,9 @@ struct write_batch {
   std::vector<stored_matches> match_results;  ///< upserted by (candidate_id, profile)
   std::vector<schedule_record> schedules;     ///< upserted by name
   std::vector<activity_row> activity;         ///< inserted
+  std::vector<trending_write> trending;       ///< each replaces the stored trending postings
+  std::vector<affinity_write> affinity;       ///< each replaces one candidate's affinity
+  std::vector<stored_feed> feeds;             ///< upserted by candidate
   /// Jobs whose updates here must find the stored row as fenced: each needs its job in
   /// `updated_jobs`; when the row is not as expected, that job's update and its items' inserts
   /// and updates in this batch are skipped (the rest of the batch still commits).

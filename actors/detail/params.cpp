@@ -114,4 +114,16 @@ problem read_ids(const boost::json::object& params, std::string_view name, std::
   return std::nullopt;
 }
 
+boost::json::object ids_schema(std::int64_t max_count, std::string_view what) {
+  return {{"type", "array"},
+          {"items", {{"type", "string"}, {"pattern", "^[A-Za-z0-9_.:-]{1,64}$"}}},
+          {"minItems", 1},
+          {"maxItems", max_count},
+          {"description", what}};
+}
+
+boost::json::object profile_schema() {
+  return {{"type", "string"}, {"default", "fit"}, {"description", "a profile of SPEC-matching.md or of the config"}};
+}
+
 }  // namespace jobmesh::actors::detail

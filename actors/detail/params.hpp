@@ -41,4 +41,8 @@ problem read_ids(const boost::json::object& params, std::string_view name, std::
 /// Whether `id` is a record id as SPEC-matching.md allows.
 bool is_record_id(std::string_view id);
 
+/// JSON Schemas of the params `read_ids` and a profile name read, for `GET /api/v1/job-types`.
+boost::json::object ids_schema(std::int64_t max_count, std::string_view what);
+boost::json::object profile_schema();
+
 }  // namespace jobmesh::actors::detail

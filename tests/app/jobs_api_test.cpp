@@ -19,21 +19,6 @@ std::string text(const boost::json::value& v) {
   return std::string{v.as_string()};
 }
 
-// The job once it has ended, polled over HTTP with a bound.
-boost::json::object await_end(std::uint16_t port, const std::string& id) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  boost::json::object job;
-  while (std::chrono::steady_clock::now() < deadline) {
-    job = http_call(port, http::verb::get, "/api/v1/jobs/" + id).json().as_object();
-    auto status = text(job.at("status"));
-    if (status == "completed" || status == "failed" || status == "cancelled")
-      return job;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ADD_FAILURE() << "job " << id << " did not end";
-  return job;
-}
-
 }  // namespace
 
 TEST_F(jobs_api_test, ndjson_submits_many_jobs_in_one_request_and_names_the_bad_lines) {

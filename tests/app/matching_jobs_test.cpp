@@ -51,29 +51,6 @@ protected:
               static_cast<std::int64_t>(candidates));
   }
 
-  // Submits a job and polls it (every 10 ms, at most 60 s) until it ends.
-  boost::json::object run_job(const std::string& body) {
-    auto submitted = call(http::verb::post, "/api/v1/jobs", body);
-    EXPECT_EQ(submitted.status, 202u) << submitted.body;
-    std::string id{submitted.json().at("id").as_string()};
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto job = call(http::verb::get, "/api/v1/jobs/" + id).json().as_object();
-      auto status = job.at("status").as_string();
-      if (status == "completed" || status == "failed" || status == "cancelled")
-        return job;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ADD_FAILURE() << "job " << id << " did not end within 60 s";
-    return {};
-  }
-
-  boost::json::object result_of(const boost::json::object& job, const std::string& query = {}) {
-    auto reply = call(http::verb::get, "/api/v1/jobs/" + std::string{job.at("id").as_string()} + "/result" + query);
-    EXPECT_EQ(reply.status, 200u) << reply.body;
-    return reply.json().as_object();
-  }
-
   std::string postings_, candidates_;
 };
 

@@ -118,7 +118,10 @@ TEST_F(node_test, limits_routes_and_health) {
                                                           {"compatibility", "matching"},
                                                           {"bulk-analysis", "ingest"},
                                                           {"import-postings", "ingest"},
-                                                          {"expired-job-cleanup", "maintenance"}}));
+                                                          {"expired-job-cleanup", "maintenance"},
+                                                          {"trending-postings", "feed"},
+                                                          {"affinity", "feed"},
+                                                          {"feed-presort", "feed"}}));
   EXPECT_EQ(http_call(port, http::verb::get, "/api/v1/jobs/01M819SZZC4RY7478857NQTNXP/result").status, 404u);
 }
 

@@ -8,7 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
+#include <thread>
 
 namespace jobmesh::testing {
 
@@ -36,6 +38,39 @@ protected:
   }
 
   void stop() { node_.reset(); }
+
+  /// Job `id` on the node at `port` once it has ended, polled every 10 ms for at most `bound`
+  /// (a failure is reported when it does not end in time).
+  boost::json::object await_end(std::uint16_t port, const std::string& id,
+                                std::chrono::seconds bound = std::chrono::seconds(60)) {
+    auto deadline = std::chrono::steady_clock::now() + bound;
+    boost::json::object job;
+    while (std::chrono::steady_clock::now() < deadline) {
+      job = http_call(port, http::verb::get, "/api/v1/jobs/" + id).json().as_object();
+      auto status = job.at("status").as_string();
+      if (status == "completed" || status == "failed" || status == "cancelled")
+        return job;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ADD_FAILURE() << "job " << id << " did not end within " << bound.count() << " s";
+    return job;
+  }
+
+  /// Submits a job (JSON `body`, expecting 202) and awaits its end.
+  boost::json::object run_job(const std::string& body) {
+    auto submitted = call(http::verb::post, "/api/v1/jobs", body);
+    EXPECT_EQ(submitted.status, 202u) << submitted.body;
+    if (submitted.status != 202u)
+      return {};
+    return await_end(port_, std::string{submitted.json().at("id").as_string()});
+  }
+
+  /// `GET /api/v1/jobs/{id}/result` of a job `run_job` returned, with a query string.
+  boost::json::object result_of(const boost::json::object& job, const std::string& query = {}) {
+    auto reply = call(http::verb::get, "/api/v1/jobs/" + std::string{job.at("id").as_string()} + "/result" + query);
+    EXPECT_EQ(reply.status, 200u) << reply.body;
+    return reply.json().as_object();
+  }
 
   /// Submits one job (JSON `body`), expecting 202; its id.
   std::string submit(std::uint16_t port, const std::string& body) {
