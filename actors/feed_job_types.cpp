@@ -287,7 +287,7 @@ std::string feed_json(const std::vector<feed_entry>& feed) {
                    {"match_score", e.match_score},
                    {"affinity", e.affinity},
                    {"trending", e.trending}});
-  return boost::json::serialize(out);
+  return json_text(out);
 }
 
 std::vector<item_outcome> presort(const shared_context& c, const presort_params& pp, const trend_shares& trends,

@@ -1,6 +1,6 @@
 #include "net/http.hpp"
 
-#include <boost/json/serialize.hpp>
+#include "actors/job_json.hpp"
 
 namespace jobmesh::net {
 
@@ -13,7 +13,7 @@ response make_json(unsigned version, bool keep_alive, http::status status, const
   res.set(http::field::server, k_server_name);
   res.set(http::field::content_type, "application/json");
   res.keep_alive(keep_alive);
-  res.body() = boost::json::serialize(body);
+  res.body() = actors::json_text(body);
   res.prepare_payload();
   return res;
 }
