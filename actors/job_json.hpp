@@ -2,6 +2,7 @@
 /// The JSON shapes of API.md for jobs: the job object, its progress object and an item. One
 /// mapping, used by the HTTP replies and by the events the progress hub sends.
 
+#include "actors/json_text.hpp"
 #include "storage/job_record.hpp"
 
 #include <boost/json/object.hpp>
@@ -28,10 +29,5 @@ boost::json::object item_to_json(const storage::item_record& item);
 
 /// A whole number as an integer, others as a double (Boost.JSON would write 0.0 as "0E0").
 boost::json::value whole_or_fraction(double x);
-
-/// `v` as JSON text with numbers as people write them: Boost.JSON writes doubles in
-/// scientific notation (0.42 as "4.2E-1", 5 as "5E0"); here they are fmt's shortest decimal
-/// that reads back the same ("0.42", "5"). Every HTTP reply is written this way.
-std::string json_text(const boost::json::value& v);
 
 }  // namespace jobmesh::actors

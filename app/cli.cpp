@@ -21,6 +21,7 @@ int run_cli(int argc, char** argv) {
   add_migrate_command(root, chosen);
   add_match_command(root, chosen);
   add_generate_command(root, chosen);
+  add_simulate_command(root, chosen);
   add_bench_command(root, chosen);
   add_token_command(root, chosen);
   try {

@@ -19,6 +19,7 @@ void add_serve_command(CLI::App& root, command_runner& chosen);
 void add_migrate_command(CLI::App& root, command_runner& chosen);
 void add_match_command(CLI::App& root, command_runner& chosen);
 void add_generate_command(CLI::App& root, command_runner& chosen);
+void add_simulate_command(CLI::App& root, command_runner& chosen);
 void add_bench_command(CLI::App& root, command_runner& chosen);
 void add_token_command(CLI::App& root, command_runner& chosen);
 

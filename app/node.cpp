@@ -101,35 +101,43 @@ std::uint16_t node::start() {
 
 namespace {
 
-constexpr std::size_t k_demo_chunk_lines = 5'000;
+constexpr std::size_t k_ingest_chunk_lines = 5'000;
 
-// Ingests `ndjson` through the matching service in chunks of lines, as a client would.
-void ingest_lines(caf::actor_system& sys, const actors::marketplace_actor& to, storage::record_kind kind,
-                  const std::string& ndjson, std::size_t total) {
-  caf::scoped_actor self{sys};
+}  // namespace
+
+void node::ingest(storage::record_kind kind, const std::string& ndjson,
+                  const std::function<void(std::size_t)>& progress) {
+  caf::scoped_actor self{*impl_->sys};
   std::size_t done = 0, pos = 0;
   while (pos < ndjson.size()) {
     auto end = pos;
-    for (std::size_t n = 0; n < k_demo_chunk_lines && end < ndjson.size(); ++n)
+    for (std::size_t n = 0; n < k_ingest_chunk_lines && end < ndjson.size(); ++n)
       end = std::min(ndjson.find('\n', end), ndjson.size()) + 1;
     auto chunk = ndjson.substr(pos, end - pos);
     pos = end;
     std::string problem;
-    self->request(to, std::chrono::minutes(5), actors::ingest_atom::value, kind, std::move(chunk))
+    self->request(impl_->engine.marketplace, std::chrono::minutes(5), actors::ingest_atom::value, kind,
+                  std::move(chunk))
         .receive(
             [&](actors::ingest_reply& reply) {
               if (!reply.rejected.empty())
-                problem = "demo data broke a rule: " + reply.rejected.front().message;
+                problem = "a record broke a rule: " + reply.rejected.front().message;
               done += static_cast<std::size_t>(reply.accepted);
             },
-            [&](caf::error& e) { problem = "demo ingest failed: " + caf::to_string(e); });
+            [&](caf::error& e) { problem = "ingest failed: " + caf::to_string(e); });
     if (!problem.empty())
       throw std::runtime_error(problem);
-    spdlog::info("demo: {} {}/{}", storage::table_of(kind), done, total);
+    progress(done);
   }
 }
 
-}  // namespace
+caf::actor_system& node::system() {
+  return *impl_->sys;
+}
+
+const actors::engine& node::engine() const {
+  return impl_->engine;
+}
 
 void node::load_demo() {
   auto& im = *impl_;
@@ -148,10 +156,11 @@ void node::load_demo() {
   match::generate({static_cast<std::size_t>(demo.postings), static_cast<std::size_t>(demo.candidates),
                    static_cast<std::uint64_t>(demo.seed)},
                   postings, candidates);
-  ingest_lines(*im.sys, im.engine.marketplace, storage::record_kind::posting, postings.str(),
-               static_cast<std::size_t>(demo.postings));
-  ingest_lines(*im.sys, im.engine.marketplace, storage::record_kind::candidate, candidates.str(),
-               static_cast<std::size_t>(demo.candidates));
+  for (auto [kind, text, total] : {std::tuple{storage::record_kind::posting, postings.str(), demo.postings},
+                                    std::tuple{storage::record_kind::candidate, candidates.str(), demo.candidates}})
+    ingest(kind, text, [kind = kind, total = total](std::size_t done) {
+      spdlog::info("demo: {} {}/{}", storage::table_of(kind), done, total);
+    });
 }
 
 void node::stop() {

@@ -4,9 +4,20 @@
 /// integration tests run several in turn over the same database file.
 
 #include "config/settings.hpp"
+#include "storage/record_repository.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
+
+namespace caf {
+class actor_system;
+}
+
+namespace jobmesh::actors {
+struct engine;
+}
 
 namespace jobmesh::app {
 
@@ -25,6 +36,15 @@ public:
   /// marketplace (`demo.*` settings) and ingests it, logging progress; otherwise does nothing.
   /// Call after start(). Throws std::runtime_error naming what failed.
   void load_demo();
+
+  /// Ingests NDJSON records through the matching service in chunks of lines, as a client
+  /// would; `progress(done)` after each chunk. Throws std::runtime_error naming a rejected line
+  /// or the error. Call after start().
+  void ingest(storage::record_kind kind, const std::string& ndjson, const std::function<void(std::size_t)>& progress);
+
+  /// The running engine and its actor system (in-process users such as `simulate`). After start().
+  caf::actor_system& system();
+  const actors::engine& engine() const;
 
   /// Stops the server, then the actors, and waits for them. Idempotent.
   void stop();

@@ -1,6 +1,6 @@
 #include "net/http.hpp"
 
-#include "actors/job_json.hpp"
+#include "actors/json_text.hpp"
 
 namespace jobmesh::net {
 
