@@ -30,6 +30,7 @@ engine start_engine(caf::actor_system& sys, const config::settings& settings,
     add_matching_job_types(*all, {&sys, e.marketplace, e.writer, e.records, settings.matching, settings.imports,
                                   settings.jobs.max_items, std::move(fetch)});
     add_feed_job_types(*all, {&sys, e.marketplace, e.writer, e.records, settings.matching, settings.jobs.max_items});
+    add_search_job_types(*all, {&sys, e.marketplace, e.writer});
     add_maintenance_job_types(*all, {&sys, e.reader, e.writer});
     e.types = std::move(all);
   }

@@ -6,6 +6,7 @@
 #include "actors/feed_job_types.hpp"
 #include "actors/job_supervisor.hpp"
 #include "actors/scheduler.hpp"
+#include "actors/search_job_types.hpp"
 #include "actors/stall_sweeper.hpp"
 #include "actors/marketplace.hpp"
 #include "actors/maintenance_job_types.hpp"

@@ -127,7 +127,8 @@ bool write_batch::empty() const {
 
 std::size_t write_batch::size() const {
   return inserted_jobs.size() + updated_jobs.size() + inserted_items.size() + updated_items.size() + records.size() +
-         match_results.size() + schedules.size() + activity.size() + trending.size() + affinity.size() + feeds.size();
+         match_results.size() + schedules.size() + activity.size() + trending.size() + affinity.size() + feeds.size() +
+         skill_index.size() + skill_relationships.size();
 }
 
 void write_batch::append(write_batch&& other) {
@@ -143,6 +144,8 @@ void write_batch::append(write_batch&& other) {
   move_into(trending, other.trending);
   move_into(affinity, other.affinity);
   move_into(feeds, other.feeds);
+  move_into(skill_index, other.skill_index);
+  move_into(skill_relationships, other.skill_relationships);
   move_into(fences, other.fences);
 }
 
@@ -173,6 +176,8 @@ std::vector<std::string> commit(soci::session& db, const write_batch& batch) {
   write_trending(db, batch.trending);
   write_affinity(db, batch.affinity);
   upsert_feeds(db, batch.feeds);
+  write_skill_index(db, batch.skill_index);
+  write_skill_relationships(db, batch.skill_relationships);
   tx.commit();
   return {refused.begin(), refused.end()};
 }

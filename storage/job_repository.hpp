@@ -8,6 +8,7 @@
 #include "storage/job_record.hpp"
 #include "storage/record_repository.hpp"
 #include "storage/schedule_repository.hpp"
+#include "storage/skill_repository.hpp"
 
 #include <optional>
 #include <string>
@@ -42,6 +43,8 @@ struct write_batch {
   std::vector<trending_write> trending;       ///< each replaces the stored trending postings
   std::vector<affinity_write> affinity;       ///< each replaces one candidate's affinity
   std::vector<stored_feed> feeds;             ///< upserted by candidate
+  std::vector<skill_index_write> skill_index;  ///< each replaces the rows of other runs
+  std::vector<skill_relationships_write> skill_relationships;  ///< likewise
   /// Jobs whose updates here must find the stored row as fenced: each needs its job in
   /// `updated_jobs`; when the row is not as expected, that job's update and its items' inserts
   /// and updates in this batch are skipped (the rest of the batch still commits).

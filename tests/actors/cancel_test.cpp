@@ -129,7 +129,7 @@ TEST_F(cancel_test, a_cancel_that_storage_fails_leaves_the_job_queued_and_tracke
                 [](caf::actor_system& sys, actors::storage_writer_actor real) {
                   return sys.spawn(failing_writer, std::move(real));
                 });
-  auto running = submit(sleep_spec(100, 20));
+  auto running = submit(sleep_spec(1000, 20));  // 20 s: still running when the test cancels it
   await_dispatch(running.id);
   auto waiting = submit(sleep_spec(1, 1));
   auto failed = ask_job(actors::cancel_atom::value, waiting.id);

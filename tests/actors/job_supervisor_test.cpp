@@ -73,7 +73,7 @@ TEST_F(supervisor_test, a_queued_job_is_cancelled_without_running) {
   settings_.jobs.max_concurrent = 1;
   settings_.jobs.workers = 1;
   start();
-  auto first = submit(sleep_spec(100, 20));
+  auto first = submit(sleep_spec(1000, 20));  // 20 s: still running when the test cancels it
   auto second = submit(sleep_spec(5, 1));
   auto cancelled = ask_job(actors::cancel_atom::value, second.id);
   ASSERT_TRUE(cancelled);

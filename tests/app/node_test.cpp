@@ -121,7 +121,9 @@ TEST_F(node_test, limits_routes_and_health) {
                                                           {"expired-job-cleanup", "maintenance"},
                                                           {"trending-postings", "feed"},
                                                           {"affinity", "feed"},
-                                                          {"feed-presort", "feed"}}));
+                                                          {"feed-presort", "feed"},
+                                                          {"skill-index", "search"},
+                                                          {"skill-relationships", "search"}}));
   EXPECT_EQ(http_call(port, http::verb::get, "/api/v1/jobs/01M819SZZC4RY7478857NQTNXP/result").status, 404u);
 }
 

@@ -40,7 +40,7 @@ TEST_F(job_repository_test, migration_is_idempotent) {
   for (const auto& m : embedded_migrations())
     if (m.backend == "sqlite")
       latest = std::max(latest, static_cast<int>(m.version));
-  EXPECT_EQ(latest, 6);  // 0001_jobs, 0002_marketplace, 0003_job_results, 0004_schedules, 0005_activity, 0006_feed
+  EXPECT_EQ(latest, 7);  // 0001_jobs ... 0005_activity, 0006_feed, 0007_search
   EXPECT_EQ(migrate(*db_, "sqlite"), latest);
   EXPECT_EQ(migrate(*db_, "sqlite"), latest);
   std::string mode;
