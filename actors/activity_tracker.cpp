@@ -1,5 +1,6 @@
 #include "actors/activity_tracker.hpp"
 
+#include "actors/detail/held_requests.hpp"
 #include "actors/errors.hpp"
 #include "actors/job_json.hpp"
 
@@ -31,7 +32,7 @@ struct tracker_state {
   std::chrono::seconds refresh{60};
   std::unordered_map<std::string, match::activity_totals> totals;  ///< by candidate id
   bool loaded = false;
-  std::vector<std::function<void()>> held;  ///< requests that came before the load ended
+  detail::held_requests held;  ///< requests that came before the load ended
   static inline const char* name = "activity_tracker";
 };
 
@@ -81,12 +82,9 @@ std::vector<std::string> all_candidates(const tracker_state& st) {
   return out;
 }
 
-template <class... Reply, class... Ts>
-caf::typed_response_promise<Reply...> hold(tracker_pointer self, Ts... xs) {
-  auto promise = self->make_response_promise<Reply...>();
-  self->state.held.push_back(
-      [self, promise, xs...]() mutable { promise.delegate(caf::actor_cast<activity_tracker_actor>(self), xs...); });
-  return promise;
+template <class Reply, class... Ts>
+caf::typed_response_promise<Reply> hold(tracker_pointer self, Ts... xs) {
+  return detail::hold_request<activity_tracker_actor, Reply>(self, self->state.held, std::move(xs)...);
 }
 
 // The distinct ids of one field of `rows`, skipping empty ones.
@@ -215,8 +213,7 @@ void finish_load(tracker_pointer self, std::int64_t events, std::chrono::steady_
     if (e)
       spdlog::error("activity: the shards did not take the stored activity: {}", message_of(e));
     self->state.loaded = true;
-    for (auto& replay : std::exchange(self->state.held, {}))
-      replay();
+    detail::replay(self->state.held);
     self->delayed_send(self, self->state.refresh, tick_atom::value);
   });
 }

@@ -1,5 +1,6 @@
 #include "actors/marketplace.hpp"
 
+#include "actors/detail/held_requests.hpp"
 #include "actors/errors.hpp"
 #include "actors/matcher_shard.hpp"
 #include "match/prepared.hpp"
@@ -26,7 +27,7 @@ struct marketplace_state {
   std::shared_ptr<const match::normaliser> words;
   std::shared_ptr<const match::profile_set> profiles;  ///< queries point into it
   bool loaded = false;
-  std::vector<std::function<void()>> held;  ///< requests that came before the load ended
+  detail::held_requests held;  ///< requests that came before the load ended
   static inline const char* name = "marketplace";
 };
 
@@ -34,12 +35,9 @@ using marketplace_pointer = marketplace_actor::stateful_pointer<marketplace_stat
 
 // Until the shards hold what storage holds, a request waits: an ingest that overtook the load
 // would be overwritten by older data, and a query would miss records.
-template <class... Reply, class... Ts>
-caf::typed_response_promise<Reply...> hold(marketplace_pointer self, Ts... xs) {
-  auto promise = self->make_response_promise<Reply...>();
-  self->state.held.push_back(
-      [self, promise, xs...]() mutable { promise.delegate(caf::actor_cast<marketplace_actor>(self), xs...); });
-  return promise;
+template <class Reply, class... Ts>
+caf::typed_response_promise<Reply> hold(marketplace_pointer self, Ts... xs) {
+  return detail::hold_request<marketplace_actor, Reply>(self, self->state.held, std::move(xs)...);
 }
 
 // Normalised records, grouped by the shard that owns each.
@@ -414,8 +412,7 @@ void finish_load_if_done(marketplace_pointer self, const std::shared_ptr<load_pr
   if (lp->broken > 0)
     spdlog::warn("marketplace: {} stored records no longer pass the rules; skipped", lp->broken);
   self->state.loaded = true;
-  for (auto& replay : std::exchange(self->state.held, {}))
-    replay();
+  detail::replay(self->state.held);
 }
 
 // Parses one chunk and sends its records to their shards.

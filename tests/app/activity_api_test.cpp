@@ -38,8 +38,8 @@ protected:
     running_node::SetUp();
     settings_.matching.shards = 2;
     start();
-    ASSERT_EQ(call(http::verb::post, "/api/v1/postings", k_postings, k_ndjson).status, 200u);
-    ASSERT_EQ(call(http::verb::post, "/api/v1/candidates", k_candidates, k_ndjson).status, 200u);
+    ingest("postings", k_postings);
+    ingest("candidates", k_candidates);
   }
 
   /// p1's candidates under `proximity`, best first, with each one's `activity` factor.

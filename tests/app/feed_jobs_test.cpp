@@ -52,8 +52,8 @@ protected:
     settings_.matching.shards = 2;
     settings_.jobs.progress_flush_ms = 20;
     start();
-    ASSERT_EQ(call(http::verb::post, "/api/v1/postings", k_postings, k_ndjson).status, 200u);
-    ASSERT_EQ(call(http::verb::post, "/api/v1/candidates", k_candidates, k_ndjson).status, 200u);
+    ingest("postings", k_postings);
+    ingest("candidates", k_candidates);
     auto posted = call(http::verb::post, "/api/v1/activity", k_activity, k_ndjson);
     ASSERT_EQ(posted.status, 200u) << posted.body;
     ASSERT_EQ(posted.json().at("accepted").as_int64(), 8);
@@ -61,11 +61,8 @@ protected:
 
   /// Item results of a finished job, by item key.
   std::map<std::string, boost::json::object> results_by_key(const boost::json::object& job) {
-    std::map<std::string, boost::json::object> out;
-    auto page = result_of(job, "?limit=100");
-    for (const auto& item : page.at("results").as_array())
-      out[text(item.at("key"))] = item.at("result").as_object();
-    return out;
+    auto results = results_of(job);
+    return {results.begin(), results.end()};
   }
 };
 

@@ -11,6 +11,8 @@
 #include <chrono>
 #include <memory>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace jobmesh::testing {
 
@@ -63,6 +65,21 @@ protected:
     if (submitted.status != 202u)
       return {};
     return await_end(port_, std::string{submitted.json().at("id").as_string()});
+  }
+
+  /// Posts NDJSON records to `/api/v1/<plural>` (postings or candidates), expecting 200.
+  void ingest(const std::string& plural, const std::string& ndjson) {
+    auto reply = call(http::verb::post, "/api/v1/" + plural, ndjson, "application/x-ndjson");
+    ASSERT_EQ(reply.status, 200u) << reply.body;
+  }
+
+  /// The first 100 results of a finished job in the result's order, as (item key, result).
+  std::vector<std::pair<std::string, boost::json::object>> results_of(const boost::json::object& job) {
+    std::vector<std::pair<std::string, boost::json::object>> out;
+    auto page = result_of(job, "?limit=100");
+    for (const auto& item : page.at("results").as_array())
+      out.emplace_back(std::string{item.at("key").as_string()}, item.at("result").as_object());
+    return out;
   }
 
   /// `GET /api/v1/jobs/{id}/result` of a job `run_job` returned, with a query string.

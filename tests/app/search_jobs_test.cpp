@@ -16,8 +16,6 @@ using namespace jobmesh::testing;
 
 namespace {
 
-constexpr auto k_ndjson = "application/x-ndjson";
-
 // Skills are normalised as the matcher holds them: "SQL" is sql, "js" is javascript.
 constexpr auto k_postings =
     R"({"id":"p1","company":"Acme","title":"Data Engineer","required_skills":["SQL","Python"]}
@@ -40,16 +38,15 @@ protected:
     running_node::SetUp();
     settings_.matching.shards = 2;
     start();
-    ASSERT_EQ(call(http::verb::post, "/api/v1/postings", k_postings, k_ndjson).status, 200u);
-    ASSERT_EQ(call(http::verb::post, "/api/v1/candidates", k_candidates, k_ndjson).status, 200u);
+    ingest("postings", k_postings);
+    ingest("candidates", k_candidates);
   }
 
-  /// A finished job's results in their order (ranked by score), each with its key.
+  /// A finished job's results in their order (ranked by score).
   std::vector<boost::json::object> results(const boost::json::object& job) {
     std::vector<boost::json::object> out;
-    auto page = result_of(job, "?limit=100");
-    for (const auto& item : page.at("results").as_array())
-      out.push_back(item.at("result").as_object());
+    for (auto& [key, result] : results_of(job))
+      out.push_back(std::move(result));
     return out;
   }
 };
