@@ -249,11 +249,8 @@ struct presort_params {
 problem parse(const shared_context& c, const boost::json::object& p, presort_params& out) {
   if (auto e = detail::only_known(p, {"profile", "size", "batch_size", "candidate_ids"}))
     return e;
-  if (auto e = detail::read_string(p, "profile", 64, "fit", out.profile))
+  if (auto e = detail::read_profile(p, c.profiles, out.profile))
     return e;
-  if (c.profiles.find(out.profile) == nullptr)
-    return fmt::format("params.profile: unknown profile '{}'; known: {}", out.profile,
-                       fmt::join(c.profiles.names(), ", "));
   if (auto e = detail::read_int(p, "size", 1, 1000, 20, out.size))
     return e;
   if (auto e = detail::read_int(p, "batch_size", 1, 10'000, 200, out.batch_size))

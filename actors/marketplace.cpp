@@ -77,19 +77,19 @@ void gather(std::size_t n, Ask ask, Done done) {
         });
 }
 
-// Sends each shard its upserts; `done(error)` runs once, after every shard answered.
-template <class Done>
-void to_shards(marketplace_pointer self, per_shard parts, Done done) {
+// Sends each shard its part (`parts[s]`, skipped when empty) as `(atom, part)`; `done(error)`
+// runs once, after every shard answered.
+template <class Atom, class T, class Done>
+void to_shards(marketplace_pointer self, Atom atom, std::vector<std::vector<T>> parts, Done done) {
   std::vector<std::size_t> busy;
   for (std::size_t s = 0; s < parts.size(); ++s)
     if (!parts[s].empty())
       busy.push_back(s);
-  auto shared = std::make_shared<per_shard>(std::move(parts));
+  auto shared = std::make_shared<std::vector<std::vector<T>>>(std::move(parts));
   gather<caf::ok_atom>(
       busy.size(),
       [=](std::size_t i) {
-        return self->request(self->state.shards[busy[i]], caf::infinite, upsert_atom::value,
-                             std::move((*shared)[busy[i]]));
+        return self->request(self->state.shards[busy[i]], caf::infinite, atom, std::move((*shared)[busy[i]]));
       },
       [=](std::vector<caf::ok_atom>, caf::error e) mutable { done(std::move(e)); });
 }
@@ -110,7 +110,7 @@ void ingest_records(marketplace_pointer self, match::read_result<Record> parsed,
   self->request(self->state.writer, caf::infinite, write_atom::value, std::move(batch))
       .then(
           [=](caf::ok_atom) mutable {
-            to_shards(self, std::move(parts), [=](caf::error e) mutable {
+            to_shards(self, upsert_atom::value, std::move(parts), [=](caf::error e) mutable {
               if (e)
                 promise.deliver(std::move(e));
               else
@@ -327,27 +327,16 @@ caf::result<prepared_lookup> find_prepared(marketplace_pointer self, record_kind
 // Effects go to their owners whether or not the load has ended: a shard keeps an effect for a
 // candidate it does not hold yet and applies it when the candidate comes.
 caf::result<caf::ok_atom> take_effects(marketplace_pointer self, std::vector<match::activity_effect>& effects) {
-  auto n = self->state.shards.size();
-  auto parts = std::make_shared<std::vector<std::vector<match::activity_effect>>>(n);
+  std::vector<std::vector<match::activity_effect>> parts(self->state.shards.size());
   for (auto& e : effects)
-    (*parts)[shard_of(e.candidate_id, n)].push_back(std::move(e));
-  std::vector<std::size_t> busy;
-  for (std::size_t s = 0; s < n; ++s)
-    if (!(*parts)[s].empty())
-      busy.push_back(s);
+    parts[shard_of(e.candidate_id, parts.size())].push_back(std::move(e));
   auto promise = self->make_response_promise<caf::ok_atom>();
-  gather<caf::ok_atom>(
-      busy.size(),
-      [=](std::size_t i) {
-        return self->request(self->state.shards[busy[i]], caf::infinite, activity_atom::value,
-                             std::move((*parts)[busy[i]]));
-      },
-      [=](std::vector<caf::ok_atom>, caf::error e) mutable {
-        if (e)
-          promise.deliver(std::move(e));
-        else
-          promise.deliver(caf::ok_atom::value);
-      });
+  to_shards(self, activity_atom::value, std::move(parts), [=](caf::error e) mutable {
+    if (e)
+      promise.deliver(std::move(e));
+    else
+      promise.deliver(caf::ok_atom::value);
+  });
   return promise;
 }
 
@@ -431,7 +420,7 @@ void take_chunk(marketplace_pointer self, const std::shared_ptr<load_progress>& 
     lp->broken += read.errors.size();
   }
   ++lp->in_flight;
-  to_shards(self, std::move(parts), [=](caf::error e) {
+  to_shards(self, upsert_atom::value, std::move(parts), [=](caf::error e) {
     if (e)
       return self->quit(std::move(e));
     --lp->in_flight;

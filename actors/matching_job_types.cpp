@@ -53,14 +53,6 @@ T ask(const shared_context& c, const Handle& dest, Ts&&... xs) {
   return detail::blocking_ask_or_throw<T>(*c.ctx.system, k_ask_timeout, dest, std::forward<Ts>(xs)...);
 }
 
-problem read_profile(const shared_context& c, const boost::json::object& p, std::string& out) {
-  if (auto e = detail::read_string(p, "profile", 64, "fit", out))
-    return e;
-  if (c.profiles.find(out) == nullptr)
-    return fmt::format("params.profile: unknown profile '{}'; known: {}", out, fmt::join(c.profiles.names(), ", "));
-  return std::nullopt;
-}
-
 boost::json::object id_schema(std::string_view what) {
   return {{"type", "string"}, {"pattern", "^[A-Za-z0-9_.:-]{1,64}$"}, {"description", what}};
 }
@@ -97,7 +89,7 @@ struct scores_params {
 problem parse(const shared_context& c, const boost::json::object& p, scores_params& out) {
   if (auto e = detail::only_known(p, {"profile", "top_k", "min_score", "top_per_company", "batch_size", "candidate_ids"}))
     return e;
-  if (auto e = read_profile(c, p, out.profile))
+  if (auto e = detail::read_profile(p, c.profiles, out.profile))
     return e;
   if (auto e = detail::read_int(p, "top_k", 1, 1000, 10, out.top_k))
     return e;
@@ -193,7 +185,7 @@ problem parse(const shared_context& c, const boost::json::object& p, analysis_pa
     return e;
   if (auto e = detail::read_id(p, "posting_id", out.posting_id))
     return e;
-  if (auto e = read_profile(c, p, out.profile))
+  if (auto e = detail::read_profile(p, c.profiles, out.profile))
     return e;
   if (auto e = detail::read_int(p, "batch_size", 1, 10'000, 1000, out.batch_size))
     return e;
@@ -294,7 +286,7 @@ problem parse(const shared_context& c, const boost::json::object& p, compatibili
   }
   if (out.pairs.empty() == out.candidate_id.empty())
     return "params: give either pairs or candidate_id";
-  if (auto e = read_profile(c, p, out.profile))
+  if (auto e = detail::read_profile(p, c.profiles, out.profile))
     return e;
   return detail::read_int(p, "batch_size", 1, 10'000, 100, out.batch_size);
 }
@@ -434,7 +426,7 @@ problem parse(const shared_context& c, const boost::json::object& p, import_para
   }
   if (out.urls.empty() == out.candidate_id.empty())
     return "params: give either urls or candidate_id";
-  if (auto e = read_profile(c, p, out.profile))
+  if (auto e = detail::read_profile(p, c.profiles, out.profile))
     return e;
   if (auto e = detail::read_number(p, "min_score", 0, 100, 60, out.min_score))
     return e;

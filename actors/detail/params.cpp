@@ -1,6 +1,7 @@
 #include "actors/detail/params.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -111,6 +112,14 @@ problem read_ids(const boost::json::object& params, std::string_view name, std::
       return fmt::format("params.{}[{}] must be a record id (1 to 64 characters of A-Z a-z 0-9 _ . : -)", name, i);
     out.emplace_back(id.as_string());
   }
+  return std::nullopt;
+}
+
+problem read_profile(const boost::json::object& params, const match::profile_set& profiles, std::string& out) {
+  if (auto e = read_string(params, "profile", 64, "fit", out))
+    return e;
+  if (profiles.find(out) == nullptr)
+    return fmt::format("params.profile: unknown profile '{}'; known: {}", out, fmt::join(profiles.names(), ", "));
   return std::nullopt;
 }
 

@@ -3,6 +3,8 @@
 /// for people naming the param (`params.<name> ...`), or nothing and fills `out` (with
 /// `fallback` when the param is absent).
 
+#include "match/profile.hpp"
+
 #include <boost/json/object.hpp>
 
 #include <cstdint>
@@ -37,6 +39,9 @@ problem read_id(const boost::json::object& params, std::string_view name, std::s
 /// A non-empty array of at most `max_count` ids; absent leaves `out` empty.
 problem read_ids(const boost::json::object& params, std::string_view name, std::int64_t max_count,
                  std::vector<std::string>& out);
+
+/// A profile name (default `fit`) that `profiles` knows.
+problem read_profile(const boost::json::object& params, const match::profile_set& profiles, std::string& out);
 
 /// Whether `id` is a record id as SPEC-matching.md allows.
 bool is_record_id(std::string_view id);
