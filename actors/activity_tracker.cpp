@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cmath>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -63,9 +65,11 @@ void push_effects(tracker_pointer self, const Ids& ids, Done done) {
   auto now = now_ms();
   std::vector<match::activity_effect> effects;
   effects.reserve(ids.size());
-  for (const auto& id : ids)
-    if (auto it = st.totals.find(id); it != st.totals.end())
-      effects.push_back(match::effect_of(id, it->second, st.rules, now));
+  for (const auto& id : ids) {
+    auto it = st.totals.find(id);
+    // No totals (a recount found no events): the empty effect takes the last one back.
+    effects.push_back(match::effect_of(id, it != st.totals.end() ? it->second : match::activity_totals{}, st.rules, now));
+  }
   if (effects.empty()) {
     done(caf::error{});
     return;
@@ -205,6 +209,108 @@ caf::result<engagement_report> report(tracker_pointer self, const std::string& i
   return promise;
 }
 
+caf::result<std::vector<std::string>> reconcile_ids(tracker_pointer self) {
+  if (!self->state.loaded)
+    return hold<std::vector<std::string>>(self, reconcile_atom::value);
+  auto promise = self->make_response_promise<std::vector<std::string>>();
+  self->request(self->state.records, caf::infinite, activity_atom::value)
+      .then(
+          [=](std::vector<std::string>& stored) mutable {
+            std::set<std::string> ids(stored.begin(), stored.end());
+            for (const auto& [id, t] : self->state.totals)
+              ids.insert(id);
+            promise.deliver(std::vector<std::string>(ids.begin(), ids.end()));
+          },
+          [=](caf::error& e) mutable { promise.deliver(std::move(e)); });
+  return promise;
+}
+
+void add_drift(reconcile_report& report, std::vector<stat_drift> found, std::set<std::string>& drifted) {
+  for (auto& d : found) {
+    drifted.insert(d.candidate_id);
+    report.drift.push_back(std::move(d));
+  }
+}
+
+// The shards' effects against the recount; then, with repair, the effects of every drifted
+// candidate again, from the totals as they are now (newer events included).
+void reconcile_shards(tracker_pointer self, std::vector<std::string> ids, bool repair,
+                      std::shared_ptr<std::unordered_map<std::string, match::activity_totals>> recount,
+                      reconcile_report report, std::set<std::string> drifted,
+                      caf::typed_response_promise<reconcile_report> promise) {
+  self->request(self->state.marketplace, caf::infinite, activity_atom::value, ids)
+      .then(
+          [=](held_effects& held) mutable {
+            auto now = now_ms();
+            for (std::size_t i = 0; i < ids.size(); ++i)
+              add_drift(report, drift_of(ids[i], held[i], (*recount)[ids[i]], self->state.rules, now), drifted);
+            for (const auto& id : ids)
+              if (drifted.contains(id))
+                report.drifted.push_back(id);
+            if (!repair || drifted.empty()) {
+              promise.deliver(std::move(report));
+              return;
+            }
+            report.repaired = true;
+            push_effects(self, drifted, [=](caf::error e) mutable {
+              if (e)
+                promise.deliver(std::move(e));
+              else
+                promise.deliver(std::move(report));
+            });
+          },
+          [=](caf::error& e) mutable { promise.deliver(std::move(e)); });
+}
+
+caf::result<reconcile_report> reconcile(tracker_pointer self, std::vector<std::string>& ids, bool repair) {
+  if (!self->state.loaded)
+    return hold<reconcile_report>(self, reconcile_atom::value, std::move(ids), repair);
+  auto promise = self->make_response_promise<reconcile_report>();
+  self->request(self->state.writer, caf::infinite, activity_atom::value, ids)
+      .then(
+          [=](std::vector<activity_row>& rows) mutable {
+            // The writer answered every earlier activity write first: the totals hold exactly
+            // the events read here.
+            auto& st = self->state;
+            auto recount = std::make_shared<std::unordered_map<std::string, match::activity_totals>>();
+            std::unordered_set<std::string> with_events;
+            for (const auto& row : rows) {
+              match::add_event((*recount)[row.candidate_id], event_of(row), st.rules);
+              with_events.insert(row.candidate_id);
+            }
+            reconcile_report report;
+            report.checked = static_cast<std::int64_t>(ids.size());
+            report.events = static_cast<std::int64_t>(rows.size());
+            report.shards_checked = st.tracking;
+            std::set<std::string> drifted;
+            auto now = now_ms();
+            for (const auto& id : ids) {
+              auto held = st.totals.find(id);
+              const auto& counted = (*recount)[id];
+              auto found = drift_of(id, held == st.totals.end() ? nullptr : &held->second, counted, st.rules, now);
+              if (repair && !found.empty()) {
+                if (with_events.contains(id))
+                  st.totals[id] = counted;
+                else
+                  st.totals.erase(id);
+              }
+              add_drift(report, std::move(found), drifted);
+            }
+            if (!st.tracking) {
+              for (const auto& id : ids)
+                if (drifted.contains(id))
+                  report.drifted.push_back(id);
+              report.repaired = repair && !drifted.empty();
+              promise.deliver(std::move(report));
+              return;
+            }
+            reconcile_shards(self, std::move(ids), repair, std::move(recount), std::move(report), std::move(drifted),
+                             promise);
+          },
+          [=](caf::error& e) mutable { promise.deliver(std::move(e)); });
+  return promise;
+}
+
 void finish_load(tracker_pointer self, std::int64_t events, std::chrono::steady_clock::time_point started) {
   auto& st = self->state;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
@@ -250,6 +356,8 @@ activity_tracker_actor::behavior_type tracker(tracker_pointer self, config::acti
         return ingest(self, rows, lines);
       },
       [=](caf::get_atom, const std::string& id) { return report(self, id); },
+      [=](reconcile_atom) { return reconcile_ids(self); },
+      [=](reconcile_atom, std::vector<std::string>& ids, bool repair) { return reconcile(self, ids, repair); },
       [=](tick_atom) {
         push_effects(self, all_candidates(self->state), [=](caf::error e) {
           if (e)
@@ -261,6 +369,45 @@ activity_tracker_actor::behavior_type tracker(tracker_pointer self, config::acti
 }
 
 }  // namespace
+
+namespace {
+
+constexpr double k_tolerance = 1e-9;
+
+void compare(std::vector<stat_drift>& out, const std::string& id, const char* where, const char* field, double held,
+             double recounted) {
+  if (std::abs(held - recounted) > k_tolerance)
+    out.push_back({id, where, field, held, recounted});
+}
+
+void compare_effects(std::vector<stat_drift>& out, const std::string& id, const char* where,
+                     const match::activity_effect& held, const match::activity_effect& recounted) {
+  compare(out, id, where, "engagement", held.engagement, recounted.engagement);
+  compare(out, id, where, "reviews", static_cast<double>(held.reviews), static_cast<double>(recounted.reviews));
+  compare(out, id, where, "stars", held.stars, recounted.stars);
+  compare(out, id, where, "completed", static_cast<double>(held.completed), static_cast<double>(recounted.completed));
+}
+
+}  // namespace
+
+std::vector<stat_drift> drift_of(const std::string& candidate_id, const match::activity_totals* held,
+                                 const match::activity_totals& recount, const match::engagement_rules& rules,
+                                 std::int64_t now_ms) {
+  std::vector<stat_drift> out;
+  compare_effects(out, candidate_id, "tracker",
+                  match::effect_of(candidate_id, held ? *held : match::activity_totals{}, rules, now_ms),
+                  match::effect_of(candidate_id, recount, rules, now_ms));
+  return out;
+}
+
+std::vector<stat_drift> drift_of(const std::string& candidate_id, const std::optional<match::activity_effect>& shard,
+                                 const match::activity_totals& recount, const match::engagement_rules& rules,
+                                 std::int64_t now_ms) {
+  std::vector<stat_drift> out;
+  auto held = shard.value_or(match::activity_effect{candidate_id, 0, 0, 0, 0, now_ms});
+  compare_effects(out, candidate_id, "shards", held, match::effect_of(candidate_id, recount, rules, held.as_of_ms));
+  return out;
+}
 
 match::engagement_rules engagement_rules_of(const config::activity_settings& s) {
   match::engagement_rules r;

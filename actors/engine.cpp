@@ -31,7 +31,7 @@ engine start_engine(caf::actor_system& sys, const config::settings& settings,
                                   settings.jobs.max_items, std::move(fetch)});
     add_feed_job_types(*all, {&sys, e.marketplace, e.writer, e.records, settings.matching, settings.jobs.max_items});
     add_search_job_types(*all, {&sys, e.marketplace, e.writer});
-    add_maintenance_job_types(*all, {&sys, e.reader, e.writer});
+    add_maintenance_job_types(*all, {&sys, e.reader, e.writer, e.records, e.activity, settings.jobs.max_items});
     e.types = std::move(all);
   }
   if (auto problem = e.types->check_dependencies()) {

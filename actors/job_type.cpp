@@ -84,6 +84,10 @@ boost::json::object integer_schema(std::int64_t lo, std::int64_t hi, std::int64_
   return {{"type", "integer"}, {"minimum", lo}, {"maximum", hi}, {"default", fallback}, {"description", what}};
 }
 
+boost::json::object boolean_schema(bool fallback, std::string_view what) {
+  return {{"type", "boolean"}, {"default", fallback}, {"description", what}};
+}
+
 boost::json::object object_schema(boost::json::object properties, std::initializer_list<std::string_view> required) {
   boost::json::array names;
   for (auto name : required)

@@ -95,6 +95,9 @@ private:
 /// A JSON Schema for an integer param in [lo, hi] with its default.
 boost::json::object integer_schema(std::int64_t lo, std::int64_t hi, std::int64_t fallback, std::string_view what);
 
+/// A JSON Schema for a boolean param with its default.
+boost::json::object boolean_schema(bool fallback, std::string_view what);
+
 /// A JSON Schema for a params object with these properties, `required` ones among them, and
 /// no others.
 boost::json::object object_schema(boost::json::object properties, std::initializer_list<std::string_view> required);

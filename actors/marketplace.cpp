@@ -205,23 +205,32 @@ by_owner group_by_owner(std::size_t shards, const std::vector<std::string>& ids)
   return out;
 }
 
-// The prepared records of `ids` from their owners, in the order of `ids`.
-template <class Done>
-void lookup(marketplace_pointer self, record_kind kind, const std::vector<std::string>& ids, Done done) {
+// Asks each shard about the ids it owns (`ask(shard, its ids)` makes the request) and puts the
+// answers, one per id, back in the order of `ids`: `done(all, error)`.
+template <class Reply, class Ask, class Done>
+void ask_owners(marketplace_pointer self, const std::vector<std::string>& ids, Ask ask, Done done) {
   auto groups = std::make_shared<by_owner>(group_by_owner(self->state.shards.size(), ids));
   auto n = ids.size();
-  gather<prepared_lookup>(
-      self->state.shards.size(),
-      [=](std::size_t s) {
-        return self->request(self->state.shards[s], caf::infinite, caf::get_atom::value, kind, groups->ids[s]);
-      },
-      [=](std::vector<prepared_lookup> parts, caf::error e) mutable {
-        prepared_lookup all(n);
+  gather<Reply>(
+      self->state.shards.size(), [=](std::size_t s) { return ask(self->state.shards[s], groups->ids[s]); },
+      [=](std::vector<Reply> parts, caf::error e) mutable {
+        Reply all(n);
         for (std::size_t s = 0; s < parts.size(); ++s)
           for (std::size_t k = 0; k < parts[s].size(); ++k)
             all[groups->positions[s][k]] = std::move(parts[s][k]);
         done(std::move(all), std::move(e));
       });
+}
+
+// The prepared records of `ids` from their owners, in the order of `ids`.
+template <class Done>
+void lookup(marketplace_pointer self, record_kind kind, const std::vector<std::string>& ids, Done done) {
+  ask_owners<prepared_lookup>(
+      self, ids,
+      [=](const matcher_shard_actor& shard, const std::vector<std::string>& part) {
+        return self->request(shard, caf::infinite, caf::get_atom::value, kind, part);
+      },
+      std::move(done));
 }
 
 // Many sources' best matches: one request per shard for all of them.
@@ -284,27 +293,19 @@ caf::result<pair_scores> score_targets(marketplace_pointer self, record_kind kin
                                                           fmt::join(st.profiles->names(), ", ")));
   auto promise = self->make_response_promise<pair_scores>();
   auto owner = st.shards[shard_of(id, st.shards.size())];
-  auto groups = std::make_shared<by_owner>(group_by_owner(st.shards.size(), targets));
-  auto n = targets.size();
   self->request(owner, caf::infinite, caf::get_atom::value, kind, id)
       .then(
           [=](prepared_record& source) mutable {
-            gather<pair_scores>(
-                self->state.shards.size(),
-                [=](std::size_t s) {
-                  return self->request(self->state.shards[s], caf::infinite, score_atom::value, source,
-                                       groups->ids[s], q);
+            ask_owners<pair_scores>(
+                self, targets,
+                [=](const matcher_shard_actor& shard, const std::vector<std::string>& part) {
+                  return self->request(shard, caf::infinite, score_atom::value, source, part, q);
                 },
-                [=](std::vector<pair_scores> parts, caf::error e) mutable {
-                  if (e) {
+                [=](pair_scores all, caf::error e) mutable {
+                  if (e)
                     promise.deliver(std::move(e));
-                    return;
-                  }
-                  pair_scores all(n);
-                  for (std::size_t s = 0; s < parts.size(); ++s)
-                    for (std::size_t k = 0; k < parts[s].size(); ++k)
-                      all[groups->positions[s][k]] = std::move(parts[s][k]);
-                  promise.deliver(std::move(all));
+                  else
+                    promise.deliver(std::move(all));
                 });
           },
           [=](caf::error& e) mutable { promise.deliver(std::move(e)); });
@@ -337,6 +338,22 @@ caf::result<caf::ok_atom> take_effects(marketplace_pointer self, std::vector<mat
     else
       promise.deliver(caf::ok_atom::value);
   });
+  return promise;
+}
+
+caf::result<held_effects> find_effects(marketplace_pointer self, const std::vector<std::string>& ids) {
+  auto promise = self->make_response_promise<held_effects>();
+  ask_owners<held_effects>(
+      self, ids,
+      [=](const matcher_shard_actor& shard, const std::vector<std::string>& part) {
+        return self->request(shard, caf::infinite, activity_atom::value, part);
+      },
+      [=](held_effects all, caf::error e) mutable {
+        if (e)
+          promise.deliver(std::move(e));
+        else
+          promise.deliver(std::move(all));
+      });
   return promise;
 }
 
@@ -498,6 +515,7 @@ marketplace_actor::behavior_type marketplace(marketplace_pointer self, config::m
       [=](ids_atom, record_kind kind) { return all_ids(self, kind); },
       [=](caf::get_atom, record_kind kind, std::vector<std::string>& ids) { return find_prepared(self, kind, ids); },
       [=](activity_atom, std::vector<match::activity_effect>& effects) { return take_effects(self, effects); },
+      [=](activity_atom, const std::vector<std::string>& ids) { return find_effects(self, ids); },
   };
 }
 

@@ -20,6 +20,8 @@
 ///     activity applied), in the order asked; empty where unknown
 /// (activity_atom, vector<activity_effect>)      -> ok_atom        to the owning shards, answered
 ///     once they all took theirs, so the next query sees them
+/// (activity_atom, vector<id>)                  -> held_effects   the effect each candidate's shard
+///     holds (stats-reconcile compares them with a recount)
 
 #include "actors/match_messages.hpp"
 #include "actors/record_reader.hpp"
@@ -39,7 +41,8 @@ using marketplace_actor = caf::typed_actor<
                     std::string>::with<pair_scores>,
     caf::replies_to<ids_atom, storage::record_kind>::with<std::vector<std::string>>,
     caf::replies_to<caf::get_atom, storage::record_kind, std::vector<std::string>>::with<prepared_lookup>,
-    caf::replies_to<activity_atom, std::vector<match::activity_effect>>::with<caf::ok_atom>>;
+    caf::replies_to<activity_atom, std::vector<match::activity_effect>>::with<caf::ok_atom>,
+    caf::replies_to<activity_atom, std::vector<std::string>>::with<held_effects>>;
 
 /// Spawns the service with `settings.shards` shards (0 = one per core), which it links to;
 /// `computed_engagement` as for spawn_matcher_shard (activity.tracking on).

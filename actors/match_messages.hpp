@@ -22,10 +22,10 @@ using ingest_atom = caf::atom_constant<caf::atom("ingest")>;
 using load_atom = caf::atom_constant<caf::atom("load")>;
 using ids_atom = caf::atom_constant<caf::atom("ids")>;
 using score_atom = caf::atom_constant<caf::atom("score")>;
-using activity_atom = caf::atom_constant<caf::atom("activity")>;
 using trending_atom = caf::atom_constant<caf::atom("trending")>;
 using affinity_atom = caf::atom_constant<caf::atom("affinity")>;
 using feed_atom = caf::atom_constant<caf::atom("feed")>;
+using reconcile_atom = caf::atom_constant<caf::atom("reconcile")>;
 
 /// A record as a shard holds it: normalised, lists as sets (match/prepared.hpp).
 using prepared_record = std::variant<match::prepared_posting, match::prepared_candidate>;
@@ -68,6 +68,9 @@ using pair_scores = std::vector<std::optional<explained_match>>;
 /// Records as shards hold them, in the order asked; empty where the id is unknown.
 using prepared_lookup = std::vector<std::optional<prepared_record>>;
 
+/// The activity effects shards hold, in the order asked; empty where they hold none.
+using held_effects = std::vector<std::optional<match::activity_effect>>;
+
 /// What an ingest request got: how many records were taken, and why lines were refused.
 struct ingest_reply {
   std::int64_t accepted = 0;
@@ -89,8 +92,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::pair_scores)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::prepared_lookup)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<jobmesh::actors::explained_matches>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::match::query)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<jobmesh::storage::activity_row>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<jobmesh::storage::posting_trend>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<jobmesh::storage::affinity_row>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::stored_feed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<jobmesh::match::activity_effect>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::held_effects)

@@ -153,14 +153,28 @@ bool take_effects(shard_state& st, std::vector<match::activity_effect>& effects)
   for (auto& e : effects) {
     auto& overlay = st.activity[e.candidate_id];
     overlay.effect = std::move(e);
-    if (auto it = st.candidates.find(overlay.effect.candidate_id); it != st.candidates.end()) {
+    auto id = overlay.effect.candidate_id;
+    if (auto it = st.candidates.find(id); it != st.candidates.end()) {
       if (!overlay.as_given)
         overlay.as_given = standing_fields(it->second);
       set_standing(it->second, match::apply_activity(*overlay.as_given, overlay.effect));
       changed = true;
     }
+    // No activity (a candidate whose events were removed): the same as no overlay.
+    if (match::is_empty(overlay.effect))
+      st.activity.erase(id);
   }
   return changed;
+}
+
+held_effects effects_of(const shard_state& st, const std::vector<std::string>& ids) {
+  held_effects out;
+  out.reserve(ids.size());
+  for (const auto& id : ids) {
+    auto it = st.activity.find(id);
+    out.push_back(it == st.activity.end() ? std::nullopt : std::optional{it->second.effect});
+  }
+  return out;
 }
 
 template <class Map>
@@ -217,6 +231,7 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, bool computed_engag
           index_changed(self);
         return caf::ok_atom::value;
       },
+      [=](activity_atom, const std::vector<std::string>& ids) { return effects_of(self->state, ids); },
       [=](delete_atom, record_kind kind, const std::string& id) {
         auto& st = self->state;
         bool held = kind == record_kind::posting ? st.postings.erase(id) > 0 : st.candidates.erase(id) > 0;

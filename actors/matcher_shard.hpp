@@ -20,7 +20,8 @@
 ///
 /// (activity_atom, vector<activity_effect>)  -> ok_atom     what activity did to candidates
 ///     (match/engagement.hpp `apply_activity`), held or not yet: an effect replaces the last one
-///     and stays for the candidate's next upsert
+///     and stays for the candidate's next upsert; an empty one (no activity) removes it
+/// (activity_atom, vector<id>)               -> held_effects   the effect held for each, if any
 ///
 /// (tick_atom)                               internal: build the index after writes settle
 ///
@@ -35,6 +36,7 @@ namespace jobmesh::actors {
 using matcher_shard_actor = caf::typed_actor<
     caf::replies_to<upsert_atom, std::vector<prepared_record>>::with<caf::ok_atom>,
     caf::replies_to<activity_atom, std::vector<match::activity_effect>>::with<caf::ok_atom>,
+    caf::replies_to<activity_atom, std::vector<std::string>>::with<held_effects>,
     caf::replies_to<delete_atom, storage::record_kind, std::string>::with<bool>,
     caf::replies_to<caf::get_atom, storage::record_kind, std::string>::with<prepared_record>,
     caf::replies_to<caf::get_atom, storage::record_kind, std::vector<std::string>>::with<prepared_lookup>,

@@ -149,7 +149,7 @@ job_type match_scores_type(context_ptr c) {
       {{"profile", profile_schema()},
        {"top_k", integer_schema(1, 1000, 10, "postings kept per candidate")},
        {"min_score", score_schema(0, "postings scoring less are left out")},
-       {"top_per_company", {{"type", "boolean"}, {"default", false}, {"description", "the best posting per company only"}}},
+       {"top_per_company", boolean_schema(false, "the best posting per company only")},
        {"batch_size", integer_schema(1, 10'000, 500, "candidates per batch (one query to the shards, one write)")},
        {"candidate_ids", ids_schema(c->ctx.max_items, "these candidates only; absent: every candidate")}},
       {});

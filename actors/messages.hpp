@@ -4,8 +4,10 @@
 /// never leave the process.
 
 #include "actors/job_type.hpp"
+#include "storage/activity_repository.hpp"
 #include "storage/job_record.hpp"
 #include "storage/job_repository.hpp"
+#include "storage/orphan_repository.hpp"
 
 #include <caf/all.hpp>
 
@@ -41,6 +43,8 @@ using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using enqueue_atom = caf::atom_constant<caf::atom("enqueue")>;
 using statistics_atom = caf::atom_constant<caf::atom("stats")>;
 using schedule_atom = caf::atom_constant<caf::atom("schedule")>;
+using orphan_atom = caf::atom_constant<caf::atom("orphan")>;
+using activity_atom = caf::atom_constant<caf::atom("activity")>;
 
 /// A submission as the HTTP layer checked it (API.md `POST /api/v1/jobs`).
 struct job_spec {
@@ -211,3 +215,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::hub_frame)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::write_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::job_filter)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::item_filter)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::orphan_count)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<jobmesh::storage::activity_row>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::orphan_deletion)

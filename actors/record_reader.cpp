@@ -4,6 +4,7 @@
 #include "actors/errors.hpp"
 #include "storage/activity_repository.hpp"
 #include "storage/feed_repository.hpp"
+#include "storage/orphan_repository.hpp"
 
 #include <fmt/format.h>
 #include <soci/soci.h>
@@ -70,6 +71,13 @@ record_reader_actor::behavior_type record_reader(reader_pointer self, std::share
       },
       [&s](activity_atom, const std::string& candidate_id, std::int64_t limit) {
         return guarded([&] { return storage::activity_of(s, candidate_id, static_cast<int>(limit)); });
+      },
+      [&s](activity_atom) { return guarded([&] { return storage::candidates_with_activity(s); }); },
+      [&s](orphan_atom, const std::string& table) -> caf::result<storage::orphan_count> {
+        const auto* t = storage::find_orphan_table(table);
+        if (t == nullptr)
+          return make_error(errc::invalid_argument, fmt::format("no table {} has orphans", table));
+        return guarded([&] { return storage::count_orphans(s, *t); });
       },
       [&s](trending_atom, std::int64_t since) { return guarded([&] { return storage::activity_by_posting(s, since); }); },
       [&s](trending_atom) { return guarded([&] { return storage::trending_postings(s); }); },

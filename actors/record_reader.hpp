@@ -10,6 +10,9 @@
 /// (match_atom, candidate_id, profile)        -> stored_matches   what match-scores stored
 /// (activity_atom, after_seq, limit)          -> vector<activity_row>   stored events by seq
 /// (activity_atom, candidate_id, limit)       -> vector<activity_row>   one candidate's, oldest first
+/// (activity_atom)                            -> vector<string>   candidates with stored events, sorted
+/// (orphan_atom, table)                       -> orphan_count   rows naming deleted records
+///                                               (storage/orphan_repository.hpp's tables)
 /// (trending_atom, since_ms)                  -> vector<posting_trend>  views and applications since
 /// (trending_atom)                            -> vector<posting_trend>  the stored trending postings
 /// (affinity_atom)                            -> vector<string>   candidates who viewed or applied
@@ -31,6 +34,8 @@ using record_reader_actor = caf::typed_actor<
     caf::replies_to<match_atom, std::string, std::string>::with<storage::stored_matches>,
     caf::replies_to<activity_atom, std::int64_t, std::int64_t>::with<std::vector<storage::activity_row>>,
     caf::replies_to<activity_atom, std::string, std::int64_t>::with<std::vector<storage::activity_row>>,
+    caf::replies_to<activity_atom>::with<std::vector<std::string>>,
+    caf::replies_to<orphan_atom, std::string>::with<storage::orphan_count>,
     caf::replies_to<trending_atom, std::int64_t>::with<std::vector<storage::posting_trend>>,
     caf::replies_to<trending_atom>::with<std::vector<storage::posting_trend>>,
     caf::replies_to<affinity_atom>::with<std::vector<std::string>>,

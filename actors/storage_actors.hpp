@@ -5,6 +5,14 @@
 ///
 /// writer:  (write_atom, write_batch)          -> ok_atom          after commit
 ///          (cleanup_atom, now_ms, limit)      -> jobs deleted     expired ones, own transaction
+///          (orphan_atom, table, limit)        -> orphan_deletion  the rows of at most `limit`
+///                                                deleted records, own transaction
+///          (activity_atom, vector<candidate_id>) -> vector<activity_row>  every stored event of
+///                                                each, after the writes taken before: whoever
+///                                                writes activity through this writer has had
+///                                                every earlier write's answer first (one sender,
+///                                                one receiver: CAF keeps their order), so it can
+///                                                compare what it counted with what is stored
 /// reader:  (get_atom, id)                     -> job_record       or errc::not_found
 ///          (get_atom, user_id, key)           -> job_record       by idempotency key
 ///          (get_atom, user_id, vector<key>)   -> vector<job_record>   those stored, any order
@@ -32,6 +40,10 @@ using storage_writer_actor = caf::typed_actor<
     caf::replies_to<write_atom, storage::write_batch>::with<caf::ok_atom>,
     /// Deletes at most `limit` finished jobs expired by `now_ms`, with their items: how many.
     caf::replies_to<cleanup_atom, std::int64_t, std::int64_t>::with<std::int64_t>,
+    /// Deletes the rows of `table` (storage/orphan_repository.hpp) naming at most `limit`
+    /// deleted records.
+    caf::replies_to<orphan_atom, std::string, std::int64_t>::with<storage::orphan_deletion>,
+    caf::replies_to<activity_atom, std::vector<std::string>>::with<std::vector<storage::activity_row>>,
     caf::reacts_to<flush_atom>>;  // internal: the writer's own "commit what is pending"
 
 using storage_reader_actor = caf::typed_actor<

@@ -1,5 +1,6 @@
 #include "actors/errors.hpp"
 #include "actors/storage_actors.hpp"
+#include "storage/activity_repository.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -118,6 +119,25 @@ storage_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<
         flush(self->state);
         try {
           return storage::delete_expired_jobs(*self->state.db, now_ms, limit);
+        } catch (const std::exception& e) {
+          return storage_error(e);
+        }
+      },
+      [=](orphan_atom, const std::string& table, std::int64_t limit) -> caf::result<storage::orphan_deletion> {
+        const auto* t = storage::find_orphan_table(table);
+        if (t == nullptr)
+          return make_error(errc::invalid_argument, fmt::format("no table {} has orphans", table));
+        flush(self->state);  // the writes already taken first: they may store a deleted record again
+        try {
+          return storage::delete_orphans(*self->state.db, *t, limit);
+        } catch (const std::exception& e) {
+          return storage_error(e);
+        }
+      },
+      [=](activity_atom, const std::vector<std::string>& candidate_ids) -> caf::result<std::vector<storage::activity_row>> {
+        flush(self->state);
+        try {
+          return storage::activity_of(*self->state.db, candidate_ids);
         } catch (const std::exception& e) {
           return storage_error(e);
         }

@@ -177,7 +177,11 @@ double engagement_at(const activity_totals& t, const engagement_rules& rules, st
 activity_effect effect_of(const std::string& candidate_id, const activity_totals& t, const engagement_rules& rules,
                           std::int64_t now_ms) {
   return {candidate_id, engagement_at(t, rules, now_ms), t.reviews, t.stars,
-          static_cast<std::int64_t>(t.reviewed.size())};
+          static_cast<std::int64_t>(t.reviewed.size()), now_ms};
+}
+
+bool is_empty(const activity_effect& e) {
+  return e.engagement == 0 && e.reviews == 0 && e.stars == 0 && e.completed == 0;
 }
 
 record_standing apply_activity(const record_standing& given, const activity_effect& effect) {

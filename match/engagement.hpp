@@ -77,7 +77,11 @@ struct activity_effect {
   std::int64_t reviews = 0;
   double stars = 0;
   std::int64_t completed = 0;  ///< distinct postings reviewed: work completed for them
+  std::int64_t as_of_ms = 0;   ///< when `engagement` was computed
 };
+
+/// Whether the effect changes nothing: a candidate without activity.
+bool is_empty(const activity_effect& e);
 
 activity_effect effect_of(const std::string& candidate_id, const activity_totals& totals,
                           const engagement_rules& rules, std::int64_t now_ms);

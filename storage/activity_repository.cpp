@@ -57,4 +57,20 @@ std::vector<activity_row> activity_of(soci::session& db, const std::string& cand
   return rows_of(rows);
 }
 
+std::vector<activity_row> activity_of(soci::session& db, const std::vector<std::string>& candidate_ids) {
+  std::vector<activity_row> out;
+  for (const auto& id : candidate_ids) {
+    soci::rowset<soci::row> rows =
+        (db.prepare << std::string{k_activity_columns} + "WHERE candidate_id = :c ORDER BY seq", soci::use(id, "c"));
+    auto part = rows_of(rows);
+    out.insert(out.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+  }
+  return out;
+}
+
+std::vector<std::string> candidates_with_activity(soci::session& db) {
+  soci::rowset<std::string> ids = db.prepare << "SELECT DISTINCT candidate_id FROM activity ORDER BY candidate_id";
+  return {ids.begin(), ids.end()};
+}
+
 }  // namespace jobmesh::storage

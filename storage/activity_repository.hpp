@@ -30,4 +30,11 @@ std::vector<activity_row> activity_after(soci::session& db, std::int64_t after_s
 /// A candidate's events, oldest first, at most `limit`.
 std::vector<activity_row> activity_of(soci::session& db, const std::string& candidate_id, int limit);
 
+/// Every stored event of each of `candidate_ids`, grouped by candidate in the order given, each
+/// candidate's in the order stored (stats-reconcile's recount).
+std::vector<activity_row> activity_of(soci::session& db, const std::vector<std::string>& candidate_ids);
+
+/// The candidates with stored events, sorted.
+std::vector<std::string> candidates_with_activity(soci::session& db);
+
 }  // namespace jobmesh::storage

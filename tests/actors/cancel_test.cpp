@@ -1,6 +1,7 @@
 // Cancel answers at once (API.md: within 100 ms), whether the job's items are running or its
 // batches wait in the worker pool, and nothing of the job is recorded after the answer.
 #include "engine_fixture.hpp"
+#include "storage_gates.hpp"
 
 #include <gmock/gmock.h>
 
@@ -104,7 +105,8 @@ struct failing_state {
 failing_writer_actor::behavior_type failing_writer(failing_writer_actor::stateful_pointer<failing_state> self,
                                                    actors::storage_writer_actor real) {
   self->state.real = std::move(real);
-  return {
+  return jobmesh::testing::pass_through_writer<failing_writer_actor::behavior_type>(
+      self,
       [=](actors::write_atom a, storage::write_batch& batch) -> caf::result<caf::ok_atom> {
         bool cancels = std::any_of(batch.updated_jobs.begin(), batch.updated_jobs.end(),
                                    [](const auto& j) { return j.status == job_status::cancelled; });
@@ -113,12 +115,7 @@ failing_writer_actor::behavior_type failing_writer(failing_writer_actor::statefu
           return actors::make_error(actors::errc::storage_failure, "disk I/O error (injected)");
         }
         return self->delegate(self->state.real, a, std::move(batch));
-      },
-      [=](actors::flush_atom a) { self->send(self->state.real, a); },
-      [=](actors::cleanup_atom a, std::int64_t now, std::int64_t limit) {
-        return self->delegate(self->state.real, a, now, limit);
-      },
-  };
+      });
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // A job of many items is stored in chunks: it never holds the writer for one long transaction,
 // so other jobs' submissions and progress commit between its chunks.
 #include "engine_fixture.hpp"
+#include "storage_gates.hpp"
 
 using namespace jobmesh;
 using storage::job_status;
@@ -20,18 +21,14 @@ struct measuring_state {
 measuring_writer_actor::behavior_type measuring_writer(measuring_writer_actor::stateful_pointer<measuring_state> self,
                                                        actors::storage_writer_actor real) {
   self->state.real = std::move(real);
-  return {
+  return jobmesh::testing::pass_through_writer<measuring_writer_actor::behavior_type>(
+      self,
       [=](actors::write_atom a, storage::write_batch& batch) {
         auto& largest = self->state.largest;
         largest = std::max(largest, static_cast<std::int64_t>(batch.inserted_items.size()));
         return self->delegate(self->state.real, a, std::move(batch));
       },
-      [=](actors::flush_atom a) { self->send(self->state.real, a); },
-      [=](actors::cleanup_atom a, std::int64_t now, std::int64_t limit) {
-        return self->delegate(self->state.real, a, now, limit);
-      },
-      [=](largest_atom) { return self->state.largest; },
-  };
+      [=](largest_atom) { return self->state.largest; });
 }
 
 class large_job_test : public jobmesh::testing::engine_fixture {};

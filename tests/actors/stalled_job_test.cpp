@@ -26,7 +26,8 @@ struct counting_state {
 counting_writer_actor::behavior_type counting_writer(counting_writer_actor::stateful_pointer<counting_state> self,
                                                      actors::storage_writer_actor real) {
   self->state.real = std::move(real);
-  return {
+  return jobmesh::testing::pass_through_writer<counting_writer_actor::behavior_type>(
+      self,
       [=](actors::write_atom a, storage::write_batch& batch) -> caf::result<caf::ok_atom> {
         auto promise = self->make_response_promise<caf::ok_atom>();
         self->request(self->state.real, caf::infinite, a, std::move(batch))
@@ -38,12 +39,7 @@ counting_writer_actor::behavior_type counting_writer(counting_writer_actor::stat
                   });
         return promise;
       },
-      [=](actors::flush_atom a) { self->send(self->state.real, a); },
-      [=](actors::cleanup_atom a, std::int64_t now, std::int64_t limit) {
-        return self->delegate(self->state.real, a, now, limit);
-      },
-      [=](count_atom) { return self->state.stale; },
-  };
+      [=](count_atom) { return self->state.stale; });
 }
 
 // `gate`: its first run's planning blocks the runner until the test opens the gate.

@@ -89,10 +89,8 @@ bool ends_a_job(const storage::write_batch& batch) {
 
 gated_writer_actor::behavior_type gated_writer(writer_pointer self, actors::storage_writer_actor real) {
   self->state.real = std::move(real);
-  return {
-      [=](actors::cleanup_atom a, std::int64_t now, std::int64_t limit) {
-        return self->delegate(self->state.real, a, now, limit);
-      },
+  return pass_through_writer<gated_writer_actor::behavior_type>(
+      self,
       [=](actors::write_atom a, storage::write_batch& batch) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
         if (st.held_promise || !ends_a_job(batch))
@@ -103,7 +101,6 @@ gated_writer_actor::behavior_type gated_writer(writer_pointer self, actors::stor
           st.gate->deliver(caf::ok_atom::value);
         return *st.held_promise;
       },
-      [=](actors::flush_atom a) { self->send(self->state.real, a); },
       [=](gate_atom) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
         if (st.held)
@@ -116,8 +113,7 @@ gated_writer_actor::behavior_type gated_writer(writer_pointer self, actors::stor
         if (st.held && st.held_promise)
           st.held_promise->delegate(st.real, actors::write_atom::value, std::move(*st.held));
         st.held.reset();
-      },
-  };
+      });
 }
 
 }  // namespace

@@ -27,6 +27,26 @@ using gated_reader_actor = actors::storage_reader_actor::extend<caf::replies_to<
 using gated_writer_actor = actors::storage_writer_actor::extend<caf::replies_to<gate_atom>::with<caf::ok_atom>,
                                                                 caf::reacts_to<open_atom>>;
 
+/// A test writer's behaviour: its own handlers (its write handler, its queries) and every other
+/// message of the writer passed on to `self->state.real`, the real writer.
+template <class Behavior, class Self, class... Handlers>
+Behavior pass_through_writer(Self self, Handlers... handlers) {
+  return Behavior{
+      handlers...,
+      [=](actors::flush_atom a) { self->send(self->state.real, a); },
+      [=](actors::cleanup_atom a, std::int64_t now, std::int64_t limit) {
+        return self->delegate(self->state.real, a, now, limit);
+      },
+      [=](actors::orphan_atom a, std::string& table, std::int64_t limit) -> caf::result<storage::orphan_deletion> {
+        return self->delegate(self->state.real, a, std::move(table), limit);
+      },
+      [=](actors::activity_atom a,
+          std::vector<std::string>& ids) -> caf::result<std::vector<storage::activity_row>> {
+        return self->delegate(self->state.real, a, std::move(ids));
+      },
+  };
+}
+
 gated_reader_actor spawn_gated_reader(caf::actor_system& sys, actors::storage_reader_actor real);
 gated_writer_actor spawn_gated_writer(caf::actor_system& sys, actors::storage_writer_actor real);
 

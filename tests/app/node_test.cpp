@@ -119,6 +119,8 @@ TEST_F(node_test, limits_routes_and_health) {
                                                           {"bulk-analysis", "ingest"},
                                                           {"import-postings", "ingest"},
                                                           {"expired-job-cleanup", "maintenance"},
+                                                          {"stats-reconcile", "maintenance"},
+                                                          {"orphan-cleanup", "maintenance"},
                                                           {"trending-postings", "feed"},
                                                           {"affinity", "feed"},
                                                           {"feed-presort", "feed"},
