@@ -421,8 +421,51 @@ void claim(runner_pointer self) {
   });
 }
 
+// A first run of a type that plans from its params alone: planned here, and the claim carries the items (one
+// write, no read of stored items: there are none). Otherwise, or when planning fails, the claim
+// goes alone and planning follows it as for any run (a plan that throws then crashes the run
+// after its claim, and is retried).
+void claim_planned(runner_pointer self) {
+  auto& st = self->state;
+  const auto* type = st.ctx.types->find(st.job.type);
+  boost::system::error_code ec;
+  auto params = boost::json::parse(st.job.params, ec);
+  if (type == nullptr || !type->plans_from_params || ec || !params.is_object())
+    return claim(self);
+  std::shared_ptr<const job_plan> plan;
+  try {
+    plan = type->plan(params.as_object(), st.job.id);
+  } catch (const std::exception&) {
+    return claim(self);
+  }
+  if (!plan || !plan->refused.empty())
+    return claim(self);
+  st.plan = std::move(plan);
+  if (st.plan->item_keys.size() > k_items_per_write) {
+    // Its items take several writes, each fenced as claimed: the claim goes first.
+    write_with_job(self, {}, [=] {
+      self->state.claimed = true;
+      if (self->state.end == ending::cancelled)
+        finish(self);
+      else
+        begin_run(self, {});
+    });
+    return;
+  }
+  auto first_write = std::make_shared<storage::write_batch>();
+  load_items(st, {}, *first_write);
+  write_with_job(self, std::move(*first_write), [=] {
+    auto& s = self->state;
+    s.claimed = true;
+    s.started = true;  // a cancel, drain or timeout meanwhile: maybe_finish ends the run
+    publish_progress(self);
+    dispatch(self);
+    maybe_finish(self);
+  });
+}
+
 job_runner_actor::behavior_type runner(runner_pointer self, runner_context ctx, job_done_listener supervisor,
-                                       storage::job_record job) {
+                                       storage::job_record job, bool first_run) {
   auto& st = self->state;
   self->set_exception_handler([](std::exception_ptr& eptr) -> caf::error {
     try {
@@ -435,7 +478,10 @@ job_runner_actor::behavior_type runner(runner_pointer self, runner_context ctx, 
   st.ctx = std::move(ctx);
   st.supervisor = std::move(supervisor);
   st.job = std::move(job);
-  claim(self);
+  if (first_run)
+    claim_planned(self);
+  else
+    claim(self);
   self->delayed_send(self, std::chrono::milliseconds(st.ctx.settings.progress_flush_ms), tick_atom::value);
   self->delayed_send(self, std::chrono::seconds(st.job.timeout_s), timeout_atom::value);
   return {
@@ -479,8 +525,8 @@ job_runner_actor::behavior_type runner(runner_pointer self, runner_context ctx, 
 }  // namespace
 
 job_runner_actor spawn_job_runner(caf::local_actor* parent, runner_context ctx, job_done_listener supervisor,
-                                  storage::job_record job) {
-  return parent->spawn(runner, std::move(ctx), std::move(supervisor), std::move(job));
+                                  storage::job_record job, bool first_run) {
+  return parent->spawn(runner, std::move(ctx), std::move(supervisor), std::move(job), first_run);
 }
 
 void publish_job_event(const progress_hub_actor& hub, const storage::job_record& job, const std::string& type,

@@ -46,9 +46,11 @@ struct runner_context {
 };
 
 /// Spawns a runner for `job` (status running, attempt already counted) as a child of `parent`,
-/// which should monitor it.
+/// which should monitor it. `first_run`: no run of the job ever started, so no items are
+/// stored; a type that plans from its params alone then plans before its claim and writes the claim and its
+/// items in one transaction, without reading items back.
 job_runner_actor spawn_job_runner(caf::local_actor* parent, runner_context ctx, job_done_listener supervisor,
-                                  storage::job_record job);
+                                  storage::job_record job, bool first_run);
 
 /// Publishes `type` with `data` on the job's topics: `job:<id>`, `user:<user_id>` and `jobs`.
 void publish_job_event(const progress_hub_actor& hub, const storage::job_record& job, const std::string& type,

@@ -66,13 +66,14 @@ void start(supervisor_pointer self, job_record job) {
   auto& st = self->state;
   auto from = job.status;
   auto now = now_ms();
+  bool first_run = job.started_at == 0;  // a retried, drained or recovered job has started before
   job.status = job_status::running;
   ++job.attempt;
   job.started_at = job.updated_at = job.heartbeat_at = now;
   job.run_after = 0;
   job.error_message.clear();
   detail::log_transition(job, from);
-  auto runner = spawn_job_runner(self, st.ctx, caf::actor_cast<job_done_listener>(self), job);
+  auto runner = spawn_job_runner(self, st.ctx, caf::actor_cast<job_done_listener>(self), job, first_run);
   self->monitor(runner);
   ++st.running_by_type[job.type];
   st.started.emplace(runner.address(), job);

@@ -62,6 +62,11 @@ struct job_type {
   double max_failed_ratio = 0;
   /// `plan` blocks (it reads data): the runner calls it on a thread of its own.
   bool plans_slowly = false;
+  /// Planning only reads the params (no I/O, nothing that can wait): a first run then plans
+  /// before its claim and writes the claim and the items together (one commit, no read). Any
+  /// other type's claim goes first, so that a run hung in planning stops heartbeating and the
+  /// stalled sweeper sees it.
+  bool plans_from_params = false;
   /// Item results carry a "score": `GET /api/v1/jobs/{id}/result` ranks them by it, best first.
   bool ranks_results = false;
   /// Returns an error naming the bad param, or nothing when `params` are acceptable.

@@ -80,6 +80,7 @@ job_type make_test_type(std::string name, std::string description, std::int64_t 
   t.group = "test";
   t.description = std::move(description);
   t.params_schema = test_schema(max_items, flaky);
+  t.plans_from_params = true;
   t.validate = [max_items, flaky](const boost::json::object& p) {
     test_params tp;
     return parse(p, max_items, flaky, tp);
