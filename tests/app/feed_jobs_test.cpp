@@ -15,7 +15,6 @@ using namespace jobmesh::testing;
 
 namespace {
 
-constexpr auto k_ndjson = "application/x-ndjson";
 
 constexpr auto k_postings =
     R"({"id":"p1","company":"Acme","title":"Data Engineer","category":"Data","required_skills":["sql","python"]}
@@ -49,14 +48,7 @@ class feed_jobs_test : public running_node {
 protected:
   void SetUp() override {
     running_node::SetUp();
-    settings_.matching.shards = 2;
-    settings_.jobs.progress_flush_ms = 20;
-    start();
-    ingest("postings", k_postings);
-    ingest("candidates", k_candidates);
-    auto posted = call(http::verb::post, "/api/v1/activity", k_activity, k_ndjson);
-    ASSERT_EQ(posted.status, 200u) << posted.body;
-    ASSERT_EQ(posted.json().at("accepted").as_int64(), 8);
+    start_marketplace(k_postings, k_candidates, k_activity);
   }
 
   /// Item results of a finished job, by item key.

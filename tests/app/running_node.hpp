@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -71,6 +72,20 @@ protected:
   void ingest(const std::string& plural, const std::string& ndjson) {
     auto reply = call(http::verb::post, "/api/v1/" + plural, ndjson, "application/x-ndjson");
     ASSERT_EQ(reply.status, 200u) << reply.body;
+  }
+
+  /// Starts a node of 2 shards flushing progress every 20 ms, holding `postings` and
+  /// `candidates` (NDJSON) and `activity` (NDJSON, every event expected to be taken).
+  void start_marketplace(const std::string& postings, const std::string& candidates, const std::string& activity) {
+    settings_.matching.shards = 2;
+    settings_.jobs.progress_flush_ms = 20;
+    start();
+    ingest("postings", postings);
+    ingest("candidates", candidates);
+    auto events = std::count(activity.begin(), activity.end(), '\n');
+    auto posted = call(http::verb::post, "/api/v1/activity", activity, "application/x-ndjson");
+    ASSERT_EQ(posted.status, 200u) << posted.body;
+    ASSERT_EQ(posted.json().at("accepted").as_int64(), events) << posted.body;
   }
 
   /// The first 100 results of a finished job in the result's order, as (item key, result).
