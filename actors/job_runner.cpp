@@ -1,6 +1,7 @@
 #include "actors/job_runner.hpp"
 
 #include "actors/detail/job_log.hpp"
+#include "actors/detail/job_outcome.hpp"
 #include "actors/errors.hpp"
 #include "actors/job_json.hpp"
 
@@ -92,28 +93,8 @@ void end_run(runner_pointer self, ending why, std::string reason) {
   maybe_finish(self);
 }
 
-// API.md: a job whose items partly fail is `failed` only when their share exceeds its ratio.
-bool too_many_failed(const storage::job_record& job) {
-  if (job.failed_items == 0)
-    return false;
-  return static_cast<double>(job.failed_items) > job.max_failed_ratio * static_cast<double>(job.total_items);
-}
-
-// "2 of 10 items failed: item 3 (http://a/x): HTTP 404 Not Found; item 7 (...): ...", the first few.
-std::string failure_summary(const runner_state& st) {
-  constexpr std::size_t k_listed = 5;
-  std::string out = fmt::format("{} of {} items failed", st.job.failed_items, st.job.total_items);
-  std::size_t listed = 0;
-  for (const auto& item : st.items) {
-    if (item.status != storage::item_status::failed)
-      continue;
-    if (listed == k_listed) {
-      out += "; ...";
-      break;
-    }
-    out += fmt::format("{} item {} ({}): {}", listed++ == 0 ? ":" : ";", item.index, item.key, item.error);
-  }
-  return out;
+std::int64_t retention_days(const runner_state& st) {
+  return st.ctx.settings.retention_days;
 }
 
 void settle_status(runner_state& st) {
@@ -129,20 +110,12 @@ void settle_status(runner_state& st) {
     return;
   }
   switch (st.end) {
-    case ending::cancelled: job.status = storage::job_status::cancelled; break;
+    case ending::cancelled: return detail::settle(job, storage::job_status::cancelled, st.end_reason, retention_days(st));
     case ending::timed_out:
-    case ending::broken: job.status = storage::job_status::failed; break;
-    case ending::drained: break;
-    case ending::none:
-      job.status = too_many_failed(job) ? storage::job_status::failed : storage::job_status::completed;
-      if (job.failed_items > 0)
-        st.end_reason = failure_summary(st);
+    case ending::broken: return detail::settle(job, storage::job_status::failed, st.end_reason, retention_days(st));
+    case ending::drained: return;
+    case ending::none: return detail::settle_by_items(job, st.items, retention_days(st));
   }
-  auto now = now_ms();
-  job.error_message = st.end_reason;
-  job.current_item.clear();
-  job.completed_at = job.updated_at = now;
-  job.expires_at = now + st.ctx.settings.retention_days * 86'400'000;
 }
 
 // The final state is durable before anyone hears of it: a client that reads the job after the
@@ -181,28 +154,6 @@ void maybe_finish(runner_pointer self) {
     finish(self);
 }
 
-void apply_results(runner_state& st, batch_result& result) {
-  auto now = now_ms();
-  if (st.ctx.metrics) {
-    std::int64_t ms = 0;
-    for (const auto& r : result.items)
-      ms += r.processing_time_ms;
-    st.ctx.metrics->items_done(st.job.type, result.items.size(), static_cast<double>(ms) / 1000.0);
-  }
-  for (auto& r : result.items) {
-    auto& item = st.items[static_cast<std::size_t>(r.index)];
-    item.attempts += r.attempts;
-    item.status = r.ok ? storage::item_status::done : storage::item_status::failed;
-    item.error = std::move(r.error);
-    item.processing_time_ms = r.processing_time_ms;
-    item.result = std::move(r.result);
-    item.updated_at = now;
-    st.dirty_items.push_back(r.index);
-    ++(r.ok ? st.job.processed_items : st.job.failed_items);
-  }
-  st.job.updated_at = now;
-}
-
 std::size_t next_batch_size(const runner_state& st) {
   if (st.plan->batch_size > 0)
     return static_cast<std::size_t>(st.plan->batch_size);
@@ -229,7 +180,8 @@ void dispatch(runner_pointer self) {
               --self->state.in_flight;
               if (self->state.finishing)
                 return;  // cancelled meanwhile: its final state is written, this comes too late
-              apply_results(self->state, result);
+              auto& s = self->state;
+              detail::apply_results(s.job, s.items, result, now_ms(), s.ctx.metrics.get(), &s.dirty_items);
               publish_progress(self);
               dispatch(self);
               maybe_finish(self);
@@ -486,8 +438,10 @@ job_runner_actor::behavior_type runner(runner_pointer self, runner_context ctx, 
   self->delayed_send(self, std::chrono::seconds(st.job.timeout_s), timeout_atom::value);
   return {
       // Nobody hears of the end before it is durable: a reader of the result finds it stored.
-      [=](caf::get_atom) { return self->state.finishing ? self->state.before_end : self->state.job; },
-      [=](cancel_atom) { cancel(self); },
+      [=](caf::get_atom, const std::string&) {
+        return self->state.finishing ? self->state.before_end : self->state.job;
+      },
+      [=](cancel_atom, const std::string&) { cancel(self); },
       [=](drain_atom) {
         if (!self->state.finishing)
           end_run(self, ending::drained, "the node stopped gracefully; the job runs again at the next start");

@@ -8,8 +8,11 @@
 /// items exceeds the job's `max_failed_ratio`. Cancel and timeout are cooperative: no new
 /// batches, in-flight items finish.
 ///
-/// (get_atom)     -> job_record   the job as it is now
-/// (cancel_atom)                  end as cancelled at once (items in flight are not waited for,
+/// Quick jobs (job_plan::quick, first run, few items) run many at once in a job batch instead
+/// (spawn_job_batch), which answers the same messages for each of its jobs by id.
+///
+/// (get_atom, id)    -> job_record the job as it is now
+/// (cancel_atom, id)              end as cancelled at once (items in flight are not waited for,
 ///                                their results are dropped; queued batches leave the pool),
 ///                                unless the job is already ending; the supervisor learns which
 ///                                from done_atom
@@ -27,12 +30,15 @@
 
 namespace jobmesh::actors {
 
-using job_runner_actor = caf::typed_actor<caf::replies_to<caf::get_atom>::with<storage::job_record>,
-                                          caf::reacts_to<cancel_atom>, caf::reacts_to<drain_atom>,
+using job_runner_actor = caf::typed_actor<caf::replies_to<caf::get_atom, std::string>::with<storage::job_record>,
+                                          caf::reacts_to<cancel_atom, std::string>, caf::reacts_to<drain_atom>,
                                           caf::reacts_to<tick_atom>, caf::reacts_to<timeout_atom>>;
 
-/// Who hears that a job ended.
-using job_done_listener = caf::typed_actor<caf::reacts_to<done_atom, storage::job_record>>;
+/// Who hears that a job ended: from a runner, its job; from a batch, the jobs that ended and
+/// those it gave up because another attempt owns them now (their writes were refused).
+using job_done_listener = caf::typed_actor<
+    caf::reacts_to<done_atom, storage::job_record>,
+    caf::reacts_to<done_atom, std::vector<storage::job_record>, std::vector<storage::job_record>>>;
 
 /// What every runner shares.
 struct runner_context {
@@ -51,6 +57,21 @@ struct runner_context {
 /// items in one transaction, without reading items back.
 job_runner_actor spawn_job_runner(caf::local_actor* parent, runner_context ctx, job_done_listener supervisor,
                                   storage::job_record job, bool first_run);
+
+/// A job of a batch: the job as started (status running, attempt counted; its first run) and
+/// its plan, a quick one with at most k_quick_items items.
+struct quick_job {
+  storage::job_record job;
+  std::shared_ptr<const job_plan> plan;
+};
+
+/// Spawns a batch running `jobs` as a child of `parent`, which should monitor it. Their claims
+/// (with their items) share one commit; once it is durable their items run inline, and their
+/// ends share the next. A job cancelled before its claim is durable ends cancelled without
+/// running; a later cancel finds it ending. It sends one (done_atom, ended, superseded) and
+/// terminates normally; any other termination is a crash of every job it still held.
+job_runner_actor spawn_job_batch(caf::local_actor* parent, runner_context ctx, job_done_listener supervisor,
+                                 std::vector<quick_job> jobs);
 
 /// Publishes `type` with `data` on the job's topics: `job:<id>`, `user:<user_id>` and `jobs`.
 void publish_job_event(const progress_hub_actor& hub, const storage::job_record& job, const std::string& type,

@@ -5,6 +5,7 @@
 #include "actors/errors.hpp"
 #include "actors/job_json.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -62,29 +63,87 @@ caf::error already_ended(const std::string& id, job_status status) {
   return make_error(errc::conflict, fmt::format("job {} is already {}", id, to_string(status)));
 }
 
-void start(supervisor_pointer self, job_record job) {
-  auto& st = self->state;
+// The job moves to its next attempt, running from now; true when it never started before (a
+// retried, drained or recovered job has).
+bool begin_attempt(job_record& job, bool quiet) {
   auto from = job.status;
   auto now = now_ms();
-  bool first_run = job.started_at == 0;  // a retried, drained or recovered job has started before
+  bool first_run = job.started_at == 0;
   job.status = job_status::running;
   ++job.attempt;
   job.started_at = job.updated_at = job.heartbeat_at = now;
   job.run_after = 0;
   job.error_message.clear();
-  detail::log_transition(job, from);
+  detail::log_transition(job, from, quiet);
+  return first_run;
+}
+
+void start(supervisor_pointer self, job_record job) {
+  auto& st = self->state;
+  bool first_run = begin_attempt(job, false);
   auto runner = spawn_job_runner(self, st.ctx, caf::actor_cast<job_done_listener>(self), job, first_run);
   self->monitor(runner);
   ++st.running_by_type[job.type];
-  st.started.emplace(runner.address(), job);
+  st.started[runner.address()].emplace(job.id, job);
   st.running.emplace(job.id, std::move(runner));
 }
 
-// A runner is gone (ended, crashed or dropped as stale): its slot and its type's are free.
-void forget_runner(supervisor_state& st, const std::string& id, const std::string& type) {
-  st.running.erase(id);
-  if (auto it = st.running_by_type.find(type); it != st.running_by_type.end() && --it->second <= 0)
-    st.running_by_type.erase(it);
+// The most quick jobs one batch takes: its two writes then hold about 2,000 rows each.
+constexpr std::size_t k_batch_max = 1'000;
+
+// The job's plan when it may run in a batch: a first run of a type that plans from its params,
+// planned quick with few items. Anything else (or a plan that fails here) runs alone.
+std::shared_ptr<const job_plan> quick_plan(const supervisor_state& st, const job_record& job) {
+  if (job.started_at != 0)
+    return nullptr;
+  const auto* type = st.ctx.types->find(job.type);
+  if (type == nullptr || !type->plans_from_params)
+    return nullptr;
+  boost::system::error_code ec;
+  auto params = boost::json::parse(job.params, ec);
+  if (ec || !params.is_object())
+    return nullptr;
+  std::shared_ptr<const job_plan> plan;
+  try {
+    plan = type->plan(params.as_object(), job.id);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+  if (!plan || !plan->quick || !plan->refused.empty() || plan->item_keys.size() > k_quick_items)
+    return nullptr;
+  return plan;
+}
+
+void start_batch(supervisor_pointer self, std::vector<quick_job> jobs) {
+  auto& st = self->state;
+  std::unordered_map<std::string, job_record> records;
+  for (const auto& q : jobs)
+    records.emplace(q.job.id, q.job);
+  auto runner = spawn_job_batch(self, st.ctx, caf::actor_cast<job_done_listener>(self), std::move(jobs));
+  self->monitor(runner);
+  for (const auto& [id, job] : records)
+    st.running.emplace(id, runner);
+  st.started.emplace(runner.address(), std::move(records));
+}
+
+// A job's run is over (ended, crashed, superseded or dropped as stale): its type's slot is
+// free, and its runner's once that holds no other job. True when its runner holds no job now.
+bool forget_runner(supervisor_state& st, const std::string& id, const std::string& type) {
+  auto it = st.running.find(id);
+  if (it == st.running.end())
+    return false;  // forgotten before (its stalled run was requeued, say)
+  bool emptied = false;
+  if (auto s = st.started.find(it->second.address()); s != st.started.end()) {
+    s->second.erase(id);
+    if (s->second.empty()) {
+      st.started.erase(s);
+      emptied = true;
+    }
+  }
+  st.running.erase(it);
+  if (auto t = st.running_by_type.find(type); t != st.running_by_type.end() && --t->second <= 0)
+    st.running_by_type.erase(t);
+  return emptied;
 }
 
 }  // namespace
@@ -101,12 +160,39 @@ void try_start(supervisor_pointer self) {
     auto running = st.running_by_type.find(job.type);
     return running == st.running_by_type.end() || running->second < limit->second;
   };
-  while (st.running.size() < static_cast<std::size_t>(st.ctx.settings.max_concurrent)) {
-    auto job = st.queue.pop(now_ms(), has_room);
+  // Quick jobs go together, a batch per slot; every other job takes a slot of its own. With no
+  // slot left, an open batch still takes quick jobs (planned while the queue offers them).
+  std::vector<quick_job> batch;
+  std::unordered_map<std::string, std::shared_ptr<const job_plan>> planned;
+  auto quick = [&](const job_record& job) {
+    auto [it, fresh] = planned.try_emplace(job.id);
+    if (fresh)
+      it->second = quick_plan(st, job);
+    return it->second != nullptr;
+  };
+  auto slots = static_cast<std::size_t>(st.ctx.settings.max_concurrent);
+  for (;;) {
+    bool free_slot = st.started.size() + (batch.empty() ? 0 : 1) < slots;
+    if (!free_slot && batch.empty())
+      break;
+    auto job = free_slot ? st.queue.pop(now_ms(), has_room)
+                         : st.queue.pop(now_ms(), [&](const job_record& j) { return has_room(j) && quick(j); });
     if (!job)
       break;
-    start(self, std::move(*job));
+    auto it = planned.find(job->id);
+    auto plan = it != planned.end() ? it->second : quick_plan(st, *job);
+    if (!plan) {
+      start(self, std::move(*job));
+      continue;
+    }
+    begin_attempt(*job, true);  // the batch logs its jobs' ends
+    ++st.running_by_type[job->type];
+    batch.push_back({std::move(*job), std::move(plan)});
+    if (batch.size() == k_batch_max)
+      start_batch(self, std::exchange(batch, {}));
   }
+  if (!batch.empty())
+    start_batch(self, std::move(batch));
 }
 
 void end_waiting(supervisor_pointer self, job_record job, job_status status, std::string reason,
@@ -161,7 +247,7 @@ void cancel_now(supervisor_pointer self, const std::string& id, cancel_promise p
       return;
     }
     st.cancels.emplace(id, std::move(promise));
-    self->send(it->second, cancel_atom::value);
+    self->send(it->second, cancel_atom::value, id);
     return;
   }
   auto job = st.queue.remove(id);
@@ -259,44 +345,38 @@ caf::result<job_record> get(supervisor_pointer self, const std::string& id) {
     return self->delegate(st.ctx.reader, caf::get_atom::value, id);
   // A runner that just ended cannot answer any more; storage has its final state by then.
   auto promise = self->make_response_promise<job_record>();
-  self->request(it->second, std::chrono::seconds(5), caf::get_atom::value)
+  self->request(it->second, std::chrono::seconds(5), caf::get_atom::value, id)
       .then([=](job_record& job) mutable { promise.deliver(std::move(job)); },
             [=](caf::error&) mutable { promise.delegate(self->state.ctx.reader, caf::get_atom::value, id); });
   return promise;
 }
 
-// A runner ended without reporting: the run crashed. Retry with backoff, or give up.
-void on_runner_down(supervisor_pointer self, const caf::down_msg& dm) {
+// Another attempt owns the job (the sweeper requeued it): nothing to retry or fail here.
+void superseded(supervisor_pointer self, const job_record& job, const std::string& why) {
   auto& st = self->state;
-  auto it = st.started.find(dm.source);
-  if (it == st.started.end())
-    return;
-  auto job = std::move(it->second);
-  st.started.erase(it);
-  forget_runner(st, job.id, job.type);
-  if (code_of(dm.reason) == errc::stale_attempt) {
-    // Another attempt owns the job (the sweeper requeued it): nothing to retry or fail here.
-    spdlog::warn("job {}: the runner of attempt {} stopped: {}", job.id, job.attempt, message_of(dm.reason));
-    if (auto c = st.cancels.find(job.id); c != st.cancels.end()) {
-      c->second.deliver(make_error(errc::conflict, fmt::format("job {}: attempt {} was superseded", job.id, job.attempt)));
-      st.cancels.erase(c);
-    }
-    try_start(self);
-    return;
+  spdlog::warn("job {}: the run of attempt {} stopped: {}", job.id, job.attempt, why);
+  if (auto c = st.cancels.find(job.id); c != st.cancels.end()) {
+    c->second.deliver(make_error(errc::conflict, fmt::format("job {}: attempt {} was superseded", job.id, job.attempt)));
+    st.cancels.erase(c);
   }
+}
+
+// The run of `job` crashed (its runner is forgotten): retry with backoff, or give up.
+void crashed(supervisor_pointer self, job_record job, const caf::error& why) {
+  auto& st = self->state;
+  if (code_of(why) == errc::stale_attempt)
+    return superseded(self, job, message_of(why));
   auto reason = fmt::format("attempt {} crashed: {}", job.attempt,
-                            is_jobmesh_error(dm.reason) ? message_of(dm.reason) : to_string(dm.reason));
+                            is_jobmesh_error(why) ? message_of(why) : to_string(why));
   if (auto c = st.cancels.find(job.id); c != st.cancels.end()) {
     // It was asked to stop: the crash does not earn it another attempt.
     auto promise = std::move(c->second);
     st.cancels.erase(c);
     end_waiting(self, std::move(job), job_status::cancelled, "cancelled by request (" + reason + ")", promise);
-    try_start(self);
     return;
   }
   if (job.attempt >= job.max_attempts) {
     end_waiting(self, std::move(job), job_status::failed, reason + "; no attempts left", std::nullopt);
-    try_start(self);
     return;
   }
   auto jitter = std::uniform_real_distribution<double>{0.5, 1.0}(st.rng);
@@ -310,6 +390,21 @@ void on_runner_down(supervisor_pointer self, const caf::down_msg& dm) {
   // refused by its fence, and the stalled sweeper requeues it once its heartbeat is old.
   write_job(self, job, [](caf::error) {});
   enqueue(self, std::move(job), now_ms());
+}
+
+// A runner or batch ended without reporting its jobs' ends: their runs crashed. Each is
+// retried with backoff, or given up.
+void on_runner_down(supervisor_pointer self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  auto it = st.started.find(dm.source);
+  if (it == st.started.end())
+    return;
+  auto jobs = std::move(it->second);
+  st.started.erase(it);
+  for (auto& [id, job] : jobs) {
+    forget_runner(st, id, job.type);
+    crashed(self, std::move(job), dm.reason);
+  }
   try_start(self);
 }
 
@@ -332,13 +427,10 @@ caf::result<std::int64_t> drain(supervisor_pointer self) {
   return promise;
 }
 
-void on_done(supervisor_pointer self, const job_record& job) {
+// A job's end is durable (its runner or batch said so).
+void job_done(supervisor_pointer self, const job_record& job) {
   auto& st = self->state;
-  if (auto it = st.running.find(job.id); it != st.running.end()) {
-    st.started.erase(it->second.address());
-    forget_runner(st, job.id, job.type);
-  }
-  answer_drain(st);
+  forget_runner(st, job.id, job.type);
   if (auto c = st.cancels.find(job.id); c != st.cancels.end()) {
     // The runner may have been ending on its own when the cancel reached it.
     if (job.status == job_status::cancelled)
@@ -349,6 +441,24 @@ void on_done(supervisor_pointer self, const job_record& job) {
   }
   count_end(self, job);
   job_ended(self, job);
+}
+
+void on_done(supervisor_pointer self, const job_record& job) {
+  job_done(self, job);
+  answer_drain(self->state);
+  try_start(self);
+}
+
+void on_batch_done(supervisor_pointer self, const std::vector<job_record>& ended,
+                   const std::vector<job_record>& gone) {
+  auto& st = self->state;
+  for (const auto& job : ended)
+    job_done(self, job);
+  for (const auto& job : gone) {
+    forget_runner(st, job.id, job.type);
+    superseded(self, job, "another attempt owns it (its writes were refused)");
+  }
+  answer_drain(st);
   try_start(self);
 }
 
@@ -378,9 +488,9 @@ void requeue_stalled(supervisor_pointer self, const job_record& stalled, std::fu
           [=](caf::ok_atom) mutable {
             auto& st = self->state;
             if (auto it = st.running.find(job.id); it != st.running.end()) {
-              st.started.erase(it->second.address());
-              self->send_exit(it->second, caf::exit_reason::user_shutdown);
-              forget_runner(st, job.id, job.type);
+              auto runner = it->second;
+              if (forget_runner(st, job.id, job.type))  // a batch with other jobs goes on
+                self->send_exit(runner, caf::exit_reason::user_shutdown);
             }
             if (auto c = st.cancels.find(job.id); c != st.cancels.end()) {
               // The run it asked to stop is gone; the job waits again (or failed) as stored.
@@ -538,6 +648,9 @@ job_supervisor_actor::behavior_type supervisor(supervisor_pointer self, runner_c
         return self->delegate(self->state.ctx.reader, items_atom::value, std::move(filter));
       },
       [=](done_atom, const job_record& job) { on_done(self, job); },
+      [=](done_atom, const std::vector<job_record>& ended, const std::vector<job_record>& gone) {
+        on_batch_done(self, ended, gone);
+      },
       [=](requeue_atom, const std::string& id) {
         auto& st = self->state;
         auto it = st.delayed.find(id);

@@ -15,6 +15,7 @@
 /// (list_atom, job_filter)         -> vector<job_record>
 /// (items_atom, item_filter)       -> vector<item_record>
 /// (done_atom, job_record)            from runners
+/// (done_atom, ended, superseded)      from batches of quick jobs
 /// (requeue_atom, id), (recover_atom)  internal
 
 #include "actors/job_runner.hpp"
@@ -33,7 +34,9 @@ using job_supervisor_actor = caf::typed_actor<
     caf::replies_to<retry_atom, std::string>::with<storage::job_record>,
     caf::replies_to<list_atom, storage::job_filter>::with<std::vector<storage::job_record>>,
     caf::replies_to<items_atom, storage::item_filter>::with<std::vector<storage::item_record>>,
-    caf::reacts_to<done_atom, storage::job_record>, caf::reacts_to<requeue_atom, std::string>,
+    caf::reacts_to<done_atom, storage::job_record>,
+    caf::reacts_to<done_atom, std::vector<storage::job_record>, std::vector<storage::job_record>>,
+    caf::reacts_to<requeue_atom, std::string>,
     caf::reacts_to<requeue_atom, storage::job_record>,
     caf::reacts_to<recover_atom>,
     /// Requeues (or fails, when out of attempts) these stalled jobs, each only if it is still

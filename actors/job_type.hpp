@@ -44,10 +44,18 @@ struct job_plan {
   std::int64_t batch_size = 0;
   /// At most this many batches of the job in flight at once; 0 = the engine's worker count.
   std::int64_t parallelism = 0;
+  /// Its handler returns in microseconds and never blocks or waits: a first run of a job with
+  /// at most k_quick_items items then runs in a batch of such jobs, its items handled inline
+  /// by the batch (no worker, no actor of its own), its claim and its end sharing one commit
+  /// each with the batch's other jobs.
+  bool quick = false;
   /// Not empty: the job cannot run (say, the record it names does not exist); it fails at once
   /// with this reason, without a retry.
   std::string refused;
 };
+
+/// The most items a quick plan may have and still run in a batch (a bigger job runs alone).
+constexpr std::size_t k_quick_items = 16;
 
 /// A registered kind of job.
 struct job_type {

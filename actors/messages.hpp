@@ -45,6 +45,7 @@ using statistics_atom = caf::atom_constant<caf::atom("stats")>;
 using schedule_atom = caf::atom_constant<caf::atom("schedule")>;
 using orphan_atom = caf::atom_constant<caf::atom("orphan")>;
 using activity_atom = caf::atom_constant<caf::atom("activity")>;
+using fences_atom = caf::atom_constant<caf::atom("fences")>;
 
 /// A submission as the HTTP layer checked it (API.md `POST /api/v1/jobs`).
 struct job_spec {

@@ -3,7 +3,11 @@
 /// detached (SQL blocks). The writer group-commits: every write that arrives while a commit runs
 /// joins the next transaction, and each writer is answered only after its write is durable.
 ///
-/// writer:  (write_atom, write_batch)          -> ok_atom          after commit
+/// writer:  (write_atom, write_batch)          -> ok_atom          after commit; stale_attempt
+///                                                when a fence was refused (the rest committed)
+///          (write_atom, write_batch, fences_atom) -> vector<job_id>  after commit: the jobs
+///                                                whose fences were refused (a batch of jobs
+///                                                learns which of them are no longer its own)
 ///          (cleanup_atom, now_ms, limit)      -> jobs deleted     expired ones, own transaction
 ///          (orphan_atom, table, limit)        -> orphan_deletion  the rows of at most `limit`
 ///                                                deleted records, own transaction
@@ -38,6 +42,7 @@ namespace jobmesh::actors {
 
 using storage_writer_actor = caf::typed_actor<
     caf::replies_to<write_atom, storage::write_batch>::with<caf::ok_atom>,
+    caf::replies_to<write_atom, storage::write_batch, fences_atom>::with<std::vector<std::string>>,
     /// Deletes at most `limit` finished jobs expired by `now_ms`, with their items: how many.
     caf::replies_to<cleanup_atom, std::int64_t, std::int64_t>::with<std::int64_t>,
     /// Deletes the rows of `table` (storage/orphan_repository.hpp) naming at most `limit`

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <fmt/format.h>
 #include <soci/soci.h>
 #include <spdlog/spdlog.h>
@@ -14,7 +15,16 @@ namespace {
 
 struct pending_write {
   storage::write_batch batch;
-  caf::typed_response_promise<caf::ok_atom> promise;
+  std::optional<caf::typed_response_promise<caf::ok_atom>> promise;
+  /// Set instead of `promise` for a write that wants the refused fences listed.
+  std::optional<caf::typed_response_promise<std::vector<std::string>>> listed;
+
+  void fail(caf::error e) {
+    if (promise)
+      promise->deliver(std::move(e));
+    else
+      listed->deliver(std::move(e));
+  }
 };
 
 struct writer_state {
@@ -36,18 +46,26 @@ caf::error storage_error(const std::exception& e) {
 // Ok, or `stale_attempt` when a job this write fenced was refused: its writer is a runner whose
 // attempt is no longer the job's (the rest of its batch, if any, is committed).
 void answer(pending_write& w, const std::vector<std::string>& refused) {
+  if (w.listed) {
+    std::vector<std::string> mine;
+    for (const auto& fence : w.batch.fences)
+      if (std::find(refused.begin(), refused.end(), fence.job_id) != refused.end())
+        mine.push_back(fence.job_id);
+    w.listed->deliver(std::move(mine));
+    return;
+  }
   for (const auto& fence : w.batch.fences)
     if (std::find(refused.begin(), refused.end(), fence.job_id) != refused.end()) {
       spdlog::warn("job {}: refused a write of a stale runner (it expected attempt {} {}; storage has another)",
                    fence.job_id, fence.attempt, storage::to_string(fence.status));
-      w.promise.deliver(make_error(errc::stale_attempt,
+      w.promise->deliver(make_error(errc::stale_attempt,
                                    fmt::format("job {}: attempt {} is no longer the job's current attempt",
                                                fence.job_id, fence.status == storage::job_status::queued
                                                                  ? fence.attempt + 1
                                                                  : fence.attempt)));
       return;
     }
-  w.promise.deliver(caf::ok_atom::value);
+  w.promise->deliver(caf::ok_atom::value);
 }
 
 // When the shared transaction fails, each write gets its own so one bad write (a duplicate
@@ -67,7 +85,7 @@ void commit_one_by_one(writer_state& st, std::vector<pending_write>& writes) {
       answer(w, timed_commit(st, w.batch));
     } catch (const std::exception& e) {
       spdlog::error("storage: write of {} rows failed: {}", w.batch.size(), e.what());
-      w.promise.deliver(storage_error(e));
+      w.fail(storage_error(e));
     }
   }
 }
@@ -94,6 +112,20 @@ void flush(writer_state& st) {
     answer(w, refused);
 }
 
+// Joins the next commit: at once when enough rows wait, else once the mailbox's writes are in.
+void take(writer_pointer self, pending_write w) {
+  auto& st = self->state;
+  st.pending_size += w.batch.size();
+  st.pending.push_back(std::move(w));
+  if (st.pending_size >= st.batch_max) {
+    flush(st);
+  } else if (!st.flush_scheduled) {
+    // Queued behind every write already in the mailbox: they all join this commit.
+    st.flush_scheduled = true;
+    self->send(self, flush_atom::value);
+  }
+}
+
 storage_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<soci::session> db,
                                            std::size_t batch_max, std::shared_ptr<metrics> counts) {
   self->state.db = std::move(db);
@@ -101,17 +133,13 @@ storage_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<
   self->state.counts = std::move(counts);
   return {
       [=](write_atom, storage::write_batch& batch) -> caf::result<caf::ok_atom> {
-        auto& st = self->state;
         auto promise = self->make_response_promise<caf::ok_atom>();
-        st.pending_size += batch.size();
-        st.pending.push_back({std::move(batch), promise});
-        if (st.pending_size >= st.batch_max) {
-          flush(st);
-        } else if (!st.flush_scheduled) {
-          // Queued behind every write already in the mailbox: they all join this commit.
-          st.flush_scheduled = true;
-          self->send(self, flush_atom::value);
-        }
+        take(self, {std::move(batch), promise, std::nullopt});
+        return promise;
+      },
+      [=](write_atom, storage::write_batch& batch, fences_atom) -> caf::result<std::vector<std::string>> {
+        auto promise = self->make_response_promise<std::vector<std::string>>();
+        take(self, {std::move(batch), std::nullopt, promise});
         return promise;
       },
       [=](cleanup_atom, std::int64_t now_ms, std::int64_t limit) -> caf::result<std::int64_t> {

@@ -90,6 +90,7 @@ job_type make_test_type(std::string name, std::string description, std::int64_t 
     parse(p, max_items, flaky, tp);  // validated at submission; defaults fill what is absent
     auto plan = std::make_shared<job_plan>();
     plan->item_keys = numbered_keys(tp.items);
+    plan->quick = tp.ms_per_item == 0;
     plan->handle = [tp](const item_ref& item) {
       if (tp.ms_per_item > 0)
         std::this_thread::sleep_for(std::chrono::milliseconds(tp.ms_per_item));

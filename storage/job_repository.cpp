@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <fmt/format.h>
+#include <optional>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace jobmesh::storage {
@@ -58,51 +60,51 @@ constexpr std::string_view k_count_expired =
 const std::string k_delete_expired_items = fmt::format("DELETE FROM job_items WHERE job_id IN ({})", k_expired_ids);
 const std::string k_delete_expired_jobs = fmt::format("DELETE FROM jobs WHERE id IN ({})", k_expired_ids);
 
-// One prepared statement, executed once per record: SQLite's fastest bulk path.
-template <class Record>
-void execute_each(soci::session& db, std::string_view sql, const std::vector<Record>& records) {
-  if (records.empty())
-    return;
-  Record current = records.front();
-  soci::statement st = (db.prepare << sql, soci::use(current));
+// One prepared statement, executed once per record not skipped: SQLite's fastest bulk path.
+template <class Record, class Skip>
+void execute_each(soci::session& db, std::string_view sql, const std::vector<Record>& records, Skip skip) {
+  Record current;
+  std::optional<soci::statement> st;
   for (const auto& r : records) {
+    if (skip(r))
+      continue;
     current = r;
-    st.execute(true);
+    if (!st)
+      st.emplace((db.prepare << sql, soci::use(current)));
+    st->execute(true);
   }
 }
 
-// Fenced job updates, one statement per job: rows affected says whether the fence held.
+template <class Record>
+void execute_each(soci::session& db, std::string_view sql, const std::vector<Record>& records) {
+  execute_each(db, sql, records, [](const Record&) { return false; });
+}
+
+using fence_index = std::unordered_map<std::string_view, const job_fence*>;
+
+// The fenced job updates, one statement per job: rows affected says whether the fence held.
 std::unordered_set<std::string> update_fenced(soci::session& db, const std::vector<job_record>& jobs,
-                                              const std::vector<job_fence>& fences) {
+                                              const fence_index& fences) {
   std::unordered_set<std::string> refused;
-  if (jobs.empty())
-    return refused;
-  job_record current = jobs.front();
+  job_record current;
   long long fence_attempt = 0;
   std::string fence_status;
-  soci::statement st = (db.prepare << std::string{k_update_job} + std::string{k_fence_condition}, soci::use(current),
-                        soci::use(fence_attempt, "fence_attempt"), soci::use(fence_status, "fence_status"));
+  std::optional<soci::statement> st;
   for (const auto& job : jobs) {
-    auto fence = std::find_if(fences.begin(), fences.end(), [&](const job_fence& f) { return f.job_id == job.id; });
+    auto fence = fences.find(job.id);
+    if (fence == fences.end())
+      continue;
     current = job;
-    fence_attempt = fence->attempt;
-    fence_status = std::string{to_string(fence->status)};
-    st.execute(true);
-    if (st.get_affected_rows() == 0)
+    fence_attempt = fence->second->attempt;
+    fence_status = std::string{to_string(fence->second->status)};
+    if (!st)
+      st.emplace((db.prepare << std::string{k_update_job} + std::string{k_fence_condition}, soci::use(current),
+                  soci::use(fence_attempt, "fence_attempt"), soci::use(fence_status, "fence_status")));
+    st->execute(true);
+    if (st->get_affected_rows() == 0)
       refused.insert(job.id);
   }
   return refused;
-}
-
-template <class Record>
-std::vector<Record> unless_refused(const std::vector<Record>& records, const std::unordered_set<std::string>& refused,
-                                   std::string Record::*job_id) {
-  std::vector<Record> out;
-  out.reserve(records.size());
-  for (const auto& r : records)
-    if (!refused.contains(r.*job_id))
-      out.push_back(r);
-  return out;
 }
 
 template <class Record>
@@ -158,16 +160,14 @@ std::vector<std::string> commit(soci::session& db, const write_batch& batch) {
     execute_each(db, k_insert_item, batch.inserted_items);
     execute_each(db, k_update_item, batch.updated_items);
   } else {
-    auto is_fenced = [&](const job_record& j) {
-      return std::any_of(batch.fences.begin(), batch.fences.end(), [&](const job_fence& f) { return f.job_id == j.id; });
-    };
-    std::vector<job_record> plain, fenced;
-    for (const auto& job : batch.updated_jobs)
-      (is_fenced(job) ? fenced : plain).push_back(job);
-    execute_each(db, k_update_job, plain);
-    refused = update_fenced(db, fenced, batch.fences);
-    execute_each(db, k_insert_item, unless_refused(batch.inserted_items, refused, &item_record::job_id));
-    execute_each(db, k_update_item, unless_refused(batch.updated_items, refused, &item_record::job_id));
+    fence_index fences;
+    for (const auto& f : batch.fences)
+      fences.emplace(f.job_id, &f);
+    execute_each(db, k_update_job, batch.updated_jobs, [&](const job_record& j) { return fences.contains(j.id); });
+    refused = update_fenced(db, batch.updated_jobs, fences);
+    auto refused_item = [&](const item_record& i) { return !refused.empty() && refused.contains(i.job_id); };
+    execute_each(db, k_insert_item, batch.inserted_items, refused_item);
+    execute_each(db, k_update_item, batch.updated_items, refused_item);
   }
   apply_record_writes(db, batch.records, now_ms());
   upsert_stored_matches(db, batch.match_results);

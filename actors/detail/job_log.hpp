@@ -5,7 +5,8 @@
 
 namespace jobmesh::actors::detail {
 
-/// Logs `job`'s move from `from` to its current status.
-void log_transition(const storage::job_record& job, storage::job_status from);
+/// Logs `job`'s move from `from` to its current status: at info, or at debug when `quiet` (a
+/// quick job's, of which there may be tens of thousands a second); a failure always at warn.
+void log_transition(const storage::job_record& job, storage::job_status from, bool quiet = false);
 
 }  // namespace jobmesh::actors::detail

@@ -212,8 +212,15 @@ void store(supervisor_pointer self, submission_ptr sub) {
   self->request(st.ctx.writer, caf::infinite, write_atom::value, std::move(batch))
       .then(
           [=](caf::ok_atom) {
+            // One line at info for a bulk call; each of its jobs at debug.
+            auto level = created.size() > 1 ? spdlog::level::debug : spdlog::level::info;
+            if (created.size() > 1)
+              spdlog::info("{} jobs created -> queued for user {} ({} first)", created.size(), created.front().user_id,
+                           created.front().id);
             for (const auto& job : created) {
-              spdlog::info("job {} {} created -> queued priority {} user {}", job.id, job.type, job.priority, job.user_id);
+              if (spdlog::should_log(level))
+                spdlog::log(level, "job {} {} created -> queued priority {} user {}", job.id, job.type, job.priority,
+                            job.user_id);
               announce(self, job, "job_created");
               admit(self, job, job.created_at);
             }

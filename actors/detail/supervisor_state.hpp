@@ -23,8 +23,9 @@ struct supervisor_state {
   job_queue queue{k_aging_step};
   std::unordered_map<std::string, storage::job_record> delayed;  ///< queued, waiting for run_after
   dependency_graph waiting;  ///< queued, waiting for the jobs they depend on
-  std::unordered_map<std::string, job_runner_actor> running;
-  std::unordered_map<caf::actor_addr, storage::job_record> started;  ///< runner -> job as started
+  std::unordered_map<std::string, job_runner_actor> running;  ///< job -> its runner or batch
+  /// Runner or batch -> its jobs as started. Each is one of jobs.max_concurrent's slots.
+  std::unordered_map<caf::actor_addr, std::unordered_map<std::string, storage::job_record>> started;
   std::map<std::string, std::int64_t> running_by_type;
   std::map<std::string, std::size_t> peak_queued_by_type;  ///< since this process started
   /// Running jobs asked to cancel; answered when the runner reports its end (or dies).

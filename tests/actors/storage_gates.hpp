@@ -21,7 +21,8 @@ using open_atom = caf::atom_constant<caf::atom("open")>;
 using gated_reader_actor = actors::storage_reader_actor::extend<caf::replies_to<gate_atom>::with<caf::ok_atom>,
                                                                 caf::reacts_to<open_atom>>;
 
-/// A writer that holds the first write that ends a job (a terminal status in updated_jobs).
+/// A writer that holds the first write that ends a job (a terminal status in updated_jobs) and
+/// answers ok_atom: a runner's, not a batch of quick jobs' (whose writes pass).
 ///   (gate_atom) -> ok_atom   answers once such a write is held (it is not yet committed)
 ///   (open_atom)              commits it and answers its writer
 using gated_writer_actor = actors::storage_writer_actor::extend<caf::replies_to<gate_atom>::with<caf::ok_atom>,
@@ -33,6 +34,10 @@ template <class Behavior, class Self, class... Handlers>
 Behavior pass_through_writer(Self self, Handlers... handlers) {
   return Behavior{
       handlers...,
+      [=](actors::write_atom a, storage::write_batch& batch,
+          actors::fences_atom f) -> caf::result<std::vector<std::string>> {
+        return self->delegate(self->state.real, a, std::move(batch), f);
+      },
       [=](actors::flush_atom a) { self->send(self->state.real, a); },
       [=](actors::cleanup_atom a, std::int64_t now, std::int64_t limit) {
         return self->delegate(self->state.real, a, now, limit);
