@@ -1,0 +1,375 @@
+// `jobmesh bench jobs` (BENCH.md, the `jobs` row): N no-op jobs submitted in bulk over HTTP to a
+// fresh durable server and run to `completed`, beside graphile-worker and BullMQ doing the same
+// in their own clients (bench/peers/jobs), then the idle enqueue-to-start latency of each.
+#include "app/bench_harness.hpp"
+#include "app/bench_http_load.hpp"
+#include "app/bench_jobs.hpp"
+#include "app/bench_server.hpp"
+
+#include <boost/json.hpp>
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <thread>
+
+namespace jobmesh::app {
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+constexpr auto k_request_timeout = 120s;  // one bulk call of 10,000 jobs, durable
+constexpr double k_run_timeout_s = 600;   // all jobs completed, or the sample fails
+
+struct bench_options {
+  std::size_t jobs = 200'000, bulk_size = 10'000, latency_samples = 200, concurrency = 50;
+  int repeats = 3;
+  std::vector<std::string> peers = {"graphile", "bullmq", "bullmq-keep"};
+  std::string work_dir = "bench/work/jobs", out = "bench/results/jobs.json";
+};
+
+void say(const std::string& text) {
+  std::cerr << "bench jobs: " << text << '\n';
+}
+
+// One run of one system: the same fields as the peers' JSON lines.
+struct sample {
+  double add_s = 0, run_s = 0, total_s = 0;  ///< run: first add to last completion for jobmesh
+  double jobs_per_s = 0, adds_per_s = 0;
+  double latency_p50_ms = 0, latency_p99_ms = 0;
+  double cpu_busy = 0;  ///< the server's CPU seconds over wall seconds x cores, during add + run
+  std::size_t completed = 0;
+  json::object raw;  ///< a peer's own line, kept whole
+};
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty())
+    return 0;
+  std::sort(v.begin(), v.end());
+  auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
+  return v[std::clamp<std::size_t>(rank, 1, v.size()) - 1];
+}
+
+// Jobs of type noop that ended `completed`, from the server's Prometheus counters (kept in
+// memory, so polling them costs the server next to nothing).
+std::size_t completed_noops(bench::http_connection& c) {
+  auto reply = c.send({boost::beast::http::verb::get, "/metrics", {}, {}});
+  if (reply.status != 200)
+    throw std::runtime_error(fmt::format("/metrics answered {}", reply.status));
+  std::size_t n = 0;
+  std::string_view text = reply.body;
+  for (std::size_t at = 0; at < text.size();) {
+    auto end = text.find('\n', at);
+    auto line = text.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+    at = end == std::string_view::npos ? text.size() : end + 1;
+    if (line.starts_with("jobmesh_jobs_ended_total{") && line.find(R"(type="noop")") != std::string_view::npos &&
+        line.find(R"(status="completed")") != std::string_view::npos)
+      n += static_cast<std::size_t>(std::strtod(std::string{line.substr(line.rfind(' ') + 1)}.c_str(), nullptr));
+  }
+  return n;
+}
+
+std::int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// "2026-12-03T04:41:54.106Z" -> ms since the epoch (UTC).
+std::int64_t parse_time_ms(const std::string& text) {
+  std::tm tm{};
+  int ms = 0;
+  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec, &ms) != 7)
+    throw std::runtime_error("not a time: " + text);
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000 + ms;
+}
+
+// Idle: one job at a time, each submitted once the one before has completed. A sample is the
+// job's started_at (the server's clock, in ms) minus the time just before its POST.
+std::pair<double, double> idle_latency(const bench::started_server& s, std::size_t samples) {
+  bench::http_connection submit{"127.0.0.1", s.port, k_request_timeout};
+  bench::http_connection poll{"127.0.0.1", s.port, k_request_timeout};
+  std::vector<double> started;
+  for (std::size_t i = 0; i < samples; ++i) {
+    auto before = unix_ms();
+    auto reply = submit.send({boost::beast::http::verb::post, "/api/v1/jobs", R"({"type":"noop","params":{}})",
+                              "application/json"});
+    if (reply.status / 100 != 2)
+      throw std::runtime_error(fmt::format("a single submit answered {}: {}", reply.status, reply.body.substr(0, 300)));
+    auto id = std::string{json::parse(reply.body).at("id").as_string()};
+    auto deadline = bench::wall_seconds() + 10;
+    for (;;) {
+      auto job = json::parse(poll.send({boost::beast::http::verb::get, "/api/v1/jobs/" + id, {}, {}}).body).as_object();
+      if (job.at("status").as_string() == "completed") {
+        started.push_back(static_cast<double>(parse_time_ms(std::string{job.at("started_at").as_string()}) - before));
+        break;
+      }
+      if (bench::wall_seconds() > deadline)
+        throw std::runtime_error("job " + id + " did not complete within 10 s");
+      std::this_thread::sleep_for(1ms);  // polling with a bound, not waiting for a guess
+    }
+  }
+  return {percentile(started, 0.5), percentile(started, 0.99)};
+}
+
+sample run_jobmesh(const bench_options& o, const fs::path& dir, int index) {
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+    fs::remove(dir / (std::string{"jobs.db"} + suffix));
+  auto s = bench::start_server({"--db", "sqlite:" + (dir / "jobs.db").string(), "--set", "log.level=warn"},
+                               dir / fmt::format("server-{}.log", index));
+  bench::http_connection submit{"127.0.0.1", s.port, k_request_timeout};
+  bench::http_connection poll{"127.0.0.1", s.port, k_request_timeout};
+  sample r;
+  std::string line = R"({"type":"noop","params":{}})"
+                     "\n";
+  double cpu0 = s.process->cpu_seconds(), t0 = bench::wall_seconds();
+  for (std::size_t sent = 0; sent < o.jobs;) {
+    auto n = std::min(o.bulk_size, o.jobs - sent);
+    std::string body;
+    body.reserve(line.size() * n);
+    for (std::size_t i = 0; i < n; ++i)
+      body += line;
+    auto reply = submit.send({boost::beast::http::verb::post, "/api/v1/jobs", std::move(body), "application/x-ndjson"});
+    if (reply.status / 100 != 2)
+      throw std::runtime_error(fmt::format("a bulk submit answered {}: {}", reply.status, reply.body.substr(0, 300)));
+    if (!json::parse(reply.body).at("rejected").as_array().empty())
+      throw std::runtime_error("a bulk submit rejected jobs: " + reply.body.substr(0, 300));
+    sent += n;
+    std::cerr << fmt::format("\rbench jobs: jobmesh {}: submitted {}/{}", index + 1, sent, o.jobs) << std::flush;
+  }
+  r.add_s = bench::wall_seconds() - t0;
+  for (;;) {
+    r.completed = completed_noops(poll);
+    std::cerr << fmt::format("\rbench jobs: jobmesh {}: completed {}/{}    ", index + 1, r.completed, o.jobs)
+              << std::flush;
+    if (r.completed >= o.jobs)
+      break;
+    if (bench::wall_seconds() - t0 > k_run_timeout_s)
+      throw std::runtime_error(fmt::format("only {} of {} jobs completed in {} s", r.completed, o.jobs, k_run_timeout_s));
+    std::this_thread::sleep_for(5ms);
+  }
+  std::cerr << '\n';
+  r.total_s = r.run_s = bench::wall_seconds() - t0;
+  r.cpu_busy = (s.process->cpu_seconds() - cpu0) / (r.total_s * std::thread::hardware_concurrency());
+  r.jobs_per_s = static_cast<double>(o.jobs) / r.run_s;
+  r.adds_per_s = static_cast<double>(o.jobs) / r.add_s;
+  // Durable and counted once: storage says the same.
+  auto stats = json::parse(poll.send({boost::beast::http::verb::get, "/api/v1/queue/statistics", {}, {}}).body);
+  say(fmt::format("jobmesh {}: {:.0f} jobs/s ({} jobs in {:.2f} s, submitted in {:.2f} s; server CPU {:.0f}%)",
+                  index + 1, r.jobs_per_s, o.jobs, r.run_s, r.add_s, r.cpu_busy * 100));
+  std::tie(r.latency_p50_ms, r.latency_p99_ms) = idle_latency(s, o.latency_samples);
+  r.raw = {{"statistics", stats}};
+  s.process->stop();
+  return r;
+}
+
+std::string find_node() {
+  const char* path = std::getenv("PATH");
+  std::string_view rest = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  while (!rest.empty()) {
+    auto colon = rest.find(':');
+    fs::path candidate = fs::path{std::string{rest.substr(0, colon)}} / "node";
+    if (fs::exists(candidate))
+      return candidate.string();
+    rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
+  }
+  throw std::runtime_error("no `node` in PATH: the peers run on Node.js (bench/peers/setup-jobs.sh)");
+}
+
+// The peers' folder, set up (Debian packages, npm ci from the lock) when it is not yet.
+fs::path peers_dir() {
+  auto dir = bench::find_in_checkout("bench/peers/jobs");
+  if (!fs::exists(dir / "package.json"))
+    throw std::runtime_error("no bench/peers/jobs: run from the checkout");
+  if (!fs::exists(dir / "node_modules")) {
+    auto setup = bench::find_in_checkout("bench/peers/setup-jobs.sh");
+    say("installing the peers once: " + setup.string());
+    if (bench::run_child({setup.string()}).exit_code != 0)
+      throw std::runtime_error(setup.string() + " failed");
+  }
+  return dir;
+}
+
+sample run_peer(const bench_options& o, const std::string& peer, const fs::path& dir) {
+  std::vector<std::string> argv{find_node()};
+  if (peer == "graphile") {
+    argv.push_back((dir / "graphile.mjs").string());
+  } else {
+    argv.push_back((dir / "bullmq.mjs").string());
+    argv.insert(argv.end(), {"--remove-on-complete", peer == "bullmq" ? "true" : "false"});
+  }
+  argv.insert(argv.end(), {"--jobs", std::to_string(o.jobs), "--concurrency", std::to_string(o.concurrency),
+                           "--latency-samples", std::to_string(o.latency_samples)});
+  auto child = bench::run_child(argv);
+  if (child.exit_code != 0)
+    throw std::runtime_error(fmt::format("{} exited with {}", peer, child.exit_code));
+  auto line = json::parse(child.out).as_object();
+  sample r;
+  auto num = [&](const json::object& obj, std::string_view key) { return obj.at(key).to_number<double>(); };
+  r.add_s = num(line, "add_seconds");
+  r.run_s = num(line, "run_seconds");
+  r.total_s = r.add_s + r.run_s;
+  r.jobs_per_s = num(line, "jobs_per_s");
+  r.adds_per_s = num(line, "adds_per_s");
+  r.completed = static_cast<std::size_t>(num(line, "completed"));
+  r.latency_p50_ms = num(line.at("latency_ms").as_object(), "p50");
+  r.latency_p99_ms = num(line.at("latency_ms").as_object(), "p99");
+  r.raw = std::move(line);
+  say(fmt::format("{}: {:.0f} jobs/s (run {:.2f} s after adding in {:.2f} s)", peer, r.jobs_per_s, r.run_s, r.add_s));
+  return r;
+}
+
+std::string label(const std::string& system) {
+  if (system == "graphile")
+    return "graphile-worker";
+  if (system == "bullmq")
+    return "BullMQ removeOnComplete";
+  if (system == "bullmq-keep")
+    return "BullMQ keep completed";
+  return system;
+}
+
+json::object spread_of(const std::vector<sample>& samples, double sample::*field) {
+  std::vector<double> v;
+  for (const auto& s : samples)
+    v.push_back(s.*field);
+  return bench::to_json(bench::summarise(v));
+}
+
+double median_of(const std::vector<sample>& samples, double sample::*field) {
+  std::vector<double> v;
+  for (const auto& s : samples)
+    v.push_back(s.*field);
+  return bench::summarise(v).median;
+}
+
+int report(const bench_options& o, const std::vector<std::pair<std::string, std::vector<sample>>>& runs) {
+  auto machine = bench::machine();
+  json::object systems;
+  std::cout << fmt::format("\njobs: {} no-op jobs submitted in bulk ({} per call) and run to completed, durable; "
+                           "median of {}\n",
+                           o.jobs, o.bulk_size, o.repeats);
+  std::cout << fmt::format("{:<26} {:>10} {:>12} {:>12} {:>14}\n", "system", "jobs/s", "adds/s", "add+run s",
+                           "idle p50/p99 ms");
+  double ours = 0, best_peer = 0;
+  std::string best_name;
+  bool all_completed = true;
+  for (const auto& [system, samples] : runs) {
+    if (samples.empty())
+      continue;
+    auto jobs_per_s = median_of(samples, &sample::jobs_per_s);
+    std::cout << fmt::format("{:<26} {:>10.0f} {:>12.0f} {:>12.2f} {:>8.1f} / {:.1f}\n", label(system), jobs_per_s,
+                             median_of(samples, &sample::adds_per_s), median_of(samples, &sample::total_s),
+                             median_of(samples, &sample::latency_p50_ms), median_of(samples, &sample::latency_p99_ms));
+    json::array raw;
+    for (const auto& s : samples) {
+      raw.push_back(json::object{{"add_s", s.add_s},
+                                 {"run_s", s.run_s},
+                                 {"jobs_per_s", s.jobs_per_s},
+                                 {"adds_per_s", s.adds_per_s},
+                                 {"latency_ms", {{"p50", s.latency_p50_ms}, {"p99", s.latency_p99_ms}}},
+                                 {"completed", s.completed},
+                                 {"cpu_busy", s.cpu_busy},
+                                 {"own", s.raw}});
+      all_completed = all_completed && s.completed == o.jobs;
+    }
+    systems[system] = json::object{{"label", label(system)},
+                                   {"jobs_per_s", spread_of(samples, &sample::jobs_per_s)},
+                                   {"adds_per_s", spread_of(samples, &sample::adds_per_s)},
+                                   {"add_and_run_s", spread_of(samples, &sample::total_s)},
+                                   {"latency_p50_ms", spread_of(samples, &sample::latency_p50_ms)},
+                                   {"latency_p99_ms", spread_of(samples, &sample::latency_p99_ms)},
+                                   {"samples", raw}};
+    if (system == "jobmesh") {
+      ours = jobs_per_s;
+    } else if (jobs_per_s > best_peer) {
+      best_peer = jobs_per_s;
+      best_name = label(system);
+    }
+  }
+  auto busy = runs.front().second.empty() ? 0.0 : median_of(runs.front().second, &sample::cpu_busy);
+  std::cout << "\njobmesh's jobs/s counts from its first submit to its last completion (it runs jobs while they\n"
+               "are submitted); a peer's counts its run phase only, after all its adds.\n";
+  std::cout << fmt::format("jobmesh's server CPU during the run: {:.0f}% of {} cores ({})\n", busy * 100,
+                           std::thread::hardware_concurrency(), busy > 0.9 ? "saturated" : "not saturated");
+  json::object ratio;
+  if (best_peer > 0) {
+    std::cout << fmt::format("ratio jobmesh / fastest peer ({}): {:.2f}x (target >= 5x)\n", best_name,
+                             ours / best_peer);
+    ratio = {{"against", best_name}, {"jobs_per_s", ours / best_peer}, {"target", 5}};
+  }
+  json::object out{{"suite", "jobs"},
+                   {"machine", machine},
+                   {"jobs", o.jobs},
+                   {"bulk_size", o.bulk_size},
+                   {"peer_concurrency", o.concurrency},
+                   {"repeats", o.repeats},
+                   {"cpu_saturated", busy > 0.9},
+                   {"systems", systems},
+                   {"ratio", ratio},
+                   {"every_job_completed", all_completed}};
+  if (auto parent = fs::path{o.out}.parent_path(); !parent.empty())
+    fs::create_directories(parent);
+  std::ofstream{o.out} << json::serialize(out) << '\n';
+  say("wrote " + o.out);
+  return all_completed ? 0 : 1;
+}
+
+int run_bench(const bench_options& o) {
+  fs::path dir = o.work_dir;
+  fs::create_directories(dir);
+  std::vector<std::pair<std::string, std::vector<sample>>> runs{{"jobmesh", {}}};
+  for (const auto& p : o.peers)
+    runs.push_back({p, {}});
+  auto peers = o.peers.empty() ? fs::path{} : peers_dir();
+  // Rounds: each system once per round, so that a slow spell of the machine hits all alike.
+  for (int round = 0; round < o.repeats; ++round) {
+    say(fmt::format("round {}/{}", round + 1, o.repeats));
+    runs[0].second.push_back(run_jobmesh(o, dir, round));
+    for (std::size_t i = 1; i < runs.size(); ++i)
+      runs[i].second.push_back(run_peer(o, runs[i].first, peers));
+  }
+  return report(o, runs);
+}
+
+}  // namespace
+
+void add_bench_jobs_suite(CLI::App& bench, command_runner& chosen) {
+  auto o = std::make_shared<bench_options>();
+  auto* cmd = bench.add_subcommand("jobs", "no-op jobs submitted in bulk and run to completed, against "
+                                           "graphile-worker and BullMQ (target: >= 5x the faster)");
+  const auto counts = CLI::Range(std::int64_t{1}, std::int64_t{10'000'000});
+  cmd->add_option("--jobs", o->jobs, "Jobs per run")->capture_default_str()->check(counts);
+  cmd->add_option("--bulk-size", o->bulk_size, "Jobs per bulk submit (NDJSON lines per call)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{100'000}));
+  cmd->add_option("--repeats", o->repeats, "Runs of each system (min/median/max)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  cmd->add_option("--concurrency", o->concurrency, "The peers' worker concurrency")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000}));
+  cmd->add_option("--latency-samples", o->latency_samples, "Single jobs timed one at a time, idle")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{100'000}));
+  cmd->add_option("--peers", o->peers, "Peers to run: graphile, bullmq (removeOnComplete), bullmq-keep; none: ''")
+      ->capture_default_str()
+      ->delimiter(',')
+      ->check(CLI::IsMember({"graphile", "bullmq", "bullmq-keep"}))
+      ->expected(0, -1);
+  cmd->add_option("--work-dir", o->work_dir, "Where the database and the server's logs go")->capture_default_str();
+  cmd->add_option("--out", o->out, "Results JSON")->capture_default_str();
+  cmd->callback([o, &chosen] { chosen = [o] { return run_bench(*o); }; });
+}
+
+}  // namespace jobmesh::app

@@ -1,0 +1,213 @@
+// Quick jobs run in batches: their claims share one commit and their ends another, a cancel
+// before the claim is durable ends only that job, and a job whose fence storage refuses drops
+// out of its batch alone.
+#include "engine_fixture.hpp"
+#include "storage/database.hpp"
+#include "storage_gates.hpp"
+
+#include <soci/soci.h>
+
+#include <gmock/gmock.h>
+
+using namespace jobmesh;
+using namespace jobmesh::testing;
+using storage::job_status;
+
+namespace {
+
+using largest_atom = caf::atom_constant<caf::atom("largest")>;
+
+/// The real writer, counting the jobs in each batch write (a write that wants its refused
+/// fences listed); with `hold` set, it holds the first batch claim (fences at `queued`) until
+/// `open_atom`, answering `gate_atom` once it holds it.
+using batch_writer_actor = actors::storage_writer_actor::extend<caf::replies_to<gate_atom>::with<caf::ok_atom>,
+                                                                caf::reacts_to<open_atom>,
+                                                                caf::replies_to<largest_atom>::with<std::int64_t>>;
+
+struct batch_writer_state {
+  actors::storage_writer_actor real;
+  bool hold = false;
+  std::int64_t largest = 0;
+  std::optional<storage::write_batch> held;
+  std::optional<caf::typed_response_promise<std::vector<std::string>>> held_promise;
+  std::optional<caf::typed_response_promise<caf::ok_atom>> gate;
+};
+
+bool is_claim(const storage::write_batch& batch) {
+  return !batch.fences.empty() && batch.fences.front().status == job_status::queued;
+}
+
+batch_writer_actor::behavior_type batch_writer(batch_writer_actor::stateful_pointer<batch_writer_state> self,
+                                               actors::storage_writer_actor real, bool hold) {
+  self->state.real = std::move(real);
+  self->state.hold = hold;
+  return {
+      [=](actors::write_atom a, storage::write_batch& batch) { return self->delegate(self->state.real, a, std::move(batch)); },
+      [=](actors::write_atom a, storage::write_batch& batch,
+          actors::fences_atom f) -> caf::result<std::vector<std::string>> {
+        auto& st = self->state;
+        st.largest = std::max(st.largest, static_cast<std::int64_t>(batch.updated_jobs.size()));
+        if (!st.hold || st.held_promise || !is_claim(batch))
+          return self->delegate(st.real, a, std::move(batch), f);
+        st.held = std::move(batch);
+        st.held_promise = self->make_response_promise<std::vector<std::string>>();
+        if (st.gate)
+          st.gate->deliver(caf::ok_atom::value);
+        return *st.held_promise;
+      },
+      [=](gate_atom) -> caf::result<caf::ok_atom> {
+        auto& st = self->state;
+        if (st.held)
+          return caf::ok_atom::value;
+        st.gate = self->make_response_promise<caf::ok_atom>();
+        return *st.gate;
+      },
+      [=](open_atom) {
+        auto& st = self->state;
+        if (st.held && st.held_promise)
+          st.held_promise->delegate(st.real, actors::write_atom::value, std::move(*st.held), actors::fences_atom::value);
+        st.held.reset();
+      },
+      [=](largest_atom) { return self->state.largest; },
+      [=](actors::flush_atom a) { self->send(self->state.real, a); },
+      [=](actors::cleanup_atom a, std::int64_t now, std::int64_t limit) {
+        return self->delegate(self->state.real, a, now, limit);
+      },
+      [=](actors::orphan_atom a, std::string& table, std::int64_t limit) -> caf::result<storage::orphan_deletion> {
+        return self->delegate(self->state.real, a, std::move(table), limit);
+      },
+      [=](actors::activity_atom a,
+          std::vector<std::string>& ids) -> caf::result<std::vector<storage::activity_row>> {
+        return self->delegate(self->state.real, a, std::move(ids));
+      },
+  };
+}
+
+class job_batch_test : public engine_fixture {
+protected:
+  batch_writer_actor writer_;
+
+  void start_counting(bool hold) {
+    start_wrapped([](caf::actor_system&, actors::storage_reader_actor real) { return real; },
+                  [&](caf::actor_system& sys, actors::storage_writer_actor real) {
+                    writer_ = sys.spawn(batch_writer, std::move(real), hold);
+                    return caf::actor_cast<actors::storage_writer_actor>(writer_);
+                  });
+  }
+
+  /// `n` noop jobs submitted in one bulk call (stored in one commit, then queued together).
+  std::vector<storage::job_record> submit_noops(std::size_t n) {
+    std::vector<actors::job_spec> specs(n);
+    for (auto& s : specs) {
+      s.type = "noop";
+      s.user_id = "tester";
+    }
+    std::vector<storage::job_record> out;
+    self()->request(engine_.supervisor, k_wait, actors::submit_atom::value, std::move(specs))
+        .receive([&](actors::bulk_submission& b) { out = std::move(b.jobs); },
+                 [](caf::error& e) { FAIL() << caf::to_string(e); });
+    return out;
+  }
+
+  std::int64_t largest_write() {
+    std::int64_t n = -1;
+    self()->request(writer_, k_wait, largest_atom::value).receive([&](std::int64_t v) { n = v; },
+                                                                   [](caf::error& e) { FAIL() << caf::to_string(e); });
+    return n;
+  }
+
+  void await_held() {
+    self()->request(writer_, k_wait, gate_atom::value).receive([](caf::ok_atom) {},
+                                                               [](caf::error& e) { FAIL() << caf::to_string(e); });
+  }
+
+  std::vector<storage::item_record> items_of(const std::string& id) {
+    std::vector<storage::item_record> out;
+    storage::item_filter filter;
+    filter.job_id = id;
+    self()->request(engine_.supervisor, k_wait, actors::items_atom::value, filter)
+        .receive([&](std::vector<storage::item_record>& items) { out = std::move(items); },
+                 [](caf::error& e) { FAIL() << caf::to_string(e); });
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_F(job_batch_test, quick_jobs_queued_together_share_their_commits_and_all_complete) {
+  settings_.jobs.max_concurrent = 1;  // one slot: the one batch takes every queued job
+  start_counting(false);
+  auto jobs = submit_noops(500);
+  ASSERT_EQ(jobs.size(), 500u);
+  for (const auto& job : jobs) {
+    auto ended = await_end(job.id);
+    ASSERT_EQ(ended.status, job_status::completed) << ended.error_message;
+    EXPECT_EQ(ended.attempt, 1);
+    EXPECT_EQ(ended.total_items, 1);
+    EXPECT_EQ(ended.processed_items, 1);
+  }
+  EXPECT_EQ(largest_write(), 500) << "the 500 jobs did not share one claim and one end";
+  auto items = items_of(jobs.back().id);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].status, storage::item_status::done);
+  EXPECT_EQ(items[0].attempts, 1);
+}
+
+TEST_F(job_batch_test, a_job_cancelled_before_its_batch_claim_is_durable_ends_cancelled_alone) {
+  settings_.jobs.max_concurrent = 1;
+  start_counting(true);
+  auto jobs = submit_noops(3);
+  ASSERT_EQ(jobs.size(), 3u);
+  await_held();  // the batch's claim of all three is written, not yet durable
+  auto pending = self()->request(engine_.supervisor, k_wait, actors::cancel_atom::value, jobs[1].id);
+  // A get is answered by the batch only after it has taken the cancel from its mailbox.
+  auto now = ask_job(caf::get_atom::value, jobs[1].id);
+  ASSERT_TRUE(now);
+  EXPECT_EQ(now->status, job_status::running);
+  caf::anon_send(writer_, open_atom::value);
+  pending.receive(
+      [&](storage::job_record& job) {
+        EXPECT_EQ(job.status, job_status::cancelled);
+        EXPECT_EQ(job.processed_items, 0);
+      },
+      [](caf::error& e) { FAIL() << caf::to_string(e); });
+  EXPECT_EQ(await_end(jobs[0].id).status, job_status::completed);
+  EXPECT_EQ(await_end(jobs[2].id).status, job_status::completed);
+  auto stored = await_end(jobs[1].id);
+  EXPECT_EQ(stored.status, job_status::cancelled);
+  EXPECT_EQ(stored.error_message, "cancelled by request");
+  auto items = items_of(jobs[1].id);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].status, storage::item_status::pending) << "the cancelled job's item ran";
+  // A second cancel finds it ended.
+  auto again = ask_job(actors::cancel_atom::value, jobs[1].id);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(actors::code_of(again.error()), actors::errc::conflict);
+}
+
+TEST_F(job_batch_test, a_job_whose_claim_storage_refuses_drops_out_and_the_rest_of_its_batch_runs) {
+  settings_.jobs.max_concurrent = 1;
+  start_counting(true);
+  auto jobs = submit_noops(3);
+  ASSERT_EQ(jobs.size(), 3u);
+  await_held();
+  // Another node claimed the middle job meanwhile: storage has it at another attempt.
+  {
+    auto db = storage::open(settings_.storage.db);
+    *db << "UPDATE jobs SET status = 'running', attempt = 5 WHERE id = :id", soci::use(jobs[1].id);
+  }
+  caf::anon_send(writer_, open_atom::value);
+  EXPECT_EQ(await_end(jobs[0].id).status, job_status::completed);
+  EXPECT_EQ(await_end(jobs[2].id).status, job_status::completed);
+  // The batch wrote nothing more of it: it is as the other node left it, with no item.
+  auto deadline = std::chrono::steady_clock::now() + k_wait;
+  caf::expected<storage::job_record> stored{caf::error{}};
+  do {  // the supervisor forgets it once the batch reports; then a get reads storage
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    stored = ask_job(caf::get_atom::value, jobs[1].id);
+    ASSERT_TRUE(stored);
+  } while (stored->attempt != 5 && std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(stored->attempt, 5);
+  EXPECT_EQ(stored->status, job_status::running);
+  EXPECT_TRUE(items_of(jobs[1].id).empty()) << "the refused claim's items were stored";
+}
