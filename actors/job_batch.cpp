@@ -98,7 +98,7 @@ void report(batch_pointer self) {
     log_ends(st);
   for (auto& j : st.jobs) {
     publish_job_event(st.ctx.hub, j.job, std::string{to_string(j.job.status)},
-                      boost::json::serialize(job_to_json(j.job)));
+                      job_json_text(j.job));
     ended.push_back(std::move(j.job));
   }
   self->send(st.supervisor, done_atom::value, std::move(ended), std::move(st.superseded));
@@ -115,7 +115,9 @@ void finish(batch_pointer self) {
     run_items(st, j);
     ends.updated_jobs.push_back(j.job);
     ends.fences.push_back({j.job.id, j.job.attempt, storage::job_status::running});
-    ends.updated_items.insert(ends.updated_items.end(), j.items.begin(), j.items.end());
+    // Their first write: a run that stops before this leaves no items, and its next run
+    // (not a first one) plans them again.
+    ends.inserted_items.insert(ends.inserted_items.end(), j.items.begin(), j.items.end());
   }
   self->request(st.ctx.writer, caf::infinite, write_atom::value, std::move(ends), fences_atom::value)
       .then(
@@ -130,7 +132,8 @@ void finish(batch_pointer self) {
           });
 }
 
-// Every job moves to its attempt, heartbeat fresh, with its items: one write for the batch.
+// Every job moves to its attempt, heartbeat fresh: one write for the batch. Items are stored
+// with the ends: a quick job's items never wait between the two.
 void claim(batch_pointer self) {
   auto& st = self->state;
   storage::write_batch claims;
@@ -141,7 +144,6 @@ void claim(batch_pointer self) {
     j.job.total_items = static_cast<std::int64_t>(j.plan->item_keys.size());
     for (std::size_t i = 0; i < j.plan->item_keys.size(); ++i)
       j.items.push_back({j.job.id, static_cast<std::int64_t>(i), j.plan->item_keys[i]});
-    claims.inserted_items.insert(claims.inserted_items.end(), j.items.begin(), j.items.end());
     claims.updated_jobs.push_back(j.job);
     // Until the claim is durable the job is stored queued at the attempt before.
     claims.fences.push_back({j.job.id, j.job.attempt - 1, storage::job_status::queued});

@@ -98,6 +98,104 @@ boost::json::object job_to_json(const storage::job_record& job) {
   };
 }
 
+namespace {
+
+class job_writer {
+public:
+  explicit job_writer(std::string& out) : out_(out) {}
+
+  void key(std::string_view k) {
+    out_ += first_ ? '{' : ',';
+    first_ = false;
+    append_json_string(out_, k);
+    out_ += ':';
+  }
+  void integer(std::string_view k, std::int64_t v) {
+    key(k);
+    fmt::format_to(std::back_inserter(out_), "{}", v);
+  }
+  void text(std::string_view k, std::string_view v) {
+    key(k);
+    append_json_string(out_, v);
+  }
+  void text_or_null(std::string_view k, const std::string& v) {
+    if (v.empty())
+      return null(k);
+    text(k, v);
+  }
+  void time(std::string_view k, std::int64_t ms) {
+    if (ms <= 0)
+      return null(k);
+    text(k, format_time(ms));
+  }
+  void value(std::string_view k, const boost::json::value& v) {
+    key(k);
+    append_json(out_, v);
+  }
+  void null(std::string_view k) {
+    key(k);
+    out_ += "null";
+  }
+  void raw(std::string_view k, std::string_view json) {
+    key(k);
+    out_ += json;
+  }
+  void close() { out_ += first_ ? "{}" : "}"; }
+
+private:
+  std::string& out_;
+  bool first_ = true;
+};
+
+}  // namespace
+
+void append_job_json(std::string& out, const storage::job_record& job) {
+  job_writer w{out};
+  w.text("id", job.id);
+  w.text("type", job.type);
+  w.text("user_id", job.user_id);
+  w.text("status", to_string(job.status));
+  w.integer("priority", job.priority);
+  w.integer("total_items", job.total_items);
+  w.integer("processed_items", job.processed_items);
+  w.integer("failed_items", job.failed_items);
+  w.value("progress_percentage", percentage(job.progress_percentage()));
+  w.integer("attempt", job.attempt);
+  w.integer("max_attempts", job.max_attempts);
+  w.integer("timeout_s", job.timeout_s);
+  w.value("max_failed_ratio", whole_or_fraction(job.max_failed_ratio));
+  if (job.params == "{}")
+    w.raw("params", "{}");  // most jobs: no need to parse it
+  else
+    w.value("params", params_value(job.params));
+  w.text_or_null("error_message", job.error_message);
+  w.text_or_null("idempotency_key", job.idempotency_key);
+  w.time("created_at", job.created_at);
+  w.time("started_at", job.started_at);
+  w.time("completed_at", job.completed_at);
+  w.time("updated_at", job.updated_at);
+  w.time("expires_at", job.expires_at);
+  w.time("run_after", job.run_after);
+  w.key("depends_on");
+  out += '[';
+  for (std::size_t i = 0; i < job.depends_on.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    append_json_string(out, job.depends_on[i]);
+  }
+  out += ']';
+  w.text_or_null("group", job.group);
+  w.text_or_null("schedule", job.schedule);
+  w.close();
+}
+
+std::string job_json_text(const storage::job_record& job) {
+  std::string out;
+  out.reserve(640);
+  append_job_json(out, job);
+  return out;
+}
+
 boost::json::object progress_to_json(const storage::job_record& job, std::int64_t now) {
   return {
       {"job_id", job.id},

@@ -21,6 +21,13 @@ std::int64_t now_ms();
 /// API.md's job object.
 boost::json::object job_to_json(const storage::job_record& job);
 
+/// json_text(job_to_json(job)), written straight from the record (no JSON object built): for
+/// the paths that write many jobs, bulk replies and events.
+std::string job_json_text(const storage::job_record& job);
+
+/// Appends job_json_text(job) to `out`.
+void append_job_json(std::string& out, const storage::job_record& job);
+
 /// API.md's progress object; `now` dates the completion estimate.
 boost::json::object progress_to_json(const storage::job_record& job, std::int64_t now);
 

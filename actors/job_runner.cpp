@@ -134,7 +134,7 @@ void finish(runner_pointer self) {
             auto& s = self->state;
             detail::log_transition(s.job, storage::job_status::running);
             publish_job_event(s.ctx.hub, s.job, std::string{to_string(s.job.status)},
-                              boost::json::serialize(job_to_json(s.job)));
+                              job_json_text(s.job));
             self->send(s.supervisor, done_atom::value, s.job);
             self->quit();
           },

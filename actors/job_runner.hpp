@@ -66,8 +66,8 @@ struct quick_job {
 };
 
 /// Spawns a batch running `jobs` as a child of `parent`, which should monitor it. Their claims
-/// (with their items) share one commit; once it is durable their items run inline, and their
-/// ends share the next. A job cancelled before its claim is durable ends cancelled without
+/// share one commit; once it is durable their items run inline, and their ends (with their
+/// items, stored only then) share the next. A job cancelled before its claim is durable ends cancelled without
 /// running; a later cancel finds it ending. It sends one (done_atom, ended, superseded) and
 /// terminates normally; any other termination is a crash of every job it still held.
 job_runner_actor spawn_job_batch(caf::local_actor* parent, runner_context ctx, job_done_listener supervisor,
