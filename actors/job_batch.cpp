@@ -1,4 +1,4 @@
-// A job batch: many quick jobs run by one actor, two commits for all of them (claim, end).
+// A job batch: many quick jobs run by one actor, one commit for all of their runs.
 #include "actors/detail/job_log.hpp"
 #include "actors/detail/job_outcome.hpp"
 #include "actors/errors.hpp"
@@ -105,7 +105,8 @@ void report(batch_pointer self) {
   self->quit();
 }
 
-// The claims are durable: every job's items run, then all the ends go in one write.
+// Every job's items run, then all the ends go in one write, each fenced on the job being still
+// queued at the attempt before: a quick job needs no claim of its own (see job_plan::quick).
 void finish(batch_pointer self) {
   auto& st = self->state;
   st.ending = true;
@@ -114,9 +115,8 @@ void finish(batch_pointer self) {
     j.before_end = j.job;
     run_items(st, j);
     ends.updated_jobs.push_back(j.job);
-    ends.fences.push_back({j.job.id, j.job.attempt, storage::job_status::running});
-    // Their first write: a run that stops before this leaves no items, and its next run
-    // (not a first one) plans them again.
+    ends.fences.push_back({j.job.id, j.job.attempt - 1, storage::job_status::queued});
+    // Their first write: a run that stops before this leaves the job queued, with no items.
     ends.inserted_items.insert(ends.inserted_items.end(), j.items.begin(), j.items.end());
   }
   self->request(st.ctx.writer, caf::infinite, write_atom::value, std::move(ends), fences_atom::value)
@@ -132,11 +132,8 @@ void finish(batch_pointer self) {
           });
 }
 
-// Every job moves to its attempt, heartbeat fresh: one write for the batch. Items are stored
-// with the ends: a quick job's items never wait between the two.
-void claim(batch_pointer self) {
-  auto& st = self->state;
-  storage::write_batch claims;
+// Every job at its attempt, its items planned; they run on the batch's first message.
+void prepare(batch_state& st) {
   auto now = now_ms();
   for (auto& j : st.jobs) {
     j.job.heartbeat_at = j.job.updated_at = now;
@@ -144,17 +141,7 @@ void claim(batch_pointer self) {
     j.job.total_items = static_cast<std::int64_t>(j.plan->item_keys.size());
     for (std::size_t i = 0; i < j.plan->item_keys.size(); ++i)
       j.items.push_back({j.job.id, static_cast<std::int64_t>(i), j.plan->item_keys[i]});
-    claims.updated_jobs.push_back(j.job);
-    // Until the claim is durable the job is stored queued at the attempt before.
-    claims.fences.push_back({j.job.id, j.job.attempt - 1, storage::job_status::queued});
   }
-  self->request(st.ctx.writer, caf::infinite, write_atom::value, std::move(claims), fences_atom::value)
-      .then(
-          [=](std::vector<std::string>& refused) {
-            drop_refused(self->state, refused);
-            finish(self);
-          },
-          [=](caf::error& e) { self->quit(std::move(e)); });
 }
 
 job_runner_actor::behavior_type batch(batch_pointer self, runner_context ctx, job_done_listener supervisor,
@@ -175,7 +162,8 @@ job_runner_actor::behavior_type batch(batch_pointer self, runner_context ctx, jo
     st.position.emplace(q.job.id, st.jobs.size());
     st.jobs.push_back({std::move(q.job), {}, std::move(q.plan), {}, false});
   }
-  claim(self);
+  prepare(st);
+  self->send(self, tick_atom::value);  // runs them, after any cancel already on its way
   return {
       [=](caf::get_atom, const std::string& id) -> caf::result<storage::job_record> {
         auto& s = self->state;
@@ -186,13 +174,17 @@ job_runner_actor::behavior_type batch(batch_pointer self, runner_context ctx, jo
         return s.ending ? j.before_end : j.job;
       },
       [=](cancel_atom, const std::string& id) {
-        // Its items have not run yet: it ends cancelled instead. Later, it is ending already.
+        // Its items have not run yet: it ends cancelled instead. Later, it is ending already
+        // (the supervisor then answers that it ended as it did).
         auto& s = self->state;
         if (auto it = s.position.find(id); it != s.position.end() && !s.ending)
           s.jobs[it->second].cancelled = true;
       },
       [=](drain_atom) {},  // a batch ends within a commit or two: a graceful stop waits for it
-      [=](tick_atom) {},
+      [=](tick_atom) {
+        if (!self->state.ending)
+          finish(self);
+      },
       [=](timeout_atom) {},
   };
 }

@@ -52,12 +52,45 @@ boost::json::value estimate_completion(const storage::job_record& job, std::int6
 
 }  // namespace
 
+// Written by hand: gmtime_r takes a lock and reads the time zone, and events and replies
+// format several times per job. Days to a civil date: Howard Hinnant's days_from_civil, inverted.
 std::string format_time(std::int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
+  auto days = ms >= 0 ? ms / 86'400'000 : (ms - 86'399'999) / 86'400'000;
+  auto in_day = ms - days * 86'400'000;
+  auto z = days + 719'468;
+  auto era = (z >= 0 ? z : z - 146'096) / 146'097;
+  auto doe = z - era * 146'097;
+  auto yoe = (doe - doe / 1'460 + doe / 36'524 - doe / 146'096) / 365;
+  auto doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  auto mp = (5 * doy + 2) / 153;
+  auto day = doy - (153 * mp + 2) / 5 + 1;
+  auto month = mp < 10 ? mp + 3 : mp - 9;
+  auto year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  char buf[32];
+  auto two = [&](int at, std::int64_t v) {
+    buf[at] = static_cast<char>('0' + v / 10);
+    buf[at + 1] = static_cast<char>('0' + v % 10);
+  };
+  if (year < 0 || year > 9999)
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", year, month, day, in_day / 3'600'000,
+                       in_day / 60'000 % 60, in_day / 1000 % 60, in_day % 1000);
+  two(0, year / 100);
+  two(2, year % 100);
+  buf[4] = '-';
+  two(5, month);
+  buf[7] = '-';
+  two(8, day);
+  buf[10] = 'T';
+  two(11, in_day / 3'600'000);
+  buf[13] = ':';
+  two(14, in_day / 60'000 % 60);
+  buf[16] = ':';
+  two(17, in_day / 1000 % 60);
+  buf[19] = '.';
+  buf[20] = static_cast<char>('0' + in_day % 1000 / 100);
+  two(21, in_day % 100);
+  buf[23] = 'Z';
+  return std::string(buf, 24);
 }
 
 std::int64_t now_ms() {

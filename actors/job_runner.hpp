@@ -65,9 +65,10 @@ struct quick_job {
   std::shared_ptr<const job_plan> plan;
 };
 
-/// Spawns a batch running `jobs` as a child of `parent`, which should monitor it. Their claims
-/// share one commit; once it is durable their items run inline, and their ends (with their
-/// items, stored only then) share the next. A job cancelled before its claim is durable ends cancelled without
+/// Spawns a batch running `jobs` as a child of `parent`, which should monitor it. Their items
+/// run inline on its first message, and their ends (with their items, stored only then) share
+/// one commit, each fenced on its job still being queued at the attempt before: a quick job
+/// has no claim of its own. A job cancelled before its items ran ends cancelled without
 /// running; a later cancel finds it ending. It sends one (done_atom, ended, superseded) and
 /// terminates normally; any other termination is a crash of every job it still held.
 job_runner_actor spawn_job_batch(caf::local_actor* parent, runner_context ctx, job_done_listener supervisor,

@@ -44,10 +44,14 @@ struct job_plan {
   std::int64_t batch_size = 0;
   /// At most this many batches of the job in flight at once; 0 = the engine's worker count.
   std::int64_t parallelism = 0;
-  /// Its handler returns in microseconds and never blocks or waits: a first run of a job with
-  /// at most k_quick_items items then runs in a batch of such jobs, its items handled inline
-  /// by the batch (no worker, no actor of its own), its claim and its end sharing one commit
-  /// each with the batch's other jobs.
+  /// Its handler returns in microseconds, never blocks or waits, and changes nothing outside
+  /// its item's result (running it twice does no harm): a first run of a job with at most
+  /// k_quick_items items then runs in a batch of such jobs, its items handled inline by the
+  /// batch (no worker, no actor of its own), and its whole run is one write, shared with the
+  /// batch's other jobs. There is no claim first (whose lease and fence guard long runs and
+  /// runs with side effects): the end is fenced on the job being still queued, so of two nodes
+  /// that ran it the first to commit wins and the other's result is dropped, and a node that
+  /// stops before the commit leaves the job queued, to run again.
   bool quick = false;
   /// Not empty: the job cannot run (say, the record it names does not exist); it fails at once
   /// with this reason, without a retry.

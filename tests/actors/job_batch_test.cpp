@@ -1,6 +1,5 @@
-// Quick jobs run in batches: their claims share one commit and their ends another, a cancel
-// before the claim is durable ends only that job, and a job whose fence storage refuses drops
-// out of its batch alone.
+// Quick jobs run in batches: their whole runs share one commit, a cancel that meets that commit
+// is a conflict, and a job whose fence storage refuses drops out of its batch alone.
 #include "engine_fixture.hpp"
 #include "storage/database.hpp"
 #include "storage_gates.hpp"
@@ -18,7 +17,7 @@ namespace {
 using largest_atom = caf::atom_constant<caf::atom("largest")>;
 
 /// The real writer, counting the jobs in each batch write (a write that wants its refused
-/// fences listed); with `hold` set, it holds the first batch claim (fences at `queued`) until
+/// fences listed); with `hold` set, it holds the first batch write (the jobs' ends) until
 /// `open_atom`, answering `gate_atom` once it holds it.
 using batch_writer_actor = actors::storage_writer_actor::extend<caf::replies_to<gate_atom>::with<caf::ok_atom>,
                                                                 caf::reacts_to<open_atom>,
@@ -33,10 +32,6 @@ struct batch_writer_state {
   std::optional<caf::typed_response_promise<caf::ok_atom>> gate;
 };
 
-bool is_claim(const storage::write_batch& batch) {
-  return !batch.fences.empty() && batch.fences.front().status == job_status::queued;
-}
-
 batch_writer_actor::behavior_type batch_writer(batch_writer_actor::stateful_pointer<batch_writer_state> self,
                                                actors::storage_writer_actor real, bool hold) {
   self->state.real = std::move(real);
@@ -47,7 +42,7 @@ batch_writer_actor::behavior_type batch_writer(batch_writer_actor::stateful_poin
           actors::fences_atom f) -> caf::result<std::vector<std::string>> {
         auto& st = self->state;
         st.largest = std::max(st.largest, static_cast<std::int64_t>(batch.updated_jobs.size()));
-        if (!st.hold || st.held_promise || !is_claim(batch))
+        if (!st.hold || st.held_promise)
           return self->delegate(st.real, a, std::move(batch), f);
         st.held = std::move(batch);
         st.held_promise = self->make_response_promise<std::vector<std::string>>();
@@ -146,46 +141,41 @@ TEST_F(job_batch_test, quick_jobs_queued_together_share_their_commits_and_all_co
     EXPECT_EQ(ended.total_items, 1);
     EXPECT_EQ(ended.processed_items, 1);
   }
-  EXPECT_EQ(largest_write(), 500) << "the 500 jobs did not share one claim and one end";
+  EXPECT_EQ(largest_write(), 500) << "the 500 jobs did not share one commit";
   auto items = items_of(jobs.back().id);
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0].status, storage::item_status::done);
   EXPECT_EQ(items[0].attempts, 1);
 }
 
-TEST_F(job_batch_test, a_job_cancelled_before_its_batch_claim_is_durable_ends_cancelled_alone) {
+TEST_F(job_batch_test, a_cancel_that_meets_the_batch_commit_is_a_conflict_and_the_job_completes) {
   settings_.jobs.max_concurrent = 1;
   start_counting(true);
   auto jobs = submit_noops(3);
   ASSERT_EQ(jobs.size(), 3u);
-  await_held();  // the batch's claim of all three is written, not yet durable
+  await_held();  // the three jobs' items ran; their ends are written, not yet durable
   auto pending = self()->request(engine_.supervisor, k_wait, actors::cancel_atom::value, jobs[1].id);
-  // A get is answered by the batch only after it has taken the cancel from its mailbox.
+  // A get is answered by the batch only after it has taken the cancel from its mailbox; until
+  // the end is durable it says running.
   auto now = ask_job(caf::get_atom::value, jobs[1].id);
   ASSERT_TRUE(now);
   EXPECT_EQ(now->status, job_status::running);
   caf::anon_send(writer_, open_atom::value);
-  pending.receive(
-      [&](storage::job_record& job) {
-        EXPECT_EQ(job.status, job_status::cancelled);
-        EXPECT_EQ(job.processed_items, 0);
-      },
-      [](caf::error& e) { FAIL() << caf::to_string(e); });
-  EXPECT_EQ(await_end(jobs[0].id).status, job_status::completed);
-  EXPECT_EQ(await_end(jobs[2].id).status, job_status::completed);
-  auto stored = await_end(jobs[1].id);
-  EXPECT_EQ(stored.status, job_status::cancelled);
-  EXPECT_EQ(stored.error_message, "cancelled by request");
-  auto items = items_of(jobs[1].id);
-  ASSERT_EQ(items.size(), 1u);
-  EXPECT_EQ(items[0].status, storage::item_status::pending) << "the cancelled job's item ran";
-  // A second cancel finds it ended.
-  auto again = ask_job(actors::cancel_atom::value, jobs[1].id);
-  ASSERT_FALSE(again);
-  EXPECT_EQ(actors::code_of(again.error()), actors::errc::conflict);
+  pending.receive([&](storage::job_record& job) { ADD_FAILURE() << "the cancel took effect: " << to_string(job.status); },
+                  [](caf::error& e) {
+                    EXPECT_EQ(actors::code_of(e), actors::errc::conflict);
+                    EXPECT_THAT(actors::message_of(e), ::testing::HasSubstr("already completed"));
+                  });
+  for (const auto& job : jobs) {
+    auto ended = await_end(job.id);
+    EXPECT_EQ(ended.status, job_status::completed);
+    auto items = items_of(job.id);
+    ASSERT_EQ(items.size(), 1u);
+    EXPECT_EQ(items[0].status, storage::item_status::done);
+  }
 }
 
-TEST_F(job_batch_test, a_job_whose_claim_storage_refuses_drops_out_and_the_rest_of_its_batch_runs) {
+TEST_F(job_batch_test, a_job_whose_end_storage_refuses_drops_out_and_the_rest_of_its_batch_completes) {
   settings_.jobs.max_concurrent = 1;
   start_counting(true);
   auto jobs = submit_noops(3);
@@ -209,5 +199,5 @@ TEST_F(job_batch_test, a_job_whose_claim_storage_refuses_drops_out_and_the_rest_
   } while (stored->attempt != 5 && std::chrono::steady_clock::now() < deadline);
   EXPECT_EQ(stored->attempt, 5);
   EXPECT_EQ(stored->status, job_status::running);
-  EXPECT_TRUE(items_of(jobs[1].id).empty()) << "the refused claim's items were stored";
+  EXPECT_TRUE(items_of(jobs[1].id).empty()) << "the refused job's items were stored";
 }

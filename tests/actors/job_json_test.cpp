@@ -8,6 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ctime>
+
 using namespace jobmesh;
 
 namespace {
@@ -73,4 +76,19 @@ TEST(job_json_text, escapes_strings_as_boost_json_does) {
     actors::append_json_string(mine, s);
     EXPECT_EQ(mine, boost::json::serialize(boost::json::string(s))) << "for " << s.size() << " bytes";
   }
+}
+
+TEST(format_time, writes_utc_times_as_gmtime_does) {
+  // Every day of 1970-2100 at a varying time of day, leap days and month ends among them.
+  for (std::int64_t day = 0; day < 47'482; ++day) {
+    std::int64_t ms = day * 86'400'000 + (day * 7'919'123) % 86'400'000;
+    std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char want[40];
+    std::snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+    ASSERT_EQ(actors::format_time(ms), want) << "at " << ms;
+  }
+  EXPECT_EQ(actors::format_time(1'764'700'000'123), "2025-12-02T18:26:40.123Z");
 }
