@@ -40,7 +40,7 @@ struct storage_settings {
 
 /// The job engine.
 struct jobs_settings {
-  std::int64_t max_concurrent = 128;   ///< jobs running at once on this node
+  std::int64_t max_concurrent = 128;   ///< runs in flight: a job alone, or a batch of quick jobs
   std::int64_t workers = 8;            ///< worker actors in the pool
   std::int64_t batch_size = 64;        ///< items handed to a worker at once (at most)
   std::int64_t max_attempts = 3;       ///< default for jobs that do not say
