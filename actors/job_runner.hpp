@@ -74,6 +74,10 @@ struct quick_job {
 job_runner_actor spawn_job_batch(caf::local_actor* parent, runner_context ctx, job_done_listener supervisor,
                                  std::vector<quick_job> jobs);
 
+/// Publishes `type` with the job's JSON as its data on the job's topics (the hub writes the
+/// JSON only if a frame of it is sent).
+void publish_job_event(const progress_hub_actor& hub, const storage::job_record& job, const std::string& type);
+
 /// Publishes `type` with `data` on the job's topics: `job:<id>`, `user:<user_id>` and `jobs`.
 void publish_job_event(const progress_hub_actor& hub, const storage::job_record& job, const std::string& type,
                        const std::string& data);

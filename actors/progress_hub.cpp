@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 #include <deque>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -12,9 +13,32 @@ namespace jobmesh::actors {
 
 namespace {
 
+/// An event as a topic keeps it: its frame text is written only when someone is sent it (most
+/// topics, `job:<id>` of jobs nobody watches, never are), then kept.
+/// An event's data: given as text, or the job it is about, written as JSON when first needed.
+struct event_data {
+  std::optional<std::string> text;
+  storage::job_record job;
+
+  const std::string& get() {
+    if (!text)
+      text = job_json_text(job);
+    return *text;
+  }
+};
+
+struct stored_event {
+  std::uint64_t seq = 0;
+  std::string type;
+  std::shared_ptr<event_data> data;
+  std::int64_t sent_at = 0;
+  std::string job;
+  std::optional<hub_frame> frame;
+};
+
 struct topic_state {
   std::uint64_t seq = 0;
-  std::deque<hub_frame> history;
+  std::deque<stored_event> history;
   std::vector<caf::actor> subscribers;
 };
 
@@ -48,13 +72,23 @@ void forget_idle_topics(hub_state& st) {
     it = it->second.subscribers.empty() ? st.topics.erase(it) : std::next(it);
 }
 
+const hub_frame& frame_of(const std::string& topic, stored_event& e) {
+  if (!e.frame)
+    e.frame = hub_frame{topic, e.seq, is_droppable_event(e.type),
+                        std::make_shared<const std::string>(make_frame_text(topic, e.seq, e.type, e.data->get(), e.sent_at)),
+                        e.job};
+  return *e.frame;
+}
+
 void publish(hub_pointer self, const std::string& topic, const std::string& job, const std::string& type,
-             const std::string& data) {
+             const std::shared_ptr<event_data>& data, std::int64_t now) {
   auto& t = self->state.topics[topic];
-  auto frame = make_frame(topic, ++t.seq, type, data, job);
-  for (const auto& s : t.subscribers)
-    send_frame(s, frame);
-  t.history.push_back(std::move(frame));
+  t.history.push_back({++t.seq, type, data, now, job, std::nullopt});
+  if (!t.subscribers.empty()) {
+    const auto& frame = frame_of(topic, t.history.back());
+    for (const auto& s : t.subscribers)
+      send_frame(s, frame);
+  }
   if (t.history.size() > self->state.history)
     t.history.pop_front();
 }
@@ -66,7 +100,7 @@ void catch_up(const std::string& topic, topic_state& t, std::int64_t since, cons
   send_frame(to, make_frame(topic, t.seq, "subscribed", "{}"));
   if (since < 0) {
     if (!t.history.empty())
-      send_frame(to, t.history.back());
+      send_frame(to, frame_of(topic, t.history.back()));
     return;
   }
   auto wanted = static_cast<std::uint64_t>(since) + 1;
@@ -78,9 +112,9 @@ void catch_up(const std::string& topic, topic_state& t, std::int64_t since, cons
     send_frame(to, make_frame(topic, t.seq, "reset", "{}"));
     return;
   }
-  for (const auto& f : t.history)
-    if (f.seq >= wanted)
-      send_frame(to, f);
+  for (auto& e : t.history)
+    if (e.seq >= wanted)
+      send_frame(to, frame_of(topic, e));
 }
 
 void subscribe(hub_pointer self, const std::string& topic, std::int64_t since, const caf::actor& who) {
@@ -135,8 +169,19 @@ progress_hub_actor::behavior_type hub(hub_pointer self, std::size_t history) {
   return {
       [=](publish_atom, const std::vector<std::string>& topics, const std::string& job, const std::string& type,
           const std::string& data) {
+        auto shared = std::make_shared<event_data>(event_data{data, {}});  // one copy for every topic
+        auto now = now_ms();
         for (const auto& topic : topics)
-          publish(self, topic, job, type, data);
+          publish(self, topic, job, type, shared, now);
+        forget_idle_topics(self->state);
+      },
+      [=](publish_atom, storage::job_record& job, const std::string& type) {
+        auto topics = {"job:" + job.id, "user:" + job.user_id, std::string{"jobs"}};
+        auto id = job.id;
+        auto shared = std::make_shared<event_data>(event_data{std::nullopt, std::move(job)});
+        auto now = now_ms();
+        for (const auto& topic : topics)
+          publish(self, topic, id, type, shared, now);
         forget_idle_topics(self->state);
       },
       [=](subscribe_atom, const std::string& topic, std::int64_t since, const caf::actor& who) {
