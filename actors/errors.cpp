@@ -38,4 +38,14 @@ std::string message_of(const caf::error& e) {
   return to_string(e);
 }
 
+caf::error error_of_exception(std::exception_ptr& eptr) {
+  try {
+    std::rethrow_exception(eptr);
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, e.what());
+  } catch (...) {
+  }
+  return make_error(errc::internal, "unknown exception");
+}
+
 }  // namespace jobmesh::actors

@@ -6,6 +6,7 @@
 #include <caf/error.hpp>
 
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <string_view>
 
@@ -38,5 +39,9 @@ errc code_of(const caf::error& e);
 
 /// The human message inside `e` (any category).
 std::string message_of(const caf::error& e);
+
+/// A thrown exception as the error an actor ends with: its what() as errc::internal (a run
+/// that throws crashes, and its supervisor's retry policy takes over).
+caf::error error_of_exception(std::exception_ptr& eptr);
 
 }  // namespace jobmesh::actors

@@ -146,14 +146,7 @@ void prepare(batch_state& st) {
 job_runner_actor::behavior_type batch(batch_pointer self, runner_context ctx, job_done_listener supervisor,
                                       std::vector<quick_job> jobs) {
   auto& st = self->state;
-  self->set_exception_handler([](std::exception_ptr& eptr) -> caf::error {
-    try {
-      std::rethrow_exception(eptr);
-    } catch (const std::exception& e) {
-      return make_error(errc::internal, e.what());
-    }
-    return make_error(errc::internal, "unknown exception");
-  });
+  self->set_exception_handler(error_of_exception);
   st.ctx = std::move(ctx);
   st.supervisor = std::move(supervisor);
   st.jobs.reserve(jobs.size());

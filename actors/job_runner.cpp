@@ -418,14 +418,7 @@ void claim_planned(runner_pointer self) {
 job_runner_actor::behavior_type runner(runner_pointer self, runner_context ctx, job_done_listener supervisor,
                                        storage::job_record job, bool first_run) {
   auto& st = self->state;
-  self->set_exception_handler([](std::exception_ptr& eptr) -> caf::error {
-    try {
-      std::rethrow_exception(eptr);
-    } catch (const std::exception& e) {
-      return make_error(errc::internal, e.what());
-    }
-    return make_error(errc::internal, "unknown exception");
-  });
+  self->set_exception_handler(error_of_exception);
   st.ctx = std::move(ctx);
   st.supervisor = std::move(supervisor);
   st.job = std::move(job);

@@ -25,15 +25,6 @@ protected:
     ADD_FAILURE() << "job " << id << " dispatched nothing within " << k_wait.count() << " s";
   }
 
-  std::vector<storage::item_record> items_of(const std::string& id) {
-    std::vector<storage::item_record> out;
-    storage::item_filter filter;
-    filter.job_id = id;
-    self()->request(engine_.supervisor, k_wait, actors::items_atom::value, filter)
-        .receive([&](std::vector<storage::item_record>& items) { out = std::move(items); },
-                 [](caf::error& e) { FAIL() << caf::to_string(e); });
-    return out;
-  }
 
   /// Cancels `id`; the answer and how long it took.
   std::pair<caf::expected<storage::job_record>, std::chrono::milliseconds> timed_cancel(const std::string& id) {

@@ -130,6 +130,17 @@ protected:
     return out;
   }
 
+  /// The job's items as the supervisor lists them (the first page).
+  std::vector<storage::item_record> items_of(const std::string& id) {
+    std::vector<storage::item_record> out;
+    storage::item_filter filter;
+    filter.job_id = id;
+    self()->request(engine_.supervisor, k_wait, actors::items_atom::value, filter)
+        .receive([&](std::vector<storage::item_record>& items) { out = std::move(items); },
+                 [](caf::error& e) { FAIL() << caf::to_string(e); });
+    return out;
+  }
+
   /// The job once it has ended (completed, failed or cancelled); a failed test and the job as
   /// last seen when it has not within k_wait. Polls the supervisor every few milliseconds.
   storage::job_record await_end(const std::string& id) {

@@ -116,15 +116,6 @@ protected:
                                                                [](caf::error& e) { FAIL() << caf::to_string(e); });
   }
 
-  std::vector<storage::item_record> items_of(const std::string& id) {
-    std::vector<storage::item_record> out;
-    storage::item_filter filter;
-    filter.job_id = id;
-    self()->request(engine_.supervisor, k_wait, actors::items_atom::value, filter)
-        .receive([&](std::vector<storage::item_record>& items) { out = std::move(items); },
-                 [](caf::error& e) { FAIL() << caf::to_string(e); });
-    return out;
-  }
 };
 
 }  // namespace
