@@ -15,7 +15,7 @@ packages=(
 # Extra groups: `install-deps.sh bench` adds what the bench peers need.
 for group in "$@"; do
   case "$group" in
-    bench) packages+=(python3-numpy libopenblas0-pthread) ;;  # OpenBLAS: NumPy's best BLAS here
+    bench) packages+=(python3-numpy libopenblas0-pthread gnuplot-nox) ;;  # OpenBLAS: NumPy's best BLAS here; gnuplot: the report's plot
     *) echo "install-deps.sh: unknown group '$group' (known: bench)" >&2; exit 2 ;;
   esac
 done

@@ -12,12 +12,6 @@ pg_bin="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 
 log() { printf 'setup-jobs: %s\n' "$*" >&2; }
 
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else
-    log "need root to run: $*"; return 1
-  fi
-}
-
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
@@ -26,21 +20,7 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ "${#missing[@]}" -gt 0 ]; then
-  log "installing Debian packages: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  # Installing postgresql must not leave a cluster or service running; policy-rc.d stops
-  # invoke-rc.d from starting services during the install.
-  policy=/usr/sbin/policy-rc.d
-  made_policy=0
-  if [ ! -e "$policy" ]; then
-    as_root sh -c "printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy"
-    made_policy=1
-  fi
-  trap 'if [ "$made_policy" -eq 1 ]; then as_root rm -f "$policy"; fi' EXIT
-  if ! as_root apt-get install -y --no-install-recommends "${missing[@]}"; then
-    as_root apt-get update
-    as_root apt-get install -y --no-install-recommends "${missing[@]}"
-  fi
+  "$here/apt-install.sh" "${missing[@]}"
 fi
 
 node_major="$(node -p 'process.versions.node.split(".")[0]')"

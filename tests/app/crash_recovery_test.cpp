@@ -1,7 +1,7 @@
 // kill -9 of a server in the middle of its jobs, then a restart on the same database: every
 // job completes, and per item no outcome is recorded twice across attempts: an item stored as
 // done before the kill is never run or written again (its row is unchanged at the end).
-#include "app/bench_server.hpp"
+#include "bench/server.hpp"
 #include "storage/database.hpp"
 #include "storage/job_repository.hpp"
 #include "test_client.hpp"
@@ -21,10 +21,10 @@ namespace {
 constexpr auto k_bound = std::chrono::seconds(60);
 
 // `jobmesh serve` (the binary under test) on a free loopback port over `db`.
-app::bench::started_server serve(const std::filesystem::path& dir, const std::string& db) {
+bench::started_server serve(const std::filesystem::path& dir, const std::string& db) {
   const char* bin = std::getenv("JOBMESH_BIN");
   EXPECT_NE(bin, nullptr) << "JOBMESH_BIN is not set";
-  return app::bench::start_server({"--db", db}, dir / "serve.log", bin ? bin : "jobmesh");
+  return bench::start_server({"--db", db}, dir / "serve.log", bin ? bin : "jobmesh");
 }
 
 std::map<std::pair<std::string, std::int64_t>, storage::item_record> done_items(const std::string& db) {

@@ -1,11 +1,11 @@
 // `jobmesh bench match-query`: generate the data, start `jobmesh serve` as a child process on a
 // fresh SQLite file, ingest over HTTP, read its memory, restart it to time the load at start,
 // then run the query load (bench_http_load) and write the table and the JSON.
-#include "app/bench_match_query.hpp"
+#include "bench/suites.hpp"
 
-#include "app/bench_harness.hpp"
-#include "app/bench_http_load.hpp"
-#include "app/bench_server.hpp"
+#include "bench/harness.hpp"
+#include "bench/http_load.hpp"
+#include "bench/server.hpp"
 #include "app/progress_bar.hpp"
 
 #include <CLI/CLI.hpp>
@@ -18,7 +18,7 @@
 #include <cstdio>
 #include <thread>
 
-namespace jobmesh::app {
+namespace jobmesh::bench {
 
 namespace {
 
@@ -67,7 +67,7 @@ bool prepare_data(const bench_options& o, const fs::path& dir) {
   }
   say(fmt::format("generating {} postings and {} candidates (seed {}) into {}", o.postings, o.candidates, o.seed,
                   dir.string()));
-  bench::generate_files(dir, o.postings, o.candidates, o.seed);
+  generate_files(dir, o.postings, o.candidates, o.seed);
   std::ofstream{manifest_path} << json::serialize(json::object{{"data", wanted}, {"sizes", sizes()}}) << '\n';
   return true;
 }
@@ -87,25 +87,25 @@ std::string match_target(const std::string& id) {
   return "/api/v1/candidates/" + id + "/matches?top_k=10";
 }
 
-bench::http_request get(std::string target) {
+http_request get(std::string target) {
   return {boost::beast::http::verb::get, std::move(target), {}, {}};
 }
 
 // The server is this very binary, on its own SQLite file. A held query waits for the whole
 // load at start; the default request timeout (10 s) would answer 503 first.
-bench::started_server start_server(const fs::path& db, const fs::path& log) {
-  return bench::start_server({"--db", "sqlite:" + db.string(), "--set", "server.request_timeout_ms=600000", "--set",
-                              "log.level=info"},
-                             log);
+started_server start_query_server(const fs::path& db, const fs::path& log) {
+  return start_server({"--db", "sqlite:" + db.string(), "--set", "server.request_timeout_ms=600000", "--set",
+                       "log.level=info"},
+                      log);
 }
 
 // Seconds until the first query answered 200: it is held while the shards load.
-double first_match(const bench::started_server& s, const std::string& id) {
-  bench::http_connection c{"127.0.0.1", s.port, k_first_match_timeout};
+double first_match(const started_server& s, const std::string& id) {
+  http_connection c{"127.0.0.1", s.port, k_first_match_timeout};
   auto reply = c.send(get(match_target(id)));
   if (reply.status != 200)
     throw std::runtime_error(fmt::format("the first query answered {}: {}", reply.status, reply.body.substr(0, 300)));
-  return bench::wall_seconds() - s.spawned_at;
+  return wall_seconds() - s.spawned_at;
 }
 
 struct ingest_rate {
@@ -113,11 +113,11 @@ struct ingest_rate {
   double seconds = 0;  ///< round trips only, the file's reading apart
 };
 
-void post_chunk(bench::http_connection& c, const std::string& target, std::string& chunk, std::size_t lines,
+void post_chunk(http_connection& c, const std::string& target, std::string& chunk, std::size_t lines,
                 ingest_rate& r) {
-  double started = bench::wall_seconds();
+  double started = wall_seconds();
   auto reply = c.send({boost::beast::http::verb::post, target, std::move(chunk), "application/x-ndjson"});
-  r.seconds += bench::wall_seconds() - started;
+  r.seconds += wall_seconds() - started;
   chunk.clear();
   auto answer = reply.status == 200 ? json::parse(reply.body).as_object() : json::object{};
   if (reply.status != 200 || answer.at("accepted").to_number<std::size_t>() != lines ||
@@ -127,12 +127,12 @@ void post_chunk(bench::http_connection& c, const std::string& target, std::strin
   r.records += lines;
 }
 
-ingest_rate ingest(const bench::started_server& s, const fs::path& file, const std::string& kind, std::size_t total,
+ingest_rate ingest(const started_server& s, const fs::path& file, const std::string& kind, std::size_t total,
                    std::size_t chunk_lines) {
-  bench::http_connection c{"127.0.0.1", s.port, k_ingest_timeout};
+  http_connection c{"127.0.0.1", s.port, k_ingest_timeout};
   auto target = "/api/v1/" + kind;
   ingest_rate r;
-  progress_bar bar{"ingesting " + kind, "records"};
+  app::progress_bar bar{"ingesting " + kind, "records"};
   std::ifstream in{file};
   std::string chunk;
   std::size_t lines = 0;
@@ -153,15 +153,15 @@ ingest_rate ingest(const bench::started_server& s, const fs::path& file, const s
 }
 
 struct load_sample {
-  bench::http_load_result load;
+  http_load_result load;
   double server_cpu_s = 0;
   double offered_per_s = 0;  ///< open loop; 0 for the closed loop
 };
 
 // One timed run of the query load on the started server: closed loop when `rate` is 0.
-load_sample run_load(const bench_options& o, const bench::started_server& s, const std::vector<std::string>& targets,
+load_sample run_load(const bench_options& o, const started_server& s, const std::vector<std::string>& targets,
                      const std::string& name, double rate = 0) {
-  bench::http_load_options lo;
+  http_load_options lo;
   lo.port = s.port;
   lo.connections = o.connections;
   lo.rate_per_s = rate;
@@ -180,7 +180,7 @@ load_sample run_load(const bench_options& o, const bench::started_server& s, con
     problem = "no results array: " + std::string{body.substr(0, 200)};
     return false;
   };
-  load_sample out{bench::run_http_load(lo, source, check), 0, rate};
+  load_sample out{run_http_load(lo, source, check), 0, rate};
   out.server_cpu_s = cpu_closed - cpu_opened;
   const auto& r = out.load;
   say(fmt::format("{}: {:.0f} queries/s, p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms; {} non-2xx, {} refused, "
@@ -215,12 +215,12 @@ struct outcome {
 };
 
 struct summary {
-  bench::spread qps, p50, p90, p99, max, busy;
+  spread qps, p50, p90, p99, max, busy;
   double cores = 1;
   bool clean = true;
 };
 
-summary summarise(const bench_options& o, const outcome& r) {
+summary summarise_runs(const bench_options& o, const outcome& r) {
   summary x;
   x.cores = std::max(1u, std::thread::hardware_concurrency());
   std::vector<double> qps, p50, p90, p99, max, busy;
@@ -235,12 +235,12 @@ summary summarise(const bench_options& o, const outcome& r) {
   }
   for (const auto& s : r.open_loop)
     x.clean = x.clean && s.load.clean();
-  x.qps = bench::summarise(qps);
-  x.p50 = bench::summarise(p50);
-  x.p90 = bench::summarise(p90);
-  x.p99 = bench::summarise(p99);
-  x.max = bench::summarise(max);
-  x.busy = bench::summarise(busy);
+  x.qps = summarise(qps);
+  x.p50 = summarise(p50);
+  x.p90 = summarise(p90);
+  x.p99 = summarise(p99);
+  x.max = summarise(max);
+  x.busy = summarise(busy);
   return x;
 }
 
@@ -248,7 +248,7 @@ double per_posting(const bench_options& o, double before, double after) {
   return (after - before) / static_cast<double>(o.postings);
 }
 
-std::string row(std::string_view name, const bench::spread& s, std::string_view tail = {}) {
+std::string row(std::string_view name, const spread& s, std::string_view tail = {}) {
   return fmt::format("{:<12}{:>12.2f}{:>12.2f}{:>12.2f}  {}\n", name, s.median, s.min, s.max, tail);
 }
 
@@ -353,24 +353,24 @@ json::object results_json(const bench_options& o, const outcome& r, const summar
                  {"server_log", r.logged}}},
       {"samples", std::move(samples)},
       {"open_loop", std::move(open_loop)},
-      {"summary", {{"queries_per_s", bench::to_json(x.qps)}, {"p50_ms", bench::to_json(x.p50)},
-                   {"p90_ms", bench::to_json(x.p90)}, {"p99_ms", bench::to_json(x.p99)},
-                   {"max_ms", bench::to_json(x.max)}, {"cpu_busy", bench::to_json(x.busy)},
+      {"summary", {{"queries_per_s", to_json(x.qps)}, {"p50_ms", to_json(x.p50)},
+                   {"p90_ms", to_json(x.p90)}, {"p99_ms", to_json(x.p99)},
+                   {"max_ms", to_json(x.max)}, {"cpu_busy", to_json(x.busy)},
                    {"target_p99_ms", o.target_p99_ms}, {"p99_target_met", x.p99.median <= o.target_p99_ms},
                    {"every_reply_ok", x.clean}}},
   };
 }
 
 int report(const bench_options& o, const outcome& r) {
-  auto machine = bench::machine();
-  auto x = summarise(o, r);
-  print_table(o, r, x, machine);
+  auto host = machine();
+  auto x = summarise_runs(o, r);
+  print_table(o, r, x, host);
   for (const auto& s : r.samples)
     for (const auto& p : s.load.problems)
       say("problem: " + p);
   if (auto parent = fs::path{o.out}.parent_path(); !parent.empty())
     fs::create_directories(parent);
-  std::ofstream{o.out} << json::serialize(results_json(o, r, x, std::move(machine))) << '\n';
+  std::ofstream{o.out} << json::serialize(results_json(o, r, x, std::move(host))) << '\n';
   say("wrote " + o.out);
   return x.clean ? 0 : 1;
 }
@@ -380,7 +380,7 @@ void fill_database(const bench_options& o, const fs::path& dir, const std::strin
   for (const char* suffix : {"", "-wal", "-shm", "-journal"})
     fs::remove(dir / (std::string{"bench.db"} + suffix));
   say("starting the server on a fresh database");
-  auto s = start_server(dir / "bench.db", dir / "server-ingest.log");
+  auto s = start_query_server(dir / "bench.db", dir / "server-ingest.log");
   r.rss_empty = s.process->rss_bytes();
   r.postings = ingest(s, dir / "postings.ndjson", "postings", o.postings, o.chunk_lines);
   r.candidates = ingest(s, dir / "candidates.ndjson", "candidates", o.candidates, o.chunk_lines);
@@ -396,7 +396,7 @@ double empty_rss(const fs::path& dir) {
   if (!fs::exists(dir / "bench.db"))
     throw std::runtime_error("--reuse-database: no " + (dir / "bench.db").string() + "; run once without it");
   say("--reuse-database: measuring an empty server's memory, then using the database as it is");
-  auto s = start_server(dir / "empty.db", dir / "server-empty.log");
+  auto s = start_query_server(dir / "empty.db", dir / "server-empty.log");
   return s.process->rss_bytes();
 }
 
@@ -423,7 +423,7 @@ int run_bench(const bench_options& o) {
   else
     fill_database(o, dir, ids.front(), r);
   say("restarting the server on the same database to time its load");
-  auto s = start_server(dir / "bench.db", dir / "server.log");
+  auto s = start_query_server(dir / "bench.db", dir / "server.log");
   r.ready_s = s.ready_s;
   r.first_match_s = first_match(s, ids.front());
   r.rss_after_restart = s.process->rss_bytes();
@@ -435,7 +435,7 @@ int run_bench(const bench_options& o) {
     targets.push_back(match_target(id));
   for (int i = 0; i < o.repeats; ++i)
     r.samples.push_back(run_load(o, s, targets, fmt::format("load {}/{}", i + 1, o.repeats)));
-  auto capacity = summarise(o, r).qps.median;
+  auto capacity = summarise_runs(o, r).qps.median;
   for (std::size_t i = 0; i < o.open_loop.size(); ++i)
     r.open_loop.push_back(run_load(o, s, targets, fmt::format("open loop {}/{}", i + 1, o.open_loop.size()),
                                    o.open_loop[i] * capacity));
@@ -445,7 +445,7 @@ int run_bench(const bench_options& o) {
 
 }  // namespace
 
-void add_bench_match_query_suite(CLI::App& bench, command_runner& chosen) {
+void add_match_query_suite(CLI::App& bench, command_runner& chosen) {
   auto o = std::make_shared<bench_options>();
   auto* cmd = bench.add_subcommand("match-query", "one candidate's top-10 over HTTP keep-alive from many connections "
                                                   "(absolute: p99 <= 5 ms on 2 cores)");
@@ -489,4 +489,4 @@ void add_bench_match_query_suite(CLI::App& bench, command_runner& chosen) {
   cmd->callback([o, &chosen] { chosen = [o] { return run_bench(*o); }; });
 }
 
-}  // namespace jobmesh::app
+}  // namespace jobmesh::bench

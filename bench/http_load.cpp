@@ -1,9 +1,9 @@
 // The load generator: one Beast client session per connection in the shape of Beast's
 // examples (do_/on_ pairs, one fail()), io_contexts on their own threads, tallies per thread
 // merged at the end so that recording a latency takes no lock.
-#include "app/bench_http_load.hpp"
+#include "bench/http_load.hpp"
 
-#include "app/bench_harness.hpp"
+#include "bench/harness.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -19,7 +19,7 @@
 #include <stdexcept>
 #include <thread>
 
-namespace jobmesh::app::bench {
+namespace jobmesh::bench {
 
 namespace {
 
@@ -189,13 +189,6 @@ struct load_thread {
   tally seen;
 };
 
-double percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty())
-    return 0;
-  auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sorted.size())));
-  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
-}
-
 http_load_result merge(std::vector<std::unique_ptr<load_thread>>& threads, double duration_s) {
   http_load_result r;
   std::vector<double> all;
@@ -218,9 +211,9 @@ http_load_result merge(std::vector<std::unique_ptr<load_thread>>& threads, doubl
   for (double v : all)
     sum += v;
   r.mean_ms = all.empty() ? 0 : sum / static_cast<double>(all.size());
-  r.p50_ms = percentile(all, 0.50);
-  r.p90_ms = percentile(all, 0.90);
-  r.p99_ms = percentile(all, 0.99);
+  r.p50_ms = sorted_percentile(all, 0.50);
+  r.p90_ms = sorted_percentile(all, 0.90);
+  r.p99_ms = sorted_percentile(all, 0.99);
   r.max_ms = all.empty() ? 0 : all.back();
   return r;
 }
@@ -352,4 +345,4 @@ http_reply http_connection::send(const http_request& r) {
   return reply;
 }
 
-}  // namespace jobmesh::app::bench
+}  // namespace jobmesh::bench

@@ -1,15 +1,16 @@
 #pragma once
 /// What every `jobmesh bench` suite needs besides its workload (../shared/BENCH.md): the
 /// machine it ran on, CPU and wall clocks, min/median/max over repeats, and a peer run as a
-/// child process with its stdout captured. Suites are siblings (`app/bench_<suite>.cpp`) that
+/// child process with its stdout captured. Suites are siblings (`bench/<suite>_suite.cpp`) that
 /// use these; none of them is shared state.
 
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <filesystem>
 #include <string>
 #include <vector>
 
-namespace jobmesh::app::bench {
+namespace jobmesh::bench {
 
 /// Cores, CPU model (from /proc/cpuinfo), load average before the run, and this build's
 /// versions (jobmesh, the compiler's __VERSION__), as a JSON object.
@@ -45,9 +46,40 @@ child_result run_child(const std::vector<std::string>& argv);
 /// checkout); otherwise `relative` unchanged, for the caller's error message.
 std::filesystem::path find_in_checkout(const std::filesystem::path& relative);
 
+/// What the README's performance section shows of a suite (scripts/bench-report.py renders the
+/// `report` object of bench/results/<suite>.json): a table of every system's figures, the
+/// verdict against BENCH.md's target, notes, and the command that reproduces it.
+struct report_table {
+  std::string title;    ///< the workload, one line
+  std::string command;  ///< reproduces the figures, e.g. "scripts/bench.sh submit"
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::string>> rows;
+  std::string verdict;  ///< "0.74x graphile-worker's jobs/s (target >= 5x): not met"
+  std::vector<std::string> notes;
+};
+
+boost::json::object to_json(const report_table& r);
+
+/// The table on stdout: the title, aligned columns (the first left, the rest right), the
+/// verdict and the notes.
+void print(const report_table& r);
+
+/// Writes `results` (one JSON document) to `path`, creating its folder, and says so on stderr
+/// with the suite's name; throws when it cannot be written.
+void write_results(const std::filesystem::path& path, const boost::json::object& results);
+
+/// `value` with thousands separators and no decimals: 22781.2 -> "22,781".
+std::string grouped(double value);
+
+/// The `p`-quantile (0..1) of `sorted` (ascending) by rank: the smallest sample with at least
+/// p of them at or below it; 0 for none.
+double sorted_percentile(const std::vector<double>& sorted, double p);
+/// The same of samples in any order.
+double percentile(std::vector<double> samples, double p);
+
 /// Writes `dir`/postings.ndjson and `dir`/candidates.ndjson as `jobmesh generate` does, with a
 /// progress bar; throws when the files cannot be written.
 void generate_files(const std::filesystem::path& dir, std::size_t postings, std::size_t candidates,
                     std::uint64_t seed);
 
-}  // namespace jobmesh::app::bench
+}  // namespace jobmesh::bench

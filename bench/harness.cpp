@@ -1,4 +1,4 @@
-#include "app/bench_harness.hpp"
+#include "bench/harness.hpp"
 
 #include "app/progress_bar.hpp"
 #include "match/generator.hpp"
@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <fstream>
+#include <iostream>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <thread>
@@ -15,7 +17,7 @@
 
 extern char** environ;
 
-namespace jobmesh::app::bench {
+namespace jobmesh::bench {
 
 namespace {
 
@@ -116,14 +118,78 @@ std::filesystem::path find_in_checkout(const std::filesystem::path& relative) {
   return relative;
 }
 
+boost::json::object to_json(const report_table& r) {
+  boost::json::array columns(r.columns.begin(), r.columns.end()), rows, notes(r.notes.begin(), r.notes.end());
+  for (const auto& row : r.rows)
+    rows.push_back(boost::json::array(row.begin(), row.end()));
+  return {{"title", r.title}, {"command", r.command}, {"columns", std::move(columns)},
+          {"rows", std::move(rows)}, {"verdict", r.verdict}, {"notes", std::move(notes)}};
+}
+
+void print(const report_table& r) {
+  std::vector<std::size_t> width(r.columns.size());
+  for (std::size_t c = 0; c < r.columns.size(); ++c) {
+    width[c] = r.columns[c].size();
+    for (const auto& row : r.rows)
+      if (c < row.size())
+        width[c] = std::max(width[c], row[c].size());
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out;
+    for (std::size_t c = 0; c < width.size(); ++c) {
+      const auto& cell = c < cells.size() ? cells[c] : std::string{};
+      auto pad = std::string(width[c] - std::min(width[c], cell.size()), ' ');
+      out += c == 0 ? cell + pad : "  " + pad + cell;
+    }
+    std::cout << out << '\n';
+  };
+  std::cout << '\n' << r.title << '\n';
+  line(r.columns);
+  for (const auto& row : r.rows)
+    line(row);
+  std::cout << '\n' << r.verdict << '\n';
+  for (const auto& note : r.notes)
+    std::cout << note << '\n';
+}
+
+void write_results(const std::filesystem::path& path, const boost::json::object& results) {
+  if (path.has_parent_path())
+    std::filesystem::create_directories(path.parent_path());
+  std::ofstream out{path};
+  out << boost::json::serialize(results) << '\n';
+  if (!out.flush())
+    throw std::runtime_error("cannot write " + path.string());
+  std::cerr << "bench: wrote " << path.string() << '\n';
+}
+
+std::string grouped(double value) {
+  auto digits = std::to_string(static_cast<long long>(std::llround(value)));
+  auto first = digits.starts_with('-') ? 1u : 0u;
+  for (auto at = digits.size(); at > first + 3; at -= 3)
+    digits.insert(at - 3, ",");
+  return digits;
+}
+
+double sorted_percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty())
+    return 0;
+  auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sorted.size())));
+  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
+}
+
+double percentile(std::vector<double> samples, double p) {
+  std::sort(samples.begin(), samples.end());
+  return sorted_percentile(samples, p);
+}
+
 void generate_files(const std::filesystem::path& dir, std::size_t postings, std::size_t candidates,
                     std::uint64_t seed) {
   std::ofstream p{dir / "postings.ndjson", std::ios::binary}, c{dir / "candidates.ndjson", std::ios::binary};
-  progress_bar bar{"generating", "records"};
+  app::progress_bar bar{"generating", "records"};
   match::generate({postings, candidates, seed}, p, c, [&](std::size_t d, std::size_t t) { bar.update(d, t); });
   bar.finish();
   if (!p.flush() || !c.flush())
     throw std::runtime_error("cannot write the data into " + dir.string());
 }
 
-}  // namespace jobmesh::app::bench
+}  // namespace jobmesh::bench

@@ -11,7 +11,7 @@
 
 #include <sys/types.h>
 
-namespace jobmesh::app::bench {
+namespace jobmesh::bench {
 
 class server_process {
 public:
@@ -51,4 +51,4 @@ struct started_server {
 started_server start_server(const std::vector<std::string>& args, const std::filesystem::path& log,
                             const std::string& program = "/proc/self/exe");
 
-}  // namespace jobmesh::app::bench
+}  // namespace jobmesh::bench

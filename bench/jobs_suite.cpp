@@ -1,10 +1,10 @@
 // `jobmesh bench jobs` (BENCH.md, the `jobs` row): N no-op jobs submitted in bulk over HTTP to a
 // fresh durable server and run to `completed`, beside graphile-worker and BullMQ doing the same
 // in their own clients (bench/peers/jobs), then the idle enqueue-to-start latency of each.
-#include "app/bench_harness.hpp"
-#include "app/bench_http_load.hpp"
-#include "app/bench_jobs.hpp"
-#include "app/bench_server.hpp"
+#include "bench/harness.hpp"
+#include "bench/http_load.hpp"
+#include "bench/suites.hpp"
+#include "bench/server.hpp"
 
 #include <boost/json.hpp>
 #include <CLI/CLI.hpp>
@@ -18,7 +18,7 @@
 #include <optional>
 #include <thread>
 
-namespace jobmesh::app {
+namespace jobmesh::bench {
 
 namespace {
 
@@ -50,17 +50,9 @@ struct sample {
   json::object raw;  ///< a peer's own line, kept whole
 };
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty())
-    return 0;
-  std::sort(v.begin(), v.end());
-  auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
-  return v[std::clamp<std::size_t>(rank, 1, v.size()) - 1];
-}
-
 // Jobs of type noop that ended `completed`, from the server's Prometheus counters (kept in
 // memory, so polling them costs the server next to nothing).
-std::size_t completed_noops(bench::http_connection& c) {
+std::size_t completed_noops(http_connection& c) {
   auto reply = c.send({boost::beast::http::verb::get, "/metrics", {}, {}});
   if (reply.status != 200)
     throw std::runtime_error(fmt::format("/metrics answered {}", reply.status));
@@ -96,9 +88,9 @@ std::int64_t parse_time_ms(const std::string& text) {
 
 // Idle: one job at a time, each submitted once the one before has completed. A sample is the
 // job's started_at (the server's clock, in ms) minus the time just before its POST.
-std::pair<double, double> idle_latency(const bench::started_server& s, std::size_t samples) {
-  bench::http_connection submit{"127.0.0.1", s.port, k_request_timeout};
-  bench::http_connection poll{"127.0.0.1", s.port, k_request_timeout};
+std::pair<double, double> idle_latency(const started_server& s, std::size_t samples) {
+  http_connection submit{"127.0.0.1", s.port, k_request_timeout};
+  http_connection poll{"127.0.0.1", s.port, k_request_timeout};
   std::vector<double> started;
   for (std::size_t i = 0; i < samples; ++i) {
     auto before = unix_ms();
@@ -107,14 +99,14 @@ std::pair<double, double> idle_latency(const bench::started_server& s, std::size
     if (reply.status / 100 != 2)
       throw std::runtime_error(fmt::format("a single submit answered {}: {}", reply.status, reply.body.substr(0, 300)));
     auto id = std::string{json::parse(reply.body).at("id").as_string()};
-    auto deadline = bench::wall_seconds() + 10;
+    auto deadline = wall_seconds() + 10;
     for (;;) {
       auto job = json::parse(poll.send({boost::beast::http::verb::get, "/api/v1/jobs/" + id, {}, {}}).body).as_object();
       if (job.at("status").as_string() == "completed") {
         started.push_back(static_cast<double>(parse_time_ms(std::string{job.at("started_at").as_string()}) - before));
         break;
       }
-      if (bench::wall_seconds() > deadline)
+      if (wall_seconds() > deadline)
         throw std::runtime_error("job " + id + " did not complete within 10 s");
       std::this_thread::sleep_for(1ms);  // polling with a bound, not waiting for a guess
     }
@@ -125,14 +117,14 @@ std::pair<double, double> idle_latency(const bench::started_server& s, std::size
 sample run_jobmesh(const bench_options& o, const fs::path& dir, int index) {
   for (const char* suffix : {"", "-wal", "-shm", "-journal"})
     fs::remove(dir / (std::string{"jobs.db"} + suffix));
-  auto s = bench::start_server({"--db", "sqlite:" + (dir / "jobs.db").string(), "--set", "log.level=warn"},
+  auto s = start_server({"--db", "sqlite:" + (dir / "jobs.db").string(), "--set", "log.level=warn"},
                                dir / fmt::format("server-{}.log", index));
-  bench::http_connection submit{"127.0.0.1", s.port, k_request_timeout};
-  bench::http_connection poll{"127.0.0.1", s.port, k_request_timeout};
+  http_connection submit{"127.0.0.1", s.port, k_request_timeout};
+  http_connection poll{"127.0.0.1", s.port, k_request_timeout};
   sample r;
   std::string line = R"({"type":"noop","params":{}})"
                      "\n";
-  double cpu0 = s.process->cpu_seconds(), t0 = bench::wall_seconds();
+  double cpu0 = s.process->cpu_seconds(), t0 = wall_seconds();
   for (std::size_t sent = 0; sent < o.jobs;) {
     auto n = std::min(o.bulk_size, o.jobs - sent);
     std::string body;
@@ -147,19 +139,19 @@ sample run_jobmesh(const bench_options& o, const fs::path& dir, int index) {
     sent += n;
     std::cerr << fmt::format("\rbench jobs: jobmesh {}: submitted {}/{}", index + 1, sent, o.jobs) << std::flush;
   }
-  r.add_s = bench::wall_seconds() - t0;
+  r.add_s = wall_seconds() - t0;
   for (;;) {
     r.completed = completed_noops(poll);
     std::cerr << fmt::format("\rbench jobs: jobmesh {}: completed {}/{}    ", index + 1, r.completed, o.jobs)
               << std::flush;
     if (r.completed >= o.jobs)
       break;
-    if (bench::wall_seconds() - t0 > k_run_timeout_s)
+    if (wall_seconds() - t0 > k_run_timeout_s)
       throw std::runtime_error(fmt::format("only {} of {} jobs completed in {} s", r.completed, o.jobs, k_run_timeout_s));
     std::this_thread::sleep_for(5ms);
   }
   std::cerr << '\n';
-  r.total_s = r.run_s = bench::wall_seconds() - t0;
+  r.total_s = r.run_s = wall_seconds() - t0;
   r.cpu_busy = (s.process->cpu_seconds() - cpu0) / (r.total_s * std::thread::hardware_concurrency());
   r.jobs_per_s = static_cast<double>(o.jobs) / r.run_s;
   r.adds_per_s = static_cast<double>(o.jobs) / r.add_s;
@@ -188,13 +180,13 @@ std::string find_node() {
 
 // The peers' folder, set up (Debian packages, npm ci from the lock) when it is not yet.
 fs::path peers_dir() {
-  auto dir = bench::find_in_checkout("bench/peers/jobs");
+  auto dir = find_in_checkout("bench/peers/jobs");
   if (!fs::exists(dir / "package.json"))
     throw std::runtime_error("no bench/peers/jobs: run from the checkout");
   if (!fs::exists(dir / "node_modules")) {
-    auto setup = bench::find_in_checkout("bench/peers/setup-jobs.sh");
+    auto setup = find_in_checkout("bench/peers/setup-jobs.sh");
     say("installing the peers once: " + setup.string());
-    if (bench::run_child({setup.string()}).exit_code != 0)
+    if (run_child({setup.string()}).exit_code != 0)
       throw std::runtime_error(setup.string() + " failed");
   }
   return dir;
@@ -210,7 +202,7 @@ sample run_peer(const bench_options& o, const std::string& peer, const fs::path&
   }
   argv.insert(argv.end(), {"--jobs", std::to_string(o.jobs), "--concurrency", std::to_string(o.concurrency),
                            "--latency-samples", std::to_string(o.latency_samples)});
-  auto child = bench::run_child(argv);
+  auto child = run_child(argv);
   if (child.exit_code != 0)
     throw std::runtime_error(fmt::format("{} exited with {}", peer, child.exit_code));
   auto line = json::parse(child.out).as_object();
@@ -243,18 +235,18 @@ json::object spread_of(const std::vector<sample>& samples, double sample::*field
   std::vector<double> v;
   for (const auto& s : samples)
     v.push_back(s.*field);
-  return bench::to_json(bench::summarise(v));
+  return to_json(summarise(v));
 }
 
 double median_of(const std::vector<sample>& samples, double sample::*field) {
   std::vector<double> v;
   for (const auto& s : samples)
     v.push_back(s.*field);
-  return bench::summarise(v).median;
+  return summarise(v).median;
 }
 
 int report(const bench_options& o, const std::vector<std::pair<std::string, std::vector<sample>>>& runs) {
-  auto machine = bench::machine();
+  auto host = machine();
   json::object systems;
   std::cout << fmt::format("\njobs: {} no-op jobs submitted in bulk ({} per call) and run to completed, durable; "
                            "median of {}\n",
@@ -309,7 +301,7 @@ int report(const bench_options& o, const std::vector<std::pair<std::string, std:
     ratio = {{"against", best_name}, {"jobs_per_s", ours / best_peer}, {"target", 5}};
   }
   json::object out{{"suite", "jobs"},
-                   {"machine", machine},
+                   {"machine", host},
                    {"jobs", o.jobs},
                    {"bulk_size", o.bulk_size},
                    {"peer_concurrency", o.concurrency},
@@ -344,7 +336,7 @@ int run_bench(const bench_options& o) {
 
 }  // namespace
 
-void add_bench_jobs_suite(CLI::App& bench, command_runner& chosen) {
+void add_jobs_suite(CLI::App& bench, command_runner& chosen) {
   auto o = std::make_shared<bench_options>();
   auto* cmd = bench.add_subcommand("jobs", "no-op jobs submitted in bulk and run to completed, against "
                                            "graphile-worker and BullMQ (target: >= 5x the faster)");
@@ -369,7 +361,10 @@ void add_bench_jobs_suite(CLI::App& bench, command_runner& chosen) {
       ->expected(0, -1);
   cmd->add_option("--work-dir", o->work_dir, "Where the database and the server's logs go")->capture_default_str();
   cmd->add_option("--out", o->out, "Results JSON")->capture_default_str();
-  cmd->callback([o, &chosen] { chosen = [o] { return run_bench(*o); }; });
+  cmd->callback([o, &chosen] {
+    std::erase(o->peers, std::string{});  // `--peers ''`: none
+    chosen = [o] { return run_bench(*o); };
+  });
 }
 
-}  // namespace jobmesh::app
+}  // namespace jobmesh::bench

@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-namespace jobmesh::app::bench {
+namespace jobmesh::bench {
 
 /// One request to send.
 struct http_request {
@@ -101,4 +101,4 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
-}  // namespace jobmesh::app::bench
+}  // namespace jobmesh::bench

@@ -1,8 +1,8 @@
 // `jobmesh bench match`: generate the data, score it with the kernel (timed without parsing),
 // run the NumPy peer on the same files, check both lists, print the table, write the JSON.
-#include "app/bench_match.hpp"
+#include "bench/suites.hpp"
 
-#include "app/bench_harness.hpp"
+#include "bench/harness.hpp"
 #include "app/progress_bar.hpp"
 #include "match/generator.hpp"
 #include "match/kernel.hpp"
@@ -19,7 +19,7 @@
 #include <sstream>
 #include <thread>
 
-namespace jobmesh::app {
+namespace jobmesh::bench {
 
 namespace {
 
@@ -56,9 +56,9 @@ std::string slurp(const fs::path& p) {
 double generate_data(const bench_options& o, const fs::path& dir) {
   std::cerr << fmt::format("bench match: generating {} postings and {} candidates (seed {}) into {}\n", o.postings,
                            o.candidates, o.seed, dir.string());
-  double started = bench::wall_seconds();
-  bench::generate_files(dir, o.postings, o.candidates, o.seed);
-  return bench::wall_seconds() - started;
+  double started = wall_seconds();
+  generate_files(dir, o.postings, o.candidates, o.seed);
+  return wall_seconds() - started;
 }
 
 void print_rate(std::string_view what, const fs::path& file, std::size_t records, double seconds) {
@@ -71,11 +71,11 @@ void print_rate(std::string_view what, const fs::path& file, std::size_t records
 template <class Read>
 auto load_records(const fs::path& file, Read read, const match::normaliser& words) {
   auto text = slurp(file);
-  double started = bench::wall_seconds();
+  double started = wall_seconds();
   auto records = read(text).records;
-  double parsed = bench::wall_seconds();
+  double parsed = wall_seconds();
   auto prepared = match::prepare_all(records, words);
-  double done = bench::wall_seconds();
+  double done = wall_seconds();
   print_rate("parsed", file, records.size(), parsed - started);
   print_rate("prepared", file, records.size(), done - parsed);
   return prepared;
@@ -86,10 +86,10 @@ std::vector<match::source_results> time_engine(const bench_options& o, const mat
   match::query q;  // the defaults are the suite: fit profile, direction candidate, top 10
   std::vector<match::source_results> results;
   for (int r = 0; r < o.repeats; ++r) {
-    progress_bar bar{fmt::format("jobmesh run {}/{}", r + 1, o.repeats), "candidates"};
-    double wall0 = bench::wall_seconds(), cpu0 = bench::process_cpu_seconds();
+    app::progress_bar bar{fmt::format("jobmesh run {}/{}", r + 1, o.repeats), "candidates"};
+    double wall0 = wall_seconds(), cpu0 = process_cpu_seconds();
     results = kernel.run(q, threads, [&](std::size_t d, std::size_t t) { bar.update(d, t); });
-    samples.push_back({bench::wall_seconds() - wall0, bench::process_cpu_seconds() - cpu0});
+    samples.push_back({wall_seconds() - wall0, process_cpu_seconds() - cpu0});
     bar.finish();
     std::cerr << fmt::format("bench match: jobmesh run {}/{}: {:.3f} s\n", r + 1, o.repeats, samples.back().wall_s);
   }
@@ -98,8 +98,8 @@ std::vector<match::source_results> time_engine(const bench_options& o, const mat
 
 // One run of the peer; its summary (versions, load and compute seconds) from its stdout.
 json::object run_peer(const bench_options& o, const fs::path& dir, unsigned workers) {
-  auto script = bench::find_in_checkout(o.peer);
-  auto child = bench::run_child({o.python, script.string(), "--postings", (dir / "postings.ndjson").string(),
+  auto script = find_in_checkout(o.peer);
+  auto child = run_child({o.python, script.string(), "--postings", (dir / "postings.ndjson").string(),
                                  "--candidates", (dir / "candidates.ndjson").string(), "--top-k", "10",
                                  "--workers", std::to_string(workers), "--out", (dir / "numpy_top.ndjson").string()});
   if (child.exit_code != 0)
@@ -151,7 +151,7 @@ struct outcome {
 };
 
 struct rates {
-  bench::spread ours, peer;
+  spread ours, peer;
   double our_cpu_busy, peer_cpu_busy;
   std::int64_t workers;
 };
@@ -168,8 +168,8 @@ rates measure(const outcome& r, double pairs) {
     peer.push_back(pairs / compute);
     peer_busy.push_back(p.at("compute_cpu_s").to_number<double>() / (compute * static_cast<double>(workers)));
   }
-  return {bench::summarise(ours), bench::summarise(peer), bench::summarise(busy).median,
-          bench::summarise(peer_busy).median, workers};
+  return {summarise(ours), summarise(peer), summarise(busy).median,
+          summarise(peer_busy).median, workers};
 }
 
 std::string busy_text(double busy) {
@@ -220,7 +220,7 @@ json::object results_json(const bench_options& o, const outcome& r, const rates&
       {"peers", {{"numpy", r.peer_runs.front()}}},
       {"data", {{"generation_s", r.generation_s}, {"parse_and_index_s", r.load_s}}},
       {"samples", {{"jobmesh", ours}, {"numpy", peer}}},
-      {"summary", {{"jobmesh_pairs_per_s", bench::to_json(x.ours)}, {"numpy_pairs_per_s", bench::to_json(x.peer)},
+      {"summary", {{"jobmesh_pairs_per_s", to_json(x.ours)}, {"numpy_pairs_per_s", to_json(x.peer)},
                    {"jobmesh_threads", r.threads}, {"numpy_processes", x.workers},
                    {"jobmesh_pairs_per_s_per_core", x.ours.median / r.threads},
                    {"numpy_pairs_per_s_per_core", x.peer.median / static_cast<double>(x.workers)},
@@ -231,14 +231,14 @@ json::object results_json(const bench_options& o, const outcome& r, const rates&
 }
 
 int report(const bench_options& o, const outcome& r) {
-  auto machine = bench::machine();
+  auto host = machine();
   auto x = measure(r, static_cast<double>(o.postings) * static_cast<double>(o.candidates));
-  print_table(o, r, x, machine);
+  print_table(o, r, x, host);
   for (const auto& e : r.check.examples)
     std::cerr << e << '\n';
   if (auto parent = fs::path{o.out}.parent_path(); !parent.empty())
     fs::create_directories(parent);
-  std::ofstream{o.out} << json::serialize(results_json(o, r, x, std::move(machine))) << '\n';
+  std::ofstream{o.out} << json::serialize(results_json(o, r, x, std::move(host))) << '\n';
   std::cerr << "bench match: wrote " << o.out << '\n';
   return r.check.differing == 0 ? 0 : 1;
 }
@@ -249,12 +249,12 @@ int run_bench(const bench_options& o) {
   fs::path dir = o.work_dir;
   fs::create_directories(dir);
   r.generation_s = generate_data(o, dir);
-  double started = bench::wall_seconds();
+  double started = wall_seconds();
   match::normaliser words;
   auto postings = load_records(dir / "postings.ndjson", match::read_postings, words);
   auto candidates = load_records(dir / "candidates.ndjson", match::read_candidates, words);
   match::batch_matcher kernel{postings, candidates};
-  r.load_s = bench::wall_seconds() - started;
+  r.load_s = wall_seconds() - started;
   if (o.load_only)
     return 0;
   auto results = time_engine(o, kernel, r.threads, r.ours);
@@ -271,7 +271,7 @@ int run_bench(const bench_options& o) {
 
 }  // namespace
 
-void add_bench_match_suite(CLI::App& bench, command_runner& chosen) {
+void add_match_suite(CLI::App& bench, command_runner& chosen) {
   auto o = std::make_shared<bench_options>();
   auto* cmd = bench.add_subcommand("match", "fit profile, exhaustive top-10 for every candidate, against NumPy");
   // A signed range: CLI11 would read "-5" into a size_t as 2^64 - 5.
@@ -292,4 +292,4 @@ void add_bench_match_suite(CLI::App& bench, command_runner& chosen) {
   cmd->callback([o, &chosen] { chosen = [o] { return run_bench(*o); }; });
 }
 
-}  // namespace jobmesh::app
+}  // namespace jobmesh::bench

@@ -1,7 +1,7 @@
-#include "app/bench_server.hpp"
+#include "bench/server.hpp"
 
-#include "app/bench_harness.hpp"
-#include "app/bench_http_load.hpp"
+#include "bench/harness.hpp"
+#include "bench/http_load.hpp"
 
 #include <fmt/format.h>
 
@@ -22,7 +22,7 @@
 
 extern char** environ;
 
-namespace jobmesh::app::bench {
+namespace jobmesh::bench {
 
 namespace {
 
@@ -169,4 +169,4 @@ started_server start_server(const std::vector<std::string>& args, const std::fil
   return s;
 }
 
-}  // namespace jobmesh::app::bench
+}  // namespace jobmesh::bench
