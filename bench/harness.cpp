@@ -182,6 +182,23 @@ double percentile(std::vector<double> samples, double p) {
   return sorted_percentile(samples, p);
 }
 
+double sum_metric(std::string_view text, std::string_view name, const std::vector<std::string_view>& labels) {
+  double sum = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    auto end = text.find('\n', at);
+    auto line = text.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+    at = end == std::string_view::npos ? text.size() : end + 1;
+    if (!line.starts_with(name) || line.size() <= name.size() || (line[name.size()] != '{' && line[name.size()] != ' '))
+      continue;
+    auto value_at = line.rfind(' ');
+    auto label_text = line.substr(name.size(), value_at - name.size());
+    if (std::all_of(labels.begin(), labels.end(),
+                    [&](std::string_view l) { return label_text.find(l) != std::string_view::npos; }))
+      sum += std::strtod(std::string{line.substr(value_at + 1)}.c_str(), nullptr);
+  }
+  return sum;
+}
+
 void generate_files(const std::filesystem::path& dir, std::size_t postings, std::size_t candidates,
                     std::uint64_t seed) {
   std::ofstream p{dir / "postings.ndjson", std::ios::binary}, c{dir / "candidates.ndjson", std::ios::binary};

@@ -77,6 +77,10 @@ double sorted_percentile(const std::vector<double>& sorted, double p);
 /// The same of samples in any order.
 double percentile(std::vector<double> samples, double p);
 
+/// The sum of the samples of the Prometheus metric `name` in `text` (the text format) whose
+/// labels contain every one of `labels` (each as written, e.g. `type="noop"`).
+double sum_metric(std::string_view text, std::string_view name, const std::vector<std::string_view>& labels = {});
+
 /// Writes `dir`/postings.ndjson and `dir`/candidates.ndjson as `jobmesh generate` does, with a
 /// progress bar; throws when the files cannot be written.
 void generate_files(const std::filesystem::path& dir, std::size_t postings, std::size_t candidates,

@@ -56,17 +56,8 @@ std::size_t completed_noops(http_connection& c) {
   auto reply = c.send({boost::beast::http::verb::get, "/metrics", {}, {}});
   if (reply.status != 200)
     throw std::runtime_error(fmt::format("/metrics answered {}", reply.status));
-  std::size_t n = 0;
-  std::string_view text = reply.body;
-  for (std::size_t at = 0; at < text.size();) {
-    auto end = text.find('\n', at);
-    auto line = text.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
-    at = end == std::string_view::npos ? text.size() : end + 1;
-    if (line.starts_with("jobmesh_jobs_ended_total{") && line.find(R"(type="noop")") != std::string_view::npos &&
-        line.find(R"(status="completed")") != std::string_view::npos)
-      n += static_cast<std::size_t>(std::strtod(std::string{line.substr(line.rfind(' ') + 1)}.c_str(), nullptr));
-  }
-  return n;
+  return static_cast<std::size_t>(
+      sum_metric(reply.body, "jobmesh_jobs_ended_total", {R"(type="noop")", R"(status="completed")"}));
 }
 
 std::int64_t unix_ms() {

@@ -30,5 +30,7 @@ void add_jobs_suite(CLI::App& bench, command_runner& chosen);
 void add_submit_suite(CLI::App& bench, command_runner& chosen);
 /// `http`: GET of one job over keep-alive, against nginx serving the same body.
 void add_http_suite(CLI::App& bench, command_runner& chosen);
+/// `recovery`: queued and running jobs, kill -9, restart (absolute).
+void add_recovery_suite(CLI::App& bench, command_runner& chosen);
 
 }  // namespace jobmesh::bench
