@@ -17,6 +17,7 @@ using detail::only_known;
 using detail::read_int;
 
 constexpr std::int64_t k_max_ms_per_item = 60'000;
+constexpr std::int64_t k_max_parallelism = 1'024;
 
 std::vector<std::string> numbered_keys(std::int64_t n) {
   std::vector<std::string> keys;
@@ -30,17 +31,20 @@ struct test_params {
   std::int64_t items = 1;
   std::int64_t ms_per_item = 0;
   std::int64_t seed = 0;
+  std::int64_t parallelism = 0;  ///< items in flight at once; 0: as many as there are workers
   double fail_probability = 0;
   std::string message;  ///< what a failure says instead of the default (flaky)
 };
 
 std::optional<std::string> parse(const boost::json::object& p, std::int64_t max_items, bool flaky, test_params& out) {
-  if (auto e = only_known(p, flaky ? std::initializer_list<std::string_view>{"items", "ms_per_item", "fail_probability", "seed", "message"}
-                                   : std::initializer_list<std::string_view>{"items", "ms_per_item"}))
+  if (auto e = only_known(p, flaky ? std::initializer_list<std::string_view>{"items", "ms_per_item", "parallelism", "fail_probability", "seed", "message"}
+                                   : std::initializer_list<std::string_view>{"items", "ms_per_item", "parallelism"}))
     return e;
   if (auto e = read_int(p, "items", 0, max_items, 1, out.items))
     return e;
   if (auto e = read_int(p, "ms_per_item", 0, k_max_ms_per_item, 0, out.ms_per_item))
+    return e;
+  if (auto e = read_int(p, "parallelism", 0, k_max_parallelism, 0, out.parallelism))
     return e;
   if (!flaky)
     return std::nullopt;
@@ -63,6 +67,7 @@ boost::json::object test_schema(std::int64_t max_items, bool flaky) {
   boost::json::object properties{
       {"items", integer_schema(0, max_items, 1, "how many items the job has")},
       {"ms_per_item", integer_schema(0, k_max_ms_per_item, 0, "how long each item takes")},
+      {"parallelism", integer_schema(0, k_max_parallelism, 0, "items in flight at once; 0: as many as there are workers")},
   };
   if (flaky) {
     properties["fail_probability"] = {{"type", "number"}, {"minimum", 0}, {"maximum", 1}, {"default", 0.1},
@@ -91,6 +96,7 @@ job_type make_test_type(std::string name, std::string description, std::int64_t 
     auto plan = std::make_shared<job_plan>();
     plan->item_keys = numbered_keys(tp.items);
     plan->quick = tp.ms_per_item == 0;
+    plan->parallelism = tp.parallelism;
     plan->handle = [tp](const item_ref& item) {
       if (tp.ms_per_item > 0)
         std::this_thread::sleep_for(std::chrono::milliseconds(tp.ms_per_item));
@@ -159,7 +165,7 @@ job_type make_hang_type() {
 
 void add_test_job_types(job_type_registry& registry, std::int64_t max_items) {
   registry.add(make_test_type("noop", "does nothing per item; for load tests", max_items, false));
-  registry.add(make_test_type("sleep", "waits ms_per_item per item; params items, ms_per_item", max_items, false));
+  registry.add(make_test_type("sleep", "waits ms_per_item per item; params items, ms_per_item, parallelism", max_items, false));
   registry.add(make_test_type("flaky",
                               "fails items with fail_probability (reproducible with seed); params items, "
                               "fail_probability, seed, ms_per_item, message",

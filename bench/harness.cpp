@@ -4,6 +4,7 @@
 #include "match/generator.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -197,6 +198,28 @@ double sum_metric(std::string_view text, std::string_view name, const std::vecto
       sum += std::strtod(std::string{line.substr(value_at + 1)}.c_str(), nullptr);
   }
   return sum;
+}
+
+std::int64_t iso_time_ms(std::string_view t) {
+  auto num = [&](std::size_t at, std::size_t len) {
+    int v = 0;
+    auto [end, ec] = std::from_chars(t.data() + at, t.data() + at + len, v);
+    if (ec != std::errc{} || end != t.data() + at + len)
+      throw std::runtime_error("not a time: " + std::string{t});
+    return v;
+  };
+  if (t.size() != 24 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' || t[19] != '.' ||
+      t[23] != 'Z')
+    throw std::runtime_error("not a time: " + std::string{t});
+  int y = num(0, 4), m = num(5, 2), d = num(8, 2);
+  // Days from 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+  y -= m <= 2;
+  int era = (y >= 0 ? y : y - 399) / 400;
+  int yoe = y - era * 400;
+  int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  std::int64_t days = static_cast<std::int64_t>(era) * 146097 + doe - 719468;
+  return ((days * 24 + num(11, 2)) * 60 + num(14, 2)) * 60'000 + num(17, 2) * 1000 + num(20, 3);
 }
 
 void generate_files(const std::filesystem::path& dir, std::size_t postings, std::size_t candidates,

@@ -81,6 +81,10 @@ double percentile(std::vector<double> samples, double p);
 /// labels contain every one of `labels` (each as written, e.g. `type="noop"`).
 double sum_metric(std::string_view text, std::string_view name, const std::vector<std::string_view>& labels = {});
 
+/// "2026-12-03T04:41:54.106Z" (as jobmesh writes times) -> milliseconds since the epoch (UTC);
+/// throws std::runtime_error for anything else.
+std::int64_t iso_time_ms(std::string_view text);
+
 /// Writes `dir`/postings.ndjson and `dir`/candidates.ndjson as `jobmesh generate` does, with a
 /// progress bar; throws when the files cannot be written.
 void generate_files(const std::filesystem::path& dir, std::size_t postings, std::size_t candidates,

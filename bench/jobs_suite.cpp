@@ -65,18 +65,6 @@ std::int64_t unix_ms() {
       .count();
 }
 
-// "2026-12-03T04:41:54.106Z" -> ms since the epoch (UTC).
-std::int64_t parse_time_ms(const std::string& text) {
-  std::tm tm{};
-  int ms = 0;
-  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                  &tm.tm_min, &tm.tm_sec, &ms) != 7)
-    throw std::runtime_error("not a time: " + text);
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<std::int64_t>(timegm(&tm)) * 1000 + ms;
-}
-
 // Idle: one job at a time, each submitted once the one before has completed. A sample is the
 // job's started_at (the server's clock, in ms) minus the time just before its POST.
 std::pair<double, double> idle_latency(const started_server& s, std::size_t samples) {
@@ -94,7 +82,7 @@ std::pair<double, double> idle_latency(const started_server& s, std::size_t samp
     for (;;) {
       auto job = json::parse(poll.send({boost::beast::http::verb::get, "/api/v1/jobs/" + id, {}, {}}).body).as_object();
       if (job.at("status").as_string() == "completed") {
-        started.push_back(static_cast<double>(parse_time_ms(std::string{job.at("started_at").as_string()}) - before));
+        started.push_back(static_cast<double>(iso_time_ms(job.at("started_at").as_string()) - before));
         break;
       }
       if (wall_seconds() > deadline)

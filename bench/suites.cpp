@@ -9,6 +9,7 @@ void add_suites(CLI::App& bench, command_runner& chosen) {
   add_submit_suite(bench, chosen);
   add_http_suite(bench, chosen);
   add_recovery_suite(bench, chosen);
+  add_ws_suite(bench, chosen);
 }
 
 }  // namespace jobmesh::bench

@@ -32,5 +32,7 @@ void add_submit_suite(CLI::App& bench, command_runner& chosen);
 void add_http_suite(CLI::App& bench, command_runner& chosen);
 /// `recovery`: queued and running jobs, kill -9, restart (absolute).
 void add_recovery_suite(CLI::App& bench, command_runner& chosen);
+/// `ws`: WebSocket clients following jobs' progress, against a Node `ws` server.
+void add_ws_suite(CLI::App& bench, command_runner& chosen);
 
 }  // namespace jobmesh::bench
