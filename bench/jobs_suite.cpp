@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <thread>
 
@@ -31,6 +32,9 @@ constexpr double k_run_timeout_s = 600;   // all jobs completed, or the sample f
 
 struct bench_options {
   std::size_t jobs = 200'000, bulk_size = 10'000, latency_samples = 200, concurrency = 50;
+  std::size_t jobmesh_concurrency = 0;  ///< jobs.max_concurrent of the server; 0: its default
+  std::vector<std::size_t> sweep = {1, 8, 50, 200};  ///< concurrencies of the sweep; none: no sweep
+  std::size_t sweep_jobs = 20'000;
   int repeats = 3;
   std::vector<std::string> peers = {"graphile", "bullmq", "bullmq-keep"};
   std::string work_dir = "bench/work/jobs", out = "bench/results/jobs.json";
@@ -96,8 +100,10 @@ std::pair<double, double> idle_latency(const started_server& s, std::size_t samp
 sample run_jobmesh(const bench_options& o, const fs::path& dir, int index) {
   for (const char* suffix : {"", "-wal", "-shm", "-journal"})
     fs::remove(dir / (std::string{"jobs.db"} + suffix));
-  auto s = start_server({"--db", "sqlite:" + (dir / "jobs.db").string(), "--set", "log.level=warn"},
-                               dir / fmt::format("server-{}.log", index));
+  std::vector<std::string> args{"--db", "sqlite:" + (dir / "jobs.db").string(), "--set", "log.level=warn"};
+  if (o.jobmesh_concurrency > 0)
+    args.insert(args.end(), {"--set", fmt::format("jobs.max_concurrent={}", o.jobmesh_concurrency)});
+  auto s = start_server(args, dir / fmt::format("server-{}.log", index));
   http_connection submit{"127.0.0.1", s.port, k_request_timeout};
   http_connection poll{"127.0.0.1", s.port, k_request_timeout};
   sample r;
@@ -138,7 +144,8 @@ sample run_jobmesh(const bench_options& o, const fs::path& dir, int index) {
   auto stats = json::parse(poll.send({boost::beast::http::verb::get, "/api/v1/queue/statistics", {}, {}}).body);
   say(fmt::format("jobmesh {}: {:.0f} jobs/s ({} jobs in {:.2f} s, submitted in {:.2f} s; server CPU {:.0f}%)",
                   index + 1, r.jobs_per_s, o.jobs, r.run_s, r.add_s, r.cpu_busy * 100));
-  std::tie(r.latency_p50_ms, r.latency_p99_ms) = idle_latency(s, o.latency_samples);
+  if (o.latency_samples > 0)
+    std::tie(r.latency_p50_ms, r.latency_p99_ms) = idle_latency(s, o.latency_samples);
   r.raw = {{"statistics", stats}};
   s.process->stop();
   return r;
@@ -193,8 +200,10 @@ sample run_peer(const bench_options& o, const std::string& peer, const fs::path&
   r.jobs_per_s = num(line, "jobs_per_s");
   r.adds_per_s = num(line, "adds_per_s");
   r.completed = static_cast<std::size_t>(num(line, "completed"));
-  r.latency_p50_ms = num(line.at("latency_ms").as_object(), "p50");
-  r.latency_p99_ms = num(line.at("latency_ms").as_object(), "p99");
+  // null when no latency was sampled (the sweep)
+  const auto& latency = line.at("latency_ms").as_object();
+  r.latency_p50_ms = latency.at("p50").is_null() ? 0 : num(latency, "p50");
+  r.latency_p99_ms = latency.at("p99").is_null() ? 0 : num(latency, "p99");
   r.raw = std::move(line);
   say(fmt::format("{}: {:.0f} jobs/s (run {:.2f} s after adding in {:.2f} s)", peer, r.jobs_per_s, r.run_s, r.add_s));
   return r;
@@ -224,14 +233,19 @@ double median_of(const std::vector<sample>& samples, double sample::*field) {
   return summarise(v).median;
 }
 
-int report(const bench_options& o, const std::vector<std::pair<std::string, std::vector<sample>>>& runs) {
-  auto host = machine();
+using system_runs = std::vector<std::pair<std::string, std::vector<sample>>>;
+
+// Jobs/s of every system at each concurrency of the sweep: [system] -> [[concurrency, jobs/s]].
+using sweep_points = std::map<std::string, std::vector<std::pair<std::size_t, double>>>;
+
+int report(const bench_options& o, const system_runs& runs, const sweep_points& sweep) {
+  report_table t;
+  t.title = fmt::format("jobs: {} no-op jobs submitted in bulk ({} per call) and run to completed, durable; "
+                        "median of {}",
+                        grouped(static_cast<double>(o.jobs)), grouped(static_cast<double>(o.bulk_size)), o.repeats);
+  t.command = "scripts/bench.sh jobs";
+  t.columns = {"system", "jobs/s", "adds/s", "add+run s", "idle p50 / p99 ms"};
   json::object systems;
-  std::cout << fmt::format("\njobs: {} no-op jobs submitted in bulk ({} per call) and run to completed, durable; "
-                           "median of {}\n",
-                           o.jobs, o.bulk_size, o.repeats);
-  std::cout << fmt::format("{:<26} {:>10} {:>12} {:>12} {:>14}\n", "system", "jobs/s", "adds/s", "add+run s",
-                           "idle p50/p99 ms");
   double ours = 0, best_peer = 0;
   std::string best_name;
   bool all_completed = true;
@@ -239,9 +253,10 @@ int report(const bench_options& o, const std::vector<std::pair<std::string, std:
     if (samples.empty())
       continue;
     auto jobs_per_s = median_of(samples, &sample::jobs_per_s);
-    std::cout << fmt::format("{:<26} {:>10.0f} {:>12.0f} {:>12.2f} {:>8.1f} / {:.1f}\n", label(system), jobs_per_s,
-                             median_of(samples, &sample::adds_per_s), median_of(samples, &sample::total_s),
-                             median_of(samples, &sample::latency_p50_ms), median_of(samples, &sample::latency_p99_ms));
+    t.rows.push_back({label(system), grouped(jobs_per_s), grouped(median_of(samples, &sample::adds_per_s)),
+                      fmt::format("{:.2f}", median_of(samples, &sample::total_s)),
+                      fmt::format("{:.1f} / {:.1f}", median_of(samples, &sample::latency_p50_ms),
+                                  median_of(samples, &sample::latency_p99_ms))});
     json::array raw;
     for (const auto& s : samples) {
       raw.push_back(json::object{{"add_s", s.add_s},
@@ -269,18 +284,38 @@ int report(const bench_options& o, const std::vector<std::pair<std::string, std:
     }
   }
   auto busy = runs.front().second.empty() ? 0.0 : median_of(runs.front().second, &sample::cpu_busy);
-  std::cout << "\njobmesh's jobs/s counts from its first submit to its last completion (it runs jobs while they\n"
-               "are submitted); a peer's counts its run phase only, after all its adds.\n";
-  std::cout << fmt::format("jobmesh's server CPU during the run: {:.0f}% of {} cores ({})\n", busy * 100,
-                           std::thread::hardware_concurrency(), busy > 0.9 ? "saturated" : "not saturated");
   json::object ratio;
   if (best_peer > 0) {
-    std::cout << fmt::format("ratio jobmesh / fastest peer ({}): {:.2f}x (target >= 5x)\n", best_name,
-                             ours / best_peer);
+    t.verdict = fmt::format("{:.2f}x {}'s jobs/s (target >= 5x): {}", ours / best_peer, best_name,
+                            ours / best_peer >= 5 ? "met" : "not met");
     ratio = {{"against", best_name}, {"jobs_per_s", ours / best_peer}, {"target", 5}};
+  } else {
+    t.verdict = "no peer ran: no ratio";
   }
+  t.notes = {"jobmesh's jobs/s counts from its first submit to its last completion (it runs jobs while they are "
+             "submitted); a peer's counts its run phase only, after all its adds. add+run is the whole wall time of "
+             "each.",
+             fmt::format("jobmesh's server used {:.0f}% of the {} cores during the run; the peers ran at concurrency "
+                         "{} with their best documented settings (bench/peers/jobs/README.md).",
+                         busy * 100, std::thread::hardware_concurrency(), o.concurrency)};
+  json::object sweep_json;
+  if (!sweep.empty()) {
+    t.notes.push_back(fmt::format("The plot: {} jobs per point, one run each, at each concurrency (jobmesh: "
+                                  "jobs.max_concurrent, where a batch of quick jobs takes one slot; a peer: its "
+                                  "worker concurrency).",
+                                  grouped(static_cast<double>(o.sweep_jobs))));
+    json::object series;
+    for (const auto& [system, points] : sweep) {
+      json::array xy;
+      for (const auto& [c, v] : points)
+        xy.push_back(json::array{c, v});
+      series[label(system)] = std::move(xy);
+    }
+    sweep_json = {{"x", "concurrency"}, {"y", "jobs/s"}, {"series", std::move(series)}};
+  }
+  print(t);
   json::object out{{"suite", "jobs"},
-                   {"machine", host},
+                   {"machine", machine()},
                    {"jobs", o.jobs},
                    {"bulk_size", o.bulk_size},
                    {"peer_concurrency", o.concurrency},
@@ -288,11 +323,11 @@ int report(const bench_options& o, const std::vector<std::pair<std::string, std:
                    {"cpu_saturated", busy > 0.9},
                    {"systems", systems},
                    {"ratio", ratio},
-                   {"every_job_completed", all_completed}};
-  if (auto parent = fs::path{o.out}.parent_path(); !parent.empty())
-    fs::create_directories(parent);
-  std::ofstream{o.out} << json::serialize(out) << '\n';
-  say("wrote " + o.out);
+                   {"every_job_completed", all_completed},
+                   {"report", to_json(t)}};
+  if (!sweep.empty())
+    out["sweep"] = std::move(sweep_json);
+  write_results(o.out, out);
   return all_completed ? 0 : 1;
 }
 
@@ -310,7 +345,20 @@ int run_bench(const bench_options& o) {
     for (std::size_t i = 1; i < runs.size(); ++i)
       runs[i].second.push_back(run_peer(o, runs[i].first, peers));
   }
-  return report(o, runs);
+  // The sweep: fewer jobs, one run per point, no latency samples.
+  sweep_points sweep;
+  for (auto c : o.sweep) {
+    auto point = o;
+    point.jobs = std::min(o.sweep_jobs, o.jobs);
+    point.latency_samples = 0;
+    point.concurrency = point.jobmesh_concurrency = c;
+    say(fmt::format("sweep: concurrency {}", c));
+    sweep["jobmesh"].emplace_back(c, run_jobmesh(point, dir, 100 + static_cast<int>(c)).jobs_per_s);
+    for (const auto& p : o.peers)
+      if (p != "bullmq-keep")  // one BullMQ line is enough for the shape
+        sweep[p].emplace_back(c, run_peer(point, p, peers).jobs_per_s);
+  }
+  return report(o, runs, sweep);
 }
 
 }  // namespace
@@ -330,6 +378,12 @@ void add_jobs_suite(CLI::App& bench, command_runner& chosen) {
   cmd->add_option("--concurrency", o->concurrency, "The peers' worker concurrency")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000}));
+  cmd->add_option("--sweep", o->sweep, "Concurrencies of the throughput sweep (the plot); none: --sweep with no value")
+      ->capture_default_str()
+      ->delimiter(',')
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000}))
+      ->expected(0, -1);
+  cmd->add_option("--sweep-jobs", o->sweep_jobs, "Jobs per point of the sweep")->capture_default_str()->check(counts);
   cmd->add_option("--latency-samples", o->latency_samples, "Single jobs timed one at a time, idle")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{100'000}));

@@ -322,6 +322,38 @@ json::object sample_json(const load_sample& s) {
           {"reconnects", l.reconnects}, {"server_cpu_s", s.server_cpu_s}, {"client_cpu_s", l.client_cpu_s}};
 }
 
+report_table report_of(const bench_options& o, const outcome& r, const summary& x) {
+  auto rate = [](const ingest_rate& i) { return static_cast<double>(i.records) / i.seconds; };
+  report_table t;
+  t.title = fmt::format("match-query: GET /api/v1/candidates/{{id}}/matches?top_k=10 (fit) among {} postings, {} "
+                        "keep-alive connections; closed loop, median of {}; then open loop at fractions of its rate",
+                        grouped(static_cast<double>(o.postings)), o.connections, o.repeats);
+  t.command = "scripts/bench.sh match-query";
+  t.columns = {"load", "queries/s", "p50 ms", "p99 ms", "max ms"};
+  t.rows.push_back({"closed loop", grouped(x.qps.median), fmt::format("{:.2f}", x.p50.median),
+                    fmt::format("{:.2f}", x.p99.median), fmt::format("{:.2f}", x.max.median)});
+  double worst_open_p99 = 0;
+  for (const auto& s : r.open_loop) {
+    worst_open_p99 = std::max(worst_open_p99, s.load.p99_ms);
+    t.rows.push_back({fmt::format("open loop at {} queries/s", grouped(s.offered_per_s)),
+                      grouped(s.load.requests_per_s), fmt::format("{:.2f}", s.load.p50_ms),
+                      fmt::format("{:.2f}", s.load.p99_ms), fmt::format("{:.2f}", s.load.max_ms)});
+  }
+  t.verdict = fmt::format("p99 {:.1f} ms in the closed loop{} (target <= {:.0f} ms): {}", x.p99.median,
+                          r.open_loop.empty() ? "" : fmt::format(", {:.1f} ms at worst in the open loop", worst_open_p99),
+                          o.target_p99_ms,
+                          (r.open_loop.empty() ? x.p99.median : worst_open_p99) <= o.target_p99_ms ? "met" : "not met");
+  t.notes.push_back(fmt::format("Memory: {:.0f} B per posting after a restart (server RSS minus an empty server's, "
+                                "over the postings); spawn to /readyz {:.1f} s, to the first match {:.1f} s.",
+                                per_posting(o, r.rss_empty, r.rss_after_restart), r.ready_s, r.first_match_s));
+  if (!r.reused_database)
+    t.notes.push_back(fmt::format("Ingest over HTTP (NDJSON, {} lines per POST, durable): {} postings/s, {} "
+                                  "candidates/s.",
+                                  o.chunk_lines, grouped(rate(r.postings)), grouped(rate(r.candidates))));
+  t.notes.push_back("No peer: BENCH.md's target is absolute.");
+  return t;
+}
+
 json::object results_json(const bench_options& o, const outcome& r, const summary& x, json::object machine) {
   json::array samples, open_loop;
   for (const auto& s : r.samples)
@@ -358,6 +390,8 @@ json::object results_json(const bench_options& o, const outcome& r, const summar
                    {"max_ms", to_json(x.max)}, {"cpu_busy", to_json(x.busy)},
                    {"target_p99_ms", o.target_p99_ms}, {"p99_target_met", x.p99.median <= o.target_p99_ms},
                    {"every_reply_ok", x.clean}}},
+      {"cpu_saturated", x.busy.median > 0.9},
+      {"report", to_json(report_of(o, r, x))},
   };
 }
 

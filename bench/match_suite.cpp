@@ -204,6 +204,32 @@ void print_table(const bench_options& o, const outcome& r, const rates& x, const
                     : fmt::format("top-10    DIFFERENT for {} candidates: FAILED\n", r.check.differing));
 }
 
+report_table report_of(const bench_options& o, const outcome& r, const rates& x) {
+  report_table t;
+  t.title = fmt::format("match: fit profile, exhaustive top-10 postings for each of {} candidates among {} postings "
+                        "(seed {}), median of {}",
+                        grouped(static_cast<double>(o.candidates)), grouped(static_cast<double>(o.postings)), o.seed,
+                        o.repeats);
+  t.command = "scripts/bench.sh match";
+  t.columns = {"system", "M pairs/s", "min-max", "per core", "CPU busy"};
+  t.rows = {{fmt::format("jobmesh kernel, {} threads", r.threads), fmt::format("{:.1f}", x.ours.median / 1e6),
+             fmt::format("{:.1f}-{:.1f}", x.ours.min / 1e6, x.ours.max / 1e6),
+             fmt::format("{:.1f}", x.ours.median / 1e6 / r.threads), fmt::format("{:.0f}%", x.our_cpu_busy * 100)},
+            {fmt::format("NumPy, {} processes", x.workers), fmt::format("{:.1f}", x.peer.median / 1e6),
+             fmt::format("{:.1f}-{:.1f}", x.peer.min / 1e6, x.peer.max / 1e6),
+             fmt::format("{:.1f}", x.peer.median / 1e6 / static_cast<double>(x.workers)),
+             fmt::format("{:.0f}%", x.peer_cpu_busy * 100)}};
+  auto ratio = x.ours.median / x.peer.median;
+  auto per_core = x.ours.median / r.threads;
+  t.verdict = fmt::format("{:.1f}x NumPy (target >= 100x): {}; {:.0f} M pairs/s per core (target >= 250 M): {}", ratio,
+                          ratio >= 100 ? "met" : "not met", per_core / 1e6, per_core >= 250e6 ? "met" : "not met");
+  t.notes = {r.check.differing == 0
+                 ? fmt::format("The top-10 lists were identical for every candidate (largest score difference {:.3g}).",
+                               r.check.max_score_difference)
+                 : fmt::format("The top-10 lists DIFFERED for {} candidates.", r.check.differing)};
+  return t;
+}
+
 json::object results_json(const bench_options& o, const outcome& r, const rates& x, json::object machine) {
   json::array ours, peer;
   for (const auto& s : r.ours)
@@ -227,6 +253,8 @@ json::object results_json(const bench_options& o, const outcome& r, const rates&
                    {"ratio", x.ours.median / x.peer.median}, {"jobmesh_cpu_busy", x.our_cpu_busy},
                    {"numpy_cpu_busy", x.peer_cpu_busy}, {"differing_lists", r.check.differing},
                    {"max_score_difference", r.check.max_score_difference}}},
+      {"cpu_saturated", x.our_cpu_busy > 0.9},
+      {"report", to_json(report_of(o, r, x))},
   };
 }
 
