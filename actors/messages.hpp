@@ -176,6 +176,16 @@ struct hub_frame {
   std::string job;  ///< the job it is about, if any: progress coalesces per topic and job
 };
 
+/// Where the hub hands a subscriber its frames itself, without a message per frame (a
+/// WebSocket session's write queue, reached through its strand). `deliver` is called on the
+/// hub's thread and must not block.
+class frame_sink {
+public:
+  virtual ~frame_sink() = default;
+  virtual void deliver(const hub_frame& frame) = 0;
+};
+using frame_sink_ptr = std::shared_ptr<frame_sink>;
+
 /// Registers the sendable types above with the actor system's config (every node).
 void add_message_types(caf::actor_system_config& cfg);
 
@@ -213,6 +223,7 @@ typename Inspector::result_type inspect(Inspector& f, item_record& x) {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::work_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::plan_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::hub_frame)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::frame_sink_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::write_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::job_filter)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::item_filter)

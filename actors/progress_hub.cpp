@@ -36,10 +36,16 @@ struct stored_event {
   std::optional<hub_frame> frame;
 };
 
+/// A subscriber: the actor the hub monitors, and where its frames go when it gave a sink.
+struct subscriber {
+  caf::actor who;
+  frame_sink_ptr sink;
+};
+
 struct topic_state {
   std::uint64_t seq = 0;
   std::deque<stored_event> history;
-  std::vector<caf::actor> subscribers;
+  std::vector<subscriber> subscribers;
 };
 
 struct hub_state {
@@ -59,9 +65,13 @@ hub_frame make_frame(const std::string& topic, std::uint64_t seq, std::string_vi
           std::make_shared<const std::string>(make_frame_text(topic, seq, type, data, now_ms())), job};
 }
 
-// Subscribers are dynamically typed (sessions), so frames go out as anonymous messages.
-void send_frame(const caf::actor& to, hub_frame frame) {
-  caf::anon_send(to, frame_atom::value, std::move(frame));
+// Straight into a subscriber's sink when it has one; otherwise as an anonymous message
+// (subscribers are dynamically typed).
+void send_frame(const subscriber& to, const hub_frame& frame) {
+  if (to.sink)
+    to.sink->deliver(frame);
+  else
+    caf::anon_send(to.who, frame_atom::value, frame);
 }
 
 // Keeps the topic map bounded: topics nobody listens to are the ones to forget.
@@ -96,7 +106,7 @@ void publish(hub_pointer self, const std::string& topic, const std::string& job,
 // What a new subscriber sees: `subscribed`, then either what it missed since `since`, or a
 // `reset` when history no longer reaches back or `since` is ahead of the topic; without `since`, the topic's latest event, so a
 // client that subscribes just after a job finished still learns how it ended.
-void catch_up(const std::string& topic, topic_state& t, std::int64_t since, const caf::actor& to) {
+void catch_up(const std::string& topic, topic_state& t, std::int64_t since, const subscriber& to) {
   send_frame(to, make_frame(topic, t.seq, "subscribed", "{}"));
   if (since < 0) {
     if (!t.history.empty())
@@ -117,24 +127,25 @@ void catch_up(const std::string& topic, topic_state& t, std::int64_t since, cons
       send_frame(to, frame_of(topic, e));
 }
 
-void subscribe(hub_pointer self, const std::string& topic, std::int64_t since, const caf::actor& who) {
+void subscribe(hub_pointer self, const std::string& topic, std::int64_t since, const subscriber& s) {
   auto& st = self->state;
+  const auto& who = s.who;
   auto [entry, first_topic] = st.topics_of.try_emplace(who.address());
   if (!entry->second.contains(topic)) {
     if (st.subscriptions >= k_max_subscriptions) {
       if (first_topic)
         st.topics_of.erase(entry);
       auto data = R"({"code":"too_many_subscriptions","message":"the server follows its limit of topics for all sessions; try again later"})";
-      return send_frame(who, make_frame(topic, 0, "error", data));
+      return send_frame(s, make_frame(topic, 0, "error", data));
     }
     if (first_topic)
       self->monitor(who);
     entry->second.insert(topic);
-    st.topics[topic].subscribers.push_back(who);
+    st.topics[topic].subscribers.push_back(s);
     ++st.subscriptions;
     forget_idle_topics(st);
   }
-  catch_up(topic, st.topics[topic], since, who);
+  catch_up(topic, st.topics[topic], since, s);
 }
 
 void unsubscribe(hub_pointer self, const std::string& topic, const caf::actor& who) {
@@ -144,7 +155,7 @@ void unsubscribe(hub_pointer self, const std::string& topic, const caf::actor& w
     return;
   --st.subscriptions;
   if (auto t = st.topics.find(topic); t != st.topics.end())
-    std::erase(t->second.subscribers, who);
+    std::erase_if(t->second.subscribers, [&](const subscriber& s) { return s.who == who; });
   if (entry->second.empty()) {
     st.topics_of.erase(entry);
     self->demonitor(who);
@@ -158,7 +169,7 @@ void drop_subscriber(hub_state& st, const caf::actor_addr& who) {
     return;
   for (const auto& topic : entry->second)
     if (auto t = st.topics.find(topic); t != st.topics.end())
-      std::erase_if(t->second.subscribers, [&](const caf::actor& a) { return a.address() == who; });
+      std::erase_if(t->second.subscribers, [&](const subscriber& s) { return s.who.address() == who; });
   st.subscriptions -= entry->second.size();
   st.topics_of.erase(entry);
 }
@@ -185,7 +196,10 @@ progress_hub_actor::behavior_type hub(hub_pointer self, std::size_t history) {
         forget_idle_topics(self->state);
       },
       [=](subscribe_atom, const std::string& topic, std::int64_t since, const caf::actor& who) {
-        subscribe(self, topic, since, who);
+        subscribe(self, topic, since, {who, nullptr});
+      },
+      [=](subscribe_atom, const std::string& topic, std::int64_t since, const caf::actor& who, frame_sink_ptr& sink) {
+        subscribe(self, topic, since, {who, std::move(sink)});
       },
       [=](unsubscribe_atom, const std::string& topic, const caf::actor& who) { unsubscribe(self, topic, who); },
   };

@@ -16,6 +16,9 @@
 ///                                                   (frame_atom, hub_frame) messages, or an
 ///                                                   `error` frame `too_many_subscriptions`
 ///                                                   past the process's cap
+/// (subscribe_atom, topic, since, subscriber, sink)  the same, the frames handed to `sink`
+///                                                   (no message per frame); the subscriber
+///                                                   stays the one monitored and unsubscribed
 /// (unsubscribe_atom, topic, subscriber)
 /// Each subscriber is monitored once, however many topics it follows, and indexed to its topics:
 /// one that terminates is dropped from exactly those.
@@ -30,6 +33,7 @@ using progress_hub_actor =
     caf::typed_actor<caf::reacts_to<publish_atom, std::vector<std::string>, std::string, std::string, std::string>,
                      caf::reacts_to<publish_atom, storage::job_record, std::string>,
                      caf::reacts_to<subscribe_atom, std::string, std::int64_t, caf::actor>,
+                     caf::reacts_to<subscribe_atom, std::string, std::int64_t, caf::actor, frame_sink_ptr>,
                      caf::reacts_to<unsubscribe_atom, std::string, caf::actor>>;
 
 /// Events kept per topic for `since`.

@@ -35,6 +35,22 @@ bool is_valid_topic(std::string_view topic) {
   return false;
 }
 
+// The hub's frames, posted straight onto the session's strand from the hub's thread: no actor
+// message per frame (the bridge stays what the hub monitors and unsubscribes).
+class ws_session::session_sink final : public actors::frame_sink {
+public:
+  session_sink(std::shared_ptr<outlet> out, std::weak_ptr<ws_session> session)
+      : out_(std::move(out)), session_(std::move(session)) {}
+
+  void deliver(const actors::hub_frame& frame) override {
+    post_to_session(*out_, session_, [f = frame](ws_session& s) mutable { s.enqueue(std::move(f)); });
+  }
+
+private:
+  std::shared_ptr<outlet> out_;
+  std::weak_ptr<ws_session> session_;
+};
+
 ws_session::ws_session(asio::ip::tcp::socket socket, std::shared_ptr<const api_context> ctx,
                        std::shared_ptr<connection_slot> slot, std::shared_ptr<io_gate> gate, identity who)
     : ws_(std::move(socket)), ctx_(std::move(ctx)), who_(std::move(who)), slot_(std::move(slot)),
@@ -79,6 +95,7 @@ void ws_session::on_accept(beast::error_code ec) {
         };
       },
       weak, outlet_);
+  sink_ = std::make_shared<session_sink>(outlet_, weak);
   do_read();
 }
 
@@ -162,7 +179,7 @@ void ws_session::subscribe(const std::string& topic, std::int64_t since) {
   if (topics_.size() >= k_max_topics_per_session && !topics_.contains(topic))
     return send_local(topic, "error", boost::json::serialize(error_data("too_many_topics", "a session may follow 1024 topics")));
   topics_.insert(topic);
-  caf::anon_send(ctx_->engine.hub, actors::subscribe_atom::value, topic, since, bridge_);
+  caf::anon_send(ctx_->engine.hub, actors::subscribe_atom::value, topic, since, bridge_, actors::frame_sink_ptr{sink_});
 }
 
 // Frames of this session only (pong, error): not part of a topic's sequence, so seq is 0.

@@ -1,7 +1,9 @@
 #pragma once
 // One WebSocket client (API.md "WebSocket"). Client messages: subscribe, unsubscribe, ping.
-// Hub frames reach the session through a small bridge actor that holds only the session's
-// outlet and a weak pointer to it (io_gate.hpp says why it holds nothing more). The write queue is bounded: past half its cap, a progress frame replaces the queued
+// Hub frames reach the session through a sink the hub calls on its own thread, which posts them
+// onto the session's strand; a small bridge actor is what the hub monitors (its exit ends the
+// session's subscriptions). Both hold only the session's outlet and a weak pointer to it
+// (io_gate.hpp says why they hold nothing more). The write queue is bounded: past half its cap, a progress frame replaces the queued
 // progress frame of the same topic (latest wins); past the cap, the oldest queued progress
 // frame is dropped; terminal frames are never dropped, and a client so slow that even those
 // pile up to four times the cap is disconnected.
@@ -50,7 +52,9 @@ private:
   boost::beast::flat_buffer buffer_;
   bool closed_ = false;
   std::set<std::string> topics_;
+  class session_sink;
   caf::actor bridge_;
+  std::shared_ptr<session_sink> sink_;
   std::shared_ptr<const api_context> ctx_;
   identity who_;
   std::shared_ptr<connection_slot> slot_;

@@ -1,6 +1,11 @@
 #include "actors/progress_hub.hpp"
 #include "engine_fixture.hpp"
 
+#include <gmock/gmock.h>
+
+#include <condition_variable>
+#include <mutex>
+
 using namespace jobmesh;
 using namespace jobmesh::testing;
 
@@ -127,4 +132,47 @@ TEST_F(hub_test, a_subscriber_that_ends_leaves_every_topic_it_followed) {
   ASSERT_TRUE(e);
   EXPECT_EQ(e->topic, "job:2");
   EXPECT_EQ(e->data.at("n").as_int64(), 2);
+}
+
+// A subscriber with a sink gets its frames handed to the sink, in order, and none as messages;
+// it is still the actor that unsubscribes it.
+TEST_F(hub_test, a_sink_receives_the_frames_of_its_subscriber) {
+  struct recording_sink : actors::frame_sink {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<actors::hub_frame> frames;
+    void deliver(const actors::hub_frame& frame) override {
+      std::lock_guard lock{mutex};
+      frames.push_back(frame);
+      changed.notify_all();
+    }
+    std::vector<actors::hub_frame> wait_for(std::size_t n) {
+      std::unique_lock lock{mutex};
+      changed.wait_for(lock, std::chrono::seconds(10), [&] { return frames.size() >= n; });
+      return frames;
+    }
+  };
+  start();
+  auto sink = std::make_shared<recording_sink>();
+  auto me = caf::actor_cast<caf::actor>(self());
+  caf::anon_send(engine_.hub, actors::subscribe_atom::value, std::string{"job:7"}, std::int64_t{-1}, me,
+                 actors::frame_sink_ptr{sink});
+  publish("job:7", "progress", 1);
+  publish("job:7", "completed", 2);
+  auto frames = sink->wait_for(3);
+  ASSERT_EQ(frames.size(), 3u);
+  EXPECT_THAT(*frames[0].text, ::testing::HasSubstr(R"("type":"subscribed")"));
+  EXPECT_EQ(frames[1].seq, 1u);
+  EXPECT_THAT(*frames[1].text, ::testing::HasSubstr(R"("data":{"n":1})"));
+  EXPECT_EQ(frames[2].seq, 2u);
+  EXPECT_FALSE(frames[2].droppable);
+  // Nothing came as a message: the next thing the test's mailbox holds is its own subscription's.
+  caf::anon_send(engine_.hub, actors::unsubscribe_atom::value, std::string{"job:7"}, me);
+  publish("job:7", "progress", 3);
+  subscribe("job:8");
+  auto e = next_event();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->topic, "job:8");
+  EXPECT_EQ(e->type, "subscribed");
+  EXPECT_EQ(sink->wait_for(3).size(), 3u);
 }
