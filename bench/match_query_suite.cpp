@@ -344,7 +344,7 @@ report_table report_of(const bench_options& o, const outcome& r, const summary& 
                           o.target_p99_ms,
                           (r.open_loop.empty() ? x.p99.median : worst_open_p99) <= o.target_p99_ms ? "met" : "not met");
   t.notes.push_back(fmt::format("Memory: {:.0f} B per posting after a restart (server RSS minus an empty server's, "
-                                "over the postings); spawn to /readyz {:.1f} s, to the first match {:.1f} s.",
+                                "over the postings); spawn to /readyz {:.2f} s, to the first match {:.1f} s.",
                                 per_posting(o, r.rss_empty, r.rss_after_restart), r.ready_s, r.first_match_s));
   if (!r.reused_database)
     t.notes.push_back(fmt::format("Ingest over HTTP (NDJSON, {} lines per POST, durable): {} postings/s, {} "

@@ -255,8 +255,9 @@ def render_section(results_dir, readme_dir, plots_dir):
             lines += [line, ""]
         lines += [f"Reproduce: `{report['command']}`", ""]
         if data.get("cpu_saturated") is False:
-            lines += ["The cores were not saturated during this run (another process took CPU): "
-                      "re-run on a quiet machine.", ""]
+            lines += ["The cores were less than 90% busy during this run (server and load generator "
+                      "together): either the workload leaves them idle (see the notes) or another process "
+                      "took CPU; if the latter, re-run on a quiet machine.", ""]
     return "\n".join(lines), plots
 
 

@@ -2,7 +2,7 @@
 # Installs the peer of the `ws` bench suite: the npm package `ws` (and its optional native
 # helper `bufferutil`, prebuilt) from bench/peers/ws/package-lock.json with `npm ci`, exact
 # versions (see bench/peers/ws/README.md). Idempotent: does nothing when node_modules matches
-# the lock file. Needs node (>= 18) and npm on the PATH; installs nothing else.
+# the lock file. Installs Debian's nodejs and npm when they are missing (no service started).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -11,11 +11,10 @@ ws_dir="$here/ws"
 log() { printf 'setup-ws: %s\n' "$*" >&2; }
 
 missing=()
-command -v node >/dev/null 2>&1 || missing+=(node)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ "${#missing[@]}" -gt 0 ]; then
-  log "missing on the PATH: ${missing[*]} (Debian: apt-get install nodejs npm; or run bench/peers/setup-jobs.sh, which installs them)"
-  exit 1
+  "$here/apt-install.sh" "${missing[@]}"
 fi
 
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
