@@ -3,6 +3,8 @@
 #include "app/progress_bar.hpp"
 #include "match/generator.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <cerrno>
@@ -220,6 +222,27 @@ std::int64_t iso_time_ms(std::string_view t) {
   int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   std::int64_t days = static_cast<std::int64_t>(era) * 146097 + doe - 719468;
   return ((days * 24 + num(11, 2)) * 60 + num(14, 2)) * 60'000 + num(17, 2) * 1000 + num(20, 3);
+}
+
+void remove_database(const std::filesystem::path& db) {
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+    std::filesystem::remove(db.string() + suffix);
+}
+
+void add_run_options(CLI::App& cmd, int& repeats, const std::string& repeats_help, std::string& work_dir,
+                     const std::string& work_dir_help, std::string& out) {
+  cmd.add_option("--repeats", repeats, repeats_help)->capture_default_str()->check(CLI::Range(1, 100));
+  cmd.add_option("--work-dir", work_dir, work_dir_help)->capture_default_str();
+  cmd.add_option("--out", out, "Results JSON")->capture_default_str();
+}
+
+void add_window_options(CLI::App& cmd, double& duration_s, double& warm_up_s) {
+  cmd.add_option("--duration", duration_s, "Seconds measured per window")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 600.0));
+  cmd.add_option("--warm-up", warm_up_s, "Seconds of load before each window")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 600.0));
 }
 
 void generate_files(const std::filesystem::path& dir, std::size_t postings, std::size_t candidates,

@@ -10,6 +10,10 @@
 #include <string>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace jobmesh::bench {
 
 /// Cores, CPU model (from /proc/cpuinfo), load average before the run, and this build's
@@ -84,6 +88,17 @@ double sum_metric(std::string_view text, std::string_view name, const std::vecto
 /// "2026-12-03T04:41:54.106Z" (as jobmesh writes times) -> milliseconds since the epoch (UTC);
 /// throws std::runtime_error for anything else.
 std::int64_t iso_time_ms(std::string_view text);
+
+/// Removes the SQLite database `db` and its -wal, -shm and -journal files: a run starts afresh.
+void remove_database(const std::filesystem::path& db);
+
+/// The options of every suite: `--repeats` (1..100, `repeats_help` says what one is),
+/// `--work-dir` (`work_dir_help` says what goes there) and `--out` (the results JSON).
+void add_run_options(CLI::App& cmd, int& repeats, const std::string& repeats_help, std::string& work_dir,
+                     const std::string& work_dir_help, std::string& out);
+
+/// `--duration` and `--warm-up` of a measured window, in seconds.
+void add_window_options(CLI::App& cmd, double& duration_s, double& warm_up_s);
 
 /// Writes `dir`/postings.ndjson and `dir`/candidates.ndjson as `jobmesh generate` does, with a
 /// progress bar; throws when the files cannot be written.

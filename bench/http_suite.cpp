@@ -193,8 +193,7 @@ int bench_http(const http_options& o) {
   fs::path dir = o.work_dir;
   fs::create_directories(dir / "tmp");
   ensure_nginx(o);
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"})
-    fs::remove(dir / (std::string{"http.db"} + suffix));
+  remove_database(dir / "http.db");
   auto s = start_server({"--db", "sqlite:" + (dir / "http.db").string(), "--set", "log.level=warn"},
                         dir / "server.log");
   // One finished job, as a user polling for a result would read it.
@@ -304,19 +303,10 @@ void add_http_suite(CLI::App& bench, command_runner& chosen) {
   cmd->add_option("--threads", o->threads, "Load generator threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
-  cmd->add_option("--duration", o->duration_s, "Seconds measured per window")
-      ->capture_default_str()
-      ->check(CLI::Range(1.0, 600.0));
-  cmd->add_option("--warm-up", o->warm_up_s, "Seconds of load before each window")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 600.0));
-  cmd->add_option("--repeats", o->repeats, "Rounds, each server once per round")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 100));
+  add_window_options(*cmd, o->duration_s, o->warm_up_s);
   cmd->add_option("--nginx", o->nginx, "The nginx binary")->capture_default_str();
-  cmd->add_option("--work-dir", o->work_dir, "Where the database, nginx's files and the logs go")
-      ->capture_default_str();
-  cmd->add_option("--out", o->out, "Results JSON")->capture_default_str();
+  add_run_options(*cmd, o->repeats, "Rounds, each server once per round", o->work_dir,
+                  "Where the database, nginx's files and the logs go", o->out);
   cmd->callback([o, &chosen] { chosen = [o] { return bench_http(*o); }; });
 }
 

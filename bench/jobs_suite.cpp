@@ -98,8 +98,7 @@ std::pair<double, double> idle_latency(const started_server& s, std::size_t samp
 }
 
 sample run_jobmesh(const bench_options& o, const fs::path& dir, int index) {
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"})
-    fs::remove(dir / (std::string{"jobs.db"} + suffix));
+  remove_database(dir / "jobs.db");
   std::vector<std::string> args{"--db", "sqlite:" + (dir / "jobs.db").string(), "--set", "log.level=warn"};
   if (o.jobmesh_concurrency > 0)
     args.insert(args.end(), {"--set", fmt::format("jobs.max_concurrent={}", o.jobmesh_concurrency)});

@@ -411,8 +411,7 @@ int report(const bench_options& o, const outcome& r) {
 
 // A fresh database, ingest over HTTP and the memory it took; the server stops at the end.
 void fill_database(const bench_options& o, const fs::path& dir, const std::string& first_id, outcome& r) {
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"})
-    fs::remove(dir / (std::string{"bench.db"} + suffix));
+  remove_database(dir / "bench.db");
   say("starting the server on a fresh database");
   auto s = start_query_server(dir / "bench.db", dir / "server-ingest.log");
   r.rss_empty = s.process->rss_bytes();
@@ -425,8 +424,7 @@ void fill_database(const bench_options& o, const fs::path& dir, const std::strin
 
 // The baseline of a reused database's run: a server on an empty database of its own.
 double empty_rss(const fs::path& dir) {
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"})
-    fs::remove(dir / (std::string{"empty.db"} + suffix));
+  remove_database(dir / "empty.db");
   if (!fs::exists(dir / "bench.db"))
     throw std::runtime_error("--reuse-database: no " + (dir / "bench.db").string() + "; run once without it");
   say("--reuse-database: measuring an empty server's memory, then using the database as it is");

@@ -91,8 +91,7 @@ struct sample {
 };
 
 sample run_once(const recovery_options& o, const fs::path& dir, int index) {
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"})
-    fs::remove(dir / (std::string{"recovery.db"} + suffix));
+  remove_database(dir / "recovery.db");
   // Every running job holds a run slot and a worker; info logs carry the recovery line.
   std::vector<std::string> args{"--db",
                                 "sqlite:" + (dir / "recovery.db").string(),
@@ -244,9 +243,8 @@ void add_recovery_suite(CLI::App& bench, command_runner& chosen) {
   cmd->add_option("--drain-bound", o->drain_bound_s, "Seconds every job may take to end after the restart")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 3600.0));
-  cmd->add_option("--repeats", o->repeats, "Runs (min/median/max)")->capture_default_str()->check(CLI::Range(1, 100));
-  cmd->add_option("--work-dir", o->work_dir, "Where the database and the server's logs go")->capture_default_str();
-  cmd->add_option("--out", o->out, "Results JSON")->capture_default_str();
+  add_run_options(*cmd, o->repeats, "Runs (min/median/max)", o->work_dir, "Where the database and the server's logs go",
+                  o->out);
   cmd->callback([o, &chosen] {
     chosen = [o] {
       fs::create_directories(o->work_dir);

@@ -67,8 +67,7 @@ struct sample {
 };
 
 sample run_once(const submit_options& o, const fs::path& dir, int index) {
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"})
-    fs::remove(dir / (std::string{"submit.db"} + suffix));
+  remove_database(dir / "submit.db");
   // The queue may hold everything submitted while the jobs run: no 503 for a full queue.
   auto s = start_server({"--db", "sqlite:" + (dir / "submit.db").string(), "--set", "log.level=warn", "--set",
                          "jobs.queue_limit=100000000"},
@@ -193,17 +192,9 @@ void add_submit_suite(CLI::App& bench, command_runner& chosen) {
   cmd->add_option("--bulk-size", o->bulk_size, "Jobs per bulk request (NDJSON lines)")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000}));
-  cmd->add_option("--duration", o->duration_s, "Seconds measured per window")
-      ->capture_default_str()
-      ->check(CLI::Range(1.0, 600.0));
-  cmd->add_option("--warm-up", o->warm_up_s, "Seconds of load before each window")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 600.0));
-  cmd->add_option("--repeats", o->repeats, "Runs, each on a fresh server (min/median/max)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 100));
-  cmd->add_option("--work-dir", o->work_dir, "Where the database and the server's logs go")->capture_default_str();
-  cmd->add_option("--out", o->out, "Results JSON")->capture_default_str();
+  add_window_options(*cmd, o->duration_s, o->warm_up_s);
+  add_run_options(*cmd, o->repeats, "Runs, each on a fresh server (min/median/max)", o->work_dir,
+                  "Where the database and the server's logs go", o->out);
   cmd->callback([o, &chosen] {
     chosen = [o] {
       fs::create_directories(o->work_dir);

@@ -107,8 +107,7 @@ sample measure(const ws_options& o, std::uint16_t port, server_process& server, 
 }
 
 sample run_jobmesh(const ws_options& o, const fs::path& dir, int round) {
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"})
-    fs::remove(dir / (std::string{"ws.db"} + suffix));
+  remove_database(dir / "ws.db");
   auto limit = std::to_string(o.clients + 1'000);
   // A worker and a run slot per job: each job's one item in flight sleeps on a worker thread.
   auto s = start_server({"--db", "sqlite:" + (dir / "ws.db").string(), "--set", "log.level=warn", "--set",
@@ -227,8 +226,10 @@ int report(const ws_options& o, const std::vector<sample>& ours, const std::vect
                          "queues frames, so its latency grows; the peer skips late ticks, so its rate drops while "
                          "its latency stays low).",
                          o.hz),
-             "jobmesh's events come from real jobs: each item is a 100 ms sleep on one of 1,000 worker threads, "
-             "and each job's progress is stored 4 times a second; the peer's events come from a timer.",
+             fmt::format("jobmesh's events come from real jobs: each item is a {} ms sleep on one of {} worker "
+                         "threads, and each job's progress is stored 4 times a second; the peer's events come from a "
+                         "timer.",
+                         1000 / o.hz, grouped(static_cast<double>(o.jobs))),
              "Latency: the client's clock at receipt minus the frame's sent_at (milliseconds, set when the server "
              "built the event); the clients and both servers share the same 2 cores.",
              "KB per idle connection: the server's resident memory with every client connected and following a "
@@ -266,17 +267,11 @@ void add_ws_suite(CLI::App& bench, command_runner& chosen) {
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'024}));
   cmd->add_option("--hz", o->hz, "Progress events per second per job")->capture_default_str()->check(CLI::Range(1, 100));
-  cmd->add_option("--duration", o->duration_s, "Seconds measured")->capture_default_str()->check(CLI::Range(1.0, 600.0));
-  cmd->add_option("--warm-up", o->warm_up_s, "Seconds of events before the window")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 600.0));
-  cmd->add_option("--repeats", o->repeats, "Rounds, each server once per round")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 100));
+  add_window_options(*cmd, o->duration_s, o->warm_up_s);
   cmd->add_option("--threads", o->threads, "Client threads")->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_flag("--peer,!--no-peer", o->peer, "Run the Node ws peer too")->capture_default_str();
-  cmd->add_option("--work-dir", o->work_dir, "Where the database and the logs go")->capture_default_str();
-  cmd->add_option("--out", o->out, "Results JSON")->capture_default_str();
+  add_run_options(*cmd, o->repeats, "Rounds, each server once per round", o->work_dir, "Where the database and the logs go",
+                  o->out);
   cmd->callback([o, &chosen] {
     chosen = [o] {
       fs::create_directories(o->work_dir);
