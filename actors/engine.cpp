@@ -38,7 +38,9 @@ engine start_engine(caf::actor_system& sys, const config::settings& settings,
     stop_engine(e);
     throw std::invalid_argument(*problem);
   }
-  e.supervisor = spawn_job_supervisor(sys, runner_context{e.types, e.pool, e.writer, e.reader, e.hub, settings.jobs, e.metrics});
+  e.finished = std::make_shared<finished_jobs>(static_cast<std::size_t>(settings.jobs.finished_cache));
+  e.supervisor = spawn_job_supervisor(
+      sys, runner_context{e.types, e.pool, e.writer, e.reader, e.hub, settings.jobs, e.metrics, e.finished});
   e.sweeper = spawn_stall_sweeper(sys, e.reader, e.supervisor, settings.jobs.stall_threshold_s,
                                   settings.jobs.stall_check_s);
   e.scheduler = spawn_scheduler(sys, {e.supervisor, e.reader, e.writer, e.types, settings.schedules.grace_s,

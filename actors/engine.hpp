@@ -35,6 +35,7 @@ struct engine {
   activity_tracker_actor activity;
   std::shared_ptr<const job_type_registry> types;
   std::shared_ptr<actors::metrics> metrics;  ///< what the engine counts; the gateway adds its own
+  std::shared_ptr<finished_jobs> finished;   ///< jobs that ended lately, for reads on any thread
 };
 
 /// Starts the engine over two open sessions of the same database (one to write, one to read),

@@ -97,7 +97,7 @@ void report(batch_pointer self) {
   if (!st.jobs.empty())
     log_ends(st);
   for (auto& j : st.jobs) {
-    publish_job_event(st.ctx.hub, j.job, std::string{to_string(j.job.status)});
+    publish_job_event(st.ctx, j.job, std::string{to_string(j.job.status)});
     ended.push_back(std::move(j.job));
   }
   self->send(st.supervisor, done_atom::value, std::move(ended), std::move(st.superseded));

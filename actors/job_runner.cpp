@@ -133,7 +133,7 @@ void finish(runner_pointer self) {
           [=](caf::ok_atom) {
             auto& s = self->state;
             detail::log_transition(s.job, storage::job_status::running);
-            publish_job_event(s.ctx.hub, s.job, std::string{to_string(s.job.status)});
+            publish_job_event(s.ctx, s.job, std::string{to_string(s.job.status)});
             self->send(s.supervisor, done_atom::value, s.job);
             self->quit();
           },
@@ -475,8 +475,10 @@ job_runner_actor spawn_job_runner(caf::local_actor* parent, runner_context ctx, 
   return parent->spawn(runner, std::move(ctx), std::move(supervisor), std::move(job), first_run);
 }
 
-void publish_job_event(const progress_hub_actor& hub, const storage::job_record& job, const std::string& type) {
-  caf::anon_send(hub, publish_atom::value, job, type);
+void publish_job_event(const runner_context& ctx, const storage::job_record& job, const std::string& type) {
+  if (ctx.finished)
+    ctx.finished->announced(job);
+  caf::anon_send(ctx.hub, publish_atom::value, job, type);
 }
 
 void publish_job_event(const progress_hub_actor& hub, const storage::job_record& job, const std::string& type,

@@ -20,6 +20,7 @@
 /// On its end it sends (done_atom, job_record) to its supervisor and terminates normally; any
 /// other termination is a crash that the supervisor's retry policy handles.
 
+#include "actors/finished_jobs.hpp"
 #include "actors/job_type.hpp"
 #include "actors/messages.hpp"
 #include "actors/metrics.hpp"
@@ -49,6 +50,7 @@ struct runner_context {
   progress_hub_actor hub;
   config::jobs_settings settings;
   std::shared_ptr<actors::metrics> metrics;  ///< may be null (tests that assemble their own engine)
+  std::shared_ptr<finished_jobs> finished;   ///< may be null: what announcements of ends fill
 };
 
 /// Spawns a runner for `job` (status running, attempt already counted) as a child of `parent`,
@@ -74,9 +76,10 @@ struct quick_job {
 job_runner_actor spawn_job_batch(caf::local_actor* parent, runner_context ctx, job_done_listener supervisor,
                                  std::vector<quick_job> jobs);
 
-/// Publishes `type` with the job's JSON as its data on the job's topics (the hub writes the
-/// JSON only if a frame of it is sent).
-void publish_job_event(const progress_hub_actor& hub, const storage::job_record& job, const std::string& type);
+/// Announces the job's state: `type` with the job's JSON as its data on the job's topics (the
+/// hub writes the JSON only if a frame of it is sent), and the job held in `ctx.finished` when
+/// it ended or dropped from there when it did not (before this returns: see finished_jobs.hpp).
+void publish_job_event(const runner_context& ctx, const storage::job_record& job, const std::string& type);
 
 /// Publishes `type` with `data` on the job's topics: `job:<id>`, `user:<user_id>` and `jobs`.
 void publish_job_event(const progress_hub_actor& hub, const storage::job_record& job, const std::string& type,

@@ -27,7 +27,7 @@ bool is_active(const supervisor_state& st, const std::string& id) {
 }
 
 void announce(supervisor_pointer self, const job_record& job, const std::string& type) {
-  publish_job_event(self->state.ctx.hub, job, type);
+  publish_job_event(self->state.ctx, job, type);
 }
 
 // A job ended here (not a dependency learnt from storage): it counts once in the metrics.

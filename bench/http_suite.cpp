@@ -270,8 +270,8 @@ int bench_http(const http_options& o) {
                           k_target_share * 100, share >= k_target_share ? "met" : "not met");
   t.notes = {"The same C++ load generator (closed loop: each connection sends its next request when the reply "
              "came) drives both, on the same 2 cores as the server.",
-             "jobmesh answers from its engine (the job's record) through its router, auth and JSON; nginx sends "
-             "the same bytes from its file cache."};
+             "jobmesh answers from its engine's finished jobs (held in memory as they end, so no actor or storage "
+             "is asked) through its router, auth and JSON; nginx sends the same bytes from its file cache."};
   if (!clean)
     t.notes.push_back("Some requests failed or got another body: see bench/results/http.json.");
   print(t);

@@ -25,7 +25,7 @@ using storage::job_record;
 // Replies with `render(job)` as JSON with status 200.
 auto job_replier(std::shared_ptr<const request> req, responder respond,
                  boost::json::object (*render)(const job_record&)) {
-  return [req = std::move(req), respond = std::move(respond), render](job_record& job) {
+  return [req = std::move(req), respond = std::move(respond), render](const job_record& job) {
     respond(json_response(*req, http::status::ok, render(job)));
   };
 }
@@ -191,12 +191,21 @@ caf::error no_job(const std::string& id) {
 
 // Asks for the job of the path's `id`; `then(job)` runs only when the caller may see it: for
 // another user's job the reply is 404, as for a job that does not exist.
+// A job that ended lately is answered from the engine's finished jobs, here on the I/O thread
+// (actors/finished_jobs.hpp says why that is never stale); any other from the supervisor.
 template <class Then>
 void with_visible_job(const ctx_ptr& ctx, const route_request& rr, responder respond, Then then) {
   auto req = rr.req;
+  if (ctx->engine.finished) {
+    if (auto job = ctx->engine.finished->find(rr.path.at("id"), actors::now_ms())) {
+      if (!may_see(rr.who, job->user_id))
+        return respond(reply_for_error(*req, no_job(job->id)));
+      return then(*job);
+    }
+  }
   ask(
       *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
-      [req, respond, who = rr.who, then](job_record& job) mutable {
+      [req, respond, who = rr.who, then](const job_record& job) mutable {
         if (!may_see(who, job.user_id))
           return respond(reply_for_error(*req, no_job(job.id)));
         then(job);
@@ -210,7 +219,7 @@ template <class Act>
 void when_owned(const ctx_ptr& ctx, const route_request& rr, responder respond, Act act) {
   if (rr.who.sees_all_jobs())
     return act();
-  with_visible_job(ctx, rr, std::move(respond), [act](job_record&) mutable { act(); });
+  with_visible_job(ctx, rr, std::move(respond), [act](const job_record&) mutable { act(); });
 }
 
 void get_job(const ctx_ptr& ctx, route_request rr, responder respond) {

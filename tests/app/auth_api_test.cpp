@@ -1,9 +1,13 @@
 // auth.mode "jwt" on a real node: no token is 401, a user sees and acts on its own jobs only
 // (another user's job is 404, as if absent), writes of data need admin or service, and a
 // WebSocket follows only what its caller may see.
+#include "actors/engine.hpp"
+#include "actors/job_json.hpp"
 #include "jwt_node.hpp"
 
 #include <gmock/gmock.h>
+
+#include <thread>
 
 using namespace jobmesh;
 using namespace jobmesh::testing;
@@ -58,6 +62,18 @@ TEST_F(auth_api_test, another_users_job_is_404_everywhere_and_absent_from_lists)
   EXPECT_EQ(as(service_, http::verb::get, "/api/v1/jobs/stalled").status, 403u) << "operations are admin only";
   EXPECT_EQ(as(alice_, http::verb::get, "/api/v1/jobs/" + id + "/progress").status, 200u);
   EXPECT_EQ(as(alice_, http::verb::post, "/api/v1/jobs/" + id + "/cancel").status, 200u);
+  // Ended, the job is answered from the engine's memory (actors/finished_jobs.hpp): the same
+  // rule holds there.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!node_->engine().finished->find(id, actors::now_ms()) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_NE(node_->engine().finished->find(id, actors::now_ms()), nullptr) << "the cancelled job is held";
+  for (const auto& suffix : {"", "/progress"})
+    EXPECT_EQ(as(bob_, http::verb::get, "/api/v1/jobs/" + id + suffix).status, 404u) << suffix;
+  EXPECT_EQ(as(bob_, http::verb::post, "/api/v1/jobs/" + id + "/retry").status, 404u);
+  auto alices = as(alice_, http::verb::get, "/api/v1/jobs/" + id);
+  ASSERT_EQ(alices.status, 200u);
+  EXPECT_EQ(std::string{alices.json().at("status").as_string()}, "cancelled");
 }
 
 TEST_F(auth_api_test, data_writes_need_admin_or_service_and_operations_need_admin) {

@@ -1,5 +1,7 @@
 // The jobs API beyond one submission, over HTTP: many jobs in one NDJSON request, job groups,
 // dependencies, queue statistics and schedules, as API.md describes them.
+#include "actors/engine.hpp"
+#include "actors/job_json.hpp"
 #include "running_node.hpp"
 
 #include <gmock/gmock.h>
@@ -145,4 +147,39 @@ TEST_F(jobs_api_test, schedules_are_stored_listed_and_checked_field_by_field) {
   for (const auto& s : all.at("schedules").as_array())
     names.insert(text(s.at("name")));
   EXPECT_EQ(names, (std::set<std::string>{"expired-job-cleanup", "nightly-noop"}));
+}
+
+// GET of a finished job is answered from the engine's memory, with no read of storage
+// (actors/finished_jobs.hpp): it answers what storage holds, and a retry shows in the very next
+// GET, never the end before it.
+TEST_F(jobs_api_test, a_finished_job_is_read_from_memory_as_stored_and_a_retry_shows_at_once) {
+  start();
+  auto ended = run_job(R"({"type":"flaky","params":{"items":3,"fail_probability":1},"max_attempts":1})");
+  ASSERT_EQ(text(ended.at("status")), "failed");
+  auto id = text(ended.at("id"));
+  ASSERT_NE(node_->engine().finished->find(id, actors::now_ms()), nullptr) << "its end is held";
+  auto from_memory = call(http::verb::get, "/api/v1/jobs/" + id);
+  ASSERT_EQ(from_memory.status, 200u);
+
+  stop();
+  start();  // the same database, nothing held yet: storage answers
+  ASSERT_EQ(node_->engine().finished->find(id, actors::now_ms()), nullptr);
+  auto from_storage = call(http::verb::get, "/api/v1/jobs/" + id);
+  ASSERT_EQ(from_storage.status, 200u);
+  EXPECT_EQ(from_memory.body, from_storage.body);
+
+  // Round 0 retries the job as storage had it, the later rounds as memory holds its new end.
+  for (int round = 0; round < 3; ++round) {
+    auto before = call(http::verb::get, "/api/v1/jobs/" + id).json().as_object();
+    ASSERT_EQ(text(before.at("status")), "failed");
+    auto attempt = before.at("attempt").as_int64();
+    auto retried = call(http::verb::post, "/api/v1/jobs/" + id + "/retry");
+    ASSERT_EQ(retried.status, 202u) << retried.body;
+    auto now = call(http::verb::get, "/api/v1/jobs/" + id).json().as_object();
+    EXPECT_FALSE(text(now.at("status")) == "failed" && now.at("attempt").as_int64() == attempt)
+        << "round " << round << ": the GET after the retry answered the end before it: " << now;
+    auto again = await_end(port_, id);
+    EXPECT_EQ(text(again.at("status")), "failed");
+    EXPECT_EQ(again.at("attempt").as_int64(), attempt + 1);
+  }
 }
