@@ -5,6 +5,7 @@
 
 #include "actors/engine.hpp"
 #include "config/settings.hpp"
+#include "net/actor_bridge.hpp"
 #include "net/rate_limit.hpp"
 #include "net/router.hpp"
 
@@ -21,6 +22,8 @@ struct api_context {
   config::settings settings;
   /// Submissions and ingest per user (`limits.*`); made from `settings` when the router is.
   std::shared_ptr<rate_limiter> limits;
+  /// The bridge actors handlers send their requests through (actor_bridge.hpp).
+  std::shared_ptr<const actor_bridge> bridge;
 
   std::chrono::milliseconds request_timeout() const {
     return std::chrono::milliseconds(settings.server.request_timeout_ms);

@@ -55,7 +55,7 @@ void submit_many(const ctx_ptr& ctx, route_request rr, responder respond) {
   auto specs = lines->specs;
   auto req = rr.req;
   ask(
-      *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+      *ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(),
       [req, respond, lines](actors::bulk_submission& answer) {
         auto rejected = lines->rejected;
         for (const auto& r : answer.refused)
@@ -109,7 +109,7 @@ void submit(const ctx_ptr& ctx, route_request rr, responder respond) {
   spec.user_id = rr.who.user;
   auto req = rr.req;
   ask(
-      *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+      *ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(),
       [req, respond](job_record& job, bool created) {
         auto res = json_response(*req, created ? http::status::accepted : http::status::ok, actors::job_to_json(job));
         res.set(http::field::location, "/api/v1/jobs/" + job.id);
@@ -159,7 +159,7 @@ void enqueue_group(const ctx_ptr& ctx, route_request rr, responder respond) {
   auto req = rr.req;
   auto group = request.group;
   ask(
-      *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+      *ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(),
       [req, respond, group](std::vector<job_record>& jobs) {
         respond(json_response(*req, http::status::accepted,
                               boost::json::object{{"group", group}, {"jobs", jobs_json(jobs)}}));
@@ -170,7 +170,7 @@ void enqueue_group(const ctx_ptr& ctx, route_request rr, responder respond) {
 void queue_statistics(const ctx_ptr& ctx, route_request rr, responder respond) {
   auto req = rr.req;
   ask(
-      *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+      *ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(),
       [req, respond](std::vector<actors::queue_statistics>& stats) {
         boost::json::object types;
         for (const auto& s : stats)
@@ -204,7 +204,7 @@ void with_visible_job(const ctx_ptr& ctx, const route_request& rr, responder res
     }
   }
   ask(
-      *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+      *ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(),
       [req, respond, who = rr.who, then](const job_record& job) mutable {
         if (!may_see(who, job.user_id))
           return respond(reply_for_error(*req, no_job(job.id)));
@@ -232,7 +232,7 @@ void get_progress(const ctx_ptr& ctx, route_request rr, responder respond) {
 
 void cancel_job(const ctx_ptr& ctx, route_request rr, responder respond) {
   when_owned(ctx, rr, respond, [ctx, rr, respond] {
-    ask(*ctx->sys, ctx->engine.supervisor, ctx->request_timeout(), job_replier(rr.req, respond, actors::job_to_json),
+    ask(*ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(), job_replier(rr.req, respond, actors::job_to_json),
         error_replier(rr.req, respond), actors::cancel_atom::value, rr.path.at("id"));
   });
 }
@@ -241,7 +241,7 @@ void retry_job(const ctx_ptr& ctx, route_request rr, responder respond) {
   when_owned(ctx, rr, respond, [ctx, rr, respond] {
     auto req = rr.req;
     ask(
-        *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+        *ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(),
         [req, respond](job_record& job) { respond(json_response(*req, http::status::accepted, actors::job_to_json(job))); },
         error_replier(req, respond), actors::retry_atom::value, rr.path.at("id"));
   });
@@ -258,7 +258,7 @@ void list_jobs(const ctx_ptr& ctx, route_request rr, responder respond) {
   auto limit = static_cast<std::size_t>(filter.limit);
   auto req = rr.req;
   ask(
-      *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+      *ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(),
       [req, respond, limit](std::vector<job_record>& jobs) {
         boost::json::array out;
         for (const auto& j : jobs)
@@ -284,14 +284,14 @@ auto stalled_replier(const ctx_ptr& ctx, std::shared_ptr<const request> req, res
 void list_stalled(const ctx_ptr& ctx, route_request rr, responder respond) {
   if (forbid_unless(rr.who.is_admin(), rr, respond, "admin"))
     return;
-  ask(*ctx->sys, ctx->engine.sweeper, ctx->request_timeout(), stalled_replier(ctx, rr.req, respond),
+  ask(*ctx->bridge, ctx->engine.sweeper, ctx->request_timeout(), stalled_replier(ctx, rr.req, respond),
       error_replier(rr.req, respond), actors::stalled_atom::value);
 }
 
 void clean_up_stalled(const ctx_ptr& ctx, route_request rr, responder respond) {
   if (forbid_unless(rr.who.is_admin(), rr, respond, "admin"))
     return;
-  ask(*ctx->sys, ctx->engine.sweeper, ctx->request_timeout(), stalled_replier(ctx, rr.req, respond),
+  ask(*ctx->bridge, ctx->engine.sweeper, ctx->request_timeout(), stalled_replier(ctx, rr.req, respond),
       error_replier(rr.req, respond), actors::stalled_atom::value, actors::cleanup_atom::value);
 }
 
@@ -304,7 +304,7 @@ void list_items(const ctx_ptr& ctx, route_request rr, responder respond) {
   auto req = rr.req;
   when_owned(ctx, rr, respond, [ctx, req, respond, limit, filter] {
     ask(
-        *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+        *ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(),
         [req, respond, limit](std::vector<storage::item_record>& items) {
           boost::json::array out;
           for (const auto& i : items)
@@ -383,7 +383,7 @@ void get_result(const ctx_ptr& ctx, route_request rr, responder respond) {
   auto req = rr.req;
   auto on_error = error_replier(req, respond);
   ask(
-      *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+      *ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(),
       [ctx, req, respond, on_error, page, who = rr.who](job_record& job) mutable {
         if (!may_see(who, job.user_id))
           return respond(reply_for_error(*req, no_job(job.id)));
@@ -395,7 +395,7 @@ void get_result(const ctx_ptr& ctx, route_request rr, responder respond) {
           filter.limit = static_cast<int>(std::min<std::int64_t>(job.total_items + 1, INT32_MAX));
         }
         ask(
-            *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+            *ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(),
             [req, respond, job, ranked, page](std::vector<storage::item_record>& items) {
               respond(json_text_response(*req, http::status::ok, result_page(job, items, ranked, page)));
             },

@@ -120,7 +120,7 @@ void add_operation_routes(router& r, std::shared_ptr<const api_context> ctx) {
       respond(std::move(res));
     };
     ask(
-        *ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+        *ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(),
         [m, reply](std::vector<actors::queue_statistics>& all) {
           for (const auto& s : all)
             m->set_jobs(s.type, s.queue_depth, s.processing_count);
@@ -144,7 +144,7 @@ void add_operation_routes(router& r, std::shared_ptr<const api_context> ctx) {
     auto req = rr.req;
     storage::job_filter one;
     one.limit = 1;
-    ask(*ctx->sys, ctx->engine.supervisor, ctx->request_timeout(),
+    ask(*ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(),
         [req, respond](std::vector<storage::job_record>&) {
           respond(json_response(*req, http::status::ok, {{"status", "ready"}}));
         },

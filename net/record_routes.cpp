@@ -54,7 +54,7 @@ void ingest(const ctx_ptr& ctx, record_kind kind, route_request rr, responder re
                                              "application/x-ndjson"}));
   auto req = rr.req;
   ask(
-      *ctx->sys, ctx->engine.marketplace, ctx->request_timeout(),
+      *ctx->bridge, ctx->engine.marketplace, ctx->request_timeout(),
       [req, respond](actors::ingest_reply& reply) { respond(ingest_response(*req, reply, "record")); },
       error_replier(req, respond), actors::ingest_atom::value, kind, as_ndjson(body, ndjson));
 }
@@ -62,7 +62,7 @@ void ingest(const ctx_ptr& ctx, record_kind kind, route_request rr, responder re
 void get_record(const ctx_ptr& ctx, record_kind kind, route_request rr, responder respond) {
   auto req = rr.req;
   ask(
-      *ctx->sys, ctx->engine.marketplace, ctx->request_timeout(),
+      *ctx->bridge, ctx->engine.marketplace, ctx->request_timeout(),
       [req, respond](std::string& json) { respond(json_text_response(*req, http::status::ok, std::move(json))); },
       error_replier(req, respond), caf::get_atom::value, kind, rr.path.at("id"));
 }
@@ -73,7 +73,7 @@ void delete_record(const ctx_ptr& ctx, record_kind kind, route_request rr, respo
   auto req = rr.req;
   auto id = rr.path.at("id");
   ask(
-      *ctx->sys, ctx->engine.marketplace, ctx->request_timeout(),
+      *ctx->bridge, ctx->engine.marketplace, ctx->request_timeout(),
       [req, respond, id](caf::ok_atom) {
         respond(json_response(*req, http::status::ok, boost::json::object{{"id", id}, {"deleted", true}}));
       },
@@ -87,7 +87,7 @@ void list_records(const ctx_ptr& ctx, record_kind kind, route_request rr, respon
   auto page = std::get<record_page>(parsed);
   auto req = rr.req;
   ask(
-      *ctx->sys, ctx->engine.marketplace, ctx->request_timeout(),
+      *ctx->bridge, ctx->engine.marketplace, ctx->request_timeout(),
       [req, respond, kind, limit = page.limit](std::vector<std::string>& records) {
         boost::json::array out;
         for (const auto& r : records)
@@ -107,7 +107,7 @@ void find_matches(const ctx_ptr& ctx, record_kind source, route_request rr, resp
     return respond(bad_request(*rr.req, *e));
   auto req = rr.req;
   ask(
-      *ctx->sys, ctx->engine.marketplace, ctx->request_timeout(),
+      *ctx->bridge, ctx->engine.marketplace, ctx->request_timeout(),
       [req, respond](actors::match_reply& reply) {
         respond(json_text_response(*req, http::status::ok, actors::match_reply_json(reply)));
       },
@@ -133,7 +133,7 @@ void ingest_activity(const ctx_ptr& ctx, route_request rr, responder respond) {
   if (lines.events.empty())
     return respond(ingest_response(*req, checked, "event"));
   ask(
-      *ctx->sys, ctx->engine.activity, ctx->request_timeout(),
+      *ctx->bridge, ctx->engine.activity, ctx->request_timeout(),
       [req, respond, checked](actors::ingest_reply& reply) {
         auto all = checked;
         all.accepted = reply.accepted;
@@ -176,7 +176,7 @@ boost::json::object engagement_json(const actors::engagement_report& r) {
 void get_engagement(const ctx_ptr& ctx, route_request rr, responder respond) {
   auto req = rr.req;
   ask(
-      *ctx->sys, ctx->engine.activity, ctx->request_timeout(),
+      *ctx->bridge, ctx->engine.activity, ctx->request_timeout(),
       [req, respond](actors::engagement_report& r) {
         respond(json_response(*req, http::status::ok, engagement_json(r)));
       },
@@ -192,7 +192,7 @@ void get_feed(const ctx_ptr& ctx, route_request rr, responder respond) {
     if (actors::code_of(e) != actors::errc::not_found)
       return error_replier(req, respond)(e);
     ask(
-        *ctx->sys, ctx->engine.marketplace, ctx->request_timeout(),
+        *ctx->bridge, ctx->engine.marketplace, ctx->request_timeout(),
         [req, respond, id](actors::prepared_lookup& found) {
           if (found.empty() || !found[0])
             return respond(error_response(*req, http::status::not_found, "not_found", fmt::format("no candidate {}", id)));
@@ -206,7 +206,7 @@ void get_feed(const ctx_ptr& ctx, route_request rr, responder respond) {
         error_replier(req, respond), caf::get_atom::value, record_kind::candidate, std::vector<std::string>{id});
   };
   ask(
-      *ctx->sys, ctx->engine.records, ctx->request_timeout(),
+      *ctx->bridge, ctx->engine.records, ctx->request_timeout(),
       [req, respond](storage::stored_feed& f) {
         respond(json_response(*req, http::status::ok,
                               boost::json::object{{"candidate_id", f.candidate_id},

@@ -97,7 +97,7 @@ std::variant<schedule_record, field_error> parse_schedule(const api_context& ctx
 void list_schedules(const ctx_ptr& ctx, route_request rr, responder respond) {
   auto req = rr.req;
   ask(
-      *ctx->sys, ctx->engine.scheduler, ctx->request_timeout(),
+      *ctx->bridge, ctx->engine.scheduler, ctx->request_timeout(),
       [req, respond](std::vector<schedule_record>& all) {
         boost::json::array out;
         for (const auto& s : all)
@@ -115,7 +115,7 @@ void put_schedule(const ctx_ptr& ctx, route_request rr, responder respond) {
     return respond(bad_request(*rr.req, *e));
   auto req = rr.req;
   ask(
-      *ctx->sys, ctx->engine.scheduler, ctx->request_timeout(),
+      *ctx->bridge, ctx->engine.scheduler, ctx->request_timeout(),
       [req, respond](schedule_record& stored) { respond(json_response(*req, http::status::ok, schedule_json(stored))); },
       error_replier(req, respond), caf::put_atom::value, std::get<schedule_record>(std::move(parsed)));
 }

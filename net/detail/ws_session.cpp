@@ -170,7 +170,7 @@ void ws_session::authorize_then_subscribe(const std::string& topic, std::int64_t
     });
   };
   ask(
-      *ctx_->sys, ctx_->engine.supervisor, ctx_->request_timeout(),
+      *ctx_->bridge, ctx_->engine.supervisor, ctx_->request_timeout(),
       [answer, user = who_.user](storage::job_record& job) { answer(job.user_id == user); },
       [answer](caf::error&) { answer(false); }, caf::get_atom::value, topic.substr(4));
 }
