@@ -22,7 +22,7 @@ std::int64_t now_ms();
 boost::json::object job_to_json(const storage::job_record& job);
 
 /// json_text(job_to_json(job)), written straight from the record (no JSON object built): for
-/// the paths that write many jobs, bulk replies and events.
+/// replies, events and the paths that write many jobs.
 std::string job_json_text(const storage::job_record& job);
 
 /// Appends job_json_text(job) to `out`.

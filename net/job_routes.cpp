@@ -22,11 +22,16 @@ namespace {
 using ctx_ptr = std::shared_ptr<const api_context>;
 using storage::job_record;
 
-// Replies with `render(job)` as JSON with status 200.
-auto job_replier(std::shared_ptr<const request> req, responder respond,
-                 boost::json::object (*render)(const job_record&)) {
+// Replies with `render(job)` (a JSON object, or JSON text written straight from the record)
+// with status 200.
+template <class Render>
+auto job_replier(std::shared_ptr<const request> req, responder respond, Render render) {
   return [req = std::move(req), respond = std::move(respond), render](const job_record& job) {
-    respond(json_response(*req, http::status::ok, render(job)));
+    auto body = render(job);
+    if constexpr (std::is_same_v<decltype(body), std::string>)
+      respond(json_text_response(*req, http::status::ok, std::move(body)));
+    else
+      respond(json_response(*req, http::status::ok, body));
   };
 }
 
@@ -111,7 +116,8 @@ void submit(const ctx_ptr& ctx, route_request rr, responder respond) {
   ask(
       *ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(),
       [req, respond](job_record& job, bool created) {
-        auto res = json_response(*req, created ? http::status::accepted : http::status::ok, actors::job_to_json(job));
+        auto res = json_text_response(*req, created ? http::status::accepted : http::status::ok,
+                                      actors::job_json_text(job));
         res.set(http::field::location, "/api/v1/jobs/" + job.id);
         respond(std::move(res));
       },
@@ -223,7 +229,7 @@ void when_owned(const ctx_ptr& ctx, const route_request& rr, responder respond, 
 }
 
 void get_job(const ctx_ptr& ctx, route_request rr, responder respond) {
-  with_visible_job(ctx, rr, respond, job_replier(rr.req, respond, actors::job_to_json));
+  with_visible_job(ctx, rr, respond, job_replier(rr.req, respond, actors::job_json_text));
 }
 
 void get_progress(const ctx_ptr& ctx, route_request rr, responder respond) {
@@ -232,7 +238,7 @@ void get_progress(const ctx_ptr& ctx, route_request rr, responder respond) {
 
 void cancel_job(const ctx_ptr& ctx, route_request rr, responder respond) {
   when_owned(ctx, rr, respond, [ctx, rr, respond] {
-    ask(*ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(), job_replier(rr.req, respond, actors::job_to_json),
+    ask(*ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(), job_replier(rr.req, respond, actors::job_json_text),
         error_replier(rr.req, respond), actors::cancel_atom::value, rr.path.at("id"));
   });
 }
@@ -242,7 +248,7 @@ void retry_job(const ctx_ptr& ctx, route_request rr, responder respond) {
     auto req = rr.req;
     ask(
         *ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(),
-        [req, respond](job_record& job) { respond(json_response(*req, http::status::accepted, actors::job_to_json(job))); },
+        [req, respond](job_record& job) { respond(json_text_response(*req, http::status::accepted, actors::job_json_text(job))); },
         error_replier(req, respond), actors::retry_atom::value, rr.path.at("id"));
   });
 }
