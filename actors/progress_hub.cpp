@@ -4,7 +4,6 @@
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
-#include <deque>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -42,9 +41,38 @@ struct subscriber {
   frame_sink_ptr sink;
 };
 
+/// A topic's last events, oldest first, at most `cap` (a ring once full). Unlike std::deque,
+/// it allocates nothing until the first event and only what it holds: most topics (`job:<id>`)
+/// see two or three events in their life.
+class event_history {
+public:
+  bool empty() const { return events_.empty(); }
+  stored_event& front() { return events_[head_]; }
+  stored_event& back() { return events_[(head_ + events_.size() - 1) % events_.size()]; }
+  void push(stored_event e, std::size_t cap) {
+    if (cap == 0)
+      return;
+    if (events_.size() < cap) {
+      events_.push_back(std::move(e));
+      return;
+    }
+    events_[head_] = std::move(e);  // over the oldest
+    head_ = (head_ + 1) % events_.size();
+  }
+  template <class F>
+  void for_each(F f) {
+    for (std::size_t i = 0; i < events_.size(); ++i)
+      f(events_[(head_ + i) % events_.size()]);
+  }
+
+private:
+  std::vector<stored_event> events_;
+  std::size_t head_ = 0;  ///< the oldest, once the ring is full
+};
+
 struct topic_state {
   std::uint64_t seq = 0;
-  std::deque<stored_event> history;
+  event_history history;
   std::vector<subscriber> subscribers;
 };
 
@@ -93,14 +121,12 @@ const hub_frame& frame_of(const std::string& topic, stored_event& e) {
 void publish(hub_pointer self, const std::string& topic, const std::string& job, const std::string& type,
              const std::shared_ptr<event_data>& data, std::int64_t now) {
   auto& t = self->state.topics[topic];
-  t.history.push_back({++t.seq, type, data, now, job, std::nullopt});
+  t.history.push({++t.seq, type, data, now, job, std::nullopt}, self->state.history);
   if (!t.subscribers.empty()) {
     const auto& frame = frame_of(topic, t.history.back());
     for (const auto& s : t.subscribers)
       send_frame(s, frame);
   }
-  if (t.history.size() > self->state.history)
-    t.history.pop_front();
 }
 
 // What a new subscriber sees: `subscribed`, then either what it missed since `since`, or a
@@ -122,9 +148,10 @@ void catch_up(const std::string& topic, topic_state& t, std::int64_t since, cons
     send_frame(to, make_frame(topic, t.seq, "reset", "{}"));
     return;
   }
-  for (auto& e : t.history)
+  t.history.for_each([&](stored_event& e) {
     if (e.seq >= wanted)
       send_frame(to, frame_of(topic, e));
+  });
 }
 
 void subscribe(hub_pointer self, const std::string& topic, std::int64_t since, const subscriber& s) {

@@ -66,6 +66,28 @@ TEST_F(hub_test, since_older_than_history_answers_reset) {
   EXPECT_EQ(reset->type, "reset");
 }
 
+TEST_F(hub_test, once_history_is_full_the_oldest_go_and_since_replays_in_order) {
+  start();
+  const auto last = actors::k_topic_history * 2 + 7;  // the ring wrapped twice, not at its start
+  for (std::size_t i = 1; i <= last; ++i)
+    publish("t", "progress", static_cast<int>(i));
+  auto oldest_kept = last - actors::k_topic_history + 1;
+  subscribe("t", static_cast<std::int64_t>(oldest_kept - 1));  // exactly what history still holds
+  ASSERT_EQ(next_event()->type, "subscribed");
+  for (auto seq = oldest_kept; seq <= last; ++seq) {
+    auto e = next_event();
+    ASSERT_TRUE(e) << "seq " << seq;
+    EXPECT_EQ(e->seq, seq);
+    EXPECT_EQ(e->data.at("n").as_int64(), static_cast<std::int64_t>(seq));
+  }
+  // One event further back is gone: the client must re-read (reset).
+  subscribe("t", static_cast<std::int64_t>(oldest_kept - 2));
+  ASSERT_EQ(next_event()->type, "subscribed");
+  auto reset = next_event();
+  ASSERT_TRUE(reset);
+  EXPECT_EQ(reset->type, "reset");
+}
+
 // After a restart the topic counts from 1 again: a client resuming from a number of the old
 // process must not be told it is up to date.
 TEST_F(hub_test, since_ahead_of_the_topic_answers_reset) {
