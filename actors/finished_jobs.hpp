@@ -14,13 +14,12 @@
 ///
 /// Bounded: the oldest entries go first once `capacity` is reached; capacity 0 holds nothing.
 
-#include "storage/job_record.hpp"
+#include "actors/messages.hpp"
 
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <string>
 #include <string_view>
 #include <unordered_map>
 
@@ -30,17 +29,18 @@ class finished_jobs {
 public:
   explicit finished_jobs(std::size_t capacity) : capacity_(capacity) {}
 
-  /// The engine announced `job`: terminal jobs are kept, any other state drops the job.
-  void announced(const storage::job_record& job);
+  /// The engine announced `job`: terminal jobs are kept (the record shared, not copied), any
+  /// other state drops the job.
+  void announced(const shared_job& job);
 
   /// The job as it ended, if it is held and not expired at `now_ms`.
-  std::shared_ptr<const storage::job_record> find(std::string_view id, std::int64_t now_ms) const;
+  shared_job find(std::string_view id, std::int64_t now_ms) const;
 
   std::size_t size() const;
 
 private:
   struct entry {
-    std::shared_ptr<const storage::job_record> job;
+    shared_job job;
     std::uint64_t seq = 0;  ///< which put this is, so eviction skips a replaced entry
   };
   struct string_hash {
@@ -50,8 +50,9 @@ private:
 
   std::size_t capacity_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, entry, string_hash, std::equal_to<>> by_id_;
-  std::deque<std::pair<std::uint64_t, std::string>> order_;  ///< puts, oldest first
+  /// Keyed by a view of the held record's own id (no copy of the id).
+  std::unordered_map<std::string_view, entry, string_hash, std::equal_to<>> by_id_;
+  std::deque<std::pair<std::uint64_t, shared_job>> order_;  ///< puts, oldest first
   std::uint64_t next_seq_ = 0;
 };
 

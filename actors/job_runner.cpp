@@ -476,9 +476,10 @@ job_runner_actor spawn_job_runner(caf::local_actor* parent, runner_context ctx, 
 }
 
 void publish_job_event(const runner_context& ctx, const storage::job_record& job, const std::string& type) {
+  auto shared = std::make_shared<const storage::job_record>(job);
   if (ctx.finished)
-    ctx.finished->announced(job);
-  caf::anon_send(ctx.hub, publish_atom::value, job, type);
+    ctx.finished->announced(shared);
+  caf::anon_send(ctx.hub, publish_atom::value, std::move(shared), type);
 }
 
 void publish_job_event(const progress_hub_actor& hub, const storage::job_record& job, const std::string& type,

@@ -186,6 +186,10 @@ public:
 };
 using frame_sink_ptr = std::shared_ptr<frame_sink>;
 
+/// A job's state as announced, shared by the hub's events and the engine's finished jobs (one
+/// copy of the record per announcement).
+using shared_job = std::shared_ptr<const storage::job_record>;
+
 /// Registers the sendable types above with the actor system's config (every node).
 void add_message_types(caf::actor_system_config& cfg);
 
@@ -224,6 +228,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::work_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::plan_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::hub_frame)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::frame_sink_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::shared_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::write_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::job_filter)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::item_filter)

@@ -17,11 +17,11 @@ namespace {
 /// An event's data: given as text, or the job it is about, written as JSON when first needed.
 struct event_data {
   std::optional<std::string> text;
-  storage::job_record job;
+  shared_job job;
 
   const std::string& get() {
     if (!text)
-      text = job_json_text(job);
+      text = job_json_text(*job);
     return *text;
   }
 };
@@ -213,10 +213,10 @@ progress_hub_actor::behavior_type hub(hub_pointer self, std::size_t history) {
           publish(self, topic, job, type, shared, now);
         forget_idle_topics(self->state);
       },
-      [=](publish_atom, storage::job_record& job, const std::string& type) {
-        auto topics = {"job:" + job.id, "user:" + job.user_id, std::string{"jobs"}};
-        auto id = job.id;
-        auto shared = std::make_shared<event_data>(event_data{std::nullopt, std::move(job)});
+      [=](publish_atom, shared_job& job, const std::string& type) {
+        auto topics = {"job:" + job->id, "user:" + job->user_id, std::string{"jobs"}};
+        const auto& id = job->id;
+        auto shared = std::make_shared<event_data>(event_data{std::nullopt, job});
         auto now = now_ms();
         for (const auto& topic : topics)
           publish(self, topic, id, type, shared, now);

@@ -8,7 +8,7 @@
 /// (publish_atom, topics, job, type, data JSON text)   from runners and the supervisor: one
 ///                                                   event on each topic; `job` (may be empty)
 ///                                                   lets sessions coalesce progress per job
-/// (publish_atom, job_record, type)                   the job's own event on its topics
+/// (publish_atom, shared_job, type)                   the job's own event on its topics
 ///                                                   (`job:<id>`, `user:<id>`, `jobs`), its
 ///                                                   data the job's JSON, written only when a
 ///                                                   frame of it is first sent
@@ -31,7 +31,7 @@ namespace jobmesh::actors {
 
 using progress_hub_actor =
     caf::typed_actor<caf::reacts_to<publish_atom, std::vector<std::string>, std::string, std::string, std::string>,
-                     caf::reacts_to<publish_atom, storage::job_record, std::string>,
+                     caf::reacts_to<publish_atom, shared_job, std::string>,
                      caf::reacts_to<subscribe_atom, std::string, std::int64_t, caf::actor>,
                      caf::reacts_to<subscribe_atom, std::string, std::int64_t, caf::actor, frame_sink_ptr>,
                      caf::reacts_to<unsubscribe_atom, std::string, caf::actor>>;

@@ -64,7 +64,7 @@ const std::vector<key_binding>& bindings() {
       JOBMESH_INT(jobs, queue_limit, 1, k_int_max, "queued jobs before submissions get 503"),
       JOBMESH_INT(jobs, stall_threshold_s, 1, 86'400, "a running job whose heartbeat is older than this is stalled: the sweeper requeues it"),
       JOBMESH_INT(jobs, drain_timeout_s, 0, 86'400, "graceful stop (SIGTERM, Ctrl-C): how long in-flight items may take to finish before the process exits anyway"),
-      JOBMESH_INT(jobs, finished_cache, 0, 1 << 24, "jobs that ended lately held in memory, so GET of one needs no read of storage; 0 = none"),
+      JOBMESH_INT(jobs, finished_cache, 0, 1 << 24, "the jobs that ended last held in memory, so GET of one needs no read of storage; 0 = none"),
       JOBMESH_INT(jobs, stall_check_s, 0, 86'400, "how often the stalled sweeper looks; 0 = a third of jobs.stall_threshold_s"),
       JOBMESH_INT(schedules, grace_s, 0, 31'536'000, "a schedule's due time missed while the server was down fires once at start if it is at most this old; older ones are skipped and logged"),
       JOBMESH_INT(actors, scheduler_threads, 0, 256, "actor scheduler threads; 0 = one per core"),

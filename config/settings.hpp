@@ -55,7 +55,7 @@ struct jobs_settings {
   std::int64_t stall_threshold_s = 30;  ///< a running job without a heartbeat this long is stalled
   std::int64_t stall_check_s = 0;       ///< how often the sweeper looks; 0 = a third of the threshold
   std::int64_t drain_timeout_s = 30;    ///< graceful stop: how long running jobs may take to hand back
-  std::int64_t finished_cache = 65'536; ///< jobs that ended lately held for GET without storage; 0: none
+  std::int64_t finished_cache = 4'096; ///< jobs that ended lately held for GET without storage; 0: none
   std::map<std::string, std::int64_t> type_limits;  ///< type -> jobs of it running at once, at most
 };
 

@@ -12,13 +12,13 @@ using jobmesh::storage::job_status;
 
 namespace {
 
-job_record job(const std::string& id, job_status status, std::int64_t expires_at = 0) {
+jobmesh::actors::shared_job job(const std::string& id, job_status status, std::int64_t expires_at = 0) {
   job_record j;
   j.id = id;
   j.user_id = "alice";
   j.status = status;
   j.expires_at = expires_at;
-  return j;
+  return std::make_shared<const job_record>(std::move(j));
 }
 
 }  // namespace
