@@ -213,7 +213,9 @@ std::int64_t iso_time_ms(std::string_view t) {
   if (t.size() != 24 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' || t[19] != '.' ||
       t[23] != 'Z')
     throw std::runtime_error("not a time: " + std::string{t});
-  int y = num(0, 4), m = num(5, 2), d = num(8, 2);
+  int y = num(0, 4), m = num(5, 2), d = num(8, 2), hh = num(11, 2), mm = num(14, 2), ss = num(17, 2);
+  if (m < 1 || m > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 59)
+    throw std::runtime_error("not a time: " + std::string{t});
   // Days from 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
   y -= m <= 2;
   int era = (y >= 0 ? y : y - 399) / 400;
@@ -221,7 +223,7 @@ std::int64_t iso_time_ms(std::string_view t) {
   int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
   int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   std::int64_t days = static_cast<std::int64_t>(era) * 146097 + doe - 719468;
-  return ((days * 24 + num(11, 2)) * 60 + num(14, 2)) * 60'000 + num(17, 2) * 1000 + num(20, 3);
+  return ((days * 24 + hh) * 60 + mm) * 60'000 + ss * 1000 + num(20, 3);
 }
 
 void remove_database(const std::filesystem::path& db) {

@@ -36,9 +36,8 @@ double unix_ms_now() {
   return std::chrono::duration<double, std::milli>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// The value of `"key":` in a frame's text: a string's contents or a number's digits.
-std::string_view field(std::string_view frame, std::string_view key) {
-  std::string quoted = fmt::format("\"{}\":", key);
+// The value after `quoted` (`"key":`) in a frame's text: a string's contents or a number's digits.
+std::string_view field(std::string_view frame, std::string_view quoted) {
   auto at = frame.find(quoted);
   if (at == std::string_view::npos)
     return {};
@@ -148,11 +147,11 @@ private:
   void on_frame() {
     auto data = buffer_.cdata();
     std::string_view frame{static_cast<const char*>(data.data()), data.size()};
-    if (field(frame, "topic") != topic_)
+    if (field(frame, R"("topic":)") != topic_)
       return;
-    auto type = field(frame, "type");
+    auto type = field(frame, R"("type":)");
     std::int64_t seq = 0;
-    auto seq_text = field(frame, "seq");
+    auto seq_text = field(frame, R"("seq":)");
     std::from_chars(seq_text.data(), seq_text.data() + seq_text.size(), seq);
     if (type == "subscribed" && !subscribed_) {
       subscribed_ = true;
@@ -166,7 +165,7 @@ private:
     }
     if (type != "progress" || !subscribed_ || seq <= subscribed_seq_ || !shared_.recording.load(std::memory_order_relaxed))
       return;
-    double latency = unix_ms_now() - static_cast<double>(iso_time_ms(field(frame, "sent_at")));
+    double latency = unix_ms_now() - static_cast<double>(iso_time_ms(field(frame, R"("sent_at":)")));
     std::lock_guard lock{tally_.mutex};
     tally_.latencies_ms.push_back(latency);
   }
