@@ -2,6 +2,8 @@
 
 #include <caf/all.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::net::detail::bridge_task)
@@ -14,9 +16,15 @@ namespace {
 
 using bridge_tick_atom = caf::atom_constant<caf::atom("brtick")>;
 
-caf::behavior bridge(bridge_actor_pointer self) {
+// `index` only names the actor in logs: CAF 0.17 dereferences a null argument tuple when an
+// actor is spawned with no argument at all (UBSan's finding), so it gets one.
+caf::behavior bridge(bridge_actor_pointer self, std::size_t index) {
+  self->attach_functor([index](const caf::error& reason) {
+    if (reason && reason != caf::exit_reason::user_shutdown)
+      spdlog::error("gateway: bridge actor {} stopped: {}", index, caf::to_string(reason));
+  });
   return {
-      [self](bridge_task& task) { task(self); },
+      [self](bridge_task& task) { run_guarded([&] { task(self); }); },
       [self](bridge_tick_atom, std::uint64_t seq) {
         if (seq == self->state.tick_seq)  // an earlier tick replaced it otherwise
           self->state.expire(self);
@@ -25,6 +33,16 @@ caf::behavior bridge(bridge_actor_pointer self) {
 }
 
 }  // namespace
+
+void run_guarded(const std::function<void()>& callback) noexcept {
+  try {
+    callback();
+  } catch (const std::exception& e) {
+    spdlog::error("gateway: a request's callback failed: {}", e.what());
+  } catch (...) {
+    spdlog::error("gateway: a request's callback failed");
+  }
+}
 
 bridge_state::key bridge_state::expect(caf::event_based_actor* self, std::chrono::milliseconds timeout,
                                        std::function<void()> on_timeout) {
@@ -58,7 +76,7 @@ void bridge_state::arm(caf::event_based_actor* self, clock::time_point at) {
 actor_bridge::actor_bridge(caf::actor_system& sys, std::size_t actors) {
   actors_.reserve(std::max<std::size_t>(actors, 1));
   for (std::size_t i = 0; i < std::max<std::size_t>(actors, 1); ++i)
-    actors_.push_back(sys.spawn<caf::hidden>(detail::bridge));
+    actors_.push_back(sys.spawn<caf::hidden>(detail::bridge, i));
 }
 
 actor_bridge::~actor_bridge() {

@@ -51,13 +51,17 @@ using bridge_actor_pointer = caf::stateful_actor<bridge_state>*;
 /// Work for a bridge actor, run on its thread.
 using bridge_task = std::function<void(bridge_actor_pointer)>;
 
+/// Runs a caller's callback; an exception it throws is logged, not let through: it would end
+/// the bridge actor, and with it every request that later goes its way.
+void run_guarded(const std::function<void()>& callback) noexcept;
+
 // The success handler CAF sees has `on_ok`'s exact parameters (CAF matches answers by them),
 // and runs `on_ok` only when the request was not settled by its timeout.
 template <class OnOk, class... Args>
 auto settled_then(bridge_state* st, bridge_state::key k, OnOk on_ok, caf::detail::type_list<Args...>) {
   return [st, k, on_ok = std::move(on_ok)](Args... xs) mutable {
     if (st->settle(k))
-      on_ok(std::forward<Args>(xs)...);
+      run_guarded([&] { on_ok(std::forward<Args>(xs)...); });
   };
 }
 
@@ -90,13 +94,13 @@ void ask(const actor_bridge& bridge, const Handle& dst, std::chrono::millisecond
     auto* st = &self->state;
     auto k = st->expect(self, timeout, [on_error]() mutable {
       caf::error e = caf::sec::request_timeout;
-      on_error(e);
+      detail::run_guarded([&] { on_error(e); });
     });
     using ok_args = typename caf::detail::get_callable_trait<OnOk>::arg_types;
     self->request(dst, caf::infinite, std::move(args)...)
         .then(detail::settled_then(st, k, std::move(on_ok), ok_args{}), [st, k, on_error](caf::error& e) mutable {
           if (st->settle(k))
-            on_error(e);
+            detail::run_guarded([&] { on_error(e); });
         });
   });
 }

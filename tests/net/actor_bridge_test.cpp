@@ -6,10 +6,12 @@
 #include <caf/all.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -123,4 +125,16 @@ TEST_F(actor_bridge_test, a_shorter_deadline_after_a_longer_one_still_fires_on_t
   ASSERT_TRUE(out_.await_count(1, 5s)) << "the 100 ms request waited for the 10 s tick";
   EXPECT_LT(std::chrono::steady_clock::now() - asked, 5s);
   EXPECT_NE(out_.snapshot()[0].find("request_timeout"), std::string::npos);
+}
+
+TEST_F(actor_bridge_test, a_callback_that_throws_leaves_the_bridge_answering) {
+  for (int i = 0; i < 4; ++i)  // on every bridge actor, whichever the round robin picks
+    net::ask(
+        *bridge_, holder_, 10s, [this](int) { out_.add("threw"); throw std::runtime_error("a failing callback"); },
+        [](caf::error&) {}, caf::get_atom::value, i);
+  for (int i = 0; i < 20; ++i)
+    ask_holder(10s, caf::get_atom::value, i);
+  ASSERT_TRUE(out_.await_count(24, 10s)) << "requests after a throwing callback went unanswered";
+  auto seen = out_.snapshot();
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), "threw"), 4);
 }
