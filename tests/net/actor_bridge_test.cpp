@@ -27,8 +27,9 @@ struct holder_state {
   std::vector<caf::response_promise> held;
 };
 
-// Answers (get, n) with n * 2 at once, and (hold_atom, n) only when told to release.
-caf::behavior holder(caf::stateful_actor<holder_state>* self) {
+// Answers (get, n) with n * 2 at once, and (hold_atom, n) only when told to release. `name` is
+// there because CAF 0.17 dereferences a null argument tuple for an actor spawned with none.
+caf::behavior holder(caf::stateful_actor<holder_state>* self, const std::string& /*name*/) {
   return {
       [](caf::get_atom, int n) { return n * 2; },
       [self](hold_atom, int) -> caf::result<int> {
@@ -68,7 +69,7 @@ class actor_bridge_test : public ::testing::Test {
 protected:
   caf::actor_system_config cfg_;
   caf::actor_system sys_{cfg_};
-  caf::actor holder_ = sys_.spawn(holder);
+  caf::actor holder_ = sys_.spawn(holder, std::string{"holder"});
   std::unique_ptr<net::actor_bridge> bridge_ = std::make_unique<net::actor_bridge>(sys_, 2);
   outcomes out_;
 
