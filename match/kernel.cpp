@@ -20,10 +20,23 @@ detail::scan_buffers& thread_buffers() {
   return buffers;
 }
 
+template <class Record>
+std::vector<const Record*> pointers_to(const std::vector<Record>& records) {
+  std::vector<const Record*> out;
+  out.reserve(records.size());
+  for (const auto& r : records)
+    out.push_back(&r);
+  return out;
+}
+
 }  // namespace
 
 batch_matcher::batch_matcher(const std::vector<prepared_posting>& postings,
                              const std::vector<prepared_candidate>& candidates)
+    : batch_matcher(pointers_to(postings), pointers_to(candidates)) {}
+
+batch_matcher::batch_matcher(std::span<const prepared_posting* const> postings,
+                             std::span<const prepared_candidate* const> candidates)
     : index_(std::make_unique<detail::kernel_index>(detail::build_index(postings, candidates))) {}
 
 batch_matcher::~batch_matcher() = default;

@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <memory>
+#include <span>
 
 namespace jobmesh::match {
 
@@ -29,6 +30,10 @@ class batch_matcher {
 public:
   /// Indexes `postings` and `candidates`; both are copied into the kernel's own layout.
   batch_matcher(const std::vector<prepared_posting>& postings, const std::vector<prepared_candidate>& candidates);
+  /// Indexes the records pointed to (read while building, not kept): no copy of a record
+  /// held elsewhere is needed to build.
+  batch_matcher(std::span<const prepared_posting* const> postings,
+                std::span<const prepared_candidate* const> candidates);
   ~batch_matcher();
   batch_matcher(batch_matcher&&) noexcept;
 

@@ -38,13 +38,26 @@ std::vector<std::uint32_t> byte_order_ranks(const std::vector<std::string>& ids)
 }
 
 // Skills are interned across both sides first, so both bitsets share one width.
-void intern_skills(interners& in, const std::vector<prepared_posting>& ps, const std::vector<prepared_candidate>& cs) {
-  for (const auto& p : ps)
-    for (const auto& s : p.skills)
+void intern_skills(interners& in, std::span<const prepared_posting* const> ps,
+                   std::span<const prepared_candidate* const> cs) {
+  for (const auto* p : ps)
+    for (const auto& s : p->skills)
       in.skill.id(s);
-  for (const auto& c : cs)
-    for (const auto& s : c.skills)
+  for (const auto* c : cs)
+    for (const auto& s : c->skills)
       in.skill.id(s);
+}
+
+// Positions 0..n-1 ordered by `key` (ids below `keys`), stable: a counting sort, one pass each way.
+std::vector<std::uint32_t> stable_order_by(const std::vector<std::uint32_t>& key, std::size_t keys) {
+  std::vector<std::uint32_t> next(keys + 1, 0);
+  for (auto k : key)
+    ++next[k + 1];
+  std::partial_sum(next.begin(), next.end(), next.begin());
+  std::vector<std::uint32_t> order(key.size());
+  for (std::uint32_t i = 0; i < key.size(); ++i)
+    order[next[key[i]]++] = i;
+  return order;
 }
 
 double inverse(double x) {
@@ -58,12 +71,12 @@ const auto k_find_word = [](const interner& i, const std::string& w) { return i.
 // Fills `p` (sized with `x`'s bitset widths) from `ps` in stored order `order`; `id` gives word ids.
 template <class Interners, class WordId>
 void fill_postings(const kernel_index& x, posting_columns& p, Interners& in, WordId id,
-                   const std::vector<prepared_posting>& ps, const std::vector<std::uint32_t>& order) {
+                   std::span<const prepared_posting* const> ps, const std::vector<std::uint32_t>& order) {
   auto n = ps.size();
   p.skill_bits.assign(n * x.skill_words, 0);
   p.physical_of_input.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
-    const auto& r = ps[order[i]];
+    const auto& r = *ps[order[i]];
     p.physical_of_input[order[i]] = static_cast<std::uint32_t>(i);
     p.ids.push_back(r.id);
     p.company.push_back(id(in.company, r.company));
@@ -96,12 +109,12 @@ void fill_postings(const kernel_index& x, posting_columns& p, Interners& in, Wor
 
 template <class Interners, class WordId>
 void fill_candidates(const kernel_index& x, candidate_columns& c, Interners& in, WordId id,
-                     const std::vector<prepared_candidate>& cs) {
+                     std::span<const prepared_candidate* const> cs) {
   auto n = cs.size();
   c.skill_bits.assign(n * x.skill_words, 0);
   c.category_bits.assign(n * x.category_words, 0);
   for (std::size_t i = 0; i < n; ++i) {
-    const auto& r = cs[i];
+    const auto& r = *cs[i];
     c.ids.push_back(r.id);
     c.industry.push_back(id(in.industry, r.industry));
     c.subcategory.push_back(id(in.subcategory, r.subcategory));
@@ -130,23 +143,21 @@ void fill_candidates(const kernel_index& x, candidate_columns& c, Interners& in,
 
 }  // namespace
 
-kernel_index build_index(const std::vector<prepared_posting>& postings, const std::vector<prepared_candidate>& candidates) {
+kernel_index build_index(std::span<const prepared_posting* const> postings,
+                         std::span<const prepared_candidate* const> candidates) {
   kernel_index x;
   interners in;
   intern_skills(in, postings, candidates);
   // Categories named by either side get ids before any bitset is sized.
-  for (const auto& p : postings)
-    in.category.id(p.category);
-  for (const auto& c : candidates)
-    for (const auto& cat : c.preferred_categories)
+  std::vector<std::uint32_t> category_of(postings.size());
+  for (std::size_t i = 0; i < postings.size(); ++i)
+    category_of[i] = in.category.id(postings[i]->category);
+  for (const auto* c : candidates)
+    for (const auto& cat : c->preferred_categories)
       in.category.id(cat);
   x.skill_words = words_for(in.skill.size());
   x.category_words = words_for(in.category.size());
-  std::vector<std::uint32_t> order(postings.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) {
-    return in.category.id(postings[a].category) < in.category.id(postings[b].category);
-  });
+  auto order = stable_order_by(category_of, in.category.size());
   fill_postings(x, x.p, in, k_add_word, postings, order);
   fill_candidates(x, x.c, in, k_add_word, candidates);
   x.company_count = in.company.size();
@@ -165,13 +176,15 @@ kernel_index build_index(const std::vector<prepared_posting>& postings, const st
 
 candidate_columns encode(const kernel_index& x, const prepared_candidate& c) {
   candidate_columns out;
-  fill_candidates(x, out, x.words, k_find_word, {c});
+  const prepared_candidate* one[] = {&c};
+  fill_candidates(x, out, x.words, k_find_word, one);
   return out;
 }
 
 posting_columns encode(const kernel_index& x, const prepared_posting& p) {
   posting_columns out;
-  fill_postings(x, out, x.words, k_find_word, {p}, {0});
+  const prepared_posting* one[] = {&p};
+  fill_postings(x, out, x.words, k_find_word, one, {0});
   return out;
 }
 

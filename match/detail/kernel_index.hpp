@@ -5,9 +5,10 @@
 #include "match/prepared.hpp"
 
 #include <array>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
+#include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace jobmesh::match::detail {
@@ -17,8 +18,11 @@ class interner {
 public:
   interner() { ids_.emplace("", 0); }
   std::uint32_t id(const std::string& word) {
-    auto [it, fresh] = ids_.emplace(word, static_cast<std::uint32_t>(ids_.size()));
-    return it->second;
+    if (auto it = ids_.find(word); it != ids_.end())  // most words were seen before: no copy
+      return it->second;
+    auto id = static_cast<std::uint32_t>(ids_.size());
+    ids_.emplace(word, id);
+    return id;
   }
   /// The id of a word seen before; `k_unknown` for any other non-empty word.
   std::uint32_t find(const std::string& word) const {
@@ -31,7 +35,7 @@ public:
   static constexpr std::uint32_t k_unknown = 0xFFFF'FFFFu;
 
 private:
-  std::unordered_map<std::string, std::uint32_t> ids_;
+  boost::unordered_flat_map<std::string, std::uint32_t> ids_;
 };
 
 /// Postings are stored sorted by category (stable), so a category is one contiguous range.
@@ -82,7 +86,9 @@ struct kernel_index {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> category_range;
 };
 
-kernel_index build_index(const std::vector<prepared_posting>& postings, const std::vector<prepared_candidate>& candidates);
+/// The records are read while building, not kept.
+kernel_index build_index(std::span<const prepared_posting* const> postings,
+                         std::span<const prepared_candidate* const> candidates);
 
 /// One record from outside `x` in `x`'s layout and word ids: words `x` never saw get
 /// `interner::k_unknown` (they equal nothing stored), skills still count in the set sizes.
