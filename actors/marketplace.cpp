@@ -397,20 +397,30 @@ caf::result<match_reply> find_matches(marketplace_pointer self, record_kind kind
   return promise;
 }
 
-// Loading reads storage in chunks of this many records, by id.
+// Loading reads storage in chunks of this many records, by id, each split by the reader into a
+// text per shard; the shards parse and prepare their parts in parallel. At most this many
+// chunks are at the shards at a time, so the reader reads ahead but memory holds a few chunks,
+// not the whole table.
 constexpr std::int64_t k_load_chunk = 50'000;
+constexpr std::size_t k_load_chunks_ahead = 2;
 
 struct load_progress {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  record_kind kind = record_kind::posting;  ///< the table being read
+  std::string after;                        ///< the last id read of it
   std::size_t postings = 0;
   std::size_t candidates = 0;
   std::size_t broken = 0;
-  std::size_t in_flight = 0;  ///< chunks sent to the shards, not yet acknowledged
+  std::size_t at_shards = 0;  ///< chunks sent to the shards, not yet acknowledged by all
+  std::size_t reported = 0;   ///< records at the last progress line
+  bool reading = false;       ///< a read is on its way
   bool read_all = false;
 };
 
+void read_next_chunk(marketplace_pointer self, const std::shared_ptr<load_progress>& lp);
+
 void finish_load_if_done(marketplace_pointer self, const std::shared_ptr<load_progress>& lp) {
-  if (!lp->read_all || lp->in_flight > 0)
+  if (!lp->read_all || lp->at_shards > 0)
     return;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - lp->started).count();
   spdlog::info("marketplace: {} postings and {} candidates loaded into {} shards in {} ms", lp->postings,
@@ -421,50 +431,61 @@ void finish_load_if_done(marketplace_pointer self, const std::shared_ptr<load_pr
   detail::replay(self->state.held);
 }
 
-// Parses one chunk and sends its records to their shards.
-void take_chunk(marketplace_pointer self, const std::shared_ptr<load_progress>& lp, record_kind kind,
-                const std::string& lines) {
-  per_shard parts;
-  if (kind == record_kind::posting) {
-    auto read = match::read_postings(lines);
-    split(self->state, read.records, parts);
-    lp->postings += read.records.size();
-    lp->broken += read.errors.size();
-  } else {
-    auto read = match::read_candidates(lines);
-    split(self->state, read.records, parts);
-    lp->candidates += read.records.size();
-    lp->broken += read.errors.size();
-  }
-  ++lp->in_flight;
-  to_shards(self, upsert_atom::value, std::move(parts), [=](caf::error e) {
-    if (e)
-      return self->quit(std::move(e));
-    --lp->in_flight;
-    finish_load_if_done(self, lp);
-  });
+// Sends each shard its part of one chunk; when all have taken theirs, counts them and reads on.
+void send_chunk(marketplace_pointer self, const std::shared_ptr<load_progress>& lp, record_kind kind,
+                std::vector<std::string> texts) {
+  auto shared = std::make_shared<std::vector<std::string>>(std::move(texts));
+  ++lp->at_shards;
+  gather<load_tally>(
+      self->state.shards.size(),
+      [=](std::size_t s) {
+        return self->request(self->state.shards[s], caf::infinite, load_atom::value, kind, std::move((*shared)[s]));
+      },
+      [=](std::vector<load_tally> parts, caf::error e) {
+        if (e) {
+          spdlog::error("marketplace: loading records failed: {}", message_of(e));
+          return self->quit(std::move(e));
+        }
+        for (auto [taken, broken] : parts) {  // from shards of this chunk's kind
+          (kind == record_kind::posting ? lp->postings : lp->candidates) += static_cast<std::size_t>(taken);
+          lp->broken += static_cast<std::size_t>(broken);
+        }
+        --lp->at_shards;
+        auto total = lp->postings + lp->candidates;
+        if (total - lp->reported >= static_cast<std::size_t>(k_load_chunk) * 4) {
+          lp->reported = total;
+          spdlog::info("marketplace: loading, {} postings and {} candidates so far", lp->postings, lp->candidates);
+        }
+        read_next_chunk(self, lp);
+        finish_load_if_done(self, lp);
+      });
 }
 
-// Storage -> shards, postings then candidates, a chunk at a time: the reader reads the next
-// chunk while this one is parsed, and memory holds a chunk, not the whole table. Then the
-// requests that waited run.
-void load_from(marketplace_pointer self, std::shared_ptr<load_progress> lp, record_kind kind, std::string after) {
-  self->request(self->state.reader, caf::infinite, load_atom::value, kind, after, k_load_chunk)
+// Storage -> shards, postings then candidates, a chunk at a time; then the requests that waited
+// run.
+void read_next_chunk(marketplace_pointer self, const std::shared_ptr<load_progress>& lp) {
+  if (lp->read_all || lp->reading || lp->at_shards >= k_load_chunks_ahead)
+    return;
+  lp->reading = true;
+  auto kind = lp->kind;
+  self->request(self->state.reader, caf::infinite, load_atom::value, kind, lp->after, k_load_chunk,
+                static_cast<std::int64_t>(self->state.shards.size()))
       .then(
-          [=](std::string& lines, std::string& last) {
+          [=](std::vector<std::string>& texts, std::string& last) {
+            lp->reading = false;
             if (last.empty()) {
               if (kind == record_kind::posting) {
-                load_from(self, lp, record_kind::candidate, "");
+                lp->kind = record_kind::candidate;
+                lp->after.clear();
               } else {
                 lp->read_all = true;
-                finish_load_if_done(self, lp);
               }
-              return;
+            } else {
+              lp->after = std::move(last);
+              send_chunk(self, lp, kind, std::move(texts));
             }
-            load_from(self, lp, kind, last);
-            take_chunk(self, lp, kind, lines);
-            if (lp->postings + lp->candidates >= static_cast<std::size_t>(k_load_chunk))
-              spdlog::info("marketplace: loading, {} postings and {} candidates so far", lp->postings, lp->candidates);
+            read_next_chunk(self, lp);
+            finish_load_if_done(self, lp);
           },
           [=](caf::error& e) {
             spdlog::error("marketplace: loading records failed: {}", message_of(e));
@@ -473,7 +494,7 @@ void load_from(marketplace_pointer self, std::shared_ptr<load_progress> lp, reco
 }
 
 void load(marketplace_pointer self) {
-  load_from(self, std::make_shared<load_progress>(), record_kind::posting, "");
+  read_next_chunk(self, std::make_shared<load_progress>());
 }
 
 marketplace_actor::behavior_type marketplace(marketplace_pointer self, config::matching_settings settings,
@@ -490,7 +511,7 @@ marketplace_actor::behavior_type marketplace(marketplace_pointer self, config::m
   auto n = settings.shards > 0 ? static_cast<std::size_t>(settings.shards)
                                : std::max(1u, std::thread::hardware_concurrency());
   for (std::size_t s = 0; s < n; ++s) {
-    st.shards.push_back(spawn_matcher_shard(self->system(), computed_engagement));
+    st.shards.push_back(spawn_matcher_shard(self->system(), st.words, computed_engagement));
     self->link_to(st.shards.back());  // they stop with the service
   }
   load(self);

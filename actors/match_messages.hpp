@@ -77,6 +77,13 @@ struct ingest_reply {
   std::vector<match::record_error> rejected;
 };
 
+/// What a shard took of its part of a load: records taken, and stored lines that no longer
+/// pass the rules (skipped).
+struct load_tally {
+  std::int64_t taken = 0;
+  std::int64_t broken = 0;
+};
+
 }  // namespace jobmesh::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::record_kind)
@@ -86,6 +93,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::explained_matches)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::match_options)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::match_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::ingest_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::load_tally)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::match_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::stored_matches)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::pair_scores)

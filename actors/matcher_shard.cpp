@@ -2,6 +2,8 @@
 
 #include "actors/errors.hpp"
 #include "match/kernel.hpp"
+#include "match/ndjson.hpp"
+#include "match/prepared.hpp"
 #include "match/reference.hpp"
 
 #include <chrono>
@@ -24,6 +26,7 @@ struct activity_overlay {
 struct shard_state {
   std::unordered_map<std::string, match::prepared_posting> postings;
   std::unordered_map<std::string, match::prepared_candidate> candidates;
+  std::shared_ptr<const match::normaliser> words;  ///< prepares what a load brings
   bool computed_engagement = true;  ///< activity.tracking: records' engagement is ignored
   std::unordered_map<std::string, activity_overlay> activity;  ///< by candidate id, held or not
   std::optional<match::batch_matcher> index;  ///< empty when records changed since it was built
@@ -38,15 +41,15 @@ using shard_pointer = matcher_shard_actor::stateful_pointer<shard_state>;
 const match::batch_matcher& current_index(shard_state& st) {
   if (!st.index) {
     auto started = std::chrono::steady_clock::now();
-    std::vector<match::prepared_posting> ps;
+    std::vector<const match::prepared_posting*> ps;
     ps.reserve(st.postings.size());
     for (const auto& [id, p] : st.postings)
-      ps.push_back(p);
-    std::vector<match::prepared_candidate> cs;
+      ps.push_back(&p);
+    std::vector<const match::prepared_candidate*> cs;
     cs.reserve(st.candidates.size());
     for (const auto& [id, c] : st.candidates)
-      cs.push_back(c);
-    st.index.emplace(ps, cs);
+      cs.push_back(&c);
+    st.index.emplace(std::span{ps}, std::span{cs});
     st.last_build =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   }
@@ -212,9 +215,35 @@ void on_tick(shard_pointer self) {
   current_index(st);
 }
 
-matcher_shard_actor::behavior_type shard(shard_pointer self, bool computed_engagement) {
+// Parses, prepares and takes one shard's part of a load.
+template <class Read>
+load_tally load_part(shard_pointer self, const std::string& ndjson, Read read) {
+  auto& st = self->state;
+  auto parsed = read(ndjson);
+  for (const auto& r : parsed.records) {
+    auto prepared = match::prepare(r, *st.words);
+    if constexpr (std::is_same_v<decltype(prepared), match::prepared_posting>) {
+      auto id = prepared.id;
+      st.postings.insert_or_assign(std::move(id), std::move(prepared));
+    } else {
+      take_candidate(st, std::move(prepared));
+    }
+  }
+  if (!parsed.records.empty())
+    index_changed(self);
+  return {static_cast<std::int64_t>(parsed.records.size()), static_cast<std::int64_t>(parsed.errors.size())};
+}
+
+matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<const match::normaliser> words,
+                                         bool computed_engagement) {
+  self->state.words = std::move(words);
   self->state.computed_engagement = computed_engagement;
   return {
+      [=](load_atom, record_kind kind, const std::string& ndjson) {
+        if (kind == record_kind::posting)
+          return load_part(self, ndjson, [](std::string_view text) { return match::read_postings(text); });
+        return load_part(self, ndjson, [](std::string_view text) { return match::read_candidates(text); });
+      },
       [=](upsert_atom, std::vector<prepared_record>& records) {
         auto& st = self->state;
         for (auto& r : records) {
@@ -288,8 +317,9 @@ std::size_t shard_of(std::string_view id, std::size_t shards) {
 // wakes its thread at once, where a worker of CAF 0.17's work-stealing scheduler that found
 // nothing to do sleeps up to 10 ms before it steals the second shard's query from the first's
 // worker (a query then waits for the other shard's scan, or the timer).
-matcher_shard_actor spawn_matcher_shard(caf::actor_system& sys, bool computed_engagement) {
-  return sys.spawn<caf::detached>(shard, computed_engagement);
+matcher_shard_actor spawn_matcher_shard(caf::actor_system& sys, std::shared_ptr<const match::normaliser> words,
+                                        bool computed_engagement) {
+  return sys.spawn<caf::detached>(shard, std::move(words), computed_engagement);
 }
 
 }  // namespace jobmesh::actors

@@ -6,6 +6,9 @@
 /// which the service merges by the ranking key, so answers never depend on the shard count.
 ///
 /// (upsert_atom, vector<prepared_record>)    -> ok_atom     replace by id
+/// (load_atom, record_kind, ndjson)          -> load_tally   stored records of this shard
+///     as NDJSON (a load at start): parsed, prepared and upserted here, so shards load in
+///     parallel; a line that no longer passes the rules is counted as broken and skipped
 /// (delete_atom, record_kind, id)            -> bool        whether it held the record
 /// (get_atom, record_kind, id)               -> prepared_record   or errc::not_found
 /// (get_atom, record_kind, vector<id>)       -> prepared_lookup   in the order asked
@@ -35,6 +38,7 @@ namespace jobmesh::actors {
 
 using matcher_shard_actor = caf::typed_actor<
     caf::replies_to<upsert_atom, std::vector<prepared_record>>::with<caf::ok_atom>,
+    caf::replies_to<load_atom, storage::record_kind, std::string>::with<load_tally>,
     caf::replies_to<activity_atom, std::vector<match::activity_effect>>::with<caf::ok_atom>,
     caf::replies_to<activity_atom, std::vector<std::string>>::with<held_effects>,
     caf::replies_to<delete_atom, storage::record_kind, std::string>::with<bool>,
@@ -49,9 +53,11 @@ using matcher_shard_actor = caf::typed_actor<
 /// The shard of `shards` that owns `id`: FNV-1a of the id's bytes, so every node agrees.
 std::size_t shard_of(std::string_view id, std::size_t shards);
 
-/// Spawns an empty shard on a thread of its own. Its queries' profiles must outlive it. With
+/// Spawns an empty shard on a thread of its own; `words` prepare what it loads. Its queries'
+/// profiles must outlive it. With
 /// `computed_engagement` (activity.tracking on) a candidate's engagement is what activity
 /// effects say (0 without any), never the record's.
-matcher_shard_actor spawn_matcher_shard(caf::actor_system& sys, bool computed_engagement);
+matcher_shard_actor spawn_matcher_shard(caf::actor_system& sys, std::shared_ptr<const match::normaliser> words,
+                                        bool computed_engagement);
 
 }  // namespace jobmesh::actors

@@ -2,6 +2,7 @@
 
 #include "actors/detail/guarded.hpp"
 #include "actors/errors.hpp"
+#include "actors/matcher_shard.hpp"
 #include "storage/activity_repository.hpp"
 #include "storage/feed_repository.hpp"
 #include "storage/orphan_repository.hpp"
@@ -43,11 +44,13 @@ record_reader_actor::behavior_type record_reader(reader_pointer self, std::share
       [&s](list_atom, record_kind kind, const std::string& after, std::int64_t limit) {
         return guarded([&] { return storage::list_records(s, kind, after, static_cast<int>(limit)); });
       },
-      [&s](load_atom, record_kind kind, const std::string& after,
-           std::int64_t limit) -> caf::result<std::string, std::string> {
+      [&s](load_atom, record_kind kind, const std::string& after, std::int64_t limit,
+           std::int64_t shards) -> caf::result<std::vector<std::string>, std::string> {
         try {
-          auto [lines, last] = storage::records_after(s, kind, after, static_cast<int>(limit));
-          return {std::move(lines), std::move(last)};
+          auto n = static_cast<std::size_t>(std::max<std::int64_t>(shards, 1));
+          auto [texts, last] = storage::records_after(s, kind, after, static_cast<int>(limit), n,
+                                                      [n](std::string_view id) { return shard_of(id, n); });
+          return {std::move(texts), std::move(last)};
         } catch (const std::exception& e) {
           return make_error(errc::storage_failure, e.what());
         }

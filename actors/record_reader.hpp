@@ -5,8 +5,9 @@
 ///
 /// (get_atom, record_kind, id)                -> string   the record's JSON, or errc::not_found
 /// (list_atom, record_kind, after, limit)     -> vector<string>   by id, ids > after
-/// (load_atom, record_kind, after, limit)     -> (string, string)   a chunk of records by id
-///                                               as NDJSON, and its last id ("" at the end)
+/// (load_atom, record_kind, after, limit, shards) -> (vector<string>, string)   a chunk of
+///                                               records by id as NDJSON, one text per shard
+///                                               (`shard_of`), and its last id ("" at the end)
 /// (match_atom, candidate_id, profile)        -> stored_matches   what match-scores stored
 /// (activity_atom, after_seq, limit)          -> vector<activity_row>   stored events by seq
 /// (activity_atom, candidate_id, limit)       -> vector<activity_row>   one candidate's, oldest first
@@ -30,7 +31,8 @@ namespace jobmesh::actors {
 using record_reader_actor = caf::typed_actor<
     caf::replies_to<caf::get_atom, storage::record_kind, std::string>::with<std::string>,
     caf::replies_to<list_atom, storage::record_kind, std::string, std::int64_t>::with<std::vector<std::string>>,
-    caf::replies_to<load_atom, storage::record_kind, std::string, std::int64_t>::with<std::string, std::string>,
+    caf::replies_to<load_atom, storage::record_kind, std::string, std::int64_t, std::int64_t>::with<
+        std::vector<std::string>, std::string>,
     caf::replies_to<match_atom, std::string, std::string>::with<storage::stored_matches>,
     caf::replies_to<activity_atom, std::int64_t, std::int64_t>::with<std::vector<storage::activity_row>>,
     caf::replies_to<activity_atom, std::string, std::int64_t>::with<std::vector<storage::activity_row>>,

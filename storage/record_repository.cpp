@@ -205,16 +205,19 @@ std::vector<std::string> list_records(soci::session& db, record_kind kind, const
   return out;
 }
 
-std::pair<std::string, std::string> records_after(soci::session& db, record_kind kind, const std::string& after,
-                                                  int limit) {
-  std::string out, id, record, last;
+std::pair<std::vector<std::string>, std::string> records_after(
+    soci::session& db, record_kind kind, const std::string& after, int limit, std::size_t parts,
+    const std::function<std::size_t(std::string_view id)>& part_of) {
+  std::vector<std::string> out(parts);
+  std::string id, record, last;
   soci::statement st =
       (db.prepare << fmt::format("SELECT id, record FROM {} WHERE id > :after ORDER BY id LIMIT :limit", table_of(kind)),
        soci::use(after, "after"), soci::use(limit, "limit"), soci::into(id), soci::into(record));
   st.execute();
   while (st.fetch()) {
-    out += record;
-    out.push_back('\n');
+    auto& text = out.at(part_of(id));
+    text += record;
+    text.push_back('\n');
     last = id;
   }
   return {std::move(out), std::move(last)};

@@ -6,6 +6,7 @@
 #include "match/records.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -46,10 +47,12 @@ std::optional<std::string> find_record(soci::session& db, record_kind kind, cons
 /// A page of stored records, by id ascending, ids strictly greater than `after`.
 std::vector<std::string> list_records(soci::session& db, record_kind kind, const std::string& after, int limit);
 
-/// Up to `limit` stored records with ids greater than `after`, by id, as NDJSON text, and the
-/// last id in it (empty when none): the matcher shards load in such chunks.
-std::pair<std::string, std::string> records_after(soci::session& db, record_kind kind, const std::string& after,
-                                                  int limit);
+/// Up to `limit` stored records with ids greater than `after`, by id, as NDJSON texts: record
+/// `id` goes to text `part_of(id)` (< `parts`). And the chunk's last id (empty when none is
+/// left). The matcher shards load in such chunks, a text per shard.
+std::pair<std::vector<std::string>, std::string> records_after(
+    soci::session& db, record_kind kind, const std::string& after, int limit, std::size_t parts,
+    const std::function<std::size_t(std::string_view id)>& part_of);
 
 /// How many records the table holds.
 std::int64_t count_records(soci::session& db, record_kind kind);

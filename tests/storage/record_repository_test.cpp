@@ -87,16 +87,41 @@ TEST_F(record_repository_test, candidates_page_by_id_and_load_as_ndjson) {
   auto rest = list_records(*db_, record_kind::candidate, "c2", 2);
   ASSERT_EQ(rest.size(), 1u);
   EXPECT_NE(rest[0].find(R"("id":"c3")"), std::string::npos);
-  auto [chunk, last] = records_after(*db_, record_kind::candidate, "", 2);
+  auto one_part = [](std::string_view) { return std::size_t{0}; };
+  auto [chunk, last] = records_after(*db_, record_kind::candidate, "", 2, 1, one_part);
   EXPECT_EQ(last, "c2");
-  auto [tail, end] = records_after(*db_, record_kind::candidate, last, 2);
+  auto [tail, end] = records_after(*db_, record_kind::candidate, last, 2, 1, one_part);
   EXPECT_EQ(end, "c3");
-  EXPECT_EQ(records_after(*db_, record_kind::candidate, end, 2), (std::pair<std::string, std::string>{}));
-  auto all = match::read_candidates(chunk + tail);
+  auto [nothing, none] = records_after(*db_, record_kind::candidate, end, 2, 1, one_part);
+  EXPECT_EQ(nothing, std::vector<std::string>{""});
+  EXPECT_EQ(none, "");
+  auto all = match::read_candidates(chunk.at(0) + tail.at(0));
   ASSERT_TRUE(all.errors.empty());
   ASSERT_EQ(all.records.size(), 3u);
   EXPECT_EQ(all.records[0].full_name, "Ann");
   EXPECT_EQ(count_records(*db_, record_kind::posting), 0);
+}
+
+TEST_F(record_repository_test, a_loaded_chunk_is_split_into_texts_by_the_part_of_each_id) {
+  write({posting(R"({"id":"a1","company":"A","title":"t"})"), posting(R"({"id":"b1","company":"B","title":"t"})"),
+         posting(R"({"id":"a2","company":"A","title":"t"})"), posting(R"({"id":"c1","company":"C","title":"t"})")});
+  // Part by the id's first letter: a -> 0, b -> 1, others -> 2.
+  auto part_of = [](std::string_view id) { return std::min<std::size_t>(static_cast<std::size_t>(id[0] - 'a'), 2); };
+  auto [parts, last] = records_after(*db_, record_kind::posting, "", 3, 3, part_of);
+  EXPECT_EQ(last, "b1");  // a1, a2, b1 by id: c1 is past the limit
+  ASSERT_EQ(parts.size(), 3u);
+  auto ids = [](const std::string& text) {
+    std::vector<std::string> out;
+    for (const auto& p : match::read_postings(text).records)
+      out.push_back(p.id);
+    return out;
+  };
+  EXPECT_EQ(ids(parts[0]), (std::vector<std::string>{"a1", "a2"}));
+  EXPECT_EQ(ids(parts[1]), (std::vector<std::string>{"b1"}));
+  EXPECT_EQ(parts[2], "");
+  auto [rest, end] = records_after(*db_, record_kind::posting, last, 3, 3, part_of);
+  EXPECT_EQ(end, "c1");
+  EXPECT_EQ(ids(rest[2]), (std::vector<std::string>{"c1"}));
 }
 
 TEST_F(record_repository_test, a_failing_write_leaves_nothing_of_its_batch) {
