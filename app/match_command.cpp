@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 namespace jobmesh::app {
 
@@ -27,15 +26,6 @@ struct match_options {
   bool top_per_company = false;
   unsigned threads = 0;
 };
-
-std::string read_file(const std::string& path) {
-  std::ifstream in{path, std::ios::binary};
-  if (!in)
-    throw std::runtime_error(fmt::format("cannot read {}", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 void report_rejected(const std::string& path, const std::vector<match::record_error>& errors, std::size_t taken) {
   for (std::size_t i = 0; i < std::min(errors.size(), k_errors_shown); ++i)
@@ -98,11 +88,12 @@ int run_match(const match_options& o) {
     return 2;
   }
   match::normaliser words{settings->matching.synonyms};
-  auto postings = match::read_postings(read_file(o.postings));
+  auto postings = match::read_postings(match::read_ndjson_file(o.postings), o.threads);
   report_rejected(o.postings, postings.errors, postings.records.size());
-  auto candidates = match::read_candidates(read_file(o.candidates));
+  auto candidates = match::read_candidates(match::read_ndjson_file(o.candidates), o.threads);
   report_rejected(o.candidates, candidates.errors, candidates.records.size());
-  match::batch_matcher kernel{match::prepare_all(postings.records, words), match::prepare_all(candidates.records, words)};
+  match::batch_matcher kernel{match::prepare_all(postings.records, words, o.threads),
+                              match::prepare_all(candidates.records, words, o.threads)};
   progress_bar bar{"matching", "sources"};
   auto started = std::chrono::steady_clock::now();
   auto results = kernel.run(q, o.threads, [&](std::size_t done, std::size_t total) { bar.update(done, total); });

@@ -16,7 +16,6 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 namespace jobmesh::bench {
@@ -46,13 +45,6 @@ struct comparison {
   std::vector<std::string> examples;  ///< the first few differing sources, both lists
 };
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in{p, std::ios::binary};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 double generate_data(const bench_options& o, const fs::path& dir) {
   std::cerr << fmt::format("bench match: generating {} postings and {} candidates (seed {}) into {}\n", o.postings,
                            o.candidates, o.seed, dir.string());
@@ -66,15 +58,15 @@ void print_rate(std::string_view what, const fs::path& file, std::size_t records
                            what, records, seconds, static_cast<double>(records) / seconds);
 }
 
-// Reads one file and prepares its records, printing the rate of each step (the file is read
-// into memory first, outside the timing).
+// Reads one file and prepares its records as `jobmesh match` does (every core), printing the
+// rate of each step (the file is read into memory first, outside the timing).
 template <class Read>
 auto load_records(const fs::path& file, Read read, const match::normaliser& words) {
-  auto text = slurp(file);
+  auto text = match::read_ndjson_file(file.string());
   double started = wall_seconds();
-  auto records = read(text).records;
+  auto records = read(text, 0).records;
   double parsed = wall_seconds();
-  auto prepared = match::prepare_all(records, words);
+  auto prepared = match::prepare_all(records, words, 0);
   double done = wall_seconds();
   print_rate("parsed", file, records.size(), parsed - started);
   print_rate("prepared", file, records.size(), done - parsed);
@@ -279,8 +271,10 @@ int run_bench(const bench_options& o) {
   r.generation_s = generate_data(o, dir);
   double started = wall_seconds();
   match::normaliser words;
-  auto postings = load_records(dir / "postings.ndjson", match::read_postings, words);
-  auto candidates = load_records(dir / "candidates.ndjson", match::read_candidates, words);
+  auto postings = load_records(
+      dir / "postings.ndjson", [](std::string_view t, unsigned n) { return match::read_postings(t, n); }, words);
+  auto candidates = load_records(
+      dir / "candidates.ndjson", [](std::string_view t, unsigned n) { return match::read_candidates(t, n); }, words);
   match::batch_matcher kernel{postings, candidates};
   r.load_s = wall_seconds() - started;
   if (o.load_only)

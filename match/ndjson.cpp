@@ -14,7 +14,10 @@
 #include <cmath>
 #include <cstdint>
 #include <fmt/format.h>
+#include <fstream>
 #include <limits>
+#include <span>
+#include <thread>
 
 namespace jobmesh::match {
 
@@ -106,9 +109,10 @@ const field_table& fields_of(const candidate&) {
 template <class Record>
 class id_set {
 public:
-  /// `records` outlives the set; `expected`: how many records may come (sizes the table).
-  id_set(const std::vector<Record>& records, std::size_t expected)
-      : records_(records), expected_(expected), ids_(0, by_id{&records}, by_id{&records}) {}
+  /// `records` (the slots filled so far) outlives the set; `expected`: how many records may
+  /// come (sizes the table).
+  id_set(const Record* records, std::size_t expected)
+      : records_(records), expected_(expected), ids_(0, by_id{records}, by_id{records}) {}
 
   /// False when an earlier record has the id of `records[i]` (the last one); otherwise
   /// remembers it.
@@ -124,15 +128,18 @@ public:
     return ids_.insert(static_cast<std::uint32_t>(i)).second;
   }
 
+  /// Whether every id so far came in increasing order.
+  bool ascending() const { return !hashing_; }
+
 private:
   struct by_id {
-    const std::vector<Record>* records;
-    std::string_view id(std::uint32_t i) const { return (*records)[i].id; }
+    const Record* records;
+    std::string_view id(std::uint32_t i) const { return records[i].id; }
     std::size_t operator()(std::uint32_t i) const { return boost::hash<std::string_view>{}(id(i)); }
     bool operator()(std::uint32_t a, std::uint32_t b) const { return id(a) == id(b); }
   };
 
-  const std::vector<Record>& records_;
+  const Record* records_;
   std::size_t expected_;
   bool hashing_ = false;
   boost::unordered_flat_set<std::uint32_t, by_id, by_id> ids_;  // fewer than 2^32 records: a 2 TB input
@@ -142,21 +149,39 @@ bool is_blank(std::string_view line) {
   return line.find_first_not_of(" \t\r") == std::string_view::npos;
 }
 
-// Each line is parsed on its own (one reused parser, one reused padded buffer) so that a bad line
-// is reported with the error simdjson gives for that line alone and never disturbs its neighbours.
-// The record is built in place at the end of `out.records` and dropped again when a rule fails.
-template <class Record>
-read_result<Record> read_all(std::string_view text) {
-  read_result<Record> out;
-  // Sized once: growing would move each record and touch twice the memory. A record takes a line
-  // of at least `{"id":"x"}`, which bounds the room asked for when most lines are blank.
+std::string id_taken_message(const std::string& id) {
+  return fmt::format("id \"{}\" appears on an earlier line", id);
+}
+
+// Room for the records of `text`: a record takes a line of at least `{"id":"x"}`, which bounds
+// the room asked for when most lines are blank.
+std::size_t most_records(std::string_view text) {
   constexpr std::size_t k_shortest_record = 11;
   auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
-  auto most = std::min(lines, text.size() / k_shortest_record + 1);
-  out.records.reserve(most);
-  id_set<Record> ids{out.records, most};
+  return std::min(lines, text.size() / k_shortest_record + 1);
+}
+
+// What one slice of the text gave: its records fill the first `taken` slots of its region.
+template <class Record>
+struct slice_result {
+  std::size_t taken = 0;
+  std::vector<record_error> errors;
+  std::vector<std::uint32_t> lines;  ///< the line of each taken record (kept only when asked)
+  bool ascending = true;             ///< the taken ids came in increasing order
+};
+
+// Reads `text` (whose first line is line `first_line` + 1) into `region`, which has a slot per
+// possible record, default-constructed. Each line is parsed on its own (one reused parser, one
+// reused padded buffer) so that a bad line is reported with the error simdjson gives for that
+// line alone and never disturbs its neighbours. A record is built in its slot and the slot is
+// cleared again when a rule fails.
+template <class Record>
+slice_result<Record> read_slice(std::string_view text, std::size_t first_line, Record* region, std::size_t slots,
+                                bool keep_lines) {
+  slice_result<Record> out;
+  id_set<Record> ids{region, slots};
   simdjson::dom::parser parser;
-  std::size_t line_no = 0;
+  std::size_t line_no = first_line;
   std::size_t pos = 0;
   while (pos < text.size()) {
     auto eol = text.find('\n', pos);
@@ -179,21 +204,121 @@ read_result<Record> read_all(std::string_view text) {
       out.errors.push_back({line_no, *twice, duplicate_key_message(*twice)});
       continue;
     }
-    auto& rec = out.records.emplace_back();
+    auto& rec = region[out.taken];
     field_reader reader{obj, line_no, fields_of(rec)};
     read_fields(reader, rec);
-    if (!reader.failed() && !ids.insert(out.records.size() - 1))
-      reader.fail("id", fmt::format("id \"{}\" appears on an earlier line", rec.id));
+    if (!reader.failed() && !ids.insert(out.taken))
+      reader.fail("id", id_taken_message(rec.id));
     if (reader.failed()) {
       out.errors.push_back(*reader.error());
-      out.records.pop_back();
+      rec = Record{};
       continue;
     }
     rec.extra = reader.extras();
+    if (keep_lines)
+      out.lines.push_back(static_cast<std::uint32_t>(line_no));
+    ++out.taken;
   }
+  out.ascending = ids.ascending();
   return out;
 }
 
+template <class Record>
+read_result<Record> read_all(std::string_view text) {
+  read_result<Record> out;
+  // Sized once: growing would move each record and touch twice the memory.
+  out.records.resize(most_records(text));
+  auto slice = read_slice(text, 0, out.records.data(), out.records.size(), false);
+  out.records.resize(slice.taken);
+  out.errors = std::move(slice.errors);
+  return out;
+}
+
+// Slices' records whose id an earlier slice took are refused, as one reader would have (the
+// slices alone saw only their own ids). `keep[i]` says whether slot i stays.
+template <class Record>
+void refuse_ids_taken_by_earlier_slices(const std::vector<Record>& records, std::span<const std::size_t> starts,
+                                        std::vector<slice_result<Record>>& slices, std::vector<bool>& keep,
+                                        std::vector<record_error>& errors) {
+  bool ordered = true;
+  for (std::size_t t = 0; t < slices.size(); ++t) {
+    ordered = ordered && slices[t].ascending;
+    if (t > 0 && slices[t].taken > 0) {
+      // The last taken record before this slice's first, if any, must have the smaller id.
+      for (auto u = t; u-- > 0;)
+        if (slices[u].taken > 0) {
+          ordered = ordered && records[starts[u] + slices[u].taken - 1].id < records[starts[t]].id;
+          break;
+        }
+    }
+  }
+  if (ordered)
+    return;
+  boost::unordered_flat_set<std::string_view> seen;
+  for (std::size_t t = 0; t < slices.size(); ++t)
+    for (std::size_t i = 0; i < slices[t].taken; ++i) {
+      const auto& id = records[starts[t] + i].id;
+      if (!seen.insert(id).second) {
+        keep[starts[t] + i] = false;
+        errors.push_back({slices[t].lines[i], "id", id_taken_message(id)});
+      }
+    }
+}
+
+template <class Record>
+read_result<Record> read_all(std::string_view text, unsigned threads, std::size_t smallest_slice) {
+  if (threads == 0)
+    threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(
+      std::min<std::size_t>(threads, std::max<std::size_t>(1, text.size() / std::max<std::size_t>(smallest_slice, 1))));
+  if (threads == 1)
+    return read_all<Record>(text);
+  // Slices end at line ends; each reads into its own region of one vector, sized once.
+  std::vector<std::string_view> texts;
+  std::vector<std::size_t> first_line, starts;
+  std::size_t pos = 0, lines = 0, slots = 0;
+  for (unsigned t = 0; t < threads; ++t) {
+    auto end = t + 1 == threads ? text.size() : text.find('\n', std::max(pos, text.size() / threads * (t + 1)));
+    end = end == std::string_view::npos ? text.size() : std::min(text.size(), end + 1);
+    texts.push_back(text.substr(pos, end - pos));
+    first_line.push_back(lines);
+    starts.push_back(slots);
+    lines += static_cast<std::size_t>(std::count(texts.back().begin(), texts.back().end(), '\n'));
+    slots += most_records(texts.back());
+    pos = end;
+  }
+  starts.push_back(slots);
+  read_result<Record> out;
+  out.records.resize(slots);
+  std::vector<slice_result<Record>> slices(threads);
+  auto read = [&](unsigned t) {
+    slices[t] = read_slice(texts[t], first_line[t], out.records.data() + starts[t], starts[t + 1] - starts[t], true);
+  };
+  {
+    std::vector<std::jthread> pool;
+    for (unsigned t = 1; t < threads; ++t)
+      pool.emplace_back(read, t);
+    read(0);
+  }
+  std::vector<bool> keep(slots, true);
+  for (auto& s : slices)
+    out.errors.insert(out.errors.end(), std::make_move_iterator(s.errors.begin()), std::make_move_iterator(s.errors.end()));
+  refuse_ids_taken_by_earlier_slices(out.records, starts, slices, keep, out.errors);
+  std::stable_sort(out.errors.begin(), out.errors.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
+  // Each slice's records move down to follow the last kept one; nothing moves when every slot
+  // before was taken (the usual case with no bad line), but the regions' spare slots.
+  std::size_t kept = 0;
+  for (unsigned t = 0; t < threads; ++t)
+    for (std::size_t i = starts[t]; i < starts[t] + slices[t].taken; ++i) {
+      if (!keep[i])
+        continue;
+      if (kept != i)
+        out.records[kept] = std::move(out.records[i]);
+      ++kept;
+    }
+  out.records.resize(kept);
+  return out;
+}
 // Whole numbers go out as integers ("salary_max":47000, not 4.7E4); others as doubles.
 boost::json::value num(double x) {
   if (std::trunc(x) == x && std::abs(x) < 1e15)
@@ -228,6 +353,25 @@ read_result<posting> read_postings(std::string_view ndjson) {
 
 read_result<candidate> read_candidates(std::string_view ndjson) {
   return read_all<candidate>(ndjson);
+}
+
+read_result<posting> read_postings(std::string_view ndjson, unsigned threads, std::size_t smallest_slice) {
+  return read_all<posting>(ndjson, threads, smallest_slice);
+}
+
+read_result<candidate> read_candidates(std::string_view ndjson, unsigned threads, std::size_t smallest_slice) {
+  return read_all<candidate>(ndjson, threads, smallest_slice);
+}
+
+std::string read_ndjson_file(const std::string& path) {
+  std::ifstream in{path, std::ios::binary | std::ios::ate};
+  if (!in)
+    throw std::runtime_error(fmt::format("cannot read {}", path));
+  std::string text(static_cast<std::size_t>(in.tellg()), '\0');
+  in.seekg(0);
+  if (!in.read(text.data(), static_cast<std::streamsize>(text.size())))
+    throw std::runtime_error(fmt::format("cannot read {}: it changed while being read", path));
+  return text;
 }
 
 std::string to_json(const posting& p) {

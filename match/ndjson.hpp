@@ -31,6 +31,18 @@ read_result<posting> read_postings(std::string_view ndjson);
 /// Candidates from NDJSON text, as `read_postings`.
 read_result<candidate> read_candidates(std::string_view ndjson);
 
+/// The same results, read on `threads` threads (0 = every core): the text is cut at line ends
+/// into a slice per thread, none shorter than `smallest_slice` bytes (a small text stays on one).
+constexpr std::size_t k_smallest_slice = std::size_t{4} << 20;
+read_result<posting> read_postings(std::string_view ndjson, unsigned threads,
+                                   std::size_t smallest_slice = k_smallest_slice);
+read_result<candidate> read_candidates(std::string_view ndjson, unsigned threads,
+                                       std::size_t smallest_slice = k_smallest_slice);
+
+/// A whole NDJSON file as text, read in one piece (its size asked first); throws
+/// std::runtime_error naming the path when it cannot be read.
+std::string read_ndjson_file(const std::string& path);
+
 /// One record as a JSON object (one line, no newline), unknown fields included.
 std::string to_json(const posting& p);
 std::string to_json(const candidate& c);

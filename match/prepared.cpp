@@ -1,5 +1,8 @@
 #include "match/prepared.hpp"
 
+#include <algorithm>
+#include <thread>
+
 namespace jobmesh::match {
 
 namespace {
@@ -51,6 +54,29 @@ std::vector<Prepared> fill_all(const std::vector<Record>& v, const normaliser& n
   return out;
 }
 
+// A range of records per thread, each filled in its place (the normaliser is only read).
+template <class Prepared, class Record>
+std::vector<Prepared> fill_all(const std::vector<Record>& v, const normaliser& n, unsigned threads) {
+  constexpr std::size_t k_smallest_range = 10'000;
+  if (threads == 0)
+    threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(1, v.size() / k_smallest_range)));
+  if (threads == 1)
+    return fill_all<Prepared>(v, n);
+  std::vector<Prepared> out(v.size());
+  auto fill_range = [&](unsigned t) {
+    for (auto i = v.size() * t / threads; i < v.size() * (t + 1) / threads; ++i)
+      fill(v[i], n, out[i]);
+  };
+  {
+    std::vector<std::jthread> pool;  // joined before `out` is returned (and moved)
+    for (unsigned t = 1; t < threads; ++t)
+      pool.emplace_back(fill_range, t);
+    fill_range(0);
+  }
+  return out;
+}
+
 }  // namespace
 
 prepared_posting prepare(const posting& p, const normaliser& n) {
@@ -71,6 +97,14 @@ std::vector<prepared_posting> prepare_all(const std::vector<posting>& v, const n
 
 std::vector<prepared_candidate> prepare_all(const std::vector<candidate>& v, const normaliser& n) {
   return fill_all<prepared_candidate>(v, n);
+}
+
+std::vector<prepared_posting> prepare_all(const std::vector<posting>& v, const normaliser& n, unsigned threads) {
+  return fill_all<prepared_posting>(v, n, threads);
+}
+
+std::vector<prepared_candidate> prepare_all(const std::vector<candidate>& v, const normaliser& n, unsigned threads) {
+  return fill_all<prepared_candidate>(v, n, threads);
 }
 
 }  // namespace jobmesh::match

@@ -18,6 +18,8 @@ struct prepared_posting {
   int level = 2;
   double min_years = 0;
   double salary_max = 0;
+
+  bool operator==(const prepared_posting&) const = default;
 };
 
 struct prepared_candidate {
@@ -34,11 +36,16 @@ struct prepared_candidate {
   std::int64_t review_count = 0;
   std::int64_t completed_jobs = 0;
   double engagement = 0;
+
+  bool operator==(const prepared_candidate&) const = default;
 };
 
 prepared_posting prepare(const posting& p, const normaliser& n);
 prepared_candidate prepare(const candidate& c, const normaliser& n);
 std::vector<prepared_posting> prepare_all(const std::vector<posting>& v, const normaliser& n);
 std::vector<prepared_candidate> prepare_all(const std::vector<candidate>& v, const normaliser& n);
+/// The same, on `threads` threads (0 = every core; few records stay on one).
+std::vector<prepared_posting> prepare_all(const std::vector<posting>& v, const normaliser& n, unsigned threads);
+std::vector<prepared_candidate> prepare_all(const std::vector<candidate>& v, const normaliser& n, unsigned threads);
 
 }  // namespace jobmesh::match

@@ -184,3 +184,21 @@ TEST(generator, skills_come_mostly_from_the_preferred_categories) {
   EXPECT_GT(respelled, total / 200);  // synonyms and capitals that normalisation undoes
   EXPECT_LT(respelled, total / 10);
 }
+
+// `jobmesh match` reads and prepares on every core: the records must be those of one thread.
+TEST(generator, reading_and_preparing_on_threads_gives_what_one_thread_gives) {
+  auto g = make(25'000, 25'000, 3);  // enough records for a range per thread to prepare
+  auto one = parse(g);
+  normaliser n;
+  for (unsigned threads : {2u, 3u}) {
+    SCOPED_TRACE(::testing::Message() << threads << " threads");
+    auto postings = read_postings(g.postings, threads, 1);
+    auto candidates = read_candidates(g.candidates, threads, 1);
+    EXPECT_TRUE(postings.errors.empty());
+    EXPECT_TRUE(candidates.errors.empty());
+    EXPECT_EQ(postings.records, one.postings);
+    EXPECT_EQ(candidates.records, one.candidates);
+    EXPECT_EQ(prepare_all(one.postings, n, threads), prepare_all(one.postings, n));
+    EXPECT_EQ(prepare_all(one.candidates, n, threads), prepare_all(one.candidates, n));
+  }
+}

@@ -86,6 +86,59 @@ TEST(ndjson, good_lines_are_taken_beside_bad_ones_and_duplicates_rejected) {
   EXPECT_THAT(r.errors[2].message, HasSubstr("earlier line"));
 }
 
+namespace {
+
+// The threaded reader must say exactly what one reader says: the same records in the same
+// order, the same errors with the lines of the whole text, duplicates across slices included.
+void expect_same_reading(const std::string& text) {
+  auto one = read_candidates(text);
+  for (unsigned threads : {2u, 3u, 7u}) {
+    SCOPED_TRACE(::testing::Message() << threads << " threads");
+    auto many = read_candidates(text, threads, 1);  // slices of any size: a slice per thread
+    EXPECT_EQ(many.records, one.records);
+    ASSERT_EQ(many.errors.size(), one.errors.size());
+    for (std::size_t i = 0; i < one.errors.size(); ++i) {
+      EXPECT_EQ(many.errors[i].line, one.errors[i].line);
+      EXPECT_EQ(many.errors[i].field, one.errors[i].field);
+      EXPECT_EQ(many.errors[i].message, one.errors[i].message);
+    }
+  }
+}
+
+std::string candidate_line(const std::string& id, int rating = 3) {
+  return "{\"id\":\"" + id + "\",\"rating\":" + std::to_string(rating) + ",\"skills\":[\"Go\"]}\n";
+}
+
+}  // namespace
+
+TEST(ndjson, reading_on_threads_gives_what_one_reader_gives) {
+  std::string mixed;  // blank, broken and rule-breaking lines, ids out of order, duplicates near and far
+  for (int i = 0; i < 100; ++i) {
+    auto id = "c" + std::to_string(1000 + (i % 13 == 0 ? 99 - i : i));
+    switch (i % 10) {
+      case 0: mixed += "\n"; break;
+      case 3: mixed += "not json\n"; break;
+      case 5: mixed += candidate_line("c" + std::to_string(1000 + std::max(0, i - 37))); break;
+      case 7: mixed += candidate_line(id, 9); break;
+      default: mixed += candidate_line(id);
+    }
+  }
+  expect_same_reading(mixed);
+  std::string sorted;
+  for (int i = 0; i < 60; ++i)
+    sorted += candidate_line("c" + std::to_string(1000 + i));
+  expect_same_reading(sorted);
+  // Sorted within every slice, but the last line repeats the first id: only a look across the
+  // slices finds it.
+  auto repeated = sorted + candidate_line("c1000");
+  expect_same_reading(repeated);
+  auto r = read_candidates(repeated, 2, 1);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].line, 61u);
+  EXPECT_THAT(r.errors[0].message, HasSubstr("earlier line"));
+  EXPECT_EQ(r.records.size(), 60u);
+}
+
 TEST(normaliser, folds_case_space_and_synonyms) {
   EXPECT_EQ(normalise_word("  Machine\t  Learning "), "machine learning");
   EXPECT_EQ(normalise_word("Zürich"), "zürich");  // UTF-8 bytes pass through
