@@ -27,25 +27,31 @@ http::status status_of(actors::errc code) {
   return http::status::internal_server_error;
 }
 
-response unavailable(const request& req, std::string_view code, std::string_view message) {
-  auto res = error_response(req, http::status::service_unavailable, code, message);
-  res.set(http::field::retry_after, k_retry_after_s);
+response unavailable_for(const request& req, std::string_view code, std::string_view message) {
+  auto res = unavailable(req.version(), code, message);
+  res.keep_alive(req.keep_alive());
   return res;
 }
 
 }  // namespace
 
+response unavailable(unsigned version, std::string_view code, std::string_view message) {
+  auto res = error_response(version, http::status::service_unavailable, code, message);
+  res.set(http::field::retry_after, k_retry_after_s);
+  return res;
+}
+
 response reply_for_error(const request& req, const caf::error& error) {
   if (actors::is_jobmesh_error(error)) {
     auto code = actors::code_of(error);
     if (code == actors::errc::overloaded)
-      return unavailable(req, "overloaded", actors::message_of(error));
+      return unavailable_for(req, "overloaded", actors::message_of(error));
     return error_response(req, status_of(code), actors::to_string(code), actors::message_of(error));
   }
   if (error == caf::sec::request_timeout)
-    return unavailable(req, "timeout", "the engine did not answer in time; try again");
+    return unavailable_for(req, "timeout", "the engine did not answer in time; try again");
   if (error == caf::sec::request_receiver_down)
-    return unavailable(req, "unavailable", "the engine is restarting or stopping; try again");
+    return unavailable_for(req, "unavailable", "the engine is restarting or stopping; try again");
   return error_response(req, http::status::internal_server_error, "internal", caf::to_string(error));
 }
 

@@ -12,6 +12,9 @@ namespace jobmesh::net {
 /// Retry-After; unknown failures 500 without internals beyond the message.
 response reply_for_error(const request& req, const caf::error& error);
 
+/// 503 with Retry-After: the engine cannot answer now (overloaded, timed out, stopping).
+response unavailable(unsigned version, std::string_view code, std::string_view message);
+
 struct field_error;
 
 /// 400 `invalid_request` for a rule a request broke, naming the field in `details.field`.

@@ -1,6 +1,7 @@
 #include "net/detail/http_session.hpp"
 
 #include "net/detail/ws_session.hpp"
+#include "net/error_reply.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -124,8 +125,7 @@ void http_session::await_answer(unsigned version, bool keep_alive) {
   answer_timer_.async_wait([self = shared_from_this(), version, keep_alive](beast::error_code ec) {
     if (ec || !self->awaiting_answer_)
       return;
-    auto res = error_response(version, http::status::service_unavailable, "unavailable",
-                              "the engine did not answer; try again");
+    auto res = unavailable(version, "unavailable", "the engine did not answer; try again");
     res.keep_alive(keep_alive);
     self->on_answer(std::move(res));
   });
