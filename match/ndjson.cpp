@@ -157,7 +157,8 @@ std::string id_taken_message(const std::string& id) {
 // the room asked for when most lines are blank.
 std::size_t most_records(std::string_view text) {
   constexpr std::size_t k_shortest_record = 11;
-  auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+  auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) +
+               (text.empty() || text.back() == '\n' ? 0 : 1);
   return std::min(lines, text.size() / k_shortest_record + 1);
 }
 
@@ -305,8 +306,8 @@ read_result<Record> read_all(std::string_view text, unsigned threads, std::size_
     out.errors.insert(out.errors.end(), std::make_move_iterator(s.errors.begin()), std::make_move_iterator(s.errors.end()));
   refuse_ids_taken_by_earlier_slices(out.records, starts, slices, keep, out.errors);
   std::stable_sort(out.errors.begin(), out.errors.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
-  // Each slice's records move down to follow the last kept one; nothing moves when every slot
-  // before was taken (the usual case with no bad line), but the regions' spare slots.
+  // Each slice's records move down to follow the last kept one: nothing moves when the slices
+  // before had no blank or refused line (a region has a slot per line).
   std::size_t kept = 0;
   for (unsigned t = 0; t < threads; ++t)
     for (std::size_t i = starts[t]; i < starts[t] + slices[t].taken; ++i) {
