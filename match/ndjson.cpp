@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <fmt/format.h>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <span>
@@ -365,13 +366,29 @@ read_result<candidate> read_candidates(std::string_view ndjson, unsigned threads
 }
 
 std::string read_ndjson_file(const std::string& path) {
-  std::ifstream in{path, std::ios::binary | std::ios::ate};
+  std::ifstream in{path, std::ios::binary};
   if (!in)
     throw std::runtime_error(fmt::format("cannot read {}", path));
-  std::string text(static_cast<std::size_t>(in.tellg()), '\0');
-  in.seekg(0);
-  if (!in.read(text.data(), static_cast<std::streamsize>(text.size())))
-    throw std::runtime_error(fmt::format("cannot read {}: it changed while being read", path));
+  // A regular file is read in one piece of its size; then blocks until the end, so a pipe (or
+  // a file that grew meanwhile) reads too.
+  constexpr std::size_t k_block = std::size_t{1} << 20;
+  std::error_code ec;
+  std::size_t block = k_block;
+  if (std::filesystem::is_regular_file(path, ec))
+    if (auto size = std::filesystem::file_size(path, ec); !ec && size > 0)
+      block = static_cast<std::size_t>(size);
+  std::string text;
+  for (;;) {
+    auto have = text.size();
+    text.resize(have + block);
+    in.read(text.data() + have, static_cast<std::streamsize>(block));
+    text.resize(have + static_cast<std::size_t>(in.gcount()));
+    if (!in || in.peek() == std::ifstream::traits_type::eof())
+      break;
+    block = k_block;
+  }
+  if (in.bad())
+    throw std::runtime_error(fmt::format("cannot read {}: the read failed", path));
   return text;
 }
 

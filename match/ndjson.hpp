@@ -39,8 +39,8 @@ read_result<posting> read_postings(std::string_view ndjson, unsigned threads,
 read_result<candidate> read_candidates(std::string_view ndjson, unsigned threads,
                                        std::size_t smallest_slice = k_smallest_slice);
 
-/// A whole NDJSON file as text, read in one piece (its size asked first); throws
-/// std::runtime_error naming the path when it cannot be read.
+/// A whole NDJSON file as text: a regular file in one read of its size, anything else (a pipe)
+/// in blocks to its end; throws std::runtime_error naming the path when it cannot be read.
 std::string read_ndjson_file(const std::string& path);
 
 /// One record as a JSON object (one line, no newline), unknown fields included.

@@ -1,8 +1,13 @@
 #include "match/ndjson.hpp"
 #include "match/normaliser.hpp"
+#include "tests/scratch_dir.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <thread>
 
 using namespace jobmesh::match;
 using ::testing::HasSubstr;
@@ -137,6 +142,22 @@ TEST(ndjson, reading_on_threads_gives_what_one_reader_gives) {
   EXPECT_EQ(r.errors[0].line, 61u);
   EXPECT_THAT(r.errors[0].message, HasSubstr("earlier line"));
   EXPECT_EQ(r.records.size(), 60u);
+}
+
+// `jobmesh match --postings <(zcat postings.ndjson.gz)`: a pipe has no size to ask for.
+TEST(ndjson, a_file_is_read_whole_whether_a_regular_file_or_a_pipe) {
+  jobmesh::testing::scratch_dir dir{"ndjson_file"};
+  std::string text;
+  for (int i = 0; i < 40'000; ++i)  // a few blocks of the pipe's reads
+    text += candidate_line("c" + std::to_string(100000 + i));
+  auto file = (dir.path() / "candidates.ndjson").string();
+  std::ofstream{file, std::ios::binary} << text;
+  EXPECT_EQ(read_ndjson_file(file), text);
+  auto fifo = (dir.path() / "pipe").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::jthread writer{[&] { std::ofstream{fifo, std::ios::binary} << text; }};
+  EXPECT_EQ(read_ndjson_file(fifo), text);
+  EXPECT_THROW(read_ndjson_file((dir.path() / "missing.ndjson").string()), std::runtime_error);
 }
 
 TEST(normaliser, folds_case_space_and_synonyms) {
