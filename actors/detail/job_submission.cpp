@@ -285,6 +285,10 @@ void job_ended(supervisor_pointer self, const job_record& job) {
 
 void admit(supervisor_pointer self, job_record job, std::int64_t since) {
   auto& st = self->state;
+  // A job submitted while recovery read the stored queue can come back from that read (it was
+  // committed) before its own submission's commit reply: held once, it must not start twice.
+  if (is_active(st, job.id))
+    return;
   if (job.depends_on.empty())
     return enqueue(self, std::move(job), since);
   std::vector<std::string> ended;
