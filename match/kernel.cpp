@@ -2,10 +2,11 @@
 
 #include "match/detail/kernel_index.hpp"
 #include "match/detail/kernel_scan.hpp"
+#include "match/detail/threads.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
-#include <thread>
 
 namespace jobmesh::match {
 
@@ -42,6 +43,29 @@ batch_matcher::batch_matcher(std::span<const prepared_posting* const> postings,
 batch_matcher::~batch_matcher() = default;
 batch_matcher::batch_matcher(batch_matcher&&) noexcept = default;
 
+namespace {
+
+// The stored position of `id` among `ids` (by_id: positions in byte order of their ids).
+template <class Columns>
+bool retire(Columns& side, std::string_view id) {
+  auto it = std::lower_bound(side.by_id.begin(), side.by_id.end(), id,
+                             [&](std::uint32_t pos, std::string_view wanted) { return side.ids[pos] < wanted; });
+  if (it == side.by_id.end() || side.ids[*it] != id || side.retired[*it] != 0)
+    return false;
+  side.retired[*it] = 1;
+  return true;
+}
+
+}  // namespace
+
+bool batch_matcher::retire_posting(std::string_view id) {
+  return retire(index_->p, id);
+}
+
+bool batch_matcher::retire_candidate(std::string_view id) {
+  return retire(index_->c, id);
+}
+
 source_results batch_matcher::run_one(const prepared_candidate& source, query q) const {
   q.dir = direction::candidate;
   auto columns = detail::encode(*index_, source);
@@ -68,11 +92,10 @@ std::vector<source_results> batch_matcher::run(const query& q, unsigned threads,
   const auto& x = *index_;
   auto sources = q.dir == direction::candidate ? x.c.ids.size() : x.p.ids.size();
   std::vector<source_results> out(sources);
-  if (threads == 0)
-    threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = detail::thread_count(threads);
   std::atomic<std::size_t> next{0}, done{0};
   std::mutex progress_mutex;
-  auto work = [&] {
+  detail::run_on_threads(threads, [&](unsigned) {
     detail::scan_buffers buffers;
     detail::scanner scan{x, q, buffers};
     for (std::size_t begin; (begin = next.fetch_add(k_chunk)) < sources;) {
@@ -85,13 +108,7 @@ std::vector<source_results> batch_matcher::run(const query& q, unsigned threads,
         progress(total_done, sources);
       }
     }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t)
-    pool.emplace_back(work);
-  work();
-  for (auto& t : pool)
-    t.join();
+  });
   return out;
 }
 

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <string_view>
 
 namespace jobmesh::match {
 
@@ -45,6 +46,14 @@ public:
   /// indexed targets, exactly as `run` would if the source were indexed. Thread-safe.
   source_results run_one(const prepared_candidate& source, query q) const;
   source_results run_one(const prepared_posting& source, query q) const;
+
+  /// Takes the posting (or candidate) with this id out of the targets of later queries, as if
+  /// it had not been indexed: how a holder of the index follows a delete, or an update whose
+  /// new version it indexes elsewhere, without a rebuild. False when no such id is indexed or
+  /// it is retired already. Not while a query runs on another thread. `run` still answers for
+  /// every indexed source.
+  bool retire_posting(std::string_view id);
+  bool retire_candidate(std::string_view id);
 
   std::size_t posting_count() const;
   std::size_t candidate_count() const;

@@ -3,6 +3,7 @@
 #include "match/json_keys.hpp"
 
 #include "match/detail/field_reader.hpp"
+#include "match/detail/threads.hpp"
 #include "match/query.hpp"
 
 #include <algorithm>
@@ -18,7 +19,6 @@
 #include <fstream>
 #include <limits>
 #include <span>
-#include <thread>
 
 namespace jobmesh::match {
 
@@ -269,10 +269,7 @@ void refuse_ids_taken_by_earlier_slices(const std::vector<Record>& records, std:
 
 template <class Record>
 read_result<Record> read_all(std::string_view text, unsigned threads, std::size_t smallest_slice) {
-  if (threads == 0)
-    threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(
-      std::min<std::size_t>(threads, std::max<std::size_t>(1, text.size() / std::max<std::size_t>(smallest_slice, 1))));
+  threads = detail::thread_count(threads, text.size(), std::max<std::size_t>(smallest_slice, 1));
   if (threads == 1)
     return read_all<Record>(text);
   // Slices end at line ends; each reads into its own region of one vector, sized once.
@@ -296,12 +293,7 @@ read_result<Record> read_all(std::string_view text, unsigned threads, std::size_
   auto read = [&](unsigned t) {
     slices[t] = read_slice(texts[t], first_line[t], out.records.data() + starts[t], starts[t + 1] - starts[t], true);
   };
-  {
-    std::vector<std::jthread> pool;
-    for (unsigned t = 1; t < threads; ++t)
-      pool.emplace_back(read, t);
-    read(0);
-  }
+  detail::run_on_threads(threads, read);
   std::vector<bool> keep(slots, true);
   for (auto& s : slices)
     out.errors.insert(out.errors.end(), std::make_move_iterator(s.errors.begin()), std::make_move_iterator(s.errors.end()));

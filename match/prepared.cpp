@@ -1,7 +1,8 @@
 #include "match/prepared.hpp"
 
+#include "match/detail/threads.hpp"
+
 #include <algorithm>
-#include <thread>
 
 namespace jobmesh::match {
 
@@ -58,9 +59,7 @@ std::vector<Prepared> fill_all(const std::vector<Record>& v, const normaliser& n
 template <class Prepared, class Record>
 std::vector<Prepared> fill_all(const std::vector<Record>& v, const normaliser& n, unsigned threads) {
   constexpr std::size_t k_smallest_range = 10'000;
-  if (threads == 0)
-    threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(1, v.size() / k_smallest_range)));
+  threads = detail::thread_count(threads, v.size(), k_smallest_range);
   if (threads == 1)
     return fill_all<Prepared>(v, n);
   std::vector<Prepared> out(v.size());
@@ -68,12 +67,7 @@ std::vector<Prepared> fill_all(const std::vector<Record>& v, const normaliser& n
     for (auto i = v.size() * t / threads; i < v.size() * (t + 1) / threads; ++i)
       fill(v[i], n, out[i]);
   };
-  {
-    std::vector<std::jthread> pool;  // joined before `out` is returned (and moved)
-    for (unsigned t = 1; t < threads; ++t)
-      pool.emplace_back(fill_range, t);
-    fill_range(0);
-  }
+  detail::run_on_threads(threads, fill_range);  // every thread has ended before `out` moves
   return out;
 }
 

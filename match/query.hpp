@@ -42,6 +42,9 @@ struct match_result {
   std::string id;
   double score = 0;
   factor_values factors{};
+  /// From batch_matcher: the target's position among the records the index was built from,
+  /// so a caller holding them needs no lookup by id.
+  std::uint32_t input = 0;
 };
 
 struct source_results {

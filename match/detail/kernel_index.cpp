@@ -1,6 +1,7 @@
 #include "match/detail/kernel_index.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <numbers>
 #include <numeric>
@@ -78,6 +79,7 @@ void fill_postings(const kernel_index& x, posting_columns& p, Interners& in, Wor
   for (std::size_t i = 0; i < n; ++i) {
     const auto& r = *ps[order[i]];
     p.physical_of_input[order[i]] = static_cast<std::uint32_t>(i);
+    p.input_of_physical.push_back(order[i]);
     p.ids.push_back(r.id);
     p.company.push_back(id(in.company, r.company));
     p.category.push_back(id(in.category, r.category));
@@ -94,9 +96,9 @@ void fill_postings(const kernel_index& x, posting_columns& p, Interners& in, Wor
     for (const auto& s : r.skills)
       set_bit(p.skill_bits, i, x.skill_words, id(in.skill, s));
     p.level.push_back(r.level);
+    p.level_code.push_back(static_cast<std::uint8_t>(r.level));
     p.min_years.push_back(r.min_years);
     p.salary_max.push_back(r.salary_max);
-    p.inv_skill_count.push_back(inverse(static_cast<double>(r.skills.size())));
     p.inv_min_years.push_back(inverse(r.min_years));
     p.inv_salary_max.push_back(inverse(r.salary_max));
     p.mode.push_back(static_cast<std::uint8_t>(r.mode));
@@ -131,7 +133,6 @@ void fill_candidates(const kernel_index& x, candidate_columns& c, Interners& in,
     for (const auto& cat : r.preferred_categories)
       set_bit(c.category_bits, i, x.category_words, id(in.category, cat));
     c.level.push_back(r.level);
-    c.inv_skill_count.push_back(inverse(static_cast<double>(r.skills.size())));
     c.years.push_back(r.years_experience);
     c.expected_salary.push_back(r.expected_salary);
     c.activity.push_back(r.engagement);
@@ -139,6 +140,48 @@ void fill_candidates(const kernel_index& x, candidate_columns& c, Interners& in,
     c.track_record.push_back(static_cast<double>(std::min<std::int64_t>(r.completed_jobs, 20)) / 20.0);
   }
   c.id_rank = byte_order_ranks(c.ids);
+}
+
+// Each category's most required skills (at most 64, most often first, ties by id) and every
+// posting's skills among its category's as bits.
+void index_category_skills(kernel_index& x) {
+  const auto words = x.skill_words;
+  const auto& bits = x.p.skill_bits;
+  x.category_skills.assign(x.category_range.size(), {});
+  x.p.local_skills.assign(x.p.ids.size(), 0);
+  std::vector<std::uint32_t> required(words * 64, 0);
+  std::vector<std::int8_t> local_bit(words * 64, -1);
+  auto each_skill = [&](std::uint32_t posting, auto f) {
+    for (std::size_t w = 0; w < words; ++w)
+      for (auto word = bits[posting * words + w]; word != 0; word &= word - 1)
+        f(static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(word))));
+  };
+  for (std::size_t cat = 0; cat < x.category_range.size(); ++cat) {
+    auto [b, e] = x.category_range[cat];
+    if (b == e)
+      continue;
+    std::fill(required.begin(), required.end(), 0u);
+    for (auto i = b; i < e; ++i)
+      each_skill(i, [&](std::uint32_t s) { ++required[s]; });
+    std::vector<std::uint32_t> seen;
+    for (std::uint32_t s = 0; s < required.size(); ++s)
+      if (required[s] > 0)
+        seen.push_back(s);
+    auto kept = std::min<std::size_t>(seen.size(), 64);
+    std::partial_sort(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(kept), seen.end(),
+                      [&](auto a, auto c) { return required[a] != required[c] ? required[a] > required[c] : a < c; });
+    seen.resize(kept);
+    for (std::size_t k = 0; k < kept; ++k)
+      local_bit[seen[k]] = static_cast<std::int8_t>(k);
+    for (auto i = b; i < e; ++i)
+      each_skill(i, [&](std::uint32_t s) {
+        if (local_bit[s] >= 0)
+          x.p.local_skills[i] |= std::uint64_t{1} << local_bit[s];
+      });
+    for (auto s : seen)
+      local_bit[s] = -1;
+    x.category_skills[cat] = std::move(seen);
+  }
 }
 
 }  // namespace
@@ -170,6 +213,17 @@ kernel_index build_index(std::span<const prepared_posting* const> postings,
     x.category_range[cat] = {i, j};
     i = j;
   }
+  index_category_skills(x);
+  auto by_rank = [](const std::vector<std::uint32_t>& rank) {
+    std::vector<std::uint32_t> out(rank.size());
+    for (std::uint32_t i = 0; i < rank.size(); ++i)
+      out[rank[i]] = i;
+    return out;
+  };
+  x.p.by_id = by_rank(x.p.id_rank);
+  x.c.by_id = by_rank(x.c.id_rank);
+  x.p.retired.assign(x.p.ids.size(), 0);
+  x.c.retired.assign(x.c.ids.size(), 0);
   x.words = std::move(in);
   return x;
 }

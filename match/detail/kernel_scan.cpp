@@ -12,8 +12,9 @@ namespace jobmesh::match::detail {
 namespace {
 
 constexpr double k_earth_radius_km = 6371.0088;
-// Pass 1 adds factors in another order and with other operations than `combine`; a bound is
-// trusted to keep a target out only with this much room, in key units (1e-9 score points).
+// Pass 1 adds factors in another order and with other operations than `combine` (reciprocals
+// for divisions); a bound is trusted to keep a target out only with this much room, in key
+// units (1e-9 score points).
 constexpr double k_slack = 1e-3;
 
 double weight(const query& q, factor f) {
@@ -85,7 +86,7 @@ scanner::scanner(const kernel_index& x, const query& q, scan_buffers& buffers, c
 // A scan that ended by an exception may have left entries and company slots behind.
 scanner::scanner(const kernel_index& x, const posting_columns& p, const candidate_columns& c, const query& q,
                  scan_buffers& buffers)
-    : x_(x), p_(p), c_(c), q_(q), min_key_(rank_key(q.min_score)), bound_(buffers.bound), inter_(buffers.inter), heap_(buffers.heap),
+    : x_(x), p_(p), c_(c), q_(q), min_key_(rank_key(q.min_score)), bound_(buffers.bound), heap_(buffers.heap),
       company_best_(buffers.company_best), touched_companies_(buffers.touched_companies) {
   heap_.clear();
   for (auto company : touched_companies_)
@@ -98,10 +99,11 @@ scanner::scanner(const kernel_index& x, const posting_columns& p, const candidat
 // Column loops over stored postings [b, e) of one category (so the category factor is the
 // constant `fixed`, with the candidate-only factors): one short loop per factor the profile
 // uses, each over one or two columns and the range's bounds (which stay in cache), so the
-// compiler vectorises them and a profile pays only for its own factors. Skills are exact;
+// compiler vectorises them and a profile pays only for its own factors. Skills are bounded
+// (exact when either side has no skill outside the category's most required, see add_skills);
 // elsewhere reciprocals replace divisions and the sum runs in another order (the bound has
 // slack for that).
-void scanner::bound_range(std::size_t ci, std::uint32_t b, std::uint32_t e, double fixed) {
+void scanner::bound_range(std::size_t ci, std::uint32_t category, std::uint32_t b, std::uint32_t e, double fixed) {
   const auto& p = p_;
   const auto& c = c_;
   const std::size_t n = e - b;
@@ -117,7 +119,7 @@ void scanner::bound_range(std::size_t ci, std::uint32_t b, std::uint32_t e, doub
       bound[j] += ind[j] != 0 && ind[j] == ind_c ? (sub[j] == sub_c ? w : 0.5 * w) : 0.0;
   }
   if (uses(q_, factor::skills))
-    add_skills(ci, b, e);
+    add_skills(ci, category, b, e);
   if (uses(q_, factor::experience)) {
     const double w = weight(q_, factor::experience), years = c.years[ci];
     const auto* inv = p.inv_min_years.data() + b;  // 0 where min_years is 0: the factor is 1
@@ -126,16 +128,16 @@ void scanner::bound_range(std::size_t ci, std::uint32_t b, std::uint32_t e, doub
   }
   if (uses(q_, factor::seniority)) {
     const double w = weight(q_, factor::seniority), level = c.level[ci];
-    const auto* lv = p.level.data() + b;
+    const auto* lv = p.level_code.data() + b;
     for (std::size_t j = 0; j < n; ++j)
       bound[j] += w * (1.0 - std::abs(level - lv[j]) * 0.25);
   }
   if (uses(q_, factor::salary)) {
+    // With s = salary_max > 0 the factor is min(1, max(0, 2 - expected / s)).
     const double w = weight(q_, factor::salary), expected = c.expected_salary[ci];
-    const auto* smax = p.salary_max.data() + b;
-    const auto* inv = p.inv_salary_max.data() + b;
+    const auto* inv = p.inv_salary_max.data() + b;  // 0 where salary_max is 0: the factor is 1
     for (std::size_t j = 0; j < n; ++j)
-      bound[j] += smax[j] == 0 || expected <= smax[j] ? w : w * std::max(0.0, 1.0 - (expected - smax[j]) * inv[j]);
+      bound[j] += inv[j] == 0 ? w : w * std::clamp(2.0 - expected * inv[j], 0.0, 1.0);
   }
   if (uses(q_, factor::location)) {
     const double w = weight(q_, factor::location);
@@ -148,54 +150,27 @@ void scanner::bound_range(std::size_t ci, std::uint32_t b, std::uint32_t e, doub
   }
 }
 
-// Skills in common with `mine` for targets [0, n) of `theirs` (`words` words per target),
-// with the width known at compile time so the loop unrolls and vectorises.
-template <std::size_t Words>
-void count_common(const std::uint64_t* mine, const std::uint64_t* theirs, std::size_t n, std::uint32_t* inter) {
-  for (std::size_t j = 0; j < n; ++j) {
-    std::uint32_t common = 0;
-    for (std::size_t w = 0; w < Words; ++w)
-      common += static_cast<std::uint32_t>(std::popcount(mine[w] & theirs[j * Words + w]));
-    inter[j] = common;
-  }
-}
-
-void count_common(const std::uint64_t* mine, const std::uint64_t* theirs, std::size_t words, std::size_t n,
-                  std::uint32_t* inter) {
-  switch (words) {
-    case 1: return count_common<1>(mine, theirs, n, inter);
-    case 2: return count_common<2>(mine, theirs, n, inter);
-    case 3: return count_common<3>(mine, theirs, n, inter);
-    case 4: return count_common<4>(mine, theirs, n, inter);
-    case 5: return count_common<5>(mine, theirs, n, inter);
-    case 6: return count_common<6>(mine, theirs, n, inter);
-    case 7: return count_common<7>(mine, theirs, n, inter);
-    case 8: return count_common<8>(mine, theirs, n, inter);
-    default: break;
-  }
-  for (std::size_t j = 0; j < n; ++j) {
-    std::uint32_t common = 0;
-    for (std::size_t w = 0; w < words; ++w)
-      common += static_cast<std::uint32_t>(std::popcount(mine[w] & theirs[j * words + w]));
-    inter[j] = common;
-  }
-}
-
-// The exact Jaccard into the bounds: a few words of AND and popcount cost less than scoring
-// every posting that a min/max bound would let through.
-void scanner::add_skills(std::size_t ci, std::uint32_t b, std::uint32_t e) {
-  const auto& p = p_;
-  const std::size_t n = e - b, words = x_.skill_words;
-  if (inter_.size() < n)
-    inter_.resize(n);
-  auto* inter = inter_.data();
-  count_common(&c_.skill_bits[ci * words], p.skill_bits.data() + b * words, words, n, inter);
-  const double weight_skills = weight(q_, factor::skills), n_c = c_.skill_count[ci];
-  const auto* count = p.skill_count.data() + b;
+// Skills in common, bounded from above from the bits among the category's skills (exact) and
+// the others' counts: a skill outside them can be in common only with another such skill.
+// Equal to the exact Jaccard when either side has no skill outside them.
+void scanner::add_skills(std::size_t ci, std::uint32_t category, std::uint32_t b, std::uint32_t e) {
+  const auto& skills = x_.category_skills[category];
+  std::uint64_t mine = 0;
+  for (std::size_t k = 0; k < skills.size(); ++k)
+    if (has_bit(c_.skill_bits, ci, x_.skill_words, skills[k]))
+      mine |= std::uint64_t{1} << k;
+  const std::uint32_t n_c = c_.skill_count[ci];
+  const std::uint32_t my_others = n_c - static_cast<std::uint32_t>(std::popcount(mine));
+  const double w = weight(q_, factor::skills);
+  const std::size_t n = e - b;
+  const auto* local = p_.local_skills.data() + b;
+  const auto* count = p_.skill_count.data() + b;
   double* bound = bound_.data() + b;
   for (std::size_t j = 0; j < n; ++j) {
-    double i = inter[j], both = n_c + count[j];
-    bound[j] += both == 0 ? 0.0 : weight_skills * (i / (both - i));
+    auto theirs = static_cast<std::uint32_t>(std::popcount(local[j]));
+    auto common = static_cast<std::uint32_t>(std::popcount(mine & local[j])) + std::min(count[j] - theirs, my_others);
+    double i = common, both = static_cast<double>(n_c + count[j]);
+    bound[j] += both == 0 ? 0.0 : w * (i / (both - i));
   }
 }
 
@@ -364,11 +339,11 @@ void scanner::visit_postings(std::size_t ci) {
     double category_value = preferred(cat) ? w_cat : 0.0;
     if (b == e || (fixed + category_value + others_max) * 1e6 + k_slack < threshold())
       return;
-    bound_range(ci, b, e, fixed + category_value);
+    bound_range(ci, cat, b, e, fixed + category_value);
     // The threshold moves only when a target is offered: most targets cost one comparison.
     double bar = threshold();
     for (auto pi = b; pi < e; ++pi) {
-      if (bound_[pi] * 1e6 + k_slack < bar || !accepts(pi))
+      if (bound_[pi] * 1e6 + k_slack < bar || x_.p.retired[pi] != 0 || !accepts(pi))
         continue;
       q_.top_per_company ? offer_per_company(pi, ci) : offer(pi, pi, ci);
       bar = threshold();
@@ -390,9 +365,10 @@ source_results scanner::take_results(const std::string& source) {
   std::sort(heap_.begin(), heap_.end(), before);
   if (heap_.size() > static_cast<std::size_t>(q_.top_k))
     heap_.resize(static_cast<std::size_t>(q_.top_k));
-  const auto& ids = q_.dir == direction::candidate ? p_.ids : c_.ids;
+  const bool postings = q_.dir == direction::candidate;
+  const auto& ids = postings ? p_.ids : c_.ids;
   for (const auto& e : heap_)
-    out.results.push_back({ids[e.target], e.score, e.factors});
+    out.results.push_back({ids[e.target], e.score, e.factors, postings ? p_.input_of_physical[e.target] : e.target});
   heap_.clear();
   for (auto company : touched_companies_)
     company_best_[company] = -1;
@@ -410,7 +386,8 @@ source_results scanner::run(std::size_t s) {
   if (accepts(pi)) {
     bound_candidates_for(pi);
     for (std::size_t ci = 0; ci < c_.ids.size(); ++ci)
-      offer(ci, pi, ci);
+      if (x_.c.retired[ci] == 0)
+        offer(ci, pi, ci);
   }
   return take_results(p_.ids[pi]);
 }

@@ -21,7 +21,6 @@ struct scan_buffers {
     factor_values factors;
   };
   std::vector<double> bound;
-  std::vector<std::uint32_t> inter;  ///< skills in common, per target of a range
   std::vector<entry> heap;
   std::vector<std::int64_t> company_best;  ///< top_per_company: index into heap, -1 none
   std::vector<std::uint32_t> touched_companies;
@@ -44,8 +43,8 @@ private:
   scanner(const kernel_index& x, const posting_columns& p, const candidate_columns& c, const query& q,
           scan_buffers& buffers);
 
-  void bound_range(std::size_t ci, std::uint32_t b, std::uint32_t e, double fixed);
-  void add_skills(std::size_t ci, std::uint32_t b, std::uint32_t e);
+  void bound_range(std::size_t ci, std::uint32_t category, std::uint32_t b, std::uint32_t e, double fixed);
+  void add_skills(std::size_t ci, std::uint32_t category, std::uint32_t b, std::uint32_t e);
   void bound_candidates_for(std::size_t pi);
   factor_values exact(std::size_t pi, std::size_t ci) const;
   std::optional<entry> score(std::size_t target, std::size_t pi, std::size_t ci) const;
@@ -62,7 +61,6 @@ private:
   const query& q_;
   std::int64_t min_key_;
   std::vector<double>& bound_;
-  std::vector<std::uint32_t>& inter_;
   std::vector<entry>& heap_;
   std::vector<std::int64_t>& company_best_;
   std::vector<std::uint32_t>& touched_companies_;

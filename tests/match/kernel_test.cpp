@@ -131,6 +131,7 @@ TEST(kernel, min_score_keeps_a_score_exactly_at_the_boundary) {
 #include "match/generator.hpp"
 #include "match/ndjson.hpp"
 
+#include <random>
 #include <sstream>
 
 TEST(kernel, equals_the_reference_on_generated_data) {
@@ -187,6 +188,113 @@ TEST(kernel, run_one_scores_an_outside_source_like_the_reference) {
       for (const auto& p : outside_p)
         got.push_back(kernel.run_one(p, q));
       expect_same(reference_match(outside_p, inside_c, q), got, *prof, "outside postings, seed " + std::to_string(seed));
+      for (const auto& source : got)
+        for (const auto& r : source.results)
+          ASSERT_EQ(inside_c.at(r.input).id, r.id) << "a candidate's position, seed " << seed;
+    }
+  }
+}
+
+// A category whose postings require more distinct skills than its 64 that a scan's first pass
+// reads as bits: skills outside them (here the rare half of 140) must still count, so postings
+// that share only rare skills with a candidate rank where the reference puts them.
+TEST(kernel, skills_beyond_a_categorys_most_required_still_count) {
+  std::mt19937_64 rng{7};
+  auto skill = [](int k) { return "s" + std::to_string(k); };
+  // Skills 0..69 are common, 70..139 rare: each rare one is required by a few postings only.
+  auto draw = [&](int count, bool rare_heavy) {
+    std::vector<std::string> out;
+    for (int k = 0; k < count; ++k) {
+      bool rare = std::uniform_int_distribution<int>{0, 9}(rng) < (rare_heavy ? 7 : 1);
+      out.push_back(skill(rare ? std::uniform_int_distribution<int>{70, 139}(rng)
+                               : std::uniform_int_distribution<int>{0, 69}(rng)));
+    }
+    return out;
+  };
+  normaliser n;
+  std::vector<prepared_posting> postings;
+  for (int i = 0; i < 600; ++i) {
+    posting p;
+    p.id = "p" + std::to_string(i);
+    p.company = "Co" + std::to_string(i % 17);
+    p.title = "Role";
+    p.category = i % 5 == 0 ? "Other" : "Data";
+    p.required_skills = draw(2 + i % 9, i % 7 == 0);
+    p.min_years = i % 3;
+    p.experience_level = i % 5;
+    postings.push_back(prepare(p, n));
+  }
+  std::vector<prepared_candidate> candidates;
+  for (int i = 0; i < 60; ++i) {
+    candidate c;
+    c.id = "c" + std::to_string(i);
+    c.preferred_categories = {"Data"};
+    c.skills = draw(1 + i % 10, i % 2 == 0);
+    if (i % 6 == 0)
+      c.skills.push_back("zz-unseen-skill");
+    c.years_experience = i % 4;
+    c.experience_level = i % 5;
+    candidates.push_back(prepare(c, n));
+  }
+  batch_matcher kernel{postings, candidates};
+  auto everything = custom_profile();
+  for (const profile* prof : std::initializer_list<const profile*>{&fit_profile(), &everything})
+    for (int top_k : {1, 5, 40}) {
+      query q;
+      q.prof = prof;
+      q.top_k = top_k;
+      auto what = "profile " + prof->name + " top_k " + std::to_string(top_k);
+      expect_same(reference_match(postings, candidates, q), kernel.run(q, 2), *prof, what);
+      std::vector<source_results> one_by_one;
+      for (const auto& c : candidates)
+        one_by_one.push_back(kernel.run_one(c, q));
+      expect_same(reference_match(postings, candidates, q), one_by_one, *prof, "run_one, " + what);
+      // Each result names its posting's position among those the index was built from.
+      for (const auto& source : one_by_one)
+        for (const auto& r : source.results)
+          ASSERT_EQ(postings.at(r.input).id, r.id) << what;
+    }
+}
+
+// A retired record is no target of later queries, as if it had not been indexed.
+TEST(kernel, a_retired_record_is_no_longer_a_target) {
+  auto everything = custom_profile();
+  for (std::uint64_t seed = 1; seed <= 8; ++seed) {
+    auto d = make_data(seed, 80, 40);
+    batch_matcher kernel{d.postings, d.candidates};
+    std::vector<prepared_posting> kept_p;
+    std::vector<prepared_candidate> kept_c;
+    for (std::size_t i = 0; i < d.postings.size(); ++i) {
+      if (i % 3 == seed % 3)
+        ASSERT_TRUE(kernel.retire_posting(d.postings[i].id));
+      else
+        kept_p.push_back(d.postings[i]);
+    }
+    for (std::size_t i = 0; i < d.candidates.size(); ++i) {
+      if (i % 4 == seed % 4)
+        ASSERT_TRUE(kernel.retire_candidate(d.candidates[i].id));
+      else
+        kept_c.push_back(d.candidates[i]);
+    }
+    EXPECT_FALSE(kernel.retire_posting(d.postings[seed % 3].id)) << "retired twice";
+    EXPECT_FALSE(kernel.retire_posting("no-such-posting"));
+    EXPECT_FALSE(kernel.retire_candidate("no-such-candidate"));
+    for (const profile* prof : std::initializer_list<const profile*>{&fit_profile(), &proximity_profile(), &everything}) {
+      query q;
+      q.prof = prof;
+      q.top_k = 1 + static_cast<int>(seed % 9);
+      q.top_per_company = seed % 2 == 1;
+      q.dir = direction::candidate;
+      std::vector<source_results> got;
+      for (const auto& c : d.candidates)
+        got.push_back(kernel.run_one(c, q));
+      expect_same(reference_match(kept_p, d.candidates, q), got, *prof, "candidates, seed " + std::to_string(seed));
+      q.top_per_company = false;
+      q.dir = direction::posting;
+      got.clear();
+      for (const auto& p : d.postings)
+        got.push_back(kernel.run_one(p, q));
+      expect_same(reference_match(d.postings, kept_c, q), got, *prof, "postings, seed " + std::to_string(seed));
     }
   }
 }
