@@ -1,5 +1,6 @@
 #include "actors/marketplace.hpp"
 
+#include "actors/detail/gather.hpp"
 #include "actors/detail/held_requests.hpp"
 #include "actors/errors.hpp"
 #include "actors/matcher_shard.hpp"
@@ -48,34 +49,7 @@ void split(const marketplace_state& st, const std::vector<Record>& records, per_
     out[shard_of(r.id, st.shards.size())].emplace_back(match::prepare(r, *st.words));
 }
 
-// Asks `n` actors (`ask(i)` sends the i-th request) and calls `done(parts, error)` once: with
-// every reply in order, or with the first error.
-template <class T, class Ask, class Done>
-void gather(std::size_t n, Ask ask, Done done) {
-  struct fan_in {
-    std::vector<T> parts;
-    std::size_t left = 0;
-    bool failed = false;
-  };
-  auto state = std::make_shared<fan_in>();
-  state->parts.resize(n);
-  state->left = n;
-  if (n == 0) {
-    done(std::move(state->parts), caf::error{});
-    return;
-  }
-  for (std::size_t i = 0; i < n; ++i)
-    ask(i).then(
-        [=](T& part) mutable {
-          state->parts[i] = std::move(part);
-          if (--state->left == 0 && !state->failed)
-            done(std::move(state->parts), caf::error{});
-        },
-        [=](caf::error& e) mutable {
-          if (!std::exchange(state->failed, true))
-            done(std::vector<T>{}, std::move(e));
-        });
-}
+using detail::gather;
 
 // Sends each shard its part (`parts[s]`, skipped when empty) as `(atom, part)`; `done(error)`
 // runs once, after every shard answered.
@@ -171,20 +145,6 @@ std::variant<match::query, caf::error> make_query(const marketplace_state& st, r
   if (auto problem = match::check(q))
     return make_error(errc::invalid_argument, *problem);
   return q;
-}
-
-// Every shard answers with its local top-k; the merge is the global answer.
-void scatter(marketplace_pointer self, prepared_record source, match::query q, std::string id, std::string profile,
-             caf::typed_response_promise<match_reply> promise) {
-  gather<explained_matches>(
-      self->state.shards.size(),
-      [=](std::size_t s) { return self->request(self->state.shards[s], caf::infinite, match_atom::value, source, q); },
-      [=](std::vector<explained_matches> parts, caf::error e) mutable {
-        if (e)
-          promise.deliver(std::move(e));
-        else
-          promise.deliver(match_reply{id, profile, q.prof->used, merge_shard_results(std::move(parts), q)});
-      });
 }
 
 // Ids grouped by the shard that owns each, with their positions in the request.
@@ -387,14 +347,15 @@ caf::result<match_reply> find_matches(marketplace_pointer self, record_kind kind
   auto made = make_query(st, kind, options);
   if (auto* e = std::get_if<caf::error>(&made))
     return std::move(*e);
+  // The source's owner looks it up, asks the other shards and merges: one hop fewer than
+  // asking the owner for the source and scattering from here, and this actor is free at once.
   auto q = std::get<match::query>(made);
-  auto promise = self->make_response_promise<match_reply>();
-  auto owner = st.shards[shard_of(id, st.shards.size())];
-  auto profile = options.profile;
-  self->request(owner, caf::infinite, caf::get_atom::value, kind, id)
-      .then([=](prepared_record& source) mutable { scatter(self, std::move(source), q, id, profile, promise); },
-            [=](caf::error& e) mutable { promise.deliver(std::move(e)); });
-  return promise;
+  auto s = shard_of(id, st.shards.size());
+  std::vector<caf::actor> others;
+  for (std::size_t i = 0; i < st.shards.size(); ++i)
+    if (i != s)
+      others.push_back(caf::actor_cast<caf::actor>(st.shards[i]));
+  return self->delegate(st.shards[s], match_atom::value, kind, id, q, std::move(others));
 }
 
 // Loading reads storage in chunks of this many records, by id, each split by the reader into a
@@ -541,27 +502,6 @@ marketplace_actor::behavior_type marketplace(marketplace_pointer self, config::m
 }
 
 }  // namespace
-
-// With top_per_company each shard sends the best k of its companies' best postings. That is
-// enough: if a company's best posting overall is in the global top k, fewer than k companies
-// beat it overall, so fewer than k beat it in its own shard, so its shard sent it. Keeping the
-// first entry of each company in the merged order then gives the global answer.
-explained_matches merge_shard_results(std::vector<explained_matches> parts, const match::query& q) {
-  explained_matches all;
-  for (auto& part : parts)
-    std::move(part.begin(), part.end(), std::back_inserter(all));
-  std::sort(all.begin(), all.end(), [](const explained_match& a, const explained_match& b) {
-    return match::ranks_before(match::rank_key(a.result.score), a.result.id, match::rank_key(b.result.score),
-                               b.result.id);
-  });
-  if (q.top_per_company && q.dir == match::direction::candidate) {
-    std::unordered_set<std::string> seen;
-    std::erase_if(all, [&](const explained_match& m) { return !seen.insert(m.company).second; });
-  }
-  if (all.size() > static_cast<std::size_t>(q.top_k))
-    all.resize(static_cast<std::size_t>(q.top_k));
-  return all;
-}
 
 marketplace_actor spawn_marketplace(caf::actor_system& sys, const config::matching_settings& settings,
                                     bool computed_engagement, storage_writer_actor writer,

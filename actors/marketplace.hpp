@@ -2,8 +2,9 @@
 /// The matching service: the marketplace's postings and candidates, stored and in memory. It
 /// owns S matcher shards (`matching.shards`), loads them from storage at start (requests wait
 /// until then), commits every ingest through the storage writer before the owning shards
-/// take it, and answers live queries by scattering to every shard and merging their local
-/// top-k by the ranking key (SPEC-matching.md "Queries"), so answers never depend on S.
+/// take it, and answers a live query through the source's owner shard, which scatters it to
+/// every shard and merges their local top-k by the ranking key (SPEC-matching.md "Queries"),
+/// so answers never depend on S.
 ///
 /// (ingest_atom, record_kind, ndjson)            -> ingest_reply   after commit and shards
 /// (delete_atom, record_kind, id)                -> ok_atom        errc::not_found if absent
@@ -49,9 +50,5 @@ using marketplace_actor = caf::typed_actor<
 marketplace_actor spawn_marketplace(caf::actor_system& sys, const config::matching_settings& settings,
                                     bool computed_engagement, storage_writer_actor writer,
                                     record_reader_actor reader);
-
-/// Merges shards' local top-k lists into the global one: key descending, id ascending, the best
-/// posting of each company first when `q.top_per_company`, then the first `q.top_k`.
-explained_matches merge_shard_results(std::vector<explained_matches> parts, const match::query& q);
 
 }  // namespace jobmesh::actors

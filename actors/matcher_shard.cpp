@@ -1,5 +1,6 @@
 #include "actors/matcher_shard.hpp"
 
+#include "actors/detail/gather.hpp"
 #include "actors/errors.hpp"
 #include "match/kernel.hpp"
 #include "match/ndjson.hpp"
@@ -9,6 +10,7 @@
 #include <chrono>
 #include <fmt/format.h>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 namespace jobmesh::actors {
@@ -23,13 +25,27 @@ struct activity_overlay {
   std::optional<match::record_standing> as_given;  ///< empty until the candidate is held
 };
 
+// A kernel index and the records it was built from, in its input order (match_result::input).
+// The pointers point into the shard's maps: a record replaced or deleted since is retired in
+// the index, so its pointer is never read.
+struct built_index {
+  match::batch_matcher matcher;
+  std::vector<const match::prepared_posting*> postings;
+  std::vector<const match::prepared_candidate*> candidates;
+};
+
 struct shard_state {
   std::unordered_map<std::string, match::prepared_posting> postings;
   std::unordered_map<std::string, match::prepared_candidate> candidates;
   std::shared_ptr<const match::normaliser> words;  ///< prepares what a load brings
   bool computed_engagement = true;  ///< activity.tracking: records' engagement is ignored
   std::unordered_map<std::string, activity_overlay> activity;  ///< by candidate id, held or not
-  std::optional<match::batch_matcher> index;  ///< empty when records changed since it was built
+  /// Every record held when it was built (empty until a query or a quiet moment builds it);
+  /// records written since are retired in it and indexed in `recent` instead.
+  std::optional<built_index> index;
+  std::optional<built_index> recent;  ///< the records written since `index`; empty when stale
+  std::unordered_set<std::string> recent_postings, recent_candidates;  ///< their ids, held now
+  std::size_t retired = 0;  ///< rows retired in `index` (updated or deleted since it was built)
   bool rebuild_pending = false;               ///< a rebuild tick is on its way
   std::chrono::steady_clock::time_point last_write;
   std::chrono::milliseconds last_build{0};    ///< how long the last index build took
@@ -38,22 +54,52 @@ struct shard_state {
 
 using shard_pointer = matcher_shard_actor::stateful_pointer<shard_state>;
 
-const match::batch_matcher& current_index(shard_state& st) {
+built_index build(std::vector<const match::prepared_posting*> ps, std::vector<const match::prepared_candidate*> cs) {
+  match::batch_matcher matcher{std::span{ps}, std::span{cs}};
+  return {std::move(matcher), std::move(ps), std::move(cs)};
+}
+
+// No index: the next query (or a quiet moment) builds it from every record held. What followed
+// the writes since the last build goes with it (its pointers may point to records erased since).
+void drop_index(shard_state& st) {
+  st.index.reset();
+  st.recent.reset();
+  st.recent_postings.clear();
+  st.recent_candidates.clear();
+  st.retired = 0;
+}
+
+// Pointers to the records of `held`: all of them, or those of `ids`.
+template <class Record>
+std::vector<const Record*> records_of(const std::unordered_map<std::string, Record>& held) {
+  std::vector<const Record*> out;
+  out.reserve(held.size());
+  for (const auto& [id, r] : held)
+    out.push_back(&r);
+  return out;
+}
+
+template <class Record>
+std::vector<const Record*> records_of(const std::unordered_map<std::string, Record>& held,
+                                      const std::unordered_set<std::string>& ids) {
+  std::vector<const Record*> out;
+  out.reserve(ids.size());
+  for (const auto& id : ids)
+    out.push_back(&held.at(id));
+  return out;
+}
+
+// Builds what is missing: the whole index (timed: it sets the rebuild delay), or the index of
+// the records written since.
+void current_indexes(shard_state& st) {
   if (!st.index) {
     auto started = std::chrono::steady_clock::now();
-    std::vector<const match::prepared_posting*> ps;
-    ps.reserve(st.postings.size());
-    for (const auto& [id, p] : st.postings)
-      ps.push_back(&p);
-    std::vector<const match::prepared_candidate*> cs;
-    cs.reserve(st.candidates.size());
-    for (const auto& [id, c] : st.candidates)
-      cs.push_back(&c);
-    st.index.emplace(std::span{ps}, std::span{cs});
+    st.index.emplace(build(records_of(st.postings), records_of(st.candidates)));
     st.last_build =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   }
-  return *st.index;
+  if (!st.recent)
+    st.recent.emplace(build(records_of(st.postings, st.recent_postings), records_of(st.candidates, st.recent_candidates)));
 }
 
 // Both lists are sorted sets (normaliser::term_set).
@@ -73,22 +119,31 @@ explained_match explain(match::match_result r, const match::prepared_posting& p,
   return out;
 }
 
-explained_matches run_query(shard_state& st, const prepared_record& source, const match::query& q) {
-  const auto& index = current_index(st);
+explained_matches run_on(const built_index& x, const prepared_record& source, const match::query& q) {
   explained_matches out;
   if (const auto* c = std::get_if<match::prepared_candidate>(&source)) {
-    for (auto& r : index.run_one(*c, q).results) {
-      const auto& p = st.postings.at(r.id);
+    for (auto& r : x.matcher.run_one(*c, q).results) {
+      const auto& p = *x.postings[r.input];
       out.push_back(explain(std::move(r), p, *c));
     }
   } else {
     const auto& p = std::get<match::prepared_posting>(source);
-    for (auto& r : index.run_one(p, q).results) {
-      const auto& c = st.candidates.at(r.id);
+    for (auto& r : x.matcher.run_one(p, q).results) {
+      const auto& c = *x.candidates[r.input];
       out.push_back(explain(std::move(r), p, c));
     }
   }
   return out;
+}
+
+// The shard's best matches: those of its index and those of the records written since,
+// merged as shards' lists are.
+explained_matches run_query(shard_state& st, const prepared_record& source, const match::query& q) {
+  current_indexes(st);
+  auto out = run_on(*st.index, source, q);
+  if (st.recent->postings.empty() && st.recent->candidates.empty())
+    return out;
+  return merge_shard_results({std::move(out), run_on(*st.recent, source, q)}, q);
 }
 
 // Scores `source` against each target this shard holds, with every factor.
@@ -148,6 +203,24 @@ void take_candidate(shard_state& st, match::prepared_candidate c) {
   st.candidates.insert_or_assign(std::move(id), std::move(c));
 }
 
+// A record written after the index was built: its indexed version is retired there and the
+// record is indexed among the recent ones; `held` is false for a delete. Without an index there
+// is nothing to follow: the next build takes every record as it is.
+void record_written(shard_state& st, record_kind kind, const std::string& id, bool held) {
+  if (!st.index)
+    return;
+  auto& recent = kind == record_kind::posting ? st.recent_postings : st.recent_candidates;
+  bool was_indexed = kind == record_kind::posting ? st.index->matcher.retire_posting(id)
+                                                  : st.index->matcher.retire_candidate(id);
+  if (was_indexed)
+    ++st.retired;
+  if (held)
+    recent.insert(id);
+  else
+    recent.erase(id);
+  st.recent.reset();
+}
+
 // New effects replace old ones; whether a held candidate changed.
 bool take_effects(shard_state& st, std::vector<match::activity_effect>& effects) {
   if (!st.computed_engagement)
@@ -161,6 +234,7 @@ bool take_effects(shard_state& st, std::vector<match::activity_effect>& effects)
       if (!overlay.as_given)
         overlay.as_given = standing_fields(it->second);
       set_standing(it->second, match::apply_activity(*overlay.as_given, overlay.effect));
+      record_written(st, record_kind::candidate, id, true);
       changed = true;
     }
     // No activity (a candidate whose events were removed): the same as no overlay.
@@ -191,18 +265,29 @@ std::vector<std::string> keys_of(const Map& m) {
 
 // A quiet moment after a burst of writes: build the index then, so the next query need not.
 constexpr std::chrono::milliseconds k_rebuild_delay{200};
+// Records written since the index was built are indexed apart (rebuilt, in milliseconds, by
+// the next query after a write) until they, or the rows retired in the index, are more than
+// this many, or than this share of the shard: then the whole index is built again (about a
+// second for 500k postings).
+constexpr std::size_t k_recent_at_least = 2'048;
+constexpr std::size_t k_recent_share = 128;
 
 void index_changed(shard_pointer self) {
   auto& st = self->state;
-  st.index.reset();
+  // Written records make the next query's small build longer; retired rows (deletes too) are
+  // scanned past in the whole index: either, past the limit, is worth a whole build.
+  auto recent = st.recent_postings.size() + st.recent_candidates.size();
+  auto limit = std::max(k_recent_at_least, (st.postings.size() + st.candidates.size()) / k_recent_share);
+  if (recent > limit || st.retired > limit)
+    drop_index(st);
   st.last_write = std::chrono::steady_clock::now();
   if (!std::exchange(st.rebuild_pending, true))
     self->delayed_send(self, k_rebuild_delay, tick_atom::value);
 }
 
-// Builds the index once writes have been quiet for the delay, or for twice the last build's
-// time if that is longer: a stream of writes (a load's chunks, a long ingest) then spends at
-// most a third of the shard's time rebuilding, however large the shard grows.
+// Builds what the writes left to build once they have been quiet for the delay, or for twice
+// the last whole build's time if that is longer: a stream of writes (a load's chunks, a long
+// ingest) then spends at most a third of the shard's time rebuilding, however large it grows.
 void on_tick(shard_pointer self) {
   auto& st = self->state;
   auto wait = std::max(k_rebuild_delay, 2 * st.last_build);
@@ -212,7 +297,7 @@ void on_tick(shard_pointer self) {
     return;
   }
   st.rebuild_pending = false;
-  current_index(st);
+  current_indexes(st);
 }
 
 // Parses, prepares and takes one shard's part of a load.
@@ -229,9 +314,40 @@ load_tally load_part(shard_pointer self, const std::string& ndjson, Read read) {
       take_candidate(st, std::move(prepared));
     }
   }
-  if (!parsed.records.empty())
+  if (!parsed.records.empty()) {
+    drop_index(st);  // a load: the whole index is built again
     index_changed(self);
+  }
   return {static_cast<std::int64_t>(parsed.records.size()), static_cast<std::int64_t>(parsed.errors.size())};
+}
+
+// A query for a source this shard owns: the other shards get the prepared source first, so
+// they scan their parts while this one scans its own.
+caf::result<match_reply> answer(shard_pointer self, record_kind kind, const std::string& id, const match::query& q,
+                                const std::vector<caf::actor>& others) {
+  auto source = find_prepared(self->state, kind, id);
+  if (!source)
+    return make_error(errc::not_found, fmt::format("no {} {}", storage::noun_of(kind), id));
+  if (others.empty())
+    return match_reply{id, q.prof->name, q.prof->used, run_query(self->state, *source, q)};
+  auto promise = self->make_response_promise<match_reply>();
+  auto mine = std::make_shared<explained_matches>();
+  detail::gather<explained_matches>(
+      others.size(),
+      [&](std::size_t i) {
+        return self->request(caf::actor_cast<matcher_shard_actor>(others[i]), caf::infinite, match_atom::value,
+                             *source, q);
+      },
+      [=](std::vector<explained_matches> parts, caf::error e) mutable {
+        if (e) {
+          promise.deliver(std::move(e));
+          return;
+        }
+        parts.push_back(std::move(*mine));
+        promise.deliver(match_reply{id, q.prof->name, q.prof->used, merge_shard_results(std::move(parts), q)});
+      });
+  *mine = run_query(self->state, *source, q);  // the replies are handled after this returns
+  return promise;
 }
 
 matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<const match::normaliser> words,
@@ -247,10 +363,15 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<con
       [=](upsert_atom, std::vector<prepared_record>& records) {
         auto& st = self->state;
         for (auto& r : records) {
-          if (auto* p = std::get_if<match::prepared_posting>(&r))
-            st.postings.insert_or_assign(p->id, std::move(*p));
-          else
+          if (auto* p = std::get_if<match::prepared_posting>(&r)) {
+            auto id = p->id;
+            st.postings.insert_or_assign(id, std::move(*p));
+            record_written(st, record_kind::posting, id, true);
+          } else {
+            auto id = std::get<match::prepared_candidate>(r).id;
             take_candidate(st, std::move(std::get<match::prepared_candidate>(r)));
+            record_written(st, record_kind::candidate, id, true);
+          }
         }
         index_changed(self);
         return caf::ok_atom::value;
@@ -264,8 +385,10 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<con
       [=](delete_atom, record_kind kind, const std::string& id) {
         auto& st = self->state;
         bool held = kind == record_kind::posting ? st.postings.erase(id) > 0 : st.candidates.erase(id) > 0;
-        if (held)
+        if (held) {
+          record_written(st, kind, id, false);
           index_changed(self);
+        }
         return held;
       },
       [=](caf::get_atom, record_kind kind, const std::string& id) -> caf::result<prepared_record> {
@@ -284,6 +407,8 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<con
         auto& st = self->state;
         return kind == record_kind::posting ? keys_of(st.postings) : keys_of(st.candidates);
       },
+      [=](match_atom, record_kind kind, const std::string& id, const match::query& q,
+          const std::vector<caf::actor>& others) { return answer(self, kind, id, q, others); },
       [=](match_atom, const prepared_record& source, const match::query& q) {
         return run_query(self->state, source, q);
       },
@@ -302,6 +427,27 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<con
 }
 
 }  // namespace
+
+// With top_per_company each shard sends the best k of its companies' best postings. That is
+// enough: if a company's best posting overall is in the global top k, fewer than k companies
+// beat it overall, so fewer than k beat it in its own shard, so its shard sent it. Keeping the
+// first entry of each company in the merged order then gives the global answer.
+explained_matches merge_shard_results(std::vector<explained_matches> parts, const match::query& q) {
+  explained_matches all;
+  for (auto& part : parts)
+    std::move(part.begin(), part.end(), std::back_inserter(all));
+  std::sort(all.begin(), all.end(), [](const explained_match& a, const explained_match& b) {
+    return match::ranks_before(match::rank_key(a.result.score), a.result.id, match::rank_key(b.result.score),
+                               b.result.id);
+  });
+  if (q.top_per_company && q.dir == match::direction::candidate) {
+    std::unordered_set<std::string> seen;
+    std::erase_if(all, [&](const explained_match& m) { return !seen.insert(m.company).second; });
+  }
+  if (all.size() > static_cast<std::size_t>(q.top_k))
+    all.resize(static_cast<std::size_t>(q.top_k));
+  return all;
+}
 
 std::size_t shard_of(std::string_view id, std::size_t shards) {
   std::uint64_t h = 14695981039346656037ull;

@@ -13,6 +13,10 @@
 /// (get_atom, record_kind, id)               -> prepared_record   or errc::not_found
 /// (get_atom, record_kind, vector<id>)       -> prepared_lookup   in the order asked
 /// (ids_atom, record_kind)                   -> vector<id>  every id it holds, unordered
+/// (match_atom, record_kind, id, query, vector<actor> others) -> match_reply
+///     a query for a source this shard owns: it asks `others` (the other shards) with the
+///     prepared source, scans its own part meanwhile and merges every part; unknown id:
+///     errc::not_found
 /// (match_atom, prepared_record, query)      -> explained_matches
 ///     a candidate source gets this shard's best postings, a posting source its best
 ///     candidates, ranked, with explanations; the source need not live on this shard
@@ -28,9 +32,13 @@
 ///
 /// (tick_atom)                               internal: build the index after writes settle
 ///
-/// The kernel's index is rebuilt once writes have been quiet for 200 ms or twice the last
-/// build's time (or by the first query after them, if sooner), so a burst (a load, a big
-/// ingest) costs one rebuild; the query after an acknowledged write always sees it.
+/// The kernel's index is built once writes have been quiet for 200 ms or twice the last
+/// build's time (or by the first query after them, if sooner). Records written after it was
+/// built are retired in it and indexed apart, in a small index the next query rebuilds in
+/// milliseconds, until they (or the rows retired in the index, deletes included) are more than
+/// 2,048 or 1/128 of the shard: then the whole index is built again, so a burst (a load, a big
+/// ingest) costs one whole build. The query after an
+/// acknowledged write always sees it.
 
 #include "actors/match_messages.hpp"
 
@@ -45,10 +53,16 @@ using matcher_shard_actor = caf::typed_actor<
     caf::replies_to<caf::get_atom, storage::record_kind, std::string>::with<prepared_record>,
     caf::replies_to<caf::get_atom, storage::record_kind, std::vector<std::string>>::with<prepared_lookup>,
     caf::replies_to<ids_atom, storage::record_kind>::with<std::vector<std::string>>,
+    caf::replies_to<match_atom, storage::record_kind, std::string, match::query, std::vector<caf::actor>>::with<
+        match_reply>,
     caf::replies_to<match_atom, prepared_record, match::query>::with<explained_matches>,
     caf::replies_to<match_atom, std::vector<prepared_record>, match::query>::with<std::vector<explained_matches>>,
     caf::replies_to<score_atom, prepared_record, std::vector<std::string>, match::query>::with<pair_scores>,
     caf::reacts_to<tick_atom>>;
+
+/// Merges shards' local top-k lists into the global one: key descending, id ascending, the best
+/// posting of each company first when `q.top_per_company`, then the first `q.top_k`.
+explained_matches merge_shard_results(std::vector<explained_matches> parts, const match::query& q);
 
 /// The shard of `shards` that owns `id`: FNV-1a of the id's bytes, so every node agrees.
 std::size_t shard_of(std::string_view id, std::size_t shards);

@@ -8,6 +8,7 @@
 
 #include <gmock/gmock.h>
 
+#include <algorithm>
 #include <sstream>
 
 using namespace jobmesh;
@@ -51,6 +52,10 @@ protected:
     return out;
   }
 
+  /// Live queries of every `step`-th source equal `batch`'s lists: both built-in profiles, both
+  /// directions, top_per_company with fit for candidates.
+  void expect_batch_lists(const match::batch_matcher& batch, std::size_t step);
+
   /// The ids and scores of a live query, as (id, score) pairs.
   std::vector<std::pair<std::string, double>> ranked(record_kind source, const std::string& id,
                                                      actors::match_options o = {}) {
@@ -73,6 +78,26 @@ void expect_same(const std::vector<std::pair<std::string, double>>& got, const m
   }
 }
 
+void marketplace_test::expect_batch_lists(const match::batch_matcher& batch, std::size_t step) {
+  for (const match::profile* prof : {&match::fit_profile(), &match::proximity_profile()}) {
+    for (auto dir : {match::direction::candidate, match::direction::posting}) {
+      match::query q;
+      q.dir = dir;
+      q.prof = prof;
+      q.top_k = 10;
+      q.top_per_company = dir == match::direction::candidate && prof == &match::fit_profile();
+      auto want = batch.run(q, 1);
+      actors::match_options o;
+      o.profile = prof->name;
+      o.top_per_company = q.top_per_company;
+      auto source = dir == match::direction::candidate ? record_kind::candidate : record_kind::posting;
+      SCOPED_TRACE(prof->name + (dir == match::direction::candidate ? " candidate" : " posting"));
+      for (std::size_t s = 0; s < want.size(); s += step)
+        expect_same(ranked(source, want[s].source, o), want[s]);
+    }
+  }
+}
+
 }  // namespace
 
 // SPEC-matching.md: the same lists whatever the shard count. The expected lists come from the
@@ -91,23 +116,7 @@ TEST_F(marketplace_test, live_queries_equal_the_batch_matcher_for_any_shard_coun
     start();
     EXPECT_EQ(ingest(record_kind::posting, data.postings).accepted, 600);
     EXPECT_EQ(ingest(record_kind::candidate, data.candidates).accepted, 300);
-    for (const match::profile* prof : {&match::fit_profile(), &match::proximity_profile()}) {
-      for (auto dir : {match::direction::candidate, match::direction::posting}) {
-        match::query q;
-        q.dir = dir;
-        q.prof = prof;
-        q.top_k = 10;
-        q.top_per_company = dir == match::direction::candidate && prof == &match::fit_profile();
-        auto want = batch.run(q, 1);
-        actors::match_options o;
-        o.profile = prof->name;
-        o.top_per_company = q.top_per_company;
-        auto source = dir == match::direction::candidate ? record_kind::candidate : record_kind::posting;
-        SCOPED_TRACE(prof->name + (dir == match::direction::candidate ? " candidate" : " posting"));
-        for (std::size_t s = 0; s < want.size(); s += 7)  // every 7th source: enough, and quick
-          expect_same(ranked(source, want[s].source, o), want[s]);
-      }
-    }
+    expect_batch_lists(batch, 7);  // every 7th source: enough, and quick
     stop();
   }
 }
@@ -180,4 +189,94 @@ TEST_F(marketplace_test, unknown_sources_and_bad_options_are_errors) {
   ASSERT_FALSE(unknown);
   EXPECT_EQ(actors::code_of(unknown.error()), actors::errc::invalid_argument);
   EXPECT_THAT(actors::message_of(unknown.error()), HasSubstr("profile: unknown profile 'nearest'"));
+}
+
+namespace {
+
+// Lines of `ndjson` [from, to), with ids renamed by `rename` (or kept).
+std::string lines_of(const std::string& ndjson, std::size_t from, std::size_t to, const std::string& rename = "") {
+  std::istringstream in{ndjson};
+  std::string line, out;
+  for (std::size_t i = 0; std::getline(in, line); ++i) {
+    if (i < from || i >= to)
+      continue;
+    if (!rename.empty())
+      line.replace(line.find("\"id\":\"") + 6, rename.size(), rename);
+    out += line + "\n";
+  }
+  return out;
+}
+
+template <class Record>
+void upsert_into(std::vector<Record>& all, std::vector<Record> changed) {
+  for (auto& r : changed) {
+    auto it = std::find_if(all.begin(), all.end(), [&](const Record& x) { return x.id == r.id; });
+    if (it != all.end())
+      *it = std::move(r);
+    else
+      all.push_back(std::move(r));
+  }
+}
+
+template <class Record>
+void erase_from(std::vector<Record>& all, const std::vector<std::string>& ids) {
+  std::erase_if(all, [&](const Record& r) { return std::find(ids.begin(), ids.end(), r.id) != ids.end(); });
+}
+
+}  // namespace
+
+// Writes after a shard built its index are followed without building it again (the old
+// versions retired, the written records indexed apart): updates, new records and deletes of
+// both kinds, then queries equal the batch kernel over the data as it is now; and again after
+// a deleted record returns and after more writes than a shard follows apart.
+TEST_F(marketplace_test, writes_after_the_index_was_built_are_seen_like_a_fresh_build) {
+  auto data = generate_data(600, 300, 31);
+  auto other = generate_data(600, 300, 32);  // the same ids, other contents
+  std::vector<std::string> deleted_postings{"p0000007", "p0000100", "p0000550", "p0000045"};
+  std::vector<std::string> deleted_candidates{"c0000003", "c0000201"};
+  auto new_postings = lines_of(other.postings, 0, 60) + lines_of(other.postings, 60, 80, "q");
+  auto new_candidates = lines_of(other.candidates, 0, 30) + lines_of(other.candidates, 30, 40, "d");
+  match::normaliser words;
+  auto postings = match::read_postings(data.postings).records;
+  auto candidates = match::read_candidates(data.candidates).records;
+  upsert_into(postings, match::read_postings(new_postings).records);
+  upsert_into(candidates, match::read_candidates(new_candidates).records);
+  erase_from(postings, deleted_postings);
+  erase_from(candidates, deleted_candidates);
+  match::batch_matcher batch{match::prepare_all(postings, words), match::prepare_all(candidates, words)};
+  // Then a deleted posting comes back with other contents, and 2,500 more postings come: more
+  // than one shard follows apart (2,048), so with S = 1 it builds its whole index again, while
+  // with S = 2 each shard still follows its ~1,250 apart.
+  auto returning = lines_of(other.postings, 6, 7);  // p0000007
+  auto many = generate_data(2'500, 1, 33).postings;
+  auto renamed_many = lines_of(many, 0, 2'500, "r");
+  upsert_into(postings, match::read_postings(returning).records);
+  upsert_into(postings, match::read_postings(renamed_many).records);
+  match::batch_matcher batch_after{match::prepare_all(postings, words), match::prepare_all(candidates, words)};
+  for (std::int64_t shards : {1, 2}) {
+    SCOPED_TRACE("shards " + std::to_string(shards));
+    std::filesystem::remove_all(dir_);
+    settings_.matching.shards = shards;
+    settings_.activity.tracking = "off";
+    start();
+    ingest(record_kind::posting, data.postings);
+    ingest(record_kind::candidate, data.candidates);
+    // Every shard builds its index for these queries, before the writes below.
+    ASSERT_FALSE(ranked(record_kind::candidate, "c0000001").empty());
+    ASSERT_FALSE(ranked(record_kind::posting, "p0000001").empty());
+    EXPECT_EQ(ingest(record_kind::posting, new_postings).accepted, 80);
+    EXPECT_EQ(ingest(record_kind::candidate, new_candidates).accepted, 40);
+    for (const auto& id : deleted_postings)
+      ASSERT_TRUE(remove(record_kind::posting, id));
+    for (const auto& id : deleted_candidates)
+      ASSERT_TRUE(remove(record_kind::candidate, id));
+    expect_batch_lists(batch, 5);
+    auto gone = matches(record_kind::candidate, "c0000003");
+    ASSERT_FALSE(gone);
+    EXPECT_EQ(actors::code_of(gone.error()), actors::errc::not_found);
+    EXPECT_EQ(ingest(record_kind::posting, returning).accepted, 1);
+    EXPECT_EQ(ingest(record_kind::posting, renamed_many).accepted, 2'500);
+    expect_batch_lists(batch_after, 5);
+    stop();
+  }
 }
