@@ -9,9 +9,14 @@
 
 #include <chrono>
 #include <fmt/format.h>
+#include <functional>
+#include <memory>
+#include <spdlog/spdlog.h>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
+#include <vector>
 
 namespace jobmesh::actors {
 
@@ -25,81 +30,231 @@ struct activity_overlay {
   std::optional<match::record_standing> as_given;  ///< empty until the candidate is held
 };
 
+using posting_ptr = std::shared_ptr<const match::prepared_posting>;
+using candidate_ptr = std::shared_ptr<const match::prepared_candidate>;
+
 // A kernel index and the records it was built from, in its input order (match_result::input).
-// The pointers point into the shard's maps: a record replaced or deleted since is retired in
-// the index, so its pointer is never read.
+// Records are immutable once held (a write replaces the pointer), so an index can be built on
+// another thread from pointers to them while the shard takes writes.
 struct built_index {
   match::batch_matcher matcher;
-  std::vector<const match::prepared_posting*> postings;
-  std::vector<const match::prepared_candidate*> candidates;
+  std::vector<posting_ptr> postings;
+  std::vector<candidate_ptr> candidates;
+  std::chrono::milliseconds took{0};
+};
+
+/// What a whole build is built from: every record held when it started.
+struct index_snapshot {
+  std::vector<posting_ptr> postings;
+  std::vector<candidate_ptr> candidates;
+};
+
+using build_atom = caf::atom_constant<caf::atom("build")>;
+
+}  // namespace
+}  // namespace jobmesh::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::index_snapshot)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<jobmesh::actors::built_index>)
+
+namespace jobmesh::actors {
+namespace {
+
+// The ids written (upserted or deleted) of one kind, since some point.
+struct written_ids {
+  std::unordered_set<std::string> postings, candidates;
+
+  std::unordered_set<std::string>& of(record_kind kind) {
+    return kind == record_kind::posting ? postings : candidates;
+  }
+  std::size_t size() const { return postings.size() + candidates.size(); }
+  void clear() {
+    postings.clear();
+    candidates.clear();
+  }
 };
 
 struct shard_state {
-  std::unordered_map<std::string, match::prepared_posting> postings;
-  std::unordered_map<std::string, match::prepared_candidate> candidates;
+  std::unordered_map<std::string, posting_ptr> postings;
+  std::unordered_map<std::string, candidate_ptr> candidates;
   std::shared_ptr<const match::normaliser> words;  ///< prepares what a load brings
   bool computed_engagement = true;  ///< activity.tracking: records' engagement is ignored
   std::unordered_map<std::string, activity_overlay> activity;  ///< by candidate id, held or not
-  /// Every record held when it was built (empty until a query or a quiet moment builds it);
-  /// records written since are retired in it and indexed in `recent` instead.
+  /// The records held when it was built (empty until the first build ends); records written
+  /// since are retired in it and indexed in `recent` instead.
   std::optional<built_index> index;
   std::optional<built_index> recent;  ///< the records written since `index`; empty when stale
-  std::unordered_set<std::string> recent_postings, recent_candidates;  ///< their ids, held now
+  written_ids recent_ids;             ///< their ids, held now
   std::size_t retired = 0;  ///< rows retired in `index` (updated or deleted since it was built)
+  /// A whole build runs on its own thread; what was written since its snapshot, to be
+  /// retired in its index when it lands.
+  bool building = false;
+  written_ids written_during_build;
+  std::uint64_t generation = 0;  ///< a load moves it on: a build of an older one is dropped
+  bool stale = false;            ///< `index` is past the limits below: a whole build is due
+  std::vector<std::function<void()>> waiting;  ///< requests that need an index, in order
+  std::string build_error;                     ///< why the last failed build failed
   bool rebuild_pending = false;               ///< a rebuild tick is on its way
   std::chrono::steady_clock::time_point last_write;
-  std::chrono::milliseconds last_build{0};    ///< how long the last index build took
+  std::chrono::milliseconds last_build{0};    ///< how long the last whole build took
   static inline const char* name = "matcher_shard";
 };
 
 using shard_pointer = matcher_shard_actor::stateful_pointer<shard_state>;
 
-built_index build(std::vector<const match::prepared_posting*> ps, std::vector<const match::prepared_candidate*> cs) {
-  match::batch_matcher matcher{std::span{ps}, std::span{cs}};
-  return {std::move(matcher), std::move(ps), std::move(cs)};
-}
-
-// No index: the next query (or a quiet moment) builds it from every record held. What followed
-// the writes since the last build goes with it (its pointers may point to records erased since).
-void drop_index(shard_state& st) {
-  st.index.reset();
-  st.recent.reset();
-  st.recent_postings.clear();
-  st.recent_candidates.clear();
-  st.retired = 0;
-}
-
-// Pointers to the records of `held`: all of them, or those of `ids`.
 template <class Record>
-std::vector<const Record*> records_of(const std::unordered_map<std::string, Record>& held) {
+std::vector<const Record*> raw(const std::vector<std::shared_ptr<const Record>>& records) {
   std::vector<const Record*> out;
+  out.reserve(records.size());
+  for (const auto& r : records)
+    out.push_back(r.get());
+  return out;
+}
+
+built_index build(std::vector<posting_ptr> ps, std::vector<candidate_ptr> cs) {
+  auto started = std::chrono::steady_clock::now();
+  auto raw_postings = raw(ps);
+  auto raw_candidates = raw(cs);
+  match::batch_matcher matcher{std::span{raw_postings}, std::span{raw_candidates}};
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  return {std::move(matcher), std::move(ps), std::move(cs), took};
+}
+
+// The records of `held`: all of them, or those of `ids`.
+template <class Record>
+std::vector<std::shared_ptr<const Record>> records_of(
+    const std::unordered_map<std::string, std::shared_ptr<const Record>>& held) {
+  std::vector<std::shared_ptr<const Record>> out;
   out.reserve(held.size());
   for (const auto& [id, r] : held)
-    out.push_back(&r);
+    out.push_back(r);
   return out;
 }
 
 template <class Record>
-std::vector<const Record*> records_of(const std::unordered_map<std::string, Record>& held,
-                                      const std::unordered_set<std::string>& ids) {
-  std::vector<const Record*> out;
+std::vector<std::shared_ptr<const Record>> records_of(
+    const std::unordered_map<std::string, std::shared_ptr<const Record>>& held,
+    const std::unordered_set<std::string>& ids) {
+  std::vector<std::shared_ptr<const Record>> out;
   out.reserve(ids.size());
   for (const auto& id : ids)
-    out.push_back(&held.at(id));
+    out.push_back(held.at(id));
   return out;
 }
 
-// Builds what is missing: the whole index (timed: it sets the rebuild delay), or the index of
-// the records written since.
-void current_indexes(shard_state& st) {
-  if (!st.index) {
-    auto started = std::chrono::steady_clock::now();
-    st.index.emplace(build(records_of(st.postings), records_of(st.candidates)));
-    st.last_build =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-  }
+// Records written since the index was built are indexed apart (rebuilt, in milliseconds, by
+// the next query after a write) until they, or the rows retired in the index, are more than
+// this many, or than this share of the shard: then the whole index is built again, on its own
+// thread (about a second for 500k postings), while queries go on with the index and the
+// records written since.
+constexpr std::size_t k_recent_at_least = 2'048;
+constexpr std::size_t k_recent_share = 128;
+
+bool past_limits(const shard_state& st) {
+  // Written records make the next query's small build longer; retired rows (deletes too) are
+  // scanned past in the whole index: either, past the limit, is worth a whole build.
+  auto limit = std::max(k_recent_at_least, (st.postings.size() + st.candidates.size()) / k_recent_share);
+  return st.recent_ids.size() > limit || st.retired > limit;
+}
+
+void on_built(shard_pointer self, built_index& built, std::uint64_t generation);
+
+// Starts a whole build of every record held on a thread of its own, unless one is running.
+void start_build(shard_pointer self) {
+  auto& st = self->state;
+  if (st.building)
+    return;
+  st.building = true;
+  st.stale = false;
+  st.written_during_build.clear();
+  auto generation = st.generation;
+  // The int is unused: CAF 0.17 binds a null tuple for a function actor spawned without arguments.
+  auto builder = self->spawn<caf::detached>(
+      [](caf::event_based_actor* builder_self, int) -> caf::behavior {
+        return {[=](build_atom, index_snapshot& records) {
+          // Quit only once built: a stopping actor system waits for the build instead of
+          // vanishing under it.
+          auto out = std::make_shared<built_index>(build(std::move(records.postings), std::move(records.candidates)));
+          builder_self->quit();
+          return out;
+        }};
+      },
+      0);
+  self->request(builder, caf::infinite, build_atom::value, index_snapshot{records_of(st.postings), records_of(st.candidates)})
+      .then([=](std::shared_ptr<built_index>& built) { on_built(self, *built, generation); },
+            [=](caf::error& e) {
+              // The build threw (out of memory, say): the index stays as it was, and the
+              // requests waiting for one are answered with the error.
+              auto& st = self->state;
+              st.building = false;
+              st.build_error = message_of(e);
+              spdlog::error("matcher shard: index build failed: {}", st.build_error);
+              for (auto& w : std::exchange(st.waiting, {}))
+                w();  // each finds no index and fails (see with_index)
+            });
+}
+
+// The index of the records written since the whole one, if a write dropped it.
+void current_recent(shard_state& st) {
   if (!st.recent)
-    st.recent.emplace(build(records_of(st.postings, st.recent_postings), records_of(st.candidates, st.recent_candidates)));
+    st.recent.emplace(
+        build(records_of(st.postings, st.recent_ids.postings), records_of(st.candidates, st.recent_ids.candidates)));
+}
+
+// A build landed: records written since its snapshot are retired in it and indexed apart, the
+// requests waiting for an index run, and if the writes meanwhile passed the limits another
+// build is due.
+void on_built(shard_pointer self, built_index& built, std::uint64_t generation) {
+  auto& st = self->state;
+  st.building = false;
+  if (generation != st.generation) {  // a load came since: build again from what it brought
+    start_build(self);
+    return;
+  }
+  st.last_build = built.took;
+  spdlog::debug("matcher shard: index of {} postings and {} candidates built in {} ms; {} written meanwhile",
+                built.postings.size(), built.candidates.size(), built.took.count(), st.written_during_build.size());
+  st.index.emplace(std::move(built));
+  st.recent.reset();
+  st.recent_ids.clear();
+  st.retired = 0;
+  for (auto kind : {record_kind::posting, record_kind::candidate}) {
+    for (const auto& id : st.written_during_build.of(kind)) {
+      bool was_indexed = kind == record_kind::posting ? st.index->matcher.retire_posting(id)
+                                                      : st.index->matcher.retire_candidate(id);
+      st.retired += was_indexed ? 1 : 0;
+      bool held = kind == record_kind::posting ? st.postings.contains(id) : st.candidates.contains(id);
+      if (held)
+        st.recent_ids.of(kind).insert(id);
+    }
+  }
+  st.written_during_build.clear();
+  st.stale = past_limits(st);
+  for (auto& w : std::exchange(st.waiting, {}))
+    w();
+}
+
+// Runs `f` (which answers through `promise`) once the shard has an index: now, or when the
+// build it starts (or one running) lands; with the build's error if it fails.
+template <class Reply, class F>
+void with_index(shard_pointer self, caf::typed_response_promise<Reply> promise, F f) {
+  auto& st = self->state;
+  if (st.index) {
+    current_recent(st);
+    if (st.stale)
+      start_build(self);  // on its own thread; this query goes on with what is here
+    f(promise);
+    return;
+  }
+  st.waiting.push_back([=]() mutable {
+    if (self->state.index) {
+      current_recent(self->state);
+      f(promise);
+    } else {
+      promise.deliver(make_error(errc::internal, "matcher shard: index build failed: " + self->state.build_error));
+    }
+  });
+  start_build(self);
 }
 
 // Both lists are sorted sets (normaliser::term_set).
@@ -137,9 +292,9 @@ explained_matches run_on(const built_index& x, const prepared_record& source, co
 }
 
 // The shard's best matches: those of its index and those of the records written since,
-// merged as shards' lists are.
+// merged as shards' lists are. Only with an index (see with_index).
 explained_matches run_query(shard_state& st, const prepared_record& source, const match::query& q) {
-  current_indexes(st);
+  current_recent(st);
   auto out = run_on(*st.index, source, q);
   if (st.recent->postings.empty() && st.recent->candidates.empty())
     return out;
@@ -160,9 +315,9 @@ pair_scores score_pairs(const shard_state& st, const prepared_record& source, co
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (const auto* c = std::get_if<match::prepared_candidate>(&source)) {
       if (auto it = st.postings.find(ids[i]); it != st.postings.end())
-        out[i] = scored(it->second, *c, ids[i]);
+        out[i] = scored(*it->second, *c, ids[i]);
     } else if (auto it = st.candidates.find(ids[i]); it != st.candidates.end()) {
-      out[i] = scored(std::get<match::prepared_posting>(source), it->second, ids[i]);
+      out[i] = scored(std::get<match::prepared_posting>(source), *it->second, ids[i]);
     }
   }
   return out;
@@ -171,9 +326,9 @@ pair_scores score_pairs(const shard_state& st, const prepared_record& source, co
 std::optional<prepared_record> find_prepared(const shard_state& st, record_kind kind, const std::string& id) {
   if (kind == record_kind::posting) {
     if (auto it = st.postings.find(id); it != st.postings.end())
-      return prepared_record{it->second};
+      return prepared_record{*it->second};
   } else if (auto it = st.candidates.find(id); it != st.candidates.end()) {
-    return prepared_record{it->second};
+    return prepared_record{*it->second};
   }
   return std::nullopt;
 }
@@ -200,16 +355,19 @@ void take_candidate(shard_state& st, match::prepared_candidate c) {
     }
   }
   auto id = c.id;
-  st.candidates.insert_or_assign(std::move(id), std::move(c));
+  st.candidates.insert_or_assign(std::move(id), std::make_shared<const match::prepared_candidate>(std::move(c)));
 }
 
 // A record written after the index was built: its indexed version is retired there and the
-// record is indexed among the recent ones; `held` is false for a delete. Without an index there
-// is nothing to follow: the next build takes every record as it is.
+// record is indexed among the recent ones; `held` is false for a delete. A build running
+// retires it in its index when it lands. Without an index there is nothing to follow: the
+// next build takes every record as it is.
 void record_written(shard_state& st, record_kind kind, const std::string& id, bool held) {
+  if (st.building)
+    st.written_during_build.of(kind).insert(id);
   if (!st.index)
     return;
-  auto& recent = kind == record_kind::posting ? st.recent_postings : st.recent_candidates;
+  auto& recent = st.recent_ids.of(kind);
   bool was_indexed = kind == record_kind::posting ? st.index->matcher.retire_posting(id)
                                                   : st.index->matcher.retire_candidate(id);
   if (was_indexed)
@@ -232,8 +390,10 @@ bool take_effects(shard_state& st, std::vector<match::activity_effect>& effects)
     auto id = overlay.effect.candidate_id;
     if (auto it = st.candidates.find(id); it != st.candidates.end()) {
       if (!overlay.as_given)
-        overlay.as_given = standing_fields(it->second);
-      set_standing(it->second, match::apply_activity(*overlay.as_given, overlay.effect));
+        overlay.as_given = standing_fields(*it->second);
+      auto updated = std::make_shared<match::prepared_candidate>(*it->second);  // held records are immutable
+      set_standing(*updated, match::apply_activity(*overlay.as_given, overlay.effect));
+      it->second = std::move(updated);
       record_written(st, record_kind::candidate, id, true);
       changed = true;
     }
@@ -265,21 +425,11 @@ std::vector<std::string> keys_of(const Map& m) {
 
 // A quiet moment after a burst of writes: build the index then, so the next query need not.
 constexpr std::chrono::milliseconds k_rebuild_delay{200};
-// Records written since the index was built are indexed apart (rebuilt, in milliseconds, by
-// the next query after a write) until they, or the rows retired in the index, are more than
-// this many, or than this share of the shard: then the whole index is built again (about a
-// second for 500k postings).
-constexpr std::size_t k_recent_at_least = 2'048;
-constexpr std::size_t k_recent_share = 128;
 
 void index_changed(shard_pointer self) {
   auto& st = self->state;
-  // Written records make the next query's small build longer; retired rows (deletes too) are
-  // scanned past in the whole index: either, past the limit, is worth a whole build.
-  auto recent = st.recent_postings.size() + st.recent_candidates.size();
-  auto limit = std::max(k_recent_at_least, (st.postings.size() + st.candidates.size()) / k_recent_share);
-  if (recent > limit || st.retired > limit)
-    drop_index(st);
+  if (st.index && past_limits(st))
+    st.stale = true;
   st.last_write = std::chrono::steady_clock::now();
   if (!std::exchange(st.rebuild_pending, true))
     self->delayed_send(self, k_rebuild_delay, tick_atom::value);
@@ -287,7 +437,8 @@ void index_changed(shard_pointer self) {
 
 // Builds what the writes left to build once they have been quiet for the delay, or for twice
 // the last whole build's time if that is longer: a stream of writes (a load's chunks, a long
-// ingest) then spends at most a third of the shard's time rebuilding, however large it grows.
+// ingest) then spends at most a third of a core rebuilding, however large the shard grows.
+// A query that finds the index stale starts the build sooner (see with_index).
 void on_tick(shard_pointer self) {
   auto& st = self->state;
   auto wait = std::max(k_rebuild_delay, 2 * st.last_build);
@@ -297,7 +448,10 @@ void on_tick(shard_pointer self) {
     return;
   }
   st.rebuild_pending = false;
-  current_indexes(st);
+  if (!st.index || st.stale)
+    start_build(self);
+  else
+    current_recent(st);
 }
 
 // Parses, prepares and takes one shard's part of a load.
@@ -309,13 +463,18 @@ load_tally load_part(shard_pointer self, const std::string& ndjson, Read read) {
     auto prepared = match::prepare(r, *st.words);
     if constexpr (std::is_same_v<decltype(prepared), match::prepared_posting>) {
       auto id = prepared.id;
-      st.postings.insert_or_assign(std::move(id), std::move(prepared));
+      st.postings.insert_or_assign(std::move(id), std::make_shared<const match::prepared_posting>(std::move(prepared)));
     } else {
       take_candidate(st, std::move(prepared));
     }
   }
   if (!parsed.records.empty()) {
-    drop_index(st);  // a load: the whole index is built again
+    // A load: the whole index is built again, and a build running now is of an older load.
+    st.index.reset();
+    st.recent.reset();
+    st.recent_ids.clear();
+    st.retired = 0;
+    ++st.generation;
     index_changed(self);
   }
   return {static_cast<std::int64_t>(parsed.records.size()), static_cast<std::int64_t>(parsed.errors.size())};
@@ -323,14 +482,17 @@ load_tally load_part(shard_pointer self, const std::string& ndjson, Read read) {
 
 // A query for a source this shard owns: the other shards get the prepared source first, so
 // they scan their parts while this one scans its own.
-caf::result<match_reply> answer(shard_pointer self, record_kind kind, const std::string& id, const match::query& q,
-                                const std::vector<caf::actor>& others) {
+void answer(shard_pointer self, record_kind kind, const std::string& id, const match::query& q,
+            const std::vector<caf::actor>& others, caf::typed_response_promise<match_reply> promise) {
   auto source = find_prepared(self->state, kind, id);
-  if (!source)
-    return make_error(errc::not_found, fmt::format("no {} {}", storage::noun_of(kind), id));
-  if (others.empty())
-    return match_reply{id, q.prof->name, q.prof->used, run_query(self->state, *source, q)};
-  auto promise = self->make_response_promise<match_reply>();
+  if (!source) {
+    promise.deliver(make_error(errc::not_found, fmt::format("no {} {}", storage::noun_of(kind), id)));
+    return;
+  }
+  if (others.empty()) {
+    promise.deliver(match_reply{id, q.prof->name, q.prof->used, run_query(self->state, *source, q)});
+    return;
+  }
   auto mine = std::make_shared<explained_matches>();
   detail::gather<explained_matches>(
       others.size(),
@@ -347,7 +509,6 @@ caf::result<match_reply> answer(shard_pointer self, record_kind kind, const std:
         promise.deliver(match_reply{id, q.prof->name, q.prof->used, merge_shard_results(std::move(parts), q)});
       });
   *mine = run_query(self->state, *source, q);  // the replies are handled after this returns
-  return promise;
 }
 
 matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<const match::normaliser> words,
@@ -365,7 +526,7 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<con
         for (auto& r : records) {
           if (auto* p = std::get_if<match::prepared_posting>(&r)) {
             auto id = p->id;
-            st.postings.insert_or_assign(id, std::move(*p));
+            st.postings.insert_or_assign(id, std::make_shared<const match::prepared_posting>(std::move(*p)));
             record_written(st, record_kind::posting, id, true);
           } else {
             auto id = std::get<match::prepared_candidate>(r).id;
@@ -408,16 +569,30 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<con
         return kind == record_kind::posting ? keys_of(st.postings) : keys_of(st.candidates);
       },
       [=](match_atom, record_kind kind, const std::string& id, const match::query& q,
-          const std::vector<caf::actor>& others) { return answer(self, kind, id, q, others); },
-      [=](match_atom, const prepared_record& source, const match::query& q) {
-        return run_query(self->state, source, q);
+          const std::vector<caf::actor>& others) {
+        auto promise = self->make_response_promise<match_reply>();
+        with_index(self, promise, [=](caf::typed_response_promise<match_reply>& p) {
+          answer(self, kind, id, q, others, p);
+        });
+        return promise;
       },
-      [=](match_atom, const std::vector<prepared_record>& sources, const match::query& q) {
-        std::vector<explained_matches> out;
-        out.reserve(sources.size());
-        for (const auto& source : sources)
-          out.push_back(run_query(self->state, source, q));
-        return out;
+      [=](match_atom, prepared_record& given, const match::query& q) {
+        auto promise = self->make_response_promise<explained_matches>();
+        with_index(self, promise, [=, source = std::move(given)](caf::typed_response_promise<explained_matches>& p) {
+          p.deliver(run_query(self->state, source, q));
+        });
+        return promise;
+      },
+      [=](match_atom, std::vector<prepared_record>& given, const match::query& q) {
+        auto promise = self->make_response_promise<std::vector<explained_matches>>();
+        with_index(self, promise, [=, sources = std::move(given)](caf::typed_response_promise<std::vector<explained_matches>>& p) {
+          std::vector<explained_matches> out;
+          out.reserve(sources.size());
+          for (const auto& source : sources)
+            out.push_back(run_query(self->state, source, q));
+          p.deliver(std::move(out));
+        });
+        return promise;
       },
       [=](score_atom, const prepared_record& source, const std::vector<std::string>& ids, const match::query& q) {
         return score_pairs(self->state, source, ids, *q.prof);

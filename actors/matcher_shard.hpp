@@ -33,11 +33,15 @@
 /// (tick_atom)                               internal: build the index after writes settle
 ///
 /// The kernel's index is built once writes have been quiet for 200 ms or twice the last
-/// build's time (or by the first query after them, if sooner). Records written after it was
-/// built are retired in it and indexed apart, in a small index the next query rebuilds in
-/// milliseconds, until they (or the rows retired in the index, deletes included) are more than
-/// 2,048 or 1/128 of the shard: then the whole index is built again, so a burst (a load, a big
-/// ingest) costs one whole build. The query after an
+/// build's time (or when a query needs it, if sooner). Records written after it was built are
+/// retired in it and indexed apart, in a small index the next query rebuilds in milliseconds,
+/// until they (or the rows retired in the index, deletes included) are more than 2,048 or
+/// 1/128 of the shard: then the whole index is built again, so a burst (a load, a big ingest)
+/// costs one whole build. A whole build runs on a thread of its own from the records held
+/// when it starts (held records are immutable: a write replaces them), so the shard goes on
+/// taking writes and answering queries from the index it has and the records written since;
+/// when the new index lands, what was written meanwhile is retired in it. Only a shard with no
+/// index yet (after a load) holds its queries until the build lands. The query after an
 /// acknowledged write always sees it.
 
 #include "actors/match_messages.hpp"
