@@ -79,7 +79,9 @@ std::uint16_t node::start() {
   // Before anything opens the database: a second process on the same file changes nothing.
   im.lock = storage::database_lock::acquire(s.storage.db);
   storage::open_options db_options{static_cast<int>(s.storage.busy_timeout_ms)};
-  std::shared_ptr<soci::session> write_db = storage::open_and_migrate(s.storage.db, db_options);
+  auto write_options = db_options;
+  write_options.cache_kib = storage::k_writer_cache_kib;
+  std::shared_ptr<soci::session> write_db = storage::open_and_migrate(s.storage.db, write_options);
   std::shared_ptr<soci::session> read_db = storage::open(s.storage.db, db_options);
   im.actor_config = make_actor_config(s);
   im.sys = std::make_unique<caf::actor_system>(*im.actor_config);

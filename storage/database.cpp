@@ -28,6 +28,8 @@ std::unique_ptr<soci::session> open_sqlite(std::string_view url, const open_opti
   *db << "PRAGMA synchronous = FULL";
   *db << "PRAGMA foreign_keys = ON";
   *db << fmt::format("PRAGMA busy_timeout = {}", options.busy_timeout_ms);
+  if (options.cache_kib > 0)
+    *db << fmt::format("PRAGMA cache_size = -{}", options.cache_kib);  // negative: KiB, not pages
   return db;
 }
 

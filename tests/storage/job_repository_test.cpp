@@ -133,6 +133,21 @@ TEST(database, rejects_unknown_url_scheme) {
   EXPECT_EQ(backend_of("postgresql://u@h/db"), backend::postgresql);
 }
 
+// The writer's connection asks SQLite for a larger page cache; others keep its default.
+TEST(database, a_connection_gets_the_page_cache_it_asks_for) {
+  jobmesh::testing::scratch_dir dir{"jobmesh_cache"};
+  auto url = dir.sqlite_url("cache.db");
+  open_options big;
+  big.cache_kib = k_writer_cache_kib;
+  auto writer = open_and_migrate(url, big);
+  auto other = open(url);
+  int writer_cache = 0, other_cache = 0;
+  *writer << "PRAGMA cache_size", soci::into(writer_cache);
+  *other << "PRAGMA cache_size", soci::into(other_cache);
+  EXPECT_EQ(writer_cache, -k_writer_cache_kib);  // negative: KiB
+  EXPECT_EQ(other_cache, -2000);                 // SQLite's default, 2,000 KiB
+}
+
 // Fencing: a runner's writes name the attempt (and status) they expect; a stale one's job
 // update and item writes are refused, the rest of a shared batch commits.
 TEST_F(job_repository_test, fenced_writes_apply_only_at_the_expected_attempt) {
