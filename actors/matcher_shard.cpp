@@ -150,6 +150,15 @@ std::vector<std::shared_ptr<const Record>> records_of(
 constexpr std::size_t k_recent_at_least = 2'048;
 constexpr std::size_t k_recent_share = 128;
 
+// Takes the indexed version of a written record out of `x`'s targets; whether it was there.
+bool retire(built_index& x, record_kind kind, const std::string& id) {
+  return kind == record_kind::posting ? x.matcher.retire_posting(id) : x.matcher.retire_candidate(id);
+}
+
+bool holds(const shard_state& st, record_kind kind, const std::string& id) {
+  return kind == record_kind::posting ? st.postings.contains(id) : st.candidates.contains(id);
+}
+
 bool past_limits(const shard_state& st) {
   // Written records make the next query's small build longer; retired rows (deletes too) are
   // scanned past in the whole index: either, past the limit, is worth a whole build.
@@ -220,11 +229,8 @@ void on_built(shard_pointer self, built_index& built, std::uint64_t generation) 
   st.retired = 0;
   for (auto kind : {record_kind::posting, record_kind::candidate}) {
     for (const auto& id : st.written_during_build.of(kind)) {
-      bool was_indexed = kind == record_kind::posting ? st.index->matcher.retire_posting(id)
-                                                      : st.index->matcher.retire_candidate(id);
-      st.retired += was_indexed ? 1 : 0;
-      bool held = kind == record_kind::posting ? st.postings.contains(id) : st.candidates.contains(id);
-      if (held)
+      st.retired += retire(*st.index, kind, id) ? 1 : 0;
+      if (holds(st, kind, id))
         st.recent_ids.of(kind).insert(id);
     }
   }
@@ -240,7 +246,6 @@ template <class Reply, class F>
 void with_index(shard_pointer self, caf::typed_response_promise<Reply> promise, F f) {
   auto& st = self->state;
   if (st.index) {
-    current_recent(st);
     if (st.stale)
       start_build(self);  // on its own thread; this query goes on with what is here
     f(promise);
@@ -248,7 +253,6 @@ void with_index(shard_pointer self, caf::typed_response_promise<Reply> promise, 
   }
   st.waiting.push_back([=]() mutable {
     if (self->state.index) {
-      current_recent(self->state);
       f(promise);
     } else {
       promise.deliver(make_error(errc::internal, "matcher shard: index build failed: " + self->state.build_error));
@@ -368,10 +372,7 @@ void record_written(shard_state& st, record_kind kind, const std::string& id, bo
   if (!st.index)
     return;
   auto& recent = st.recent_ids.of(kind);
-  bool was_indexed = kind == record_kind::posting ? st.index->matcher.retire_posting(id)
-                                                  : st.index->matcher.retire_candidate(id);
-  if (was_indexed)
-    ++st.retired;
+  st.retired += retire(*st.index, kind, id) ? 1 : 0;
   if (held)
     recent.insert(id);
   else
