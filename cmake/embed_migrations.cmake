@@ -8,6 +8,8 @@ foreach(f IN LISTS files)
   get_filename_component(backend ${f} DIRECTORY)
   get_filename_component(name ${f} NAME_WE)
   string(REGEX MATCH "^[0-9]+" version ${name})
+  # "0008" as a C++ literal would be octal (and invalid): the version without its leading zeros.
+  string(REGEX REPLACE "^0+([0-9])" "\\1" version ${version})
   file(READ ${ROOT}/${f} sql)
   string(APPEND body "    {\"${backend}\", ${version}, \"${name}\", R\"jobmesh_sql(${sql})jobmesh_sql\"},\n")
 endforeach()

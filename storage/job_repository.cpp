@@ -13,17 +13,12 @@ namespace jobmesh::storage {
 
 namespace {
 
-using detail::k_item_columns;
-using detail::k_job_columns;
+using detail::item_columns;
+using detail::item_row;
+using detail::job_columns;
+using detail::job_row;
 
-constexpr std::string_view k_insert_job =
-    "INSERT INTO jobs (id, type, user_id, status, priority, total_items, processed_items, failed_items, "
-    "attempt, max_attempts, timeout_s, params, error_message, idempotency_key, current_item, job_group, "
-    "depends_on, created_at, started_at, completed_at, updated_at, expires_at, run_after, heartbeat_at, max_failed_ratio, schedule) "
-    "VALUES (:id, :type, :user_id, :status, :priority, :total_items, :processed_items, :failed_items, "
-    ":attempt, :max_attempts, :timeout_s, :params, :error_message, :idempotency_key, :current_item, "
-    ":job_group, :depends_on, :created_at, :started_at, :completed_at, :updated_at, :expires_at, "
-    ":run_after, :heartbeat_at, :max_failed_ratio, :schedule)";
+const std::string k_insert_job = detail::insert_sql<detail::job_row>("jobs");
 
 constexpr std::string_view k_update_job =
     "UPDATE jobs SET status = :status, priority = :priority, total_items = :total_items, "
@@ -35,9 +30,7 @@ constexpr std::string_view k_update_job =
 // The same update, applied only while the stored row is at the fence's attempt and status.
 constexpr std::string_view k_fence_condition = " AND attempt = :fence_attempt AND status = :fence_status";
 
-constexpr std::string_view k_insert_item =
-    "INSERT INTO job_items (job_id, idx, item_key, status, attempts, error, processing_time_ms, updated_at, result) "
-    "VALUES (:job_id, :idx, :item_key, :status, :attempts, :error, :processing_time_ms, :updated_at, :result)";
+const std::string k_insert_item = detail::insert_sql<detail::item_row>("job_items");
 
 constexpr std::string_view k_update_item =
     "UPDATE job_items SET status = :status, attempts = :attempts, error = :error, "
@@ -60,24 +53,25 @@ constexpr std::string_view k_count_expired =
 const std::string k_delete_expired_items = fmt::format("DELETE FROM job_items WHERE job_id IN ({})", k_expired_ids);
 const std::string k_delete_expired_jobs = fmt::format("DELETE FROM jobs WHERE id IN ({})", k_expired_ids);
 
-// One prepared statement, executed once per record not skipped: SQLite's fastest bulk path.
-template <class Record, class Skip>
-void execute_each(soci::session& db, std::string_view sql, const std::vector<Record>& records, Skip skip) {
-  Record current;
+// One prepared statement with a row's members bound, executed once per record not skipped:
+// SQLite's fastest bulk path.
+template <class Row, class Record, class Skip>
+void execute_each(soci::session& db, const std::string& sql, const std::vector<Record>& records, Skip skip) {
+  Row row;
   std::optional<soci::statement> st;
   for (const auto& r : records) {
     if (skip(r))
       continue;
-    current = r;
+    detail::set_row(row, r);
     if (!st)
-      st.emplace((db.prepare << sql, soci::use(current)));
+      st.emplace(detail::prepare_with_row(db, sql, row));
     st->execute(true);
   }
 }
 
-template <class Record>
-void execute_each(soci::session& db, std::string_view sql, const std::vector<Record>& records) {
-  execute_each(db, sql, records, [](const Record&) { return false; });
+template <class Row, class Record>
+void execute_each(soci::session& db, const std::string& sql, const std::vector<Record>& records) {
+  execute_each<Row>(db, sql, records, [](const Record&) { return false; });
 }
 
 using fence_index = std::unordered_map<std::string_view, const job_fence*>;
@@ -85,8 +79,9 @@ using fence_index = std::unordered_map<std::string_view, const job_fence*>;
 // The fenced job updates, one statement per job: rows affected says whether the fence held.
 std::unordered_set<std::string> update_fenced(soci::session& db, const std::vector<job_record>& jobs,
                                               const fence_index& fences) {
+  static const std::string sql = std::string{k_update_job} + std::string{k_fence_condition};
   std::unordered_set<std::string> refused;
-  job_record current;
+  job_row row;
   long long fence_attempt = 0;
   std::string fence_status;
   std::optional<soci::statement> st;
@@ -94,12 +89,18 @@ std::unordered_set<std::string> update_fenced(soci::session& db, const std::vect
     auto fence = fences.find(job.id);
     if (fence == fences.end())
       continue;
-    current = job;
+    detail::set_row(row, job);
     fence_attempt = fence->second->attempt;
     fence_status = std::string{to_string(fence->second->status)};
-    if (!st)
-      st.emplace((db.prepare << std::string{k_update_job} + std::string{k_fence_condition}, soci::use(current),
-                  soci::use(fence_attempt, "fence_attempt"), soci::use(fence_status, "fence_status")));
+    if (!st) {
+      st.emplace(db);
+      st->alloc();
+      detail::use_row(*st, sql, row);
+      st->exchange(soci::use(fence_attempt, "fence_attempt"));
+      st->exchange(soci::use(fence_status, "fence_status"));
+      st->prepare(sql);
+      st->define_and_bind();
+    }
     st->execute(true);
     if (st->get_affected_rows() == 0)
       refused.insert(job.id);
@@ -153,21 +154,22 @@ void write_batch::append(write_batch&& other) {
 
 std::vector<std::string> commit(soci::session& db, const write_batch& batch) {
   soci::transaction tx{db};
-  execute_each(db, k_insert_job, batch.inserted_jobs);
+  execute_each<job_row>(db, k_insert_job, batch.inserted_jobs);
   std::unordered_set<std::string> refused;
   if (batch.fences.empty()) {
-    execute_each(db, k_update_job, batch.updated_jobs);
-    execute_each(db, k_insert_item, batch.inserted_items);
-    execute_each(db, k_update_item, batch.updated_items);
+    execute_each<job_row>(db, std::string{k_update_job}, batch.updated_jobs);
+    execute_each<item_row>(db, k_insert_item, batch.inserted_items);
+    execute_each<item_row>(db, std::string{k_update_item}, batch.updated_items);
   } else {
     fence_index fences;
     for (const auto& f : batch.fences)
       fences.emplace(f.job_id, &f);
-    execute_each(db, k_update_job, batch.updated_jobs, [&](const job_record& j) { return fences.contains(j.id); });
+    execute_each<job_row>(db, std::string{k_update_job}, batch.updated_jobs,
+                          [&](const job_record& j) { return fences.contains(j.id); });
     refused = update_fenced(db, batch.updated_jobs, fences);
     auto refused_item = [&](const item_record& i) { return !refused.empty() && refused.contains(i.job_id); };
-    execute_each(db, k_insert_item, batch.inserted_items, refused_item);
-    execute_each(db, k_update_item, batch.updated_items, refused_item);
+    execute_each<item_row>(db, k_insert_item, batch.inserted_items, refused_item);
+    execute_each<item_row>(db, std::string{k_update_item}, batch.updated_items, refused_item);
   }
   apply_record_writes(db, batch.records, now_ms());
   upsert_stored_matches(db, batch.match_results);
@@ -185,7 +187,7 @@ std::vector<std::string> commit(soci::session& db, const write_batch& batch) {
 std::optional<job_record> find_job(soci::session& db, const std::string& id) {
   job_record row;
   soci::indicator ind = soci::i_null;
-  db << fmt::format("SELECT {} FROM jobs WHERE id = :id", k_job_columns), soci::use(id, "id"), soci::into(row, ind);
+  db << fmt::format("SELECT {} FROM jobs WHERE id = :id", job_columns()), soci::use(id, "id"), soci::into(row, ind);
   if (!db.got_data())
     return std::nullopt;
   return row;
@@ -195,7 +197,7 @@ std::optional<job_record> find_job_by_idempotency_key(soci::session& db, const s
                                                       const std::string& key) {
   job_record row;
   soci::indicator ind = soci::i_null;
-  db << fmt::format("SELECT {} FROM jobs WHERE user_id = :user_id AND idempotency_key = :key", k_job_columns),
+  db << fmt::format("SELECT {} FROM jobs WHERE user_id = :user_id AND idempotency_key = :key", job_columns()),
       soci::use(user_id, "user_id"), soci::use(key, "key"), soci::into(row, ind);
   if (!db.got_data())
     return std::nullopt;
@@ -211,7 +213,7 @@ std::vector<job_record> find_jobs_by_idempotency_keys(soci::session& db, const s
   std::string key = keys.front();
   soci::indicator ind = soci::i_null;
   soci::statement st =
-      (db.prepare << fmt::format("SELECT {} FROM jobs WHERE user_id = :user_id AND idempotency_key = :key", k_job_columns),
+      (db.prepare << fmt::format("SELECT {} FROM jobs WHERE user_id = :user_id AND idempotency_key = :key", job_columns()),
        soci::use(user_id, "user_id"), soci::use(key, "key"), soci::into(row, ind));
   for (const auto& k : keys) {
     key = k;
@@ -262,7 +264,7 @@ std::vector<job_record> jobs_with_status(soci::session& db, job_status status) {
   std::string name{to_string(status)};
   soci::statement st =
       (db.prepare << fmt::format("SELECT {} FROM jobs WHERE status = :status ORDER BY priority DESC, created_at, id",
-                                 k_job_columns),
+                                 job_columns()),
        soci::use(name, "status"), soci::into(row));
   return fetch_all(st, row);
 }
@@ -272,7 +274,7 @@ std::vector<job_record> stalled_jobs(soci::session& db, std::int64_t heartbeat_b
   long long before = heartbeat_before_ms;
   soci::statement st = (db.prepare << fmt::format("SELECT {} FROM jobs WHERE status = 'running' AND heartbeat_at < "
                                                   ":before ORDER BY heartbeat_at, id",
-                                                  k_job_columns),
+                                                  job_columns()),
                         soci::use(before, "before"), soci::into(row));
   return fetch_all(st, row);
 }
@@ -290,7 +292,7 @@ std::vector<job_record> list_jobs(soci::session& db, const job_filter& filter) {
     where += " AND id < :after";
   job_record row;
   soci::statement st{db};
-  auto sql = fmt::format("SELECT {} FROM jobs WHERE {} ORDER BY id DESC LIMIT {}", k_job_columns, where, filter.limit);
+  auto sql = fmt::format("SELECT {} FROM jobs WHERE {} ORDER BY id DESC LIMIT {}", job_columns(), where, filter.limit);
   st.alloc();
   if (!filter.status.empty())
     st.exchange(soci::use(filter.status, "status"));
@@ -311,7 +313,7 @@ std::vector<item_record> list_items(soci::session& db, const item_filter& filter
   long long after = filter.after;
   std::string status = filter.status ? std::string{to_string(*filter.status)} : std::string{};
   auto sql = fmt::format("SELECT {} FROM job_items WHERE job_id = :job_id AND idx > :after{} ORDER BY idx LIMIT {}",
-                         k_item_columns, filter.status ? " AND status = :status" : "", filter.limit);
+                         item_columns(), filter.status ? " AND status = :status" : "", filter.limit);
   soci::statement st = filter.status ? (db.prepare << sql, soci::use(filter.job_id, "job_id"), soci::use(after, "after"),
                                         soci::use(status, "status"), soci::into(row))
                                      : (db.prepare << sql, soci::use(filter.job_id, "job_id"),
@@ -322,7 +324,7 @@ std::vector<item_record> list_items(soci::session& db, const item_filter& filter
 std::vector<item_record> all_items(soci::session& db, const std::string& job_id) {
   item_record row;
   soci::statement st =
-      (db.prepare << fmt::format("SELECT {} FROM job_items WHERE job_id = :job_id ORDER BY idx", k_item_columns),
+      (db.prepare << fmt::format("SELECT {} FROM job_items WHERE job_id = :job_id ORDER BY idx", item_columns()),
        soci::use(job_id, "job_id"), soci::into(row));
   return fetch_all(st, row);
 }

@@ -1,148 +1,136 @@
 #include "storage/record_repository.hpp"
 
 #include "match/ndjson.hpp"
+#include "storage/detail/row_binding.hpp"
 
+#include <boost/describe/class.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 #include <soci/soci.h>
 
-namespace jobmesh::storage::detail {
-
-/// What one upsert binds: the record and its time stamp. SOCI converts it at each execute.
-template <class Record>
-struct record_row {
-  const Record* record = nullptr;
-  std::int64_t now = 0;
-};
-
-void to_values(const match::posting& p, std::int64_t now, soci::values& v);
-void to_values(const match::candidate& c, std::int64_t now, soci::values& v);
-
-}  // namespace jobmesh::storage::detail
-
-namespace soci {
-
-template <class Record>
-struct type_conversion<jobmesh::storage::detail::record_row<Record>> {
-  using base_type = values;
-  static void to_base(const jobmesh::storage::detail::record_row<Record>& in, values& v, indicator& ind) {
-    jobmesh::storage::detail::to_values(*in.record, in.now, v);
-    ind = i_ok;
-  }
-  // Only written, never read: SOCI asks for the other half all the same.
-  static void from_base(const values&, indicator, jobmesh::storage::detail::record_row<Record>&) {}
-};
-
-}  // namespace soci
-
 namespace jobmesh::storage {
-
-using detail::record_row;
 
 namespace {
 
-// The columns each table's upsert writes, in the names `to_values` sets; `record` and
-// `updated_at` included. The migration (0002_marketplace.sql) defines the same columns.
-constexpr std::string_view k_posting_columns[] = {
-    "id", "company", "title", "category", "industry", "subcategory", "country", "city", "lat", "lon",
-    "work_mode", "employment_type", "required_skills", "certifications", "salary_min", "salary_max",
-    "experience_level", "min_years", "posted_date", "deadline_date", "record", "updated_at"};
+using detail::nullable_double;
 
-constexpr std::string_view k_candidate_columns[] = {
-    "id", "full_name", "country", "city", "lat", "lon", "max_distance_km", "industry", "subcategory",
-    "preferred_categories", "skills", "certifications", "years_experience", "experience_level",
-    "education_level", "expected_salary", "current_salary", "rating", "review_count", "completed_jobs",
-    "engagement", "record", "updated_at"};
+// One row of each table as written: members named after its columns (0002_marketplace.sql), in
+// its order; `record` is the record's JSON, unknown fields included.
+struct posting_row {
+  std::string id, company, title, category, industry, subcategory, country, city;
+  nullable_double lat, lon;
+  std::string work_mode, employment_type, required_skills, certifications;
+  double salary_min = 0, salary_max = 0;
+  std::string experience_level;
+  double min_years = 0;
+  std::string posted_date, deadline_date, record;
+  long long updated_at = 0;
+};
+BOOST_DESCRIBE_STRUCT(posting_row, (), (id, company, title, category, industry, subcategory, country, city, lat, lon,
+                                        work_mode, employment_type, required_skills, certifications, salary_min,
+                                        salary_max, experience_level, min_years, posted_date, deadline_date, record,
+                                        updated_at))
+
+struct candidate_row {
+  std::string id, full_name, country, city;
+  nullable_double lat, lon;
+  double max_distance_km = 0;
+  std::string industry, subcategory, preferred_categories, skills, certifications;
+  double years_experience = 0;
+  std::string experience_level, education_level;
+  double expected_salary = 0, current_salary = 0, rating = 0;
+  long long review_count = 0, completed_jobs = 0;
+  double engagement = 0;
+  std::string record;
+  long long updated_at = 0;
+};
+BOOST_DESCRIBE_STRUCT(candidate_row, (), (id, full_name, country, city, lat, lon, max_distance_km, industry,
+                                          subcategory, preferred_categories, skills, certifications, years_experience,
+                                          experience_level, education_level, expected_salary, current_salary, rating,
+                                          review_count, completed_jobs, engagement, record, updated_at))
 
 // INSERT ... ON CONFLICT (id) DO UPDATE: one statement that SQLite (3.24+) and PostgreSQL share.
-template <std::size_t N>
-std::string upsert_sql(std::string_view table, const std::string_view (&columns)[N]) {
-  std::string names, params, updates;
-  for (auto c : columns) {
-    names += fmt::format("{}{}", names.empty() ? "" : ", ", c);
-    params += fmt::format("{}:{}", params.empty() ? "" : ", ", c);
-    if (c != "id")
-      updates += fmt::format("{}{} = excluded.{}", updates.empty() ? "" : ", ", c, c);
-  }
-  return fmt::format("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}", table, names, params, updates);
+template <class Row>
+std::string upsert_sql(std::string_view table) {
+  std::string updates;
+  boost::mp11::mp_for_each<boost::describe::describe_members<Row, boost::describe::mod_public>>([&](auto member) {
+    if (std::string_view{member.name} != "id")
+      updates += fmt::format("{}{} = excluded.{}", updates.empty() ? "" : ", ", member.name, member.name);
+  });
+  return fmt::format("{} ON CONFLICT (id) DO UPDATE SET {}", detail::insert_sql<Row>(table), updates);
 }
 
-std::string json_list(const std::vector<std::string>& words) {
+// A JSON array of strings, written into `out` (reusing its storage).
+void set_json_list(std::string& out, const std::vector<std::string>& words) {
   boost::json::array a;
   for (const auto& w : words)
     a.emplace_back(w);
-  return boost::json::serialize(a);
+  out = boost::json::serialize(a);
 }
 
-void set_coordinates(soci::values& v, const std::optional<match::geo_point>& g) {
-  v.set("lat", g ? g->lat : 0.0, g ? soci::i_ok : soci::i_null);
-  v.set("lon", g ? g->lon : 0.0, g ? soci::i_ok : soci::i_null);
+template <class Row>
+void set_coordinates(Row& row, const std::optional<match::geo_point>& g) {
+  row.lat = {g ? g->lat : 0.0, g ? soci::i_ok : soci::i_null};
+  row.lon = {g ? g->lon : 0.0, g ? soci::i_ok : soci::i_null};
 }
 
-}  // namespace
-
-namespace detail {
-
-void to_values(const match::posting& p, std::int64_t now, soci::values& v) {
-  v.set("id", p.id);
-  v.set("company", p.company);
-  v.set("title", p.title);
-  for (auto [name, field] : {std::pair{"category", &p.category}, {"industry", &p.industry},
-                             {"subcategory", &p.subcategory}, {"country", &p.country}, {"city", &p.city}})
-    v.set(name, *field);
-  set_coordinates(v, p.coordinates);
-  v.set("work_mode", std::string{match::to_string(p.mode)});
-  v.set("employment_type", std::string{match::to_string(p.employment)});
-  v.set("required_skills", json_list(p.required_skills));
-  v.set("certifications", json_list(p.certifications));
-  v.set("salary_min", p.salary_min);
-  v.set("salary_max", p.salary_max);
-  v.set("experience_level", std::string{match::experience_level_name(p.experience_level)});
-  v.set("min_years", p.min_years);
-  v.set("posted_date", p.posted_date);
-  v.set("deadline_date", p.deadline_date);
-  v.set("record", match::to_json(p));
-  v.set("updated_at", static_cast<long long>(now));
+void set_row(posting_row& row, const match::posting& p, std::int64_t now) {
+  row.id = p.id;
+  row.company = p.company;
+  row.title = p.title;
+  row.category = p.category;
+  row.industry = p.industry;
+  row.subcategory = p.subcategory;
+  row.country = p.country;
+  row.city = p.city;
+  set_coordinates(row, p.coordinates);
+  row.work_mode = match::to_string(p.mode);
+  row.employment_type = match::to_string(p.employment);
+  set_json_list(row.required_skills, p.required_skills);
+  set_json_list(row.certifications, p.certifications);
+  row.salary_min = p.salary_min;
+  row.salary_max = p.salary_max;
+  row.experience_level = match::experience_level_name(p.experience_level);
+  row.min_years = p.min_years;
+  row.posted_date = p.posted_date;
+  row.deadline_date = p.deadline_date;
+  row.record = match::to_json(p);
+  row.updated_at = now;
 }
 
-void to_values(const match::candidate& c, std::int64_t now, soci::values& v) {
-  v.set("id", c.id);
-  v.set("full_name", c.full_name);
-  for (auto [name, field] : {std::pair{"country", &c.country}, {"city", &c.city}, {"industry", &c.industry},
-                             {"subcategory", &c.subcategory}})
-    v.set(name, *field);
-  set_coordinates(v, c.coordinates);
-  v.set("max_distance_km", c.max_distance_km);
-  v.set("preferred_categories", json_list(c.preferred_categories));
-  v.set("skills", json_list(c.skills));
-  v.set("certifications", json_list(c.certifications));
-  v.set("years_experience", c.years_experience);
-  v.set("experience_level", std::string{match::experience_level_name(c.experience_level)});
-  v.set("education_level", c.education ? std::string{match::to_string(*c.education)} : std::string{});
-  v.set("expected_salary", c.expected_salary);
-  v.set("current_salary", c.current_salary);
-  v.set("rating", c.rating);
-  v.set("review_count", static_cast<long long>(c.review_count));
-  v.set("completed_jobs", static_cast<long long>(c.completed_jobs));
-  v.set("engagement", c.engagement);
-  v.set("record", match::to_json(c));
-  v.set("updated_at", static_cast<long long>(now));
+void set_row(candidate_row& row, const match::candidate& c, std::int64_t now) {
+  row.id = c.id;
+  row.full_name = c.full_name;
+  row.country = c.country;
+  row.city = c.city;
+  set_coordinates(row, c.coordinates);
+  row.max_distance_km = c.max_distance_km;
+  row.industry = c.industry;
+  row.subcategory = c.subcategory;
+  set_json_list(row.preferred_categories, c.preferred_categories);
+  set_json_list(row.skills, c.skills);
+  set_json_list(row.certifications, c.certifications);
+  row.years_experience = c.years_experience;
+  row.experience_level = match::experience_level_name(c.experience_level);
+  row.education_level = c.education ? std::string{match::to_string(*c.education)} : std::string{};
+  row.expected_salary = c.expected_salary;
+  row.current_salary = c.current_salary;
+  row.rating = c.rating;
+  row.review_count = c.review_count;
+  row.completed_jobs = c.completed_jobs;
+  row.engagement = c.engagement;
+  row.record = match::to_json(c);
+  row.updated_at = now;
 }
-
-}  // namespace detail
-
-namespace {
 
 // The statements of one batch, prepared on first use and bound to `row`.
 class record_statements {
 public:
   record_statements(soci::session& db, std::int64_t now) : db_(db), now_(now) {}
 
-  void operator()(const match::posting& p) { upsert(posting_, posting_row_, record_kind::posting, k_posting_columns, p); }
-  void operator()(const match::candidate& c) {
-    upsert(candidate_, candidate_row_, record_kind::candidate, k_candidate_columns, c);
-  }
+  void operator()(const match::posting& p) { upsert(posting_, posting_row_, record_kind::posting, p); }
+  void operator()(const match::candidate& c) { upsert(candidate_, candidate_row_, record_kind::candidate, c); }
   void operator()(const record_delete& d) {
     auto& st = d.kind == record_kind::posting ? delete_posting_ : delete_candidate_;
     id_ = d.id;
@@ -152,19 +140,18 @@ public:
   }
 
 private:
-  template <class Record, std::size_t N>
-  void upsert(std::optional<soci::statement>& st, record_row<Record>& row, record_kind kind,
-              const std::string_view (&columns)[N], const Record& r) {
-    row = {&r, now_};
+  template <class Row, class Record>
+  void upsert(std::optional<soci::statement>& st, Row& row, record_kind kind, const Record& r) {
+    set_row(row, r, now_);
     if (!st)
-      st.emplace((db_.prepare << upsert_sql(table_of(kind), columns), soci::use(row)));
+      st.emplace(detail::prepare_with_row(db_, upsert_sql<Row>(table_of(kind)), row));
     st->execute(true);
   }
 
   soci::session& db_;
   std::int64_t now_;
-  record_row<match::posting> posting_row_;
-  record_row<match::candidate> candidate_row_;
+  posting_row posting_row_;
+  candidate_row candidate_row_;
   std::string id_;
   std::optional<soci::statement> posting_, candidate_, delete_posting_, delete_candidate_;
 };

@@ -2,23 +2,26 @@
 
 #include <stdexcept>
 
+namespace {
+
+// depends_on is stored as comma-separated ids (an id never holds a comma).
+std::string join_ids(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const auto& id : ids) {
+    if (!out.empty())
+      out += ',';
+    out += id;
+  }
+  return out;
+}
+
+}  // namespace
+
 namespace soci {
 
 namespace {
 
 using namespace jobmesh::storage;
-
-// SOCI binds 64-bit integers as long long; our fields are std::int64_t (long on LP64).
-long long ll(std::int64_t x) {
-  return static_cast<long long>(x);
-}
-
-std::string join_ids(const std::vector<std::string>& ids) {
-  std::string out;
-  for (const auto& id : ids)
-    out += (out.empty() ? "" : ",") + id;
-  return out;
-}
 
 std::vector<std::string> split_ids(const std::string& text) {
   std::vector<std::string> out;
@@ -71,36 +74,6 @@ void type_conversion<job_record>::from_base(const values& v, indicator, job_reco
   out.schedule = v.get<std::string>("schedule");
 }
 
-void type_conversion<job_record>::to_base(const job_record& in, values& v, indicator& ind) {
-  v.set("id", in.id);
-  v.set("type", in.type);
-  v.set("user_id", in.user_id);
-  v.set("status", std::string{to_string(in.status)});
-  v.set("priority", ll(in.priority));
-  v.set("total_items", ll(in.total_items));
-  v.set("processed_items", ll(in.processed_items));
-  v.set("failed_items", ll(in.failed_items));
-  v.set("attempt", ll(in.attempt));
-  v.set("max_attempts", ll(in.max_attempts));
-  v.set("timeout_s", ll(in.timeout_s));
-  v.set("params", in.params);
-  v.set("error_message", in.error_message);
-  v.set("idempotency_key", in.idempotency_key);
-  v.set("current_item", in.current_item);
-  v.set("job_group", in.group);
-  v.set("depends_on", join_ids(in.depends_on));
-  v.set("created_at", ll(in.created_at));
-  v.set("started_at", ll(in.started_at));
-  v.set("completed_at", ll(in.completed_at));
-  v.set("updated_at", ll(in.updated_at));
-  v.set("expires_at", ll(in.expires_at));
-  v.set("run_after", ll(in.run_after));
-  v.set("heartbeat_at", ll(in.heartbeat_at));
-  v.set("max_failed_ratio", in.max_failed_ratio);
-  v.set("schedule", in.schedule);
-  ind = i_ok;
-}
-
 void type_conversion<item_record>::from_base(const values& v, indicator, item_record& out) {
   out.job_id = v.get<std::string>("job_id");
   out.index = v.get<long long>("idx");
@@ -113,17 +86,59 @@ void type_conversion<item_record>::from_base(const values& v, indicator, item_re
   out.result = v.get<std::string>("result");
 }
 
-void type_conversion<item_record>::to_base(const item_record& in, values& v, indicator& ind) {
-  v.set("job_id", in.job_id);
-  v.set("idx", ll(in.index));
-  v.set("item_key", in.key);
-  v.set("status", std::string{to_string(in.status)});
-  v.set("attempts", ll(in.attempts));
-  v.set("error", in.error);
-  v.set("processing_time_ms", ll(in.processing_time_ms));
-  v.set("updated_at", ll(in.updated_at));
-  v.set("result", in.result);
-  ind = i_ok;
+}  // namespace soci
+
+namespace jobmesh::storage::detail {
+
+void set_row(job_row& row, const job_record& job) {
+  row.id = job.id;
+  row.type = job.type;
+  row.user_id = job.user_id;
+  row.status = to_string(job.status);
+  row.priority = job.priority;
+  row.total_items = job.total_items;
+  row.processed_items = job.processed_items;
+  row.failed_items = job.failed_items;
+  row.attempt = job.attempt;
+  row.max_attempts = job.max_attempts;
+  row.timeout_s = job.timeout_s;
+  row.params = job.params;
+  row.error_message = job.error_message;
+  row.idempotency_key = job.idempotency_key;
+  row.current_item = job.current_item;
+  row.job_group = job.group;
+  row.depends_on = join_ids(job.depends_on);
+  row.created_at = job.created_at;
+  row.started_at = job.started_at;
+  row.completed_at = job.completed_at;
+  row.updated_at = job.updated_at;
+  row.expires_at = job.expires_at;
+  row.run_after = job.run_after;
+  row.heartbeat_at = job.heartbeat_at;
+  row.max_failed_ratio = job.max_failed_ratio;
+  row.schedule = job.schedule;
 }
 
-}  // namespace soci
+void set_row(item_row& row, const item_record& item) {
+  row.job_id = item.job_id;
+  row.idx = item.index;
+  row.item_key = item.key;
+  row.status = to_string(item.status);
+  row.attempts = item.attempts;
+  row.error = item.error;
+  row.processing_time_ms = item.processing_time_ms;
+  row.updated_at = item.updated_at;
+  row.result = item.result;
+}
+
+const std::string& job_columns() {
+  static const std::string columns = column_list<job_row>();
+  return columns;
+}
+
+const std::string& item_columns() {
+  static const std::string columns = column_list<item_row>();
+  return columns;
+}
+
+}  // namespace jobmesh::storage::detail

@@ -40,7 +40,7 @@ TEST_F(job_repository_test, migration_is_idempotent) {
   for (const auto& m : embedded_migrations())
     if (m.backend == "sqlite")
       latest = std::max(latest, static_cast<int>(m.version));
-  EXPECT_EQ(latest, 7);  // 0001_jobs ... 0005_activity, 0006_feed, 0007_search
+  EXPECT_EQ(latest, 8);  // 0001_jobs ... 0007_search, 0008_unused_record_indexes
   EXPECT_EQ(migrate(*db_, "sqlite"), latest);
   EXPECT_EQ(migrate(*db_, "sqlite"), latest);
   std::string mode;

@@ -1,0 +1,86 @@
+#pragma once
+// Rows written through one prepared statement, bound once. A row is a plain struct described
+// with BOOST_DESCRIBE_STRUCT whose members are named after its table's columns; the SQL's
+// column lists come from the same description, so a column is named in one place.
+//
+// Why not soci::values (a type_conversion per record): SOCI rebuilds the values' holders, a
+// map lookup and an allocation per column, at every execute: ~6 us of a 22-column posting's
+// ~22 us upsert. Bound members cost nothing per execute: the statement reads them as they are.
+
+#include <boost/describe/members.hpp>
+#include <boost/mp11/algorithm.hpp>
+#include <soci/soci.h>
+
+#include <string>
+#include <string_view>
+
+namespace jobmesh::storage::detail {
+
+/// A column that may be NULL (SOCI 4.0 has no std::optional binding).
+struct nullable_double {
+  double value = 0;
+  soci::indicator ind = soci::i_null;
+};
+
+/// Whether `sql` has the named parameter `:name` (not merely one that starts with it).
+inline bool names_parameter(std::string_view sql, std::string_view name) {
+  auto is_word = [](char c) { return c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  for (auto at = sql.find(':'); at != std::string_view::npos; at = sql.find(':', at + 1)) {
+    auto rest = sql.substr(at + 1);
+    if (rest.starts_with(name) && (rest.size() == name.size() || !is_word(rest[name.size()])))
+      return true;
+  }
+  return false;
+}
+
+template <class T>
+void use_member(soci::statement& st, const char* name, T& member) {
+  st.exchange(soci::use(member, name));
+}
+
+inline void use_member(soci::statement& st, const char* name, nullable_double& member) {
+  st.exchange(soci::use(member.value, member.ind, name));
+}
+
+/// Binds each member of `row` that `sql` names as a parameter, by reference: `row` must outlive
+/// the statement. Call between `st.alloc()` and `st.prepare(sql)`; the caller may exchange
+/// further parameters of its own.
+template <class Row>
+void use_row(soci::statement& st, std::string_view sql, Row& row) {
+  boost::mp11::mp_for_each<boost::describe::describe_members<Row, boost::describe::mod_public>>([&](auto member) {
+    if (names_parameter(sql, member.name))
+      use_member(st, member.name, row.*member.pointer);
+  });
+}
+
+/// A statement of `sql` prepared with `row`'s members bound (see use_row).
+template <class Row>
+soci::statement prepare_with_row(soci::session& db, const std::string& sql, Row& row) {
+  soci::statement st{db};
+  st.alloc();
+  use_row(st, sql, row);
+  st.prepare(sql);
+  st.define_and_bind();
+  return st;
+}
+
+/// "a, b, c": the row's members, in declaration order, for SELECT and INSERT lists.
+template <class Row>
+std::string column_list(std::string_view prefix = "") {
+  std::string out;
+  boost::mp11::mp_for_each<boost::describe::describe_members<Row, boost::describe::mod_public>>([&](auto member) {
+    if (!out.empty())
+      out += ", ";
+    out += prefix;
+    out += member.name;
+  });
+  return out;
+}
+
+/// INSERT INTO table (every member) VALUES (:every member).
+template <class Row>
+std::string insert_sql(std::string_view table) {
+  return "INSERT INTO " + std::string{table} + " (" + column_list<Row>() + ") VALUES (" + column_list<Row>(":") + ")";
+}
+
+}  // namespace jobmesh::storage::detail
