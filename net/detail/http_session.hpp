@@ -29,8 +29,10 @@ public:
   /// Starts reading; the session keeps itself alive while it has work.
   void run();
 
-
 private:
+  /// How much of a large body one read may take (see on_read_header).
+  static constexpr std::size_t k_body_read_block = 64 * 1024;
+
   void do_read();
   void on_read_header(boost::beast::error_code ec);
   void on_read(boost::beast::error_code ec);
