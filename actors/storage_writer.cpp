@@ -1,6 +1,7 @@
 #include "actors/errors.hpp"
 #include "actors/storage_actors.hpp"
 #include "storage/activity_repository.hpp"
+#include "storage/wal_checkpointer.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -29,6 +30,8 @@ struct pending_write {
 
 struct writer_state {
   std::shared_ptr<soci::session> db;
+  /// SQLite's WAL checkpoints, off this actor's commits; declared after `db`, so it stops first.
+  std::optional<storage::wal_checkpointer> checkpoints;
   std::size_t batch_max = 1024;
   std::vector<pending_write> pending;
   std::size_t pending_size = 0;
@@ -129,6 +132,13 @@ void take(writer_pointer self, pending_write w) {
 storage_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<soci::session> db,
                                            std::size_t batch_max, std::shared_ptr<metrics> counts) {
   self->state.db = std::move(db);
+  if (storage::wal_checkpointer::serves(*self->state.db)) {
+    try {
+      self->state.checkpoints.emplace(*self->state.db);
+    } catch (const std::exception& e) {
+      spdlog::warn("storage: {}; the writer checkpoints by itself", e.what());
+    }
+  }
   self->state.batch_max = batch_max;
   self->state.counts = std::move(counts);
   return {
