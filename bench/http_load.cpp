@@ -270,6 +270,8 @@ http_load_result run_http_load(const http_load_options& o, const request_source&
   return result;
 }
 
+constexpr std::size_t k_read_block = 64 * 1024;
+
 struct http_connection::impl {
   asio::io_context ioc{1};
   beast::tcp_stream stream{ioc};
@@ -325,6 +327,9 @@ http_reply http_connection::send(const http_request& r) {
   if (!im.open) {
     im.step("connect", [&](auto done) { im.stream.async_connect(im.endpoint, done); });
     im.open = true;
+    // Beast reads at most the buffer's free capacity at a time: without room, a 5 MB reply
+    // (a bulk submit's) came in ~2 KB reads and the client, not the server, set the pace.
+    im.buffer.reserve(k_read_block);
   }
   http::request<http::string_body> req{r.method, r.target, 11};
   req.set(http::field::host, im.host);
