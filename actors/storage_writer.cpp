@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <span>
 #include <fmt/format.h>
 #include <soci/soci.h>
 #include <spdlog/spdlog.h>
@@ -73,19 +74,24 @@ void answer(pending_write& w, const std::vector<std::string>& refused) {
 
 // When the shared transaction fails, each write gets its own so one bad write (a duplicate
 // key, say) fails alone instead of failing everyone who shared its transaction.
-// One transaction, timed for the metrics; what storage refused (stale fences).
-std::vector<std::string> timed_commit(writer_state& st, const storage::write_batch& batch) {
+// One transaction, timed for the metrics; what storage refused of each batch (stale fences).
+std::vector<std::vector<std::string>> timed_commit(writer_state& st, std::span<const storage::write_batch* const> batches) {
   auto start = std::chrono::steady_clock::now();
-  auto refused = storage::commit(*st.db, batch);
-  if (st.counts)
-    st.counts->commit(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), batch.size());
+  auto refused = storage::commit(*st.db, batches);
+  if (st.counts) {
+    std::size_t rows = 0;
+    for (const auto* b : batches)
+      rows += b->size();
+    st.counts->commit(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), rows);
+  }
   return refused;
 }
 
 void commit_one_by_one(writer_state& st, std::vector<pending_write>& writes) {
   for (auto& w : writes) {
     try {
-      answer(w, timed_commit(st, w.batch));
+      const storage::write_batch* one = &w.batch;
+      answer(w, timed_commit(st, {&one, 1}).front());
     } catch (const std::exception& e) {
       spdlog::error("storage: write of {} rows failed: {}", w.batch.size(), e.what());
       w.fail(storage_error(e));
@@ -101,18 +107,19 @@ void flush(writer_state& st) {
     return;
   if (writes.size() == 1)
     return commit_one_by_one(st, writes);
-  storage::write_batch combined;
-  for (auto& w : writes)
-    combined.append(storage::write_batch{w.batch});
-  std::vector<std::string> refused;
+  std::vector<const storage::write_batch*> batches;
+  batches.reserve(writes.size());
+  for (const auto& w : writes)
+    batches.push_back(&w.batch);
+  std::vector<std::vector<std::string>> refused;
   try {
-    refused = timed_commit(st, combined);
+    refused = timed_commit(st, batches);
   } catch (const std::exception& e) {
     spdlog::warn("storage: group commit of {} writes failed ({}); retrying one by one", writes.size(), e.what());
     return commit_one_by_one(st, writes);
   }
-  for (auto& w : writes)
-    answer(w, refused);
+  for (std::size_t i = 0; i < writes.size(); ++i)
+    answer(writes[i], refused[i]);
 }
 
 // Joins the next commit: at once when enough rows wait, else once the mailbox's writes are in.

@@ -53,58 +53,83 @@ constexpr std::string_view k_count_expired =
 const std::string k_delete_expired_items = fmt::format("DELETE FROM job_items WHERE job_id IN ({})", k_expired_ids);
 const std::string k_delete_expired_jobs = fmt::format("DELETE FROM jobs WHERE id IN ({})", k_expired_ids);
 
-// One prepared statement with a row's members bound, executed once per record not skipped:
-// SQLite's fastest bulk path.
+using batches = std::span<const write_batch* const>;
+
+// One prepared statement with a row's members bound, executed once per record (of every batch,
+// in order) not skipped: SQLite's fastest bulk path.
 template <class Row, class Record, class Skip>
-void execute_each(soci::session& db, const std::string& sql, const std::vector<Record>& records, Skip skip) {
+void execute_each(soci::session& db, const std::string& sql, batches all, std::vector<Record> write_batch::*records,
+                  Skip skip) {
   Row row;
   std::optional<soci::statement> st;
-  for (const auto& r : records) {
-    if (skip(r))
-      continue;
-    detail::set_row(row, r);
-    if (!st)
-      st.emplace(detail::prepare_with_row(db, sql, row));
-    st->execute(true);
-  }
+  for (std::size_t b = 0; b < all.size(); ++b)
+    for (const auto& r : all[b]->*records) {
+      if (skip(b, r))
+        continue;
+      detail::set_row(row, r);
+      if (!st)
+        st.emplace(detail::prepare_with_row(db, sql, row));
+      st->execute(true);
+    }
 }
 
 template <class Row, class Record>
-void execute_each(soci::session& db, const std::string& sql, const std::vector<Record>& records) {
-  execute_each<Row>(db, sql, records, [](const Record&) { return false; });
+void execute_each(soci::session& db, const std::string& sql, batches all, std::vector<Record> write_batch::*records) {
+  execute_each<Row>(db, sql, all, records, [](std::size_t, const Record&) { return false; });
+}
+
+// `write(db, rows)` for each batch that has rows of this kind (each such write prepares its own
+// statements, so the empty ones are not asked).
+template <class Rows, class Write>
+void write_each(soci::session& db, batches all, Rows write_batch::*rows, Write write) {
+  for (const auto* batch : all)
+    if (!(batch->*rows).empty())
+      write(db, batch->*rows);
 }
 
 using fence_index = std::unordered_map<std::string_view, const job_fence*>;
 
+// Each batch's fences by job id: a fence holds for the writes of its own batch only (two
+// runners of one job, a stale one and the current one, may share a group commit).
+std::vector<fence_index> fences_of(batches all) {
+  std::vector<fence_index> out(all.size());
+  for (std::size_t b = 0; b < all.size(); ++b)
+    for (const auto& f : all[b]->fences)
+      out[b].emplace(f.job_id, &f);
+  return out;
+}
+
 // The fenced job updates, one statement per job: rows affected says whether the fence held.
-std::unordered_set<std::string> update_fenced(soci::session& db, const std::vector<job_record>& jobs,
-                                              const fence_index& fences) {
+// The ids refused, per batch.
+std::vector<std::unordered_set<std::string>> update_fenced(soci::session& db, batches all,
+                                                           const std::vector<fence_index>& fences) {
   static const std::string sql = std::string{k_update_job} + std::string{k_fence_condition};
-  std::unordered_set<std::string> refused;
+  std::vector<std::unordered_set<std::string>> refused(all.size());
   job_row row;
   long long fence_attempt = 0;
   std::string fence_status;
   std::optional<soci::statement> st;
-  for (const auto& job : jobs) {
-    auto fence = fences.find(job.id);
-    if (fence == fences.end())
-      continue;
-    detail::set_row(row, job);
-    fence_attempt = fence->second->attempt;
-    fence_status = std::string{to_string(fence->second->status)};
-    if (!st) {
-      st.emplace(db);
-      st->alloc();
-      detail::use_row(*st, sql, row);
-      st->exchange(soci::use(fence_attempt, "fence_attempt"));
-      st->exchange(soci::use(fence_status, "fence_status"));
-      st->prepare(sql);
-      st->define_and_bind();
+  for (std::size_t b = 0; b < all.size(); ++b)
+    for (const auto& job : all[b]->updated_jobs) {
+      auto fence = fences[b].find(job.id);
+      if (fence == fences[b].end())
+        continue;
+      detail::set_row(row, job);
+      fence_attempt = fence->second->attempt;
+      fence_status = std::string{to_string(fence->second->status)};
+      if (!st) {
+        st.emplace(db);
+        st->alloc();
+        detail::use_row(*st, sql, row);
+        st->exchange(soci::use(fence_attempt, "fence_attempt"));
+        st->exchange(soci::use(fence_status, "fence_status"));
+        st->prepare(sql);
+        st->define_and_bind();
+      }
+      st->execute(true);
+      if (st->get_affected_rows() == 0)
+        refused[b].insert(job.id);
     }
-    st->execute(true);
-    if (st->get_affected_rows() == 0)
-      refused.insert(job.id);
-  }
   return refused;
 }
 
@@ -134,54 +159,39 @@ std::size_t write_batch::size() const {
          skill_index.size() + skill_relationships.size();
 }
 
-void write_batch::append(write_batch&& other) {
-  auto move_into = [](auto& to, auto& from) { std::move(from.begin(), from.end(), std::back_inserter(to)); };
-  move_into(inserted_jobs, other.inserted_jobs);
-  move_into(updated_jobs, other.updated_jobs);
-  move_into(inserted_items, other.inserted_items);
-  move_into(updated_items, other.updated_items);
-  move_into(records, other.records);
-  move_into(match_results, other.match_results);
-  move_into(schedules, other.schedules);
-  move_into(activity, other.activity);
-  move_into(trending, other.trending);
-  move_into(affinity, other.affinity);
-  move_into(feeds, other.feeds);
-  move_into(skill_index, other.skill_index);
-  move_into(skill_relationships, other.skill_relationships);
-  move_into(fences, other.fences);
+std::vector<std::string> commit(soci::session& db, const write_batch& batch) {
+  const write_batch* one = &batch;
+  auto refused = commit(db, batches{&one, 1});
+  return std::move(refused.front());
 }
 
-std::vector<std::string> commit(soci::session& db, const write_batch& batch) {
+std::vector<std::vector<std::string>> commit(soci::session& db, batches all) {
   soci::transaction tx{db};
-  execute_each<job_row>(db, k_insert_job, batch.inserted_jobs);
-  std::unordered_set<std::string> refused;
-  if (batch.fences.empty()) {
-    execute_each<job_row>(db, std::string{k_update_job}, batch.updated_jobs);
-    execute_each<item_row>(db, k_insert_item, batch.inserted_items);
-    execute_each<item_row>(db, std::string{k_update_item}, batch.updated_items);
-  } else {
-    fence_index fences;
-    for (const auto& f : batch.fences)
-      fences.emplace(f.job_id, &f);
-    execute_each<job_row>(db, std::string{k_update_job}, batch.updated_jobs,
-                          [&](const job_record& j) { return fences.contains(j.id); });
-    refused = update_fenced(db, batch.updated_jobs, fences);
-    auto refused_item = [&](const item_record& i) { return !refused.empty() && refused.contains(i.job_id); };
-    execute_each<item_row>(db, k_insert_item, batch.inserted_items, refused_item);
-    execute_each<item_row>(db, std::string{k_update_item}, batch.updated_items, refused_item);
-  }
-  apply_record_writes(db, batch.records, now_ms());
-  upsert_stored_matches(db, batch.match_results);
-  upsert_schedules(db, batch.schedules);
-  insert_activity(db, batch.activity);
-  write_trending(db, batch.trending);
-  write_affinity(db, batch.affinity);
-  upsert_feeds(db, batch.feeds);
-  write_skill_index(db, batch.skill_index);
-  write_skill_relationships(db, batch.skill_relationships);
+  execute_each<job_row>(db, k_insert_job, all, &write_batch::inserted_jobs);
+  auto fences = fences_of(all);
+  auto fenced = [&](std::size_t b, const job_record& j) { return !fences[b].empty() && fences[b].contains(j.id); };
+  execute_each<job_row>(db, std::string{k_update_job}, all, &write_batch::updated_jobs, fenced);
+  auto refused = update_fenced(db, all, fences);
+  auto refused_item = [&](std::size_t b, const item_record& i) {
+    return !refused[b].empty() && refused[b].contains(i.job_id);
+  };
+  execute_each<item_row>(db, k_insert_item, all, &write_batch::inserted_items, refused_item);
+  execute_each<item_row>(db, std::string{k_update_item}, all, &write_batch::updated_items, refused_item);
+  auto now = now_ms();
+  write_each(db, all, &write_batch::records, [now](soci::session& s, const auto& r) { apply_record_writes(s, r, now); });
+  write_each(db, all, &write_batch::match_results, upsert_stored_matches);
+  write_each(db, all, &write_batch::schedules, upsert_schedules);
+  write_each(db, all, &write_batch::activity, insert_activity);
+  write_each(db, all, &write_batch::trending, write_trending);
+  write_each(db, all, &write_batch::affinity, write_affinity);
+  write_each(db, all, &write_batch::feeds, upsert_feeds);
+  write_each(db, all, &write_batch::skill_index, write_skill_index);
+  write_each(db, all, &write_batch::skill_relationships, write_skill_relationships);
   tx.commit();
-  return {refused.begin(), refused.end()};
+  std::vector<std::vector<std::string>> out;
+  for (auto& ids : refused)
+    out.emplace_back(ids.begin(), ids.end());
+  return out;
 }
 
 std::optional<job_record> find_job(soci::session& db, const std::string& id) {

@@ -11,6 +11,7 @@
 #include "storage/skill_repository.hpp"
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -52,8 +53,6 @@ struct write_batch {
 
   bool empty() const;
   std::size_t size() const;
-  /// Appends `other`'s writes after this batch's.
-  void append(write_batch&& other);
 };
 
 /// Which jobs a listing wants, newest first; empty strings mean "any".
@@ -94,6 +93,12 @@ std::int64_t delete_expired_jobs(soci::session& db, std::int64_t now_ms, std::in
 /// Applies `batch` in one transaction: all of it or, on error, none of it. Returns the ids of
 /// fenced jobs whose writes were refused (their stored attempt or status was another).
 std::vector<std::string> commit(soci::session& db, const write_batch& batch);
+
+/// The same for several batches in one transaction (a group commit), applied kind by kind and
+/// within a kind in the batches' order, without copying them (copying and freeing them took a
+/// fifth of the writer's time). A batch's fences hold for its own writes only. Returns the
+/// refused ids of each batch, in the batches' order.
+std::vector<std::vector<std::string>> commit(soci::session& db, std::span<const write_batch* const> batches);
 
 /// The job with `id`, if stored.
 std::optional<job_record> find_job(soci::session& db, const std::string& id);

@@ -205,6 +205,60 @@ TEST_F(job_repository_test, fenced_writes_apply_only_at_the_expected_attempt) {
   EXPECT_EQ(commit(*db_, claim), std::vector<std::string>{"j1"}) << "a completed job was claimed";
 }
 
+// A group commit: several batches in one transaction, kind by kind in the batches' order; a
+// batch's fence refuses its own writes of its job only (another batch, here the current
+// runner's, may write the same job), and the rest commits.
+TEST_F(job_repository_test, several_batches_commit_as_one_in_order) {
+  auto job = make_job("j1");
+  job.status = job_status::running;
+  job.attempt = 2;
+  write_batch insert{.inserted_jobs = {job, make_job("j2")}, .inserted_items = {{"j1", 0, "a"}}};
+
+  auto prioritised = make_job("j2");
+  prioritised.priority = 5;
+  write_batch first_update{.updated_jobs = {prioritised}};
+  prioritised.priority = 9;  // a later batch's write of the same row wins
+  write_batch second_update{.updated_jobs = {prioritised}};
+
+  auto late = job;
+  late.attempt = 1;
+  late.status = job_status::completed;
+  item_record item{"j1", 0, "a"};
+  item.status = item_status::done;
+  item.result = R"({"from":"attempt 1"})";
+  write_batch stale{.updated_jobs = {late}, .updated_items = {item}, .fences = {{"j1", 1, job_status::running}}};
+  auto current = job;
+  current.processed_items = 1;
+  item.result = R"({"from":"attempt 2"})";
+  write_batch progress{.updated_jobs = {current}, .updated_items = {item}, .fences = {{"j1", 2, job_status::running}}};
+
+  std::vector<const write_batch*> all{&insert, &first_update, &stale, &progress, &second_update};
+  auto refused = commit(*db_, all);
+  ASSERT_EQ(refused.size(), all.size());
+  EXPECT_EQ(refused[2], std::vector<std::string>{"j1"});
+  for (auto b : {0, 1, 3, 4})
+    EXPECT_TRUE(refused[b].empty()) << "batch " << b;
+  auto j1 = find_job(*db_, "j1");
+  ASSERT_TRUE(j1);
+  EXPECT_EQ(j1->status, job_status::running);
+  EXPECT_EQ(j1->attempt, 2);
+  EXPECT_EQ(j1->processed_items, 1);
+  auto items = all_items(*db_, "j1");
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].status, item_status::done);
+  EXPECT_EQ(items[0].result, R"({"from":"attempt 2"})");
+  auto j2 = find_job(*db_, "j2");
+  ASSERT_TRUE(j2);
+  EXPECT_EQ(j2->priority, 9);
+
+  // All or nothing across batches too: a duplicate id in the last batch undoes the first's.
+  write_batch fresh{.inserted_jobs = {make_job("j3")}};
+  write_batch duplicate{.inserted_jobs = {make_job("j1")}};
+  std::vector<const write_batch*> failing{&fresh, &duplicate};
+  EXPECT_THROW(commit(*db_, failing), soci::soci_error);
+  EXPECT_FALSE(find_job(*db_, "j3"));
+}
+
 #include "storage/database_lock.hpp"
 
 #include <unistd.h>
