@@ -178,6 +178,7 @@ job_runner_actor::behavior_type batch(batch_pointer self, runner_context ctx, jo
           finish(self);
       },
       [=](timeout_atom) {},
+      [=](waited_atom, std::int64_t, std::int64_t, std::int64_t) {},  // a quick plan never waits
   };
 }
 

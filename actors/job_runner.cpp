@@ -161,8 +161,62 @@ std::size_t next_batch_size(const runner_state& st) {
   return std::clamp<std::size_t>(spread, 1, static_cast<std::size_t>(st.ctx.settings.batch_size));
 }
 
+// A batch's results are in: counts, progress, and the next batches.
+void take_results(runner_pointer self, batch_result& result) {
+  --self->state.in_flight;
+  if (self->state.finishing)
+    return;  // cancelled meanwhile: its final state is written, this comes too late
+  auto& s = self->state;
+  detail::apply_results(s.job, s.items, result, now_ms(), s.ctx.metrics.get(), &s.dirty_items);
+  publish_progress(self);
+  dispatch(self);
+  maybe_finish(self);
+}
+
+// A try of an item of a plan that waits (job_plan::wait_per_try): its wait is a timer of this
+// runner; its handler, quick, runs here when the wait is over.
+void wait_then_try(runner_pointer self, std::int64_t index, std::int64_t attempt, std::int64_t first_try_ms) {
+  self->delayed_send(self, self->state.plan->wait_per_try, waited_atom::value, index, attempt, first_try_ms);
+}
+
+void try_waited_item(runner_pointer self, std::int64_t index, std::int64_t attempt, std::int64_t first_try_ms) {
+  auto& st = self->state;
+  if (st.stop->load(std::memory_order_relaxed)) {
+    batch_result none;  // not handled: it stays pending for a later run
+    return take_results(self, none);
+  }
+  item_result r;
+  r.index = index;
+  r.attempts = attempt;
+  try {
+    auto outcome = st.plan->handle(item_ref{index, st.items[static_cast<std::size_t>(index)].key, attempt});
+    r.ok = outcome.ok;
+    r.error = std::move(outcome.error);
+    r.result = std::move(outcome.result);
+  } catch (const std::exception& e) {
+    r.ok = false;
+    r.error = e.what();
+  }
+  if (!r.ok && attempt < st.ctx.settings.item_max_attempts)
+    return wait_then_try(self, index, attempt + 1, first_try_ms);
+  r.processing_time_ms = now_ms() - first_try_ms;
+  batch_result result;
+  result.items.push_back(std::move(r));
+  take_results(self, result);
+}
+
 void dispatch(runner_pointer self) {
   auto& st = self->state;
+  if (st.plan->wait_per_try.count() > 0) {
+    while (st.end == ending::none && st.in_flight < st.parallelism && !st.pending.empty()) {
+      auto index = st.pending.front();
+      st.pending.pop_front();
+      st.job.current_item = st.items[static_cast<std::size_t>(index)].key;
+      ++st.in_flight;
+      wait_then_try(self, index, 1, now_ms());
+    }
+    return;
+  }
   while (st.end == ending::none && st.in_flight < st.parallelism && !st.pending.empty()) {
     work_batch batch{st.job.id, st.plan, {}, {}, st.ctx.settings.item_max_attempts, st.stop};
     for (auto n = next_batch_size(st); n > 0 && !st.pending.empty(); --n) {
@@ -175,16 +229,7 @@ void dispatch(runner_pointer self) {
     ++st.in_flight;
     self->request(st.ctx.pool, caf::infinite, run_atom::value, std::move(batch))
         .then(
-            [=](batch_result& result) {
-              --self->state.in_flight;
-              if (self->state.finishing)
-                return;  // cancelled meanwhile: its final state is written, this comes too late
-              auto& s = self->state;
-              detail::apply_results(s.job, s.items, result, now_ms(), s.ctx.metrics.get(), &s.dirty_items);
-              publish_progress(self);
-              dispatch(self);
-              maybe_finish(self);
-            },
+            [=](batch_result& result) { take_results(self, result); },
             [=](caf::error& e) {
               --self->state.in_flight;
               end_run(self, ending::broken, "worker pool failed: " + message_of(e));
@@ -464,6 +509,9 @@ job_runner_actor::behavior_type runner(runner_pointer self, runner_context ctx, 
       },
       [=](timeout_atom) {
         end_run(self, ending::timed_out, fmt::format("timed out after {} s", self->state.job.timeout_s));
+      },
+      [=](waited_atom, std::int64_t index, std::int64_t attempt, std::int64_t first_try_ms) {
+        try_waited_item(self, index, attempt, first_try_ms);
       },
   };
 }

@@ -17,6 +17,8 @@
 ///                                unless the job is already ending; the supervisor learns which
 ///                                from done_atom
 /// (tick_atom), (timeout_atom)    internal timers
+/// (waited_atom, index, attempt, first try ms)  internal: an item's wait is over (a plan
+///                                that waits, job_plan::wait_per_try, holds no worker)
 /// On its end it sends (done_atom, job_record) to its supervisor and terminates normally; any
 /// other termination is a crash that the supervisor's retry policy handles.
 
@@ -33,7 +35,8 @@ namespace jobmesh::actors {
 
 using job_runner_actor = caf::typed_actor<caf::replies_to<caf::get_atom, std::string>::with<storage::job_record>,
                                           caf::reacts_to<cancel_atom, std::string>, caf::reacts_to<drain_atom>,
-                                          caf::reacts_to<tick_atom>, caf::reacts_to<timeout_atom>>;
+                                          caf::reacts_to<tick_atom>, caf::reacts_to<timeout_atom>,
+                                          caf::reacts_to<waited_atom, std::int64_t, std::int64_t, std::int64_t>>;
 
 /// Who hears that a job ended: from a runner, its job; from a batch, the jobs that ended and
 /// those it gave up because another attempt owns them now (their writes were refused).

@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -40,6 +41,12 @@ struct job_plan {
   /// When set, used instead of `handle`: handles a batch of items at once (one query or one
   /// write for all of them) and answers one outcome per item, in order. Throwing fails them all.
   std::function<std::vector<item_outcome>(const std::vector<item_ref>& items)> handle_batch;
+  /// When positive, each try of an item first waits this long on its runner's timer, holding
+  /// no worker thread, and then `handle` runs on the runner, which must then return in
+  /// microseconds (never block or wait itself): how an item that waits on something outside
+  /// the process (a poll, a rate limit) runs without a thread parked on the wait. A thousand
+  /// such jobs waiting at once cost no more threads than one. `handle_batch` is not used.
+  std::chrono::milliseconds wait_per_try{0};
   /// Items per batch handed to a worker; 0 leaves it to the engine (`jobs.batch_size`).
   std::int64_t batch_size = 0;
   /// At most this many batches of the job in flight at once; 0 = the engine's worker count.

@@ -46,6 +46,7 @@ using schedule_atom = caf::atom_constant<caf::atom("schedule")>;
 using orphan_atom = caf::atom_constant<caf::atom("orphan")>;
 using activity_atom = caf::atom_constant<caf::atom("activity")>;
 using fences_atom = caf::atom_constant<caf::atom("fences")>;
+using waited_atom = caf::atom_constant<caf::atom("waited")>;
 
 /// A submission as the HTTP layer checked it (API.md `POST /api/v1/jobs`).
 struct job_spec {

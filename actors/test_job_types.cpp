@@ -97,9 +97,8 @@ job_type make_test_type(std::string name, std::string description, std::int64_t 
     plan->item_keys = numbered_keys(tp.items);
     plan->quick = tp.ms_per_item == 0;
     plan->parallelism = tp.parallelism;
+    plan->wait_per_try = std::chrono::milliseconds(tp.ms_per_item);  // on a timer, not a worker
     plan->handle = [tp](const item_ref& item) {
-      if (tp.ms_per_item > 0)
-        std::this_thread::sleep_for(std::chrono::milliseconds(tp.ms_per_item));
       if (tp.fail_probability <= 0)
         return item_outcome{};
       auto h = mix(static_cast<std::uint64_t>(tp.seed) ^

@@ -109,11 +109,10 @@ sample measure(const ws_options& o, std::uint16_t port, server_process& server, 
 sample run_jobmesh(const ws_options& o, const fs::path& dir, int round) {
   remove_database(dir / "ws.db");
   auto limit = std::to_string(o.clients + 1'000);
-  // A worker and a run slot per job: each job's one item in flight sleeps on a worker thread.
+  // A run slot per job; each job's one item in flight waits on its runner's timer (no worker).
   auto s = start_server({"--db", "sqlite:" + (dir / "ws.db").string(), "--set", "log.level=warn", "--set",
                          "server.max_connections=" + limit, "--set", "server.max_connections_per_ip=" + limit, "--set",
-                         fmt::format("jobs.max_concurrent={}", o.jobs + 16), "--set",
-                         fmt::format("jobs.workers={}", o.jobs), "--set", "jobs.batch_size=1"},
+                         fmt::format("jobs.max_concurrent={}", o.jobs + 16)},
                         dir / fmt::format("server-{}.log", round));
   auto items = static_cast<std::size_t>(std::ceil((o.warm_up_s + o.duration_s + 60) * o.hz));
   std::vector<std::string> ids;
@@ -226,10 +225,10 @@ int report(const ws_options& o, const std::vector<sample>& ours, const std::vect
                          "queues frames, so its latency grows; the peer skips late ticks, so its rate drops while "
                          "its latency stays low).",
                          o.hz),
-             fmt::format("jobmesh's events come from real jobs: each item is a {} ms sleep on one of {} worker "
-                         "threads, and each job's progress is stored 4 times a second; the peer's events come from a "
-                         "timer.",
-                         1000 / o.hz, grouped(static_cast<double>(o.jobs))),
+             fmt::format("jobmesh's events come from real jobs: {} `sleep` jobs, each item a {} ms wait on its "
+                         "job runner's timer (no thread held), each item's end a progress event, and each job's "
+                         "progress and items stored 4 times a second; the peer's events come from a timer.",
+                         grouped(static_cast<double>(o.jobs)), 1000 / o.hz),
              "Latency: the client's clock at receipt minus the frame's sent_at (milliseconds, set when the server "
              "built the event); the clients and both servers share the same 2 cores.",
              "KB per idle connection: the server's resident memory with every client connected and following a "

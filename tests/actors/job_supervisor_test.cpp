@@ -184,6 +184,68 @@ TEST_F(supervisor_test, failed_items_fail_the_job_and_are_listed) {
   EXPECT_EQ(items[0].attempts, settings_.jobs.item_max_attempts);
 }
 
+// An item that waits (job_plan::wait_per_try: `sleep`) waits on its runner's timer: with one
+// worker, a job that needs the worker runs to its end while a minute-long wait is in flight.
+TEST_F(supervisor_test, an_item_that_waits_holds_no_worker) {
+  settings_.jobs.workers = 1;
+  auto types = std::make_shared<actors::job_type_registry>(*actors::make_default_registry(settings_.jobs.max_items));
+  actors::job_type on_worker;
+  on_worker.name = "on_worker";
+  on_worker.group = "test";
+  on_worker.validate = [](const boost::json::object&) { return std::optional<std::string>{}; };
+  on_worker.plan = [](const boost::json::object&, const std::string&) {
+    auto plan = std::make_shared<actors::job_plan>();
+    plan->item_keys = {"only"};
+    plan->handle = [](const actors::item_ref&) { return actors::item_outcome{true, {}, R"({"ran":true})"}; };
+    return std::shared_ptr<const actors::job_plan>{std::move(plan)};
+  };
+  types->add(on_worker);
+  start(types);
+  auto waiting = submit(sleep_spec(1, 60'000));
+  // Its item is in flight once the runner names it as the current one.
+  auto deadline = std::chrono::steady_clock::now() + k_wait;
+  for (;;) {
+    auto job = ask_job(caf::get_atom::value, waiting.id);
+    ASSERT_TRUE(job);
+    if (job->status == job_status::running && !job->current_item.empty())
+      break;
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the sleep job's item was never in flight";
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  actors::job_spec spec;
+  spec.type = "on_worker";
+  spec.user_id = "tester";
+  auto other = await_end(submit(spec).id);
+  EXPECT_EQ(other.status, job_status::completed);
+  auto still = ask_job(caf::get_atom::value, waiting.id);
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->status, job_status::running);
+  EXPECT_EQ(still->processed_items, 0);
+  auto cancelled = ask_job(actors::cancel_atom::value, waiting.id);
+  ASSERT_TRUE(cancelled) << caf::to_string(cancelled.error());
+  EXPECT_EQ(cancelled->status, job_status::cancelled);
+}
+
+// Each try of an item that waits waits again: three tries of 1 ms, then the item fails.
+TEST_F(supervisor_test, an_item_that_waits_is_tried_again_after_a_new_wait) {
+  start();
+  actors::job_spec spec;
+  spec.type = "flaky";
+  spec.params = R"({"items": 3, "fail_probability": 1.0, "ms_per_item": 1})";
+  spec.user_id = "tester";
+  auto job = await_end(submit(spec).id);
+  EXPECT_EQ(job.status, job_status::failed);
+  EXPECT_EQ(job.failed_items, 3);
+  auto items = items_of(job.id);
+  ASSERT_EQ(items.size(), 3u);
+  for (const auto& item : items) {
+    EXPECT_EQ(item.status, storage::item_status::failed);
+    EXPECT_EQ(item.attempts, settings_.jobs.item_max_attempts);
+    EXPECT_EQ(item.error, "item " + std::to_string(item.index) + " failed on purpose (attempt " +
+                                      std::to_string(settings_.jobs.item_max_attempts) + ")");
+  }
+}
+
 TEST_F(supervisor_test, a_job_over_its_timeout_fails) {
   settings_.jobs.workers = 1;
   start();
