@@ -177,13 +177,16 @@ struct hub_frame {
   std::string job;  ///< the job it is about, if any: progress coalesces per topic and job
 };
 
+/// A frame as sinks receive it: one immutable copy for every subscriber.
+using shared_frame = std::shared_ptr<const hub_frame>;
+
 /// Where the hub hands a subscriber its frames itself, without a message per frame (a
-/// WebSocket session's write queue, reached through its strand). `deliver` is called on the
-/// hub's thread and must not block.
+/// WebSocket session's write queue, reached through its I/O thread's lane). `deliver` is
+/// called on the hub's thread and must not block.
 class frame_sink {
 public:
   virtual ~frame_sink() = default;
-  virtual void deliver(const hub_frame& frame) = 0;
+  virtual void deliver(const shared_frame& frame) = 0;
 };
 using frame_sink_ptr = std::shared_ptr<frame_sink>;
 

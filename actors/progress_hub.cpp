@@ -32,7 +32,7 @@ struct stored_event {
   std::shared_ptr<event_data> data;
   std::int64_t sent_at = 0;
   std::string job;
-  std::optional<hub_frame> frame;
+  shared_frame frame;  ///< written when first sent
 };
 
 /// A subscriber: the actor the hub monitors, and where its frames go when it gave a sink.
@@ -87,19 +87,20 @@ struct hub_state {
 
 using hub_pointer = progress_hub_actor::stateful_pointer<hub_state>;
 
-hub_frame make_frame(const std::string& topic, std::uint64_t seq, std::string_view type, std::string_view data,
-                     const std::string& job = {}) {
-  return {topic, seq, is_droppable_event(type),
-          std::make_shared<const std::string>(make_frame_text(topic, seq, type, data, now_ms())), job};
+shared_frame make_frame(const std::string& topic, std::uint64_t seq, std::string_view type, std::string_view data,
+                        const std::string& job = {}) {
+  return std::make_shared<const hub_frame>(
+      hub_frame{topic, seq, is_droppable_event(type),
+                std::make_shared<const std::string>(make_frame_text(topic, seq, type, data, now_ms())), job});
 }
 
 // Straight into a subscriber's sink when it has one; otherwise as an anonymous message
 // (subscribers are dynamically typed).
-void send_frame(const subscriber& to, const hub_frame& frame) {
+void send_frame(const subscriber& to, const shared_frame& frame) {
   if (to.sink)
     to.sink->deliver(frame);
   else
-    caf::anon_send(to.who, frame_atom::value, frame);
+    caf::anon_send(to.who, frame_atom::value, *frame);
 }
 
 // Keeps the topic map bounded: topics nobody listens to are the ones to forget.
@@ -110,18 +111,18 @@ void forget_idle_topics(hub_state& st) {
     it = it->second.subscribers.empty() ? st.topics.erase(it) : std::next(it);
 }
 
-const hub_frame& frame_of(const std::string& topic, stored_event& e) {
+const shared_frame& frame_of(const std::string& topic, stored_event& e) {
   if (!e.frame)
-    e.frame = hub_frame{topic, e.seq, is_droppable_event(e.type),
-                        std::make_shared<const std::string>(make_frame_text(topic, e.seq, e.type, e.data->get(), e.sent_at)),
-                        e.job};
-  return *e.frame;
+    e.frame = std::make_shared<const hub_frame>(hub_frame{
+        topic, e.seq, is_droppable_event(e.type),
+        std::make_shared<const std::string>(make_frame_text(topic, e.seq, e.type, e.data->get(), e.sent_at)), e.job});
+  return e.frame;
 }
 
 void publish(hub_pointer self, const std::string& topic, const std::string& job, const std::string& type,
              const std::shared_ptr<event_data>& data, std::int64_t now) {
   auto& t = self->state.topics[topic];
-  t.history.push({++t.seq, type, data, now, job, std::nullopt}, self->state.history);
+  t.history.push({++t.seq, type, data, now, job, nullptr}, self->state.history);
   if (!t.subscribers.empty()) {
     const auto& frame = frame_of(topic, t.history.back());
     for (const auto& s : t.subscribers)

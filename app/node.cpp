@@ -172,7 +172,7 @@ void node::stop() {
     return;
   im.running = false;
   // The shutdown rule: no actor holds anything of Asio's but sessions' outlets and weak pointers
-  // to sessions (net/detail/io_gate.hpp); an outlet lets go of its strand when its session ends,
+  // to sessions (net/detail/io_gate.hpp); an outlet lets go of its executor when its session ends,
   // inside the network world. So an actor may be destroyed on any thread, before or after the
   // io_context, and touch nothing freed. The order that follows from it:
   // 1. the server closes its gate (no more posts) and joins its threads (the io_context stays);

@@ -2,7 +2,7 @@
 /// The crossing from Asio threads into the actor world (DESIGN.md "Threads"): a request from a
 /// network session goes to one of a few long-lived bridge actors, which sends it to its actor
 /// and hands the answer to a callback. The callback runs on a CAF thread: it must only post to
-/// the session's strand.
+/// the session's I/O thread.
 ///
 /// Why long-lived actors and their own deadlines: an actor spawned per request, with CAF's
 /// request timeout, costs a spawn, a registry entry and two commands to CAF's clock thread per

@@ -3,9 +3,9 @@
 #include "net/detail/http_session.hpp"
 #include "net/exposure.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <thread>
@@ -17,11 +17,20 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// Accepts connections while fewer than server.max_connections are open; each gets its strand.
+// One I/O thread's io_context and the lane of hub frames for its WebSocket sessions.
+struct io_lane {
+  std::unique_ptr<asio::io_context> ioc;
+  std::shared_ptr<detail::frame_lane> frames;
+};
+
+// Accepts connections while fewer than server.max_connections are open, handing them to the
+// I/O threads in turn. A connection lives on one thread's io_context, run by that thread
+// alone: its handlers never run concurrently, without a strand.
 class listener : public std::enable_shared_from_this<listener> {
 public:
-  listener(asio::io_context& ioc, std::shared_ptr<const api_context> ctx, std::shared_ptr<detail::io_gate> gate)
-      : ioc_(ioc), acceptor_(asio::make_strand(ioc)), ctx_(std::move(ctx)), gate_(std::move(gate)),
+  listener(const std::vector<io_lane>& lanes, std::shared_ptr<const api_context> ctx,
+           std::shared_ptr<detail::io_gate> gate)
+      : lanes_(lanes), acceptor_(*lanes.front().ioc), ctx_(std::move(ctx)), gate_(std::move(gate)),
         routes_(std::make_shared<const router>(make_api_router(ctx_))),
         checks_(std::make_shared<const exposure>(ctx_->settings)),
         counts_(std::make_shared<detail::connection_counts>()), backoff_timer_(acceptor_.get_executor()) {}
@@ -54,8 +63,9 @@ public:
 
 private:
   void do_accept() {
-    acceptor_.async_accept(asio::make_strand(ioc_), [self = shared_from_this()](boost::system::error_code ec,
-                                                                                 tcp::socket socket) {
+    next_lane_ = (next_lane_ + 1) % lanes_.size();
+    acceptor_.async_accept(*lanes_[next_lane_].ioc, [self = shared_from_this()](boost::system::error_code ec,
+                                                                                tcp::socket socket) {
       self->on_accept(ec, std::move(socket));
     });
   }
@@ -87,7 +97,9 @@ private:
                                     peer.to_string(), counts_->total(), s.max_connections, s.max_connections_per_ip));
     } else {
       auto slot = std::make_shared<detail::connection_slot>(counts_, peer);
-      std::make_shared<detail::http_session>(std::move(socket), ctx_, routes_, std::move(slot), gate_, checks_)->run();
+      std::make_shared<detail::http_session>(std::move(socket), ctx_, routes_, std::move(slot), gate_,
+                                             lanes_[next_lane_].frames, checks_)
+          ->run();
     }
     do_accept();
   }
@@ -104,7 +116,8 @@ private:
   static constexpr std::chrono::milliseconds k_first_backoff{10};
   static constexpr std::chrono::milliseconds k_max_backoff{1'000};
 
-  asio::io_context& ioc_;
+  const std::vector<io_lane>& lanes_;  ///< the server's, which outlive the listener's work
+  std::size_t next_lane_ = 0;          ///< the lane of the connection being accepted
   tcp::acceptor acceptor_;
   std::shared_ptr<const api_context> ctx_;
   std::shared_ptr<detail::io_gate> gate_;
@@ -120,10 +133,17 @@ private:
 
 struct server::impl {
   std::shared_ptr<const api_context> ctx;
-  asio::io_context ioc;
   std::shared_ptr<detail::io_gate> gate = std::make_shared<detail::io_gate>();
+  std::vector<io_lane> lanes;  ///< one per I/O thread
   std::shared_ptr<listener> accept;
   std::vector<std::thread> threads;
+
+  // Sessions go first (with their io_contexts), while the lanes their sinks point to remain.
+  ~impl() {
+    accept.reset();
+    for (auto& lane : lanes)
+      lane.ioc.reset();
+  }
 };
 
 server::server(std::shared_ptr<const api_context> ctx) : impl_(std::make_unique<impl>()) {
@@ -135,13 +155,23 @@ server::~server() {
 }
 
 std::uint16_t server::start() {
-  impl_->accept = std::make_shared<listener>(impl_->ioc, impl_->ctx, impl_->gate);
-  auto port = impl_->accept->bind();
-  impl_->accept->run();
-  auto n = impl_->ctx->settings.server.io_threads;
+  auto& im = *impl_;
+  auto n = im.ctx->settings.server.io_threads;
   auto threads = n > 0 ? static_cast<unsigned>(n) : std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < threads; ++i)
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  for (unsigned i = 0; i < threads; ++i) {
+    auto ioc = std::make_unique<asio::io_context>(1);  // run by one thread
+    auto frames = std::make_shared<detail::frame_lane>(im.gate, ioc->get_executor());
+    im.lanes.push_back({std::move(ioc), std::move(frames)});
+  }
+  im.accept = std::make_shared<listener>(im.lanes, im.ctx, im.gate);
+  auto port = im.accept->bind();
+  im.accept->run();
+  for (auto& lane : im.lanes)
+    im.threads.emplace_back([ioc = lane.ioc.get()] {
+      // A context may have no connection for a while: the guard keeps its thread until stopped.
+      auto work = asio::make_work_guard(*ioc);
+      ioc->run();
+    });
   return port;
 }
 
@@ -153,7 +183,8 @@ void server::stop() {
   // Closed before the threads stop: from here on no actor posts into the io_context, which may
   // then be destroyed whenever the server is (io_gate.hpp).
   impl_->gate->close();
-  impl_->ioc.stop();
+  for (auto& lane : impl_->lanes)
+    lane.ioc->stop();
   for (auto& t : impl_->threads)
     t.join();
   impl_->threads.clear();

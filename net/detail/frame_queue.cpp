@@ -4,10 +4,10 @@
 
 namespace jobmesh::net::detail {
 
-frame_queue::outcome frame_queue::push(actors::hub_frame frame) {
-  if (frame.droppable && frames_.size() >= limit_ / 2) {
-    auto same = std::find_if(first_unsent(), frames_.end(), [&](const actors::hub_frame& f) {
-      return f.droppable && f.topic == frame.topic && f.job == frame.job;
+frame_queue::outcome frame_queue::push(actors::shared_frame frame) {
+  if (frame->droppable && frames_.size() >= limit_ / 2) {
+    auto same = std::find_if(first_unsent(), frames_.end(), [&](const actors::shared_frame& f) {
+      return f->droppable && f->topic == frame->topic && f->job == frame->job;
     });
     if (same != frames_.end()) {
       frames_.erase(same);
@@ -16,10 +16,10 @@ frame_queue::outcome frame_queue::push(actors::hub_frame frame) {
     }
   }
   if (frames_.size() >= limit_) {
-    auto oldest = std::find_if(first_unsent(), frames_.end(), [](const actors::hub_frame& f) { return f.droppable; });
+    auto oldest = std::find_if(first_unsent(), frames_.end(), [](const actors::shared_frame& f) { return f->droppable; });
     if (oldest != frames_.end())
       frames_.erase(oldest);
-    else if (frame.droppable)
+    else if (frame->droppable)
       return outcome::dropped;
     else if (frames_.size() >= limit_ * backlog_factor_)
       return outcome::overflow;

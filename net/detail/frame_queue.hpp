@@ -23,10 +23,10 @@ public:
 
   frame_queue(std::size_t limit, std::size_t backlog_factor) : limit_(limit), backlog_factor_(backlog_factor) {}
 
-  outcome push(actors::hub_frame frame);
+  outcome push(actors::shared_frame frame);
 
   /// The frame to write next; it stays in the queue (and is never replaced) until `pop`.
-  const actors::hub_frame& front() const { return frames_.front(); }
+  const actors::hub_frame& front() const { return *frames_.front(); }
   void begin_write() { writing_ = true; }
   void pop() {
     writing_ = false;
@@ -37,11 +37,11 @@ public:
   bool writing() const { return writing_; }
 
 private:
-  std::deque<actors::hub_frame>::iterator first_unsent() { return frames_.begin() + (writing_ ? 1 : 0); }
+  std::deque<actors::shared_frame>::iterator first_unsent() { return frames_.begin() + (writing_ ? 1 : 0); }
 
   std::size_t limit_;
   std::size_t backlog_factor_;
-  std::deque<actors::hub_frame> frames_;
+  std::deque<actors::shared_frame> frames_;
   bool writing_ = false;  ///< the front is on the wire
 };
 

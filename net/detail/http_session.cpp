@@ -31,9 +31,10 @@ bool is_ws_target(std::string_view target) {
 
 http_session::http_session(asio::ip::tcp::socket socket, std::shared_ptr<const api_context> ctx,
                            std::shared_ptr<const router> routes, std::shared_ptr<connection_slot> slot,
-                           std::shared_ptr<io_gate> gate, std::shared_ptr<const exposure> checks)
+                           std::shared_ptr<io_gate> gate, std::shared_ptr<frame_lane> lane,
+                           std::shared_ptr<const exposure> checks)
     : stream_(std::move(socket)), answer_timer_(stream_.get_executor()), ctx_(std::move(ctx)),
-      routes_(std::move(routes)), slot_(std::move(slot)), gate_(std::move(gate)),
+      routes_(std::move(routes)), slot_(std::move(slot)), gate_(std::move(gate)), lane_(std::move(lane)),
       outlet_(std::make_shared<outlet>(gate_, stream_.get_executor())), checks_(std::move(checks)) {}
 
 http_session::~http_session() {
@@ -112,7 +113,8 @@ void http_session::handle(request req) {
       res.set(http::field::www_authenticate, "Bearer");
       return do_write(std::move(res));
     }
-    std::make_shared<ws_session>(stream_.release_socket(), ctx_, slot_, gate_, std::get<identity>(std::move(who)))
+    std::make_shared<ws_session>(stream_.release_socket(), ctx_, slot_, gate_, lane_,
+                                 std::get<identity>(std::move(who)))
         ->run(std::move(req));
     return;
   }

@@ -7,6 +7,7 @@
 
 #include "net/api.hpp"
 #include "net/detail/connection_slot.hpp"
+#include "net/detail/frame_lane.hpp"
 #include "net/detail/io_gate.hpp"
 #include "net/exposure.hpp"
 
@@ -23,7 +24,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
 public:
   http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<const api_context> ctx,
                std::shared_ptr<const router> routes, std::shared_ptr<connection_slot> slot,
-               std::shared_ptr<io_gate> gate, std::shared_ptr<const exposure> checks);
+               std::shared_ptr<io_gate> gate, std::shared_ptr<frame_lane> lane,
+               std::shared_ptr<const exposure> checks);
   ~http_session();
 
   /// Starts reading; the session keeps itself alive while it has work.
@@ -54,6 +56,7 @@ private:
   std::shared_ptr<const router> routes_;
   std::shared_ptr<connection_slot> slot_;
   std::shared_ptr<io_gate> gate_;
+  std::shared_ptr<frame_lane> lane_;  ///< its I/O thread's, handed on to a WebSocket session
   std::shared_ptr<outlet> outlet_;  ///< how actors reach this session
   std::shared_ptr<const exposure> checks_;  ///< Host and Origin of the WebSocket upgrade
 };

@@ -5,11 +5,12 @@
 // stop, so whatever it holds must be safe to destroy after the server's io_context is gone. A
 // strand executor or a session is not: destroying either touches the io_context's services.
 // So an actor holds only a session's `outlet` and a weak pointer to the session:
-// - the outlet holds the session's strand executor until the session ends (its destructor runs
+// - the outlet holds the session's executor until the session ends (its destructor runs
 //   inside the network world, while the io_context lives), and from then on posts nothing;
 // - every outlet of a server also checks the server's `io_gate`, which the server closes before
 //   it stops its threads, so nothing is posted into an io_context that is being destroyed.
-// Posts go straight onto the strand, so what one actor posts to one session keeps its order.
+// Posts go straight onto the session's executor (its I/O thread's io_context, run by that thread
+// alone), so what one actor posts to one session keeps its order.
 //
 // The locks guard lifetimes, not shared data: posts take the gate shared (they never wait on
 // each other); closing the gate or an outlet waits only for a post in progress.
@@ -33,46 +34,56 @@ public:
     open_ = false;
   }
 
+  /// Posts `handler` to `executor` while open, or destroys it here. Any thread.
+  template <class Executor, class Handler>
+  bool post(const Executor& executor, Handler&& handler) {
+    std::shared_lock lock{mutex_};
+    if (!open_)
+      return false;
+    boost::asio::post(executor, std::forward<Handler>(handler));
+    return true;
+  }
+
 private:
   friend class outlet;
   std::shared_mutex mutex_;
   bool open_ = true;
 };
 
-/// Posts onto one session's strand while both the session and its server's gate are open.
+/// Posts onto one session's executor while both the session and its server's gate are open.
 class outlet {
 public:
-  outlet(std::shared_ptr<io_gate> gate, boost::asio::any_io_executor strand)
-      : gate_(std::move(gate)), strand_(std::move(strand)) {}
+  outlet(std::shared_ptr<io_gate> gate, boost::asio::any_io_executor executor)
+      : gate_(std::move(gate)), executor_(std::move(executor)) {}
   outlet(const outlet&) = delete;
   outlet& operator=(const outlet&) = delete;
 
-  /// Posts `handler` onto the strand, or destroys it here if closed. Any thread.
+  /// Posts `handler` onto the session's executor, or destroys it here if closed. Any thread.
   template <class Handler>
   bool post(Handler&& handler) {
     std::shared_lock gate_open{gate_->mutex_};
     if (!gate_->open_)
       return false;
     std::lock_guard lock{mutex_};
-    if (!strand_)
+    if (!executor_)
       return false;
-    boost::asio::post(*strand_, std::forward<Handler>(handler));
+    boost::asio::post(*executor_, std::forward<Handler>(handler));
     return true;
   }
 
-  /// Drops the strand executor. The session calls it as it ends, on a network thread.
+  /// Drops the executor. The session calls it as it ends, on a network thread.
   void close() {
     std::lock_guard lock{mutex_};
-    strand_.reset();
+    executor_.reset();
   }
 
 private:
   std::shared_ptr<io_gate> gate_;
   std::mutex mutex_;
-  std::optional<boost::asio::any_io_executor> strand_;
+  std::optional<boost::asio::any_io_executor> executor_;
 };
 
-/// Calls `fn(session)` on the session's strand if the session still exists when the post
+/// Calls `fn(session)` on the session's thread if the session still exists when the post
 /// arrives. Any thread; no strong reference to the session is held meanwhile.
 template <class Session, class Fn>
 void post_to_session(outlet& out, std::weak_ptr<Session> weak, Fn fn) {

@@ -35,26 +35,25 @@ bool is_valid_topic(std::string_view topic) {
   return false;
 }
 
-// The hub's frames, posted straight onto the session's strand from the hub's thread: no actor
-// message per frame (the bridge stays what the hub monitors and unsubscribes).
+// The hub's frames, queued on the session's I/O thread's lane from the hub's thread: no actor
+// message and no post per frame (the bridge stays what the hub monitors and unsubscribes).
 class ws_session::session_sink final : public actors::frame_sink {
 public:
-  session_sink(std::shared_ptr<outlet> out, std::weak_ptr<ws_session> session)
-      : out_(std::move(out)), session_(std::move(session)) {}
+  session_sink(std::shared_ptr<frame_lane> lane, std::weak_ptr<ws_session> session)
+      : lane_(std::move(lane)), session_(std::move(session)) {}
 
-  void deliver(const actors::hub_frame& frame) override {
-    post_to_session(*out_, session_, [f = frame](ws_session& s) mutable { s.enqueue(std::move(f)); });
-  }
+  void deliver(const actors::shared_frame& frame) override { lane_->deliver(session_, frame); }
 
 private:
-  std::shared_ptr<outlet> out_;
+  std::shared_ptr<frame_lane> lane_;
   std::weak_ptr<ws_session> session_;
 };
 
 ws_session::ws_session(asio::ip::tcp::socket socket, std::shared_ptr<const api_context> ctx,
-                       std::shared_ptr<connection_slot> slot, std::shared_ptr<io_gate> gate, identity who)
+                       std::shared_ptr<connection_slot> slot, std::shared_ptr<io_gate> gate,
+                       std::shared_ptr<frame_lane> lane, identity who)
     : ws_(std::move(socket)), ctx_(std::move(ctx)), who_(std::move(who)), slot_(std::move(slot)),
-      outlet_(std::make_shared<outlet>(std::move(gate), ws_.get_executor())),
+      outlet_(std::make_shared<outlet>(std::move(gate), ws_.get_executor())), lane_(std::move(lane)),
       queue_(static_cast<std::size_t>(ctx_->settings.server.ws_queue_limit), k_terminal_backlog_factor) {
   if (ctx_->engine.metrics)
     ctx_->engine.metrics->websocket_opened();
@@ -90,12 +89,13 @@ void ws_session::on_accept(beast::error_code ec) {
       [](caf::event_based_actor*, std::weak_ptr<ws_session> weak, std::shared_ptr<outlet> out) -> caf::behavior {
         return {
             [weak, out](actors::frame_atom, actors::hub_frame& frame) {
-              post_to_session(*out, weak, [f = std::move(frame)](ws_session& s) mutable { s.enqueue(std::move(f)); });
+              post_to_session(*out, weak, [f = std::make_shared<const actors::hub_frame>(std::move(frame))](
+                                              ws_session& s) mutable { s.enqueue(std::move(f)); });
             },
         };
       },
       weak, outlet_);
-  sink_ = std::make_shared<session_sink>(outlet_, weak);
+  sink_ = std::make_shared<session_sink>(lane_, weak);
   do_read();
 }
 
@@ -144,7 +144,7 @@ void ws_session::handle_message(std::string_view text) {
 
 // Admin and service follow anything; a user its own `user:` topic and its own jobs (another user's job
 // is "not_found", as over HTTP). A job's owner is asked of the supervisor; the answer comes
-// back to this session's strand, if the session is still there.
+// back to this session's thread, if the session is still there.
 void ws_session::authorize_then_subscribe(const std::string& topic, std::int64_t since) {
   if (who_.sees_all_jobs())
     return subscribe(topic, since);
@@ -185,10 +185,11 @@ void ws_session::subscribe(const std::string& topic, std::int64_t since) {
 // Frames of this session only (pong, error): not part of a topic's sequence, so seq is 0.
 void ws_session::send_local(std::string_view topic, std::string_view type, std::string_view data) {
   auto text = actors::make_frame_text(topic, 0, type, data, actors::now_ms());
-  enqueue({std::string{topic}, 0, false, std::make_shared<const std::string>(std::move(text))});
+  enqueue(std::make_shared<const actors::hub_frame>(
+      actors::hub_frame{std::string{topic}, 0, false, std::make_shared<const std::string>(std::move(text))}));
 }
 
-void ws_session::enqueue(actors::hub_frame frame) {
+void ws_session::enqueue(actors::shared_frame frame) {
   if (closed_)
     return;
   auto outcome = queue_.push(std::move(frame));

@@ -1,15 +1,17 @@
 #pragma once
 // One WebSocket client (API.md "WebSocket"). Client messages: subscribe, unsubscribe, ping.
-// Hub frames reach the session through a sink the hub calls on its own thread, which posts them
-// onto the session's strand; a small bridge actor is what the hub monitors (its exit ends the
-// session's subscriptions). Both hold only the session's outlet and a weak pointer to it
-// (io_gate.hpp says why they hold nothing more). The write queue is bounded: past half its cap, a progress frame replaces the queued
+// Hub frames reach the session through a sink the hub calls on its own thread, which queues
+// them on the lane of the session's I/O thread (frame_lane.hpp); a small bridge actor is what
+// the hub monitors (its exit ends the session's subscriptions). Both hold only the session's
+// outlet or lane and a weak pointer to it (io_gate.hpp says why they hold nothing more). The
+// write queue is bounded: past half its cap, a progress frame replaces the queued
 // progress frame of the same topic (latest wins); past the cap, the oldest queued progress
 // frame is dropped; terminal frames are never dropped, and a client so slow that even those
 // pile up to four times the cap is disconnected.
 
 #include "net/api.hpp"
 #include "net/detail/connection_slot.hpp"
+#include "net/detail/frame_lane.hpp"
 #include "net/detail/frame_queue.hpp"
 #include "net/detail/io_gate.hpp"
 
@@ -27,14 +29,15 @@ public:
   /// `who` is the caller the upgrade request authenticated as; every subscription is checked
   /// against it (API.md "Auth": a user follows its own jobs and `user:<its id>` only).
   ws_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<const api_context> ctx,
-             std::shared_ptr<connection_slot> slot, std::shared_ptr<io_gate> gate, identity who);
+             std::shared_ptr<connection_slot> slot, std::shared_ptr<io_gate> gate, std::shared_ptr<frame_lane> lane,
+             identity who);
   ~ws_session();
 
   /// Completes the upgrade `req` asked for, then serves the client.
   void run(request req);
 
-  /// Queues a hub frame for writing. Strand only.
-  void enqueue(actors::hub_frame frame);
+  /// Queues a hub frame for writing. On the session's I/O thread only.
+  void enqueue(actors::shared_frame frame);
 
 
 private:
@@ -59,6 +62,7 @@ private:
   identity who_;
   std::shared_ptr<connection_slot> slot_;
   std::shared_ptr<outlet> outlet_;  ///< how actors reach this session
+  std::shared_ptr<frame_lane> lane_;  ///< how the hub's frames reach it
   frame_queue queue_;
 };
 

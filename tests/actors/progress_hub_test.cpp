@@ -163,9 +163,9 @@ TEST_F(hub_test, a_sink_receives_the_frames_of_its_subscriber) {
     std::mutex mutex;
     std::condition_variable changed;
     std::vector<actors::hub_frame> frames;
-    void deliver(const actors::hub_frame& frame) override {
+    void deliver(const actors::shared_frame& frame) override {
       std::lock_guard lock{mutex};
-      frames.push_back(frame);
+      frames.push_back(*frame);
       changed.notify_all();
     }
     std::vector<actors::hub_frame> wait_for(std::size_t n) {

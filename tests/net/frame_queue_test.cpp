@@ -11,8 +11,9 @@ using net::detail::frame_queue;
 
 namespace {
 
-actors::hub_frame frame(std::string topic, std::uint64_t seq, std::string job, bool progress = true) {
-  return {std::move(topic), seq, progress, std::make_shared<const std::string>(std::to_string(seq)), std::move(job)};
+actors::shared_frame frame(std::string topic, std::uint64_t seq, std::string job, bool progress = true) {
+  return std::make_shared<const actors::hub_frame>(actors::hub_frame{
+      std::move(topic), seq, progress, std::make_shared<const std::string>(std::to_string(seq)), std::move(job)});
 }
 
 // Everything in the queue, in order, as (topic, seq, job).

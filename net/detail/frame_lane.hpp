@@ -1,0 +1,50 @@
+#pragma once
+// The hub's frames for the WebSocket sessions of one I/O thread. The hub hands each subscriber
+// its frame on the hub's thread; posting one handler per frame and session onto the network
+// thread (a lock, an allocation and often a wake-up each) cost more than writing the frame.
+// A lane queues them instead and posts one drain per burst: the first frame into an empty
+// lane posts it, the frames that follow until it runs ride along, and the drain hands each
+// to its session, in the order the hub delivered them.
+//
+// Sessions of a lane run on its I/O thread only (one thread per io_context), so the drain may
+// call them directly. A lane holds its io_context's plain executor, which tracks no work: its
+// destruction touches nothing of the io_context, so actors may hold lanes (through sessions'
+// sinks) past the server's end. Like an outlet, it posts nothing once the server's gate closed.
+
+#include "actors/messages.hpp"
+#include "net/detail/io_gate.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace jobmesh::net::detail {
+
+class ws_session;
+
+class frame_lane : public std::enable_shared_from_this<frame_lane> {
+public:
+  frame_lane(std::shared_ptr<io_gate> gate, boost::asio::io_context::executor_type executor)
+      : gate_(std::move(gate)), executor_(executor) {}
+
+  /// Queues `frame` for `session` (dropped at the drain if the session is gone). Any thread.
+  void deliver(std::weak_ptr<ws_session> session, actors::shared_frame frame);
+
+private:
+  struct entry {
+    std::weak_ptr<ws_session> session;
+    actors::shared_frame frame;
+  };
+
+  void drain();
+
+  std::shared_ptr<io_gate> gate_;
+  boost::asio::io_context::executor_type executor_;
+  std::mutex mutex_;
+  std::vector<entry> pending_;   ///< guarded by mutex_
+  std::vector<entry> draining_;  ///< the I/O thread's, during a drain (kept for its capacity)
+};
+
+}  // namespace jobmesh::net::detail
