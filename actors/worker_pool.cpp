@@ -30,15 +30,7 @@ item_result run_item(const work_batch& batch, std::size_t position) {
   auto start = std::chrono::steady_clock::now();
   for (std::int64_t attempt = 1; attempt <= batch.item_max_attempts; ++attempt) {
     r.attempts = attempt;
-    try {
-      auto outcome = batch.plan->handle(item_ref{r.index, batch.keys[position], attempt});
-      r.ok = outcome.ok;
-      r.error = std::move(outcome.error);
-      r.result = std::move(outcome.result);
-    } catch (const std::exception& e) {
-      r.ok = false;
-      r.error = e.what();
-    }
+    try_item(*batch.plan, item_ref{r.index, batch.keys[position], attempt}, r);
     if (r.ok || batch.stop->load(std::memory_order_relaxed))
       break;
   }
@@ -143,6 +135,18 @@ worker_pool_actor::behavior_type pool(pool_pointer self, std::size_t workers) {
 }
 
 }  // namespace
+
+void try_item(const job_plan& plan, const item_ref& item, item_result& r) {
+  try {
+    auto outcome = plan.handle(item);
+    r.ok = outcome.ok;
+    r.error = std::move(outcome.error);
+    r.result = std::move(outcome.result);
+  } catch (const std::exception& e) {
+    r.ok = false;
+    r.error = e.what();
+  }
+}
 
 batch_result run_batch(const work_batch& batch) {
   if (batch.stop->load(std::memory_order_relaxed))
