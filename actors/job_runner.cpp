@@ -197,10 +197,15 @@ void try_waited_item(runner_pointer self, std::int64_t index, std::int64_t attem
   take_results(self, result);
 }
 
+// Room for another item or batch in flight, and one to send.
+bool can_dispatch(const runner_state& st) {
+  return st.end == ending::none && st.in_flight < st.parallelism && !st.pending.empty();
+}
+
 void dispatch(runner_pointer self) {
   auto& st = self->state;
   if (st.plan->wait_per_try.count() > 0) {
-    while (st.end == ending::none && st.in_flight < st.parallelism && !st.pending.empty()) {
+    while (can_dispatch(st)) {
       auto index = st.pending.front();
       st.pending.pop_front();
       st.job.current_item = st.items[static_cast<std::size_t>(index)].key;
@@ -209,7 +214,7 @@ void dispatch(runner_pointer self) {
     }
     return;
   }
-  while (st.end == ending::none && st.in_flight < st.parallelism && !st.pending.empty()) {
+  while (can_dispatch(st)) {
     work_batch batch{st.job.id, st.plan, {}, {}, st.ctx.settings.item_max_attempts, st.stop};
     for (auto n = next_batch_size(st); n > 0 && !st.pending.empty(); --n) {
       auto index = st.pending.front();

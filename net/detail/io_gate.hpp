@@ -45,7 +45,6 @@ public:
   }
 
 private:
-  friend class outlet;
   std::shared_mutex mutex_;
   bool open_ = true;
 };
@@ -61,14 +60,8 @@ public:
   /// Posts `handler` onto the session's executor, or destroys it here if closed. Any thread.
   template <class Handler>
   bool post(Handler&& handler) {
-    std::shared_lock gate_open{gate_->mutex_};
-    if (!gate_->open_)
-      return false;
     std::lock_guard lock{mutex_};
-    if (!executor_)
-      return false;
-    boost::asio::post(*executor_, std::forward<Handler>(handler));
-    return true;
+    return executor_ && gate_->post(*executor_, std::forward<Handler>(handler));
   }
 
   /// Drops the executor. The session calls it as it ends, on a network thread.
