@@ -1,4 +1,5 @@
 // `jobmesh serve`: the server, until SIGINT or SIGTERM.
+#include "app/allocator.hpp"
 #include "app/cli.hpp"
 #include "app/node.hpp"
 #include "app/settings_flags.hpp"
@@ -81,6 +82,7 @@ int serve(const serve_options& o) {
     return k_config_error_exit;
   }
   setup_logging(settings->log.level);
+  spdlog::info("jobmesh: memory allocator: {}", allocator_description());
   if (settings->auth.mode == "off")
     spdlog::warn("auth.mode is off: every request acts as user 'demo' with role admin (loopback only)");
   auto signals = block_stop_signals();

@@ -1,5 +1,6 @@
 #include "bench/harness.hpp"
 
+#include "app/allocator.hpp"
 #include "app/progress_bar.hpp"
 #include "match/generator.hpp"
 
@@ -59,7 +60,8 @@ boost::json::object machine() {
           {"cpu", cpu_model()},
           {"load_average_before", load_average()},
           {"jobmesh_version", JOBMESH_VERSION},
-          {"compiler", "g++ " __VERSION__}};
+          {"compiler", "g++ " __VERSION__},
+          {"allocator", app::allocator_description()}};
 }
 
 double process_cpu_seconds() {

@@ -11,6 +11,9 @@ find_package(OpenSSL REQUIRED)  # import-postings fetches over HTTPS
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBJWT REQUIRED IMPORTED_TARGET libjwt)  # HS256 tokens (auth.mode jwt)
 find_package(prometheus-cpp CONFIG REQUIRED)  # GET /metrics (only its core library)
+if(JOBMESH_JEMALLOC)
+  pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)  # the binary's malloc
+endif()
 
 # CAF 0.17 ships no CMake package: wrap its libraries in imported targets.
 find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)

@@ -80,6 +80,8 @@ def machine_line(machine):
         parts.append(f"jobmesh {machine['jobmesh_version']}")
     if machine.get("compiler"):
         parts.append(str(machine["compiler"]))
+    if machine.get("allocator"):
+        parts.append(str(machine["allocator"]))
     return "Machine: " + ", ".join(parts) if parts else None
 
 

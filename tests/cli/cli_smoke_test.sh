@@ -62,6 +62,10 @@ set -e
 grep -q "unknown profile 'nope'" <<<"$out" || fail "unknown profile message: $out"
 
 start_serve "$work/out.log" --db "sqlite:$work/j.db"
+# The allocator the build links (release: jemalloc on huge pages), as the server names it.
+allocator=${JOBMESH_EXPECT_ALLOCATOR:?JOBMESH_EXPECT_ALLOCATOR must say which allocator the build links}
+grep -q "memory allocator: $allocator\$" "$work/out.log" ||
+  fail "the server's log does not name the allocator '$allocator': $(grep 'memory allocator' "$work/out.log")"
 
 submission='{"type":"sleep","params":{"items":5,"ms_per_item":10}}'
 # What a page on another site can send without asking first: curl's default form type, a
