@@ -64,6 +64,20 @@ std::size_t completed_noops(http_connection& c) {
       sum_metric(reply.body, "jobmesh_jobs_ended_total", {R"(type="noop")", R"(status="completed")"}));
 }
 
+// The storage writer's transactions so far and the rows they wrote (the histogram's count and
+// sum): how many rows a commit carried is what the engine's batching is for.
+struct commit_totals {
+  double commits = 0, rows = 0;
+};
+
+commit_totals storage_commits(http_connection& c) {
+  auto reply = c.send({boost::beast::http::verb::get, "/metrics", {}, {}});
+  if (reply.status != 200)
+    throw std::runtime_error(fmt::format("/metrics answered {}", reply.status));
+  return {sum_metric(reply.body, "jobmesh_storage_commit_rows_count", {}),
+          sum_metric(reply.body, "jobmesh_storage_commit_rows_sum", {})};
+}
+
 std::int64_t unix_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -139,13 +153,16 @@ sample run_jobmesh(const bench_options& o, const fs::path& dir, int index) {
   r.cpu_busy = (s.process->cpu_seconds() - cpu0) / (r.total_s * std::thread::hardware_concurrency());
   r.jobs_per_s = static_cast<double>(o.jobs) / r.run_s;
   r.adds_per_s = static_cast<double>(o.jobs) / r.add_s;
+  auto commits = storage_commits(poll);
   // Durable and counted once: storage says the same.
   auto stats = json::parse(poll.send({boost::beast::http::verb::get, "/api/v1/queue/statistics", {}, {}}).body);
-  say(fmt::format("jobmesh {}: {:.0f} jobs/s ({} jobs in {:.2f} s, submitted in {:.2f} s; server CPU {:.0f}%)",
-                  index + 1, r.jobs_per_s, o.jobs, r.run_s, r.add_s, r.cpu_busy * 100));
+  say(fmt::format("jobmesh {}: {:.0f} jobs/s ({} jobs in {:.2f} s, submitted in {:.2f} s; server CPU {:.0f}%; "
+                  "{:.0f} commits of {:.0f} rows on average)",
+                  index + 1, r.jobs_per_s, o.jobs, r.run_s, r.add_s, r.cpu_busy * 100, commits.commits,
+                  commits.commits > 0 ? commits.rows / commits.commits : 0.0));
   if (o.latency_samples > 0)
     std::tie(r.latency_p50_ms, r.latency_p99_ms) = idle_latency(s, o.latency_samples);
-  r.raw = {{"statistics", stats}};
+  r.raw = {{"statistics", stats}, {"storage_commits", commits.commits}, {"storage_commit_rows", commits.rows}};
   s.process->stop();
   return r;
 }
