@@ -25,7 +25,8 @@ std::string allocator_description() {
   if (mallctl == nullptr)
     return "system malloc";
   // "5.3.0-0-g54eaed1d8b56b1aa528be3bdd1877e59c56fa90c": the release is the part before the dash.
-  std::string_view version = read_text("version") ? read_text("version") : "";
+  const char* full = read_text("version");
+  std::string_view version = full != nullptr ? full : "";
   auto out = fmt::format("jemalloc {}", version.substr(0, version.find('-')));
   if (const char* thp = read_text("opt.thp"))
     out += fmt::format(" (thp {})", thp);
