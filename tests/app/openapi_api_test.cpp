@@ -2,6 +2,7 @@
 // real node, with ids of records that exist (the other half, that every route is described, is
 // tests/net/openapi_test.cpp).
 #include "running_node.hpp"
+#include "tests/source_dir.hpp"
 
 #include <gmock/gmock.h>
 
@@ -42,7 +43,7 @@ std::string filled(std::string path, const std::map<std::string, std::string>& v
 }  // namespace
 
 TEST_F(openapi_api_test, every_described_operation_answers_something_other_than_404) {
-  settings_.server.web_root = std::string{JOBMESH_SOURCE_DIR} + "/web";
+  settings_.server.web_root = jobmesh::testing::source_dir() + "/web";
   start();
   auto served = call(http::verb::get, "/api/v1/openapi.json");
   ASSERT_EQ(served.status, 200u);

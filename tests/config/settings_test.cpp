@@ -1,5 +1,6 @@
 #include "config/keys.hpp"
 #include "config/settings.hpp"
+#include "tests/source_dir.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -112,7 +113,7 @@ TEST(settings, unreadable_file_is_reported) {
 
 // The example file and the README document every key; neither may drift from the registry.
 TEST(settings, example_file_and_readme_document_every_key) {
-  const std::string dir = std::string{JOBMESH_SOURCE_DIR} + "/config/";
+  const std::string dir = jobmesh::testing::source_dir() + "/config/";
   auto r = load({.file = dir + "jobmesh.example.json"});
   ASSERT_TRUE(r.ok()) << joined(r.errors);
   auto example = read_file(dir + "jobmesh.example.json");
