@@ -455,14 +455,13 @@ void on_tick(shard_pointer self) {
     current_recent(st);
 }
 
-// Parses, prepares and takes one shard's part of a load.
+// Reads (prepared, in one pass) and takes one shard's part of a load.
 template <class Read>
 load_tally load_part(shard_pointer self, const std::string& ndjson, Read read) {
   auto& st = self->state;
-  auto parsed = read(ndjson);
-  for (const auto& r : parsed.records) {
-    auto prepared = match::prepare(r, *st.words);
-    if constexpr (std::is_same_v<decltype(prepared), match::prepared_posting>) {
+  auto parsed = read(ndjson, *st.words);
+  for (auto& prepared : parsed.records) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(prepared)>, match::prepared_posting>) {
       auto id = prepared.id;
       st.postings.insert_or_assign(std::move(id), std::make_shared<const match::prepared_posting>(std::move(prepared)));
     } else {
@@ -519,8 +518,12 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<con
   return {
       [=](load_atom, record_kind kind, const std::string& ndjson) {
         if (kind == record_kind::posting)
-          return load_part(self, ndjson, [](std::string_view text) { return match::read_postings(text); });
-        return load_part(self, ndjson, [](std::string_view text) { return match::read_candidates(text); });
+          return load_part(self, ndjson, [](std::string_view text, const match::normaliser& words) {
+            return match::read_prepared_postings(text, words);
+          });
+        return load_part(self, ndjson, [](std::string_view text, const match::normaliser& words) {
+          return match::read_prepared_candidates(text, words);
+        });
       },
       [=](upsert_atom, std::vector<prepared_record>& records) {
         auto& st = self->state;

@@ -88,12 +88,11 @@ int run_match(const match_options& o) {
     return 2;
   }
   match::normaliser words{settings->matching.synonyms};
-  auto postings = match::read_postings(match::read_ndjson_file(o.postings), o.threads);
+  auto postings = match::read_prepared_postings(match::read_ndjson_file(o.postings), words, o.threads);
   report_rejected(o.postings, postings.errors, postings.records.size());
-  auto candidates = match::read_candidates(match::read_ndjson_file(o.candidates), o.threads);
+  auto candidates = match::read_prepared_candidates(match::read_ndjson_file(o.candidates), words, o.threads);
   report_rejected(o.candidates, candidates.errors, candidates.records.size());
-  match::batch_matcher kernel{match::prepare_all(postings.records, words, o.threads),
-                              match::prepare_all(candidates.records, words, o.threads)};
+  match::batch_matcher kernel{postings.records, candidates.records};
   progress_bar bar{"matching", "sources"};
   auto started = std::chrono::steady_clock::now();
   auto results = kernel.run(q, o.threads, [&](std::size_t done, std::size_t total) { bar.update(done, total); });

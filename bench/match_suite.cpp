@@ -58,19 +58,15 @@ void print_rate(std::string_view what, const fs::path& file, std::size_t records
                            what, records, seconds, static_cast<double>(records) / seconds);
 }
 
-// Reads one file and prepares its records as `jobmesh match` does (every core), printing the
-// rate of each step (the file is read into memory first, outside the timing).
+// Reads and prepares one file's records as `jobmesh match` does (every core), printing the rate
+// (the file is read into memory first, outside the timing).
 template <class Read>
-auto load_records(const fs::path& file, Read read, const match::normaliser& words) {
+auto load_records(const fs::path& file, Read read) {
   auto text = match::read_ndjson_file(file.string());
   double started = wall_seconds();
-  auto records = read(text, 0).records;
-  double parsed = wall_seconds();
-  auto prepared = match::prepare_all(records, words, 0);
-  double done = wall_seconds();
-  print_rate("parsed", file, records.size(), parsed - started);
-  print_rate("prepared", file, records.size(), done - parsed);
-  return prepared;
+  auto records = read(text).records;
+  print_rate("read and prepared", file, records.size(), wall_seconds() - started);
+  return records;
 }
 
 std::vector<match::source_results> time_engine(const bench_options& o, const match::batch_matcher& kernel,
@@ -271,10 +267,10 @@ int run_bench(const bench_options& o) {
   r.generation_s = generate_data(o, dir);
   double started = wall_seconds();
   match::normaliser words;
-  auto postings = load_records(
-      dir / "postings.ndjson", [](std::string_view t, unsigned n) { return match::read_postings(t, n); }, words);
-  auto candidates = load_records(
-      dir / "candidates.ndjson", [](std::string_view t, unsigned n) { return match::read_candidates(t, n); }, words);
+  auto postings = load_records(dir / "postings.ndjson",
+                                [&](std::string_view t) { return match::read_prepared_postings(t, words, 0); });
+  auto candidates = load_records(dir / "candidates.ndjson",
+                                  [&](std::string_view t) { return match::read_prepared_candidates(t, words, 0); });
   match::batch_matcher kernel{postings, candidates};
   r.load_s = wall_seconds() - started;
   if (o.load_only)

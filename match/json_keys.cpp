@@ -4,47 +4,71 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <boost/container/small_vector.hpp>
 #include <vector>
 
 namespace jobmesh::match {
 
 namespace {
 
-std::string joined(const std::string& prefix, std::string_view key) {
-  return prefix.empty() ? std::string{key} : fmt::format("{}.{}", prefix, key);
-}
+// One step of a path: a key of an object, or an index into an array.
+struct step {
+  std::string_view key;
+  std::size_t index = 0;
+  bool is_index = false;
+};
 
-std::optional<std::string> search(const simdjson::dom::element& e, const std::string& path) {
-  simdjson::dom::object obj;
-  if (!e.get_object().get(obj)) {
-    std::vector<std::string_view> keys;
-    keys.reserve(obj.size());
+// Whether an object within `e` names a key twice; if so `path` holds the steps to that key,
+// innermost first. Nothing is allocated for a value without objects or arrays, and the path is
+// written only once the key is found (this runs for every record a reader takes).
+bool search(const simdjson::dom::element& e, std::vector<step>& path) {
+  if (simdjson::dom::object obj; !e.get_object().get(obj)) {
+    boost::container::small_vector<std::string_view, 32> keys;
     for (auto [key, value] : obj) {
       keys.push_back(key);
-      if (auto inner = search(value, joined(path, key)))
-        return inner;
+      if (search(value, path)) {
+        path.push_back({key});
+        return true;
+      }
     }
     std::sort(keys.begin(), keys.end());
-    if (auto twice = std::adjacent_find(keys.begin(), keys.end()); twice != keys.end())
-      return joined(path, *twice);
-    return std::nullopt;
+    if (auto twice = std::adjacent_find(keys.begin(), keys.end()); twice != keys.end()) {
+      path.push_back({*twice});
+      return true;
+    }
+    return false;
   }
-  simdjson::dom::array arr;
-  if (!e.get_array().get(arr)) {
+  if (simdjson::dom::array arr; !e.get_array().get(arr)) {
     std::size_t i = 0;
     for (auto value : arr) {
-      if (auto inner = search(value, fmt::format("{}[{}]", path, i)))
-        return inner;
+      if (search(value, path)) {
+        path.push_back({{}, i, true});
+        return true;
+      }
       ++i;
     }
   }
-  return std::nullopt;
+  return false;
+}
+
+std::optional<std::string> find(const simdjson::dom::element& e) {
+  std::vector<step> path;
+  if (!search(e, path))
+    return std::nullopt;
+  std::string out;
+  for (auto s = path.rbegin(); s != path.rend(); ++s) {
+    if (s->is_index)
+      out += fmt::format("[{}]", s->index);
+    else
+      out += (out.empty() ? "" : ".") + std::string{s->key};
+  }
+  return out;
 }
 
 }  // namespace
 
 std::optional<std::string> first_duplicate_key(const simdjson::dom::element& e) {
-  return search(e, "");
+  return find(e);
 }
 
 std::optional<std::string> first_duplicate_key(std::string_view json) {
@@ -52,7 +76,7 @@ std::optional<std::string> first_duplicate_key(std::string_view json) {
   simdjson::dom::element doc;
   if (parser.parse(json.data(), json.size(), true).get(doc))
     return std::nullopt;
-  return search(doc, "");
+  return find(doc);
 }
 
 std::string duplicate_key_message(const std::string& path) {

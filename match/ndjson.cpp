@@ -164,7 +164,6 @@ std::size_t most_records(std::string_view text) {
 }
 
 // What one slice of the text gave: its records fill the first `taken` slots of its region.
-template <class Record>
 struct slice_result {
   std::size_t taken = 0;
   std::vector<record_error> errors;
@@ -172,17 +171,54 @@ struct slice_result {
   bool ascending = true;             ///< the taken ids came in increasing order
 };
 
+// A record back to its defaults, keeping the room its strings and lists hold: the preparing
+// reader reads every line into one record, so that only the prepared form allocates.
+void clear(posting& p) {
+  static_assert(sizeof(posting) == 456, "a field was added to posting: clear it here too");
+  for (auto* s : {&p.id, &p.company, &p.title, &p.category, &p.industry, &p.subcategory, &p.country, &p.city,
+                  &p.posted_date, &p.deadline_date})
+    s->clear();
+  p.coordinates.reset();
+  p.mode = work_mode::onsite;
+  p.employment = employment_type::full_time;
+  p.required_skills.clear();
+  p.certifications.clear();
+  p.salary_min = p.salary_max = p.min_years = 0;
+  p.experience_level = posting{}.experience_level;
+  p.extra.clear();
+}
+
+void clear(candidate& c) {
+  static_assert(sizeof(candidate) == 384, "a field was added to candidate: clear it here too");
+  const candidate defaults;
+  for (auto* s : {&c.id, &c.full_name, &c.country, &c.city, &c.industry, &c.subcategory})
+    s->clear();
+  c.coordinates.reset();
+  c.max_distance_km = defaults.max_distance_km;
+  for (auto* v : {&c.preferred_categories, &c.skills, &c.certifications})
+    v->clear();
+  c.years_experience = c.expected_salary = c.current_salary = c.rating = c.engagement = 0;
+  c.experience_level = defaults.experience_level;
+  c.education.reset();
+  c.review_count = c.completed_jobs = 0;
+  c.extra.clear();
+}
+
 // Reads `text` (whose first line is line `first_line` + 1) into `region`, which has a slot per
 // possible record, default-constructed. Each line is parsed on its own (one reused parser, one
 // reused padded buffer) so that a bad line is reported with the error simdjson gives for that
-// line alone and never disturbs its neighbours. A record is built in its slot and the slot is
-// cleared again when a rule fails.
-template <class Record>
-slice_result<Record> read_slice(std::string_view text, std::size_t first_line, Record* region, std::size_t slots,
-                                bool keep_lines) {
-  slice_result<Record> out;
-  id_set<Record> ids{region, slots};
+// line alone and never disturbs its neighbours. When `Out` is `Record`, a record is built in its
+// slot and the slot is cleared again when a rule fails. When `Out` is the prepared form, each
+// line is read into one reused record and its slot receives the prepared record (`words`): no
+// record of the parsed form is kept, nor allocated per line.
+template <class Record, class Out>
+slice_result read_slice(std::string_view text, std::size_t first_line, Out* region, std::size_t slots,
+                        bool keep_lines, const normaliser* words) {
+  constexpr bool preparing = !std::is_same_v<Record, Out>;
+  slice_result out;
+  id_set<Out> ids{region, slots};
   simdjson::dom::parser parser;
+  Record scratch;  // used when preparing
   std::size_t line_no = first_line;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -206,17 +242,31 @@ slice_result<Record> read_slice(std::string_view text, std::size_t first_line, R
       out.errors.push_back({line_no, *twice, duplicate_key_message(*twice)});
       continue;
     }
-    auto& rec = region[out.taken];
-    field_reader reader{obj, line_no, fields_of(rec)};
-    read_fields(reader, rec);
-    if (!reader.failed() && !ids.insert(out.taken))
-      reader.fail("id", id_taken_message(rec.id));
+    auto& slot = region[out.taken];
+    Record* rec = nullptr;
+    if constexpr (preparing) {
+      clear(scratch);
+      rec = &scratch;
+    } else {
+      rec = &slot;
+    }
+    field_reader reader{obj, line_no, fields_of(*rec)};
+    read_fields(reader, *rec);
     if (reader.failed()) {
       out.errors.push_back(*reader.error());
-      rec = Record{};
+      if constexpr (!preparing)
+        slot = Out{};
       continue;
     }
-    rec.extra = reader.extras();
+    if constexpr (preparing)
+      prepare_into(scratch, *words, slot);
+    else
+      slot.extra = reader.extras();
+    if (!ids.insert(out.taken)) {
+      out.errors.push_back({line_no, "id", id_taken_message(slot.id)});
+      slot = Out{};
+      continue;
+    }
     if (keep_lines)
       out.lines.push_back(static_cast<std::uint32_t>(line_no));
     ++out.taken;
@@ -225,12 +275,12 @@ slice_result<Record> read_slice(std::string_view text, std::size_t first_line, R
   return out;
 }
 
-template <class Record>
-read_result<Record> read_all(std::string_view text) {
-  read_result<Record> out;
+template <class Record, class Out = Record>
+read_result<Out> read_all(std::string_view text, const normaliser* words = nullptr) {
+  read_result<Out> out;
   // Sized once: growing would move each record and touch twice the memory.
   out.records.resize(most_records(text));
-  auto slice = read_slice(text, 0, out.records.data(), out.records.size(), false);
+  auto slice = read_slice<Record>(text, 0, out.records.data(), out.records.size(), false, words);
   out.records.resize(slice.taken);
   out.errors = std::move(slice.errors);
   return out;
@@ -238,9 +288,9 @@ read_result<Record> read_all(std::string_view text) {
 
 // Slices' records whose id an earlier slice took are refused, as one reader would have (the
 // slices alone saw only their own ids). `keep[i]` says whether slot i stays.
-template <class Record>
-void refuse_ids_taken_by_earlier_slices(const std::vector<Record>& records, std::span<const std::size_t> starts,
-                                        std::vector<slice_result<Record>>& slices, std::vector<bool>& keep,
+template <class Out>
+void refuse_ids_taken_by_earlier_slices(const std::vector<Out>& records, std::span<const std::size_t> starts,
+                                        std::vector<slice_result>& slices, std::vector<bool>& keep,
                                         std::vector<record_error>& errors) {
   bool ordered = true;
   for (std::size_t t = 0; t < slices.size(); ++t) {
@@ -267,11 +317,12 @@ void refuse_ids_taken_by_earlier_slices(const std::vector<Record>& records, std:
     }
 }
 
-template <class Record>
-read_result<Record> read_all(std::string_view text, unsigned threads, std::size_t smallest_slice) {
+template <class Record, class Out = Record>
+read_result<Out> read_all(std::string_view text, unsigned threads, std::size_t smallest_slice,
+                          const normaliser* words = nullptr) {
   threads = detail::thread_count(threads, text.size(), std::max<std::size_t>(smallest_slice, 1));
   if (threads == 1)
-    return read_all<Record>(text);
+    return read_all<Record, Out>(text, words);
   // Slices end at line ends; each reads into its own region of one vector, sized once.
   std::vector<std::string_view> texts;
   std::vector<std::size_t> first_line, starts;
@@ -287,11 +338,12 @@ read_result<Record> read_all(std::string_view text, unsigned threads, std::size_
     pos = end;
   }
   starts.push_back(slots);
-  read_result<Record> out;
+  read_result<Out> out;
   out.records.resize(slots);
-  std::vector<slice_result<Record>> slices(threads);
+  std::vector<slice_result> slices(threads);
   auto read = [&](unsigned t) {
-    slices[t] = read_slice(texts[t], first_line[t], out.records.data() + starts[t], starts[t + 1] - starts[t], true);
+    slices[t] = read_slice<Record>(texts[t], first_line[t], out.records.data() + starts[t], starts[t + 1] - starts[t],
+                                   true, words);
   };
   detail::run_on_threads(threads, read);
   std::vector<bool> keep(slots, true);
@@ -355,6 +407,16 @@ read_result<posting> read_postings(std::string_view ndjson, unsigned threads, st
 
 read_result<candidate> read_candidates(std::string_view ndjson, unsigned threads, std::size_t smallest_slice) {
   return read_all<candidate>(ndjson, threads, smallest_slice);
+}
+
+read_result<prepared_posting> read_prepared_postings(std::string_view ndjson, const normaliser& words, unsigned threads,
+                                                     std::size_t smallest_slice) {
+  return read_all<posting, prepared_posting>(ndjson, threads, smallest_slice, &words);
+}
+
+read_result<prepared_candidate> read_prepared_candidates(std::string_view ndjson, const normaliser& words,
+                                                         unsigned threads, std::size_t smallest_slice) {
+  return read_all<candidate, prepared_candidate>(ndjson, threads, smallest_slice, &words);
 }
 
 std::string read_ndjson_file(const std::string& path) {

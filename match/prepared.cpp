@@ -6,11 +6,7 @@
 
 namespace jobmesh::match {
 
-namespace {
-
-// Fills a default-constructed record in place, so prepare_all builds each one in the vector
-// itself instead of building it aside and moving a dozen strings.
-void fill(const posting& p, const normaliser& n, prepared_posting& out) {
+void prepare_into(const posting& p, const normaliser& n, prepared_posting& out) {
   out.id = p.id;
   out.company = normalise_word(p.company);
   out.category = normalise_word(p.category);
@@ -27,7 +23,7 @@ void fill(const posting& p, const normaliser& n, prepared_posting& out) {
   out.salary_max = p.salary_max;
 }
 
-void fill(const candidate& c, const normaliser& n, prepared_candidate& out) {
+void prepare_into(const candidate& c, const normaliser& n, prepared_candidate& out) {
   out.id = c.id;
   out.country = normalise_word(c.country);
   out.city = normalise_word(c.city);
@@ -46,12 +42,14 @@ void fill(const candidate& c, const normaliser& n, prepared_candidate& out) {
   out.engagement = c.engagement;
 }
 
+namespace {
+
 template <class Prepared, class Record>
 std::vector<Prepared> fill_all(const std::vector<Record>& v, const normaliser& n) {
   std::vector<Prepared> out;
   out.reserve(v.size());
   for (const auto& r : v)
-    fill(r, n, out.emplace_back());
+    prepare_into(r, n, out.emplace_back());
   return out;
 }
 
@@ -65,7 +63,7 @@ std::vector<Prepared> fill_all(const std::vector<Record>& v, const normaliser& n
   std::vector<Prepared> out(v.size());
   auto fill_range = [&](unsigned t) {
     for (auto i = v.size() * t / threads; i < v.size() * (t + 1) / threads; ++i)
-      fill(v[i], n, out[i]);
+      prepare_into(v[i], n, out[i]);
   };
   detail::run_on_threads(threads, fill_range);  // every thread has ended before `out` moves
   return out;
@@ -75,13 +73,13 @@ std::vector<Prepared> fill_all(const std::vector<Record>& v, const normaliser& n
 
 prepared_posting prepare(const posting& p, const normaliser& n) {
   prepared_posting out;
-  fill(p, n, out);
+  prepare_into(p, n, out);
   return out;
 }
 
 prepared_candidate prepare(const candidate& c, const normaliser& n) {
   prepared_candidate out;
-  fill(c, n, out);
+  prepare_into(c, n, out);
   return out;
 }
 

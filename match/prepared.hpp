@@ -41,6 +41,10 @@ struct prepared_candidate {
 };
 
 prepared_posting prepare(const posting& p, const normaliser& n);
+/// The same into `out`, a default-constructed record: each field is built in its place (no
+/// dozen strings built aside and moved).
+void prepare_into(const posting& p, const normaliser& n, prepared_posting& out);
+void prepare_into(const candidate& c, const normaliser& n, prepared_candidate& out);
 prepared_candidate prepare(const candidate& c, const normaliser& n);
 std::vector<prepared_posting> prepare_all(const std::vector<posting>& v, const normaliser& n);
 std::vector<prepared_candidate> prepare_all(const std::vector<candidate>& v, const normaliser& n);

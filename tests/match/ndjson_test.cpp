@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <regex>
 #include <thread>
 
 using namespace jobmesh::match;
@@ -310,4 +311,74 @@ TEST(ndjson, a_key_given_twice_rejects_its_line_naming_it) {
   EXPECT_THAT(read.errors[0].message, HasSubstr("appears twice"));
   ASSERT_EQ(read.records.size(), 1u);
   EXPECT_EQ(read.records[0].id, "p2");
+}
+
+namespace {
+
+template <class Read, class Prepared>
+void expect_same_errors(const Read& want, const Prepared& got) {
+  ASSERT_EQ(got.errors.size(), want.errors.size());
+  for (std::size_t i = 0; i < want.errors.size(); ++i) {
+    EXPECT_EQ(got.errors[i].line, want.errors[i].line);
+    EXPECT_EQ(got.errors[i].field, want.errors[i].field);
+    EXPECT_EQ(got.errors[i].message, want.errors[i].message);
+  }
+}
+
+}  // namespace
+
+// The preparing reader reads every line into one reused record: a field of an earlier line
+// must never show through in a later one (a sparse line follows a full one; a leftover
+// salary_min would make the next line's salary_max break the order rule), and it reports what
+// the plain reader reports, on any number of threads.
+TEST(ndjson, reading_prepared_gives_what_reading_then_preparing_gives) {
+  const std::string full_posting =
+      R"({"id":"p-1","company":"Acme  Corp","title":"Engineer","category":"Data","industry":"Tech","subcategory":"Streaming",)"
+      R"("country":"Canada","city":"Toronto","lat":43.7,"lon":-79.4,"work_mode":"remote","employment_type":"contract",)"
+      R"("required_skills":["Go","JS","go"],"certifications":["CKA"],"salary_min":50000,"salary_max":70000.5,)"
+      R"("experience_level":"senior","min_years":4,"posted_date":"2026-01-31","deadline_date":"2026-12-01","x":1})";
+  std::string postings;
+  for (int i = 0; i < 40; ++i) {
+    auto id = "p" + std::to_string(100 + (i % 9 == 4 ? i - 3 : i));  // some ids repeat earlier ones
+    switch (i % 5) {
+      case 0: postings += std::regex_replace(full_posting, std::regex{"p-1"}, id) + "\n"; break;
+      case 1: postings += R"({"id":")" + id + R"(","company":"B","title":"t","salary_max":40000})" "\n"; break;
+      case 2: postings += "\nnot json\n"; break;
+      case 3: postings += R"({"id":")" + id + R"(","company":"","title":"t"})" "\n"; break;
+      default: postings += R"({"id":")" + id + R"(","company":"C","title":"t","required_skills":["ML"]})" "\n";
+    }
+  }
+  normaliser words{{{"Corp", "corporation"}}};
+  auto read = read_postings(postings);
+  ASSERT_GT(read.records.size(), 10u);
+  ASSERT_GT(read.errors.size(), 10u);
+  auto want = prepare_all(read.records, words);
+  for (unsigned threads : {1u, 2u, 3u, 7u}) {
+    SCOPED_TRACE(::testing::Message() << threads << " threads");
+    auto got = read_prepared_postings(postings, words, threads, 1);
+    EXPECT_EQ(got.records, want);
+    expect_same_errors(read, got);
+  }
+
+  const std::string full_candidate =
+      R"({"id":"c-1","full_name":"Ana","country":"Spain","city":"Madrid","lat":40.4,"lon":-3.7,"max_distance_km":25,)"
+      R"("industry":"Tech","subcategory":"Web","preferred_categories":["Data","data "],"skills":["Rust","k8s"],)"
+      R"("certifications":["X"],"years_experience":6.5,"experience_level":"lead","education_level":"phd",)"
+      R"("expected_salary":90000,"current_salary":80000,"rating":4.5,"review_count":12,"completed_jobs":3,"engagement":0.25})";
+  std::string candidates;
+  for (int i = 0; i < 30; ++i) {
+    auto id = "c" + std::to_string(100 + i);
+    candidates += i % 3 == 0 ? std::regex_replace(full_candidate, std::regex{"c-1"}, id) + "\n"
+                : i % 3 == 1 ? R"({"id":")" + id + "\"}\n"
+                             : R"({"id":")" + id + R"(","rating":7})" "\n";
+  }
+  auto read_c = read_candidates(candidates);
+  auto want_c = prepare_all(read_c.records, words);
+  ASSERT_EQ(want_c.size(), 20u);
+  for (unsigned threads : {1u, 2u, 7u}) {
+    SCOPED_TRACE(::testing::Message() << threads << " threads");
+    auto got = read_prepared_candidates(candidates, words, threads, 1);
+    EXPECT_EQ(got.records, want_c);
+    expect_same_errors(read_c, got);
+  }
 }
