@@ -51,10 +51,7 @@ bool search(const simdjson::dom::element& e, std::vector<step>& path) {
   return false;
 }
 
-std::optional<std::string> find(const simdjson::dom::element& e) {
-  std::vector<step> path;
-  if (!search(e, path))
-    return std::nullopt;
+std::string joined(const std::vector<step>& path) {
   std::string out;
   for (auto s = path.rbegin(); s != path.rend(); ++s) {
     if (s->is_index)
@@ -65,10 +62,25 @@ std::optional<std::string> find(const simdjson::dom::element& e) {
   return out;
 }
 
+std::optional<std::string> find(const simdjson::dom::element& e) {
+  std::vector<step> path;
+  if (!search(e, path))
+    return std::nullopt;
+  return joined(path);
+}
+
 }  // namespace
 
 std::optional<std::string> first_duplicate_key(const simdjson::dom::element& e) {
   return find(e);
+}
+
+std::optional<std::string> first_duplicate_key(std::string_view key, const simdjson::dom::element& value) {
+  std::vector<step> path;
+  if (!search(value, path))
+    return std::nullopt;
+  path.push_back({key});
+  return joined(path);
 }
 
 std::optional<std::string> first_duplicate_key(std::string_view json) {

@@ -16,6 +16,10 @@ namespace jobmesh::match {
 /// "skills[2].name"), if any.
 std::optional<std::string> first_duplicate_key(const simdjson::dom::element& e);
 
+/// The same within `value`, the value of `key` in an object: the path starts with `key`
+/// ("skills[2].name" for key "skills").
+std::optional<std::string> first_duplicate_key(std::string_view key, const simdjson::dom::element& value);
+
 /// The same for JSON text; nullopt also when the text is not JSON (its parser says why).
 std::optional<std::string> first_duplicate_key(std::string_view json);
 

@@ -218,7 +218,7 @@ slice_result read_slice(std::string_view text, std::size_t first_line, Out* regi
   slice_result out;
   id_set<Out> ids{region, slots};
   simdjson::dom::parser parser;
-  Record scratch;  // used when preparing
+  Record scratch;  // read into when preparing
   std::size_t line_no = first_line;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -238,7 +238,8 @@ slice_result read_slice(std::string_view text, std::size_t first_line, Out* regi
       out.errors.push_back({line_no, "", fmt::format("not a JSON object: {}", simdjson::error_message(err))});
       continue;
     }
-    if (auto twice = first_duplicate_key(doc)) {
+    field_reader reader{obj, line_no, fields_of(scratch)};
+    if (auto twice = reader.repeated_key()) {
       out.errors.push_back({line_no, *twice, duplicate_key_message(*twice)});
       continue;
     }
@@ -250,7 +251,6 @@ slice_result read_slice(std::string_view text, std::size_t first_line, Out* regi
     } else {
       rec = &slot;
     }
-    field_reader reader{obj, line_no, fields_of(*rec)};
     read_fields(reader, *rec);
     if (reader.failed()) {
       out.errors.push_back(*reader.error());

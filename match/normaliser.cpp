@@ -1,18 +1,28 @@
 #include "match/normaliser.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/container/small_vector.hpp>
 
 namespace jobmesh::match {
 
 namespace {
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+// Per byte: what normalising does with it (a table: one load instead of a chain of compares,
+// for every character of every word of every record read).
+enum class byte_kind : std::uint8_t { kept, upper, space };
 
-char ascii_lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+constexpr std::array<byte_kind, 256> k_byte_kinds = [] {
+  std::array<byte_kind, 256> kinds{};
+  for (int c = 'A'; c <= 'Z'; ++c)
+    kinds[static_cast<std::size_t>(c)] = byte_kind::upper;
+  for (char c : {' ', '\t', '\n', '\r', '\f', '\v'})
+    kinds[static_cast<unsigned char>(c)] = byte_kind::space;
+  return kinds;
+}();
+
+byte_kind kind_of(char c) {
+  return k_byte_kinds[static_cast<unsigned char>(c)];
 }
 
 unsigned length_bit(std::size_t length) {
@@ -25,14 +35,15 @@ std::size_t normalise_to(std::string_view word, char* out) {
   std::size_t n = 0;
   bool pending_space = false;
   for (char c : word) {
-    if (is_space(c)) {
+    auto kind = kind_of(c);
+    if (kind == byte_kind::space) {
       pending_space = n != 0;
       continue;
     }
     if (pending_space)
       out[n++] = ' ';
     pending_space = false;
-    out[n++] = ascii_lower(c);
+    out[n++] = kind == byte_kind::upper ? static_cast<char>(c - 'A' + 'a') : c;
   }
   return n;
 }

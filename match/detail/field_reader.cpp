@@ -1,6 +1,9 @@
 #include "match/detail/field_reader.hpp"
 
+#include "match/json_keys.hpp"
+
 #include <algorithm>
+#include <boost/container/small_vector.hpp>
 #include <fmt/format.h>
 
 namespace jobmesh::match::detail {
@@ -25,6 +28,11 @@ bool is_date(std::string_view s) {
   return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
+bool is_container(const simdjson::dom::element& e) {
+  auto t = e.type();
+  return t == simdjson::dom::element_type::OBJECT || t == simdjson::dom::element_type::ARRAY;
+}
+
 std::uint32_t bit(std::size_t slot) {
   return std::uint32_t{1} << slot;
 }
@@ -34,6 +42,7 @@ std::uint32_t bit(std::size_t slot) {
 field_reader::field_reader(simdjson::dom::object obj, std::size_t line, const field_table& table)
     : table_(table), obj_(obj), line_(line) {
   for (auto [key, value] : obj_) {
+    nests_ = nests_ || is_container(value);
     int slot = table_.slot_of(key);
     if (slot < 0) {
       has_unknown_ = true;
@@ -43,8 +52,39 @@ field_reader::field_reader(simdjson::dom::object obj, std::size_t line, const fi
     if ((found_ & bit(s)) == 0) {  // obj[key] finds the first of repeated keys
       values_[s] = value;
       found_ |= bit(s);
+    } else {
+      repeated_ |= bit(s);
     }
   }
+}
+
+// first_duplicate_key's order: the values' insides first, in the object's order; then the
+// smallest key (in byte order) the object itself names twice.
+std::optional<std::string> field_reader::repeated_key() const {
+  if (nests_)
+    for (auto [key, value] : obj_)
+      if (is_container(value))
+        if (auto inner = first_duplicate_key(key, value))
+          return inner;
+  std::optional<std::string_view> smallest;
+  auto consider = [&](std::string_view key) {
+    if (!smallest || key < *smallest)
+      smallest = key;
+  };
+  for (auto r = repeated_; r != 0; r &= r - 1)
+    consider(table_.name(static_cast<std::size_t>(__builtin_ctz(r))));
+  if (has_unknown_) {  // an unknown key never equals a known one
+    boost::container::small_vector<std::string_view, 8> unknown;
+    for (auto [key, value] : obj_)
+      if (table_.slot_of(key) < 0)
+        unknown.push_back(key);
+    std::sort(unknown.begin(), unknown.end());
+    if (auto twice = std::adjacent_find(unknown.begin(), unknown.end()); twice != unknown.end())
+      consider(*twice);
+  }
+  if (!smallest)
+    return std::nullopt;
+  return std::string{*smallest};
 }
 
 void field_reader::fail(std::string_view field, std::string message) {

@@ -47,6 +47,8 @@ public:
     throw "not a field of this record";
   }
 
+  std::string_view name(std::size_t slot) const { return names_[slot]; }
+
   /// The slot of `key`, or -1 when the record type does not know it.
   int slot_of(std::string_view key) const noexcept {
     if (key.size() > k_max_name)
@@ -79,6 +81,11 @@ class field_reader {
 public:
   /// Walks `obj` once. `table` must outlive the reader.
   field_reader(simdjson::dom::object obj, std::size_t line, const field_table& table);
+
+  /// The path of the first key named twice in one object of the record, as
+  /// `first_duplicate_key` of the whole object says, without walking the record again to find
+  /// out (the walk noted the fields given twice, the unknown keys and whether any value nests).
+  std::optional<std::string> repeated_key() const;
 
   bool failed() const { return error_.has_value(); }
   const std::optional<record_error>& error() const { return error_; }
@@ -126,7 +133,9 @@ private:
   std::array<simdjson::dom::element, field_table::k_max_fields> values_{};
   std::uint32_t found_ = 0;  ///< slots the object holds (the first of repeated keys, as obj[key])
   std::uint32_t asked_ = 0;  ///< slots read; the object's other keys are its extras
+  std::uint32_t repeated_ = 0;  ///< slots whose key the object names more than once
   bool has_unknown_ = false;  ///< a key that is no field of the table
+  bool nests_ = false;        ///< a value is an object or an array
   std::optional<record_error> error_;
 };
 

@@ -1,4 +1,5 @@
 #include "match/ndjson.hpp"
+#include "match/json_keys.hpp"
 #include "match/normaliser.hpp"
 #include "tests/scratch_dir.hpp"
 
@@ -381,4 +382,32 @@ TEST(ndjson, reading_prepared_gives_what_reading_then_preparing_gives) {
     EXPECT_EQ(got.records, want_c);
     expect_same_errors(read_c, got);
   }
+}
+
+// The reader finds repeated keys during its one walk of the record; it must name the key that
+// first_duplicate_key names for the whole object (inner values first, then the smallest key).
+TEST(ndjson, a_repeated_key_is_named_as_first_duplicate_key_names_it) {
+  const std::vector<std::string> lines = {
+      R"({"id":"p1","title":"t","company":"A","title":"u","company":"B"})",  // two known keys: the smaller
+      R"({"id":"p1","zz":1,"company":"A","zz":2,"aa":1,"aa":2})",           // two unknown keys
+      R"({"id":"p1","title":"t","x":1,"title":"u","x":2})",                  // "title" < "x"
+      R"({"id":"p1","b":1,"x":{"k":1,"k":2},"b":2})",                        // inside a value first
+      R"({"id":"p1","required_skills":["a",{"n":1,"n":2}],"x":[[{"m":0,"m":1}]]})",
+      R"({"id":"p1","company":"A","title":"t","x":{"k":1},"y":[1,{"k":2}]})",  // none
+  };
+  for (const auto& line : lines) {
+    SCOPED_TRACE(line);
+    auto want = first_duplicate_key(std::string_view{line});
+    auto got = read_postings(line);
+    if (!want) {
+      EXPECT_TRUE(got.errors.empty());
+      continue;
+    }
+    ASSERT_EQ(got.errors.size(), 1u);
+    EXPECT_EQ(got.errors[0].field, *want);
+    EXPECT_EQ(got.errors[0].message, duplicate_key_message(*want));
+  }
+  EXPECT_EQ(first_duplicate_key(std::string_view{lines[0]}), "company");
+  EXPECT_EQ(first_duplicate_key(std::string_view{lines[4]}), "required_skills[1].n");
+  EXPECT_EQ(first_duplicate_key(std::string_view{lines[3]}), "x.k");
 }
