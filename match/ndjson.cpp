@@ -3,6 +3,7 @@
 #include "match/json_keys.hpp"
 
 #include "match/detail/field_reader.hpp"
+#include "match/detail/memory.hpp"
 #include "match/detail/threads.hpp"
 #include "match/query.hpp"
 
@@ -279,7 +280,7 @@ template <class Record, class Out = Record>
 read_result<Out> read_all(std::string_view text, const normaliser* words = nullptr) {
   read_result<Out> out;
   // Sized once: growing would move each record and touch twice the memory.
-  out.records.resize(most_records(text));
+  detail::resize_populated(out.records, most_records(text));
   auto slice = read_slice<Record>(text, 0, out.records.data(), out.records.size(), false, words);
   out.records.resize(slice.taken);
   out.errors = std::move(slice.errors);
@@ -339,7 +340,7 @@ read_result<Out> read_all(std::string_view text, unsigned threads, std::size_t s
   }
   starts.push_back(slots);
   read_result<Out> out;
-  out.records.resize(slots);
+  detail::resize_populated(out.records, slots, threads);
   std::vector<slice_result> slices(threads);
   auto read = [&](unsigned t) {
     slices[t] = read_slice<Record>(texts[t], first_line[t], out.records.data() + starts[t], starts[t + 1] - starts[t],
@@ -434,6 +435,8 @@ std::string read_ndjson_file(const std::string& path) {
   std::string text;
   for (;;) {
     auto have = text.size();
+    text.reserve(have + block);
+    detail::populate(text.data() + have, block);
     text.resize(have + block);
     in.read(text.data() + have, static_cast<std::streamsize>(block));
     text.resize(have + static_cast<std::size_t>(in.gcount()));

@@ -1,5 +1,7 @@
 #include "match/detail/kernel_index.hpp"
 
+#include "match/detail/threads.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -38,17 +40,6 @@ std::vector<std::uint32_t> byte_order_ranks(const std::vector<std::string>& ids)
   return rank;
 }
 
-// Skills are interned across both sides first, so both bitsets share one width.
-void intern_skills(interners& in, std::span<const prepared_posting* const> ps,
-                   std::span<const prepared_candidate* const> cs) {
-  for (const auto* p : ps)
-    for (const auto& s : p->skills)
-      in.skill.id(s);
-  for (const auto* c : cs)
-    for (const auto& s : c->skills)
-      in.skill.id(s);
-}
-
 // Positions 0..n-1 ordered by `key` (ids below `keys`), stable: a counting sort, one pass each way.
 std::vector<std::uint32_t> stable_order_by(const std::vector<std::uint32_t>& key, std::size_t keys) {
   std::vector<std::uint32_t> next(keys + 1, 0);
@@ -69,32 +60,81 @@ double inverse(double x) {
 const auto k_add_word = [](interner& i, const std::string& w) { return i.id(w); };
 const auto k_find_word = [](const interner& i, const std::string& w) { return i.find(w); };
 
-// Fills `p` (sized with `x`'s bitset widths) from `ps` in stored order `order`; `id` gives word ids.
+// The word ids of records, in input order. They are looked up in one pass over the records as
+// they lie in memory: the columns are filled in the postings' stored order (by category),
+// and looking words up in that order took a cache miss per record (most of a build's time).
+struct word_ids {
+  std::vector<std::uint32_t> company, category, industry, subcategory, country, city;
+  std::vector<std::uint32_t> skill_begin{0};  ///< record i's skills: skills[skill_begin[i], skill_begin[i + 1])
+  std::vector<std::uint32_t> skills;
+  std::vector<std::uint32_t> preferred_begin{0};  ///< candidates' preferred categories, as skills
+  std::vector<std::uint32_t> preferred;
+};
+
+template <class Record, class Interners, class WordId>
+void find_skills(std::span<const Record* const> rs, Interners& in, WordId id, word_ids& out) {
+  out.skill_begin.reserve(rs.size() + 1);
+  for (const auto* r : rs) {
+    for (const auto& s : r->skills)
+      out.skills.push_back(id(in.skill, s));
+    out.skill_begin.push_back(static_cast<std::uint32_t>(out.skills.size()));
+  }
+}
+
 template <class Interners, class WordId>
-void fill_postings(const kernel_index& x, posting_columns& p, Interners& in, WordId id,
+void find_words(std::span<const prepared_posting* const> ps, Interners& in, WordId id, word_ids& out) {
+  for (auto* column : {&out.company, &out.category, &out.industry, &out.subcategory, &out.country, &out.city})
+    column->reserve(ps.size());
+  for (const auto* p : ps) {
+    out.category.push_back(id(in.category, p->category));
+    out.company.push_back(id(in.company, p->company));
+    out.industry.push_back(id(in.industry, p->industry));
+    out.subcategory.push_back(id(in.subcategory, p->subcategory));
+    out.country.push_back(id(in.country, p->country));
+    out.city.push_back(id(in.city, p->city));
+  }
+}
+
+template <class Interners, class WordId>
+void find_words(std::span<const prepared_candidate* const> cs, Interners& in, WordId id, word_ids& out) {
+  for (const auto* c : cs) {
+    out.industry.push_back(id(in.industry, c->industry));
+    out.subcategory.push_back(id(in.subcategory, c->subcategory));
+    out.country.push_back(id(in.country, c->country));
+    out.city.push_back(id(in.city, c->city));
+    for (const auto& cat : c->preferred_categories)
+      out.preferred.push_back(id(in.category, cat));
+    out.preferred_begin.push_back(static_cast<std::uint32_t>(out.preferred.size()));
+  }
+}
+
+// Fills `p` (sized with `x`'s bitset widths) from `ps` in stored order `order`; `w`: their
+// word ids.
+void fill_postings(const kernel_index& x, posting_columns& p, const word_ids& w,
                    std::span<const prepared_posting* const> ps, const std::vector<std::uint32_t>& order) {
   auto n = ps.size();
   p.skill_bits.assign(n * x.skill_words, 0);
   p.physical_of_input.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
-    const auto& r = *ps[order[i]];
-    p.physical_of_input[order[i]] = static_cast<std::uint32_t>(i);
-    p.input_of_physical.push_back(order[i]);
+    auto in = order[i];
+    const auto& r = *ps[in];
+    p.physical_of_input[in] = static_cast<std::uint32_t>(i);
+    p.input_of_physical.push_back(in);
     p.ids.push_back(r.id);
-    p.company.push_back(id(in.company, r.company));
-    p.category.push_back(id(in.category, r.category));
-    p.industry.push_back(id(in.industry, r.industry));
-    p.subcategory.push_back(id(in.subcategory, r.subcategory));
-    p.country.push_back(id(in.country, r.country));
-    p.city.push_back(id(in.city, r.city));
+    p.company.push_back(w.company[in]);
+    p.category.push_back(w.category[in]);
+    p.industry.push_back(w.industry[in]);
+    p.subcategory.push_back(w.subcategory[in]);
+    p.country.push_back(w.country[in]);
+    p.city.push_back(w.city[in]);
     p.remote.push_back(r.mode == work_mode::remote);
     p.has_coordinates.push_back(r.coordinates.has_value());
     p.unit.push_back(unit_vector(r.coordinates));
     p.lat.push_back(r.coordinates ? r.coordinates->lat : 0);
     p.lon.push_back(r.coordinates ? r.coordinates->lon : 0);
-    p.skill_count.push_back(static_cast<std::uint32_t>(r.skills.size()));
-    for (const auto& s : r.skills)
-      set_bit(p.skill_bits, i, x.skill_words, id(in.skill, s));
+    p.skill_count.push_back(w.skill_begin[in + 1] - w.skill_begin[in]);
+    for (auto k = w.skill_begin[in]; k < w.skill_begin[in + 1]; ++k)
+      set_bit(p.skill_bits, i, x.skill_words, w.skills[k]);
     p.level.push_back(r.level);
     p.level_code.push_back(static_cast<std::uint8_t>(r.level));
     p.min_years.push_back(r.min_years);
@@ -109,8 +149,7 @@ void fill_postings(const kernel_index& x, posting_columns& p, Interners& in, Wor
   p.id_rank = byte_order_ranks(p.ids);
 }
 
-template <class Interners, class WordId>
-void fill_candidates(const kernel_index& x, candidate_columns& c, Interners& in, WordId id,
+void fill_candidates(const kernel_index& x, candidate_columns& c, const word_ids& w,
                      std::span<const prepared_candidate* const> cs) {
   auto n = cs.size();
   c.skill_bits.assign(n * x.skill_words, 0);
@@ -118,20 +157,20 @@ void fill_candidates(const kernel_index& x, candidate_columns& c, Interners& in,
   for (std::size_t i = 0; i < n; ++i) {
     const auto& r = *cs[i];
     c.ids.push_back(r.id);
-    c.industry.push_back(id(in.industry, r.industry));
-    c.subcategory.push_back(id(in.subcategory, r.subcategory));
-    c.country.push_back(id(in.country, r.country));
-    c.city.push_back(id(in.city, r.city));
+    c.industry.push_back(w.industry[i]);
+    c.subcategory.push_back(w.subcategory[i]);
+    c.country.push_back(w.country[i]);
+    c.city.push_back(w.city[i]);
     c.has_coordinates.push_back(r.coordinates.has_value());
     c.unit.push_back(unit_vector(r.coordinates));
     c.lat.push_back(r.coordinates ? r.coordinates->lat : 0);
     c.lon.push_back(r.coordinates ? r.coordinates->lon : 0);
     c.max_distance_km.push_back(r.max_distance_km);
-    c.skill_count.push_back(static_cast<std::uint32_t>(r.skills.size()));
-    for (const auto& s : r.skills)
-      set_bit(c.skill_bits, i, x.skill_words, id(in.skill, s));
-    for (const auto& cat : r.preferred_categories)
-      set_bit(c.category_bits, i, x.category_words, id(in.category, cat));
+    c.skill_count.push_back(w.skill_begin[i + 1] - w.skill_begin[i]);
+    for (auto k = w.skill_begin[i]; k < w.skill_begin[i + 1]; ++k)
+      set_bit(c.skill_bits, i, x.skill_words, w.skills[k]);
+    for (auto k = w.preferred_begin[i]; k < w.preferred_begin[i + 1]; ++k)
+      set_bit(c.category_bits, i, x.category_words, w.preferred[k]);
     c.level.push_back(r.level);
     c.years.push_back(r.years_experience);
     c.expected_salary.push_back(r.expected_salary);
@@ -190,19 +229,29 @@ kernel_index build_index(std::span<const prepared_posting* const> postings,
                          std::span<const prepared_candidate* const> candidates) {
   kernel_index x;
   interners in;
-  intern_skills(in, postings, candidates);
-  // Categories named by either side get ids before any bitset is sized.
-  std::vector<std::uint32_t> category_of(postings.size());
-  for (std::size_t i = 0; i < postings.size(); ++i)
-    category_of[i] = in.category.id(postings[i]->category);
-  for (const auto* c : candidates)
-    for (const auto& cat : c->preferred_categories)
-      in.category.id(cat);
+  word_ids posting_words, candidate_words;
+  // Skills on one thread, the other words on another (each interner is used by one of them).
+  constexpr std::size_t k_smallest_split = 20'000;
+  auto find = [&](unsigned part) {
+    if (part == 0) {
+      find_skills(postings, in, k_add_word, posting_words);
+      find_skills(candidates, in, k_add_word, candidate_words);
+    } else {
+      find_words(postings, in, k_add_word, posting_words);
+      find_words(candidates, in, k_add_word, candidate_words);
+    }
+  };
+  if (postings.size() + candidates.size() >= k_smallest_split && thread_count(0) > 1) {
+    run_on_threads(2, find);
+  } else {
+    find(0);
+    find(1);
+  }
   x.skill_words = words_for(in.skill.size());
   x.category_words = words_for(in.category.size());
-  auto order = stable_order_by(category_of, in.category.size());
-  fill_postings(x, x.p, in, k_add_word, postings, order);
-  fill_candidates(x, x.c, in, k_add_word, candidates);
+  auto order = stable_order_by(posting_words.category, in.category.size());
+  fill_postings(x, x.p, posting_words, postings, order);
+  fill_candidates(x, x.c, candidate_words, candidates);
   x.company_count = in.company.size();
   x.category_range.assign(in.category.size(), {0, 0});
   for (std::uint32_t i = 0; i < x.p.ids.size();) {
@@ -231,14 +280,20 @@ kernel_index build_index(std::span<const prepared_posting* const> postings,
 candidate_columns encode(const kernel_index& x, const prepared_candidate& c) {
   candidate_columns out;
   const prepared_candidate* one[] = {&c};
-  fill_candidates(x, out, x.words, k_find_word, one);
+  word_ids w;
+  find_skills(std::span<const prepared_candidate* const>{one}, x.words, k_find_word, w);
+  find_words(std::span<const prepared_candidate* const>{one}, x.words, k_find_word, w);
+  fill_candidates(x, out, w, one);
   return out;
 }
 
 posting_columns encode(const kernel_index& x, const prepared_posting& p) {
   posting_columns out;
   const prepared_posting* one[] = {&p};
-  fill_postings(x, out, x.words, k_find_word, one, {0});
+  word_ids w;
+  find_skills(std::span<const prepared_posting* const>{one}, x.words, k_find_word, w);
+  find_words(std::span<const prepared_posting* const>{one}, x.words, k_find_word, w);
+  fill_postings(x, out, w, one, {0});
   return out;
 }
 

@@ -1,0 +1,45 @@
+#pragma once
+// Fresh memory faulted in ahead of its first use.
+
+#include "match/detail/threads.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <sys/mman.h>
+
+namespace jobmesh::match::detail {
+
+/// Faults in the pages of [data, data + bytes) without writing them (madvise
+/// MADV_POPULATE_WRITE, Linux 5.14; on an older kernel nothing happens), on `threads` threads.
+/// On this project's virtual machines a page fault is a trip through the hypervisor: a vector
+/// of 1M prepared postings (~300 MB) took 0.12-0.67 s to construct in fresh memory and
+/// 0.02 s once populated this way (and 0.02 s to populate).
+inline void populate(void* data, std::size_t bytes, unsigned threads = 1) {
+#ifdef MADV_POPULATE_WRITE
+  constexpr std::uintptr_t k_page = 4096;
+  constexpr std::size_t k_smallest = std::size_t{1} << 20;  // below this the call costs more than it saves
+  auto first = (reinterpret_cast<std::uintptr_t>(data) + k_page - 1) & ~(k_page - 1);
+  auto last = (reinterpret_cast<std::uintptr_t>(data) + bytes) & ~(k_page - 1);
+  if (last <= first || last - first < k_smallest)
+    return;
+  auto pages = (last - first) / k_page;
+  threads = std::max(1u, threads);
+  run_on_threads(threads, [&](unsigned t) {
+    auto from = first + pages * t / threads * k_page;
+    auto to = first + pages * (t + 1) / threads * k_page;
+    (void)::madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE);  // a hint: failing is harmless
+  });
+#else
+  (void)data, (void)bytes, (void)threads;
+#endif
+}
+
+/// `v` resized to `n` default-constructed elements, its fresh memory populated first.
+template <class Vector>
+void resize_populated(Vector& v, std::size_t n, unsigned threads = 1) {
+  v.reserve(n);
+  populate(v.data() + v.size(), (n - v.size()) * sizeof(typename Vector::value_type), threads);
+  v.resize(n);
+}
+
+}  // namespace jobmesh::match::detail
