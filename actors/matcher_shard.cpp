@@ -7,6 +7,7 @@
 #include "match/prepared.hpp"
 #include "match/reference.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <fmt/format.h>
 #include <functional>
@@ -113,6 +114,11 @@ std::vector<const Record*> raw(const std::vector<std::shared_ptr<const Record>>&
 
 built_index build(std::vector<posting_ptr> ps, std::vector<candidate_ptr> cs) {
   auto started = std::chrono::steady_clock::now();
+  // In the order the records lie in memory: the build reads each once, and in the hash map's
+  // order that took a cache miss per record (half of a 500k-posting build's time).
+  auto by_address = [](const auto& a, const auto& b) { return std::less<>{}(a.get(), b.get()); };
+  std::sort(ps.begin(), ps.end(), by_address);
+  std::sort(cs.begin(), cs.end(), by_address);
   auto raw_postings = raw(ps);
   auto raw_candidates = raw(cs);
   match::batch_matcher matcher{std::span{raw_postings}, std::span{raw_candidates}};
