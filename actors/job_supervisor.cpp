@@ -669,6 +669,7 @@ job_supervisor_actor::behavior_type supervisor(supervisor_pointer self, runner_c
         try_start(self);
       },
       [=](submit_atom, std::vector<job_spec>& specs) { return submit_many(self, specs); },
+      [=](submit_atom, singles_atom, std::vector<job_spec>& specs) { return submit_singles(self, specs); },
       [=](enqueue_atom, group_request& request) { return enqueue_group(self, request); },
       [=](statistics_atom) { return statistics(self); },
       [=](recover_atom) { recover(self); },

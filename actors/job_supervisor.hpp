@@ -8,6 +8,9 @@
 ///
 /// (submit_atom, job_spec)         -> (job_record, created)  created = false: idempotent replay
 /// (submit_atom, vector<job_spec>) -> bulk_submission        one commit for all it takes
+/// (submit_atom, singles_atom, vector<job_spec>) -> bulk_submission   single submissions of
+///                                   several clients taken together: each stands alone (its
+///                                   user's keys, its log line), one commit for all
 /// (enqueue_atom, group_request)   -> vector<job_record>     a group and its dependencies
 /// (statistics_atom)               -> vector<queue_statistics>  one per registered type
 /// (get_atom, id)                  -> job_record
@@ -25,6 +28,7 @@ namespace jobmesh::actors {
 using job_supervisor_actor = caf::typed_actor<
     caf::replies_to<submit_atom, job_spec>::with<storage::job_record, bool>,
     caf::replies_to<submit_atom, std::vector<job_spec>>::with<bulk_submission>,
+    caf::replies_to<submit_atom, singles_atom, std::vector<job_spec>>::with<bulk_submission>,
     caf::replies_to<enqueue_atom, group_request>::with<std::vector<storage::job_record>>,
     caf::replies_to<statistics_atom>::with<std::vector<queue_statistics>>,
     caf::replies_to<caf::get_atom, std::string>::with<storage::job_record>,

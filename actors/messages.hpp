@@ -47,6 +47,7 @@ using orphan_atom = caf::atom_constant<caf::atom("orphan")>;
 using activity_atom = caf::atom_constant<caf::atom("activity")>;
 using fences_atom = caf::atom_constant<caf::atom("fences")>;
 using waited_atom = caf::atom_constant<caf::atom("waited")>;
+using singles_atom = caf::atom_constant<caf::atom("singles")>;
 
 /// A submission as the HTTP layer checked it (API.md `POST /api/v1/jobs`).
 struct job_spec {

@@ -93,6 +93,7 @@ std::uint16_t node::start() {
   ctx->settings = s;
   ctx->limits = std::make_shared<net::rate_limiter>(s.limits);
   ctx->bridge = std::make_shared<net::actor_bridge>(*im.sys, std::max<std::size_t>(2, im.sys->scheduler().num_workers()));
+  ctx->submits = std::make_shared<net::submit_lane>(ctx->bridge, im.engine.supervisor, ctx->request_timeout());
   im.server = std::make_unique<net::server>(std::move(ctx));
   try {
     return im.server->start();

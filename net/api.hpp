@@ -8,6 +8,7 @@
 #include "net/actor_bridge.hpp"
 #include "net/rate_limit.hpp"
 #include "net/router.hpp"
+#include "net/submit_lane.hpp"
 
 #include <caf/actor_system.hpp>
 
@@ -24,6 +25,8 @@ struct api_context {
   std::shared_ptr<rate_limiter> limits;
   /// The bridge actors handlers send their requests through (actor_bridge.hpp).
   std::shared_ptr<const actor_bridge> bridge;
+  /// Single job submissions, taken to the supervisor together (submit_lane.hpp).
+  std::shared_ptr<const submit_lane> submits;
 
   std::chrono::milliseconds request_timeout() const {
     return std::chrono::milliseconds(settings.server.request_timeout_ms);

@@ -113,15 +113,15 @@ void submit(const ctx_ptr& ctx, route_request rr, responder respond) {
   auto spec = std::get<actors::job_spec>(std::move(parsed));
   spec.user_id = rr.who.user;
   auto req = rr.req;
-  ask(
-      *ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(),
+  ctx->submits->submit(
+      std::move(spec),
       [req, respond](job_record& job, bool created) {
         auto res = json_text_response(*req, created ? http::status::accepted : http::status::ok,
                                       actors::job_json_text(job));
         res.set(http::field::location, "/api/v1/jobs/" + job.id);
         respond(std::move(res));
       },
-      error_replier(req, respond), actors::submit_atom::value, std::move(spec));
+      error_replier(req, respond));
 }
 
 // `{"priority"?, "params"?: {type: {...}}}`; an empty body is `{}`.

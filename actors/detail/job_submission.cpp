@@ -6,6 +6,8 @@
 #include "actors/job_json.hpp"
 
 #include <boost/json/parse.hpp>
+#include <map>
+#include <utility>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -81,6 +83,7 @@ struct submission {
   std::vector<submission_refusal> refused;
   std::function<void(caf::expected<bulk_submission>)> done;
   int retries_left = 1;  ///< a concurrent submit of the same key: look the keys up once more
+  bool singles = false;  ///< single submissions of several clients (each logged as its own)
 
   void refuse(std::size_t i, std::string field, std::string message) {
     states[i] = state::refused;
@@ -93,29 +96,44 @@ void look_up_keys(supervisor_pointer self, submission_ptr sub);
 void look_up_dependencies(supervisor_pointer self, submission_ptr sub);
 void store(supervisor_pointer self, submission_ptr sub);
 
+// An idempotency key is its user's: the same key of two users names two jobs.
+std::string user_key(const job_spec& spec) {
+  return spec.user_id + '\n' + spec.idempotency_key;
+}
+
+// The stored jobs of the pending specs' keys, one read per user (a bulk call has one user).
 void look_up_keys(supervisor_pointer self, submission_ptr sub) {
-  std::vector<std::string> keys;
+  std::map<std::string, std::vector<std::string>> keys_of_user;
   for (std::size_t i = 0; i < sub->specs.size(); ++i)
     if (sub->states[i] == submission::state::pending && !sub->specs[i].idempotency_key.empty())
-      keys.push_back(sub->specs[i].idempotency_key);
-  if (keys.empty())
+      keys_of_user[sub->specs[i].user_id].push_back(sub->specs[i].idempotency_key);
+  if (keys_of_user.empty())
     return look_up_dependencies(self, sub);
-  self->request(self->state.ctx.reader, caf::infinite, caf::get_atom::value, sub->specs.front().user_id, keys)
-      .then(
-          [=](std::vector<job_record>& stored) {
-            std::unordered_map<std::string, job_record> by_key;
-            for (auto& job : stored)
-              by_key.emplace(job.idempotency_key, std::move(job));
-            for (std::size_t i = 0; i < sub->specs.size(); ++i) {
-              auto it = by_key.find(sub->specs[i].idempotency_key);
-              if (sub->states[i] != submission::state::pending || it == by_key.end())
-                continue;
-              sub->states[i] = submission::state::replayed;
-              sub->replays[i] = it->second;
-            }
-            look_up_dependencies(self, sub);
-          },
-          [=](caf::error& e) { sub->done(std::move(e)); });
+  auto left = std::make_shared<std::size_t>(keys_of_user.size());
+  auto failed = std::make_shared<bool>(false);
+  for (auto& [user, keys] : keys_of_user)
+    self->request(self->state.ctx.reader, caf::infinite, caf::get_atom::value, user, std::move(keys))
+        .then(
+            [=](std::vector<job_record>& stored) {
+              std::unordered_map<std::string, job_record> by_key;
+              for (auto& job : stored)
+                by_key.emplace(job.idempotency_key, std::move(job));
+              for (std::size_t i = 0; i < sub->specs.size(); ++i) {
+                if (sub->states[i] != submission::state::pending || sub->specs[i].user_id != user)
+                  continue;
+                auto it = by_key.find(sub->specs[i].idempotency_key);
+                if (it == by_key.end())
+                  continue;
+                sub->states[i] = submission::state::replayed;
+                sub->replays[i] = it->second;
+              }
+              if (--*left == 0 && !*failed)
+                look_up_dependencies(self, sub);
+            },
+            [=](caf::error& e) {
+              if (!std::exchange(*failed, true))
+                sub->done(std::move(e));
+            });
 }
 
 // Describes why `dependency` (stored as `job`) cannot be depended on, if it cannot.
@@ -167,10 +185,10 @@ void look_up_dependencies(supervisor_pointer self, submission_ptr sub) {
 bulk_submission answer_of(const submission& sub, const std::vector<job_record>& created,
                           const std::vector<std::size_t>& created_index) {
   bulk_submission out;
-  std::unordered_map<std::string, const job_record*> by_key;
+  std::unordered_map<std::string, const job_record*> by_key;  // by user_key
   for (const auto& job : created)
     if (!job.idempotency_key.empty())
-      by_key.emplace(job.idempotency_key, &job);
+      by_key.emplace(job.user_id + '\n' + job.idempotency_key, &job);
   std::size_t next_created = 0;
   for (std::size_t i = 0; i < sub.specs.size(); ++i) {
     if (next_created < created_index.size() && created_index[next_created] == i) {
@@ -179,7 +197,7 @@ bulk_submission answer_of(const submission& sub, const std::vector<job_record>& 
     } else if (sub.states[i] == submission::state::replayed) {
       out.jobs.push_back(sub.replays[i]);
       out.created.push_back(0);
-    } else if (auto it = by_key.find(sub.specs[i].idempotency_key);
+    } else if (auto it = by_key.find(user_key(sub.specs[i]));
                sub.states[i] == submission::state::pending && it != by_key.end()) {
       out.jobs.push_back(*it->second);
       out.created.push_back(0);
@@ -200,8 +218,8 @@ void store(supervisor_pointer self, submission_ptr sub) {
   std::unordered_set<std::string> keys;
   for (std::size_t i = 0; i < sub->specs.size(); ++i) {
     const auto& spec = sub->specs[i];
-    if (sub->states[i] != submission::state::pending || (!spec.idempotency_key.empty() && !keys.insert(spec.idempotency_key).second))
-      continue;  // a key given twice in one call makes one job
+    if (sub->states[i] != submission::state::pending || (!spec.idempotency_key.empty() && !keys.insert(user_key(spec)).second))
+      continue;  // a user's key given twice in one call makes one job
     created.push_back(new_job(st, spec, *st.ctx.types->find(spec.type)));
     created_index.push_back(i);
   }
@@ -212,9 +230,10 @@ void store(supervisor_pointer self, submission_ptr sub) {
   self->request(st.ctx.writer, caf::infinite, write_atom::value, std::move(batch))
       .then(
           [=](caf::ok_atom) {
-            // One line at info for a bulk call; each of its jobs at debug.
-            auto level = created.size() > 1 ? spdlog::level::debug : spdlog::level::info;
-            if (created.size() > 1)
+            // One line at info for a bulk call; each of its jobs at debug. Single submissions
+            // taken together are each logged at info, as when they come one by one.
+            auto level = created.size() > 1 && !sub->singles ? spdlog::level::debug : spdlog::level::info;
+            if (created.size() > 1 && !sub->singles)
               spdlog::info("{} jobs created -> queued for user {} ({} first)", created.size(), created.front().user_id,
                            created.front().id);
             for (const auto& job : created) {
@@ -238,8 +257,9 @@ void store(supervisor_pointer self, submission_ptr sub) {
 
 // Checks what needs no storage, then the rest; `done` gets the answer or a whole-call error.
 void start_submission(supervisor_pointer self, std::vector<job_spec> specs,
-                      std::function<void(caf::expected<bulk_submission>)> done) {
+                      std::function<void(caf::expected<bulk_submission>)> done, bool singles = false) {
   auto sub = std::make_shared<submission>();
+  sub->singles = singles;
   sub->specs = std::move(specs);
   sub->states.assign(sub->specs.size(), submission::state::pending);
   sub->replays.resize(sub->specs.size());
@@ -330,6 +350,20 @@ caf::result<bulk_submission> submit_many(supervisor_pointer self, std::vector<jo
     else
       promise.deliver(std::move(answer.error()));
   });
+  return promise;
+}
+
+caf::result<bulk_submission> submit_singles(supervisor_pointer self, std::vector<job_spec>& specs) {
+  auto promise = self->make_response_promise<bulk_submission>();
+  start_submission(
+      self, std::move(specs),
+      [promise](caf::expected<bulk_submission> answer) mutable {
+        if (answer)
+          promise.deliver(std::move(*answer));
+        else
+          promise.deliver(std::move(answer.error()));
+      },
+      true);
   return promise;
 }
 

@@ -76,6 +76,9 @@ caf::result<storage::job_record, bool> submit(supervisor_pointer self, job_spec&
 
 /// `(submit_atom, vector<job_spec>)`: every acceptable submission stored in one commit.
 caf::result<bulk_submission> submit_many(supervisor_pointer self, std::vector<job_spec>& specs);
+/// Single submissions of several clients in one commit: as `submit_many`, but each spec's keys
+/// are its own user's and each job is logged as a single submission is.
+caf::result<bulk_submission> submit_singles(supervisor_pointer self, std::vector<job_spec>& specs);
 
 /// `(enqueue_atom, group_request)`: one job per type of the group and its dependencies.
 caf::result<std::vector<storage::job_record>> enqueue_group(supervisor_pointer self, group_request& request);

@@ -143,6 +143,45 @@ TEST_F(supervisor_test, the_same_idempotency_key_submitted_at_once_gives_one_job
   EXPECT_EQ(created, 1);
 }
 
+// Single submissions of several clients taken in one call (the HTTP layer's submit lane): each
+// is answered as its own. A key is its user's: the same key of two users makes two jobs, one
+// user's key twice makes one job (the second a replay), a stored key is a replay, and a bad
+// submission is refused alone.
+TEST_F(supervisor_test, single_submissions_taken_together_are_each_answered_as_their_own) {
+  start();
+  auto stored = sleep_spec(1, 1);
+  stored.idempotency_key = "before";
+  bool created = false;
+  auto before = submit(stored, &created);
+  ASSERT_TRUE(created);
+  auto keyed = [](std::string user, std::string key) {
+    auto spec = sleep_spec(1, 1);
+    spec.user_id = std::move(user);
+    spec.idempotency_key = std::move(key);
+    return spec;
+  };
+  auto bad = sleep_spec(1, 1);
+  bad.type = "nope";
+  std::vector<actors::job_spec> specs{keyed("ann", "k"), keyed("bob", "k"), keyed("ann", "k"), bad,
+                                      sleep_spec(1, 1), stored};
+  actors::bulk_submission answer;
+  self()
+      ->request(engine_.supervisor, k_wait, actors::submit_atom::value, actors::singles_atom::value, specs)
+      .receive([&](actors::bulk_submission& a) { answer = std::move(a); },
+               [](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
+  ASSERT_EQ(answer.indexes, (std::vector<std::int64_t>{0, 1, 2, 4, 5}));
+  ASSERT_EQ(answer.refused.size(), 1u);
+  EXPECT_EQ(answer.refused[0].index, 3);
+  EXPECT_EQ(answer.refused[0].field, "type");
+  EXPECT_EQ(answer.created, (std::vector<std::uint8_t>{1, 1, 0, 1, 0}));
+  EXPECT_NE(answer.jobs[0].id, answer.jobs[1].id) << "the same key of two users names two jobs";
+  EXPECT_EQ(answer.jobs[2].id, answer.jobs[0].id) << "one user's key twice makes one job";
+  EXPECT_EQ(answer.jobs[1].user_id, "bob");
+  EXPECT_EQ(answer.jobs[4].id, before.id) << "a stored key is a replay";
+  for (std::size_t k : {0u, 1u, 3u})
+    EXPECT_EQ(await_end(answer.jobs[k].id).status, job_status::completed);
+}
+
 TEST_F(supervisor_test, failed_items_within_the_jobs_max_failed_ratio_leave_it_completed) {
   start();
   actors::job_spec spec;

@@ -183,3 +183,60 @@ TEST_F(jobs_api_test, a_finished_job_is_read_from_memory_as_stored_and_a_retry_s
     EXPECT_EQ(again.at("attempt").as_int64(), attempt + 1);
   }
 }
+
+// Single submissions from many connections at once go to the supervisor together (the submit
+// lane): each request still gets its own answer. Every thread submits its own jobs plus one
+// shared key; one request in each thread is bad. The shared key made one job, answered 202
+// once and 200 to everyone else, and every other job is its own.
+TEST_F(jobs_api_test, concurrent_single_submits_each_get_their_own_answer) {
+  auto port = start();
+  constexpr int k_threads = 8, k_each = 12;
+  struct seen {
+    std::vector<std::string> own;
+    std::string shared;
+    unsigned shared_status = 0;
+    unsigned bad_status = 0;
+    std::string bad_body;
+    std::vector<std::string> unexpected;  ///< replies of keyed submits that were not 202
+  };
+  std::vector<seen> got(k_threads);
+  {
+    std::vector<std::jthread> clients;
+    for (int t = 0; t < k_threads; ++t)
+      clients.emplace_back([&, t] {
+        for (int i = 0; i < k_each; ++i) {
+          auto reply = http_call(port, http::verb::post, "/api/v1/jobs",
+                                 R"({"type":"noop","params":{"items":1},"idempotency_key":"t)" + std::to_string(t) +
+                                     "-" + std::to_string(i) + R"("})");
+          if (reply.status == 202u)
+            got[t].own.push_back(text(reply.json().at("id")));
+          else
+            got[t].unexpected.push_back(std::to_string(reply.status) + " " + reply.body);
+        }
+        auto shared = http_call(port, http::verb::post, "/api/v1/jobs",
+                                R"({"type":"noop","params":{"items":1},"idempotency_key":"shared"})");
+        got[t].shared_status = shared.status;
+        if (shared.status == 200u || shared.status == 202u)
+          got[t].shared = text(shared.json().at("id"));
+        auto bad = http_call(port, http::verb::post, "/api/v1/jobs", R"({"type":"noop","params":{"items":-1}})");
+        got[t].bad_status = bad.status;
+        got[t].bad_body = bad.body;
+      });
+  }
+  std::set<std::string> own;
+  int shared_created = 0;
+  for (const auto& g : got) {
+    EXPECT_EQ(g.own.size(), static_cast<std::size_t>(k_each));
+    EXPECT_THAT(g.unexpected, ::testing::IsEmpty());
+    own.insert(g.own.begin(), g.own.end());
+    EXPECT_EQ(g.shared, got[0].shared);
+    EXPECT_TRUE(g.shared_status == 200u || g.shared_status == 202u) << g.shared_status;
+    shared_created += g.shared_status == 202u ? 1 : 0;
+    EXPECT_EQ(g.bad_status, 400u);
+    EXPECT_THAT(g.bad_body, HasSubstr("items")) << "the refusal names what was wrong";
+  }
+  EXPECT_EQ(own.size(), static_cast<std::size_t>(k_threads * k_each)) << "every keyed submit made its own job";
+  EXPECT_EQ(shared_created, 1);
+  EXPECT_FALSE(own.contains(got[0].shared));
+  EXPECT_EQ(text(await_end(port, got[0].shared).at("status")), "completed");
+}
