@@ -20,7 +20,9 @@ struct waiting {
 }  // namespace
 
 struct submit_lane::state {
-  std::shared_ptr<const actor_bridge> bridge;
+  /// Not owned: a call in flight keeps this state, and its callbacks live in a bridge actor, so
+  /// owning the bridge here would keep it (and them) alive past the server's end.
+  std::weak_ptr<const actor_bridge> bridge;
   actors::job_supervisor_actor supervisor;
   std::chrono::milliseconds timeout;
   std::mutex mutex;
@@ -68,13 +70,23 @@ void send(const lane_state& s) {
       return;
     }
   }
+  auto bridge = s->bridge.lock();
+  if (!bridge) {  // the server is stopping
+    for (auto& w : batch) {
+      caf::error e = caf::sec::request_timeout;
+      detail::run_guarded([&] { w.refused(e); });
+    }
+    std::lock_guard lock{s->mutex};
+    --s->in_flight;
+    return;
+  }
   std::vector<actors::job_spec> specs;
   specs.reserve(batch.size());
   for (auto& w : batch)
     specs.push_back(std::move(w.spec));
   auto items = std::make_shared<std::vector<waiting>>(std::move(batch));
   ask(
-      *s->bridge, s->supervisor, s->timeout,
+      *bridge, s->supervisor, s->timeout,
       [s, items](actors::bulk_submission& answer) {
         answer_each(*items, answer);
         send(s);
