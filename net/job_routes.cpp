@@ -1,5 +1,6 @@
 // The jobs API (API.md "Jobs"): each handler checks the request, asks the job supervisor once,
-// and turns its answer into HTTP.
+// and turns its answer into HTTP. A single submission asks it together with other connections'
+// (submit_lane.hpp).
 #include "actors/errors.hpp"
 #include "actors/job_json.hpp"
 #include "actors/match_json.hpp"
