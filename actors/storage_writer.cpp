@@ -33,6 +33,8 @@ struct writer_state {
   std::shared_ptr<soci::session> db;
   /// SQLite's WAL checkpoints, off this actor's commits; declared after `db`, so it stops first.
   std::optional<storage::wal_checkpointer> checkpoints;
+  /// The writes' statements, prepared once; declared after `db`, so they are finalised first.
+  storage::prepared_writes statements;
   std::size_t batch_max = 1024;
   std::vector<pending_write> pending;
   std::size_t pending_size = 0;
@@ -77,7 +79,7 @@ void answer(pending_write& w, const std::vector<std::string>& refused) {
 // One transaction, timed for the metrics; what storage refused of each batch (stale fences).
 std::vector<std::vector<std::string>> timed_commit(writer_state& st, std::span<const storage::write_batch* const> batches) {
   auto start = std::chrono::steady_clock::now();
-  auto refused = storage::commit(*st.db, batches);
+  auto refused = storage::commit(*st.db, batches, &st.statements);
   if (st.counts) {
     std::size_t rows = 0;
     for (const auto* b : batches)

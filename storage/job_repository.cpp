@@ -55,28 +55,42 @@ const std::string k_delete_expired_jobs = fmt::format("DELETE FROM jobs WHERE id
 
 using batches = std::span<const write_batch* const>;
 
+// A statement and the row its members are bound to; prepared at its first use.
+template <class Row>
+struct bound_statement {
+  Row row;
+  std::optional<soci::statement> st;
+};
+
 // One prepared statement with a row's members bound, executed once per record (of every batch,
 // in order) not skipped: SQLite's fastest bulk path.
 template <class Row, class Record, class Skip>
 void execute_each(soci::session& db, const std::string& sql, batches all, std::vector<Record> write_batch::*records,
-                  Skip skip) {
-  Row row;
-  std::optional<soci::statement> st;
+                  Skip skip, bound_statement<Row>& bound) {
   for (std::size_t b = 0; b < all.size(); ++b)
     for (const auto& r : all[b]->*records) {
       if (skip(b, r))
         continue;
-      detail::set_row(row, r);
-      if (!st)
-        st.emplace(detail::prepare_with_row(db, sql, row));
-      st->execute(true);
+      detail::set_row(bound.row, r);
+      if (!bound.st)
+        bound.st.emplace(detail::prepare_with_row(db, sql, bound.row));
+      bound.st->execute(true);
     }
 }
 
 template <class Row, class Record>
-void execute_each(soci::session& db, const std::string& sql, batches all, std::vector<Record> write_batch::*records) {
-  execute_each<Row>(db, sql, all, records, [](std::size_t, const Record&) { return false; });
+void execute_each(soci::session& db, const std::string& sql, batches all, std::vector<Record> write_batch::*records,
+                  bound_statement<Row>& bound) {
+  execute_each(db, sql, all, records, [](std::size_t, const Record&) { return false; }, bound);
 }
+
+// The fenced update's statement: its row plus the fence's two values.
+struct fenced_statement {
+  job_row row;
+  long long fence_attempt = 0;
+  std::string fence_status;
+  std::optional<soci::statement> st;
+};
 
 // `write(db, rows)` for each batch that has rows of this kind (each such write prepares its own
 // statements, so the empty ones are not asked).
@@ -102,32 +116,29 @@ std::vector<fence_index> fences_of(batches all) {
 // The fenced job updates, one statement per job: rows affected says whether the fence held.
 // The ids refused, per batch.
 std::vector<std::unordered_set<std::string>> update_fenced(soci::session& db, batches all,
-                                                           const std::vector<fence_index>& fences) {
+                                                           const std::vector<fence_index>& fences,
+                                                           fenced_statement& f) {
   static const std::string sql = std::string{k_update_job} + std::string{k_fence_condition};
   std::vector<std::unordered_set<std::string>> refused(all.size());
-  job_row row;
-  long long fence_attempt = 0;
-  std::string fence_status;
-  std::optional<soci::statement> st;
   for (std::size_t b = 0; b < all.size(); ++b)
     for (const auto& job : all[b]->updated_jobs) {
       auto fence = fences[b].find(job.id);
       if (fence == fences[b].end())
         continue;
-      detail::set_row(row, job);
-      fence_attempt = fence->second->attempt;
-      fence_status = std::string{to_string(fence->second->status)};
-      if (!st) {
-        st.emplace(db);
-        st->alloc();
-        detail::use_row(*st, sql, row);
-        st->exchange(soci::use(fence_attempt, "fence_attempt"));
-        st->exchange(soci::use(fence_status, "fence_status"));
-        st->prepare(sql);
-        st->define_and_bind();
+      detail::set_row(f.row, job);
+      f.fence_attempt = fence->second->attempt;
+      f.fence_status = std::string{to_string(fence->second->status)};
+      if (!f.st) {
+        f.st.emplace(db);
+        f.st->alloc();
+        detail::use_row(*f.st, sql, f.row);
+        f.st->exchange(soci::use(f.fence_attempt, "fence_attempt"));
+        f.st->exchange(soci::use(f.fence_status, "fence_status"));
+        f.st->prepare(sql);
+        f.st->define_and_bind();
       }
-      st->execute(true);
-      if (st->get_affected_rows() == 0)
+      f.st->execute(true);
+      if (f.st->get_affected_rows() == 0)
         refused[b].insert(job.id);
     }
   return refused;
@@ -159,24 +170,40 @@ std::size_t write_batch::size() const {
          skill_index.size() + skill_relationships.size();
 }
 
-std::vector<std::string> commit(soci::session& db, const write_batch& batch) {
-  const write_batch* one = &batch;
-  auto refused = commit(db, batches{&one, 1});
-  return std::move(refused.front());
-}
+struct prepared_writes::statements {
+  bound_statement<job_row> insert_job, update_job;
+  fenced_statement update_fenced;
+  bound_statement<item_row> insert_item, update_item;
 
-std::vector<std::vector<std::string>> commit(soci::session& db, batches all) {
-  soci::transaction tx{db};
-  execute_each<job_row>(db, k_insert_job, all, &write_batch::inserted_jobs);
+  /// Finalises them all: after a failure none is reused, and the rollback finds none pending
+  /// (as when each commit had statements of its own).
+  void clear() {
+    insert_job.st.reset();
+    update_job.st.reset();
+    update_fenced.st.reset();
+    insert_item.st.reset();
+    update_item.st.reset();
+  }
+};
+
+prepared_writes::prepared_writes() : statements_(std::make_unique<statements>()) {}
+prepared_writes::~prepared_writes() = default;
+
+namespace {
+
+std::vector<std::vector<std::string>> apply(soci::session& db, batches all, prepared_writes::statements& s) {
+  execute_each(db, k_insert_job, all, &write_batch::inserted_jobs, s.insert_job);
   auto fences = fences_of(all);
   auto fenced = [&](std::size_t b, const job_record& j) { return !fences[b].empty() && fences[b].contains(j.id); };
-  execute_each<job_row>(db, std::string{k_update_job}, all, &write_batch::updated_jobs, fenced);
-  auto refused = update_fenced(db, all, fences);
+  static const std::string update_job{k_update_job};
+  execute_each(db, update_job, all, &write_batch::updated_jobs, fenced, s.update_job);
+  auto refused = update_fenced(db, all, fences, s.update_fenced);
   auto refused_item = [&](std::size_t b, const item_record& i) {
     return !refused[b].empty() && refused[b].contains(i.job_id);
   };
-  execute_each<item_row>(db, k_insert_item, all, &write_batch::inserted_items, refused_item);
-  execute_each<item_row>(db, std::string{k_update_item}, all, &write_batch::updated_items, refused_item);
+  execute_each(db, k_insert_item, all, &write_batch::inserted_items, refused_item, s.insert_item);
+  static const std::string update_item{k_update_item};
+  execute_each(db, update_item, all, &write_batch::updated_items, refused_item, s.update_item);
   auto now = now_ms();
   write_each(db, all, &write_batch::records, [now](soci::session& s, const auto& r) { apply_record_writes(s, r, now); });
   write_each(db, all, &write_batch::match_results, upsert_stored_matches);
@@ -187,11 +214,35 @@ std::vector<std::vector<std::string>> commit(soci::session& db, batches all) {
   write_each(db, all, &write_batch::feeds, upsert_feeds);
   write_each(db, all, &write_batch::skill_index, write_skill_index);
   write_each(db, all, &write_batch::skill_relationships, write_skill_relationships);
-  tx.commit();
   std::vector<std::vector<std::string>> out;
   for (auto& ids : refused)
     out.emplace_back(ids.begin(), ids.end());
   return out;
+}
+
+}  // namespace
+
+std::vector<std::vector<std::string>> commit(soci::session& db, batches all, prepared_writes* cache) {
+  if (!cache) {
+    prepared_writes once;
+    return commit(db, all, &once);
+  }
+  auto& statements = *cache->statements_;
+  soci::transaction tx{db};
+  try {
+    auto refused = apply(db, all, statements);
+    tx.commit();
+    return refused;
+  } catch (...) {
+    statements.clear();  // before the rollback
+    throw;
+  }
+}
+
+std::vector<std::string> commit(soci::session& db, const write_batch& batch) {
+  const write_batch* one = &batch;
+  auto refused = commit(db, batches{&one, 1});
+  return std::move(refused.front());
 }
 
 std::optional<job_record> find_job(soci::session& db, const std::string& id) {
