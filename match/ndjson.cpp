@@ -176,6 +176,7 @@ struct slice_result {
 // reader reads every line into one record, so that only the prepared form allocates.
 void clear(posting& p) {
   static_assert(sizeof(posting) == 456, "a field was added to posting: clear it here too");
+  static const posting defaults;
   for (auto* s : {&p.id, &p.company, &p.title, &p.category, &p.industry, &p.subcategory, &p.country, &p.city,
                   &p.posted_date, &p.deadline_date})
     s->clear();
@@ -185,13 +186,13 @@ void clear(posting& p) {
   p.required_skills.clear();
   p.certifications.clear();
   p.salary_min = p.salary_max = p.min_years = 0;
-  p.experience_level = posting{}.experience_level;
+  p.experience_level = defaults.experience_level;
   p.extra.clear();
 }
 
 void clear(candidate& c) {
   static_assert(sizeof(candidate) == 384, "a field was added to candidate: clear it here too");
-  const candidate defaults;
+  static const candidate defaults;
   for (auto* s : {&c.id, &c.full_name, &c.country, &c.city, &c.industry, &c.subcategory})
     s->clear();
   c.coordinates.reset();
