@@ -44,12 +44,12 @@ long long now_ms() {
 
 }  // namespace
 
-int migrate(soci::session& db, std::string_view backend) {
+int migrate(soci::session& db, std::string_view backend, int up_to) {
   db << k_create_migrations_table;
   long long current = 0;
   db << k_current_version, soci::into(current);
   for (const auto& m : embedded_migrations()) {
-    if (m.backend != backend || m.version <= current)
+    if (m.backend != backend || m.version <= current || m.version > up_to)
       continue;
     soci::transaction tx{db};
     for (const auto& statement : split_statements(m.sql))

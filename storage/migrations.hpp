@@ -3,6 +3,7 @@
 /// compiled in at build time. `migrate` applies the missing ones in version order, each in its
 /// own transaction, and records them in `schema_migrations`.
 
+#include <limits>
 #include <string_view>
 #include <vector>
 
@@ -23,8 +24,9 @@ struct migration {
 /// Every migration of every backend, sorted by backend then version.
 const std::vector<migration>& embedded_migrations();
 
-/// Applies the migrations of `backend` that `db` lacks; returns the schema version now in place.
+/// Applies the migrations of `backend` that `db` lacks, up to version `up_to` (tests stop there
+/// to write rows in an older schema); returns the schema version now in place.
 /// Throws soci::soci_error on SQL failure (the failing migration's transaction is rolled back).
-int migrate(soci::session& db, std::string_view backend);
+int migrate(soci::session& db, std::string_view backend, int up_to = std::numeric_limits<int>::max());
 
 }  // namespace jobmesh::storage

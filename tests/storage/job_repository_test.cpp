@@ -40,12 +40,63 @@ TEST_F(job_repository_test, migration_is_idempotent) {
   for (const auto& m : embedded_migrations())
     if (m.backend == "sqlite")
       latest = std::max(latest, static_cast<int>(m.version));
-  EXPECT_EQ(latest, 8);  // 0001_jobs ... 0007_search, 0008_unused_record_indexes
+  EXPECT_EQ(latest, 9);  // 0001_jobs ... 0008_unused_record_indexes, 0009_status_checks_without_in_lists
   EXPECT_EQ(migrate(*db_, "sqlite"), latest);
   EXPECT_EQ(migrate(*db_, "sqlite"), latest);
   std::string mode;
   *db_ << "PRAGMA journal_mode", soci::into(mode);
   EXPECT_EQ(mode, "wal");
+}
+
+// 0009 rebuilds jobs and job_items (their status checks without IN lists): what a database
+// of the schema before it holds comes through whole, the rule still holds, and so does the
+// items' reference to their job.
+TEST(migrations, rebuilding_the_job_tables_keeps_their_rows_and_rules) {
+  jobmesh::testing::scratch_dir dir{"jobmesh_migrate"};
+  auto db = open(dir.sqlite_url("old.db"));
+  ASSERT_EQ(migrate(*db, "sqlite", 8), 8);
+  *db << "INSERT INTO jobs (id, type, user_id, status, priority, total_items, processed_items, failed_items, "
+         "attempt, max_attempts, timeout_s, params, error_message, idempotency_key, current_item, job_group, "
+         "depends_on, created_at, started_at, completed_at, updated_at, expires_at, run_after, heartbeat_at, "
+         "max_failed_ratio, schedule) VALUES ('01A', 'sleep', 'u1', 'failed', 7, 3, 2, 1, 2, 5, 60, "
+         "'{\"items\":3}', 'boom', 'k1', 'item 2', 'g', '00X,00Y', 10, 11, 12, 13, 14, 15, 16, 0.25, 'nightly')";
+  *db << "INSERT INTO jobs (id, type, user_id, status, max_attempts, timeout_s, created_at, updated_at) "
+         "VALUES ('01B', 'noop', 'u2', 'queued', 3, 10, 20, 20)";
+  *db << "INSERT INTO job_items (job_id, idx, item_key, status, attempts, error, processing_time_ms, updated_at, "
+         "result) VALUES ('01A', 1, 'b', 'failed', 3, 'late', 40, 41, '{\"n\":1}')";
+  ASSERT_EQ(migrate(*db, "sqlite"), 9);
+
+  auto a = find_job(*db, "01A");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->status, job_status::failed);
+  EXPECT_EQ(a->priority, 7);
+  EXPECT_EQ(a->processed_items, 2);
+  EXPECT_EQ(a->attempt, 2);
+  EXPECT_EQ(a->params, R"({"items":3})");
+  EXPECT_EQ(a->error_message, "boom");
+  EXPECT_EQ(a->idempotency_key, "k1");
+  EXPECT_EQ(a->depends_on, (std::vector<std::string>{"00X", "00Y"}));
+  EXPECT_EQ(a->completed_at, 12);
+  EXPECT_EQ(a->heartbeat_at, 16);
+  EXPECT_DOUBLE_EQ(a->max_failed_ratio, 0.25);
+  EXPECT_EQ(a->schedule, "nightly");
+  EXPECT_EQ(find_job_by_idempotency_key(*db, "u1", "k1")->id, "01A");  // its index is back
+  ASSERT_EQ(jobs_with_status(*db, job_status::queued).size(), 1u);
+  auto items = all_items(*db, "01A");
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].status, item_status::failed);
+  EXPECT_EQ(items[0].error, "late");
+  EXPECT_EQ(items[0].result, R"({"n":1})");
+
+  EXPECT_THROW(*db << "UPDATE jobs SET status = 'done' WHERE id = '01B'", soci::soci_error);
+  EXPECT_THROW(*db << "UPDATE job_items SET status = 'queued' WHERE job_id = '01A'", soci::soci_error);
+  write_batch orphan{.inserted_items = {{.job_id = "missing", .index = 0, .key = "0"}}};
+  EXPECT_THROW(commit(*db, orphan), soci::soci_error);
+  *db << "DELETE FROM jobs WHERE id = '01A'";  // its items go with it
+  EXPECT_TRUE(all_items(*db, "01A").empty());
+  int tables = 0;
+  *db << "SELECT COUNT(*) FROM sqlite_schema WHERE name LIKE '%before_0009'", soci::into(tables);
+  EXPECT_EQ(tables, 0);
 }
 
 TEST_F(job_repository_test, insert_then_find_round_trips_every_field) {
