@@ -3,6 +3,7 @@
 #include "storage/detail/job_conversion.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <fmt/format.h>
 #include <optional>
@@ -78,10 +79,58 @@ void execute_each(soci::session& db, const std::string& sql, batches all, std::v
     }
 }
 
-template <class Row, class Record>
-void execute_each(soci::session& db, const std::string& sql, batches all, std::vector<Record> write_batch::*records,
-                  bound_statement<Row>& bound) {
-  execute_each(db, sql, all, records, [](std::size_t, const Record&) { return false; }, bound);
+// Inserts go several rows to a statement: a statement per row cost SQLite a step, a reset and
+// a halt for every row (~15% of the writer's samples in perf under bulk submits). Larger
+// statements first; what is left goes one row at a time.
+constexpr std::array<std::size_t, 2> k_rows_per_insert = {32, 8};
+
+// The multi-row statements of one insert, each with the rows its members are bound to.
+template <class Row>
+struct bound_inserts {
+  struct chunk {
+    std::vector<Row> rows;  ///< bound by reference: sized once, never resized
+    std::optional<soci::statement> st;
+  };
+  std::array<chunk, k_rows_per_insert.size()> chunks;
+  bound_statement<Row> one;
+
+  void clear() {
+    for (auto& c : chunks)
+      c.st.reset();
+    one.st.reset();
+  }
+};
+
+// `single_sql` inserting one row into `table`, for every record (of every batch, in order) not
+// skipped: in statements of k_rows_per_insert rows while enough are left, then one by one.
+template <class Row, class Record, class Skip>
+void insert_each(soci::session& db, std::string_view table, const std::string& single_sql, batches all,
+                 std::vector<Record> write_batch::*records, Skip skip, bound_inserts<Row>& bound) {
+  std::vector<const Record*> todo;
+  for (std::size_t b = 0; b < all.size(); ++b)
+    for (const auto& r : all[b]->*records)
+      if (!skip(b, r))
+        todo.push_back(&r);
+  std::size_t next = 0;
+  for (std::size_t c = 0; c < k_rows_per_insert.size(); ++c) {
+    auto n = k_rows_per_insert[c];
+    auto& chunk = bound.chunks[c];
+    for (; todo.size() - next >= n; next += n) {
+      if (chunk.rows.size() != n)
+        chunk.rows.resize(n);  // before the statement binds them
+      for (std::size_t i = 0; i < n; ++i)
+        detail::set_row(chunk.rows[i], *todo[next + i]);
+      if (!chunk.st)
+        chunk.st.emplace(detail::prepare_with_rows(db, detail::insert_rows_sql<Row>(table, n), std::span<Row>{chunk.rows}));
+      chunk.st->execute(true);
+    }
+  }
+  for (; next < todo.size(); ++next) {
+    detail::set_row(bound.one.row, *todo[next]);
+    if (!bound.one.st)
+      bound.one.st.emplace(detail::prepare_with_row(db, single_sql, bound.one.row));
+    bound.one.st->execute(true);
+  }
 }
 
 // The fenced update's statement: its row plus the fence's two values.
@@ -171,17 +220,19 @@ std::size_t write_batch::size() const {
 }
 
 struct prepared_writes::statements {
-  bound_statement<job_row> insert_job, update_job;
+  bound_inserts<job_row> insert_job;
+  bound_statement<job_row> update_job;
   fenced_statement update_fenced;
-  bound_statement<item_row> insert_item, update_item;
+  bound_inserts<item_row> insert_item;
+  bound_statement<item_row> update_item;
 
   /// Finalises them all: after a failure none is reused, and the rollback finds none pending
   /// (as when each commit had statements of its own).
   void clear() {
-    insert_job.st.reset();
+    insert_job.clear();
     update_job.st.reset();
     update_fenced.st.reset();
-    insert_item.st.reset();
+    insert_item.clear();
     update_item.st.reset();
   }
 };
@@ -192,7 +243,8 @@ prepared_writes::~prepared_writes() = default;
 namespace {
 
 std::vector<std::vector<std::string>> apply(soci::session& db, batches all, prepared_writes::statements& s) {
-  execute_each(db, k_insert_job, all, &write_batch::inserted_jobs, s.insert_job);
+  insert_each(db, "jobs", k_insert_job, all, &write_batch::inserted_jobs, [](std::size_t, const job_record&) { return false; },
+              s.insert_job);
   auto fences = fences_of(all);
   auto fenced = [&](std::size_t b, const job_record& j) { return !fences[b].empty() && fences[b].contains(j.id); };
   static const std::string update_job{k_update_job};
@@ -201,7 +253,7 @@ std::vector<std::vector<std::string>> apply(soci::session& db, batches all, prep
   auto refused_item = [&](std::size_t b, const item_record& i) {
     return !refused[b].empty() && refused[b].contains(i.job_id);
   };
-  execute_each(db, k_insert_item, all, &write_batch::inserted_items, refused_item, s.insert_item);
+  insert_each(db, "job_items", k_insert_item, all, &write_batch::inserted_items, refused_item, s.insert_item);
   static const std::string update_item{k_update_item};
   execute_each(db, update_item, all, &write_batch::updated_items, refused_item, s.update_item);
   auto now = now_ms();

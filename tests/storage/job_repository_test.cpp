@@ -3,6 +3,7 @@
 #include "storage/job_repository.hpp"
 #include "storage/migrations.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <soci/soci.h>
 
@@ -259,6 +260,73 @@ TEST_F(job_repository_test, fenced_writes_apply_only_at_the_expected_attempt) {
 // A group commit: several batches in one transaction, kind by kind in the batches' order; a
 // batch's fence refuses its own writes of its job only (another batch, here the current
 // runner's, may write the same job), and the rest commits.
+// Inserts go 32 and 8 rows to a statement, the rest one by one: every row lands whole and in
+// place whatever its position, items of a refused job are left out of the chunks, a failed
+// chunk fails the whole commit, and the cached statements work again after it.
+TEST_F(job_repository_test, inserts_of_many_rows_land_whole_across_statement_sizes) {
+  prepared_writes cache;
+  write_batch jobs;
+  for (int i = 0; i < 45; ++i) {  // 32 + 8 + 5
+    auto j = make_job(fmt::format("m{:02}", i), i % 2 == 0 ? "u1" : "u2");
+    j.priority = i;
+    j.params = fmt::format(R"({{"n":{}}})", i);
+    j.idempotency_key = fmt::format("key-{}", i);
+    j.created_at = j.updated_at = 1'000 + i;
+    jobs.inserted_jobs.push_back(j);
+  }
+  const write_batch* one = &jobs;
+  commit(*db_, std::span<const write_batch* const>{&one, 1}, &cache);
+  for (int i = 0; i < 45; ++i) {
+    auto got = find_job(*db_, fmt::format("m{:02}", i));
+    ASSERT_TRUE(got) << i;
+    EXPECT_EQ(got->priority, i);
+    EXPECT_EQ(got->params, fmt::format(R"({{"n":{}}})", i));
+    EXPECT_EQ(got->user_id, i % 2 == 0 ? "u1" : "u2");
+    EXPECT_EQ(got->created_at, 1'000 + i);
+    EXPECT_EQ(find_job_by_idempotency_key(*db_, got->user_id, fmt::format("key-{}", i))->id, got->id);
+  }
+
+  // Items of m00 in two batches around a batch whose fenced write of m01 is refused: m01's
+  // items fall out of the middle of what would have been one chunk.
+  auto items_of = [](const std::string& job, int from, int to) {
+    std::vector<item_record> out;
+    for (int i = from; i < to; ++i)
+      out.push_back({.job_id = job, .index = i, .key = fmt::format("k{}", i), .status = item_status::done,
+                     .attempts = 1, .result = fmt::format(R"({{"i":{}}})", i)});
+    return out;
+  };
+  write_batch first{.inserted_items = items_of("m00", 0, 20)};
+  auto m01 = make_job("m01", "u2");
+  m01.status = job_status::completed;
+  write_batch refused_one{.updated_jobs = {m01}, .inserted_items = items_of("m01", 0, 15),
+                          .fences = {{"m01", 7, job_status::running}}};
+  write_batch second{.inserted_items = items_of("m00", 20, 41)};
+  std::vector<const write_batch*> all{&first, &refused_one, &second};
+  auto refused = commit(*db_, all, &cache);
+  EXPECT_EQ(refused[1], std::vector<std::string>{"m01"});
+  auto items = all_items(*db_, "m00");
+  ASSERT_EQ(items.size(), 41u);
+  for (int i = 0; i < 41; ++i) {
+    EXPECT_EQ(items[static_cast<std::size_t>(i)].index, i);
+    EXPECT_EQ(items[static_cast<std::size_t>(i)].key, fmt::format("k{}", i));
+    EXPECT_EQ(items[static_cast<std::size_t>(i)].result, fmt::format(R"({{"i":{}}})", i));
+  }
+  EXPECT_TRUE(all_items(*db_, "m01").empty());
+
+  // A repeated id in the middle of a 32-row statement: nothing of the commit is stored.
+  write_batch again;
+  for (int i = 0; i < 40; ++i)
+    again.inserted_jobs.push_back(make_job(fmt::format("n{:02}", i == 17 ? 3 : i)));
+  one = &again;
+  EXPECT_THROW(commit(*db_, std::span<const write_batch* const>{&one, 1}, &cache), soci::soci_error);
+  EXPECT_FALSE(find_job(*db_, "n00"));
+  EXPECT_FALSE(find_job(*db_, "n39"));
+  again.inserted_jobs[17].id = "n17";
+  commit(*db_, std::span<const write_batch* const>{&one, 1}, &cache);
+  EXPECT_TRUE(find_job(*db_, "n00"));
+  EXPECT_TRUE(find_job(*db_, "n39"));
+}
+
 TEST_F(job_repository_test, several_batches_commit_as_one_in_order) {
   auto job = make_job("j1");
   job.status = job_status::running;
