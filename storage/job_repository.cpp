@@ -3,7 +3,6 @@
 #include "storage/detail/job_conversion.hpp"
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <fmt/format.h>
 #include <optional>
@@ -19,8 +18,6 @@ using detail::item_row;
 using detail::job_columns;
 using detail::job_row;
 
-const std::string k_insert_job = detail::insert_sql<detail::job_row>("jobs");
-
 constexpr std::string_view k_update_job =
     "UPDATE jobs SET status = :status, priority = :priority, total_items = :total_items, "
     "processed_items = :processed_items, failed_items = :failed_items, attempt = :attempt, "
@@ -30,8 +27,6 @@ constexpr std::string_view k_update_job =
 
 // The same update, applied only while the stored row is at the fence's attempt and status.
 constexpr std::string_view k_fence_condition = " AND attempt = :fence_attempt AND status = :fence_status";
-
-const std::string k_insert_item = detail::insert_sql<detail::item_row>("job_items");
 
 constexpr std::string_view k_update_item =
     "UPDATE job_items SET status = :status, attempts = :attempts, error = :error, "
@@ -79,58 +74,15 @@ void execute_each(soci::session& db, const std::string& sql, batches all, std::v
     }
 }
 
-// Inserts go several rows to a statement: a statement per row cost SQLite a step, a reset and
-// a halt for every row (~15% of the writer's samples in perf under bulk submits). Larger
-// statements first; what is left goes one row at a time.
-constexpr std::array<std::size_t, 2> k_rows_per_insert = {32, 8};
-
-// The multi-row statements of one insert, each with the rows its members are bound to.
-template <class Row>
-struct bound_inserts {
-  struct chunk {
-    std::vector<Row> rows;  ///< bound by reference: sized once, never resized
-    std::optional<soci::statement> st;
-  };
-  std::array<chunk, k_rows_per_insert.size()> chunks;
-  bound_statement<Row> one;
-
-  void clear() {
-    for (auto& c : chunks)
-      c.st.reset();
-    one.st.reset();
-  }
-};
-
-// `single_sql` inserting one row into `table`, for every record (of every batch, in order) not
-// skipped: in statements of k_rows_per_insert rows while enough are left, then one by one.
+// `writer` inserting every record (of every batch, in order) not skipped.
 template <class Row, class Record, class Skip>
-void insert_each(soci::session& db, std::string_view table, const std::string& single_sql, batches all,
-                 std::vector<Record> write_batch::*records, Skip skip, bound_inserts<Row>& bound) {
-  std::vector<const Record*> todo;
+void insert_each(soci::session& db, batches all, std::vector<Record> write_batch::*records, Skip skip,
+                 detail::row_writer<Row>& writer) {
   for (std::size_t b = 0; b < all.size(); ++b)
     for (const auto& r : all[b]->*records)
       if (!skip(b, r))
-        todo.push_back(&r);
-  std::size_t next = 0;
-  for (std::size_t c = 0; c < k_rows_per_insert.size(); ++c) {
-    auto n = k_rows_per_insert[c];
-    auto& chunk = bound.chunks[c];
-    for (; todo.size() - next >= n; next += n) {
-      if (chunk.rows.size() != n)
-        chunk.rows.resize(n);  // before the statement binds them
-      for (std::size_t i = 0; i < n; ++i)
-        detail::set_row(chunk.rows[i], *todo[next + i]);
-      if (!chunk.st)
-        chunk.st.emplace(detail::prepare_with_rows(db, detail::insert_rows_sql<Row>(table, n), std::span<Row>{chunk.rows}));
-      chunk.st->execute(true);
-    }
-  }
-  for (; next < todo.size(); ++next) {
-    detail::set_row(bound.one.row, *todo[next]);
-    if (!bound.one.st)
-      bound.one.st.emplace(detail::prepare_with_row(db, single_sql, bound.one.row));
-    bound.one.st->execute(true);
-  }
+        detail::set_row(writer.next(db), r);
+  writer.flush(db);
 }
 
 // The fenced update's statement: its row plus the fence's two values.
@@ -220,19 +172,20 @@ std::size_t write_batch::size() const {
 }
 
 struct prepared_writes::statements {
-  bound_inserts<job_row> insert_job;
+  detail::row_writer<job_row> insert_job{[](std::size_t n) { return detail::insert_rows_sql<job_row>("jobs", n); }};
   bound_statement<job_row> update_job;
   fenced_statement update_fenced;
-  bound_inserts<item_row> insert_item;
+  detail::row_writer<item_row> insert_item{
+      [](std::size_t n) { return detail::insert_rows_sql<item_row>("job_items", n); }};
   bound_statement<item_row> update_item;
 
   /// Finalises them all: after a failure none is reused, and the rollback finds none pending
   /// (as when each commit had statements of its own).
   void clear() {
-    insert_job.clear();
+    insert_job.reset();
     update_job.st.reset();
     update_fenced.st.reset();
-    insert_item.clear();
+    insert_item.reset();
     update_item.st.reset();
   }
 };
@@ -243,8 +196,7 @@ prepared_writes::~prepared_writes() = default;
 namespace {
 
 std::vector<std::vector<std::string>> apply(soci::session& db, batches all, prepared_writes::statements& s) {
-  insert_each(db, "jobs", k_insert_job, all, &write_batch::inserted_jobs, [](std::size_t, const job_record&) { return false; },
-              s.insert_job);
+  insert_each(db, all, &write_batch::inserted_jobs, [](std::size_t, const job_record&) { return false; }, s.insert_job);
   auto fences = fences_of(all);
   auto fenced = [&](std::size_t b, const job_record& j) { return !fences[b].empty() && fences[b].contains(j.id); };
   static const std::string update_job{k_update_job};
@@ -253,7 +205,7 @@ std::vector<std::vector<std::string>> apply(soci::session& db, batches all, prep
   auto refused_item = [&](std::size_t b, const item_record& i) {
     return !refused[b].empty() && refused[b].contains(i.job_id);
   };
-  insert_each(db, "job_items", k_insert_item, all, &write_batch::inserted_items, refused_item, s.insert_item);
+  insert_each(db, all, &write_batch::inserted_items, refused_item, s.insert_item);
   static const std::string update_item{k_update_item};
   execute_each(db, update_item, all, &write_batch::updated_items, refused_item, s.update_item);
   auto now = now_ms();

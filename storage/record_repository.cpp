@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 #include <soci/soci.h>
 
+#include <unordered_set>
+
 namespace jobmesh::storage {
 
 namespace {
@@ -50,15 +52,17 @@ BOOST_DESCRIBE_STRUCT(candidate_row, (), (id, full_name, country, city, lat, lon
                                           experience_level, education_level, expected_salary, current_salary, rating,
                                           review_count, completed_jobs, engagement, record, updated_at))
 
-// INSERT ... ON CONFLICT (id) DO UPDATE: one statement that SQLite (3.24+) and PostgreSQL share.
+// INSERT ... ON CONFLICT (id) DO UPDATE of `rows` rows: one statement that SQLite (3.24+) and
+// PostgreSQL share. PostgreSQL refuses one that meets the same id twice: record_statements
+// never gives it one.
 template <class Row>
-std::string upsert_sql(std::string_view table) {
+std::string upsert_sql(std::string_view table, std::size_t rows) {
   std::string updates;
   boost::mp11::mp_for_each<boost::describe::describe_members<Row, boost::describe::mod_public>>([&](auto member) {
     if (std::string_view{member.name} != "id")
       updates += fmt::format("{}{} = excluded.{}", updates.empty() ? "" : ", ", member.name, member.name);
   });
-  return fmt::format("{} ON CONFLICT (id) DO UPDATE SET {}", detail::insert_sql<Row>(table), updates);
+  return fmt::format("{} ON CONFLICT (id) DO UPDATE SET {}", detail::insert_rows_sql<Row>(table, rows), updates);
 }
 
 // A JSON array of strings, written into `out` (reusing its storage).
@@ -124,14 +128,17 @@ void set_row(candidate_row& row, const match::candidate& c, std::int64_t now) {
   row.updated_at = now;
 }
 
-// The statements of one batch, prepared on first use and bound to `row`.
+// The statements of one batch, prepared on first use. Upserts of one kind in a row go several
+// to a statement (detail::row_writer), which is written before a write of the other kind or a
+// delete, and before a record whose id it already holds, so writes land in their order.
 class record_statements {
 public:
   record_statements(soci::session& db, std::int64_t now) : db_(db), now_(now) {}
 
-  void operator()(const match::posting& p) { upsert(posting_, posting_row_, record_kind::posting, p); }
-  void operator()(const match::candidate& c) { upsert(candidate_, candidate_row_, record_kind::candidate, c); }
+  void operator()(const match::posting& p) { upsert(postings_, posting_ids_, p); }
+  void operator()(const match::candidate& c) { upsert(candidates_, candidate_ids_, c); }
   void operator()(const record_delete& d) {
+    flush();
     auto& st = d.kind == record_kind::posting ? delete_posting_ : delete_candidate_;
     id_ = d.id;
     if (!st)
@@ -139,21 +146,41 @@ public:
     st->execute(true);
   }
 
+  /// Writes the upserts still waiting; the batch ends with it.
+  void flush() {
+    write(postings_, posting_ids_);
+    write(candidates_, candidate_ids_);
+  }
+
 private:
+  using ids = std::unordered_set<std::string_view>;  // views of the records' own ids
+
   template <class Row, class Record>
-  void upsert(std::optional<soci::statement>& st, Row& row, record_kind kind, const Record& r) {
-    set_row(row, r, now_);
-    if (!st)
-      st.emplace(detail::prepare_with_row(db_, upsert_sql<Row>(table_of(kind)), row));
-    st->execute(true);
+  void upsert(detail::row_writer<Row>& writer, ids& waiting, const Record& r) {
+    if (&waiting != last_ || waiting.contains(r.id))
+      flush();
+    else if (waiting.size() == writer.capacity())
+      waiting.clear();  // `next` writes those
+    last_ = &waiting;
+    waiting.insert(r.id);
+    set_row(writer.next(db_), r, now_);
+  }
+
+  template <class Row>
+  void write(detail::row_writer<Row>& writer, ids& waiting) {
+    writer.flush(db_);
+    waiting.clear();
   }
 
   soci::session& db_;
   std::int64_t now_;
-  posting_row posting_row_;
-  candidate_row candidate_row_;
+  detail::row_writer<posting_row> postings_{[](std::size_t n) { return upsert_sql<posting_row>("postings", n); }};
+  detail::row_writer<candidate_row> candidates_{
+      [](std::size_t n) { return upsert_sql<candidate_row>("candidates", n); }};
+  ids posting_ids_, candidate_ids_;
+  const ids* last_ = nullptr;  ///< the kind of the upserts waiting
   std::string id_;
-  std::optional<soci::statement> posting_, candidate_, delete_posting_, delete_candidate_;
+  std::optional<soci::statement> delete_posting_, delete_candidate_;
 };
 
 }  // namespace
@@ -170,6 +197,7 @@ void apply_record_writes(soci::session& db, const std::vector<record_write>& wri
   record_statements apply{db, now_ms};
   for (const auto& w : writes)
     std::visit(apply, w);
+  apply.flush();
 }
 
 std::optional<std::string> find_record(soci::session& db, record_kind kind, const std::string& id) {

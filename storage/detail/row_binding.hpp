@@ -11,9 +11,14 @@
 #include <boost/mp11/algorithm.hpp>
 #include <soci/soci.h>
 
+#include <array>
+#include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace jobmesh::storage::detail {
 
@@ -118,5 +123,66 @@ std::string insert_rows_sql(std::string_view table, std::size_t rows) {
   }
   return out;
 }
+
+/// Rows written several to a statement: a statement per row costs SQLite a step, a reset and a
+/// halt for every row (~15% of the storage writer's samples under bulk submits). The caller
+/// fills rows through `next` and ends with `flush`; rows go in their order, 32 to a statement
+/// while they come, the rest 8 to a statement and then one by one. The statements are prepared
+/// on first use and kept (the session must stay the same); `reset` finalises them.
+template <class Row>
+class row_writer {
+public:
+  /// `sql(n)`: the statement that writes n rows, row i's members named `:member_i`.
+  explicit row_writer(std::function<std::string(std::size_t)> sql) : sql_(std::move(sql)), rows_(k_sizes.front()) {}
+
+  /// How many rows are filled before `next` writes them.
+  static constexpr std::size_t capacity() { return k_sizes.front(); }
+
+  /// The next row to fill (the rows filled before it are written when 32 are).
+  Row& next(soci::session& db) {
+    if (filled_ == rows_.size())
+      flush(db);
+    return rows_[filled_++];
+  }
+
+  /// Writes the rows filled and not yet written.
+  void flush(soci::session& db) {
+    std::size_t done = 0;
+    for (std::size_t s = 0; s < k_sizes.size(); ++s)
+      for (auto n = k_sizes[s]; filled_ - done >= n; done += n)
+        execute(db, s, done, n);
+    for (; done < filled_; ++done)
+      execute(db, k_sizes.size(), done, 1);
+    filled_ = 0;
+  }
+
+  /// Finalises the statements and forgets the rows filled (after a failed commit, before its
+  /// rollback: nothing prepared is reused after a failure).
+  void reset() {
+    for (auto& st : statements_)
+      st.reset();
+    filled_ = 0;
+  }
+
+private:
+  static constexpr std::array<std::size_t, 2> k_sizes = {32, 8};
+
+  // Statement `s` writes rows [0, n); the rows from `first` are moved there first (swapped:
+  // the rows before them were written already).
+  void execute(soci::session& db, std::size_t s, std::size_t first, std::size_t n) {
+    if (first != 0)
+      for (std::size_t i = 0; i < n; ++i)
+        std::swap(rows_[i], rows_[first + i]);
+    auto& st = statements_[s];
+    if (!st)
+      st.emplace(prepare_with_rows(db, sql_(n), std::span<Row>{rows_.data(), n}));
+    st->execute(true);
+  }
+
+  std::function<std::string(std::size_t)> sql_;
+  std::vector<Row> rows_;  ///< bound by reference: sized once, never resized
+  std::size_t filled_ = 0;
+  std::array<std::optional<soci::statement>, k_sizes.size() + 1> statements_;  ///< 32, 8 and 1 rows
+};
 
 }  // namespace jobmesh::storage::detail

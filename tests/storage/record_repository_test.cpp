@@ -4,6 +4,7 @@
 #include "storage/job_repository.hpp"
 #include "storage/record_repository.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <soci/soci.h>
 
@@ -70,6 +71,50 @@ TEST_F(record_repository_test, upsert_replaces_by_id_and_writes_apply_in_order) 
   write({record_delete{record_kind::posting, "p1"}});
   EXPECT_FALSE(find_record(*db_, record_kind::posting, "p1"));
   EXPECT_EQ(count_records(*db_, record_kind::posting), 1);
+}
+
+// Upserts go up to 32 to a statement: a batch of 90 writes, where ids repeat inside what would
+// be one statement, postings and candidates alternate and deletes fall between, ends as the
+// writes applied one by one in order would leave it.
+TEST_F(record_repository_test, many_upserts_in_one_batch_apply_in_order) {
+  auto named = [](int i, std::string_view title) {
+    return posting(fmt::format(R"({{"id":"p{}","company":"C{}","title":"{}"}})", i, i % 7, title));
+  };
+  auto person = [](int i, std::string_view name) {
+    auto read = match::read_candidates(fmt::format(R"({{"id":"c{}","full_name":"{}"}})", i, name));
+    EXPECT_TRUE(read.errors.empty());
+    return read.records.at(0);
+  };
+  std::vector<record_write> writes;
+  for (int i = 0; i < 40; ++i)  // 32 + 8
+    writes.push_back(named(i, "first"));
+  writes.push_back(named(5, "second"));  // p5 again, in the next statement's rows
+  for (int i = 40; i < 50; ++i)
+    writes.push_back(named(i, "first"));
+  writes.push_back(named(45, "second"));  // p45 twice among rows waiting together
+  writes.push_back(record_delete{record_kind::posting, "p7"});
+  writes.push_back(person(1, "Ann"));
+  writes.push_back(named(7, "back"));  // deleted, then written again
+  for (int i = 2; i < 30; ++i)
+    writes.push_back(person(i, "Bo"));
+  writes.push_back(person(1, "Ann B"));
+  writes.push_back(record_delete{record_kind::candidate, "c29"});
+  write(std::move(writes));
+
+  EXPECT_EQ(count_records(*db_, record_kind::posting), 50);
+  EXPECT_EQ(count_records(*db_, record_kind::candidate), 28);  // c1..c28
+  for (int i = 0; i < 50; ++i) {
+    auto stored = find_record(*db_, record_kind::posting, fmt::format("p{}", i));
+    ASSERT_TRUE(stored) << i;
+    auto title = i == 5 || i == 45 ? "second" : i == 7 ? "back" : "first";
+    EXPECT_NE(stored->find(fmt::format(R"("title":"{}")", title)), std::string::npos) << *stored;
+  }
+  EXPECT_NE(find_record(*db_, record_kind::candidate, "c1")->find(R"("full_name":"Ann B")"), std::string::npos);
+  EXPECT_TRUE(find_record(*db_, record_kind::candidate, "c28"));
+  EXPECT_FALSE(find_record(*db_, record_kind::candidate, "c29"));
+  std::string company;
+  *db_ << "SELECT company FROM postings WHERE id = 'p48'", soci::into(company);
+  EXPECT_EQ(company, "C6");
 }
 
 TEST_F(record_repository_test, candidates_page_by_id_and_load_as_ndjson) {
