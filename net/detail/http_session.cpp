@@ -55,10 +55,31 @@ void http_session::do_read() {
                           [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read_header(ec); });
 }
 
+// RFC 9110 10.1.1: a client that sends `Expect: 100-continue` waits for the interim reply
+// before it sends the body (curl does for bodies over 1 MB, and without the reply waited a
+// second before sending anyway: a 10,000-line NDJSON ingest took ~1.2 s instead of ~0.2 s). A
+// header the limits refuse never gets here: its error reply goes instead.
+static bool expects_continue(const request& req) {
+  auto expect = req[http::field::expect];
+  return req.version() >= 11 && beast::iequals(expect, "100-continue");
+}
+
 void http_session::on_read_header(beast::error_code ec) {
   if (ec)
     return reply_to_read_error(ec);
   stream_.expires_after(std::chrono::milliseconds(ctx_->settings.server.read_timeout_ms));
+  if (!expects_continue(parser_->get()))
+    return read_body();
+  static constexpr std::string_view k_continue = "HTTP/1.1 100 Continue\r\n\r\n";
+  asio::async_write(stream_, asio::buffer(k_continue.data(), k_continue.size()),
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      if (ec)
+                        return self->do_close();
+                      self->read_body();
+                    });
+}
+
+void http_session::read_body() {
   // Beast reads at most the buffer's free capacity (at least 512 bytes) at a time, and the
   // parser empties the buffer into the body after each read: a 5 MB NDJSON body came in ~2 KB
   // reads, each a recvmsg, an epoll_ctl and a timer reset (a fifth of the cores during ingest).

@@ -37,6 +37,7 @@ private:
 
   void do_read();
   void on_read_header(boost::beast::error_code ec);
+  void read_body();
   void on_read(boost::beast::error_code ec);
   void reply_to_read_error(boost::beast::error_code ec);
   void handle(request req);

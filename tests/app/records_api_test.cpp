@@ -3,6 +3,7 @@
 #include "match/generator.hpp"
 #include "running_node.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -100,6 +101,22 @@ TEST_F(records_api_test, matches_reply_with_scores_factors_and_explanations) {
 
 // Issue 7: a request of 10,000 NDJSON lines is taken under the default body limit (a body over
 // the limit is 413: node_test.limits_routes_and_health).
+// curl sends `Expect: 100-continue` with a body over 1 MB and holds the body until the server
+// says go on (or a second passes): the interim reply comes before the body is sent.
+TEST_F(records_api_test, a_client_that_expects_100_continue_gets_it_before_sending_the_body) {
+  std::string body = R"({"id":"p100","company":"Acme","title":"Go developer"})";
+  idle_connection c{port_};
+  c.send(fmt::format("POST /api/v1/postings HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     "Expect: 100-continue\r\nContent-Length: {}\r\n\r\n",
+                     body.size()));
+  EXPECT_EQ(c.read_until("\r\n\r\n", std::chrono::seconds{5}), "HTTP/1.1 100 Continue\r\n\r\n");
+  c.send(body);
+  auto reply = c.read_until(R"("rejected":[]})", std::chrono::seconds{5});
+  EXPECT_TRUE(reply.starts_with("HTTP/1.1 200")) << reply;
+  EXPECT_NE(reply.find(R"("accepted":1)"), std::string::npos) << reply;
+  EXPECT_EQ(call(http::verb::get, "/api/v1/postings/p100").status, 200u);
+}
+
 TEST_F(records_api_test, ten_thousand_lines_in_one_request_are_taken) {
   std::ostringstream postings, candidates;
   match::generate({10'000, 1, 5}, postings, candidates);

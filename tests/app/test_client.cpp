@@ -76,6 +76,7 @@ http_reply http_call(std::uint16_t port, http::verb method, const std::string& t
 struct idle_connection::socket {
   asio::io_context ioc;
   asio::ip::tcp::socket s{ioc};
+  std::string unread;  ///< received after what read_until returned
 };
 
 idle_connection::idle_connection(std::uint16_t port) : socket_(std::make_unique<socket>()) {
@@ -101,6 +102,26 @@ bool idle_connection::closed_by_server_within(std::chrono::milliseconds timeout)
   c.ioc.restart();
   c.ioc.run_for(timeout);
   return closed;
+}
+
+std::string idle_connection::read_until(const std::string& end, std::chrono::milliseconds timeout) {
+  auto& c = *socket_;
+  std::array<char, 4096> scratch{};
+  std::function<void(boost::system::error_code, std::size_t)> on_read = [&](boost::system::error_code ec, std::size_t n) {
+    c.unread.append(scratch.data(), n);
+    if (!ec && c.unread.find(end) == std::string::npos)
+      c.s.async_read_some(asio::buffer(scratch), on_read);
+  };
+  if (c.unread.find(end) == std::string::npos) {
+    c.s.async_read_some(asio::buffer(scratch), on_read);
+    c.ioc.restart();
+    c.ioc.run_for(timeout);
+  }
+  auto at = c.unread.find(end);
+  auto cut = at == std::string::npos ? c.unread.size() : at + end.size();
+  auto out = c.unread.substr(0, cut);
+  c.unread.erase(0, cut);
+  return out;
 }
 
 struct ws_client::connection {

@@ -47,6 +47,10 @@ public:
 
   /// Whether the server closed the connection within `timeout` (anything it sent is skipped).
   bool closed_by_server_within(std::chrono::milliseconds timeout);
+
+  /// What the server sent until it had sent `end` (or `timeout` passed, or it closed): the
+  /// bytes up to and including the first `end`; what came after waits for the next call.
+  std::string read_until(const std::string& end, std::chrono::milliseconds timeout);
   idle_connection(const idle_connection&) = delete;
   idle_connection& operator=(const idle_connection&) = delete;
 
