@@ -160,7 +160,7 @@ private:
     if (&waiting != last_ || waiting.contains(r.id))
       flush();
     else if (waiting.size() == writer.capacity())
-      waiting.clear();  // `next` writes those
+      write(writer, waiting);  // a full statement's worth
     last_ = &waiting;
     waiting.insert(r.id);
     set_row(writer.next(db_), r, now_);

@@ -2,9 +2,9 @@
 -- evaluates a constant IN list of more than two values through a temporary b-tree, built
 -- afresh for every row written (OpenEphemeral and one insert per value, then a lookup): the
 -- storage writer spent ~10% of its time creating and freeing them, and a row of either table
--- cost ~25% more to insert or update (measured on 200,000 jobs: their inserts in commits of
--- 10,000, their ends and items in commits of 1,000). Same rule, same rows: SQLite cannot alter
--- a CHECK, so both tables are rebuilt. job_items refers to jobs: renaming jobs first makes that
+-- cost ~25% more to insert or update (a Python sqlite3 model of 200,000 jobs: their inserts in
+-- commits of 10,000, their ends and items in commits of 1,000). Same rule, same rows: SQLite
+-- cannot alter a CHECK, so both tables are rebuilt. job_items refers to jobs: renaming jobs first makes that
 -- reference follow it (SQLite rewrites it), so dropping the old table deletes nothing else.
 ALTER TABLE jobs RENAME TO jobs_before_0009;
 CREATE TABLE jobs (
