@@ -44,7 +44,7 @@ const std::vector<key_binding>& bindings() {
       JOBMESH_INT(server, request_timeout_ms, 1, k_int_max, "time the engine has to answer one request (503 after)"),
       JOBMESH_INT(server, max_connections, 1, k_int_max, "open connections at most; more are refused"),
       JOBMESH_INT(server, max_connections_per_ip, 1, k_int_max, "open connections from one client address at most; more are refused"),
-      JOBMESH_INT(server, ws_queue_limit, 8, 1 << 20, "frames queued per WebSocket before progress is coalesced"),
+      JOBMESH_INT(server, ws_queue_limit, 8, 1 << 20, "unsent frames per WebSocket; past it the oldest unsent progress frame makes room"),
       JOBMESH_STR(server, web_root, "folder of the dashboard's static files"),
       JOBMESH_STR(server, allowed_origins, "origins (scheme://host[:port], comma-separated) whose pages may change state besides the server's own"),
       JOBMESH_STR(storage, db, "database URL: sqlite:PATH or postgresql://..."),

@@ -26,7 +26,7 @@ struct server_settings {
   std::int64_t request_timeout_ms = 10'000; ///< for the engine to answer a request
   std::int64_t max_connections = 10'000;
   std::int64_t max_connections_per_ip = 1'024; ///< open connections from one address at most
-  std::int64_t ws_queue_limit = 256;     ///< frames queued per WebSocket before coalescing
+  std::int64_t ws_queue_limit = 256;     ///< unsent frames per WebSocket; then progress makes room
   std::string web_root = "web";          ///< the dashboard's static files
   std::string allowed_origins;           ///< origins besides the server's own, comma-separated
 };

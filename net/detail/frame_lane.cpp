@@ -6,10 +6,11 @@ namespace jobmesh::net::detail {
 
 void frame_lane::deliver(std::weak_ptr<ws_session> session, actors::shared_frame frame) {
   bool first = false;
+  auto at = std::chrono::steady_clock::now();
   {
     std::lock_guard lock{mutex_};
     first = pending_.empty();
-    pending_.push_back({std::move(session), std::move(frame)});
+    pending_.push_back({std::move(session), std::move(frame), at});
   }
   if (first)
     gate_->post(executor_, [self = shared_from_this()] { self->drain(); });
@@ -22,7 +23,7 @@ void frame_lane::drain() {
   }
   for (auto& e : draining_)
     if (auto session = e.session.lock())
-      session->enqueue(std::move(e.frame));
+      session->enqueue(std::move(e.frame), e.at);
   draining_.clear();
 }
 

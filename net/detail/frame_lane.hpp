@@ -16,6 +16,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -29,13 +30,16 @@ public:
   frame_lane(std::shared_ptr<io_gate> gate, boost::asio::io_context::executor_type executor)
       : gate_(std::move(gate)), executor_(executor) {}
 
-  /// Queues `frame` for `session` (dropped at the drain if the session is gone). Any thread.
+  /// Queues `frame` for `session` (dropped at the drain if the session is gone), which learns
+  /// when it was handed over: a frame that waited here for a busy I/O thread is late already,
+  /// and may be replaced by a newer one of its job (frame_queue.hpp). Any thread.
   void deliver(std::weak_ptr<ws_session> session, actors::shared_frame frame);
 
 private:
   struct entry {
     std::weak_ptr<ws_session> session;
     actors::shared_frame frame;
+    std::chrono::steady_clock::time_point at;  ///< when the hub handed it over
   };
 
   void drain();

@@ -19,6 +19,8 @@ namespace {
 constexpr std::size_t k_max_client_message = 64 * 1024;
 constexpr std::size_t k_max_topics_per_session = 1024;
 constexpr std::size_t k_terminal_backlog_factor = 4;
+// A progress frame unsent this long is late: a newer one of its job replaces it (frame_queue.hpp).
+constexpr auto k_coalesce_after = std::chrono::milliseconds(20);
 
 boost::json::object error_data(std::string_view code, std::string_view message) {
   return {{"code", code}, {"message", message}};
@@ -54,7 +56,7 @@ ws_session::ws_session(asio::ip::tcp::socket socket, std::shared_ptr<const api_c
                        std::shared_ptr<frame_lane> lane, identity who)
     : ws_(std::move(socket)), ctx_(std::move(ctx)), who_(std::move(who)), slot_(std::move(slot)),
       outlet_(std::make_shared<outlet>(std::move(gate), ws_.get_executor())), lane_(std::move(lane)),
-      queue_(static_cast<std::size_t>(ctx_->settings.server.ws_queue_limit), k_terminal_backlog_factor) {
+      queue_(static_cast<std::size_t>(ctx_->settings.server.ws_queue_limit), k_terminal_backlog_factor, k_coalesce_after) {
   if (ctx_->engine.metrics)
     ctx_->engine.metrics->websocket_opened();
 }
@@ -89,8 +91,9 @@ void ws_session::on_accept(beast::error_code ec) {
       [](caf::event_based_actor*, std::weak_ptr<ws_session> weak, std::shared_ptr<outlet> out) -> caf::behavior {
         return {
             [weak, out](actors::frame_atom, actors::hub_frame& frame) {
-              post_to_session(*out, weak, [f = std::make_shared<const actors::hub_frame>(std::move(frame))](
-                                              ws_session& s) mutable { s.enqueue(std::move(f)); });
+              post_to_session(*out, weak,
+                              [f = std::make_shared<const actors::hub_frame>(std::move(frame)),
+                               at = frame_queue::clock::now()](ws_session& s) mutable { s.enqueue(std::move(f), at); });
             },
         };
       },
@@ -186,13 +189,14 @@ void ws_session::subscribe(const std::string& topic, std::int64_t since) {
 void ws_session::send_local(std::string_view topic, std::string_view type, std::string_view data) {
   auto text = actors::make_frame_text(topic, 0, type, data, actors::now_ms());
   enqueue(std::make_shared<const actors::hub_frame>(
-      actors::hub_frame{std::string{topic}, 0, false, std::make_shared<const std::string>(std::move(text))}));
+      actors::hub_frame{std::string{topic}, 0, false, std::make_shared<const std::string>(std::move(text))}),
+      frame_queue::clock::now());
 }
 
-void ws_session::enqueue(actors::shared_frame frame) {
+void ws_session::enqueue(actors::shared_frame frame, frame_queue::clock::time_point at) {
   if (closed_)
     return;
-  auto outcome = queue_.push(std::move(frame));
+  auto outcome = queue_.push(std::move(frame), at);
   if (outcome == frame_queue::outcome::overflow) {
     spdlog::warn("ws: client too slow ({} frames queued); closing", queue_.size());
     closed_ = true;

@@ -36,8 +36,8 @@ public:
   /// Completes the upgrade `req` asked for, then serves the client.
   void run(request req);
 
-  /// Queues a hub frame for writing. On the session's I/O thread only.
-  void enqueue(actors::shared_frame frame);
+  /// Queues a hub frame for writing, handed over at `at`. On the session's I/O thread only.
+  void enqueue(actors::shared_frame frame, frame_queue::clock::time_point at);
 
 
 private:
