@@ -50,7 +50,7 @@ void drop_refused(batch_state& st, const std::vector<std::string>& refused) {
       kept.push_back(std::move(j));
       continue;
     }
-    spdlog::warn("job {}: attempt {} is stale (its writes were refused); the batch drops it", j.job.id, j.job.attempt);
+    spdlog::warn("job {}: storage refused the end of attempt {} (another attempt owns the job, or its submission was not stored); the batch drops it", j.job.id, j.job.attempt);
     st.superseded.push_back(std::move(j.job));
   }
   st.jobs = std::move(kept);
@@ -96,10 +96,8 @@ void report(batch_pointer self) {
   ended.reserve(st.jobs.size());
   if (!st.jobs.empty())
     log_ends(st);
-  for (auto& j : st.jobs) {
-    publish_job_event(st.ctx, j.job, std::string{to_string(j.job.status)});
+  for (auto& j : st.jobs)  // the supervisor tells their ends (on_batch_done)
     ended.push_back(std::move(j.job));
-  }
   self->send(st.supervisor, done_atom::value, std::move(ended), std::move(st.superseded));
   self->quit();
 }

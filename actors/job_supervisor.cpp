@@ -91,8 +91,10 @@ void start(supervisor_pointer self, job_record job) {
 // The most quick jobs one batch takes: its two writes then hold about 2,000 rows each.
 constexpr std::size_t k_batch_max = 1'000;
 
-// The job's plan when it may run in a batch: a first run of a type that plans from its params,
-// planned quick with few items. Anything else (or a plan that fails here) runs alone.
+}  // namespace
+
+// A first run of a type that plans from its params, planned quick with few items. Anything
+// else (or a plan that fails here) runs alone.
 std::shared_ptr<const job_plan> quick_plan(const supervisor_state& st, const job_record& job) {
   if (job.started_at != 0)
     return nullptr;
@@ -113,6 +115,8 @@ std::shared_ptr<const job_plan> quick_plan(const supervisor_state& st, const job
     return nullptr;
   return plan;
 }
+
+namespace {
 
 void start_batch(supervisor_pointer self, std::vector<quick_job> jobs) {
   auto& st = self->state;
@@ -364,6 +368,8 @@ void superseded(supervisor_pointer self, const job_record& job, const std::strin
 // The run of `job` crashed (its runner is forgotten): retry with backoff, or give up.
 void crashed(supervisor_pointer self, job_record job, const caf::error& why) {
   auto& st = self->state;
+  if (st.withdrawn.erase(job.id) > 0)
+    return;  // never stored: nothing to retry
   if (code_of(why) == errc::stale_attempt)
     return superseded(self, job, message_of(why));
   auto reason = fmt::format("attempt {} crashed: {}", job.attempt,
@@ -449,14 +455,20 @@ void on_done(supervisor_pointer self, const job_record& job) {
   try_start(self);
 }
 
+// The batch's jobs' ends are told here, not by the batch: a job the batch started before its
+// submission's commit reply reached this actor is then announced created (by that reply's
+// handler, which runs first: the writer answered it first) before it is announced ended.
 void on_batch_done(supervisor_pointer self, const std::vector<job_record>& ended,
                    const std::vector<job_record>& gone) {
   auto& st = self->state;
-  for (const auto& job : ended)
+  for (const auto& job : ended) {
+    announce(self, job, std::string{to_string(job.status)});
     job_done(self, job);
+  }
   for (const auto& job : gone) {
     forget_runner(st, job.id, job.type);
-    superseded(self, job, "another attempt owns it (its writes were refused)");
+    if (st.withdrawn.erase(job.id) == 0)
+      superseded(self, job, "another attempt owns it (its writes were refused)");
   }
   answer_drain(st);
   try_start(self);

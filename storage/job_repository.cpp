@@ -25,6 +25,26 @@ constexpr std::string_view k_update_job =
     "started_at = :started_at, completed_at = :completed_at, updated_at = :updated_at, "
     "expires_at = :expires_at, run_after = :run_after, heartbeat_at = :heartbeat_at WHERE id = :id";
 
+// The columns k_update_job sets, from `job`: what a job inserted and updated in one commit
+// takes from its update (the rest of its row is the insert's).
+void set_updated_columns(job_row& row, const job_record& job) {
+  row.status = to_string(job.status);
+  row.priority = job.priority;
+  row.total_items = job.total_items;
+  row.processed_items = job.processed_items;
+  row.failed_items = job.failed_items;
+  row.attempt = job.attempt;
+  row.max_attempts = job.max_attempts;
+  row.error_message = job.error_message;
+  row.current_item = job.current_item;
+  row.started_at = job.started_at;
+  row.completed_at = job.completed_at;
+  row.updated_at = job.updated_at;
+  row.expires_at = job.expires_at;
+  row.run_after = job.run_after;
+  row.heartbeat_at = job.heartbeat_at;
+}
+
 // The same update, applied only while the stored row is at the fence's attempt and status.
 constexpr std::string_view k_fence_condition = " AND attempt = :fence_attempt AND status = :fence_status";
 
@@ -114,17 +134,55 @@ std::vector<fence_index> fences_of(batches all) {
   return out;
 }
 
+// Jobs inserted and ended in the same commit: each such job's row is inserted as it ends, and
+// its fenced update is not run. The update would find the row just inserted, so the fence
+// holds (its attempt and status are the inserted row's) and the row ends as the update
+// leaves it; only a job updated once in the commit qualifies, so no other write of it comes
+// between. A quick job that ran while its submission waited for the writer ends this way: one
+// row written instead of a row and its update, which moved it in two indexes (the fenced
+// updates were ~39% of the writer's time under bench jobs).
+using coalesced_ends = std::unordered_map<std::string_view, const job_record*>;
+
+coalesced_ends coalesce(batches all, const std::vector<fence_index>& fences) {
+  coalesced_ends out;
+  bool any_insert = false, any_fence = false;
+  for (std::size_t b = 0; b < all.size(); ++b) {
+    any_insert = any_insert || !all[b]->inserted_jobs.empty();
+    any_fence = any_fence || !fences[b].empty();
+  }
+  if (!any_insert || !any_fence)
+    return out;
+  std::unordered_map<std::string_view, const job_record*> inserted;
+  for (const auto* batch : all)
+    for (const auto& job : batch->inserted_jobs)
+      inserted.emplace(job.id, &job);
+  std::unordered_map<std::string_view, int> updates;  // of the inserted jobs only
+  for (std::size_t b = 0; b < all.size(); ++b)
+    for (const auto& job : all[b]->updated_jobs) {
+      auto row = inserted.find(job.id);
+      if (row == inserted.end())
+        continue;
+      ++updates[job.id];
+      auto fence = fences[b].find(job.id);
+      if (fence != fences[b].end() && fence->second->attempt == row->second->attempt &&
+          fence->second->status == row->second->status)
+        out.emplace(job.id, &job);
+    }
+  std::erase_if(out, [&](const auto& end) { return updates[end.first] != 1; });
+  return out;
+}
+
 // The fenced job updates, one statement per job: rows affected says whether the fence held.
-// The ids refused, per batch.
+// The ids refused, per batch. The coalesced ones are written by their inserts.
 std::vector<std::unordered_set<std::string>> update_fenced(soci::session& db, batches all,
                                                            const std::vector<fence_index>& fences,
-                                                           fenced_statement& f) {
+                                                           const coalesced_ends& coalesced, fenced_statement& f) {
   static const std::string sql = std::string{k_update_job} + std::string{k_fence_condition};
   std::vector<std::unordered_set<std::string>> refused(all.size());
   for (std::size_t b = 0; b < all.size(); ++b)
     for (const auto& job : all[b]->updated_jobs) {
       auto fence = fences[b].find(job.id);
-      if (fence == fences[b].end())
+      if (fence == fences[b].end() || (!coalesced.empty() && coalesced.contains(job.id)))
         continue;
       detail::set_row(f.row, job);
       f.fence_attempt = fence->second->attempt;
@@ -196,12 +254,20 @@ prepared_writes::~prepared_writes() = default;
 namespace {
 
 std::vector<std::vector<std::string>> apply(soci::session& db, batches all, prepared_writes::statements& s) {
-  insert_each(db, all, &write_batch::inserted_jobs, [](std::size_t, const job_record&) { return false; }, s.insert_job);
   auto fences = fences_of(all);
+  auto coalesced = coalesce(all, fences);
+  for (const auto* batch : all)
+    for (const auto& job : batch->inserted_jobs) {
+      auto& row = s.insert_job.next(db);
+      detail::set_row(row, job);
+      if (auto end = coalesced.empty() ? coalesced.end() : coalesced.find(job.id); end != coalesced.end())
+        set_updated_columns(row, *end->second);
+    }
+  s.insert_job.flush(db);
   auto fenced = [&](std::size_t b, const job_record& j) { return !fences[b].empty() && fences[b].contains(j.id); };
   static const std::string update_job{k_update_job};
   execute_each(db, update_job, all, &write_batch::updated_jobs, fenced, s.update_job);
-  auto refused = update_fenced(db, all, fences, s.update_fenced);
+  auto refused = update_fenced(db, all, fences, coalesced, s.update_fenced);
   auto refused_item = [&](std::size_t b, const item_record& i) {
     return !refused[b].empty() && refused[b].contains(i.job_id);
   };

@@ -211,6 +211,37 @@ bulk_submission answer_of(const submission& sub, const std::vector<job_record>& 
   return out;
 }
 
+// Quick jobs with no idempotency key and no dependency are queued at once, before their rows
+// are committed, and run when a slot is free. Nothing of such a run is seen before the
+// submission is durable: a quick job's items are computation only (no side effect, see
+// job_plan::quick), and its end is written by a write that reaches the writer after its row's,
+// so it commits with that row or after it. If the row's commit fails, the end's fence finds no
+// row and is refused. Meanwhile the writer is often committing others' work, so such a job
+// often ends before its row is written, and the writer then inserts the row as the job ended
+// instead of inserting it and updating it (storage::commit). A job with a key waits for its
+// commit: a concurrent submission of the same key may win it. The ids queued early.
+std::unordered_set<std::string> start_early(supervisor_pointer self, const std::vector<job_record>& created) {
+  auto& st = self->state;
+  std::unordered_set<std::string> early;
+  for (const auto& job : created)
+    if (job.idempotency_key.empty() && job.depends_on.empty() && quick_plan(st, job)) {
+      early.insert(job.id);
+      enqueue(self, job, job.created_at);
+    }
+  if (!early.empty())
+    try_start(self);
+  return early;
+}
+
+// Their submission's commit failed: the jobs queued early leave, the ones running are let go
+// when their writes are refused.
+void withdraw(supervisor_pointer self, const std::unordered_set<std::string>& early) {
+  auto& st = self->state;
+  for (const auto& id : early)
+    if (!st.queue.remove(id) && st.running.contains(id))
+      st.withdrawn.insert(id);
+}
+
 void store(supervisor_pointer self, submission_ptr sub) {
   auto& st = self->state;
   std::vector<job_record> created;
@@ -228,6 +259,7 @@ void store(supervisor_pointer self, submission_ptr sub) {
   storage::write_batch batch;
   batch.inserted_jobs = created;
   auto stored = std::make_shared<std::vector<job_record>>(std::move(created));
+  auto early = std::make_shared<std::unordered_set<std::string>>();
   self->request(st.ctx.writer, caf::infinite, write_atom::value, std::move(batch))
       .then(
           [=](caf::ok_atom) {
@@ -247,18 +279,22 @@ void store(supervisor_pointer self, submission_ptr sub) {
                             job.user_id);
               announce(self, job, "job_created");
               auto since = job.created_at;
-              admit(self, std::move(job), since);
+              if (!early->contains(job.id))
+                admit(self, std::move(job), since);
             }
             stored->clear();
             try_start(self);
           },
           [=](caf::error& e) {
+            withdraw(self, *early);
             // The same key came at once from two calls: both looked it up before either was
             // stored, and the unique index refused the second. Once more, and it is a replay.
             if (keys.empty() || sub->retries_left-- == 0)
               return sub->done(std::move(e));
             look_up_keys(self, sub);
           });
+  // After the write is on its way, so that it reaches the writer before any write of theirs.
+  *early = start_early(self, *stored);
 }
 
 // Checks what needs no storage, then the rest; `done` gets the answer or a whole-call error.

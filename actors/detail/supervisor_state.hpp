@@ -32,6 +32,9 @@ struct supervisor_state {
   std::unordered_map<std::string, caf::typed_response_promise<storage::job_record>> cancels;
   /// Jobs not running whose end is being written.
   std::unordered_set<std::string> ending;
+  /// Jobs started before their submission's commit whose commit failed: their runs' writes are
+  /// refused (no row), and they go without a word.
+  std::unordered_set<std::string> withdrawn;
   /// Cancels that came before recovery ended, replayed after it in order.
   std::vector<std::pair<std::string, caf::typed_response_promise<storage::job_record>>> held_cancels;
   std::mt19937_64 rng{std::random_device{}()};
@@ -59,6 +62,9 @@ void try_start(supervisor_pointer self);
 /// looked up in storage), delayed until its run_after, or in the queue; `since` is when its
 /// wait began (aging).
 void admit(supervisor_pointer self, storage::job_record job, std::int64_t since);
+
+/// The job's plan when it may run in a batch of quick jobs (see job_plan::quick), else null.
+std::shared_ptr<const job_plan> quick_plan(const supervisor_state& st, const storage::job_record& job);
 
 /// Tells the job's event to its topics.
 void announce(supervisor_pointer self, const storage::job_record& job, const std::string& type);

@@ -8,6 +8,9 @@
 
 #include <gmock/gmock.h>
 
+#include <map>
+#include <set>
+
 using namespace jobmesh;
 using namespace jobmesh::testing;
 using storage::job_status;
@@ -64,6 +67,49 @@ batch_writer_actor::behavior_type batch_writer(batch_writer_actor::stateful_poin
         st.held.reset();
       },
       [=](largest_atom) { return self->state.largest; },
+      [=](actors::flush_atom a) { self->send(self->state.real, a); },
+      [=](actors::cleanup_atom a, std::int64_t now, std::int64_t limit) {
+        return self->delegate(self->state.real, a, now, limit);
+      },
+      [=](actors::orphan_atom a, std::string& table, std::int64_t limit) -> caf::result<storage::orphan_deletion> {
+        return self->delegate(self->state.real, a, std::move(table), limit);
+      },
+      [=](actors::activity_atom a,
+          std::vector<std::string>& ids) -> caf::result<std::vector<storage::activity_row>> {
+        return self->delegate(self->state.real, a, std::move(ids));
+      },
+  };
+}
+
+/// The real writer, except that the first submission's write (new jobs) waits until a batch's
+/// end write comes, then fails: a commit that fails after its quick jobs already ran.
+struct failing_submission_state {
+  actors::storage_writer_actor real;
+  std::optional<caf::typed_response_promise<caf::ok_atom>> submission;
+  bool failed = false;
+};
+
+actors::storage_writer_actor::behavior_type failing_submission_writer(
+    actors::storage_writer_actor::stateful_pointer<failing_submission_state> self, actors::storage_writer_actor real) {
+  self->state.real = std::move(real);
+  return {
+      [=](actors::write_atom a, storage::write_batch& batch) -> caf::result<caf::ok_atom> {
+        auto& st = self->state;
+        if (st.failed || batch.inserted_jobs.empty())
+          return self->delegate(st.real, a, std::move(batch));
+        st.failed = true;
+        st.submission = self->make_response_promise<caf::ok_atom>();
+        return *st.submission;
+      },
+      [=](actors::write_atom a, storage::write_batch& batch,
+          actors::fences_atom f) -> caf::result<std::vector<std::string>> {
+        auto& st = self->state;
+        if (st.submission) {
+          st.submission->deliver(actors::make_error(actors::errc::storage_failure, "the disk is full (test)"));
+          st.submission.reset();
+        }
+        return self->delegate(st.real, a, std::move(batch), f);
+      },
       [=](actors::flush_atom a) { self->send(self->state.real, a); },
       [=](actors::cleanup_atom a, std::int64_t now, std::int64_t limit) {
         return self->delegate(self->state.real, a, now, limit);
@@ -191,4 +237,63 @@ TEST_F(job_batch_test, a_job_whose_end_storage_refuses_drops_out_and_the_rest_of
   EXPECT_EQ(stored->attempt, 5);
   EXPECT_EQ(stored->status, job_status::running);
   EXPECT_TRUE(items_of(jobs[1].id).empty()) << "the refused job's items were stored";
+}
+
+// Quick jobs start before their submission is committed. When that commit fails, what ran of
+// them leaves no trace: no row, no item, no event, no retry, and their slot is free again.
+TEST_F(job_batch_test, quick_jobs_that_ran_before_their_submission_failed_to_commit_leave_nothing) {
+  settings_.jobs.max_concurrent = 1;
+  start_wrapped([](caf::actor_system&, actors::storage_reader_actor real) { return real; },
+                [](caf::actor_system& sys, actors::storage_writer_actor real) {
+                  return sys.spawn(failing_submission_writer, std::move(real));
+                });
+  subscribe("jobs");
+  std::vector<actors::job_spec> specs(3);
+  for (auto& spec : specs) {
+    spec.type = "noop";
+    spec.user_id = "tester";
+  }
+  // Answered only once the batch's end write reached the writer: the jobs had run by then.
+  self()->request(engine_.supervisor, k_wait, actors::submit_atom::value, std::move(specs))
+      .receive([](actors::bulk_submission&) { ADD_FAILURE() << "the failed commit was acknowledged"; },
+               [](caf::error& e) { EXPECT_EQ(actors::code_of(e), actors::errc::storage_failure) << caf::to_string(e); });
+
+  // The engine goes on: its one slot takes the next jobs.
+  auto jobs = submit_noops(2);
+  ASSERT_EQ(jobs.size(), 2u);
+  std::set<std::string> ids{jobs[0].id, jobs[1].id};
+  for (const auto& job : jobs)
+    EXPECT_EQ(await_end(job.id).status, job_status::completed);
+
+  // Each event is of the two stored jobs, created before it completed.
+  std::map<std::string, std::vector<std::string>> seen;
+  std::size_t completed = 0;
+  while (completed < 2) {
+    auto e = next_event();
+    ASSERT_TRUE(e) << "no event within the wait; " << completed << " completions seen";
+    if (!e->data.contains("id"))
+      continue;  // the subscription's own answer
+    std::string id{e->data.at("id").as_string()};
+    EXPECT_TRUE(ids.contains(id)) << e->type << " of a job that was never stored: " << id;
+    seen[id].push_back(e->type);
+    completed += e->type == "completed" ? 1 : 0;
+  }
+  for (const auto& id : ids)
+    EXPECT_EQ(seen[id], (std::vector<std::string>{"job_created", "completed"})) << id;
+
+  auto db = storage::open(settings_.storage.db);
+  int stored_jobs = -1, stored_items = -1;
+  *db << "SELECT COUNT(*) FROM jobs", soci::into(stored_jobs);
+  *db << "SELECT COUNT(*) FROM job_items", soci::into(stored_items);
+  EXPECT_EQ(stored_jobs, 2);
+  EXPECT_EQ(stored_items, 2);
+  std::vector<actors::queue_statistics> stats;
+  self()->request(engine_.supervisor, k_wait, actors::statistics_atom::value)
+      .receive([&](std::vector<actors::queue_statistics>& s) { stats = std::move(s); },
+               [](caf::error& e) { FAIL() << caf::to_string(e); });
+  for (const auto& s : stats)
+    if (s.type == "noop") {
+      EXPECT_EQ(s.queue_depth, 0) << "a withdrawn job waits to run again";
+      EXPECT_EQ(s.processing_count, 0);
+    }
 }

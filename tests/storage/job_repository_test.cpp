@@ -8,6 +8,7 @@
 #include <soci/soci.h>
 
 #include <filesystem>
+#include <set>
 
 using namespace jobmesh::storage;
 
@@ -376,6 +377,79 @@ TEST_F(job_repository_test, several_batches_commit_as_one_in_order) {
   std::vector<const write_batch*> failing{&fresh, &duplicate};
   EXPECT_THROW(commit(*db_, failing), soci::soci_error);
   EXPECT_FALSE(find_job(*db_, "j3"));
+}
+
+// A job inserted and ended (a fenced update) in one commit is inserted as it ended, its update
+// not run: the row is what the insert and then the update would have left, the indexes agree
+// with it, and a fence that would not hold, or a second write of the job, takes the long way.
+TEST_F(job_repository_test, a_job_inserted_and_ended_in_one_commit_is_stored_as_it_ended) {
+  auto q1 = make_job("q1"), q2 = make_job("q2"), q3 = make_job("q3");
+  write_batch submission{.inserted_jobs = {q1, q2, q3}};
+
+  auto ended = [](job_record job) {
+    job.status = job_status::completed;
+    job.attempt = 1;
+    job.total_items = job.processed_items = 1;
+    job.started_at = job.heartbeat_at = 1'700'000'000'100;
+    job.completed_at = job.updated_at = 1'700'000'000'200;
+    job.expires_at = 1'800'000'000'000;
+    job.params = R"({"not":"written by an update"})";
+    return job;
+  };
+  item_record item1{"q1", 0, "0"}, item2{"q2", 0, "0"};
+  item1.status = item2.status = item_status::done;
+  write_batch ends{.updated_jobs = {ended(q1), ended(q2), ended(q3)},
+                   .inserted_items = {item1, item2},
+                   .fences = {{"q1", 0, job_status::queued},
+                              {"q2", 1, job_status::queued},  // not what the insert wrote: refused
+                              {"q3", 0, job_status::queued}}};
+  // A second write of q3 in the same commit: unfenced writes go before fenced ones (as always),
+  // so q3's fence then fails, as it would were nothing coalesced.
+  auto later = ended(q3);
+  later.priority = 9;
+  write_batch after{.updated_jobs = {later}};
+
+  std::vector<const write_batch*> all{&submission, &ends, &after};
+  auto refused = commit(*db_, all);
+  ASSERT_EQ(refused.size(), 3u);
+  EXPECT_TRUE(refused[0].empty());
+  EXPECT_EQ(std::set<std::string>(refused[1].begin(), refused[1].end()), (std::set<std::string>{"q2", "q3"}));
+  EXPECT_TRUE(refused[2].empty());
+
+  auto stored1 = find_job(*db_, "q1");
+  ASSERT_TRUE(stored1);
+  EXPECT_EQ(stored1->status, job_status::completed);
+  EXPECT_EQ(stored1->attempt, 1);
+  EXPECT_EQ(stored1->processed_items, 1);
+  EXPECT_EQ(stored1->completed_at, 1'700'000'000'200);
+  EXPECT_EQ(stored1->expires_at, 1'800'000'000'000);
+  EXPECT_EQ(stored1->params, q1.params) << "a column the update does not write came from the update";
+  EXPECT_EQ(stored1->created_at, q1.created_at);
+  ASSERT_EQ(all_items(*db_, "q1").size(), 1u);
+
+  auto stored2 = find_job(*db_, "q2");
+  ASSERT_TRUE(stored2);
+  EXPECT_EQ(stored2->status, job_status::queued);
+  EXPECT_EQ(stored2->attempt, 0);
+  EXPECT_TRUE(all_items(*db_, "q2").empty()) << "the refused job's item was stored";
+
+  auto stored3 = find_job(*db_, "q3");
+  ASSERT_TRUE(stored3);
+  EXPECT_EQ(stored3->status, job_status::completed);
+  EXPECT_EQ(stored3->priority, 9) << "q3 is not as its unfenced write left it";
+
+  // The status index says what the rows say.
+  std::vector<std::string> completed, queued;
+  for (const auto& job : jobs_with_status(*db_, job_status::completed))
+    completed.push_back(job.id);
+  for (const auto& job : jobs_with_status(*db_, job_status::queued))
+    queued.push_back(job.id);
+  EXPECT_EQ(completed, (std::vector<std::string>{"q3", "q1"}));  // priority 9 first
+  EXPECT_EQ(queued, std::vector<std::string>{"q2"});
+  EXPECT_EQ(count_expired_jobs(*db_, 1'900'000'000'000), 2);
+  std::string integrity;
+  *db_ << "PRAGMA integrity_check", soci::into(integrity);
+  EXPECT_EQ(integrity, "ok");
 }
 
 #include "storage/database_lock.hpp"
