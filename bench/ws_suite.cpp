@@ -222,8 +222,9 @@ int report(const ws_options& o, const std::vector<sample>& ours, const std::vect
                           theirs.empty() ? "" : fmt::format("{:.2f}x the peer's deliveries/s, ", ratio), our_p99,
                           our_idle / 1024, met ? "met" : "not met");
   t.notes = {fmt::format("The workload caps deliveries at clients x {} Hz; a server below that fell behind (jobmesh "
-                         "queues frames, so its latency grows; the peer skips late ticks, so its rate drops while "
-                         "its latency stays low).",
+                         "writes what it can and a job's progress frame left unsent for 20 ms gives way to the next, "
+                         "so its latency is how far its writes lag; the peer skips late ticks, so its rate drops "
+                         "while its latency stays low).",
                          o.hz),
              fmt::format("jobmesh's events come from real jobs: {} `sleep` jobs, each item a {} ms wait on its "
                          "job runner's timer (no thread held), each item's end a progress event, and each job's "
