@@ -79,8 +79,9 @@ void ingest_records(marketplace_pointer self, match::read_result<Record> parsed,
   per_shard parts;
   split(self->state, parsed.records, parts);
   storage::write_batch batch;
-  for (auto& r : parsed.records)
-    batch.records.emplace_back(std::move(r));
+  batch.records.reserve(parsed.records.size());
+  for (std::size_t i = 0; i < parsed.records.size(); ++i)  // stored as given (the line's text)
+    batch.records.emplace_back(storage::record_upsert<Record>{std::move(parsed.records[i]), std::string{parsed.sources[i]}});
   self->request(self->state.writer, caf::infinite, write_atom::value, std::move(batch))
       .then(
           [=](caf::ok_atom) mutable {

@@ -436,16 +436,12 @@ problem parse(const shared_context& c, const boost::json::object& p, import_para
 }
 
 // A page holds NDJSON when it says so or its name does; otherwise one JSON record, made one
-// line (a raw line break cannot occur inside a JSON string).
+// line (match::one_line).
 std::string as_lines(const fetched_page& page) {
   auto path = page.final_url.substr(0, page.final_url.find_first_of("?#"));
   if (page.content_type.find("ndjson") != std::string::npos || path.ends_with(".ndjson") || path.ends_with(".jsonl"))
     return page.body;
-  std::string line = page.body;
-  for (auto& ch : line)
-    if (ch == '\n' || ch == '\r')
-      ch = ' ';
-  return line;
+  return match::one_line(page.body);
 }
 
 std::string rejection_text(const ingest_reply& reply) {

@@ -151,6 +151,13 @@ bool is_blank(std::string_view line) {
   return line.find_first_not_of(" \t\r") == std::string_view::npos;
 }
 
+// `line` without the whitespace around it (a line that is not blank).
+std::string_view trimmed(std::string_view line) {
+  auto first = line.find_first_not_of(" \t\r");
+  auto last = line.find_last_not_of(" \t\r");
+  return line.substr(first, last - first + 1);
+}
+
 std::string id_taken_message(const std::string& id) {
   return fmt::format("id \"{}\" appears on an earlier line", id);
 }
@@ -169,6 +176,7 @@ struct slice_result {
   std::size_t taken = 0;
   std::vector<record_error> errors;
   std::vector<std::uint32_t> lines;  ///< the line of each taken record (kept only when asked)
+  std::vector<std::string_view> sources;  ///< the text of each taken record (kept only when asked)
   bool ascending = true;             ///< the taken ids came in increasing order
 };
 
@@ -215,7 +223,7 @@ void clear(candidate& c) {
 // record of the parsed form is kept, nor allocated per line.
 template <class Record, class Out>
 slice_result read_slice(std::string_view text, std::size_t first_line, Out* region, std::size_t slots,
-                        bool keep_lines, const normaliser* words) {
+                        bool keep_lines, const normaliser* words, bool keep_sources = false) {
   constexpr bool preparing = !std::is_same_v<Record, Out>;
   slice_result out;
   id_set<Out> ids{region, slots};
@@ -271,6 +279,8 @@ slice_result read_slice(std::string_view text, std::size_t first_line, Out* regi
     }
     if (keep_lines)
       out.lines.push_back(static_cast<std::uint32_t>(line_no));
+    if (keep_sources)
+      out.sources.push_back(trimmed(line));
     ++out.taken;
   }
   out.ascending = ids.ascending();
@@ -282,9 +292,11 @@ read_result<Out> read_all(std::string_view text, const normaliser* words = nullp
   read_result<Out> out;
   // Sized once: growing would move each record and touch twice the memory.
   detail::resize_populated(out.records, most_records(text));
-  auto slice = read_slice<Record>(text, 0, out.records.data(), out.records.size(), false, words);
+  constexpr bool preparing = !std::is_same_v<Record, Out>;
+  auto slice = read_slice<Record>(text, 0, out.records.data(), out.records.size(), false, words, !preparing);
   out.records.resize(slice.taken);
   out.errors = std::move(slice.errors);
+  out.sources = std::move(slice.sources);
   return out;
 }
 
@@ -397,6 +409,29 @@ void put_coordinates(boost::json::object& o, const std::optional<geo_point>& g) 
 
 read_result<posting> read_postings(std::string_view ndjson) {
   return read_all<posting>(ndjson);
+}
+
+std::string one_line(std::string_view json) {
+  std::string out;
+  out.reserve(json.size());
+  bool in_string = false, escaped = false;
+  for (char c : json) {
+    if (in_string) {
+      out += c;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+      out += c;
+    } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+      out += c;
+    }
+  }
+  return out;
 }
 
 read_result<candidate> read_candidates(std::string_view ndjson) {

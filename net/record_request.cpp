@@ -1,5 +1,6 @@
 #include "net/record_request.hpp"
 
+#include "match/ndjson.hpp"
 #include "match/normaliser.hpp"
 
 #include <charconv>
@@ -78,11 +79,7 @@ std::variant<record_page, field_error> parse_record_page(const std::map<std::str
 }
 
 std::string as_ndjson(std::string body, bool is_ndjson) {
-  if (!is_ndjson)
-    for (auto& c : body)
-      if (c == '\n' || c == '\r')
-        c = ' ';
-  return body;
+  return is_ndjson ? body : match::one_line(body);
 }
 
 }  // namespace jobmesh::net

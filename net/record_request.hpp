@@ -26,7 +26,7 @@ struct record_page {
 std::variant<record_page, field_error> parse_record_page(const std::map<std::string, std::string>& query);
 
 /// A record body as NDJSON: itself for `application/x-ndjson`, else one JSON record made one
-/// line (a raw line break cannot occur inside a JSON string, so it becomes a space).
+/// line (match::one_line: the whitespace between its tokens taken out).
 std::string as_ndjson(std::string body, bool is_ndjson);
 
 }  // namespace jobmesh::net

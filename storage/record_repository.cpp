@@ -79,7 +79,7 @@ void set_coordinates(Row& row, const std::optional<match::geo_point>& g) {
   row.lon = {g ? g->lon : 0.0, g ? soci::i_ok : soci::i_null};
 }
 
-void set_row(posting_row& row, const match::posting& p, std::int64_t now) {
+void set_row(posting_row& row, const match::posting& p, const std::string& json, std::int64_t now) {
   row.id = p.id;
   row.company = p.company;
   row.title = p.title;
@@ -99,11 +99,14 @@ void set_row(posting_row& row, const match::posting& p, std::int64_t now) {
   row.min_years = p.min_years;
   row.posted_date = p.posted_date;
   row.deadline_date = p.deadline_date;
-  row.record = match::to_json(p);
+  if (json.empty())
+    row.record = match::to_json(p);
+  else
+    row.record = json;
   row.updated_at = now;
 }
 
-void set_row(candidate_row& row, const match::candidate& c, std::int64_t now) {
+void set_row(candidate_row& row, const match::candidate& c, const std::string& json, std::int64_t now) {
   row.id = c.id;
   row.full_name = c.full_name;
   row.country = c.country;
@@ -124,7 +127,10 @@ void set_row(candidate_row& row, const match::candidate& c, std::int64_t now) {
   row.review_count = c.review_count;
   row.completed_jobs = c.completed_jobs;
   row.engagement = c.engagement;
-  row.record = match::to_json(c);
+  if (json.empty())
+    row.record = match::to_json(c);
+  else
+    row.record = json;
   row.updated_at = now;
 }
 
@@ -135,8 +141,8 @@ class record_statements {
 public:
   record_statements(soci::session& db, std::int64_t now) : db_(db), now_(now) {}
 
-  void operator()(const match::posting& p) { upsert(postings_, posting_ids_, p); }
-  void operator()(const match::candidate& c) { upsert(candidates_, candidate_ids_, c); }
+  void operator()(const record_upsert<match::posting>& p) { upsert(postings_, posting_ids_, p.record, p.json); }
+  void operator()(const record_upsert<match::candidate>& c) { upsert(candidates_, candidate_ids_, c.record, c.json); }
   void operator()(const record_delete& d) {
     flush();
     auto& st = d.kind == record_kind::posting ? delete_posting_ : delete_candidate_;
@@ -156,14 +162,14 @@ private:
   using ids = std::unordered_set<std::string_view>;  // views of the records' own ids
 
   template <class Row, class Record>
-  void upsert(detail::row_writer<Row>& writer, ids& waiting, const Record& r) {
+  void upsert(detail::row_writer<Row>& writer, ids& waiting, const Record& r, const std::string& json) {
     if (&waiting != last_ || waiting.contains(r.id))
       flush();
     else if (waiting.size() == writer.capacity())
       write(writer, waiting);  // a full statement's worth
     last_ = &waiting;
     waiting.insert(r.id);
-    set_row(writer.next(db_), r, now_);
+    set_row(writer.next(db_), r, json, now_);
   }
 
   template <class Row>

@@ -34,8 +34,18 @@ struct record_delete {
   std::string id;
 };
 
+/// Inserts or replaces one record by id. `json` is the record as given (one line of JSON, as
+/// the reader took it), stored as it is and answered by a GET; empty, the record is written as
+/// JSON (match::to_json).
+template <class Record>
+struct record_upsert {
+  record_upsert(Record r, std::string text = {}) : record(std::move(r)), json(std::move(text)) {}
+  Record record;
+  std::string json;
+};
+
 /// One write of a record: upsert a posting, upsert a candidate, or delete.
-using record_write = std::variant<match::posting, match::candidate, record_delete>;
+using record_write = std::variant<record_upsert<match::posting>, record_upsert<match::candidate>, record_delete>;
 
 /// Applies `writes` in order (an upsert inserts or replaces by id, stamped `now_ms`), inside the
 /// caller's transaction.

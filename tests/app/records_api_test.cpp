@@ -32,7 +32,7 @@ TEST_F(records_api_test, ndjson_ingest_takes_good_lines_and_names_bad_ones) {
                     "{\"id\":\"p1\",\"company\":\"Acme\",\"title\":\"Data Engineer\",\"category\":\"Data\","
                     "\"required_skills\":[\"Go\",\"SQL\"],\"source\":\"feed-7\"}\n"
                     "{\"id\":\"p2\",\"company\":\"Beta\"}\n"
-                    "{\"id\":\"p3\",\"company\":\"Gamma\",\"title\":\"Analyst\",\"category\":\"Data\",\"salary_min\":40000}\n",
+                    "  {\"id\":\"p3\", \"company\":\"Gamma\",\"title\":\"Analyst\",\"category\":\"Data\",\"salary_min\":4e4}\r\n",
                     k_ndjson);
   ASSERT_EQ(reply.status, 200u) << reply.body;
   auto body = reply.json().as_object();
@@ -43,7 +43,8 @@ TEST_F(records_api_test, ndjson_ingest_takes_good_lines_and_names_bad_ones) {
   EXPECT_EQ(rejected[0].at("field").as_string(), "title");
   // One record as plain JSON, spread over lines as people write it.
   auto one = call(http::verb::post, "/api/v1/candidates",
-                  "{\n  \"id\": \"c1\",\n  \"skills\": [\"go\"],\n  \"preferred_categories\": [\"Data\"]\n}\n");
+                  "{\n  \"id\": \"c1\",\n  \"full_name\": \"Ada  \\\"Al\\\" Lovelace\",\n  \"skills\": [\"go\"],\n"
+                  "  \"preferred_categories\": [\"Data\"]\n}\n");
   ASSERT_EQ(one.status, 200u) << one.body;
   EXPECT_EQ(one.json().at("accepted").as_int64(), 1);
 
@@ -57,6 +58,14 @@ TEST_F(records_api_test, ndjson_ingest_takes_good_lines_and_names_bad_ones) {
   auto rest = call(http::verb::get, "/api/v1/postings?limit=1&after=p1");
   EXPECT_EQ(rest.json().at("postings").as_array()[0].at("id").as_string(), "p3");
   EXPECT_EQ(call(http::verb::get, "/api/v1/postings?limit=0").status, 400u);
+
+  // Stored as given: the line without the whitespace around it (numbers as they were written),
+  // and a plain JSON record on one line, the whitespace between its tokens out and its strings
+  // untouched.
+  EXPECT_EQ(call(http::verb::get, "/api/v1/postings/p3").body,
+            R"({"id":"p3", "company":"Gamma","title":"Analyst","category":"Data","salary_min":4e4})");
+  EXPECT_EQ(call(http::verb::get, "/api/v1/candidates/c1").body,
+            R"({"id":"c1","full_name":"Ada  \"Al\" Lovelace","skills":["go"],"preferred_categories":["Data"]})");
 }
 
 TEST_F(records_api_test, matches_reply_with_scores_factors_and_explanations) {

@@ -93,6 +93,21 @@ TEST(ndjson, good_lines_are_taken_beside_bad_ones_and_duplicates_rejected) {
   EXPECT_THAT(r.errors[2].message, HasSubstr("earlier line"));
 }
 
+TEST(ndjson, each_taken_record_keeps_its_line_as_given) {
+  auto r = read_candidates(" {\"id\":\"c1\", \"x\": 1.50}\t\r\n\n{\"id\":\"c2\",\"rating\":9}\n{\"id\":\"c3\"}");
+  ASSERT_EQ(r.records.size(), 2u);
+  ASSERT_EQ(r.sources.size(), 2u);
+  EXPECT_EQ(r.sources[0], R"({"id":"c1", "x": 1.50})") << "trimmed, and nothing else changed";
+  EXPECT_EQ(r.sources[1], R"({"id":"c3"})") << "a rejected line has no source";
+}
+
+TEST(ndjson, one_line_takes_out_whitespace_between_tokens_only) {
+  EXPECT_EQ(one_line("{\n  \"a\" : [1, 2],\r\n\t\"b\": \"x  y\\\" \\\\\", \"c\":\"\\\"\"\n}\n"),
+            R"({"a":[1,2],"b":"x  y\" \\","c":"\""})");
+  EXPECT_EQ(one_line(R"({"id":"p1"})"), R"({"id":"p1"})");
+  EXPECT_EQ(one_line("{\"unterminated: 1 }"), "{\"unterminated: 1 }") << "copied as it is; the reader names the error";
+}
+
 namespace {
 
 // The threaded reader must say exactly what one reader says: the same records in the same
