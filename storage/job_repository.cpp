@@ -18,32 +18,13 @@ using detail::item_row;
 using detail::job_columns;
 using detail::job_row;
 
+// Sets exactly the columns detail::set_updated_columns sets.
 constexpr std::string_view k_update_job =
     "UPDATE jobs SET status = :status, priority = :priority, total_items = :total_items, "
     "processed_items = :processed_items, failed_items = :failed_items, attempt = :attempt, "
     "max_attempts = :max_attempts, error_message = :error_message, current_item = :current_item, "
     "started_at = :started_at, completed_at = :completed_at, updated_at = :updated_at, "
     "expires_at = :expires_at, run_after = :run_after, heartbeat_at = :heartbeat_at WHERE id = :id";
-
-// The columns k_update_job sets, from `job`: what a job inserted and updated in one commit
-// takes from its update (the rest of its row is the insert's).
-void set_updated_columns(job_row& row, const job_record& job) {
-  row.status = to_string(job.status);
-  row.priority = job.priority;
-  row.total_items = job.total_items;
-  row.processed_items = job.processed_items;
-  row.failed_items = job.failed_items;
-  row.attempt = job.attempt;
-  row.max_attempts = job.max_attempts;
-  row.error_message = job.error_message;
-  row.current_item = job.current_item;
-  row.started_at = job.started_at;
-  row.completed_at = job.completed_at;
-  row.updated_at = job.updated_at;
-  row.expires_at = job.expires_at;
-  row.run_after = job.run_after;
-  row.heartbeat_at = job.heartbeat_at;
-}
 
 // The same update, applied only while the stored row is at the fence's attempt and status.
 constexpr std::string_view k_fence_condition = " AND attempt = :fence_attempt AND status = :fence_status";
@@ -261,7 +242,7 @@ std::vector<std::vector<std::string>> apply(soci::session& db, batches all, prep
       auto& row = s.insert_job.next(db);
       detail::set_row(row, job);
       if (auto end = coalesced.empty() ? coalesced.end() : coalesced.find(job.id); end != coalesced.end())
-        set_updated_columns(row, *end->second);
+        detail::set_updated_columns(row, *end->second);
     }
   s.insert_job.flush(db);
   auto fenced = [&](std::size_t b, const job_record& j) { return !fences[b].empty() && fences[b].contains(j.id); };

@@ -90,10 +90,7 @@ void type_conversion<item_record>::from_base(const values& v, indicator, item_re
 
 namespace jobmesh::storage::detail {
 
-void set_row(job_row& row, const job_record& job) {
-  row.id = job.id;
-  row.type = job.type;
-  row.user_id = job.user_id;
+void set_updated_columns(job_row& row, const job_record& job) {
   row.status = to_string(job.status);
   row.priority = job.priority;
   row.total_items = job.total_items;
@@ -101,22 +98,29 @@ void set_row(job_row& row, const job_record& job) {
   row.failed_items = job.failed_items;
   row.attempt = job.attempt;
   row.max_attempts = job.max_attempts;
-  row.timeout_s = job.timeout_s;
-  row.params = job.params;
   row.error_message = job.error_message;
-  row.idempotency_key = job.idempotency_key;
   row.current_item = job.current_item;
-  row.job_group = job.group;
-  row.depends_on = join_ids(job.depends_on);
-  row.created_at = job.created_at;
   row.started_at = job.started_at;
   row.completed_at = job.completed_at;
   row.updated_at = job.updated_at;
   row.expires_at = job.expires_at;
   row.run_after = job.run_after;
   row.heartbeat_at = job.heartbeat_at;
+}
+
+void set_row(job_row& row, const job_record& job) {
+  row.id = job.id;
+  row.type = job.type;
+  row.user_id = job.user_id;
+  row.timeout_s = job.timeout_s;
+  row.params = job.params;
+  row.idempotency_key = job.idempotency_key;
+  row.job_group = job.group;
+  row.depends_on = join_ids(job.depends_on);
+  row.created_at = job.created_at;
   row.max_failed_ratio = job.max_failed_ratio;
   row.schedule = job.schedule;
+  set_updated_columns(row, job);
 }
 
 void set_row(item_row& row, const item_record& item) {

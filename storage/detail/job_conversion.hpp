@@ -60,6 +60,9 @@ BOOST_DESCRIBE_STRUCT(item_row, (), (job_id, idx, item_key, status, attempts, er
 
 /// Sets every column of `row` from `job` (reusing the row's strings' storage).
 void set_row(job_row& row, const job_record& job);
+/// Sets the columns a job's update writes (job_repository.cpp's k_update_job): what a job
+/// inserted and updated in one commit takes from its update, the rest being its insert's.
+void set_updated_columns(job_row& row, const job_record& job);
 void set_row(item_row& row, const item_record& item);
 
 /// The columns of `jobs`, in one list for SELECTs.

@@ -39,7 +39,8 @@ batch_writer_actor::behavior_type batch_writer(batch_writer_actor::stateful_poin
                                                actors::storage_writer_actor real, bool hold) {
   self->state.real = std::move(real);
   self->state.hold = hold;
-  return {
+  return pass_through_writer_queries<batch_writer_actor::behavior_type>(
+      self,
       [=](actors::write_atom a, storage::write_batch& batch) { return self->delegate(self->state.real, a, std::move(batch)); },
       [=](actors::write_atom a, storage::write_batch& batch,
           actors::fences_atom f) -> caf::result<std::vector<std::string>> {
@@ -66,19 +67,7 @@ batch_writer_actor::behavior_type batch_writer(batch_writer_actor::stateful_poin
           st.held_promise->delegate(st.real, actors::write_atom::value, std::move(*st.held), actors::fences_atom::value);
         st.held.reset();
       },
-      [=](largest_atom) { return self->state.largest; },
-      [=](actors::flush_atom a) { self->send(self->state.real, a); },
-      [=](actors::cleanup_atom a, std::int64_t now, std::int64_t limit) {
-        return self->delegate(self->state.real, a, now, limit);
-      },
-      [=](actors::orphan_atom a, std::string& table, std::int64_t limit) -> caf::result<storage::orphan_deletion> {
-        return self->delegate(self->state.real, a, std::move(table), limit);
-      },
-      [=](actors::activity_atom a,
-          std::vector<std::string>& ids) -> caf::result<std::vector<storage::activity_row>> {
-        return self->delegate(self->state.real, a, std::move(ids));
-      },
-  };
+      [=](largest_atom) { return self->state.largest; });
 }
 
 /// The real writer, except that the first submission's write (new jobs) waits until a batch's
@@ -92,7 +81,8 @@ struct failing_submission_state {
 actors::storage_writer_actor::behavior_type failing_submission_writer(
     actors::storage_writer_actor::stateful_pointer<failing_submission_state> self, actors::storage_writer_actor real) {
   self->state.real = std::move(real);
-  return {
+  return pass_through_writer_queries<actors::storage_writer_actor::behavior_type>(
+      self,
       [=](actors::write_atom a, storage::write_batch& batch) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
         if (st.failed || batch.inserted_jobs.empty())
@@ -109,19 +99,7 @@ actors::storage_writer_actor::behavior_type failing_submission_writer(
           st.submission.reset();
         }
         return self->delegate(st.real, a, std::move(batch), f);
-      },
-      [=](actors::flush_atom a) { self->send(self->state.real, a); },
-      [=](actors::cleanup_atom a, std::int64_t now, std::int64_t limit) {
-        return self->delegate(self->state.real, a, now, limit);
-      },
-      [=](actors::orphan_atom a, std::string& table, std::int64_t limit) -> caf::result<storage::orphan_deletion> {
-        return self->delegate(self->state.real, a, std::move(table), limit);
-      },
-      [=](actors::activity_atom a,
-          std::vector<std::string>& ids) -> caf::result<std::vector<storage::activity_row>> {
-        return self->delegate(self->state.real, a, std::move(ids));
-      },
-  };
+      });
 }
 
 class job_batch_test : public engine_fixture {

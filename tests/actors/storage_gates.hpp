@@ -28,16 +28,12 @@ using gated_reader_actor = actors::storage_reader_actor::extend<caf::replies_to<
 using gated_writer_actor = actors::storage_writer_actor::extend<caf::replies_to<gate_atom>::with<caf::ok_atom>,
                                                                 caf::reacts_to<open_atom>>;
 
-/// A test writer's behaviour: its own handlers (its write handler, its queries) and every other
-/// message of the writer passed on to `self->state.real`, the real writer.
+/// A test writer's behaviour: its own handlers (both of its write handlers, its queries) and the
+/// writer's other messages passed on to `self->state.real`, the real writer.
 template <class Behavior, class Self, class... Handlers>
-Behavior pass_through_writer(Self self, Handlers... handlers) {
+Behavior pass_through_writer_queries(Self self, Handlers... handlers) {
   return Behavior{
       handlers...,
-      [=](actors::write_atom a, storage::write_batch& batch,
-          actors::fences_atom f) -> caf::result<std::vector<std::string>> {
-        return self->delegate(self->state.real, a, std::move(batch), f);
-      },
       [=](actors::flush_atom a) { self->send(self->state.real, a); },
       [=](actors::cleanup_atom a, std::int64_t now, std::int64_t limit) {
         return self->delegate(self->state.real, a, now, limit);
@@ -50,6 +46,18 @@ Behavior pass_through_writer(Self self, Handlers... handlers) {
         return self->delegate(self->state.real, a, std::move(ids));
       },
   };
+}
+
+/// The same, with the fenced writes passed on too: the test's handlers hold its plain write
+/// handler and its queries.
+template <class Behavior, class Self, class... Handlers>
+Behavior pass_through_writer(Self self, Handlers... handlers) {
+  return pass_through_writer_queries<Behavior>(
+      self, handlers...,
+      [=](actors::write_atom a, storage::write_batch& batch,
+          actors::fences_atom f) -> caf::result<std::vector<std::string>> {
+        return self->delegate(self->state.real, a, std::move(batch), f);
+      });
 }
 
 gated_reader_actor spawn_gated_reader(caf::actor_system& sys, actors::storage_reader_actor real);
