@@ -50,7 +50,9 @@ void drop_refused(batch_state& st, const std::vector<std::string>& refused) {
       kept.push_back(std::move(j));
       continue;
     }
-    spdlog::warn("job {}: storage refused the end of attempt {} (another attempt owns the job, or its submission was not stored); the batch drops it", j.job.id, j.job.attempt);
+    spdlog::warn("job {}: storage refused the end of attempt {} (another attempt owns the job, or its "
+                 "submission was not stored); the batch drops it",
+                 j.job.id, j.job.attempt);
     st.superseded.push_back(std::move(j.job));
   }
   st.jobs = std::move(kept);

@@ -80,8 +80,10 @@ void ingest_records(marketplace_pointer self, match::read_result<Record> parsed,
   split(self->state, parsed.records, parts);
   storage::write_batch batch;
   batch.records.reserve(parsed.records.size());
-  for (std::size_t i = 0; i < parsed.records.size(); ++i)  // stored as given (the line's text)
-    batch.records.emplace_back(storage::record_upsert<Record>{std::move(parsed.records[i]), std::string{parsed.sources[i]}});
+  for (std::size_t i = 0; i < parsed.records.size(); ++i) {  // stored as given: the line's text
+    std::string text{i < parsed.sources.size() ? parsed.sources[i] : std::string_view{}};
+    batch.records.emplace_back(storage::record_upsert<Record>{std::move(parsed.records[i]), std::move(text)});
+  }
   self->request(self->state.writer, caf::infinite, write_atom::value, std::move(batch))
       .then(
           [=](caf::ok_atom) mutable {

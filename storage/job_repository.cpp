@@ -75,14 +75,18 @@ void execute_each(soci::session& db, const std::string& sql, batches all, std::v
     }
 }
 
-// `writer` inserting every record (of every batch, in order) not skipped.
-template <class Row, class Record, class Skip>
+// `writer` inserting every record (of every batch, in order) not skipped; `adjust(row, record)`
+// may change a row after it is set from its record.
+template <class Row, class Record, class Skip, class Adjust = void (*)(Row&, const Record&)>
 void insert_each(soci::session& db, batches all, std::vector<Record> write_batch::*records, Skip skip,
-                 detail::row_writer<Row>& writer) {
+                 detail::row_writer<Row>& writer, Adjust adjust = [](Row&, const Record&) {}) {
   for (std::size_t b = 0; b < all.size(); ++b)
     for (const auto& r : all[b]->*records)
-      if (!skip(b, r))
-        detail::set_row(writer.next(db), r);
+      if (!skip(b, r)) {
+        auto& row = writer.next(db);
+        detail::set_row(row, r);
+        adjust(row, r);
+      }
   writer.flush(db);
 }
 
@@ -237,14 +241,11 @@ namespace {
 std::vector<std::vector<std::string>> apply(soci::session& db, batches all, prepared_writes::statements& s) {
   auto fences = fences_of(all);
   auto coalesced = coalesce(all, fences);
-  for (const auto* batch : all)
-    for (const auto& job : batch->inserted_jobs) {
-      auto& row = s.insert_job.next(db);
-      detail::set_row(row, job);
-      if (auto end = coalesced.empty() ? coalesced.end() : coalesced.find(job.id); end != coalesced.end())
-        detail::set_updated_columns(row, *end->second);
-    }
-  s.insert_job.flush(db);
+  auto never = [](std::size_t, const job_record&) { return false; };
+  insert_each(db, all, &write_batch::inserted_jobs, never, s.insert_job, [&](job_row& row, const job_record& job) {
+    if (auto end = coalesced.empty() ? coalesced.end() : coalesced.find(job.id); end != coalesced.end())
+      detail::set_updated_columns(row, *end->second);  // inserted as it ended
+  });
   auto fenced = [&](std::size_t b, const job_record& j) { return !fences[b].empty() && fences[b].contains(j.id); };
   static const std::string update_job{k_update_job};
   execute_each(db, update_job, all, &write_batch::updated_jobs, fenced, s.update_job);

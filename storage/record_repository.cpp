@@ -79,6 +79,15 @@ void set_coordinates(Row& row, const std::optional<match::geo_point>& g) {
   row.lon = {g ? g->lon : 0.0, g ? soci::i_ok : soci::i_null};
 }
 
+// The record's stored JSON: as given when the upsert has its text, else written from it.
+template <class Record>
+void set_record(std::string& out, const Record& r, const std::string& json) {
+  if (json.empty())
+    out = match::to_json(r);
+  else
+    out = json;
+}
+
 void set_row(posting_row& row, const match::posting& p, const std::string& json, std::int64_t now) {
   row.id = p.id;
   row.company = p.company;
@@ -99,10 +108,7 @@ void set_row(posting_row& row, const match::posting& p, const std::string& json,
   row.min_years = p.min_years;
   row.posted_date = p.posted_date;
   row.deadline_date = p.deadline_date;
-  if (json.empty())
-    row.record = match::to_json(p);
-  else
-    row.record = json;
+  set_record(row.record, p, json);
   row.updated_at = now;
 }
 
@@ -127,10 +133,7 @@ void set_row(candidate_row& row, const match::candidate& c, const std::string& j
   row.review_count = c.review_count;
   row.completed_jobs = c.completed_jobs;
   row.engagement = c.engagement;
-  if (json.empty())
-    row.record = match::to_json(c);
-  else
-    row.record = json;
+  set_record(row.record, c, json);
   row.updated_at = now;
 }
 

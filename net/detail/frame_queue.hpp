@@ -5,11 +5,12 @@
 // it goes to the back, after everything older, so `seq` stays rising within each topic.
 //
 // Late: `coalesce_after` has passed since the hub handed it over (the client, or the I/O
-// thread, is not taking frames as fast as they come), or the queue is half full. Frames that come together (a replay after `since`, a burst
-// of items ending at once) are all sent to a client that keeps up; a client following one job
-// at 10 Hz that falls behind gets the newest progress instead of a backlog. (Waiting for a half
-// full queue alone let such a client fall 12 s behind before its first frame was replaced: half
-// of 256 frames at 10 a second; the bench's p99 was seconds.)
+// thread, is not taking frames as fast as they come), or the queue is half full. Frames that
+// come together (a replay after `since`, a burst of items ending at once) are all sent to a
+// client that keeps up; a client following one job at 10 Hz that falls behind gets the newest
+// progress instead of a backlog. (Waiting for a half full queue alone let such a client fall
+// 12 s behind before its first frame was replaced: half of 256 frames at 10 a second; the
+// bench's p99 was seconds.)
 // When full, the oldest unsent progress frame makes room; terminal events may queue up to
 // `backlog_factor` times the limit, and past that the client is too slow to keep.
 
