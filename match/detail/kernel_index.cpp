@@ -52,8 +52,8 @@ std::vector<std::uint32_t> stable_order_by(const std::vector<std::uint32_t>& key
   return order;
 }
 
-double inverse(double x) {
-  return x == 0 ? 0.0 : 1.0 / x;
+float inverse(double x) {
+  return x == 0 ? 0.0f : static_cast<float>(1.0 / x);
 }
 
 // Word ids while building (new words get new ids) and while encoding an outside record.

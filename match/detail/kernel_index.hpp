@@ -57,7 +57,9 @@ struct posting_columns {
   std::vector<std::uint64_t> local_skills;
   std::vector<double> level, min_years, salary_max;
   std::vector<std::uint8_t> level_code;  ///< level, narrow: a scan's first pass reads less
-  std::vector<double> inv_min_years, inv_salary_max;  ///< 0 where the value is 0
+  /// 1 / min_years and 1 / salary_max, 0 where the value is 0: for the first pass's bounds,
+  /// which are sums of floats with slack (kernel_scan.cpp), so half the bytes of a double.
+  std::vector<float> inv_min_years, inv_salary_max;
   std::vector<std::uint8_t> mode, employment;
   std::vector<std::string> country_text, category_text;  ///< for filters
 };

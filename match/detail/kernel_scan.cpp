@@ -3,6 +3,7 @@
 #include "match/reference.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -16,6 +17,10 @@ constexpr double k_earth_radius_km = 6371.0088;
 // for divisions); a bound is trusted to keep a target out only with this much room, in key
 // units (1e-9 score points).
 constexpr double k_slack = 1e-3;
+// The first pass over postings (direction candidate) sums floats: ~7 significant digits of
+// scores up to 100, so a bound may fall short of its double by ~1e-5 points. It keeps a
+// target out only with 1e-3 points (1e3 key units) of room.
+constexpr double k_float_slack = 1e3;
 
 double weight(const query& q, factor f) {
   return 100.0 * q.prof->weights[static_cast<std::size_t>(f)];
@@ -96,48 +101,51 @@ scanner::scanner(const kernel_index& x, const posting_columns& p, const candidat
     company_best_.resize(x.company_count, -1);
 }
 
-// Column loops over stored postings [b, e) of one category (so the category factor is the
-// constant `fixed`, with the candidate-only factors): one short loop per factor the profile
-// uses, each over one or two columns and the range's bounds (which stay in cache), so the
-// compiler vectorises them and a profile pays only for its own factors. Skills are bounded
-// (exact when either side has no skill outside the category's most required, see add_skills);
-// elsewhere reciprocals replace divisions and the sum runs in another order (the bound has
-// slack for that).
-void scanner::bound_range(std::size_t ci, std::uint32_t category, std::uint32_t b, std::uint32_t e, double fixed) {
+// Column loops over stored postings [b, e) of one category, at most k_chunk of them (so the
+// category factor is the constant `fixed`, with the candidate-only factors): one short loop per
+// factor the profile uses, each over one or two columns and `bound` (all in the L1 cache), so
+// the compiler vectorises them and a profile pays only for its own factors. Skills are bounded
+// (exact when either side has no skill outside the category's most required, see add_skills).
+// The sums are floats, with reciprocals for divisions and in another order than `combine`:
+// k_float_slack covers that.
+void scanner::bound_range(std::size_t ci, const local_skill_set& mine, std::uint32_t b, std::uint32_t e,
+                          float fixed, float* bound) const {
   const auto& p = p_;
   const auto& c = c_;
   const std::size_t n = e - b;
-  double* bound = bound_.data() + b;
   for (std::size_t j = 0; j < n; ++j)
     bound[j] = fixed;
   if (uses(q_, factor::industry)) {
-    const double w = weight(q_, factor::industry);
+    const auto w = static_cast<float>(weight(q_, factor::industry));
     const auto ind_c = c.industry[ci], sub_c = c.subcategory[ci];
     const auto* ind = p.industry.data() + b;
     const auto* sub = p.subcategory.data() + b;
     for (std::size_t j = 0; j < n; ++j)
-      bound[j] += ind[j] != 0 && ind[j] == ind_c ? (sub[j] == sub_c ? w : 0.5 * w) : 0.0;
+      bound[j] += ind[j] != 0 && ind[j] == ind_c ? (sub[j] == sub_c ? w : 0.5f * w) : 0.0f;
   }
   if (uses(q_, factor::skills))
-    add_skills(ci, category, b, e);
+    add_skills(ci, mine, b, e, bound);
   if (uses(q_, factor::experience)) {
-    const double w = weight(q_, factor::experience), years = c.years[ci];
+    const auto w = static_cast<float>(weight(q_, factor::experience));
+    const auto years = static_cast<float>(c.years[ci]);
     const auto* inv = p.inv_min_years.data() + b;  // 0 where min_years is 0: the factor is 1
     for (std::size_t j = 0; j < n; ++j)
-      bound[j] += inv[j] == 0 ? w : w * std::min(1.0, years * inv[j]);
+      bound[j] += inv[j] == 0 ? w : w * std::min(1.0f, years * inv[j]);
   }
   if (uses(q_, factor::seniority)) {
-    const double w = weight(q_, factor::seniority), level = c.level[ci];
+    const auto w = static_cast<float>(weight(q_, factor::seniority));
+    const auto level = static_cast<float>(c.level[ci]);
     const auto* lv = p.level_code.data() + b;
     for (std::size_t j = 0; j < n; ++j)
-      bound[j] += w * (1.0 - std::abs(level - lv[j]) * 0.25);
+      bound[j] += w * (1.0f - std::abs(level - static_cast<float>(lv[j])) * 0.25f);
   }
   if (uses(q_, factor::salary)) {
     // With s = salary_max > 0 the factor is min(1, max(0, 2 - expected / s)).
-    const double w = weight(q_, factor::salary), expected = c.expected_salary[ci];
+    const auto w = static_cast<float>(weight(q_, factor::salary));
+    const auto expected = static_cast<float>(c.expected_salary[ci]);
     const auto* inv = p.inv_salary_max.data() + b;  // 0 where salary_max is 0: the factor is 1
     for (std::size_t j = 0; j < n; ++j)
-      bound[j] += inv[j] == 0 ? w : w * std::clamp(2.0 - expected * inv[j], 0.0, 1.0);
+      bound[j] += inv[j] == 0 ? w : w * std::clamp(2.0f - expected * inv[j], 0.0f, 1.0f);
   }
   if (uses(q_, factor::location)) {
     const double w = weight(q_, factor::location);
@@ -145,32 +153,38 @@ void scanner::bound_range(std::size_t ci, std::uint32_t category, std::uint32_t 
       double by_place = place_match(p.country[j], c.country[ci], p.city[j], c.city[ci]);
       double by_distance = chord_bound(p.unit[j], c.unit[ci], c.max_distance_km[ci]);
       double located = p.has_coordinates[j] && c.has_coordinates[ci] ? by_distance : by_place;
-      bound[j - b] += w * (p.remote[j] ? 1.0 : located);
+      bound[j - b] += static_cast<float>(w * (p.remote[j] ? 1.0 : located));
     }
   }
+}
+
+scanner::local_skill_set scanner::local_skills_of(std::size_t ci, std::uint32_t category) const {
+  const auto& skills = x_.category_skills[category];
+  local_skill_set mine;
+  for (std::size_t k = 0; k < skills.size(); ++k)
+    if (has_bit(c_.skill_bits, ci, x_.skill_words, skills[k]))
+      mine.bits |= std::uint64_t{1} << k;
+  mine.others = c_.skill_count[ci] - static_cast<std::uint32_t>(std::popcount(mine.bits));
+  return mine;
 }
 
 // Skills in common, bounded from above from the bits among the category's skills (exact) and
 // the others' counts: a skill outside them can be in common only with another such skill.
 // Equal to the exact Jaccard when either side has no skill outside them.
-void scanner::add_skills(std::size_t ci, std::uint32_t category, std::uint32_t b, std::uint32_t e) {
-  const auto& skills = x_.category_skills[category];
-  std::uint64_t mine = 0;
-  for (std::size_t k = 0; k < skills.size(); ++k)
-    if (has_bit(c_.skill_bits, ci, x_.skill_words, skills[k]))
-      mine |= std::uint64_t{1} << k;
+void scanner::add_skills(std::size_t ci, const local_skill_set& mine, std::uint32_t b, std::uint32_t e,
+                         float* bound) const {
   const std::uint32_t n_c = c_.skill_count[ci];
-  const std::uint32_t my_others = n_c - static_cast<std::uint32_t>(std::popcount(mine));
-  const double w = weight(q_, factor::skills);
+  const auto w = static_cast<float>(weight(q_, factor::skills));
   const std::size_t n = e - b;
   const auto* local = p_.local_skills.data() + b;
   const auto* count = p_.skill_count.data() + b;
-  double* bound = bound_.data() + b;
   for (std::size_t j = 0; j < n; ++j) {
     auto theirs = static_cast<std::uint32_t>(std::popcount(local[j]));
-    auto common = static_cast<std::uint32_t>(std::popcount(mine & local[j])) + std::min(count[j] - theirs, my_others);
-    double i = common, both = static_cast<double>(n_c + count[j]);
-    bound[j] += both == 0 ? 0.0 : w * (i / (both - i));
+    auto common = static_cast<std::uint32_t>(std::popcount(mine.bits & local[j])) + std::min(count[j] - theirs, mine.others);
+    // common <= min(n_c, count[j]), so both - i >= 1 unless both sets are empty (then i = 0):
+    // no branch, so the loop vectorises.
+    auto i = static_cast<float>(common), both = static_cast<float>(n_c + count[j]);
+    bound[j] += w * (i / std::max(both - i, 1.0f));
   }
 }
 
@@ -272,10 +286,11 @@ double scanner::threshold() const {
   return static_cast<double>(key) - 0.5;
 }
 
-// The target's entry when its bound can still reach the list and its exact key meets min_score.
+float scanner::bound_cut() const {
+  return static_cast<float>((threshold() - k_float_slack) * 1e-6);
+}
+
 std::optional<scanner::entry> scanner::score(std::size_t target, std::size_t pi, std::size_t ci) const {
-  if (bound_[target] * 1e6 + k_slack < threshold())
-    return std::nullopt;
   auto f = exact(pi, ci);
   double value = combine(*q_.prof, f);
   auto key = rank_key(value);
@@ -334,19 +349,27 @@ void scanner::visit_postings(std::size_t ci) {
     if (f != factor::category && f != factor::activity && f != factor::rating && f != factor::track_record)
       others_max += weight(q_, f);
   auto preferred = [&](std::uint32_t cat) { return cat != 0 && has_bit(c.category_bits, ci, x_.category_words, cat); };
+  std::array<float, k_chunk> bound;
   auto visit_range = [&](std::uint32_t cat) {
     auto [b, e] = x_.category_range[cat];
     double category_value = preferred(cat) ? w_cat : 0.0;
-    if (b == e || (fixed + category_value + others_max) * 1e6 + k_slack < threshold())
+    double best_possible = (fixed + category_value + others_max) * 1e6 + k_slack;
+    if (b == e || best_possible < threshold())
       return;
-    bound_range(ci, cat, b, e, fixed + category_value);
-    // The threshold moves only when a target is offered: most targets cost one comparison.
-    double bar = threshold();
-    for (auto pi = b; pi < e; ++pi) {
-      if (bound_[pi] * 1e6 + k_slack < bar || x_.p.retired[pi] != 0 || !accepts(pi))
-        continue;
-      q_.top_per_company ? offer_per_company(pi, ci) : offer(pi, pi, ci);
-      bar = threshold();
+    auto mine = local_skills_of(ci, cat);
+    // A chunk at a time; the rest of the category is skipped as soon as its best possible
+    // score cannot reach the list.
+    for (auto s = b; s < e && best_possible >= threshold(); s += k_chunk) {
+      auto t = std::min(e, s + k_chunk);
+      bound_range(ci, mine, s, t, static_cast<float>(fixed + category_value), bound.data());
+      // The cut moves only when a target is offered: most targets cost one comparison.
+      float cut = bound_cut();
+      for (auto pi = s; pi < t; ++pi) {
+        if (bound[pi - s] < cut || x_.p.retired[pi] != 0 || !accepts(pi))
+          continue;
+        q_.top_per_company ? offer_per_company(pi, ci) : offer(pi, pi, ci);
+        cut = bound_cut();
+      }
     }
   };
   auto categories = static_cast<std::uint32_t>(x_.category_range.size());
@@ -378,7 +401,6 @@ source_results scanner::take_results(const std::string& source) {
 
 source_results scanner::run(std::size_t s) {
   if (q_.dir == direction::candidate) {
-    bound_.resize(p_.ids.size());
     visit_postings(s);
     return take_results(c_.ids[s]);
   }
@@ -386,7 +408,7 @@ source_results scanner::run(std::size_t s) {
   if (accepts(pi)) {
     bound_candidates_for(pi);
     for (std::size_t ci = 0; ci < c_.ids.size(); ++ci)
-      if (x_.c.retired[ci] == 0)
+      if (x_.c.retired[ci] == 0 && bound_[ci] * 1e6 + k_slack >= threshold())
         offer(ci, pi, ci);
   }
   return take_results(p_.ids[pi]);

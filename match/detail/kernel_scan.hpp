@@ -10,8 +10,9 @@
 namespace jobmesh::match::detail {
 
 /// A scan's working memory, kept from one scan to the next (one per thread): a bound per
-/// target, the heap, and top_per_company's slots. Fresh memory per query would cost page faults
-/// and a clear of a few megabytes each time.
+/// candidate (direction posting; postings are bounded a chunk at a time), the heap, and
+/// top_per_company's slots. Fresh memory per query would cost page faults and a clear of a few
+/// megabytes each time.
 struct scan_buffers {
   struct entry {
     std::int64_t key;
@@ -43,14 +44,27 @@ private:
   scanner(const kernel_index& x, const posting_columns& p, const candidate_columns& c, const query& q,
           scan_buffers& buffers);
 
-  void bound_range(std::size_t ci, std::uint32_t category, std::uint32_t b, std::uint32_t e, double fixed);
-  void add_skills(std::size_t ci, std::uint32_t category, std::uint32_t b, std::uint32_t e);
+  /// Postings are bounded this many at a time, into a buffer that stays in the L1 cache.
+  static constexpr std::uint32_t k_chunk = 256;
+  /// A candidate's skills among one category's most required ones (see add_skills).
+  struct local_skill_set {
+    std::uint64_t bits = 0;   ///< bit k: the candidate has the category's k-th skill
+    std::uint32_t others = 0; ///< the candidate's skills outside them
+  };
+
+  void bound_range(std::size_t ci, const local_skill_set& mine, std::uint32_t b, std::uint32_t e, float fixed,
+                   float* bound) const;
+  void add_skills(std::size_t ci, const local_skill_set& mine, std::uint32_t b, std::uint32_t e, float* bound) const;
+  local_skill_set local_skills_of(std::size_t ci, std::uint32_t category) const;
   void bound_candidates_for(std::size_t pi);
   factor_values exact(std::size_t pi, std::size_t ci) const;
+  /// The target's entry when its exact key meets min_score (its bound was checked already).
   std::optional<entry> score(std::size_t target, std::size_t pi, std::size_t ci) const;
   void offer(std::size_t target, std::size_t pi, std::size_t ci);
   void offer_per_company(std::size_t pi, std::size_t ci);
   double threshold() const;
+  /// The float a first-pass bound must reach to be scored: threshold() less the slack.
+  float bound_cut() const;
   bool accepts(std::size_t posting) const;
   void visit_postings(std::size_t ci);
   source_results take_results(const std::string& source);

@@ -131,6 +131,8 @@ TEST(kernel, min_score_keeps_a_score_exactly_at_the_boundary) {
 #include "match/generator.hpp"
 #include "match/ndjson.hpp"
 
+#include <algorithm>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -149,6 +151,37 @@ TEST(kernel, equals_the_reference_on_generated_data) {
       q.top_k = 10;
       expect_same(reference_match(postings, candidates, q), kernel.run(q, 2), *prof,
                   "generated data, profile " + prof->name);
+    }
+}
+
+// A scan bounds a category's postings a chunk at a time (kernel_scan.hpp, k_chunk = 256) and
+// stops a category once its best possible score cannot reach the list: with categories of
+// several chunks, every list is still the reference's, for both profiles and the options that
+// move the list's bar (top_k, min_score, one per company, a filter).
+TEST(kernel, equals_the_reference_when_a_category_spans_many_chunks) {
+  std::ostringstream p, c;
+  generate({12000, 20, 5}, p, c);
+  normaliser n;
+  auto postings = prepare_all(read_postings(p.str()).records, n);
+  auto candidates = prepare_all(read_candidates(c.str()).records, n);
+  std::map<std::string, int> per_category;
+  for (const auto& r : postings)
+    ++per_category[r.category];
+  auto largest = std::max_element(per_category.begin(), per_category.end(),
+                                  [](const auto& a, const auto& b) { return a.second < b.second; });
+  ASSERT_GT(largest->second, 3 * 256) << "the data should have a category of several chunks";
+  batch_matcher kernel{postings, candidates};
+  for (const profile* prof : {&fit_profile(), &proximity_profile()})
+    for (int variant = 0; variant < 4; ++variant) {
+      query q;
+      q.prof = prof;
+      q.top_k = variant == 1 ? 1 : 10;
+      q.min_score = variant == 2 ? 60.0 : 0.0;
+      q.top_per_company = variant == 3;
+      if (variant == 1)
+        q.filters.mode = work_mode::remote;
+      expect_same(reference_match(postings, candidates, q), kernel.run(q, 2), *prof,
+                  "profile " + prof->name + " variant " + std::to_string(variant));
     }
 }
 
