@@ -135,10 +135,8 @@ void fill_postings(const kernel_index& x, posting_columns& p, const word_ids& w,
     p.skill_count.push_back(w.skill_begin[in + 1] - w.skill_begin[in]);
     for (auto k = w.skill_begin[in]; k < w.skill_begin[in + 1]; ++k)
       set_bit(p.skill_bits, i, x.skill_words, w.skills[k]);
-    p.level.push_back(r.level);
+    p.terms.push_back({static_cast<double>(r.level), r.min_years, r.salary_max, w.category[in], 0});
     p.level_code.push_back(static_cast<std::uint8_t>(r.level));
-    p.min_years.push_back(r.min_years);
-    p.salary_max.push_back(r.salary_max);
     p.inv_min_years.push_back(inverse(r.min_years));
     p.inv_salary_max.push_back(inverse(r.salary_max));
     p.mode.push_back(static_cast<std::uint8_t>(r.mode));
@@ -147,6 +145,8 @@ void fill_postings(const kernel_index& x, posting_columns& p, const word_ids& w,
     p.category_text.push_back(r.category);
   }
   p.id_rank = byte_order_ranks(p.ids);
+  for (std::size_t i = 0; i < n; ++i)
+    p.terms[i].id_rank = p.id_rank[i];
 }
 
 void fill_candidates(const kernel_index& x, candidate_columns& c, const word_ids& w,

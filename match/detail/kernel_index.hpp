@@ -55,7 +55,15 @@ struct posting_columns {
   /// The posting's skills among its category's `category_skills` (bit k = the k-th of them):
   /// what a query's first pass reads instead of the whole bitset (see kernel_index).
   std::vector<std::uint64_t> local_skills;
-  std::vector<double> level, min_years, salary_max;
+  /// What the exact factors of a posting read besides its skills, side by side: a posting
+  /// whose bound passes costs one cache line here, not one per column (`category` and
+  /// `id_rank` are also columns, which building and the first pass read).
+  struct terms_row {
+    double level = 0, min_years = 0, salary_max = 0;
+    std::uint32_t category = 0;
+    std::uint32_t id_rank = 0;
+  };
+  std::vector<terms_row> terms;
   std::vector<std::uint8_t> level_code;  ///< level, narrow: a scan's first pass reads less
   /// 1 / min_years and 1 / salary_max, 0 where the value is 0: for the first pass's bounds,
   /// which are sums of floats with slack (kernel_scan.cpp), so half the bytes of a double.

@@ -209,27 +209,29 @@ void scanner::bound_candidates_for(std::size_t pi) {
     add_column(bound_, weight(q_, factor::rating), [&](std::size_t j) { return c.rating[j]; });
   if (uses(q_, factor::track_record))
     add_column(bound_, weight(q_, factor::track_record), [&](std::size_t j) { return c.track_record[j]; });
-  if (uses(q_, factor::category) && p.category[pi] != 0)
+  const auto& t = p.terms[pi];
+  if (uses(q_, factor::category) && t.category != 0)
     add_column(bound_, weight(q_, factor::category), [&](std::size_t j) {
-      return has_bit(c.category_bits, j, x_.category_words, p.category[pi]) ? 1.0 : 0.0;
+      return has_bit(c.category_bits, j, x_.category_words, t.category) ? 1.0 : 0.0;
     });
   if (uses(q_, factor::skills))
     add_column(bound_, weight(q_, factor::skills),
                [&](std::size_t j) { return skills_bound(p.skill_count[pi], c.skill_count[j]); });
   if (uses(q_, factor::experience))
-    add_column(bound_, weight(q_, factor::experience), [&](std::size_t j) { return experience(c.years[j], p.min_years[pi]); });
+    add_column(bound_, weight(q_, factor::experience), [&](std::size_t j) { return experience(c.years[j], t.min_years); });
   if (uses(q_, factor::seniority))
     add_column(bound_, weight(q_, factor::seniority),
-               [&](std::size_t j) { return 1.0 - std::abs(c.level[j] - p.level[pi]) / 4.0; });
+               [&](std::size_t j) { return 1.0 - std::abs(c.level[j] - t.level) / 4.0; });
   if (uses(q_, factor::salary))
     add_column(bound_, weight(q_, factor::salary),
-               [&](std::size_t j) { return salary(c.expected_salary[j], p.salary_max[pi]); });
+               [&](std::size_t j) { return salary(c.expected_salary[j], t.salary_max); });
 }
 
 // The same arithmetic as reference_factors, factor by factor, for the factors the profile uses.
 factor_values scanner::exact(std::size_t pi, std::size_t ci) const {
   const auto& p = p_;
   const auto& c = c_;
+  const auto& t = p.terms[pi];
   factor_values f{};
   for (auto used : q_.prof->used) {
     double v = 0;
@@ -247,7 +249,7 @@ factor_values scanner::exact(std::size_t pi, std::size_t ci) const {
       case factor::rating: v = c.rating[ci]; break;
       case factor::track_record: v = c.track_record[ci]; break;
       case factor::category:
-        v = p.category[pi] != 0 && has_bit(c.category_bits, ci, x_.category_words, p.category[pi]) ? 1.0 : 0.0;
+        v = t.category != 0 && has_bit(c.category_bits, ci, x_.category_words, t.category) ? 1.0 : 0.0;
         break;
       case factor::skills: {
         auto na = c.skill_count[ci], nb = p.skill_count[pi];
@@ -262,9 +264,9 @@ factor_values scanner::exact(std::size_t pi, std::size_t ci) const {
         v = i / (static_cast<double>(na + nb) - i);
         break;
       }
-      case factor::experience: v = experience(c.years[ci], p.min_years[pi]); break;
-      case factor::seniority: v = 1.0 - std::abs(c.level[ci] - p.level[pi]) / 4.0; break;
-      case factor::salary: v = salary(c.expected_salary[ci], p.salary_max[pi]); break;
+      case factor::experience: v = experience(c.years[ci], t.min_years); break;
+      case factor::seniority: v = 1.0 - std::abs(c.level[ci] - t.level) / 4.0; break;
+      case factor::salary: v = salary(c.expected_salary[ci], t.salary_max); break;
     }
     f[static_cast<std::size_t>(used)] = v;
   }
@@ -296,7 +298,7 @@ std::optional<scanner::entry> scanner::score(std::size_t target, std::size_t pi,
   auto key = rank_key(value);
   if (key < min_key_)
     return std::nullopt;
-  auto rank = q_.dir == direction::candidate ? p_.id_rank[pi] : c_.id_rank[ci];
+  auto rank = q_.dir == direction::candidate ? p_.terms[pi].id_rank : c_.id_rank[ci];
   return entry{key, rank, static_cast<std::uint32_t>(target), value, f};
 }
 
