@@ -6,11 +6,16 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <experimental/simd>
 #include <limits>
 
 namespace jobmesh::match::detail {
 
 namespace {
+
+namespace stdx = std::experimental;
+/// k_group bounds: GCC does not vectorise a loop that asks whether any of them reaches the cut.
+using bound_group = stdx::fixed_size_simd<float, scanner::k_group>;
 
 constexpr double k_earth_radius_km = 6371.0088;
 // Pass 1 adds factors in another order and with other operations than `combine` (reciprocals
@@ -113,8 +118,11 @@ void scanner::bound_range(std::size_t ci, const local_skill_set& mine, std::uint
   const auto& p = p_;
   const auto& c = c_;
   const std::size_t n = e - b;
+  // A retired posting's bound is -infinity (nothing added to it is infinite): its flag is read
+  // here, in order, not at random where a posting's bound passes.
+  const auto* retired = p.retired.data() + b;
   for (std::size_t j = 0; j < n; ++j)
-    bound[j] = fixed;
+    bound[j] = retired[j] != 0 ? -std::numeric_limits<float>::infinity() : fixed;
   if (uses(q_, factor::industry)) {
     const auto w = static_cast<float>(weight(q_, factor::industry));
     const auto ind_c = c.industry[ci], sub_c = c.subcategory[ci];
@@ -363,14 +371,23 @@ void scanner::visit_postings(std::size_t ci) {
     // score cannot reach the list.
     for (auto s = b; s < e && best_possible >= threshold(); s += k_chunk) {
       auto t = std::min(e, s + k_chunk);
+      const auto n = t - s;
       bound_range(ci, mine, s, t, static_cast<float>(fixed + category_value), bound.data());
-      // The cut moves only when a target is offered: most targets cost one comparison.
+      std::fill(bound.begin() + n, bound.begin() + (n + k_group - 1) / k_group * k_group,
+                -std::numeric_limits<float>::infinity());
+      // Most groups have no bound that reaches the cut: one vector comparison each. The cut
+      // moves only when a target is offered.
       float cut = bound_cut();
-      for (auto pi = s; pi < t; ++pi) {
-        if (bound[pi - s] < cut || x_.p.retired[pi] != 0 || !accepts(pi))
+      for (std::uint32_t g = 0; g < n; g += k_group) {
+        if (stdx::none_of(bound_group(&bound[g], stdx::element_aligned) >= cut))
           continue;
-        q_.top_per_company ? offer_per_company(pi, ci) : offer(pi, pi, ci);
-        cut = bound_cut();
+        for (auto j = g; j < std::min(n, g + k_group); ++j) {
+          auto pi = s + j;
+          if (bound[j] < cut || !accepts(pi))  // a retired posting's -infinity never reaches it
+            continue;
+          q_.top_per_company ? offer_per_company(pi, ci) : offer(pi, pi, ci);
+          cut = bound_cut();
+        }
       }
     }
   };

@@ -29,6 +29,12 @@ struct scan_buffers {
 
 class scanner {
 public:
+  /// Postings are bounded this many at a time, into a buffer that stays in the L1 cache.
+  static constexpr std::uint32_t k_chunk = 256;
+  /// Bounds are compared with the cut this many at a time (one AVX-512 register of floats).
+  static constexpr std::uint32_t k_group = 16;
+  static_assert(k_chunk % k_group == 0);
+
   scanner(const kernel_index& x, const query& q, scan_buffers& buffers);
   /// Scans for one candidate (or one posting) from outside the index, encoded by `encode`: its
   /// targets are the index's postings (or candidates); source number 0 is `source`.
@@ -44,8 +50,6 @@ private:
   scanner(const kernel_index& x, const posting_columns& p, const candidate_columns& c, const query& q,
           scan_buffers& buffers);
 
-  /// Postings are bounded this many at a time, into a buffer that stays in the L1 cache.
-  static constexpr std::uint32_t k_chunk = 256;
   /// A candidate's skills among one category's most required ones (see add_skills).
   struct local_skill_set {
     std::uint64_t bits = 0;   ///< bit k: the candidate has the category's k-th skill
