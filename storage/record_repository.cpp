@@ -240,6 +240,8 @@ std::pair<std::vector<std::string>, std::string> records_after(
   st.execute();
   while (st.fetch()) {
     auto& text = out.at(part_of(id));
+    if (text.empty())  // room for its share of the chunk at once: growing by doubling would copy
+      text.reserve(static_cast<std::size_t>(limit) / parts * (record.size() + 1) * 5 / 4);
     text += record;
     text.push_back('\n');
     last = id;
