@@ -264,10 +264,16 @@ factor_values scanner::exact(std::size_t pi, std::size_t ci) const {
         if (na + nb == 0)
           break;
         std::uint32_t inter = 0;
-        const auto* a = &c.skill_bits[ci * x_.skill_words];
-        const auto* b = &p.skill_bits[pi * x_.skill_words];
-        for (std::size_t w = 0; w < x_.skill_words; ++w)
-          inter += static_cast<std::uint32_t>(std::popcount(a[w] & b[w]));
+        if (visiting_ != nullptr && visiting_->others == 0) {
+          // Every skill of the candidate is among the category's most required: the skills in
+          // common are among them, and the posting's whole bitset (a cold line) is not read.
+          inter = static_cast<std::uint32_t>(std::popcount(visiting_->bits & p.local_skills[pi]));
+        } else {
+          const auto* a = &c.skill_bits[ci * x_.skill_words];
+          const auto* b = &p.skill_bits[pi * x_.skill_words];
+          for (std::size_t w = 0; w < x_.skill_words; ++w)
+            inter += static_cast<std::uint32_t>(std::popcount(a[w] & b[w]));
+        }
         double i = inter;
         v = i / (static_cast<double>(na + nb) - i);
         break;
@@ -367,6 +373,7 @@ void scanner::visit_postings(std::size_t ci) {
     if (b == e || best_possible < threshold())
       return;
     auto mine = local_skills_of(ci, cat);
+    visiting_ = &mine;
     // A chunk at a time; the rest of the category is skipped as soon as its best possible
     // score cannot reach the list.
     for (auto s = b; s < e && best_possible >= threshold(); s += k_chunk) {
@@ -390,6 +397,7 @@ void scanner::visit_postings(std::size_t ci) {
         }
       }
     }
+    visiting_ = nullptr;
   };
   auto categories = static_cast<std::uint32_t>(x_.category_range.size());
   for (std::uint32_t cat = 0; cat < categories; ++cat)

@@ -82,6 +82,10 @@ private:
   std::vector<entry>& heap_;
   std::vector<std::int64_t>& company_best_;
   std::vector<std::uint32_t>& touched_companies_;
+  /// While a category's postings are visited (direction candidate): the candidate's skills
+  /// among its most required, which exact() uses instead of the posting's whole bitset when
+  /// the candidate has no other skill.
+  const local_skill_set* visiting_ = nullptr;
 };
 
 }  // namespace jobmesh::match::detail
