@@ -386,7 +386,9 @@ void scanner::visit_postings(std::size_t ci) {
       // moves only when a target is offered.
       float cut = bound_cut();
       for (std::uint32_t g = 0; g < n; g += k_group) {
-        if (stdx::none_of(bound_group(&bound[g], stdx::element_aligned) >= cut))
+        // "All below", not "none reaches": a NaN bound (0 times an infinite reciprocal, from a
+        // posting's absurdly small salary_max) is scored exactly rather than dropped.
+        if (stdx::all_of(bound_group(&bound[g], stdx::element_aligned) < cut))
           continue;
         for (auto j = g; j < std::min(n, g + k_group); ++j) {
           auto pi = s + j;
