@@ -75,6 +75,10 @@ source_results batch_matcher::run_one(const prepared_candidate& source, query q)
 
 source_results batch_matcher::run_one(const prepared_posting& source, query q) const {
   q.dir = direction::posting;
+  // By its words: encoded, a word the index never saw is one unknown id, equal to a filter's
+  // unknown word whatever the two say.
+  if (!q.filters.accepts(source))
+    return {source.id, {}};
   auto columns = detail::encode(*index_, source);
   detail::scanner scan{*index_, q, thread_buffers(), columns};
   return scan.run(0);

@@ -141,8 +141,6 @@ void fill_postings(const kernel_index& x, posting_columns& p, const word_ids& w,
     p.inv_salary_max.push_back(inverse(r.salary_max));
     p.mode.push_back(static_cast<std::uint8_t>(r.mode));
     p.employment.push_back(static_cast<std::uint8_t>(r.employment));
-    p.country_text.push_back(r.country);
-    p.category_text.push_back(r.category);
   }
   p.id_rank = byte_order_ranks(p.ids);
   for (std::size_t i = 0; i < n; ++i)

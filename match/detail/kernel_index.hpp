@@ -69,7 +69,6 @@ struct posting_columns {
   /// which are sums of floats with slack (kernel_scan.cpp), so half the bytes of a double.
   std::vector<float> inv_min_years, inv_salary_max;
   std::vector<std::uint8_t> mode, employment;
-  std::vector<std::string> country_text, category_text;  ///< for filters
 };
 
 struct candidate_columns {

@@ -97,7 +97,9 @@ scanner::scanner(const kernel_index& x, const query& q, scan_buffers& buffers, c
 scanner::scanner(const kernel_index& x, const posting_columns& p, const candidate_columns& c, const query& q,
                  scan_buffers& buffers)
     : x_(x), p_(p), c_(c), q_(q), min_key_(rank_key(q.min_score)), bound_(buffers.bound), heap_(buffers.heap),
-      company_best_(buffers.company_best), touched_companies_(buffers.touched_companies) {
+      company_best_(buffers.company_best), touched_companies_(buffers.touched_companies),
+      country_(q.filters.country ? x.words.country.find(*q.filters.country) : 0),
+      category_(q.filters.category ? x.words.category.find(*q.filters.category) : 0) {
   heap_.clear();
   for (auto company : touched_companies_)
     company_best_[company] = -1;
@@ -290,7 +292,7 @@ factor_values scanner::exact(std::size_t pi, std::size_t ci) const {
 bool scanner::accepts(std::size_t pi) const {
   const auto& f = q_.filters;
   const auto& p = p_;
-  return (!f.country || *f.country == p.country_text[pi]) && (!f.category || *f.category == p.category_text[pi]) &&
+  return (!f.country || country_ == p.country[pi]) && (!f.category || category_ == p.category[pi]) &&
          (!f.mode || static_cast<std::uint8_t>(*f.mode) == p.mode[pi]) &&
          (!f.employment || static_cast<std::uint8_t>(*f.employment) == p.employment[pi]);
 }

@@ -86,6 +86,10 @@ private:
   /// among its most required, which exact() uses instead of the posting's whole bitset when
   /// the candidate has no other skill.
   const local_skill_set* visiting_ = nullptr;
+  /// The filters' country and category as the index's word ids (interner::k_unknown when no
+  /// posting has them, which then matches no stored posting); compared with the columns.
+  std::uint32_t country_;
+  std::uint32_t category_;
 };
 
 }  // namespace jobmesh::match::detail

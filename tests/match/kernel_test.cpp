@@ -229,6 +229,25 @@ TEST(kernel, run_one_scores_an_outside_source_like_the_reference) {
       for (const auto& source : got)
         for (const auto& r : source.results)
           ASSERT_EQ(inside_c.at(r.input).id, r.id) << "a candidate's position, seed " << seed;
+      // Filters compare the index's word ids. A category the index never saw: the outside
+      // posting of that category passes the filter, one of another unseen category does not
+      // (to the index both are one unknown id); and stored postings pass a known category only.
+      for (const auto* category : {"zz-unseen-category", "zz-another-unseen-category"}) {
+        q.filters.category = category;
+        got.clear();
+        for (const auto& p : outside_p)
+          got.push_back(kernel.run_one(p, q));
+        expect_same(reference_match(outside_p, inside_c, q), got, *prof, std::string{"posting filter "} + category);
+      }
+      q.dir = direction::candidate;
+      for (const auto& category : {inside_p.front().category, std::string{"zz-unseen-category"}}) {
+        q.filters.category = category;
+        got.clear();
+        for (const auto& c : outside_c)
+          got.push_back(kernel.run_one(c, q));
+        expect_same(reference_match(inside_p, outside_c, q), got, *prof, "candidate filter " + category);
+      }
+      q.filters.category.reset();
     }
   }
 }
