@@ -439,7 +439,7 @@ source_results scanner::run(std::size_t s) {
   if (accepts(pi)) {
     bound_candidates_for(pi);
     for (std::size_t ci = 0; ci < c_.ids.size(); ++ci)
-      if (x_.c.retired[ci] == 0 && bound_[ci] * 1e6 + k_slack >= threshold())
+      if (x_.c.retired[ci] == 0 && !(bound_[ci] * 1e6 + k_slack < threshold()))  // a NaN bound is scored
         offer(ci, pi, ci);
   }
   return take_results(p_.ids[pi]);
