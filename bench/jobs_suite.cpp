@@ -150,7 +150,8 @@ sample run_jobmesh(const bench_options& o, const fs::path& dir, int index) {
     if (reply.status / 100 != 2)
       throw std::runtime_error(fmt::format("a bulk submit answered {}: {}", reply.status, reply.body.substr(0, 300)));
     if (auto accepted = accepted_jobs(reply.body); accepted != n)
-      throw std::runtime_error(fmt::format("a bulk submit of {} jobs accepted {}: {}", n, accepted, reply.body.substr(0, 300)));
+      throw std::runtime_error(
+          fmt::format("a bulk submit of {} jobs accepted {}: {}", n, accepted, reply.body.substr(0, 300)));
     sent += n;
     std::cerr << fmt::format("\rbench jobs: jobmesh {}: submitted {}/{}", index + 1, sent, o.jobs) << std::flush;
   }

@@ -190,7 +190,8 @@ void scanner::add_skills(std::size_t ci, const local_skill_set& mine, std::uint3
   const auto* count = p_.skill_count.data() + b;
   for (std::size_t j = 0; j < n; ++j) {
     auto theirs = static_cast<std::uint32_t>(std::popcount(local[j]));
-    auto common = static_cast<std::uint32_t>(std::popcount(mine.bits & local[j])) + std::min(count[j] - theirs, mine.others);
+    auto common =
+        static_cast<std::uint32_t>(std::popcount(mine.bits & local[j])) + std::min(count[j] - theirs, mine.others);
     // common <= min(n_c, count[j]), so both - i >= 1 unless both sets are empty (then i = 0):
     // no branch, so the loop vectorises.
     auto i = static_cast<float>(common), both = static_cast<float>(n_c + count[j]);
