@@ -27,13 +27,17 @@ struct match_options {
   unsigned threads = 0;
 };
 
-void report_rejected(const std::string& path, const std::vector<match::record_error>& errors, std::size_t taken) {
+// What reading `path` gave: the rejected lines (the first few), the counts, and the time the
+// file took to read and prepare, with its rate.
+void report_read(const std::string& path, const std::vector<match::record_error>& errors, std::size_t taken,
+                 double seconds) {
   for (std::size_t i = 0; i < std::min(errors.size(), k_errors_shown); ++i)
     std::cerr << fmt::format("{}:{}: {}{}\n", path, errors[i].line, errors[i].field.empty() ? "" : errors[i].field + ": ",
                              errors[i].message);
   if (errors.size() > k_errors_shown)
     std::cerr << fmt::format("{}: {} more rejected lines not shown\n", path, errors.size() - k_errors_shown);
-  std::cerr << fmt::format("{}: {} records taken, {} rejected\n", path, taken, errors.size());
+  std::cerr << fmt::format("{}: {} records taken, {} rejected, read in {:.2f} s ({:.0f} records/s)\n", path, taken,
+                           errors.size(), seconds, static_cast<double>(taken + errors.size()) / std::max(seconds, 1e-9));
 }
 
 // Filters from flags, normalised as the records are; a bad enum value names its flag.
@@ -88,16 +92,24 @@ int run_match(const match_options& o) {
     return 2;
   }
   match::normaliser words{settings->matching.synonyms};
-  auto postings = match::read_prepared_postings(match::read_ndjson_file(o.postings), words, o.threads);
-  report_rejected(o.postings, postings.errors, postings.records.size());
-  auto candidates = match::read_prepared_candidates(match::read_ndjson_file(o.candidates), words, o.threads);
-  report_rejected(o.candidates, candidates.errors, candidates.records.size());
-  match::batch_matcher kernel{postings.records, candidates.records};
-  progress_bar bar{"matching", "sources"};
+  auto since = [](auto started) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
   auto started = std::chrono::steady_clock::now();
+  auto postings = match::read_prepared_postings(match::read_ndjson_file(o.postings), words, o.threads);
+  report_read(o.postings, postings.errors, postings.records.size(), since(started));
+  started = std::chrono::steady_clock::now();
+  auto candidates = match::read_prepared_candidates(match::read_ndjson_file(o.candidates), words, o.threads);
+  report_read(o.candidates, candidates.errors, candidates.records.size(), since(started));
+  started = std::chrono::steady_clock::now();
+  match::batch_matcher kernel{postings.records, candidates.records};
+  std::cerr << fmt::format("jobmesh match: indexed {} postings and {} candidates in {:.2f} s\n", kernel.posting_count(),
+                           kernel.candidate_count(), since(started));
+  progress_bar bar{"matching", "sources"};
+  started = std::chrono::steady_clock::now();
   auto results = kernel.run(q, o.threads, [&](std::size_t done, std::size_t total) { bar.update(done, total); });
   bar.finish();
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  double seconds = since(started);
   auto pairs = static_cast<double>(kernel.posting_count()) * static_cast<double>(kernel.candidate_count());
   std::cerr << fmt::format("jobmesh match: {} sources, {:.0f} pairs in {:.3f} s ({:.1f} M pairs/s)\n", results.size(),
                            pairs, seconds, pairs / seconds / 1e6);
