@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <unordered_set>
 
 namespace jobmesh::storage {
@@ -229,6 +230,11 @@ std::vector<std::string> list_records(soci::session& db, record_kind kind, const
   return out;
 }
 
+// The most a shard's text of a chunk reserves before its records come: an estimate from the
+// first record's size, which one unusually long record (up to the body limit) must not turn into
+// gigabytes; past it the text grows as it needs.
+constexpr std::size_t k_most_reserved = std::size_t{64} << 20;
+
 std::pair<std::vector<std::string>, std::string> records_after(
     soci::session& db, record_kind kind, const std::string& after, int limit, std::size_t parts,
     const std::function<std::size_t(std::string_view id)>& part_of) {
@@ -240,8 +246,10 @@ std::pair<std::vector<std::string>, std::string> records_after(
   st.execute();
   while (st.fetch()) {
     auto& text = out.at(part_of(id));
-    if (text.empty())  // room for its share of the chunk at once: growing by doubling would copy
-      text.reserve(static_cast<std::size_t>(limit) / parts * (record.size() + 1) * 5 / 4);
+    if (text.empty()) {  // room for its share of the chunk at once: growing by doubling would copy
+      auto share = static_cast<std::size_t>(limit) / parts * (record.size() + 1) * 5 / 4;
+      text.reserve(std::min(k_most_reserved, share));
+    }
     text += record;
     text.push_back('\n');
     last = id;
