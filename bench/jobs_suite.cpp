@@ -29,6 +29,7 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 constexpr auto k_request_timeout = 120s;  // one bulk call of 10,000 jobs, durable
+constexpr double k_run_timeout_s = 600;   // all jobs completed, or the sample fails
 
 // The jobs a bulk submit's reply lists; throws when it rejected any or is not such a reply. The
 // reply is ~5 MB for 10,000 jobs: read on demand (simdjson skips the jobs' objects), where a
@@ -45,7 +46,6 @@ std::size_t accepted_jobs(const std::string& body) {
     throw std::runtime_error("a bulk submit rejected jobs: " + body.substr(0, 300));
   return accepted;
 }
-constexpr double k_run_timeout_s = 600;   // all jobs completed, or the sample fails
 
 struct bench_options {
   std::size_t jobs = 200'000, bulk_size = 10'000, latency_samples = 200, concurrency = 50;
