@@ -5,6 +5,8 @@
 
 #include <gmock/gmock.h>
 
+#include <future>
+
 using namespace jobmesh;
 using namespace jobmesh::testing;
 using ::testing::HasSubstr;
@@ -80,11 +82,41 @@ TEST_F(job_groups_test, a_job_runs_only_after_its_dependency_completed) {
   EXPECT_GE(second_end.started_at, first_end.completed_at);
 }
 
+// A registry with the test types plus `gated_failure`: its one item waits until `gate` opens
+// (at most k_wait), then fails. Its dependents are submitted while it is surely still running,
+// not in a race with a job that may have failed already (which refuses them).
+std::shared_ptr<actors::job_type_registry> gated_registry(std::shared_future<void> gate) {
+  auto registry = std::make_shared<actors::job_type_registry>();
+  actors::add_test_job_types(*registry, 1000);
+  actors::job_type t;
+  t.name = "gated_failure";
+  t.group = "test";
+  t.validate = [](const boost::json::object&) { return std::optional<std::string>{}; };
+  t.plan = [gate](const boost::json::object&, const std::string&) {
+    auto plan = std::make_shared<actors::job_plan>();
+    plan->item_keys = {"0"};
+    plan->handle = [gate](const actors::item_ref&) {
+      gate.wait_for(std::chrono::seconds(20));  // the fixture's k_wait
+      return actors::item_outcome{false, "failed after the gate opened", ""};
+    };
+    return std::shared_ptr<const actors::job_plan>(std::move(plan));
+  };
+  registry->add(std::move(t));
+  return registry;
+}
+
 TEST_F(job_groups_test, a_failed_dependency_fails_its_dependents_naming_it) {
-  start();
-  auto bad = submit(failing_spec());
+  std::promise<void> gate;
+  start(gated_registry(gate.get_future().share()));
+  auto spec = failing_spec();
+  spec.type = "gated_failure";
+  spec.params = "{}";
+  auto bad = submit(spec);
   auto middle = submit(noop_spec({bad.id}));
   auto last = submit(noop_spec({middle.id}));
+  ASSERT_EQ(middle.status, job_status::queued);
+  ASSERT_EQ(last.status, job_status::queued);
+  gate.set_value();
   EXPECT_EQ(await_end(bad.id).status, job_status::failed);
   auto middle_end = await_end(middle.id);
   auto last_end = await_end(last.id);
