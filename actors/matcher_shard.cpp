@@ -271,7 +271,7 @@ void with_index(shard_pointer self, caf::typed_response_promise<Reply> promise, 
 void explain_skills(const match::prepared_posting& p, const match::prepared_candidate& c, explained_match& out) {
   for (const auto& skill : p.skills)
     (std::binary_search(c.skills.begin(), c.skills.end(), skill) ? out.matched_skills : out.missing_skills)
-        .push_back(skill);
+        .emplace_back(skill);
 }
 
 explained_match explain(match::match_result r, const match::prepared_posting& p, const match::prepared_candidate& c) {

@@ -89,9 +89,9 @@ job_type skill_index_type(search_job_context c) {
     batch_params bp;
     parse_batch(p, bp, false);
     auto index = std::make_shared<std::map<std::string, skill_records>>();
-    each_skill_set(c, [&](record_kind kind, const std::string& id, const std::vector<std::string>& skills) {
+    each_skill_set(c, [&](record_kind kind, const std::string& id, const match::sorted_terms& skills) {
       for (const auto& skill : skills)
-        ((*index)[skill].*(kind == record_kind::posting ? &skill_records::postings : &skill_records::candidates))
+        ((*index)[std::string{skill}].*(kind == record_kind::posting ? &skill_records::postings : &skill_records::candidates))
             .push_back(id);
     });
     auto plan = std::make_shared<job_plan>();
@@ -151,12 +151,12 @@ job_type skill_relationships_type(search_job_context c) {
     std::unordered_map<std::string, std::uint32_t> number_of;
     std::vector<std::string> name_of;
     std::unordered_map<std::uint64_t, std::int64_t> pairs;
-    each_skill_set(c, [&](record_kind, const std::string&, const std::vector<std::string>& skills) {
+    each_skill_set(c, [&](record_kind, const std::string&, const match::sorted_terms& skills) {
       std::vector<std::uint32_t> ns;
       for (const auto& s : skills) {
         auto [it, added] = number_of.emplace(s, static_cast<std::uint32_t>(name_of.size()));
         if (added)
-          name_of.push_back(s);
+          name_of.emplace_back(s);
         ns.push_back(it->second);
       }
       for (std::size_t i = 0; i < ns.size(); ++i)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/container/small_vector.hpp>
+#include <span>
 
 namespace jobmesh::match {
 
@@ -60,10 +61,11 @@ struct byte_order {
 };
 
 // The set of `words` normalised (and mapped by `synonym_of`), sorted, without duplicates or empty
-// entries. The normal forms are written into one buffer and sorted as views, so each kept word is
-// allocated once, in its final place (a list of a dozen skills fits on the stack).
-template <class Synonym>
-std::vector<std::string> normal_set(const std::vector<std::string>& words, Synonym synonym_of) {
+// entries, handed as views to `make`. The normal forms are written into one buffer and sorted as
+// views, so each kept word is copied once, into its final place (a list of a dozen skills fits
+// on the stack).
+template <class Synonym, class Make>
+auto normal_set(const std::vector<std::string>& words, Synonym synonym_of, Make make) {
   std::size_t total = 0;
   for (const auto& w : words)
     total += w.size();
@@ -80,7 +82,7 @@ std::vector<std::string> normal_set(const std::vector<std::string>& words, Synon
   }
   std::sort(views.begin(), views.end(), byte_order{});
   views.erase(std::unique(views.begin(), views.end()), views.end());
-  return {views.begin(), views.end()};
+  return make(std::span<const std::string_view>{views.data(), views.size()});
 }
 
 }  // namespace
@@ -122,12 +124,13 @@ std::string normaliser::term(std::string_view word) const {
   return w;
 }
 
-std::vector<std::string> normaliser::term_set(const std::vector<std::string>& words) const {
-  return normal_set(words, [this](std::string_view w) { return synonym_of(w); });
+sorted_terms normaliser::term_set(const std::vector<std::string>& words) const {
+  return normal_set(words, [this](std::string_view w) { return synonym_of(w); }, sorted_terms::from_sorted);
 }
 
 std::vector<std::string> normaliser::word_set(const std::vector<std::string>& words) const {
-  return normal_set(words, [](std::string_view) -> const std::string* { return nullptr; });
+  return normal_set(words, [](std::string_view) -> const std::string* { return nullptr; },
+                    [](std::span<const std::string_view> v) { return std::vector<std::string>(v.begin(), v.end()); });
 }
 
 }  // namespace jobmesh::match

@@ -3,6 +3,8 @@
 /// one space; skills and certifications then pass through the synonym table. Lists become sets:
 /// duplicates count once.
 
+#include "match/sorted_terms.hpp"
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -27,7 +29,7 @@ public:
   std::string term(std::string_view word) const;
 
   /// `words` as terms, sorted, without duplicates or empty entries.
-  std::vector<std::string> term_set(const std::vector<std::string>& words) const;
+  sorted_terms term_set(const std::vector<std::string>& words) const;
 
   /// `words` normalised (no synonyms), sorted, without duplicates or empty entries.
   std::vector<std::string> word_set(const std::vector<std::string>& words) const;

@@ -14,7 +14,7 @@ struct prepared_posting {
   std::optional<geo_point> coordinates;
   work_mode mode = work_mode::onsite;
   employment_type employment = employment_type::full_time;
-  std::vector<std::string> skills;  ///< term set
+  sorted_terms skills;
   int level = 2;
   double min_years = 0;
   double salary_max = 0;
@@ -28,7 +28,7 @@ struct prepared_candidate {
   std::optional<geo_point> coordinates;
   double max_distance_km = 50;
   std::vector<std::string> preferred_categories;  ///< word set
-  std::vector<std::string> skills;                ///< term set
+  sorted_terms skills;
   double years_experience = 0;
   int level = 2;
   double expected_salary = 0;

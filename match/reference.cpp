@@ -27,12 +27,10 @@ double industry(const prepared_posting& p, const prepared_candidate& c) {
   return p.subcategory == c.subcategory ? 1.0 : 0.5;
 }
 
-double jaccard(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+double jaccard(const sorted_terms& a, const sorted_terms& b) {
   if (a.empty() && b.empty())
     return 0.0;
-  std::vector<std::string> common;
-  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(common));
-  auto inter = static_cast<double>(common.size());
+  auto inter = static_cast<double>(common_count(a, b));
   return inter / (static_cast<double>(a.size() + b.size()) - inter);
 }
 

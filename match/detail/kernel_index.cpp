@@ -57,8 +57,8 @@ float inverse(double x) {
 }
 
 // Word ids while building (new words get new ids) and while encoding an outside record.
-const auto k_add_word = [](interner& i, const std::string& w) { return i.id(w); };
-const auto k_find_word = [](const interner& i, const std::string& w) { return i.find(w); };
+const auto k_add_word = [](interner& i, std::string_view w) { return i.id(w); };
+const auto k_find_word = [](const interner& i, std::string_view w) { return i.find(w); };
 
 // The word ids of records, in input order. They are looked up in one pass over the records as
 // they lie in memory: the columns are filled in the postings' stored order (by category),

@@ -5,10 +5,12 @@
 #include "match/prepared.hpp"
 
 #include <array>
+#include <boost/container_hash/hash.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace jobmesh::match::detail {
@@ -17,7 +19,7 @@ namespace jobmesh::match::detail {
 class interner {
 public:
   interner() { ids_.emplace("", 0); }
-  std::uint32_t id(const std::string& word) {
+  std::uint32_t id(std::string_view word) {
     if (auto it = ids_.find(word); it != ids_.end())  // most words were seen before: no copy
       return it->second;
     auto id = static_cast<std::uint32_t>(ids_.size());
@@ -25,7 +27,7 @@ public:
     return id;
   }
   /// The id of a word seen before; `k_unknown` for any other non-empty word.
-  std::uint32_t find(const std::string& word) const {
+  std::uint32_t find(std::string_view word) const {
     auto it = ids_.find(word);
     return it != ids_.end() ? it->second : k_unknown;
   }
@@ -35,7 +37,16 @@ public:
   static constexpr std::uint32_t k_unknown = 0xFFFF'FFFFu;
 
 private:
-  boost::unordered_flat_map<std::string, std::uint32_t> ids_;
+  // Looked up by view (a skill is a view into its record's set), without building a string.
+  struct word_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view w) const { return boost::hash<std::string_view>{}(w); }
+  };
+  struct word_equal {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+  };
+  boost::unordered_flat_map<std::string, std::uint32_t, word_hash, word_equal> ids_;
 };
 
 /// Postings are stored sorted by category (stable), so a category is one contiguous range.

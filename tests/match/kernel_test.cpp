@@ -202,10 +202,10 @@ TEST(kernel, run_one_scores_an_outside_source_like_the_reference) {
     std::vector<prepared_posting> outside_p(d.postings.begin() + 40, d.postings.end());
     std::vector<prepared_candidate> outside_c(d.candidates.begin() + 20, d.candidates.end());
     // Words no indexed record has: they must match nothing and still count in set sizes.
-    outside_c.front().skills.push_back("zz-unseen-skill");
+    outside_c.front().skills.insert("zz-unseen-skill");
     outside_c.front().preferred_categories.push_back("zz-unseen-category");
     outside_c.front().country = "zz-unseen-country";
-    outside_p.front().skills.push_back("zz-unseen-skill");
+    outside_p.front().skills.insert("zz-unseen-skill");
     outside_p.front().category = "zz-unseen-category";
     outside_p.front().industry = "zz-unseen-industry";
     batch_matcher kernel{inside_p, inside_c};
