@@ -96,10 +96,10 @@ int run_match(const match_options& o) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
   auto started = std::chrono::steady_clock::now();
-  auto postings = match::read_prepared_postings(match::read_ndjson_file(o.postings), words, o.threads);
+  auto postings = match::read_prepared_postings_file(o.postings, words, o.threads);
   report_read(o.postings, postings.errors, postings.records.size(), since(started));
   started = std::chrono::steady_clock::now();
-  auto candidates = match::read_prepared_candidates(match::read_ndjson_file(o.candidates), words, o.threads);
+  auto candidates = match::read_prepared_candidates_file(o.candidates, words, o.threads);
   report_read(o.candidates, candidates.errors, candidates.records.size(), since(started));
   started = std::chrono::steady_clock::now();
   match::batch_matcher kernel{postings.records, candidates.records};

@@ -15,6 +15,7 @@
 #include <boost/unordered/unordered_flat_set.hpp>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <fmt/format.h>
 #include <filesystem>
 #include <fstream>
@@ -331,54 +332,150 @@ void refuse_ids_taken_by_earlier_slices(const std::vector<Out>& records, std::sp
     }
 }
 
+// Reads NDJSON text a block at a time (or all at once, as one block) into one result, as one
+// reader of the whole text would: each block is cut at line ends into a slice per thread, read
+// into its own region of one vector; ids are checked across every slice of every block and the
+// records packed down once, at the end. A block is whole lines (the text's last may lack its
+// newline).
+template <class Record, class Out>
+class block_reader {
+public:
+  /// `expected_bytes`: the text's whole size when known (0: unknown), to size the records once.
+  block_reader(unsigned threads, std::size_t smallest_slice, const normaliser* words, std::size_t expected_bytes)
+      : threads_(threads), smallest_slice_(std::max<std::size_t>(smallest_slice, 1)), words_(words),
+        expected_bytes_(expected_bytes) {}
+
+  void add(std::string_view text) {
+    auto threads = detail::thread_count(threads_, text.size(), smallest_slice_);
+    std::vector<std::string_view> texts;
+    std::vector<std::size_t> first_line;
+    auto first_slice = slices_.size();
+    std::size_t pos = 0, lines = lines_, slots = slots_;
+    for (unsigned t = 0; t < threads; ++t) {
+      auto end = t + 1 == threads ? text.size() : text.find('\n', std::max(pos, text.size() / threads * (t + 1)));
+      end = end == std::string_view::npos ? text.size() : std::min(text.size(), end + 1);
+      texts.push_back(text.substr(pos, end - pos));
+      first_line.push_back(lines);
+      starts_.push_back(slots);
+      lines += static_cast<std::size_t>(std::count(texts.back().begin(), texts.back().end(), '\n'));
+      slots += most_records(texts.back());
+      pos = end;
+    }
+    reserve_for(slots, text.size());
+    detail::resize_populated(out_.records, slots, threads);
+    slices_.resize(first_slice + threads);
+    auto read = [&](unsigned t) {
+      auto i = first_slice + t;
+      auto region_end = i + 1 < starts_.size() ? starts_[i + 1] : slots;
+      slices_[i] = read_slice<Record>(texts[t], first_line[t], out_.records.data() + starts_[i], region_end - starts_[i],
+                                      true, words_);
+    };
+    detail::run_on_threads(threads, read);
+    lines_ = lines;
+    slots_ = slots;
+    bytes_ += text.size();
+  }
+
+  read_result<Out> finish() && {
+    starts_.push_back(slots_);
+    auto& out = out_;
+    std::vector<bool> keep(slots_, true);
+    for (auto& s : slices_)
+      out.errors.insert(out.errors.end(), std::make_move_iterator(s.errors.begin()), std::make_move_iterator(s.errors.end()));
+    refuse_ids_taken_by_earlier_slices(out.records, starts_, slices_, keep, out.errors);
+    std::stable_sort(out.errors.begin(), out.errors.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
+    // Each slice's records move down to follow the last kept one: nothing moves when the slices
+    // before had no blank or refused line (a region has a slot per line).
+    std::size_t kept = 0;
+    for (std::size_t t = 0; t < slices_.size(); ++t)
+      for (std::size_t i = starts_[t]; i < starts_[t] + slices_[t].taken; ++i) {
+        if (!keep[i])
+          continue;
+        if (kept != i)
+          out.records[kept] = std::move(out.records[i]);
+        ++kept;
+      }
+    out.records.resize(kept);
+    return std::move(out);
+  }
+
+private:
+  // Room for `slots` records, and for the rest of the text at the rate seen so far (a tenth
+  // more): the records are not moved as blocks arrive, unless the text's lines get shorter.
+  void reserve_for(std::size_t slots, std::size_t block_bytes) {
+    if (slots <= out_.records.capacity())
+      return;
+    auto seen = bytes_ + block_bytes;
+    std::size_t room = slots * 2;  // the text's size unknown: growth by doubling
+    if (expected_bytes_ > seen)
+      room = slots + static_cast<std::size_t>(static_cast<double>(slots) *
+                                              static_cast<double>(expected_bytes_ - seen) / static_cast<double>(seen) * 1.1);
+    else if (expected_bytes_ > 0)
+      room = slots;
+    out_.records.reserve(room);
+  }
+
+  unsigned threads_;
+  std::size_t smallest_slice_;
+  const normaliser* words_;
+  std::size_t expected_bytes_;
+  read_result<Out> out_;
+  std::vector<slice_result> slices_;
+  std::vector<std::size_t> starts_;  ///< where each slice's region begins
+  std::size_t lines_ = 0, slots_ = 0, bytes_ = 0;
+};
+
 template <class Record, class Out = Record>
 read_result<Out> read_all(std::string_view text, unsigned threads, std::size_t smallest_slice,
                           const normaliser* words = nullptr) {
   threads = detail::thread_count(threads, text.size(), std::max<std::size_t>(smallest_slice, 1));
   if (threads == 1)
     return read_all<Record, Out>(text, words);
-  // Slices end at line ends; each reads into its own region of one vector, sized once.
-  std::vector<std::string_view> texts;
-  std::vector<std::size_t> first_line, starts;
-  std::size_t pos = 0, lines = 0, slots = 0;
-  for (unsigned t = 0; t < threads; ++t) {
-    auto end = t + 1 == threads ? text.size() : text.find('\n', std::max(pos, text.size() / threads * (t + 1)));
-    end = end == std::string_view::npos ? text.size() : std::min(text.size(), end + 1);
-    texts.push_back(text.substr(pos, end - pos));
-    first_line.push_back(lines);
-    starts.push_back(slots);
-    lines += static_cast<std::size_t>(std::count(texts.back().begin(), texts.back().end(), '\n'));
-    slots += most_records(texts.back());
-    pos = end;
-  }
-  starts.push_back(slots);
-  read_result<Out> out;
-  detail::resize_populated(out.records, slots, threads);
-  std::vector<slice_result> slices(threads);
-  auto read = [&](unsigned t) {
-    slices[t] = read_slice<Record>(texts[t], first_line[t], out.records.data() + starts[t], starts[t + 1] - starts[t],
-                                   true, words);
-  };
-  detail::run_on_threads(threads, read);
-  std::vector<bool> keep(slots, true);
-  for (auto& s : slices)
-    out.errors.insert(out.errors.end(), std::make_move_iterator(s.errors.begin()), std::make_move_iterator(s.errors.end()));
-  refuse_ids_taken_by_earlier_slices(out.records, starts, slices, keep, out.errors);
-  std::stable_sort(out.errors.begin(), out.errors.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
-  // Each slice's records move down to follow the last kept one: nothing moves when the slices
-  // before had no blank or refused line (a region has a slot per line).
-  std::size_t kept = 0;
-  for (unsigned t = 0; t < threads; ++t)
-    for (std::size_t i = starts[t]; i < starts[t] + slices[t].taken; ++i) {
-      if (!keep[i])
-        continue;
-      if (kept != i)
-        out.records[kept] = std::move(out.records[i]);
-      ++kept;
-    }
-  out.records.resize(kept);
-  return out;
+  block_reader<Record, Out> reader{threads, smallest_slice, words, text.size()};
+  reader.add(text);
+  return std::move(reader).finish();
 }
+
+// A file read and prepared a block at a time: a block's text is read into one buffer, reused,
+// and only whole lines go to the reader (the rest starts the next block). A line longer than a
+// block grows the buffer until it fits.
+template <class Record, class Out>
+read_result<Out> read_file(const std::string& path, const normaliser& words, unsigned threads, std::size_t block_bytes,
+                           std::size_t smallest_slice) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    throw std::runtime_error(fmt::format("cannot read {}", path));
+  std::error_code ec;
+  std::size_t expected = 0;
+  if (std::filesystem::is_regular_file(path, ec))
+    if (auto size = std::filesystem::file_size(path, ec); !ec)
+      expected = static_cast<std::size_t>(size);
+  block_reader<Record, Out> reader{threads, smallest_slice, &words, expected};
+  std::string buffer(std::max<std::size_t>(block_bytes, 1), '\0');
+  std::size_t have = 0;
+  for (;;) {
+    in.read(buffer.data() + have, static_cast<std::streamsize>(buffer.size() - have));
+    if (in.bad())
+      throw std::runtime_error(fmt::format("cannot read {}: the read failed", path));
+    have += static_cast<std::size_t>(in.gcount());
+    if (have < buffer.size()) {  // the end of the file
+      if (have > 0)
+        reader.add({buffer.data(), have});
+      break;
+    }
+    auto last_newline = std::string_view{buffer.data(), have}.rfind('\n');
+    if (last_newline == std::string_view::npos) {
+      buffer.resize(buffer.size() * 2);
+      continue;
+    }
+    auto whole = last_newline + 1;
+    reader.add({buffer.data(), whole});
+    std::memmove(buffer.data(), buffer.data() + whole, have - whole);
+    have -= whole;
+  }
+  return std::move(reader).finish();
+}
+
 // Whole numbers go out as integers ("salary_max":47000, not 4.7E4); others as doubles.
 boost::json::value num(double x) {
   if (std::trunc(x) == x && std::abs(x) < 1e15)
@@ -454,6 +551,18 @@ read_result<prepared_posting> read_prepared_postings(std::string_view ndjson, co
 read_result<prepared_candidate> read_prepared_candidates(std::string_view ndjson, const normaliser& words,
                                                          unsigned threads, std::size_t smallest_slice) {
   return read_all<candidate, prepared_candidate>(ndjson, threads, smallest_slice, &words);
+}
+
+read_result<prepared_posting> read_prepared_postings_file(const std::string& path, const normaliser& words,
+                                                          unsigned threads, std::size_t block_bytes,
+                                                          std::size_t smallest_slice) {
+  return read_file<posting, prepared_posting>(path, words, threads, block_bytes, smallest_slice);
+}
+
+read_result<prepared_candidate> read_prepared_candidates_file(const std::string& path, const normaliser& words,
+                                                              unsigned threads, std::size_t block_bytes,
+                                                              std::size_t smallest_slice) {
+  return read_file<candidate, prepared_candidate>(path, words, threads, block_bytes, smallest_slice);
 }
 
 std::string read_ndjson_file(const std::string& path) {

@@ -54,6 +54,19 @@ read_result<prepared_candidate> read_prepared_candidates(std::string_view ndjson
                                                          unsigned threads = 1,
                                                          std::size_t smallest_slice = k_smallest_slice);
 
+/// The same from an NDJSON file (or a pipe), read `block_bytes` at a time into one reused buffer:
+/// the file's text is never held whole, so reading a file takes its records' memory, not also
+/// the file's, and each block's text is read where it was just written. Throws
+/// std::runtime_error naming the path when it cannot be read.
+constexpr std::size_t k_file_block = std::size_t{64} << 20;
+read_result<prepared_posting> read_prepared_postings_file(const std::string& path, const normaliser& words,
+                                                          unsigned threads = 1, std::size_t block_bytes = k_file_block,
+                                                          std::size_t smallest_slice = k_smallest_slice);
+read_result<prepared_candidate> read_prepared_candidates_file(const std::string& path, const normaliser& words,
+                                                              unsigned threads = 1,
+                                                              std::size_t block_bytes = k_file_block,
+                                                              std::size_t smallest_slice = k_smallest_slice);
+
 /// A whole NDJSON file as text: a regular file in one read of its size, anything else (a pipe)
 /// in blocks to its end; throws std::runtime_error naming the path when it cannot be read.
 std::string read_ndjson_file(const std::string& path);

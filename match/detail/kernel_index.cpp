@@ -1,5 +1,7 @@
 #include "match/detail/kernel_index.hpp"
 
+#include "match/detail/memory.hpp"
+
 #include "match/detail/threads.hpp"
 
 #include <algorithm>
@@ -73,7 +75,7 @@ struct word_ids {
 
 template <class Record, class Interners, class WordId>
 void find_skills(std::span<const Record* const> rs, Interners& in, WordId id, word_ids& out) {
-  out.skill_begin.reserve(rs.size() + 1);
+  reserve_populated(rs.size() + 1, out.skill_begin);
   for (const auto* r : rs) {
     for (const auto& s : r->skills)
       out.skills.push_back(id(in.skill, s));
@@ -83,8 +85,7 @@ void find_skills(std::span<const Record* const> rs, Interners& in, WordId id, wo
 
 template <class Interners, class WordId>
 void find_words(std::span<const prepared_posting* const> ps, Interners& in, WordId id, word_ids& out) {
-  for (auto* column : {&out.company, &out.category, &out.industry, &out.subcategory, &out.country, &out.city})
-    column->reserve(ps.size());
+  reserve_populated(ps.size(), out.company, out.category, out.industry, out.subcategory, out.country, out.city);
   for (const auto* p : ps) {
     out.category.push_back(id(in.category, p->category));
     out.company.push_back(id(in.company, p->company));
@@ -113,8 +114,13 @@ void find_words(std::span<const prepared_candidate* const> cs, Interners& in, Wo
 void fill_postings(const kernel_index& x, posting_columns& p, const word_ids& w,
                    std::span<const prepared_posting* const> ps, const std::vector<std::uint32_t>& order) {
   auto n = ps.size();
-  p.skill_bits.assign(n * x.skill_words, 0);
-  p.physical_of_input.resize(n);
+  zeros_populated(p.skill_bits, n * x.skill_words);
+  zeros_populated(p.physical_of_input, n);
+  // Each column faults its memory in at once (a page at a time as it grows was a third of a
+  // build on this VM, where a page fault is a trip through the hypervisor).
+  reserve_populated(n, p.input_of_physical, p.ids, p.company, p.category, p.industry, p.subcategory, p.country,
+                    p.city, p.remote, p.has_coordinates, p.unit, p.lat, p.lon, p.skill_count, p.terms, p.level_code,
+                    p.inv_min_years, p.inv_salary_max, p.mode, p.employment);
   for (std::size_t i = 0; i < n; ++i) {
     auto in = order[i];
     const auto& r = *ps[in];
@@ -150,8 +156,11 @@ void fill_postings(const kernel_index& x, posting_columns& p, const word_ids& w,
 void fill_candidates(const kernel_index& x, candidate_columns& c, const word_ids& w,
                      std::span<const prepared_candidate* const> cs) {
   auto n = cs.size();
-  c.skill_bits.assign(n * x.skill_words, 0);
-  c.category_bits.assign(n * x.category_words, 0);
+  zeros_populated(c.skill_bits, n * x.skill_words);
+  zeros_populated(c.category_bits, n * x.category_words);
+  reserve_populated(n, c.ids, c.industry, c.subcategory, c.country, c.city, c.has_coordinates, c.unit, c.lat, c.lon,
+                    c.max_distance_km, c.skill_count, c.level, c.years, c.expected_salary, c.activity, c.rating,
+                    c.track_record);
   for (std::size_t i = 0; i < n; ++i) {
     const auto& r = *cs[i];
     c.ids.push_back(r.id);
@@ -185,7 +194,7 @@ void index_category_skills(kernel_index& x) {
   const auto words = x.skill_words;
   const auto& bits = x.p.skill_bits;
   x.category_skills.assign(x.category_range.size(), {});
-  x.p.local_skills.assign(x.p.ids.size(), 0);
+  zeros_populated(x.p.local_skills, x.p.ids.size());
   std::vector<std::uint32_t> required(words * 64, 0);
   std::vector<std::int8_t> local_bit(words * 64, -1);
   auto each_skill = [&](std::uint32_t posting, auto f) {
@@ -269,8 +278,8 @@ kernel_index build_index(std::span<const prepared_posting* const> postings,
   };
   x.p.by_id = by_rank(x.p.id_rank);
   x.c.by_id = by_rank(x.c.id_rank);
-  x.p.retired.assign(x.p.ids.size(), 0);
-  x.c.retired.assign(x.c.ids.size(), 0);
+  zeros_populated(x.p.retired, x.p.ids.size());
+  zeros_populated(x.c.retired, x.c.ids.size());
   x.words = std::move(in);
   return x;
 }

@@ -42,4 +42,23 @@ void resize_populated(Vector& v, std::size_t n, unsigned threads = 1) {
   v.resize(n);
 }
 
+/// Room for `n` more elements in each vector, its fresh memory populated first: columns about to
+/// be filled by push_back fault in one call each instead of a page at a time as they grow.
+template <class... Vectors>
+void reserve_populated(std::size_t n, Vectors&... vs) {
+  auto one = [n](auto& v) {
+    v.reserve(v.size() + n);
+    populate(v.data() + v.size(), n * sizeof(*v.data()));
+  };
+  (one(vs), ...);
+}
+
+/// `v` cleared, then `n` zeros in populated memory (assign(n, 0) in fresh memory faults a page
+/// at a time).
+template <class Vector>
+void zeros_populated(Vector& v, std::size_t n) {
+  v.clear();
+  resize_populated(v, n);
+}
+
 }  // namespace jobmesh::match::detail

@@ -399,6 +399,45 @@ TEST(ndjson, reading_prepared_gives_what_reading_then_preparing_gives) {
   }
 }
 
+// `jobmesh match` reads its files a block at a time: whatever the block size (smaller than a
+// line, a few lines, all of them), the threads per block and the file's last newline, it gives
+// what reading the whole text gives, with the same errors on the same lines, and ids repeated
+// across blocks are refused as within one. A pipe reads the same.
+TEST(ndjson, reading_a_file_by_blocks_gives_what_reading_its_whole_text_gives) {
+  jobmesh::testing::scratch_dir dir{"ndjson_blocks"};
+  normaliser words;
+  std::string text;
+  for (int i = 0; i < 300; ++i) {
+    auto id = "p" + std::to_string(1000 + (i % 7 == 3 ? i - 100 : i));  // repeats of ids 100 lines up
+    text += i % 11 == 5 ? "\n{broken\n"
+                        : R"({"id":")" + id + R"(","company":"Co )" + std::to_string(i % 13) +
+                              R"(","title":"t","required_skills":["Go","SQL",")" + std::string(i % 40, 'x') + "\"]}\n";
+  }
+  auto want = read_prepared_postings(text, words);
+  ASSERT_GT(want.records.size(), 200u);
+  ASSERT_GT(want.errors.size(), 40u);
+  for (bool last_newline : {true, false}) {
+    auto file_text = last_newline ? text : text.substr(0, text.size() - 1);
+    auto file = (dir.path() / "postings.ndjson").string();
+    std::ofstream{file, std::ios::binary | std::ios::trunc} << file_text;
+    for (std::size_t block : {std::size_t{16}, std::size_t{333}, std::size_t{4096}, std::size_t{1} << 20})
+      for (unsigned threads : {1u, 2u, 3u}) {
+        SCOPED_TRACE(::testing::Message() << "block " << block << ", " << threads << " threads, last newline "
+                                          << last_newline);
+        auto got = read_prepared_postings_file(file, words, threads, block, 1);
+        EXPECT_EQ(got.records, want.records);
+        expect_same_errors(want, got);
+      }
+  }
+  auto fifo = (dir.path() / "pipe").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::jthread writer{[&] { std::ofstream{fifo, std::ios::binary} << text; }};
+  auto piped = read_prepared_postings_file(fifo, words, 2, 1000, 1);
+  EXPECT_EQ(piped.records, want.records);
+  expect_same_errors(want, piped);
+  EXPECT_THROW(read_prepared_candidates_file((dir.path() / "missing.ndjson").string(), words), std::runtime_error);
+}
+
 // The reader finds repeated keys during its one walk of the record; it must name the key that
 // first_duplicate_key names for the whole object (inner values first, then the smallest key).
 TEST(ndjson, a_repeated_key_is_named_as_first_duplicate_key_names_it) {
