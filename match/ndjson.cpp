@@ -8,6 +8,7 @@
 #include "match/query.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/container_hash/hash.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -19,6 +20,7 @@
 #include <fmt/format.h>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <limits>
 #include <span>
 
@@ -436,9 +438,10 @@ read_result<Out> read_all(std::string_view text, unsigned threads, std::size_t s
   return std::move(reader).finish();
 }
 
-// A file read and prepared a block at a time: a block's text is read into one buffer, reused,
-// and only whole lines go to the reader (the rest starts the next block). A line longer than a
-// block grows the buffer until it fits.
+// A file read and prepared a block at a time, in two buffers: while one block's lines become
+// records, the next block is read from the file into the other buffer on a thread of its own.
+// Only whole lines go to the reader (a block's last partial line starts the next one); a line
+// longer than a block grows the buffers until it fits.
 template <class Record, class Out>
 read_result<Out> read_file(const std::string& path, const normaliser& words, unsigned threads, std::size_t block_bytes,
                            std::size_t smallest_slice) {
@@ -451,27 +454,39 @@ read_result<Out> read_file(const std::string& path, const normaliser& words, uns
     if (auto size = std::filesystem::file_size(path, ec); !ec)
       expected = static_cast<std::size_t>(size);
   block_reader<Record, Out> reader{threads, smallest_slice, &words, expected};
-  std::string buffer(std::max<std::size_t>(block_bytes, 1), '\0');
-  std::size_t have = 0;
-  for (;;) {
-    in.read(buffer.data() + have, static_cast<std::streamsize>(buffer.size() - have));
+  // The bytes in `b` once it is read full from `from` on (fewer at the file's end).
+  auto fill = [&](std::string& b, std::size_t from) {
+    in.read(b.data() + from, static_cast<std::streamsize>(b.size() - from));
     if (in.bad())
       throw std::runtime_error(fmt::format("cannot read {}: the read failed", path));
-    have += static_cast<std::size_t>(in.gcount());
-    if (have < buffer.size()) {  // the end of the file
+    return from + static_cast<std::size_t>(in.gcount());
+  };
+  std::array<std::string, 2> buffers;
+  for (auto& b : buffers)
+    b.assign(std::max<std::size_t>(block_bytes, 1), '\0');
+  std::size_t current = 0;
+  std::size_t have = fill(buffers[0], 0);
+  for (;;) {
+    auto& text = buffers[current];
+    if (have < text.size()) {  // the end of the file
       if (have > 0)
-        reader.add({buffer.data(), have});
+        reader.add({text.data(), have});
       break;
     }
-    auto last_newline = std::string_view{buffer.data(), have}.rfind('\n');
+    auto last_newline = std::string_view{text.data(), have}.rfind('\n');
     if (last_newline == std::string_view::npos) {
-      buffer.resize(buffer.size() * 2);
+      text.resize(text.size() * 2);
+      have = fill(text, have);
       continue;
     }
     auto whole = last_newline + 1;
-    reader.add({buffer.data(), whole});
-    std::memmove(buffer.data(), buffer.data() + whole, have - whole);
-    have -= whole;
+    auto& next = buffers[1 - current];
+    next.resize(std::max(next.size(), text.size()));
+    std::memcpy(next.data(), text.data() + whole, have - whole);
+    auto reading = std::async(std::launch::async, fill, std::ref(next), have - whole);
+    reader.add({text.data(), whole});  // (on an exception, `reading`'s end is awaited first)
+    have = reading.get();
+    current = 1 - current;
   }
   return std::move(reader).finish();
 }
