@@ -41,6 +41,12 @@ bool search(const simdjson::dom::element& e, std::vector<step>& path) {
   if (simdjson::dom::array arr; !e.get_array().get(arr)) {
     std::size_t i = 0;
     for (auto value : arr) {
+      // Most arrays hold strings (skills): no call for a value that holds no key.
+      auto type = value.type();
+      if (type != simdjson::dom::element_type::OBJECT && type != simdjson::dom::element_type::ARRAY) {
+        ++i;
+        continue;
+      }
       if (search(value, path)) {
         path.push_back({{}, i, true});
         return true;

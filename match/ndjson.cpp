@@ -165,13 +165,16 @@ std::string id_taken_message(const std::string& id) {
   return fmt::format("id \"{}\" appears on an earlier line", id);
 }
 
-// Room for the records of `text`: a record takes a line of at least `{"id":"x"}`, which bounds
-// the room asked for when most lines are blank.
-std::size_t most_records(std::string_view text) {
+// Room for the records of `text`, which has `newlines` line ends: a record takes a line of at
+// least `{"id":"x"}`, which bounds the room asked for when most lines are blank.
+std::size_t most_records(std::string_view text, std::size_t newlines) {
   constexpr std::size_t k_shortest_record = 11;
-  auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) +
-               (text.empty() || text.back() == '\n' ? 0 : 1);
+  auto lines = newlines + (text.empty() || text.back() == '\n' ? 0 : 1);
   return std::min(lines, text.size() / k_shortest_record + 1);
+}
+
+std::size_t newlines_in(std::string_view text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
 // What one slice of the text gave: its records fill the first `taken` slots of its region.
@@ -294,7 +297,7 @@ template <class Record, class Out = Record>
 read_result<Out> read_all(std::string_view text, const normaliser* words = nullptr) {
   read_result<Out> out;
   // Sized once: growing would move each record and touch twice the memory.
-  detail::resize_populated(out.records, most_records(text));
+  detail::resize_populated(out.records, most_records(text, newlines_in(text)));
   constexpr bool preparing = !std::is_same_v<Record, Out>;
   auto slice = read_slice<Record>(text, 0, out.records.data(), out.records.size(), false, words, !preparing);
   out.records.resize(slice.taken);
@@ -359,8 +362,9 @@ public:
       texts.push_back(text.substr(pos, end - pos));
       first_line.push_back(lines);
       starts_.push_back(slots);
-      lines += static_cast<std::size_t>(std::count(texts.back().begin(), texts.back().end(), '\n'));
-      slots += most_records(texts.back());
+      auto newlines = newlines_in(texts.back());
+      lines += newlines;
+      slots += most_records(texts.back(), newlines);
       pos = end;
     }
     reserve_for(slots, text.size());

@@ -26,6 +26,12 @@ byte_kind kind_of(char c) {
   return k_byte_kinds[static_cast<unsigned char>(c)];
 }
 
+// The filter's row of a word: its first byte (the empty word shares row 0 with words that
+// start with a NUL byte; the filter only has to let every key through).
+unsigned char first_byte(std::string_view word) {
+  return word.empty() ? 0 : static_cast<unsigned char>(word.front());
+}
+
 unsigned length_bit(std::size_t length) {
   return static_cast<unsigned>(std::min<std::size_t>(length, 63));
 }
@@ -107,11 +113,11 @@ normaliser::normaliser(const std::map<std::string, std::string>& extra) {
   for (const auto& [from, to] : extra)
     synonyms_[normalise_word(from)] = normalise_word(to);
   for (const auto& [from, to] : synonyms_)
-    key_lengths_ |= std::uint64_t{1} << length_bit(from.size());
+    key_lengths_[first_byte(from)] |= std::uint64_t{1} << length_bit(from.size());
 }
 
 const std::string* normaliser::synonym_of(std::string_view word) const {
-  if ((key_lengths_ >> length_bit(word.size()) & 1) == 0)
+  if ((key_lengths_[first_byte(word)] >> length_bit(word.size()) & 1) == 0)
     return nullptr;
   auto it = synonyms_.find(word);
   return it == synonyms_.end() ? nullptr : &it->second;

@@ -5,6 +5,7 @@
 
 #include "match/sorted_terms.hpp"
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -39,9 +40,9 @@ private:
   const std::string* synonym_of(std::string_view word) const;
 
   std::map<std::string, std::string, std::less<>> synonyms_;
-  /// Bit n: some synonym has a key of n chars (bit 63: 63 or more). Most words have a length no
-  /// key has, and skip the lookup.
-  std::uint64_t key_lengths_ = 0;
+  /// [b] bit n: some synonym has a key of n chars (bit 63: 63 or more) that starts with byte b.
+  /// Most words have a first byte and a length no key has, and skip the lookup.
+  std::array<std::uint64_t, 256> key_lengths_{};
 };
 
 }  // namespace jobmesh::match
