@@ -37,8 +37,22 @@ unsigned length_bit(std::size_t length) {
 }
 
 // Writes the normal form of `word` to `out`, which has room for word.size() chars; returns its
-// length. One pass, no allocation: the callers choose where the text goes.
+// length. No allocation: the callers choose where the text goes. Most words are spaced normally
+// (no white space but single spaces between other bytes): one branch-free pass lowers them and
+// checks that they are; any other word is then written again byte by byte.
 std::size_t normalise_to(std::string_view word, char* out) {
+  const auto* b = reinterpret_cast<const unsigned char*>(word.data());
+  const std::size_t size = word.size();
+  unsigned odd = 0, after_space = 0;
+  for (std::size_t i = 0; i < size; ++i) {
+    unsigned c = b[i];
+    unsigned space = c == ' ';
+    out[i] = static_cast<char>(c + (static_cast<unsigned>(c - 'A' < 26u) << 5));
+    odd |= static_cast<unsigned>(c - '\t' < 5u) | (space & after_space);  // \t \n \v \f \r; two spaces
+    after_space = space;
+  }
+  if (odd == 0 && (size == 0 || (b[0] != ' ' && b[size - 1] != ' ')))
+    return size;
   std::size_t n = 0;
   bool pending_space = false;
   for (char c : word) {
