@@ -190,6 +190,32 @@ TEST(kernel, equals_the_reference_when_a_category_spans_many_chunks) {
     }
 }
 
+// An index of more than 100,000 postings is built on two threads (its columns filled by halves,
+// each category's skills indexed by whichever thread is free, the ids ranked by halves then
+// merged): it must give the reference's lists, ties in id order included.
+TEST(kernel, equals_the_reference_when_built_on_two_threads) {
+  // Small vocabularies: equal scores are common, so ties break on the ids' byte order
+  // ("p10" before "p2"), which the merged ranks must give.
+  auto [postings, candidates] = make_data(7, 120000, 4);
+  batch_matcher kernel{postings, candidates};
+  for (const profile* prof : {&fit_profile(), &proximity_profile()}) {
+    query q;
+    q.prof = prof;
+    q.top_k = 25;
+    q.top_per_company = prof == &proximity_profile();
+    expect_same(reference_match(postings, candidates, q), kernel.run(q, 2), *prof, "profile " + prof->name);
+  }
+  // The other direction: a few postings' best candidates, from all over the index.
+  query q;
+  q.dir = direction::posting;
+  q.top_k = 5;
+  for (std::size_t i : {std::size_t{0}, std::size_t{59'999}, std::size_t{60'000}, postings.size() - 1}) {
+    auto got = kernel.run_one(postings[i], q);
+    auto want = reference_match({postings[i]}, candidates, q);
+    expect_same(want, {got}, fit_profile(), "posting " + postings[i].id);
+  }
+}
+
 // run_one: sources that are not in the index (as a matcher shard sees a candidate of another
 // shard) get the reference's lists among the index's targets, unknown words included.
 TEST(kernel, run_one_scores_an_outside_source_like_the_reference) {
