@@ -8,6 +8,7 @@
 #include "match/reference.hpp"
 
 #include <algorithm>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <chrono>
 #include <fmt/format.h>
 #include <functional>
@@ -76,8 +77,9 @@ struct written_ids {
 };
 
 struct shard_state {
-  std::unordered_map<std::string, posting_ptr> postings;
-  std::unordered_map<std::string, candidate_ptr> candidates;
+  // Open addressing (no node per record): a load inserts a million of them.
+  boost::unordered_flat_map<std::string, posting_ptr> postings;
+  boost::unordered_flat_map<std::string, candidate_ptr> candidates;
   std::shared_ptr<const match::normaliser> words;  ///< prepares what a load brings
   bool computed_engagement = true;  ///< activity.tracking: records' engagement is ignored
   std::unordered_map<std::string, activity_overlay> activity;  ///< by candidate id, held or not
@@ -129,7 +131,7 @@ built_index build(std::vector<posting_ptr> ps, std::vector<candidate_ptr> cs) {
 // The records of `held`: all of them, or those of `ids`.
 template <class Record>
 std::vector<std::shared_ptr<const Record>> records_of(
-    const std::unordered_map<std::string, std::shared_ptr<const Record>>& held) {
+    const boost::unordered_flat_map<std::string, std::shared_ptr<const Record>>& held) {
   std::vector<std::shared_ptr<const Record>> out;
   out.reserve(held.size());
   for (const auto& [id, r] : held)
@@ -139,7 +141,7 @@ std::vector<std::shared_ptr<const Record>> records_of(
 
 template <class Record>
 std::vector<std::shared_ptr<const Record>> records_of(
-    const std::unordered_map<std::string, std::shared_ptr<const Record>>& held,
+    const boost::unordered_flat_map<std::string, std::shared_ptr<const Record>>& held,
     const std::unordered_set<std::string>& ids) {
   std::vector<std::shared_ptr<const Record>> out;
   out.reserve(ids.size());
