@@ -407,18 +407,19 @@ public:
 
 private:
   // Room for `slots` records, and for the rest of the text at the rate seen so far (a tenth
-  // more): the records are not moved as blocks arrive, unless the text's lines get shorter.
+  // more): the records are not moved as blocks arrive, unless the text's lines get shorter (or
+  // its size is unknown); then the room grows by half at least, so that they move a few times
+  // in all, not at every block.
   void reserve_for(std::size_t slots, std::size_t block_bytes) {
-    if (slots <= out_.records.capacity())
+    auto capacity = out_.records.capacity();
+    if (slots <= capacity)
       return;
     auto seen = bytes_ + block_bytes;
-    std::size_t room = slots * 2;  // the text's size unknown: growth by doubling
+    std::size_t room = slots;
     if (expected_bytes_ > seen)
-      room = slots + static_cast<std::size_t>(static_cast<double>(slots) *
-                                              static_cast<double>(expected_bytes_ - seen) / static_cast<double>(seen) * 1.1);
-    else if (expected_bytes_ > 0)
-      room = slots;
-    out_.records.reserve(room);
+      room += static_cast<std::size_t>(static_cast<double>(slots) * static_cast<double>(expected_bytes_ - seen) /
+                                       static_cast<double>(seen) * 1.1);
+    out_.records.reserve(std::max(room, capacity + capacity / 2));
   }
 
   unsigned threads_;
