@@ -5,7 +5,6 @@
 #include "match/detail/threads.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
 #include <cmath>
 #include <numbers>
@@ -36,16 +35,7 @@ void set_bit(std::vector<std::uint64_t>& bits, std::size_t row, std::size_t word
 std::vector<std::uint32_t> byte_order_ranks(const std::vector<std::string>& ids) {
   std::vector<std::uint32_t> order(ids.size());
   std::iota(order.begin(), order.end(), 0u);
-  auto by_id = [&](auto a, auto b) { return ids[a] < ids[b]; };
-  // Two halves sorted at once, then merged (a million ids took ~0.13 s on one thread).
-  constexpr std::size_t k_smallest_half = 50'000;
-  if (thread_count(0, ids.size(), k_smallest_half) > 1) {
-    auto middle = order.begin() + static_cast<std::ptrdiff_t>(order.size() / 2);
-    run_on_threads(2, [&](unsigned t) { t == 0 ? std::sort(order.begin(), middle, by_id) : std::sort(middle, order.end(), by_id); });
-    std::inplace_merge(order.begin(), middle, order.end(), by_id);
-  } else {
-    std::sort(order.begin(), order.end(), by_id);
-  }
+  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return ids[a] < ids[b]; });
   std::vector<std::uint32_t> rank(ids.size());
   for (std::uint32_t r = 0; r < order.size(); ++r)
     rank[order[r]] = r;
@@ -124,46 +114,40 @@ void find_words(std::span<const prepared_candidate* const> cs, Interners& in, Wo
 void fill_postings(const kernel_index& x, posting_columns& p, const word_ids& w,
                    std::span<const prepared_posting* const> ps, const std::vector<std::uint32_t>& order) {
   auto n = ps.size();
-  // Each column sized at once, its memory faulted in by one call (a page at a time as it grew
-  // was a third of a build on this VM, where a page fault is a trip through the hypervisor).
   zeros_populated(p.skill_bits, n * x.skill_words);
-  sized_populated(n, p.physical_of_input, p.input_of_physical, p.ids, p.company, p.category, p.industry,
-                  p.subcategory, p.country, p.city, p.remote, p.has_coordinates, p.unit, p.lat, p.lon, p.skill_count,
-                  p.terms, p.level_code, p.inv_min_years, p.inv_salary_max, p.mode, p.employment);
-  // Stored position i takes input record order[i]: a read at random per record (a cache miss
-  // each), so the positions are split over two threads; each writes its own rows only.
-  auto fill = [&](std::size_t from, std::size_t to) {
-    for (auto i = from; i < to; ++i) {
-      auto in = order[i];
-      const auto& r = *ps[in];
-      p.physical_of_input[in] = static_cast<std::uint32_t>(i);
-      p.input_of_physical[i] = in;
-      p.ids[i] = r.id;
-      p.company[i] = w.company[in];
-      p.category[i] = w.category[in];
-      p.industry[i] = w.industry[in];
-      p.subcategory[i] = w.subcategory[in];
-      p.country[i] = w.country[in];
-      p.city[i] = w.city[in];
-      p.remote[i] = r.mode == work_mode::remote;
-      p.has_coordinates[i] = r.coordinates.has_value();
-      p.unit[i] = unit_vector(r.coordinates);
-      p.lat[i] = r.coordinates ? r.coordinates->lat : 0;
-      p.lon[i] = r.coordinates ? r.coordinates->lon : 0;
-      p.skill_count[i] = w.skill_begin[in + 1] - w.skill_begin[in];
-      for (auto k = w.skill_begin[in]; k < w.skill_begin[in + 1]; ++k)
-        set_bit(p.skill_bits, i, x.skill_words, w.skills[k]);
-      p.terms[i] = {static_cast<double>(r.level), r.min_years, r.salary_max, w.category[in], 0};
-      p.level_code[i] = static_cast<std::uint8_t>(r.level);
-      p.inv_min_years[i] = inverse(r.min_years);
-      p.inv_salary_max[i] = inverse(r.salary_max);
-      p.mode[i] = static_cast<std::uint8_t>(r.mode);
-      p.employment[i] = static_cast<std::uint8_t>(r.employment);
-    }
-  };
-  constexpr std::size_t k_smallest_half = 50'000;
-  auto threads = std::min(2u, thread_count(0, n, k_smallest_half));
-  run_on_threads(threads, [&](unsigned t) { fill(n * t / threads, n * (t + 1) / threads); });
+  zeros_populated(p.physical_of_input, n);
+  // Each column faults its memory in at once (a page at a time as it grows was a third of a
+  // build on this VM, where a page fault is a trip through the hypervisor).
+  reserve_populated(n, p.input_of_physical, p.ids, p.company, p.category, p.industry, p.subcategory, p.country,
+                    p.city, p.remote, p.has_coordinates, p.unit, p.lat, p.lon, p.skill_count, p.terms, p.level_code,
+                    p.inv_min_years, p.inv_salary_max, p.mode, p.employment);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto in = order[i];
+    const auto& r = *ps[in];
+    p.physical_of_input[in] = static_cast<std::uint32_t>(i);
+    p.input_of_physical.push_back(in);
+    p.ids.push_back(r.id);
+    p.company.push_back(w.company[in]);
+    p.category.push_back(w.category[in]);
+    p.industry.push_back(w.industry[in]);
+    p.subcategory.push_back(w.subcategory[in]);
+    p.country.push_back(w.country[in]);
+    p.city.push_back(w.city[in]);
+    p.remote.push_back(r.mode == work_mode::remote);
+    p.has_coordinates.push_back(r.coordinates.has_value());
+    p.unit.push_back(unit_vector(r.coordinates));
+    p.lat.push_back(r.coordinates ? r.coordinates->lat : 0);
+    p.lon.push_back(r.coordinates ? r.coordinates->lon : 0);
+    p.skill_count.push_back(w.skill_begin[in + 1] - w.skill_begin[in]);
+    for (auto k = w.skill_begin[in]; k < w.skill_begin[in + 1]; ++k)
+      set_bit(p.skill_bits, i, x.skill_words, w.skills[k]);
+    p.terms.push_back({static_cast<double>(r.level), r.min_years, r.salary_max, w.category[in], 0});
+    p.level_code.push_back(static_cast<std::uint8_t>(r.level));
+    p.inv_min_years.push_back(inverse(r.min_years));
+    p.inv_salary_max.push_back(inverse(r.salary_max));
+    p.mode.push_back(static_cast<std::uint8_t>(r.mode));
+    p.employment.push_back(static_cast<std::uint8_t>(r.employment));
+  }
   p.id_rank = byte_order_ranks(p.ids);
   for (std::size_t i = 0; i < n; ++i)
     p.terms[i].id_rank = p.id_rank[i];
@@ -211,46 +195,39 @@ void index_category_skills(kernel_index& x) {
   const auto& bits = x.p.skill_bits;
   x.category_skills.assign(x.category_range.size(), {});
   zeros_populated(x.p.local_skills, x.p.ids.size());
+  std::vector<std::uint32_t> required(words * 64, 0);
+  std::vector<std::int8_t> local_bit(words * 64, -1);
   auto each_skill = [&](std::uint32_t posting, auto f) {
     for (std::size_t w = 0; w < words; ++w)
       for (auto word = bits[posting * words + w]; word != 0; word &= word - 1)
         f(static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(word))));
   };
-  // Categories are taken by whichever thread is free (they differ in size); each writes only
-  // its categories' rows and lists.
-  std::atomic<std::size_t> next_category{0};
-  auto index_categories = [&](unsigned) {
-    std::vector<std::uint32_t> required(words * 64, 0);
-    std::vector<std::int8_t> local_bit(words * 64, -1);
-    for (std::size_t cat; (cat = next_category++) < x.category_range.size();) {
-      auto [b, e] = x.category_range[cat];
-      if (b == e)
-        continue;
-      std::fill(required.begin(), required.end(), 0u);
-      for (auto i = b; i < e; ++i)
-        each_skill(i, [&](std::uint32_t s) { ++required[s]; });
-      std::vector<std::uint32_t> seen;
-      for (std::uint32_t s = 0; s < required.size(); ++s)
-        if (required[s] > 0)
-          seen.push_back(s);
-      auto kept = std::min<std::size_t>(seen.size(), 64);
-      std::partial_sort(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(kept), seen.end(),
-                        [&](auto a, auto c) { return required[a] != required[c] ? required[a] > required[c] : a < c; });
-      seen.resize(kept);
-      for (std::size_t k = 0; k < kept; ++k)
-        local_bit[seen[k]] = static_cast<std::int8_t>(k);
-      for (auto i = b; i < e; ++i)
-        each_skill(i, [&](std::uint32_t s) {
-          if (local_bit[s] >= 0)
-            x.p.local_skills[i] |= std::uint64_t{1} << local_bit[s];
-        });
-      for (auto s : seen)
-        local_bit[s] = -1;
-      x.category_skills[cat] = std::move(seen);
-    }
-  };
-  constexpr std::size_t k_smallest_half = 50'000;
-  run_on_threads(std::min(2u, thread_count(0, x.p.ids.size(), k_smallest_half)), index_categories);
+  for (std::size_t cat = 0; cat < x.category_range.size(); ++cat) {
+    auto [b, e] = x.category_range[cat];
+    if (b == e)
+      continue;
+    std::fill(required.begin(), required.end(), 0u);
+    for (auto i = b; i < e; ++i)
+      each_skill(i, [&](std::uint32_t s) { ++required[s]; });
+    std::vector<std::uint32_t> seen;
+    for (std::uint32_t s = 0; s < required.size(); ++s)
+      if (required[s] > 0)
+        seen.push_back(s);
+    auto kept = std::min<std::size_t>(seen.size(), 64);
+    std::partial_sort(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(kept), seen.end(),
+                      [&](auto a, auto c) { return required[a] != required[c] ? required[a] > required[c] : a < c; });
+    seen.resize(kept);
+    for (std::size_t k = 0; k < kept; ++k)
+      local_bit[seen[k]] = static_cast<std::int8_t>(k);
+    for (auto i = b; i < e; ++i)
+      each_skill(i, [&](std::uint32_t s) {
+        if (local_bit[s] >= 0)
+          x.p.local_skills[i] |= std::uint64_t{1} << local_bit[s];
+      });
+    for (auto s : seen)
+      local_bit[s] = -1;
+    x.category_skills[cat] = std::move(seen);
+  }
 }
 
 }  // namespace

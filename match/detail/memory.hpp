@@ -53,17 +53,6 @@ void reserve_populated(std::size_t n, Vectors&... vs) {
   (one(vs), ...);
 }
 
-/// Each vector cleared, then `n` value-initialised elements in populated memory: columns about
-/// to be written by index.
-template <class... Vectors>
-void sized_populated(std::size_t n, Vectors&... vs) {
-  auto one = [n](auto& v) {
-    v.clear();
-    resize_populated(v, n);
-  };
-  (one(vs), ...);
-}
-
 /// `v` cleared, then `n` zeros in populated memory (assign(n, 0) in fresh memory faults a page
 /// at a time).
 template <class Vector>

@@ -190,10 +190,10 @@ TEST(kernel, equals_the_reference_when_a_category_spans_many_chunks) {
     }
 }
 
-// An index of more than 100,000 postings is built on two threads (its columns filled by halves,
-// each category's skills indexed by whichever thread is free, the ids ranked by halves then
-// merged): it must give the reference's lists, ties in id order included.
-TEST(kernel, equals_the_reference_when_built_on_two_threads) {
+// An index of 120,000 postings (the build's word lookups split over two threads; categories of
+// tens of thousands of postings) gives the reference's lists in both directions, ties in id
+// order included.
+TEST(kernel, equals_the_reference_on_a_large_index_with_many_ties) {
   // Small vocabularies: equal scores are common, so ties break on the ids' byte order
   // ("p10" before "p2"), which the merged ranks must give.
   auto [postings, candidates] = make_data(7, 120000, 4);
