@@ -443,6 +443,24 @@ read_result<Out> read_all(std::string_view text, unsigned threads, std::size_t s
   return std::move(reader).finish();
 }
 
+// `path` opened to read, and its size when it is a regular file (0: unknown, as for a pipe);
+// throws naming the path when it cannot be opened.
+std::pair<std::ifstream, std::size_t> open_ndjson(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    throw std::runtime_error(fmt::format("cannot read {}", path));
+  std::error_code ec;
+  std::size_t size = 0;
+  if (std::filesystem::is_regular_file(path, ec))
+    if (auto bytes = std::filesystem::file_size(path, ec); !ec)
+      size = static_cast<std::size_t>(bytes);
+  return {std::move(in), size};
+}
+
+std::runtime_error read_failed(const std::string& path) {
+  return std::runtime_error(fmt::format("cannot read {}: the read failed", path));
+}
+
 // A file read and prepared a block at a time, in two buffers: while one block's lines become
 // records, the next block is read from the file into the other buffer on a thread of its own.
 // Only whole lines go to the reader (a block's last partial line starts the next one); a line
@@ -450,20 +468,13 @@ read_result<Out> read_all(std::string_view text, unsigned threads, std::size_t s
 template <class Record, class Out>
 read_result<Out> read_file(const std::string& path, const normaliser& words, unsigned threads, std::size_t block_bytes,
                            std::size_t smallest_slice) {
-  std::ifstream in{path, std::ios::binary};
-  if (!in)
-    throw std::runtime_error(fmt::format("cannot read {}", path));
-  std::error_code ec;
-  std::size_t expected = 0;
-  if (std::filesystem::is_regular_file(path, ec))
-    if (auto size = std::filesystem::file_size(path, ec); !ec)
-      expected = static_cast<std::size_t>(size);
+  auto [in, expected] = open_ndjson(path);
   block_reader<Record, Out> reader{threads, smallest_slice, &words, expected};
   // The bytes in `b` once it is read full from `from` on (fewer at the file's end).
   auto fill = [&](std::string& b, std::size_t from) {
     in.read(b.data() + from, static_cast<std::streamsize>(b.size() - from));
     if (in.bad())
-      throw std::runtime_error(fmt::format("cannot read {}: the read failed", path));
+      throw read_failed(path);
     return from + static_cast<std::size_t>(in.gcount());
   };
   std::array<std::string, 2> buffers;
@@ -586,17 +597,11 @@ read_result<prepared_candidate> read_prepared_candidates_file(const std::string&
 }
 
 std::string read_ndjson_file(const std::string& path) {
-  std::ifstream in{path, std::ios::binary};
-  if (!in)
-    throw std::runtime_error(fmt::format("cannot read {}", path));
+  auto [in, size] = open_ndjson(path);
   // A regular file is read in one piece of its size; then blocks until the end, so a pipe (or
   // a file that grew meanwhile) reads too.
   constexpr std::size_t k_block = std::size_t{1} << 20;
-  std::error_code ec;
-  std::size_t block = k_block;
-  if (std::filesystem::is_regular_file(path, ec))
-    if (auto size = std::filesystem::file_size(path, ec); !ec && size > 0)
-      block = static_cast<std::size_t>(size);
+  std::size_t block = size > 0 ? size : k_block;
   std::string text;
   for (;;) {
     auto have = text.size();
@@ -610,7 +615,7 @@ std::string read_ndjson_file(const std::string& path) {
     block = k_block;
   }
   if (in.bad())
-    throw std::runtime_error(fmt::format("cannot read {}: the read failed", path));
+    throw read_failed(path);
   return text;
 }
 

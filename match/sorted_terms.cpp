@@ -15,12 +15,16 @@ void put_word(std::string& buf, std::size_t at, std::size_t value) {
   std::memcpy(buf.data() + at * 4, &w, 4);
 }
 
+// `views` sorted, without duplicates, as a set.
+sorted_terms set_of(boost::container::small_vector<std::string_view, 32> views) {
+  std::sort(views.begin(), views.end());
+  views.erase(std::unique(views.begin(), views.end()), views.end());
+  return sorted_terms::from_sorted(views);
+}
+
 }  // namespace
 
-sorted_terms::sorted_terms(const std::vector<std::string>& terms) {
-  boost::container::small_vector<std::string_view, 32> views(terms.begin(), terms.end());
-  assign_any(views);
-}
+sorted_terms::sorted_terms(const std::vector<std::string>& terms) : sorted_terms(set_of({terms.begin(), terms.end()})) {}
 
 sorted_terms sorted_terms::from_sorted(std::span<const std::string_view> terms) {
   sorted_terms out;
@@ -42,20 +46,15 @@ sorted_terms sorted_terms::from_sorted(std::span<const std::string_view> terms) 
   return out;
 }
 
-void sorted_terms::assign_any(std::span<const std::string_view> terms) {
-  boost::container::small_vector<std::string_view, 32> views(terms.begin(), terms.end());
-  std::sort(views.begin(), views.end());
-  views.erase(std::unique(views.begin(), views.end()), views.end());
-  *this = from_sorted(views);
-}
+sorted_terms::sorted_terms(std::initializer_list<std::string_view> terms)
+    : sorted_terms(set_of({terms.begin(), terms.end()})) {}
 
 void sorted_terms::insert(std::string_view term) {
   auto at = std::lower_bound(begin(), end(), term);
   if (at != end() && *at == term)
     return;
-  std::vector<std::string> all = strings();
-  all.insert(all.begin() + (at - begin()), std::string{term});
-  std::vector<std::string_view> views(all.begin(), all.end());
+  std::vector<std::string_view> views(begin(), end());  // into this set, read before it is replaced
+  views.insert(views.begin() + (at - begin()), term);
   *this = from_sorted(views);
 }
 

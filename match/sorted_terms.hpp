@@ -53,7 +53,7 @@ public:
 
   sorted_terms() = default;
   /// Any terms, as given: sorted bytewise (std::string's order), duplicates kept once.
-  sorted_terms(std::initializer_list<std::string_view> terms) { assign_any({terms.begin(), terms.size()}); }
+  sorted_terms(std::initializer_list<std::string_view> terms);
   explicit sorted_terms(const std::vector<std::string>& terms);
   /// Terms already sorted (bytewise, as std::string orders them) and distinct.
   static sorted_terms from_sorted(std::span<const std::string_view> terms);
@@ -79,7 +79,6 @@ public:
   bool operator==(const sorted_terms&) const = default;
 
 private:
-  void assign_any(std::span<const std::string_view> terms);
   std::uint32_t word(std::size_t i) const {
     std::uint32_t w;
     std::memcpy(&w, buf_.data() + i * 4, 4);
