@@ -468,8 +468,9 @@ std::runtime_error read_failed(const std::string& path) {
 template <class Record, class Out>
 read_result<Out> read_file(const std::string& path, const normaliser& words, unsigned threads, std::size_t block_bytes,
                            std::size_t smallest_slice) {
-  auto [in, expected] = open_ndjson(path);
-  block_reader<Record, Out> reader{threads, smallest_slice, &words, expected};
+  auto opened = open_ndjson(path);  // (not a structured binding: clang's lambdas cannot capture one)
+  auto& in = opened.first;
+  block_reader<Record, Out> reader{threads, smallest_slice, &words, opened.second};
   // The bytes in `b` once it is read full from `from` on (fewer at the file's end).
   auto fill = [&](std::string& b, std::size_t from) {
     in.read(b.data() + from, static_cast<std::streamsize>(b.size() - from));
