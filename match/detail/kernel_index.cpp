@@ -120,7 +120,7 @@ void fill_postings(const kernel_index& x, posting_columns& p, const word_ids& w,
   // build on this VM, where a page fault is a trip through the hypervisor).
   reserve_populated(n, p.input_of_physical, p.ids, p.company, p.category, p.industry, p.subcategory, p.country,
                     p.city, p.remote, p.has_coordinates, p.unit, p.lat, p.lon, p.skill_count, p.terms, p.level_code,
-                    p.inv_min_years, p.inv_salary_max, p.mode, p.employment);
+                    p.narrow_skill_count, p.min_half_years, p.inv_salary_max, p.mode, p.employment);
   for (std::size_t i = 0; i < n; ++i) {
     auto in = order[i];
     const auto& r = *ps[in];
@@ -139,11 +139,13 @@ void fill_postings(const kernel_index& x, posting_columns& p, const word_ids& w,
     p.lat.push_back(r.coordinates ? r.coordinates->lat : 0);
     p.lon.push_back(r.coordinates ? r.coordinates->lon : 0);
     p.skill_count.push_back(w.skill_begin[in + 1] - w.skill_begin[in]);
+    p.narrow_skill_count.push_back(
+        static_cast<std::uint8_t>(std::min<std::uint32_t>(p.skill_count.back(), posting_columns::k_many_skills)));
     for (auto k = w.skill_begin[in]; k < w.skill_begin[in + 1]; ++k)
       set_bit(p.skill_bits, i, x.skill_words, w.skills[k]);
     p.terms.push_back({static_cast<double>(r.level), r.min_years, r.salary_max, w.category[in], 0});
     p.level_code.push_back(static_cast<std::uint8_t>(r.level));
-    p.inv_min_years.push_back(inverse(r.min_years));
+    p.min_half_years.push_back(static_cast<std::uint8_t>(std::min(255.0, std::floor(r.min_years * 2))));
     p.inv_salary_max.push_back(inverse(r.salary_max));
     p.mode.push_back(static_cast<std::uint8_t>(r.mode));
     p.employment.push_back(static_cast<std::uint8_t>(r.employment));

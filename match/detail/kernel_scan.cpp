@@ -137,10 +137,16 @@ void scanner::bound_range(std::size_t ci, const local_skill_set& mine, std::uint
     add_skills(ci, mine, b, e, bound);
   if (uses(q_, factor::experience)) {
     const auto w = static_cast<float>(weight(q_, factor::experience));
-    const auto years = static_cast<float>(c.years[ci]);
-    const auto* inv = p.inv_min_years.data() + b;  // 0 where min_years is 0: the factor is 1
-    for (std::size_t j = 0; j < n; ++j)
-      bound[j] += inv[j] == 0 ? w : w * std::min(1.0f, years * inv[j]);
+    const auto half_years = static_cast<float>(c.years[ci] * 2);
+    // min_years below half a year counts as 0 (the factor is 1), otherwise rounded down to a
+    // half year: a factor at least the posting's. No choice around the division (never by 0),
+    // which GCC would not vectorise.
+    const auto* q = p.min_half_years.data() + b;
+    for (std::size_t j = 0; j < n; ++j) {
+      auto halves = static_cast<float>(q[j]);
+      auto none = halves == 0 ? 1.0f : 0.0f;
+      bound[j] += w * std::min(1.0f, std::max(half_years / std::max(halves, 1.0f), none));
+    }
   }
   if (uses(q_, factor::seniority)) {
     const auto w = static_cast<float>(weight(q_, factor::seniority));
@@ -187,13 +193,15 @@ void scanner::add_skills(std::size_t ci, const local_skill_set& mine, std::uint3
   const auto w = static_cast<float>(weight(q_, factor::skills));
   const std::size_t n = e - b;
   const auto* local = p_.local_skills.data() + b;
-  const auto* count = p_.skill_count.data() + b;
+  const auto* count = p_.narrow_skill_count.data() + b;
   for (std::size_t j = 0; j < n; ++j) {
     auto theirs = static_cast<std::uint32_t>(std::popcount(local[j]));
+    // A count of k_many_skills or more: its other skills may be as many as the candidate's.
+    auto their_others = count[j] == posting_columns::k_many_skills ? mine.others : count[j] - theirs;
     auto common =
-        static_cast<std::uint32_t>(std::popcount(mine.bits & local[j])) + std::min(count[j] - theirs, mine.others);
-    // common <= min(n_c, count[j]), so both - i >= 1 unless both sets are empty (then i = 0):
-    // no branch, so the loop vectorises.
+        static_cast<std::uint32_t>(std::popcount(mine.bits & local[j])) + std::min(their_others, mine.others);
+    // common <= min(n_c, count[j]) (or count[j] is k_many_skills, more than common), so
+    // both - i >= 1 unless both sets are empty (then i = 0): no branch, so the loop vectorises.
     auto i = static_cast<float>(common), both = static_cast<float>(n_c + count[j]);
     bound[j] += w * (i / std::max(both - i, 1.0f));
   }

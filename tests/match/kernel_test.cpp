@@ -387,6 +387,65 @@ TEST(kernel, a_posting_with_an_overflowing_reciprocal_still_ranks) {
   }
 }
 
+// The first pass reads narrow copies of a posting's skill count (saturated at 255) and
+// min_years (half years, rounded down), which may only raise its bound. In each category the
+// best posting comes after ones that fill a list of one, so a bound rounded the other way
+// (300 skills counted as 255; 2.7 years as 3; 0.3 as 0.5) would drop it.
+TEST(kernel, the_first_passs_narrow_columns_never_drop_the_best_posting) {
+  normaliser n;
+  auto skills = [](int from, int to) {
+    std::vector<std::string> out;
+    for (int k = from; k < to; ++k)
+      out.push_back(fmt::format("s{:03}", k));
+    return out;
+  };
+  std::vector<prepared_posting> postings;
+  auto add = [&](std::string id, std::string category, std::vector<std::string> required, double min_years) {
+    posting p;
+    p.id = std::move(id);
+    p.company = "Co " + p.id;
+    p.title = "Role";
+    p.category = std::move(category);
+    p.required_skills = std::move(required);
+    p.min_years = min_years;
+    postings.push_back(prepare(p, n));
+  };
+  // Many skills: 270 of the candidate's 300 (0.9), then all 300 (1.0).
+  for (int i = 0; i < 20; ++i)
+    add(fmt::format("many-{:02}", i), "Many", skills(0, 270), 0);
+  add("many-best", "Many", skills(0, 300), 0);
+  // Years: 2.6 years against min_years 2.7 (0.963) is better than against 2.8 (0.929) ...
+  for (int i = 0; i < 20; ++i)
+    add(fmt::format("years-{:02}", i), "Years", skills(0, 4), 2.8);
+  add("years-best", "Years", skills(0, 4), 2.7);
+  // ... and against 200 (0.013) than against 250 (0.0104), past a byte's half years; 0.1 years
+  // against 0.3 (0.333) is better than against 0.4 (0.25).
+  for (int i = 0; i < 20; ++i)
+    add(fmt::format("far-{:02}", i), "Far", skills(0, 4), 250);
+  add("far-best", "Far", skills(0, 4), 200);
+  for (int i = 0; i < 20; ++i)
+    add(fmt::format("near-{:02}", i), "Near", skills(0, 4), 0.4);
+  add("near-best", "Near", skills(0, 4), 0.3);
+  std::vector<prepared_candidate> candidates;
+  for (std::string category : {"Many", "Years", "Far", "Near"}) {
+    candidate c;
+    c.id = "c-" + category;
+    c.preferred_categories = {category};
+    c.skills = category == "Many" ? skills(0, 300) : skills(0, 4);
+    c.years_experience = category == "Near" ? 0.1 : 2.6;
+    candidates.push_back(prepare(c, n));
+  }
+  batch_matcher kernel{postings, candidates};
+  query q;
+  q.top_k = 1;
+  auto want = reference_match(postings, candidates, q);
+  expect_same(want, kernel.run(q, 1), fit_profile(), "top_k 1");
+  std::vector<std::string> best;
+  for (const auto& source : want)
+    best.push_back(source.results.at(0).id);
+  ASSERT_EQ(best, (std::vector<std::string>{"many-best", "years-best", "far-best", "near-best"}));
+}
+
 // A retired record is no target of later queries, as if it had not been indexed.
 TEST(kernel, a_retired_record_is_no_longer_a_target) {
   auto everything = custom_profile();
