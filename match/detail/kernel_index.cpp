@@ -120,7 +120,7 @@ void fill_postings(const kernel_index& x, posting_columns& p, const word_ids& w,
   // build on this VM, where a page fault is a trip through the hypervisor).
   reserve_populated(n, p.input_of_physical, p.ids, p.company, p.category, p.industry, p.subcategory, p.country,
                     p.city, p.remote, p.has_coordinates, p.unit, p.lat, p.lon, p.skill_count, p.terms, p.level_code,
-                    p.narrow_skill_count, p.min_half_years, p.inv_salary_max, p.mode, p.employment);
+                    p.narrow_skill_count, p.min_half_years, p.inv_salary_max_high, p.mode, p.employment);
   for (std::size_t i = 0; i < n; ++i) {
     auto in = order[i];
     const auto& r = *ps[in];
@@ -146,7 +146,7 @@ void fill_postings(const kernel_index& x, posting_columns& p, const word_ids& w,
     p.terms.push_back({static_cast<double>(r.level), r.min_years, r.salary_max, w.category[in], 0});
     p.level_code.push_back(static_cast<std::uint8_t>(r.level));
     p.min_half_years.push_back(static_cast<std::uint8_t>(std::min(255.0, std::floor(r.min_years * 2))));
-    p.inv_salary_max.push_back(inverse(r.salary_max));
+    p.inv_salary_max_high.push_back(static_cast<std::uint16_t>(std::bit_cast<std::uint32_t>(inverse(r.salary_max)) >> 16));
     p.mode.push_back(static_cast<std::uint8_t>(r.mode));
     p.employment.push_back(static_cast<std::uint8_t>(r.employment));
   }

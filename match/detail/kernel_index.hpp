@@ -75,9 +75,9 @@ struct posting_columns {
     std::uint32_t id_rank = 0;
   };
   std::vector<terms_row> terms;
-  /// What a scan's first pass reads of every posting of a category (with `retired`,
-  /// `local_skills` and `inv_salary_max`), narrow: 16 bytes a posting under `fit`, where a
-  /// four-byte count and reciprocal made it 22. A query waits on these columns coming from
+  /// What a scan's first pass reads of every posting of a category (with `local_skills`),
+  /// narrow: 13 bytes a posting under `fit`, where four-byte counts and reciprocals and the
+  /// retired flag made it 22. A query waits on these columns coming from
   /// memory (the same scans over columns already in the cache took half the time). Each
   /// narrow value is rounded only toward a higher bound.
   std::vector<std::uint8_t> level_code;
@@ -85,9 +85,10 @@ struct posting_columns {
   std::vector<std::uint8_t> narrow_skill_count;
   /// min_years in half years, rounded down; 255 for that many or more.
   std::vector<std::uint8_t> min_half_years;
-  /// 1 / salary_max, 0 where salary_max is 0; a float, as the bounds are sums of floats with
-  /// slack (kernel_scan.cpp).
-  std::vector<float> inv_salary_max;
+  /// The high half of the float 1 / salary_max (0 where salary_max is 0): the reciprocal
+  /// rounded toward 0 to 8 bits of mantissa, so a salary factor at least the posting's (in
+  /// generated data it passed no more postings to the exact scores than the whole float).
+  std::vector<std::uint16_t> inv_salary_max_high;
   static constexpr std::uint8_t k_many_skills = 255;
   std::vector<std::uint8_t> mode, employment;
 };

@@ -120,11 +120,9 @@ void scanner::bound_range(std::size_t ci, const local_skill_set& mine, std::uint
   const auto& p = p_;
   const auto& c = c_;
   const std::size_t n = e - b;
-  // A retired posting's bound is -infinity (nothing added to it is infinite): its flag is read
-  // here, in order, not at random where a posting's bound passes.
-  const auto* retired = p.retired.data() + b;
-  for (std::size_t j = 0; j < n; ++j)
-    bound[j] = retired[j] != 0 ? -std::numeric_limits<float>::infinity() : fixed;
+  // A retired posting is bounded as any other and skipped where its bound passes (rarely):
+  // its flag is not one more column to read for every posting.
+  std::fill_n(bound, n, fixed);
   if (uses(q_, factor::industry)) {
     const auto w = static_cast<float>(weight(q_, factor::industry));
     const auto ind_c = c.industry[ci], sub_c = c.subcategory[ci];
@@ -159,9 +157,11 @@ void scanner::bound_range(std::size_t ci, const local_skill_set& mine, std::uint
     // With s = salary_max > 0 the factor is min(1, max(0, 2 - expected / s)).
     const auto w = static_cast<float>(weight(q_, factor::salary));
     const auto expected = static_cast<float>(c.expected_salary[ci]);
-    const auto* inv = p.inv_salary_max.data() + b;  // 0 where salary_max is 0: the factor is 1
-    for (std::size_t j = 0; j < n; ++j)
-      bound[j] += inv[j] == 0 ? w : w * std::clamp(2.0f - expected * inv[j], 0.0f, 1.0f);
+    const auto* high = p.inv_salary_max_high.data() + b;  // 0 where salary_max is 0: the factor is 1
+    for (std::size_t j = 0; j < n; ++j) {
+      auto inv = std::bit_cast<float>(std::uint32_t{high[j]} << 16);
+      bound[j] += inv == 0 ? w : w * std::clamp(2.0f - expected * inv, 0.0f, 1.0f);
+    }
   }
   if (uses(q_, factor::location)) {
     const double w = weight(q_, factor::location);
@@ -403,7 +403,7 @@ void scanner::visit_postings(std::size_t ci) {
           continue;
         for (auto j = g; j < std::min(n, g + k_group); ++j) {
           auto pi = s + j;
-          if (bound[j] < cut || !accepts(pi))  // a retired posting's -infinity never reaches it
+          if (bound[j] < cut || p_.retired[pi] != 0 || !accepts(pi))
             continue;
           q_.top_per_company ? offer_per_company(pi, ci) : offer(pi, pi, ci);
           cut = bound_cut();

@@ -385,6 +385,20 @@ TEST(kernel, a_posting_with_an_overflowing_reciprocal_still_ranks) {
     expect_same(want, kernel.run(q, 1), fit_profile(), "top_k " + std::to_string(top_k));
     ASSERT_EQ(want[0].results[0].id, "a-special");  // the case this test is about
   }
+  // Retired, its NaN bound still passes the first pass: it must not come back.
+  ASSERT_TRUE(kernel.retire_posting("a-special"));
+  std::vector<prepared_posting> kept;
+  for (const auto& p : postings)
+    if (p.id != "a-special")
+      kept.push_back(p);
+  for (int top_k : {1, 3}) {
+    query q;
+    q.top_k = top_k;
+    std::vector<source_results> got;
+    for (const auto& c : candidates)
+      got.push_back(kernel.run_one(c, q));
+    expect_same(reference_match(kept, candidates, q), got, fit_profile(), "retired, top_k " + std::to_string(top_k));
+  }
 }
 
 // The first pass reads narrow copies of a posting's skill count (saturated at 255) and
