@@ -1,5 +1,7 @@
 #include "actors/match_json.hpp"
 
+#include <algorithm>
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/string_view.hpp>
 #include <fmt/format.h>
@@ -8,18 +10,28 @@ namespace jobmesh::actors {
 
 namespace {
 
-std::string json_strings(const std::vector<std::string>& words) {
+// The posting's required skills the candidate has (or lacks), as a JSON array.
+std::string json_skills(const explained_match& m, bool matched) {
   std::string out = "[";
-  for (const auto& w : words) {
+  for (auto skill : m.skills(matched)) {
     if (out.size() > 1)
       out += ',';
-    out += json_string(w);
+    out += json_string(skill);
   }
   out += ']';
   return out;
 }
 
 }  // namespace
+
+// Both are sorted sets (normaliser::term_set).
+std::vector<std::string_view> explained_match::skills(bool matched) const {
+  std::vector<std::string_view> out;
+  for (auto skill : posting->skills)
+    if (std::binary_search(candidate->skills.begin(), candidate->skills.end(), skill) == matched)
+      out.push_back(skill);
+  return out;
+}
 
 std::string json_string(std::string_view s) {
   return boost::json::serialize(boost::json::string_view{s.data(), s.size()});
@@ -31,8 +43,8 @@ std::string explained_match_json(const explained_match& m, const std::vector<mat
   for (std::size_t k = 0; k < factors.size(); ++k)
     out += fmt::format(R"({}"{}":{})", k == 0 ? "" : ",", match::to_string(factors[k]),
                        m.result.factors[static_cast<std::size_t>(factors[k])]);
-  out += fmt::format(R"(}},"explain":{{"matched_skills":{},"missing_skills":{})", json_strings(m.matched_skills),
-                     json_strings(m.missing_skills));
+  out += fmt::format(R"(}},"explain":{{"matched_skills":{},"missing_skills":{})", json_skills(m, true),
+                     json_skills(m, false));
   if (m.distance_km)
     out += fmt::format(R"(,"distance_km":{})", *m.distance_km);
   return out + "}}";

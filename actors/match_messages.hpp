@@ -10,7 +10,9 @@
 #include "storage/feed_repository.hpp"
 #include "storage/record_repository.hpp"
 
+#include <memory>
 #include <optional>
+#include <string_view>
 #include <variant>
 
 namespace jobmesh::actors {
@@ -30,13 +32,22 @@ using reconcile_atom = caf::atom_constant<caf::atom("reconcile")>;
 /// A record as a shard holds it: normalised, lists as sets (match/prepared.hpp).
 using prepared_record = std::variant<match::prepared_posting, match::prepared_candidate>;
 
-/// One result of a live query and what explains it (API.md "Data", `explain`).
+/// One result of a live query and what explains it (API.md "Data", `explain`): the two
+/// records scored, shared rather than copied (a shard never changes a record it holds; a write
+/// replaces its pointer), so the skills in common are read from them when the result is
+/// written out, for the results a merge keeps, not copied for every shard's candidates.
 struct explained_match {
   match::match_result result;
-  std::string company;                      ///< the posting's, normalised (top_per_company)
-  std::vector<std::string> matched_skills;  ///< the posting's required skills the candidate has
-  std::vector<std::string> missing_skills;  ///< the posting's required skills the candidate lacks
-  std::optional<double> distance_km;        ///< when both records have coordinates
+  std::shared_ptr<const match::prepared_posting> posting;
+  std::shared_ptr<const match::prepared_candidate> candidate;
+  std::optional<double> distance_km;  ///< when both records have coordinates
+
+  /// The posting's company, normalised (top_per_company).
+  const std::string& company() const { return posting->company; }
+  /// The posting's required skills the candidate has (or lacks), in the posting's order.
+  std::vector<std::string_view> matched_skills() const { return skills(true); }
+  std::vector<std::string_view> missing_skills() const { return skills(false); }
+  std::vector<std::string_view> skills(bool matched) const;
 };
 
 using explained_matches = std::vector<explained_match>;

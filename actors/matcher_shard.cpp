@@ -269,35 +269,37 @@ void with_index(shard_pointer self, caf::typed_response_promise<Reply> promise, 
   start_build(self);
 }
 
-// Both lists are sorted sets (normaliser::term_set).
-void explain_skills(const match::prepared_posting& p, const match::prepared_candidate& c, explained_match& out) {
-  for (const auto& skill : p.skills)
-    (std::binary_search(c.skills.begin(), c.skills.end(), skill) ? out.matched_skills : out.missing_skills)
-        .emplace_back(skill);
+// A record to query with, shared with the results that explain themselves from it.
+using source_ptr = std::shared_ptr<const prepared_record>;
+
+source_ptr shared_source(prepared_record r) {
+  return std::make_shared<const prepared_record>(std::move(r));
 }
 
-explained_match explain(match::match_result r, const match::prepared_posting& p, const match::prepared_candidate& c) {
+explained_match explain(match::match_result r, posting_ptr p, candidate_ptr c) {
   explained_match out;
   out.result = std::move(r);
-  out.company = p.company;
-  explain_skills(p, c, out);
-  if (p.coordinates && c.coordinates)
-    out.distance_km = match::haversine_km(*p.coordinates, *c.coordinates);
+  if (p->coordinates && c->coordinates)
+    out.distance_km = match::haversine_km(*p->coordinates, *c->coordinates);
+  out.posting = std::move(p);
+  out.candidate = std::move(c);
   return out;
 }
 
-explained_matches run_on(const built_index& x, const prepared_record& source, const match::query& q) {
+explained_matches run_on(const built_index& x, const source_ptr& source, const match::query& q) {
   explained_matches out;
-  if (const auto* c = std::get_if<match::prepared_candidate>(&source)) {
+  if (const auto* c = std::get_if<match::prepared_candidate>(source.get())) {
+    candidate_ptr shared{source, c};
     for (auto& r : x.matcher.run_one(*c, q).results) {
-      const auto& p = *x.postings[r.input];
-      out.push_back(explain(std::move(r), p, *c));
+      const auto& p = x.postings[r.input];
+      out.push_back(explain(std::move(r), p, shared));
     }
   } else {
-    const auto& p = std::get<match::prepared_posting>(source);
-    for (auto& r : x.matcher.run_one(p, q).results) {
-      const auto& c = *x.candidates[r.input];
-      out.push_back(explain(std::move(r), p, c));
+    const auto* p = std::get_if<match::prepared_posting>(source.get());
+    posting_ptr shared{source, p};
+    for (auto& r : x.matcher.run_one(*p, q).results) {
+      const auto& c = x.candidates[r.input];
+      out.push_back(explain(std::move(r), shared, c));
     }
   }
   return out;
@@ -305,7 +307,7 @@ explained_matches run_on(const built_index& x, const prepared_record& source, co
 
 // The shard's best matches: those of its index and those of the records written since,
 // merged as shards' lists are. Only with an index (see with_index).
-explained_matches run_query(shard_state& st, const prepared_record& source, const match::query& q) {
+explained_matches run_query(shard_state& st, const source_ptr& source, const match::query& q) {
   current_recent(st);
   auto out = run_on(*st.index, source, q);
   if (st.recent->postings.empty() && st.recent->candidates.empty())
@@ -314,22 +316,22 @@ explained_matches run_query(shard_state& st, const prepared_record& source, cons
 }
 
 // Scores `source` against each target this shard holds, with every factor.
-pair_scores score_pairs(const shard_state& st, const prepared_record& source, const std::vector<std::string>& ids,
+pair_scores score_pairs(const shard_state& st, const source_ptr& source, const std::vector<std::string>& ids,
                         const match::profile& prof) {
   pair_scores out(ids.size());
-  auto scored = [&](const match::prepared_posting& p, const match::prepared_candidate& c, const std::string& id) {
+  auto scored = [&](const posting_ptr& p, const candidate_ptr& c, const std::string& id) {
     match::match_result r;
     r.id = id;
-    r.factors = match::reference_factors(p, c);
+    r.factors = match::reference_factors(*p, *c);
     r.score = match::combine(prof, r.factors);
     return explain(std::move(r), p, c);
   };
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (const auto* c = std::get_if<match::prepared_candidate>(&source)) {
+    if (const auto* c = std::get_if<match::prepared_candidate>(source.get())) {
       if (auto it = st.postings.find(ids[i]); it != st.postings.end())
-        out[i] = scored(*it->second, *c, ids[i]);
+        out[i] = scored(it->second, candidate_ptr{source, c}, ids[i]);
     } else if (auto it = st.candidates.find(ids[i]); it != st.candidates.end()) {
-      out[i] = scored(std::get<match::prepared_posting>(source), *it->second, ids[i]);
+      out[i] = scored(posting_ptr{source, std::get_if<match::prepared_posting>(source.get())}, it->second, ids[i]);
     }
   }
   return out;
@@ -497,13 +499,14 @@ load_tally load_part(shard_pointer self, const std::string& ndjson, Read read) {
 // they scan their parts while this one scans its own.
 void answer(shard_pointer self, record_kind kind, const std::string& id, const match::query& q,
             const std::vector<caf::actor>& others, caf::typed_response_promise<match_reply> promise) {
-  auto source = find_prepared(self->state, kind, id);
-  if (!source) {
+  auto found = find_prepared(self->state, kind, id);
+  if (!found) {
     promise.deliver(make_error(errc::not_found, fmt::format("no {} {}", storage::noun_of(kind), id)));
     return;
   }
+  auto source = shared_source(std::move(*found));
   if (others.empty()) {
-    promise.deliver(match_reply{id, q.prof->name, q.prof->used, run_query(self->state, *source, q)});
+    promise.deliver(match_reply{id, q.prof->name, q.prof->used, run_query(self->state, source, q)});
     return;
   }
   auto mine = std::make_shared<explained_matches>();
@@ -521,7 +524,7 @@ void answer(shard_pointer self, record_kind kind, const std::string& id, const m
         parts.push_back(std::move(*mine));
         promise.deliver(match_reply{id, q.prof->name, q.prof->used, merge_shard_results(std::move(parts), q)});
       });
-  *mine = run_query(self->state, *source, q);  // the replies are handled after this returns
+  *mine = run_query(self->state, source, q);  // the replies are handled after this returns
 }
 
 matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<const match::normaliser> words,
@@ -595,7 +598,7 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<con
       },
       [=](match_atom, prepared_record& given, const match::query& q) {
         auto promise = self->make_response_promise<explained_matches>();
-        with_index(self, promise, [=, source = std::move(given)](caf::typed_response_promise<explained_matches>& p) {
+        with_index(self, promise, [=, source = shared_source(std::move(given))](caf::typed_response_promise<explained_matches>& p) {
           p.deliver(run_query(self->state, source, q));
         });
         return promise;
@@ -606,13 +609,13 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<con
           std::vector<explained_matches> out;
           out.reserve(sources.size());
           for (const auto& source : sources)
-            out.push_back(run_query(self->state, source, q));
+            out.push_back(run_query(self->state, shared_source(source), q));
           p.deliver(std::move(out));
         });
         return promise;
       },
       [=](score_atom, const prepared_record& source, const std::vector<std::string>& ids, const match::query& q) {
-        return score_pairs(self->state, source, ids, *q.prof);
+        return score_pairs(self->state, shared_source(source), ids, *q.prof);
       },
       [=](tick_atom) { on_tick(self); },
   };
@@ -633,8 +636,8 @@ explained_matches merge_shard_results(std::vector<explained_matches> parts, cons
                                b.result.id);
   });
   if (q.top_per_company && q.dir == match::direction::candidate) {
-    std::unordered_set<std::string> seen;
-    std::erase_if(all, [&](const explained_match& m) { return !seen.insert(m.company).second; });
+    std::unordered_set<std::string_view> seen;  // views into the records the matches hold
+    std::erase_if(all, [&](const explained_match& m) { return !seen.insert(m.company()).second; });
   }
   if (all.size() > static_cast<std::size_t>(q.top_k))
     all.resize(static_cast<std::size_t>(q.top_k));

@@ -148,8 +148,8 @@ TEST_F(marketplace_test, an_update_or_delete_is_seen_by_the_next_query_and_a_res
   auto reply = matches(record_kind::candidate, "c1");
   ASSERT_TRUE(reply);
   ASSERT_EQ(reply->results.size(), 1u);
-  EXPECT_EQ(reply->results[0].matched_skills, (std::vector<std::string>{"go", "sql"}));
-  EXPECT_TRUE(reply->results[0].missing_skills.empty());
+  EXPECT_EQ(reply->results[0].matched_skills(), (std::vector<std::string_view>{"go", "sql"}));
+  EXPECT_TRUE(reply->results[0].missing_skills().empty());
   EXPECT_FALSE(reply->results[0].distance_km);
 }
 
