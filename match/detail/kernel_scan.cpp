@@ -271,7 +271,11 @@ factor_values scanner::exact(std::size_t pi, std::size_t ci) const {
         v = t.category != 0 && has_bit(c.category_bits, ci, x_.category_words, t.category) ? 1.0 : 0.0;
         break;
       case factor::skills: {
-        auto na = c.skill_count[ci], nb = p.skill_count[pi];
+        // The narrow count, which the first pass read (direction candidate), unless saturated.
+        auto na = c.skill_count[ci];
+        std::uint32_t nb = p.narrow_skill_count[pi];
+        if (nb == posting_columns::k_many_skills)
+          nb = p.skill_count[pi];
         if (na + nb == 0)
           break;
         std::uint32_t inter = 0;
@@ -377,6 +381,32 @@ void scanner::visit_postings(std::size_t ci) {
       others_max += weight(q_, f);
   auto preferred = [&](std::uint32_t cat) { return cat != 0 && has_bit(c.category_bits, ci, x_.category_words, cat); };
   std::array<float, k_chunk> bound;
+  // The postings of a chunk whose bounds reach the cut are scored after the next chunk's
+  // bounds, their rows (cold lines: the exact factors' terms, the retired flag, the whole
+  // skill bitset) fetched meanwhile rather than waited for one at a time. Scoring later is
+  // the same: a posting whose bound falls below the risen cut could not have made the list.
+  std::array<std::pair<std::uint32_t, float>, k_chunk> passed;
+  std::size_t passed_n = 0;
+  auto fetch = [&](std::uint32_t pi) {
+    __builtin_prefetch(&p_.terms[pi]);
+    __builtin_prefetch(&p_.retired[pi]);
+    if (visiting_->others != 0) {
+      const auto* row = &p_.skill_bits[pi * x_.skill_words];
+      __builtin_prefetch(row);
+      __builtin_prefetch(row + x_.skill_words - 1);
+    }
+  };
+  auto score_passed = [&] {
+    float cut = bound_cut();
+    for (std::size_t k = 0; k < passed_n; ++k) {
+      auto [pi, b] = passed[k];
+      if (b < cut || p_.retired[pi] != 0 || !accepts(pi))
+        continue;
+      q_.top_per_company ? offer_per_company(pi, ci) : offer(pi, pi, ci);
+      cut = bound_cut();
+    }
+    passed_n = 0;
+  };
   auto visit_range = [&](std::uint32_t cat) {
     auto [b, e] = x_.category_range[cat];
     double category_value = preferred(cat) ? w_cat : 0.0;
@@ -393,6 +423,7 @@ void scanner::visit_postings(std::size_t ci) {
       bound_range(ci, mine, s, t, static_cast<float>(fixed + category_value), bound.data());
       std::fill(bound.begin() + n, bound.begin() + (n + k_group - 1) / k_group * k_group,
                 -std::numeric_limits<float>::infinity());
+      score_passed();
       // Most groups have no bound that reaches the cut: one vector comparison each. The cut
       // moves only when a target is offered.
       float cut = bound_cut();
@@ -401,15 +432,14 @@ void scanner::visit_postings(std::size_t ci) {
         // posting's absurdly small salary_max) is scored exactly rather than dropped.
         if (stdx::all_of(bound_group(&bound[g], stdx::element_aligned) < cut))
           continue;
-        for (auto j = g; j < std::min(n, g + k_group); ++j) {
-          auto pi = s + j;
-          if (bound[j] < cut || p_.retired[pi] != 0 || !accepts(pi))
-            continue;
-          q_.top_per_company ? offer_per_company(pi, ci) : offer(pi, pi, ci);
-          cut = bound_cut();
-        }
+        for (auto j = g; j < std::min(n, g + k_group); ++j)
+          if (!(bound[j] < cut)) {
+            passed[passed_n++] = {s + j, bound[j]};
+            fetch(s + j);
+          }
       }
     }
+    score_passed();
     visiting_ = nullptr;
   };
   auto categories = static_cast<std::uint32_t>(x_.category_range.size());
