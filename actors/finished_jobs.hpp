@@ -16,12 +16,14 @@
 
 #include "actors/messages.hpp"
 
+#include <boost/container_hash/hash.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <string_view>
-#include <unordered_map>
 
 namespace jobmesh::actors {
 
@@ -43,15 +45,12 @@ private:
     shared_job job;
     std::uint64_t seq = 0;  ///< which put this is, so eviction skips a replaced entry
   };
-  struct string_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
 
   std::size_t capacity_;
   mutable std::mutex mutex_;
-  /// Keyed by a view of the held record's own id (no copy of the id).
-  std::unordered_map<std::string_view, entry, string_hash, std::equal_to<>> by_id_;
+  /// Keyed by a view of the held record's own id (no copy of the id); open addressing, as a
+  /// job ends at every few microseconds of a busy engine and a node each cost an allocation.
+  boost::unordered_flat_map<std::string_view, entry, boost::hash<std::string_view>> by_id_;
   std::deque<std::pair<std::uint64_t, shared_job>> order_;  ///< puts, oldest first
   std::uint64_t next_seq_ = 0;
 };

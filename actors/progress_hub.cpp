@@ -4,6 +4,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -77,7 +78,9 @@ struct topic_state {
 };
 
 struct hub_state {
-  std::unordered_map<std::string, topic_state> topics;
+  /// Open addressing: every job's events make a topic (`job:<id>`), kept for a late
+  /// subscriber's catch-up until the map is full; a node per topic cost an allocation each.
+  boost::unordered_flat_map<std::string, topic_state> topics;
   /// Every subscriber, monitored once, with the topics it follows.
   std::unordered_map<caf::actor_addr, std::unordered_set<std::string>> topics_of;
   std::size_t subscriptions = 0;
@@ -107,8 +110,7 @@ void send_frame(const subscriber& to, const shared_frame& frame) {
 void forget_idle_topics(hub_state& st) {
   if (st.topics.size() <= k_max_topics)
     return;
-  for (auto it = st.topics.begin(); it != st.topics.end();)
-    it = it->second.subscribers.empty() ? st.topics.erase(it) : std::next(it);
+  boost::unordered::erase_if(st.topics, [](const auto& topic) { return topic.second.subscribers.empty(); });
 }
 
 const shared_frame& frame_of(const std::string& topic, stored_event& e) {
