@@ -322,13 +322,11 @@ float scanner::bound_cut() const {
 }
 
 std::optional<scanner::entry> scanner::score(std::size_t target, std::size_t pi, std::size_t ci) const {
-  auto f = exact(pi, ci);
-  double value = combine(*q_.prof, f);
-  auto key = rank_key(value);
+  auto key = rank_key(combine(*q_.prof, exact(pi, ci)));
   if (key < min_key_)
     return std::nullopt;
   auto rank = q_.dir == direction::candidate ? p_.terms[pi].id_rank : c_.id_rank[ci];
-  return entry{key, rank, static_cast<std::uint32_t>(target), value, f};
+  return entry{key, rank, static_cast<std::uint32_t>(target)};
 }
 
 void scanner::offer(std::size_t target, std::size_t pi, std::size_t ci) {
@@ -451,17 +449,21 @@ void scanner::visit_postings(std::size_t ci) {
       visit_range(cat);
 }
 
-source_results scanner::take_results(const std::string& source) {
+source_results scanner::take_results(std::size_t source) {
+  const bool postings = q_.dir == direction::candidate;
   source_results out;
-  out.source = source;
+  out.source = postings ? c_.ids[source] : p_.ids[source];
   auto before = [](const entry& a, const entry& b) { return a.key != b.key ? a.key > b.key : a.rank < b.rank; };
   std::sort(heap_.begin(), heap_.end(), before);
   if (heap_.size() > static_cast<std::size_t>(q_.top_k))
     heap_.resize(static_cast<std::size_t>(q_.top_k));
-  const bool postings = q_.dir == direction::candidate;
   const auto& ids = postings ? p_.ids : c_.ids;
-  for (const auto& e : heap_)
-    out.results.push_back({ids[e.target], e.score, e.factors, postings ? p_.input_of_physical[e.target] : e.target});
+  for (const auto& e : heap_) {
+    // The same arithmetic as when it was offered: the same factors and score.
+    auto f = postings ? exact(e.target, source) : exact(source, e.target);
+    out.results.push_back(
+        {ids[e.target], combine(*q_.prof, f), f, postings ? p_.input_of_physical[e.target] : e.target});
+  }
   heap_.clear();
   for (auto company : touched_companies_)
     company_best_[company] = -1;
@@ -472,7 +474,7 @@ source_results scanner::take_results(const std::string& source) {
 source_results scanner::run(std::size_t s) {
   if (q_.dir == direction::candidate) {
     visit_postings(s);
-    return take_results(c_.ids[s]);
+    return take_results(s);
   }
   auto pi = p_.physical_of_input[s];
   if (accepts(pi)) {
@@ -481,7 +483,7 @@ source_results scanner::run(std::size_t s) {
       if (x_.c.retired[ci] == 0 && !(bound_[ci] * 1e6 + k_slack < threshold()))  // a NaN bound is scored
         offer(ci, pi, ci);
   }
-  return take_results(p_.ids[pi]);
+  return take_results(pi);
 }
 
 }  // namespace jobmesh::match::detail

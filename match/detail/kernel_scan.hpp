@@ -14,12 +14,12 @@ namespace jobmesh::match::detail {
 /// top_per_company's slots. Fresh memory per query would cost page faults and a clear of a few
 /// megabytes each time.
 struct scan_buffers {
+  /// A target in the list: what ranks it, 16 bytes (its factors, 80 more, are computed again
+  /// for the targets that end in the list: the list moves entries at most offers).
   struct entry {
     std::int64_t key;
     std::uint32_t rank;
     std::uint32_t target;
-    double score;
-    factor_values factors;
   };
   std::vector<double> bound;
   std::vector<entry> heap;
@@ -71,7 +71,9 @@ private:
   float bound_cut() const;
   bool accepts(std::size_t posting) const;
   void visit_postings(std::size_t ci);
-  source_results take_results(const std::string& source);
+  /// The list, ranked, with each target's factors and score; `source` is the candidate's
+  /// index (direction candidate) or the posting's stored position.
+  source_results take_results(std::size_t source);
 
   const kernel_index& x_;
   const posting_columns& p_;    ///< x_.p, or the outside posting
