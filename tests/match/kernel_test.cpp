@@ -4,6 +4,9 @@
 #include "match/reference.hpp"
 #include "random_records.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -424,22 +427,23 @@ TEST(kernel, the_first_passs_narrow_columns_never_drop_the_best_posting) {
     p.min_years = min_years;
     postings.push_back(prepare(p, n));
   };
+  // 20 postings that fill the list, then the best ("<prefix>-best").
+  auto add_category = [&](const std::string& category, int filler_skills, double filler_years, int best_skills,
+                          double best_years) {
+    std::string prefix = category;
+    std::transform(prefix.begin(), prefix.end(), prefix.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    for (int i = 0; i < 20; ++i)
+      add(fmt::format("{}-{:02}", prefix, i), category, skills(0, filler_skills), filler_years);
+    add(prefix + "-best", category, skills(0, best_skills), best_years);
+  };
   // Many skills: 270 of the candidate's 300 (0.9), then all 300 (1.0).
-  for (int i = 0; i < 20; ++i)
-    add(fmt::format("many-{:02}", i), "Many", skills(0, 270), 0);
-  add("many-best", "Many", skills(0, 300), 0);
+  add_category("Many", 270, 0, 300, 0);
   // Years: 2.6 years against min_years 2.7 (0.963) is better than against 2.8 (0.929) ...
-  for (int i = 0; i < 20; ++i)
-    add(fmt::format("years-{:02}", i), "Years", skills(0, 4), 2.8);
-  add("years-best", "Years", skills(0, 4), 2.7);
+  add_category("Years", 4, 2.8, 4, 2.7);
   // ... and against 200 (0.013) than against 250 (0.0104), past a byte's half years; 0.1 years
   // against 0.3 (0.333) is better than against 0.4 (0.25).
-  for (int i = 0; i < 20; ++i)
-    add(fmt::format("far-{:02}", i), "Far", skills(0, 4), 250);
-  add("far-best", "Far", skills(0, 4), 200);
-  for (int i = 0; i < 20; ++i)
-    add(fmt::format("near-{:02}", i), "Near", skills(0, 4), 0.4);
-  add("near-best", "Near", skills(0, 4), 0.3);
+  add_category("Far", 4, 250, 4, 200);
+  add_category("Near", 4, 0.4, 4, 0.3);
   std::vector<prepared_candidate> candidates;
   for (std::string category : {"Many", "Years", "Far", "Near"}) {
     candidate c;
