@@ -246,6 +246,10 @@ void scanner::bound_candidates_for(std::size_t pi) {
                [&](std::size_t j) { return salary(c.expected_salary[j], t.salary_max); });
 }
 
+bool scanner::all_local(std::size_t pi) const {
+  return p_.narrow_skill_count[pi] == std::popcount(p_.local_skills[pi]);  // never when saturated
+}
+
 // The same arithmetic as reference_factors, factor by factor, for the factors the profile uses.
 factor_values scanner::exact(std::size_t pi, std::size_t ci) const {
   const auto& p = p_;
@@ -279,9 +283,10 @@ factor_values scanner::exact(std::size_t pi, std::size_t ci) const {
         if (na + nb == 0)
           break;
         std::uint32_t inter = 0;
-        if (visiting_ != nullptr && visiting_->others == 0) {
-          // Every skill of the candidate is among the category's most required: the skills in
-          // common are among them, and the posting's whole bitset (a cold line) is not read.
+        if (visiting_ != nullptr && (visiting_->others == 0 || all_local(pi))) {
+          // Every skill of the candidate (or of the posting) is among the category's most
+          // required: the skills in common are among them, and the posting's whole bitset (a
+          // cold line or two) is not read.
           inter = static_cast<std::uint32_t>(std::popcount(visiting_->bits & p.local_skills[pi]));
         } else {
           const auto* a = &c.skill_bits[ci * x_.skill_words];
@@ -388,7 +393,7 @@ void scanner::visit_postings(std::size_t ci) {
   auto fetch = [&](std::uint32_t pi) {
     __builtin_prefetch(&p_.terms[pi]);
     __builtin_prefetch(&p_.retired[pi]);
-    if (visiting_->others != 0) {
+    if (visiting_->others != 0 && !all_local(pi)) {
       const auto* row = &p_.skill_bits[pi * x_.skill_words];
       __builtin_prefetch(row);
       __builtin_prefetch(row + x_.skill_words - 1);

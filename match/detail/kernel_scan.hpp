@@ -61,6 +61,8 @@ private:
   void add_skills(std::size_t ci, const local_skill_set& mine, std::uint32_t b, std::uint32_t e, float* bound) const;
   local_skill_set local_skills_of(std::size_t ci, std::uint32_t category) const;
   void bound_candidates_for(std::size_t pi);
+  /// The posting's skills are all among its category's most required (direction candidate).
+  bool all_local(std::size_t pi) const;
   factor_values exact(std::size_t pi, std::size_t ci) const;
   /// The target's entry when its exact key meets min_score (its bound was checked already).
   std::optional<entry> score(std::size_t target, std::size_t pi, std::size_t ci) const;
