@@ -10,26 +10,32 @@ namespace jobmesh::actors {
 
 namespace {
 
-// The posting's required skills the candidate has (or lacks), as a JSON array.
-std::string json_skills(const explained_match& m, bool matched) {
-  std::string out = "[";
-  for (auto skill : m.skills(matched)) {
-    if (out.size() > 1)
-      out += ',';
-    out += json_string(skill);
-  }
-  out += ']';
-  return out;
+// Appends `word` to a JSON array being written ("[" so far when it is the first).
+void append_word(std::string& array, std::string_view word) {
+  if (array.size() > 1)
+    array += ',';
+  array += json_string(word);
 }
 
 }  // namespace
 
-// Both are sorted sets (normaliser::term_set).
+// Both are sorted sets (normaliser::term_set): one pass over each.
+void explained_match::each_skill(const std::function<void(std::string_view, bool)>& f) const {
+  auto theirs = candidate->skills.begin();
+  const auto end = candidate->skills.end();
+  for (auto skill : posting->skills) {
+    while (theirs != end && *theirs < skill)
+      ++theirs;
+    f(skill, theirs != end && *theirs == skill);
+  }
+}
+
 std::vector<std::string_view> explained_match::skills(bool matched) const {
   std::vector<std::string_view> out;
-  for (auto skill : posting->skills)
-    if (std::binary_search(candidate->skills.begin(), candidate->skills.end(), skill) == matched)
+  each_skill([&](std::string_view skill, bool has) {
+    if (has == matched)
       out.push_back(skill);
+  });
   return out;
 }
 
@@ -43,8 +49,9 @@ std::string explained_match_json(const explained_match& m, const std::vector<mat
   for (std::size_t k = 0; k < factors.size(); ++k)
     out += fmt::format(R"({}"{}":{})", k == 0 ? "" : ",", match::to_string(factors[k]),
                        m.result.factors[static_cast<std::size_t>(factors[k])]);
-  out += fmt::format(R"(}},"explain":{{"matched_skills":{},"missing_skills":{})", json_skills(m, true),
-                     json_skills(m, false));
+  std::string matched = "[", missing = "[";
+  m.each_skill([&](std::string_view skill, bool has) { append_word(has ? matched : missing, skill); });
+  out += fmt::format(R"(}},"explain":{{"matched_skills":{}],"missing_skills":{}])", matched, missing);
   if (m.distance_km)
     out += fmt::format(R"(,"distance_km":{})", *m.distance_km);
   return out + "}}";

@@ -10,6 +10,7 @@
 #include "storage/feed_repository.hpp"
 #include "storage/record_repository.hpp"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -48,6 +49,8 @@ struct explained_match {
   std::vector<std::string_view> matched_skills() const { return skills(true); }
   std::vector<std::string_view> missing_skills() const { return skills(false); }
   std::vector<std::string_view> skills(bool matched) const;
+  /// Calls f(skill, the candidate has it) for each of the posting's required skills, in order.
+  void each_skill(const std::function<void(std::string_view, bool)>& f) const;
 };
 
 using explained_matches = std::vector<explained_match>;
