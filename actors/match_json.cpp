@@ -1,7 +1,5 @@
 #include "actors/match_json.hpp"
 
-#include <algorithm>
-
 #include <boost/json/serialize.hpp>
 #include <boost/json/string_view.hpp>
 #include <fmt/format.h>

@@ -276,6 +276,14 @@ source_ptr shared_source(prepared_record r) {
   return std::make_shared<const prepared_record>(std::move(r));
 }
 
+std::vector<source_ptr> shared_sources(std::vector<prepared_record> rs) {
+  std::vector<source_ptr> out;
+  out.reserve(rs.size());
+  for (auto& r : rs)
+    out.push_back(shared_source(std::move(r)));
+  return out;
+}
+
 explained_match explain(match::match_result r, posting_ptr p, candidate_ptr c) {
   explained_match out;
   out.result = std::move(r);
@@ -605,11 +613,11 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<con
       },
       [=](match_atom, std::vector<prepared_record>& given, const match::query& q) {
         auto promise = self->make_response_promise<std::vector<explained_matches>>();
-        with_index(self, promise, [=, sources = std::move(given)](caf::typed_response_promise<std::vector<explained_matches>>& p) {
+        with_index(self, promise, [=, sources = shared_sources(std::move(given))](caf::typed_response_promise<std::vector<explained_matches>>& p) {
           std::vector<explained_matches> out;
           out.reserve(sources.size());
           for (const auto& source : sources)
-            out.push_back(run_query(self->state, shared_source(source), q));
+            out.push_back(run_query(self->state, source, q));
           p.deliver(std::move(out));
         });
         return promise;
