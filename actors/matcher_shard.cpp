@@ -8,13 +8,16 @@
 #include "match/reference.hpp"
 
 #include <algorithm>
-#include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/container_hash/hash.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 #include <chrono>
 #include <fmt/format.h>
 #include <functional>
 #include <memory>
 #include <spdlog/spdlog.h>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -34,6 +37,57 @@ struct activity_overlay {
 
 using posting_ptr = std::shared_ptr<const match::prepared_posting>;
 using candidate_ptr = std::shared_ptr<const match::prepared_candidate>;
+
+// The records a shard holds, found by the id each carries: a slot is the record's pointer
+// alone (16 bytes; a map from a copy of the id took 48), open addressing (a load inserts a
+// million). Records are immutable once held: a write puts another in the place of its id.
+template <class Record>
+class held_records {
+public:
+  using pointer = std::shared_ptr<const Record>;
+
+  /// The record with `id`, or null.
+  const pointer* find(std::string_view id) const {
+    auto it = set_.find(id);
+    return it == set_.end() ? nullptr : &*it;
+  }
+  bool contains(std::string_view id) const { return set_.contains(id); }
+  const pointer& at(std::string_view id) const {
+    if (const auto* r = find(id))
+      return *r;
+    throw std::out_of_range(fmt::format("no record {} is held", id));
+  }
+  /// Holds `r`, in the place of the record with its id if there is one.
+  void put(pointer r) {
+    if (auto it = set_.find(std::string_view{r->id}); it != set_.end())
+      set_.erase(it);
+    set_.insert(std::move(r));
+  }
+  /// Whether a record with `id` was held.
+  bool erase(std::string_view id) { return set_.erase(id) > 0; }
+  std::size_t size() const { return set_.size(); }
+  auto begin() const { return set_.begin(); }
+  auto end() const { return set_.end(); }
+
+private:
+  static std::string_view id_of(std::string_view id) { return id; }
+  static std::string_view id_of(const pointer& r) { return r->id; }
+  struct by_id_hash {
+    using is_transparent = void;
+    template <class T>
+    std::size_t operator()(const T& x) const {
+      return boost::hash<std::string_view>{}(id_of(x));
+    }
+  };
+  struct by_id_equal {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return id_of(a) == id_of(b);
+    }
+  };
+  boost::unordered_flat_set<pointer, by_id_hash, by_id_equal> set_;
+};
 
 // A kernel index and the records it was built from, in its input order (match_result::input).
 // Records are immutable once held (a write replaces the pointer), so an index can be built on
@@ -77,9 +131,8 @@ struct written_ids {
 };
 
 struct shard_state {
-  // Open addressing (no node per record): a load inserts a million of them.
-  boost::unordered_flat_map<std::string, posting_ptr> postings;
-  boost::unordered_flat_map<std::string, candidate_ptr> candidates;
+  held_records<match::prepared_posting> postings;
+  held_records<match::prepared_candidate> candidates;
   std::shared_ptr<const match::normaliser> words;  ///< prepares what a load brings
   bool computed_engagement = true;  ///< activity.tracking: records' engagement is ignored
   std::unordered_map<std::string, activity_overlay> activity;  ///< by candidate id, held or not
@@ -130,19 +183,13 @@ built_index build(std::vector<posting_ptr> ps, std::vector<candidate_ptr> cs) {
 
 // The records of `held`: all of them, or those of `ids`.
 template <class Record>
-std::vector<std::shared_ptr<const Record>> records_of(
-    const boost::unordered_flat_map<std::string, std::shared_ptr<const Record>>& held) {
-  std::vector<std::shared_ptr<const Record>> out;
-  out.reserve(held.size());
-  for (const auto& [id, r] : held)
-    out.push_back(r);
-  return out;
+std::vector<std::shared_ptr<const Record>> records_of(const held_records<Record>& held) {
+  return {held.begin(), held.end()};
 }
 
 template <class Record>
-std::vector<std::shared_ptr<const Record>> records_of(
-    const boost::unordered_flat_map<std::string, std::shared_ptr<const Record>>& held,
-    const std::unordered_set<std::string>& ids) {
+std::vector<std::shared_ptr<const Record>> records_of(const held_records<Record>& held,
+                                                      const std::unordered_set<std::string>& ids) {
   std::vector<std::shared_ptr<const Record>> out;
   out.reserve(ids.size());
   for (const auto& id : ids)
@@ -336,10 +383,10 @@ pair_scores score_pairs(const shard_state& st, const source_ptr& source, const s
   };
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (const auto* c = std::get_if<match::prepared_candidate>(source.get())) {
-      if (auto it = st.postings.find(ids[i]); it != st.postings.end())
-        out[i] = scored(it->second, candidate_ptr{source, c}, ids[i]);
-    } else if (auto it = st.candidates.find(ids[i]); it != st.candidates.end()) {
-      out[i] = scored(posting_ptr{source, std::get_if<match::prepared_posting>(source.get())}, it->second, ids[i]);
+      if (const auto* p = st.postings.find(ids[i]))
+        out[i] = scored(*p, candidate_ptr{source, c}, ids[i]);
+    } else if (const auto* found = st.candidates.find(ids[i])) {
+      out[i] = scored(posting_ptr{source, std::get_if<match::prepared_posting>(source.get())}, *found, ids[i]);
     }
   }
   return out;
@@ -347,10 +394,10 @@ pair_scores score_pairs(const shard_state& st, const source_ptr& source, const s
 
 std::optional<prepared_record> find_prepared(const shard_state& st, record_kind kind, const std::string& id) {
   if (kind == record_kind::posting) {
-    if (auto it = st.postings.find(id); it != st.postings.end())
-      return prepared_record{*it->second};
-  } else if (auto it = st.candidates.find(id); it != st.candidates.end()) {
-    return prepared_record{*it->second};
+    if (const auto* p = st.postings.find(id))
+      return prepared_record{**p};
+  } else if (const auto* c = st.candidates.find(id)) {
+    return prepared_record{**c};
   }
   return std::nullopt;
 }
@@ -376,8 +423,7 @@ void take_candidate(shard_state& st, match::prepared_candidate c) {
       c.engagement = 0;
     }
   }
-  auto id = c.id;
-  st.candidates.insert_or_assign(std::move(id), std::make_shared<const match::prepared_candidate>(std::move(c)));
+  st.candidates.put(std::make_shared<const match::prepared_candidate>(std::move(c)));
 }
 
 // A record written after the index was built: its indexed version is retired there and the
@@ -407,12 +453,12 @@ bool take_effects(shard_state& st, std::vector<match::activity_effect>& effects)
     auto& overlay = st.activity[e.candidate_id];
     overlay.effect = std::move(e);
     auto id = overlay.effect.candidate_id;
-    if (auto it = st.candidates.find(id); it != st.candidates.end()) {
+    if (const auto* held = st.candidates.find(id)) {
       if (!overlay.as_given)
-        overlay.as_given = standing_fields(*it->second);
-      auto updated = std::make_shared<match::prepared_candidate>(*it->second);  // held records are immutable
+        overlay.as_given = standing_fields(**held);
+      auto updated = std::make_shared<match::prepared_candidate>(**held);  // held records are immutable
       set_standing(*updated, match::apply_activity(*overlay.as_given, overlay.effect));
-      it->second = std::move(updated);
+      st.candidates.put(std::move(updated));
       record_written(st, record_kind::candidate, id, true);
       changed = true;
     }
@@ -433,12 +479,12 @@ held_effects effects_of(const shard_state& st, const std::vector<std::string>& i
   return out;
 }
 
-template <class Map>
-std::vector<std::string> keys_of(const Map& m) {
+template <class Record>
+std::vector<std::string> keys_of(const held_records<Record>& held) {
   std::vector<std::string> out;
-  out.reserve(m.size());
-  for (const auto& [id, record] : m)
-    out.push_back(id);
+  out.reserve(held.size());
+  for (const auto& r : held)
+    out.push_back(r->id);
   return out;
 }
 
@@ -486,7 +532,7 @@ load_tally load_part(shard_pointer self, const std::string& ndjson, Read read) {
     // the chunk is gone, so such versions take at most the memory of the load.
     auto chunk = std::make_shared<const std::vector<match::prepared_posting>>(std::move(parsed.records));
     for (const auto& prepared : *chunk)
-      st.postings.insert_or_assign(prepared.id, posting_ptr(chunk, &prepared));
+      st.postings.put(posting_ptr(chunk, &prepared));
   } else {
     for (auto& prepared : parsed.records)
       take_candidate(st, std::move(prepared));
@@ -554,7 +600,7 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<con
         for (auto& r : records) {
           if (auto* p = std::get_if<match::prepared_posting>(&r)) {
             auto id = p->id;
-            st.postings.insert_or_assign(id, std::make_shared<const match::prepared_posting>(std::move(*p)));
+            st.postings.put(std::make_shared<const match::prepared_posting>(std::move(*p)));
             record_written(st, record_kind::posting, id, true);
           } else {
             auto id = std::get<match::prepared_candidate>(r).id;
@@ -573,7 +619,7 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<con
       [=](activity_atom, const std::vector<std::string>& ids) { return effects_of(self->state, ids); },
       [=](delete_atom, record_kind kind, const std::string& id) {
         auto& st = self->state;
-        bool held = kind == record_kind::posting ? st.postings.erase(id) > 0 : st.candidates.erase(id) > 0;
+        bool held = kind == record_kind::posting ? st.postings.erase(id) : st.candidates.erase(id);
         if (held) {
           record_written(st, kind, id, false);
           index_changed(self);
