@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 #include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
 
 #include <algorithm>
 #include <unordered_set>
@@ -235,9 +236,61 @@ std::vector<std::string> list_records(soci::session& db, record_kind kind, const
 // gigabytes; past it the text grows as it needs.
 constexpr std::size_t k_most_reserved = std::size_t{64} << 20;
 
+namespace {
+
+// Appends `record` and a newline to its part's text, which at its first record gets room for
+// its share of the chunk at once (growing by doubling would copy).
+void append_line(std::string& text, std::string_view record, int limit, std::size_t parts) {
+  if (text.empty()) {
+    auto share = static_cast<std::size_t>(limit) / parts * (record.size() + 1) * 5 / 4;
+    text.reserve(std::min(k_most_reserved, share));
+  }
+  text += record;
+  text.push_back('\n');
+}
+
+// The same read on SQLite's own interface: each row's text goes from SQLite's page straight
+// into its part's text (through SOCI it was copied into SOCI's row cache, then into a string).
+std::pair<std::vector<std::string>, std::string> sqlite_records_after(
+    sqlite_api::sqlite3* conn, record_kind kind, const std::string& after, int limit, std::size_t parts,
+    const std::function<std::size_t(std::string_view id)>& part_of) {
+  auto sql = fmt::format("SELECT id, record FROM {} WHERE id > ?1 ORDER BY id LIMIT ?2", table_of(kind));
+  sqlite_api::sqlite3_stmt* raw = nullptr;
+  auto fail = [conn](std::string_view what) {
+    throw std::runtime_error(fmt::format("reading records: {}: {}", what, sqlite_api::sqlite3_errmsg(conn)));
+  };
+  if (sqlite_api::sqlite3_prepare_v2(conn, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK)
+    fail("prepare");
+  std::unique_ptr<sqlite_api::sqlite3_stmt, int (*)(sqlite_api::sqlite3_stmt*)> statement{raw,
+                                                                                        sqlite_api::sqlite3_finalize};
+  if (sqlite_api::sqlite3_bind_text(raw, 1, after.data(), static_cast<int>(after.size()), SQLITE_STATIC) != SQLITE_OK ||
+      sqlite_api::sqlite3_bind_int(raw, 2, limit) != SQLITE_OK)
+    fail("bind");
+  auto column = [raw](int i) {
+    const auto* text = reinterpret_cast<const char*>(sqlite_api::sqlite3_column_text(raw, i));
+    return std::string_view{text ? text : "", static_cast<std::size_t>(sqlite_api::sqlite3_column_bytes(raw, i))};
+  };
+  std::vector<std::string> out(parts);
+  std::string last;
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite_api::sqlite3_step(raw)) == SQLITE_ROW) {
+    auto id = column(0);
+    append_line(out.at(part_of(id)), column(1), limit, parts);
+    last.assign(id);
+  }
+  if (rc != SQLITE_DONE)
+    fail("step");
+  return {std::move(out), std::move(last)};
+}
+
+}  // namespace
+
 std::pair<std::vector<std::string>, std::string> records_after(
     soci::session& db, record_kind kind, const std::string& after, int limit, std::size_t parts,
     const std::function<std::size_t(std::string_view id)>& part_of) {
+  if (db.get_backend_name() == "sqlite3")
+    return sqlite_records_after(static_cast<soci::sqlite3_session_backend*>(db.get_backend())->conn_, kind, after,
+                                limit, parts, part_of);
   std::vector<std::string> out(parts);
   std::string id, record, last;
   soci::statement st =
@@ -245,13 +298,7 @@ std::pair<std::vector<std::string>, std::string> records_after(
        soci::use(after, "after"), soci::use(limit, "limit"), soci::into(id), soci::into(record));
   st.execute();
   while (st.fetch()) {
-    auto& text = out.at(part_of(id));
-    if (text.empty()) {  // room for its share of the chunk at once: growing by doubling would copy
-      auto share = static_cast<std::size_t>(limit) / parts * (record.size() + 1) * 5 / 4;
-      text.reserve(std::min(k_most_reserved, share));
-    }
-    text += record;
-    text.push_back('\n');
+    append_line(out.at(part_of(id)), record, limit, parts);
     last = id;
   }
   return {std::move(out), std::move(last)};
