@@ -364,8 +364,10 @@ caf::result<match_reply> find_matches(marketplace_pointer self, record_kind kind
 // Loading reads storage in chunks of this many records, by id, each split by the reader into a
 // text per shard; the shards parse and prepare their parts in parallel. At most this many
 // chunks are at the shards at a time, so the reader reads ahead but memory holds a few chunks,
-// not the whole table.
-constexpr std::int64_t k_load_chunk = 50'000;
+// not the whole table (~55 MB of text a chunk of 100k postings). 1M postings loaded in
+// chunks of 100k took ~5% less time than in 50k (6 of 6 interleaved runs) and ~10% less than
+// in 16k.
+constexpr std::int64_t k_load_chunk = 100'000;
 constexpr std::size_t k_load_chunks_ahead = 2;
 
 struct load_progress {
