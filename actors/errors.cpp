@@ -23,6 +23,11 @@ caf::error make_error(errc code, std::string message) {
   return caf::error{static_cast<std::uint8_t>(code), k_error_category, caf::make_message(std::move(message))};
 }
 
+caf::error make_error(errc code, std::string message, std::string field) {
+  return caf::error{static_cast<std::uint8_t>(code), k_error_category,
+                    caf::make_message(std::move(message), std::move(field))};
+}
+
 bool is_jobmesh_error(const caf::error& e) {
   return e && e.category() == k_error_category;
 }
@@ -33,9 +38,14 @@ errc code_of(const caf::error& e) {
 
 std::string message_of(const caf::error& e) {
   const auto& ctx = e.context();
-  if (ctx.match_elements<std::string>())
+  if (ctx.match_elements<std::string>() || ctx.match_elements<std::string, std::string>())
     return ctx.get_as<std::string>(0);
   return to_string(e);
+}
+
+std::string field_of(const caf::error& e) {
+  const auto& ctx = e.context();
+  return ctx.match_elements<std::string, std::string>() ? ctx.get_as<std::string>(1) : std::string{};
 }
 
 caf::error error_of_exception(std::exception_ptr& eptr) {

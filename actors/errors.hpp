@@ -32,6 +32,9 @@ std::string_view to_string(errc code);
 
 /// An error of category `jobmesh` carrying `message` for people.
 caf::error make_error(errc code, std::string message);
+/// The same naming the request's offending field (an HTTP reply's `details.field`), e.g.
+/// "type", "params.items", "profile".
+caf::error make_error(errc code, std::string message, std::string field);
 
 /// The code of `e` if it is a jobmesh error.
 bool is_jobmesh_error(const caf::error& e);
@@ -39,6 +42,9 @@ errc code_of(const caf::error& e);
 
 /// The human message inside `e` (any category).
 std::string message_of(const caf::error& e);
+
+/// The offending field `e` names; empty when it names none.
+std::string field_of(const caf::error& e);
 
 /// A thrown exception as the error an actor ends with: its what() as errc::internal (a run
 /// that throws crashes, and its supervisor's retry policy takes over).

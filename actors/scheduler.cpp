@@ -205,7 +205,8 @@ void load(scheduler_pointer self) {
 void put(scheduler_pointer self, schedule_record record, caf::typed_response_promise<schedule_record> promise) {
   auto& st = self->state;
   if (auto problem = schedule_problem(*st.config.types, record)) {
-    promise.deliver(make_error(errc::invalid_argument, fmt::format("{}: {}", problem->first, problem->second)));
+    promise.deliver(
+        make_error(errc::invalid_argument, fmt::format("{}: {}", problem->first, problem->second), problem->first));
     return;
   }
   auto now = st.now();

@@ -46,7 +46,11 @@ response reply_for_error(const request& req, const caf::error& error) {
     auto code = actors::code_of(error);
     if (code == actors::errc::overloaded)
       return unavailable_for(req, "overloaded", actors::message_of(error));
-    return error_response(req, status_of(code), actors::to_string(code), actors::message_of(error));
+    boost::json::object details;
+    if (auto field = actors::field_of(error); !field.empty())
+      details["field"] = field;
+    return error_response(req, status_of(code), actors::to_string(code), actors::message_of(error),
+                          std::move(details));
   }
   if (error == caf::sec::request_timeout)
     return unavailable_for(req, "timeout", "the engine did not answer in time; try again");

@@ -48,7 +48,7 @@ void answer_each(std::vector<waiting>& batch, actors::bulk_submission& answer) {
       // As the supervisor answers one submission (job_submission.cpp `submit`).
       auto e = actors::make_error(r->second->field == "type" ? actors::errc::unknown_job_type
                                                              : actors::errc::invalid_argument,
-                                  r->second->message);
+                                  r->second->message, r->second->field);
       detail::run_guarded([&] { batch[i].refused(e); });
     } else if (auto k = taken_at.find(index); k != taken_at.end()) {
       detail::run_guarded([&] { batch[i].taken(answer.jobs[k->second], answer.created[k->second] != 0); });

@@ -56,6 +56,14 @@ std::optional<std::string> params_problem(const job_type& type, const std::strin
   return type.validate(parsed.as_object());
 }
 
+// The param a params problem names ("params.items must be ...", "params.profile: ..."), or
+// "params" when its message names none.
+std::string params_field(std::string_view problem) {
+  if (!problem.starts_with("params."))
+    return "params";
+  return std::string{problem.substr(0, problem.find_first_of(" :"))};
+}
+
 // The rule a submission breaks that shows without storage, if any.
 std::optional<submission_refusal> check_spec(const supervisor_state& st, const job_spec& spec, std::int64_t index) {
   const auto* type = st.ctx.types->find(spec.type);
@@ -63,7 +71,7 @@ std::optional<submission_refusal> check_spec(const supervisor_state& st, const j
     return submission_refusal{index, "type",
                               fmt::format("unknown job type '{}'; known types: {}", spec.type, known_types(st))};
   if (auto problem = params_problem(*type, spec.params))
-    return submission_refusal{index, "params", *problem};
+    return submission_refusal{index, params_field(*problem), *problem};
   if (spec.depends_on.size() > k_max_dependencies)
     return submission_refusal{index, "depends_on", fmt::format("at most {} dependencies", k_max_dependencies)};
   return std::nullopt;
@@ -376,7 +384,8 @@ caf::result<job_record, bool> submit(supervisor_pointer self, job_spec& spec) {
       promise.deliver(std::move(answer.error()));
     } else if (!answer->refused.empty()) {
       const auto& r = answer->refused.front();
-      promise.deliver(make_error(r.field == "type" ? errc::unknown_job_type : errc::invalid_argument, r.message));
+      promise.deliver(
+          make_error(r.field == "type" ? errc::unknown_job_type : errc::invalid_argument, r.message, r.field));
     } else {
       promise.deliver(std::move(answer->jobs.front()), answer->created.front() != 0);
     }
@@ -418,7 +427,8 @@ caf::result<std::vector<job_record>> enqueue_group(supervisor_pointer self, grou
     if (std::none_of(types.begin(), types.end(), [&](const job_type* t) { return t->name == name; }))
       return make_error(errc::invalid_argument,
                         fmt::format("params.{}: '{}' is not a type of group '{}' or of its dependencies", name, name,
-                                    request.group));
+                                    request.group),
+                        "params." + name);
   if (queued_count(st) + types.size() > static_cast<std::size_t>(st.ctx.settings.queue_limit))
     return overloaded(st);
   std::vector<job_record> jobs;
@@ -428,7 +438,8 @@ caf::result<std::vector<job_record>> enqueue_group(supervisor_pointer self, grou
     if (auto it = request.params.find(type->name); it != request.params.end())
       spec.params = it->second;
     if (auto problem = params_problem(*type, spec.params))
-      return make_error(errc::invalid_argument, fmt::format("params.{}: {}", type->name, *problem));
+      return make_error(errc::invalid_argument, fmt::format("params.{}: {}", type->name, *problem),
+                        "params." + type->name);
     for (const auto& dependency : type->depends_on)
       spec.depends_on.push_back(id_of.at(dependency));
     jobs.push_back(new_job(st, spec, *type));

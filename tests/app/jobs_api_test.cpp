@@ -49,7 +49,7 @@ TEST_F(jobs_api_test, ndjson_submits_many_jobs_in_one_request_and_names_the_bad_
   EXPECT_EQ(rejected[0].at("line").as_int64(), 3);
   EXPECT_EQ(text(rejected[0].at("field")), "type");
   EXPECT_EQ(rejected[1].at("line").as_int64(), 5);
-  EXPECT_EQ(text(rejected[1].at("field")), "params");
+  EXPECT_EQ(text(rejected[1].at("field")), "params.items");
   EXPECT_EQ(rejected[2].at("line").as_int64(), 6);
   for (const auto& j : jobs)
     EXPECT_EQ(text(await_end(port, text(j.at("id"))).at("status")), "completed");
@@ -118,6 +118,27 @@ std::pair<std::string, std::string> field_and_message(const http_reply& reply) {
   const auto& error = json.at("error").as_object();
   const auto* details = error.at("details").as_object().if_contains("field");
   return {details ? text(*details) : std::string{}, text(error.at("message"))};
+}
+
+// API.md: a request that breaks a rule gets 400 with the offending field named, also when the
+// rule is the engine's (a type it does not know, a param its type refuses, a profile).
+TEST_F(jobs_api_test, a_refused_request_names_its_field_also_when_the_engine_refused_it) {
+  auto port = start();
+  auto type = field_and_message(http_call(port, http::verb::post, "/api/v1/jobs", R"({"type":"nope"})"));
+  EXPECT_EQ(type.first, "type");
+  EXPECT_THAT(type.second, HasSubstr("unknown job type 'nope'"));
+  auto items = field_and_message(http_call(port, http::verb::post, "/api/v1/jobs", R"({"type":"noop","params":{"items":-1}})"));
+  EXPECT_EQ(items.first, "params.items");
+  EXPECT_THAT(items.second, HasSubstr("got -1"));
+  auto profile = field_and_message(
+      http_call(port, http::verb::post, "/api/v1/jobs", R"({"type":"match-scores","params":{"profile":"nope"}})"));
+  EXPECT_EQ(profile.first, "params.profile");
+  auto group = field_and_message(
+      http_call(port, http::verb::post, "/api/v1/job-groups/matching/enqueue", R"({"params":{"noop":{}}})"));
+  EXPECT_EQ(group.first, "params.noop");
+  auto query = field_and_message(http_call(port, http::verb::get, "/api/v1/candidates/c1/matches?profile=nearest"));
+  EXPECT_EQ(query.first, "profile");
+  EXPECT_THAT(query.second, HasSubstr("unknown profile 'nearest'"));
 }
 
 TEST_F(jobs_api_test, schedules_are_stored_listed_and_checked_field_by_field) {
