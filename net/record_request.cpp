@@ -42,7 +42,11 @@ std::optional<field_error> read_option(actors::match_options& o, const std::stri
     if (!(o.filters.employment = match::parse_employment_type(value)))
       return field_error{name, "employment_type must be full_time, part_time, contract or internship"};
   } else if (for_candidate && (name == "country" || name == "category")) {
-    (name == "country" ? o.filters.country : o.filters.category) = match::normalise_word(value);
+    auto word = match::normalise_word(value);
+    if (word.empty())  // it would match no posting: an empty answer that looks like no match
+      return field_error{name, fmt::format("{} must name a {}, e.g. {}", name, name,
+                                           name == "country" ? "Germany" : "Data Engineering")};
+    (name == "country" ? o.filters.country : o.filters.category) = std::move(word);
   } else {
     return field_error{name, for_candidate ? fmt::format("unknown option '{}'; known: profile, top_k, min_score, "
                                                          "top_per_company, country, work_mode, employment_type, category",

@@ -1,6 +1,7 @@
 #include "net/router.hpp"
 
 #include <boost/url/parse.hpp>
+#include <fmt/format.h>
 
 #include <chrono>
 
@@ -96,8 +97,13 @@ void router::dispatch(std::shared_ptr<const request> req, responder uncounted) c
   if (!url)
     return respond(error_response(*req, http::status::bad_request, "bad_target", "the request target is not a valid path"));
   route_request rr{req, {}, {}};
-  for (const auto& p : url->params())
-    rr.query[std::string{p.key}] = std::string{p.value};
+  for (const auto& p : url->params()) {
+    // One value per option: with two, which one counts would be a guess (the last, silently).
+    if (!rr.query.try_emplace(std::string{p.key}, std::string{p.value}).second)
+      return respond(error_response(*req, http::status::bad_request, "invalid_request",
+                                    fmt::format("query option '{}' is given more than once", std::string{p.key}),
+                                    {{"field", std::string{p.key}}}));
+  }
   auto segments = split_path(std::string{url->path()});
   std::vector<http::verb> other_methods;
   for (const auto& r : routes_) {

@@ -100,6 +100,15 @@ TEST_F(records_api_test, matches_reply_with_scores_factors_and_explanations) {
   EXPECT_EQ(call(http::verb::get, "/api/v1/candidates/c1/matches?profile=nearest").status, 400u);
   EXPECT_EQ(call(http::verb::get, "/api/v1/postings/p1/matches?top_per_company=true").status, 400u);
   EXPECT_EQ(call(http::verb::get, "/api/v1/candidates/c1/matches?work_mode=office").status, 400u);
+  // An empty filter would match nothing and answer like a candidate with no match; an option
+  // given twice would count one of its values, silently.
+  for (const auto& [target, field] : {std::pair{"/api/v1/candidates/c1/matches?country=", "country"},
+                                      std::pair{"/api/v1/candidates/c1/matches?category=%20", "category"},
+                                      std::pair{"/api/v1/candidates/c1/matches?top_k=1&top_k=2", "top_k"}}) {
+    auto refused = call(http::verb::get, target);
+    EXPECT_EQ(refused.status, 400u) << target;
+    EXPECT_EQ(refused.json().at("error").at("details").at("field").as_string(), field) << target;
+  }
 
   ASSERT_EQ(call(http::verb::delete_, "/api/v1/postings/p2").status, 200u);
   EXPECT_EQ(call(http::verb::get, "/api/v1/postings/p2").status, 404u);
