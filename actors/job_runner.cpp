@@ -188,8 +188,8 @@ void try_waited_item(runner_pointer self, std::int64_t index, std::int64_t attem
   item_result r;
   r.index = index;
   r.attempts = attempt;
-  try_item(*st.plan, item_ref{index, st.items[static_cast<std::size_t>(index)].key, attempt}, r);
-  if (!r.ok && attempt < st.ctx.settings.item_max_attempts)
+  bool again = try_item(*st.plan, item_ref{index, st.items[static_cast<std::size_t>(index)].key, attempt}, r);
+  if (!r.ok && again && attempt < st.ctx.settings.item_max_attempts)
     return wait_then_try(self, index, attempt + 1, first_try_ms);
   r.processing_time_ms = now_ms() - first_try_ms;
   batch_result result;

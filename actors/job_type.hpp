@@ -23,6 +23,9 @@ struct item_outcome {
   bool ok = true;
   std::string error;   ///< for people, when !ok
   std::string result;  ///< JSON text of what the item produced, kept with the item; may be empty
+  /// When !ok: another try cannot come out otherwise (the record it names does not exist, the
+  /// page answered 404 or held a bad record), so the item is not tried again in this run.
+  bool permanent = false;
 };
 
 /// One item as its handler sees it.

@@ -71,7 +71,7 @@ std::vector<std::string> targets_of(const shared_context& c, const std::vector<s
 
 item_outcome missing(bool explicitly_given, record_kind kind, std::string_view id) {
   if (explicitly_given)
-    return {false, fmt::format("no {} {}", storage::noun_of(kind), id), {}};
+    return {false, fmt::format("no {} {}", storage::noun_of(kind), id), {}, true};
   return {true, {}, fmt::format(R"({{"skipped":"the {} was deleted after the job was planned"}})", storage::noun_of(kind))};
 }
 
@@ -325,9 +325,9 @@ std::vector<item_outcome> explain_pairs(const shared_context& c, const compatibi
     for (std::size_t k = 0; k < positions.size(); ++k) {
       auto& o = out[positions[k]];
       if (!scores)
-        o = {false, fmt::format("no candidate {}", candidate), {}};
+        o = {false, fmt::format("no candidate {}", candidate), {}, true};
       else if (!(*scores)[k])
-        o = {false, fmt::format("no posting {}", targets[k]), {}};
+        o = {false, fmt::format("no posting {}", targets[k]), {}, true};
       else
         o = {true, {}, explained_match_json(*(*scores)[k], every)};
     }
@@ -453,8 +453,11 @@ std::string rejection_text(const ingest_reply& reply) {
   return text;
 }
 
+// A client error (404, 410, ...) answers the same again; a timeout, a refused connection, 408,
+// 429 or a server's error may not.
 item_outcome fetch_failed(const fetched_page& page) {
-  return {false, page.error.empty() ? fmt::format("HTTP {}", page.status) : page.error, {}};
+  bool client_error = page.status >= 400 && page.status < 500 && page.status != 408 && page.status != 429;
+  return {false, page.error.empty() ? fmt::format("HTTP {}", page.status) : page.error, {}, client_error};
 }
 
 item_outcome import_url(const shared_context& c, const std::string& url) {
@@ -465,9 +468,9 @@ item_outcome import_url(const shared_context& c, const std::string& url) {
   auto result = fmt::format(R"({{"url":{},"status":{},"accepted":{},"rejected":{}}})", json_string(page.final_url),
                             page.status, reply.accepted, reply.rejected.size());
   if (!reply.rejected.empty())
-    return {false, rejection_text(reply), result};
+    return {false, rejection_text(reply), result, true};
   if (reply.accepted == 0)
-    return {false, "the page held no posting", result};
+    return {false, "the page held no posting", result, true};
   return {true, {}, result};
 }
 
@@ -477,7 +480,7 @@ item_outcome import_detail(const shared_context& c, const std::string& posting_i
   auto record = boost::json::parse(stored).as_object();
   auto it = record.find("url");
   if (it == record.end() || !it->value().is_string() || !is_web_url(it->value().as_string()))
-    return {false, fmt::format("posting {} has no http(s) url field", posting_id), {}};
+    return {false, fmt::format("posting {} has no http(s) url field", posting_id), {}, true};
   std::string url{it->value().as_string()};
   auto page = c.ctx.fetch(url, c.ctx.imports);
   if (!page.ok)
@@ -490,7 +493,7 @@ item_outcome import_detail(const shared_context& c, const std::string& posting_i
   auto reply =
       ask<ingest_reply>(c, c.ctx.marketplace, ingest_atom::value, record_kind::posting, boost::json::serialize(record));
   if (!reply.rejected.empty())
-    return {false, rejection_text(reply), {}};
+    return {false, rejection_text(reply), {}, true};
   return {true, {},
           fmt::format(R"({{"posting_id":"{}","url":{},"status":{},"bytes":{}}})", posting_id,
                       json_string(page.final_url), page.status, page.body.size())};

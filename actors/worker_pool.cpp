@@ -30,8 +30,8 @@ item_result run_item(const work_batch& batch, std::size_t position) {
   auto start = std::chrono::steady_clock::now();
   for (std::int64_t attempt = 1; attempt <= batch.item_max_attempts; ++attempt) {
     r.attempts = attempt;
-    try_item(*batch.plan, item_ref{r.index, batch.keys[position], attempt}, r);
-    if (r.ok || batch.stop->load(std::memory_order_relaxed))
+    bool again = try_item(*batch.plan, item_ref{r.index, batch.keys[position], attempt}, r);
+    if (r.ok || !again || batch.stop->load(std::memory_order_relaxed))
       break;
   }
   r.processing_time_ms = ms_since(start);
@@ -70,7 +70,7 @@ batch_result run_together(const work_batch& batch) {
       r.ok = thrown.empty() && outcomes[n].ok;
       r.error = thrown.empty() ? std::move(outcomes[n].error) : thrown;
       r.result = thrown.empty() ? std::move(outcomes[n].result) : std::string{};
-      if (!r.ok)
+      if (!r.ok && (!thrown.empty() || !outcomes[n].permanent))
         still_open.push_back(open[n]);
     }
     open = std::move(still_open);
@@ -136,16 +136,18 @@ worker_pool_actor::behavior_type pool(pool_pointer self, std::size_t workers) {
 
 }  // namespace
 
-void try_item(const job_plan& plan, const item_ref& item, item_result& r) {
+bool try_item(const job_plan& plan, const item_ref& item, item_result& r) {
   try {
     auto outcome = plan.handle(item);
     r.ok = outcome.ok;
     r.error = std::move(outcome.error);
     r.result = std::move(outcome.result);
+    return !outcome.permanent;
   } catch (const std::exception& e) {
     r.ok = false;
     r.error = e.what();
   }
+  return true;
 }
 
 batch_result run_batch(const work_batch& batch) {

@@ -28,7 +28,8 @@ batch_result run_batch(const work_batch& batch);
 
 /// One try of `item` with `plan.handle`: its outcome into `r` (ok, error, result); a throw is a
 /// failed try. On workers, and on a runner for a plan whose items wait (job_plan::wait_per_try).
-void try_item(const job_plan& plan, const item_ref& item, item_result& r);
+/// Returns whether another try could come out otherwise (not after a permanent failure).
+bool try_item(const job_plan& plan, const item_ref& item, item_result& r);
 
 /// Spawns a pool of `workers` workers, linked to it.
 worker_pool_actor spawn_worker_pool(caf::actor_system& sys, std::size_t workers);

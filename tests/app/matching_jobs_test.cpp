@@ -17,6 +17,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -131,6 +133,11 @@ TEST_F(matching_jobs_test, bulk_analysis_ranks_candidates_and_compatibility_expl
   auto errors = result_of(some).at("errors").as_array();
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(text(errors[0].at("key")), "nobody");
+  auto failed = call(http::verb::get, "/api/v1/jobs/" + text(some.at("id")) + "/items?status=failed");
+  ASSERT_EQ(failed.status, 200u) << failed.body;
+  auto items = failed.json().at("items").as_array();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].at("attempts").as_int64(), 1) << "a record that does not exist is not looked for again";
   auto no_posting = run_job(R"({"type":"bulk-analysis","params":{"posting_id":"nothing-here"}})");
   EXPECT_EQ(text(no_posting.at("status")), "failed");
   EXPECT_EQ(no_posting.at("attempt").as_int64(), 1);
@@ -185,8 +192,14 @@ TEST_F(matching_jobs_test, import_postings_fails_only_the_fetches_that_fail) {
     return R"({"id":")" + id + R"(","company":"Imported","title":"Data Engineer","category":"Data",)" +
            R"("required_skills":["SQL","Python"])" + extra + "}";
   };
+  std::mutex hits_mutex;
+  std::map<std::string, int> hits;  // fetches of each path
   loopback_server pages{[&](const lb::request& req) -> std::optional<lb::response> {
     std::string target{req.target()};
+    {
+      std::lock_guard lock{hits_mutex};
+      ++hits[target];
+    }
     lb::response res{lb::http::status::ok, 11};
     res.set(lb::http::field::content_type, "application/json");
     if (target == "/one.json") {
@@ -224,6 +237,13 @@ TEST_F(matching_jobs_test, import_postings_fails_only_the_fetches_that_fail) {
   EXPECT_THAT(error_of[pages.url("/slow")], HasSubstr("timed out"));
   EXPECT_THAT(error_of[pages.url("/bad.json")], HasSubstr("bad record: line 1, field salary_min"));
   EXPECT_EQ(error_of.size(), 3u);
+  // A 404 or a bad record would come again: fetched once. A timeout may not: tried again.
+  {
+    std::lock_guard lock{hits_mutex};
+    EXPECT_EQ(hits["/missing"], 1);
+    EXPECT_EQ(hits["/bad.json"], 1);
+    EXPECT_EQ(hits["/slow"], settings_.jobs.item_max_attempts);
+  }
   // The good pages' postings are stored and in the shards (a match query finds its source there).
   for (auto id : {"imp-1", "imp-2", "imp-3", "imp-4"}) {
     EXPECT_EQ(call(http::verb::get, std::string{"/api/v1/postings/"} + id).status, 200u) << id;
