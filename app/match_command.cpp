@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <iostream>
+#include <tuple>
 
 namespace jobmesh::app {
 
@@ -101,6 +102,15 @@ int run_match(const match_options& o) {
   started = std::chrono::steady_clock::now();
   auto candidates = match::read_prepared_candidates_file(o.candidates, words, o.threads);
   report_read(o.candidates, candidates.errors, candidates.records.size(), since(started));
+  // Some lines rejected: the rest is matched. Every line rejected: a wrong file, most likely,
+  // and matching nothing would look like success to a script.
+  for (const auto& [path, taken, rejected] : {std::tuple{o.postings, postings.records.size(), postings.errors.size()},
+                                               std::tuple{o.candidates, candidates.records.size(),
+                                                          candidates.errors.size()}})
+    if (taken == 0 && rejected > 0) {
+      std::cerr << fmt::format("jobmesh match: {}: every line was rejected ({}); nothing to match\n", path, rejected);
+      return 1;
+    }
   started = std::chrono::steady_clock::now();
   match::batch_matcher kernel{postings.records, candidates.records};
   std::cerr << fmt::format("jobmesh match: indexed {} postings and {} candidates in {:.2f} s\n", kernel.posting_count(),

@@ -60,6 +60,18 @@ out=$("$bin" match --postings "$work/data/postings.ndjson" --candidates "$work/d
 set -e
 [ "$code" -eq 2 ] || fail "unknown profile exited $code, not 2"
 grep -q "unknown profile 'nope'" <<<"$out" || fail "unknown profile message: $out"
+# A file whose every line is rejected is an error (1), named; some lines rejected are not.
+printf '{"id":"x"\n' >"$work/broken.ndjson"
+set +e
+out=$("$bin" match --postings "$work/broken.ndjson" --candidates "$work/data/candidates.ndjson" \
+  --out "$work/x.ndjson" 2>&1); code=$?
+set -e
+[ "$code" -eq 1 ] || fail "a postings file of rejected lines exited $code, not 1"
+grep -q "broken.ndjson: every line was rejected" <<<"$out" || fail "the all-rejected message: $out"
+{ cat "$work/data/postings.ndjson"; printf '{"id":"x"\n'; } >"$work/some-broken.ndjson"
+"$bin" match --postings "$work/some-broken.ndjson" --candidates "$work/data/candidates.ndjson" \
+  --top-k 5 --out "$work/some.ndjson" 2>/dev/null || fail "match with one rejected line of 61"
+[ "$(wc -l <"$work/some.ndjson")" -eq 40 ] || fail "match with one rejected line wrote $(wc -l <"$work/some.ndjson") lines"
 
 start_serve "$work/out.log" --db "sqlite:$work/j.db"
 # The allocator the build links (release: jemalloc on huge pages), as the server names it.
