@@ -132,6 +132,12 @@ caf::result<caf::ok_atom> remove(marketplace_pointer self, record_kind kind, con
   return promise;
 }
 
+caf::error unknown_profile(const marketplace_state& st, const std::string& name) {
+  return make_error(errc::invalid_argument,
+                    fmt::format("profile: unknown profile '{}'; known: {}", name, fmt::join(st.profiles->names(), ", ")),
+                    "profile");
+}
+
 // The options as a kernel query, or an error naming the option that is wrong.
 std::variant<match::query, caf::error> make_query(const marketplace_state& st, record_kind source,
                                                   const match_options& o) {
@@ -139,10 +145,7 @@ std::variant<match::query, caf::error> make_query(const marketplace_state& st, r
   q.dir = source == record_kind::candidate ? match::direction::candidate : match::direction::posting;
   q.prof = st.profiles->find(o.profile);
   if (q.prof == nullptr)
-    return make_error(errc::invalid_argument,
-                      fmt::format("profile: unknown profile '{}'; known: {}", o.profile,
-                                  fmt::join(st.profiles->names(), ", ")),
-                      "profile");
+    return unknown_profile(st, o.profile);
   q.top_k = o.top_k;
   q.min_score = o.min_score;
   q.top_per_company = o.top_per_company;
@@ -254,10 +257,7 @@ caf::result<pair_scores> score_targets(marketplace_pointer self, record_kind kin
   match::query q;
   q.prof = st.profiles->find(profile);
   if (q.prof == nullptr)
-    return make_error(errc::invalid_argument,
-                      fmt::format("profile: unknown profile '{}'; known: {}", profile,
-                                  fmt::join(st.profiles->names(), ", ")),
-                      "profile");
+    return unknown_profile(st, profile);
   auto promise = self->make_response_promise<pair_scores>();
   auto owner = st.shards[shard_of(id, st.shards.size())];
   self->request(owner, caf::infinite, caf::get_atom::value, kind, id)

@@ -59,9 +59,12 @@ public:
   }
   /// Holds `r`, in the place of the record with its id if there is one.
   void put(pointer r) {
-    if (auto it = set_.find(std::string_view{r->id}); it != set_.end())
+    // One probe when the id is new (a load's million). The set takes `r` only when it inserts
+    // (boost's emplace finds the key first), so `r` is whole when the id was held.
+    if (auto [it, inserted] = set_.insert(std::move(r)); !inserted) {
       set_.erase(it);
-    set_.insert(std::move(r));
+      set_.insert(std::move(r));
+    }
   }
   /// Whether a record with `id` was held.
   bool erase(std::string_view id) { return set_.erase(id) > 0; }

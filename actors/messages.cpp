@@ -4,6 +4,10 @@
 
 namespace jobmesh::actors {
 
+caf::error error_of(const submission_refusal& r) {
+  return make_error(r.field == "type" ? errc::unknown_job_type : errc::invalid_argument, r.message, r.field);
+}
+
 void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<job_spec>("jobmesh.job_spec");
   cfg.add_message_type<submission_refusal>("jobmesh.submission_refusal");

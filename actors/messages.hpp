@@ -81,6 +81,10 @@ typename Inspector::result_type inspect(Inspector& f, submission_refusal& x) {
   return f(caf::meta::type_name("jobmesh.submission_refusal"), x.index, x.field, x.message);
 }
 
+/// A refusal as the error of a single submission: unknown_job_type for the type, else
+/// invalid_argument, naming its field.
+caf::error error_of(const submission_refusal& r);
+
 /// The answer to many submissions at once: the jobs, each with the position of the submission
 /// it answers (an idempotent replay names the job stored before), and the refused ones.
 struct bulk_submission {

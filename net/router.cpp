@@ -99,10 +99,10 @@ void router::dispatch(std::shared_ptr<const request> req, responder uncounted) c
   route_request rr{req, {}, {}};
   for (const auto& p : url->params()) {
     // One value per option: with two, which one counts would be a guess (the last, silently).
-    if (!rr.query.try_emplace(std::string{p.key}, std::string{p.value}).second)
+    std::string key{p.key};
+    if (!rr.query.try_emplace(key, std::string{p.value}).second)
       return respond(error_response(*req, http::status::bad_request, "invalid_request",
-                                    fmt::format("query option '{}' is given more than once", std::string{p.key}),
-                                    {{"field", std::string{p.key}}}));
+                                    fmt::format("query option '{}' is given more than once", key), {{"field", key}}));
   }
   auto segments = split_path(std::string{url->path()});
   std::vector<http::verb> other_methods;

@@ -45,10 +45,7 @@ void answer_each(std::vector<waiting>& batch, actors::bulk_submission& answer) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
     auto index = static_cast<std::int64_t>(i);
     if (auto r = refusal_of.find(index); r != refusal_of.end()) {
-      // As the supervisor answers one submission (job_submission.cpp `submit`).
-      auto e = actors::make_error(r->second->field == "type" ? actors::errc::unknown_job_type
-                                                             : actors::errc::invalid_argument,
-                                  r->second->message, r->second->field);
+      auto e = actors::error_of(*r->second);  // as the supervisor answers one submission
       detail::run_guarded([&] { batch[i].refused(e); });
     } else if (auto k = taken_at.find(index); k != taken_at.end()) {
       detail::run_guarded([&] { batch[i].taken(answer.jobs[k->second], answer.created[k->second] != 0); });

@@ -46,6 +46,12 @@ std::unique_ptr<soci::session> open_sqlite(std::string_view url, const open_opti
 
 }  // namespace
 
+sqlite_api::sqlite3* sqlite_connection(soci::session& db) {
+  if (db.get_backend_name() != "sqlite3")
+    return nullptr;
+  return static_cast<soci::sqlite3_session_backend*>(db.get_backend())->conn_;
+}
+
 std::string_view to_string(backend b) {
   return b == backend::sqlite ? "sqlite" : "postgresql";
 }

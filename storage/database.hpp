@@ -9,6 +9,9 @@
 namespace soci {
 class session;
 }
+namespace sqlite_api {  // as soci/sqlite3/soci-sqlite3.h declares SQLite's interface
+struct sqlite3;
+}
 
 namespace jobmesh::storage {
 
@@ -21,6 +24,10 @@ std::string_view to_string(backend b);
 /// The backend of `url` (`sqlite:PATH` or `postgresql://...`); throws std::invalid_argument
 /// naming the URL for anything else.
 backend backend_of(std::string_view url);
+
+/// The SQLite connection under `db`, or null when `db` is not SQLite: for what SOCI does not
+/// offer (WAL checkpoints, rows read without SOCI's copies).
+sqlite_api::sqlite3* sqlite_connection(soci::session& db);
 
 /// Options that matter when opening.
 struct open_options {

@@ -1,6 +1,7 @@
 #include "storage/record_repository.hpp"
 
 #include "match/ndjson.hpp"
+#include "storage/database.hpp"
 #include "storage/detail/row_binding.hpp"
 
 #include <boost/describe/class.hpp>
@@ -288,9 +289,8 @@ std::pair<std::vector<std::string>, std::string> sqlite_records_after(
 std::pair<std::vector<std::string>, std::string> records_after(
     soci::session& db, record_kind kind, const std::string& after, int limit, std::size_t parts,
     const std::function<std::size_t(std::string_view id)>& part_of) {
-  if (db.get_backend_name() == "sqlite3")
-    return sqlite_records_after(static_cast<soci::sqlite3_session_backend*>(db.get_backend())->conn_, kind, after,
-                                limit, parts, part_of);
+  if (auto* conn = sqlite_connection(db))
+    return sqlite_records_after(conn, kind, after, limit, parts, part_of);
   std::vector<std::string> out(parts);
   std::string id, record, last;
   soci::statement st =

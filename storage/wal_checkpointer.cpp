@@ -1,5 +1,7 @@
 #include "storage/wal_checkpointer.hpp"
 
+#include "storage/database.hpp"
+
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 #include <spdlog/spdlog.h>
@@ -15,17 +17,13 @@ using namespace sqlite_api;
 // SQLite's own threshold (SQLITE_DEFAULT_WAL_AUTOCHECKPOINT), restored when this class stops.
 constexpr int k_sqlite_autocheckpoint_pages = 1000;
 
-sqlite3* handle_of(soci::session& s) {
-  return static_cast<soci::sqlite3_session_backend*>(s.get_backend())->conn_;
-}
-
 }  // namespace
 
 bool wal_checkpointer::serves(soci::session& writer) {
-  return writer.get_backend_name() == "sqlite3";
+  return sqlite_connection(writer) != nullptr;
 }
 
-wal_checkpointer::wal_checkpointer(soci::session& writer, options o) : writer_(handle_of(writer)), options_(o) {
+wal_checkpointer::wal_checkpointer(soci::session& writer, options o) : writer_(sqlite_connection(writer)), options_(o) {
   const char* path = sqlite3_db_filename(writer_, "main");
   // Its own connection, used by its own thread only: no mutex needed on it.
   if (sqlite3_open_v2(path, &own_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {

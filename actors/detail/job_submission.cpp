@@ -383,9 +383,7 @@ caf::result<job_record, bool> submit(supervisor_pointer self, job_spec& spec) {
     if (!answer) {
       promise.deliver(std::move(answer.error()));
     } else if (!answer->refused.empty()) {
-      const auto& r = answer->refused.front();
-      promise.deliver(
-          make_error(r.field == "type" ? errc::unknown_job_type : errc::invalid_argument, r.message, r.field));
+      promise.deliver(error_of(answer->refused.front()));
     } else {
       promise.deliver(std::move(answer->jobs.front()), answer->created.front() != 0);
     }
