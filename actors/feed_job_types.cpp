@@ -193,7 +193,7 @@ std::vector<item_outcome> compute_affinity(const shared_context& c, const std::s
       if (p == postings.end())
         continue;  // deleted since: it says nothing of what the candidate likes now
       auto w = e.kind == "apply" ? k_apply_interest : k_view_interest;
-      categories[p->second.category] += w;
+      categories[p->second.category.str()] += w;
       companies[p->second.company] += w;
     }
     storage::affinity_write write{ids[i], job_id, now, shares("category", categories)};
@@ -269,7 +269,7 @@ struct feed_entry {
   double trending = 0;
 };
 
-double share_of(const std::vector<storage::affinity_row>& rows, std::string_view dimension, const std::string& value) {
+double share_of(const std::vector<storage::affinity_row>& rows, std::string_view dimension, std::string_view value) {
   for (const auto& r : rows)
     if (r.dimension == dimension && r.value == value)
       return r.weight;

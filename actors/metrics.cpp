@@ -1,5 +1,7 @@
 #include "actors/metrics.hpp"
 
+#include "match/word.hpp"
+
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
@@ -70,6 +72,12 @@ struct metrics::families {
                                                         .Register(registry);
   prometheus::Counter& coalesced = frames.Add({{"outcome", "coalesced"}});
   prometheus::Counter& dropped = frames.Add({{"outcome", "dropped"}});
+  prometheus::Gauge& match_words = prometheus::BuildGauge()
+                                       .Name("jobmesh_match_words")
+                                       .Help("Distinct words (categories, industries, places) this process holds once "
+                                             "for all its records; the pool only grows")
+                                       .Register(registry)
+                                       .Add({});
   prometheus::Histogram& commit_time = commit_seconds.Add({}, k_fast_seconds);
   prometheus::Histogram& commit_size = commit_rows.Add({}, k_rows);
 };
@@ -116,6 +124,7 @@ void metrics::frame_coalesced() { f_->coalesced.Increment(); }
 void metrics::frame_dropped() { f_->dropped.Increment(); }
 
 std::string metrics::text() const {
+  f_->match_words.Set(static_cast<double>(match::word::pool_size()));
   std::ostringstream out;
   prometheus::TextSerializer{}.Serialize(out, f_->registry.Collect());
   return out.str();

@@ -121,6 +121,14 @@ std::string normalise_word(std::string_view word) {
   return out;
 }
 
+word normal_word(std::string_view text) {
+  constexpr std::size_t k_on_stack = 128;
+  if (text.size() > k_on_stack)
+    return word{normalise_word(text)};
+  std::array<char, k_on_stack> out;
+  return word{std::string_view{out.data(), normalise_to(text, out.data())}};
+}
+
 normaliser::normaliser(const std::map<std::string, std::string>& extra) {
   for (const auto& [from, to] : default_synonyms())
     synonyms_[from] = to;

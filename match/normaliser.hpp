@@ -4,6 +4,7 @@
 /// duplicates count once.
 
 #include "match/sorted_terms.hpp"
+#include "match/word.hpp"
 
 #include <array>
 #include <cstdint>
@@ -20,6 +21,9 @@ const std::map<std::string, std::string>& default_synonyms();
 /// Lower case (ASCII; other bytes, such as UTF-8 sequences, pass unchanged), trimmed, white
 /// space runs folded to one space.
 std::string normalise_word(std::string_view word);
+
+/// `text` normalised as `normalise_word` does, as a pooled word (no string is built for it).
+word normal_word(std::string_view text);
 
 class normaliser {
 public:

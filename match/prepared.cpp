@@ -9,11 +9,11 @@ namespace jobmesh::match {
 void prepare_into(const posting& p, const normaliser& n, prepared_posting& out) {
   out.id = p.id;
   out.company = normalise_word(p.company);
-  out.category = normalise_word(p.category);
-  out.industry = normalise_word(p.industry);
-  out.subcategory = normalise_word(p.subcategory);
-  out.country = normalise_word(p.country);
-  out.city = normalise_word(p.city);
+  out.category = normal_word(p.category);
+  out.industry = normal_word(p.industry);
+  out.subcategory = normal_word(p.subcategory);
+  out.country = normal_word(p.country);
+  out.city = normal_word(p.city);
   out.coordinates = p.coordinates;
   out.mode = p.mode;
   out.employment = p.employment;
@@ -25,10 +25,10 @@ void prepare_into(const posting& p, const normaliser& n, prepared_posting& out) 
 
 void prepare_into(const candidate& c, const normaliser& n, prepared_candidate& out) {
   out.id = c.id;
-  out.country = normalise_word(c.country);
-  out.city = normalise_word(c.city);
-  out.industry = normalise_word(c.industry);
-  out.subcategory = normalise_word(c.subcategory);
+  out.country = normal_word(c.country);
+  out.city = normal_word(c.city);
+  out.industry = normal_word(c.industry);
+  out.subcategory = normal_word(c.subcategory);
   out.coordinates = c.coordinates;
   out.max_distance_km = c.max_distance_km;
   out.preferred_categories = n.word_set(c.preferred_categories);

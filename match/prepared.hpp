@@ -1,16 +1,18 @@
 #pragma once
-/// Records as scoring sees them: every word normalised, lists turned into sets, synonyms
-/// applied. Both scorers (reference and kernel) start from these.
+/// Records as scoring sees them: every word normalised (those of few values pooled, see
+/// word.hpp), lists turned into sets, synonyms applied. Both scorers (reference and kernel)
+/// start from these.
 
 #include "match/normaliser.hpp"
 #include "match/records.hpp"
+#include "match/word.hpp"
 
 namespace jobmesh::match {
 
 struct prepared_posting {
   std::string id;
   std::string company;  ///< normalised, for top_per_company
-  std::string category, industry, subcategory, country, city;
+  word category, industry, subcategory, country, city;
   std::optional<geo_point> coordinates;
   work_mode mode = work_mode::onsite;
   employment_type employment = employment_type::full_time;
@@ -24,7 +26,7 @@ struct prepared_posting {
 
 struct prepared_candidate {
   std::string id;
-  std::string country, city, industry, subcategory;
+  word country, city, industry, subcategory;
   std::optional<geo_point> coordinates;
   double max_distance_km = 50;
   std::vector<std::string> preferred_categories;  ///< word set

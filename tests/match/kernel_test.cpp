@@ -174,7 +174,7 @@ TEST(kernel, equals_the_reference_when_a_category_spans_many_chunks) {
   auto [postings, candidates] = generated({12000, 20, 5});
   std::map<std::string, int> per_category;
   for (const auto& r : postings)
-    ++per_category[r.category];
+    ++per_category[r.category.str()];
   auto largest = std::max_element(per_category.begin(), per_category.end(),
                                   [](const auto& a, const auto& b) { return a.second < b.second; });
   ASSERT_GT(largest->second, 3 * 256) << "the data should have a category of several chunks";
@@ -233,10 +233,10 @@ TEST(kernel, run_one_scores_an_outside_source_like_the_reference) {
     // Words no indexed record has: they must match nothing and still count in set sizes.
     outside_c.front().skills.insert("zz-unseen-skill");
     outside_c.front().preferred_categories.push_back("zz-unseen-category");
-    outside_c.front().country = "zz-unseen-country";
+    outside_c.front().country = word{"zz-unseen-country"};
     outside_p.front().skills.insert("zz-unseen-skill");
-    outside_p.front().category = "zz-unseen-category";
-    outside_p.front().industry = "zz-unseen-industry";
+    outside_p.front().category = word{"zz-unseen-category"};
+    outside_p.front().industry = word{"zz-unseen-industry"};
     batch_matcher kernel{inside_p, inside_c};
     for (const profile* prof : std::initializer_list<const profile*>{&fit_profile(), &proximity_profile(), &everything}) {
       query q;
@@ -269,7 +269,7 @@ TEST(kernel, run_one_scores_an_outside_source_like_the_reference) {
         expect_same(reference_match(outside_p, inside_c, q), got, *prof, std::string{"posting filter "} + category);
       }
       q.dir = direction::candidate;
-      for (const auto& category : {inside_p.front().category, std::string{"zz-unseen-category"}}) {
+      for (const auto& category : {inside_p.front().category.str(), std::string{"zz-unseen-category"}}) {
         q.filters.category = category;
         got.clear();
         for (const auto& c : outside_c)

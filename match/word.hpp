@@ -1,0 +1,69 @@
+#pragma once
+/// A normalised word of the kind that takes few distinct values across a marketplace: a
+/// posting's category, industry, subcategory, country and city, a candidate's country, city,
+/// industry and subcategory. Each distinct text is held once per process, in a pool, and a
+/// record holds a pointer to it: 8 bytes where a std::string took 32 (and an allocation past
+/// 15 bytes). Two words are equal when they point at the same text, which is when their texts
+/// are equal.
+///
+/// The pool is process-wide, like a logger registry, and only grows: a word is kept for the
+/// life of the process even when no record holds it any more (its text plus ~60 bytes). A
+/// marketplace's categories and places number in the hundreds to thousands;
+/// `word::pool_size()` tells how many there are, and the server reports it as
+/// `jobmesh_match_words`. A posting's company is not a word: companies are many (a twentieth
+/// of the postings in generated data), and looking each up in a table that size cost more
+/// than the string it saves. Process-wide because records cross actors and threads: a word
+/// made on one shard's thread is read on another's and compared with a query's, and a pool
+/// owned by anything shorter-lived would leave them pointing at freed text.
+
+#include <compare>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace jobmesh::match {
+
+class word {
+public:
+  /// The empty word.
+  constexpr word() = default;
+  /// The word whose text is `text` (as given: normalising is the caller's), added to the pool
+  /// when it is not there yet; an empty text is the empty word. Thread-safe.
+  explicit word(std::string_view text);
+
+  /// The word of `text` if the pool holds it (or `text` is empty), without adding it: what a
+  /// query's filter compares with, so that a query never grows the pool.
+  static std::optional<word> find(std::string_view text);
+
+  std::string_view view() const { return text_ ? std::string_view{*text_} : std::string_view{}; }
+  operator std::string_view() const { return view(); }  // NOLINT: a word reads as its text
+  std::string str() const { return std::string{view()}; }
+  bool empty() const { return text_ == nullptr; }
+  std::size_t size() const { return view().size(); }
+
+  friend bool operator==(word a, word b) { return a.text_ == b.text_; }
+  friend bool operator==(word a, std::string_view b) { return a.view() == b; }
+  /// Bytewise order of the texts, as std::string orders them.
+  friend std::strong_ordering operator<=>(word a, word b) { return a.view() <=> b.view(); }
+  friend std::strong_ordering operator<=>(word a, std::string_view b) { return a.view() <=> b; }
+
+  /// Identity of the text (equal words, equal values; 0 for the empty word).
+  std::size_t hash() const { return std::hash<const void*>{}(text_); }
+
+  /// How many distinct non-empty words the pool holds.
+  static std::size_t pool_size();
+
+private:
+  explicit word(const std::string* text) : text_(text) {}
+
+  const std::string* text_ = nullptr;  ///< the pool's text, never freed; null: the empty word
+};
+
+}  // namespace jobmesh::match
+
+template <>
+struct std::hash<jobmesh::match::word> {
+  std::size_t operator()(jobmesh::match::word w) const noexcept { return w.hash(); }
+};
