@@ -59,8 +59,8 @@ float inverse(double x) {
 }
 
 // Word ids while building (new words get new ids) and while encoding an outside record.
-const auto k_add_word = [](interner& i, std::string_view w) { return i.id(w); };
-const auto k_find_word = [](const interner& i, std::string_view w) { return i.find(w); };
+const auto k_add_word = [](interner& i, auto w) { return i.id(w); };
+const auto k_find_word = [](const interner& i, auto w) { return i.find(w); };
 
 // The word ids of records, in input order. They are looked up in one pass over the records as
 // they lie in memory: the columns are filled in the postings' stored order (by category),
@@ -77,7 +77,7 @@ template <class Record, class Interners, class WordId>
 void find_skills(std::span<const Record* const> rs, Interners& in, WordId id, word_ids& out) {
   reserve_populated(rs.size() + 1, out.skill_begin);
   for (const auto* r : rs) {
-    for (const auto& s : r->skills)
+    for (auto s : r->skills.words())
       out.skills.push_back(id(in.skill, s));
     out.skill_begin.push_back(static_cast<std::uint32_t>(out.skills.size()));
   }

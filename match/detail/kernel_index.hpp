@@ -15,21 +15,36 @@
 
 namespace jobmesh::match::detail {
 
-/// Words to dense ids; id 0 is the empty word.
+/// Words to dense ids; id 0 is the empty word. A pooled word (match/word.hpp) is looked up by
+/// its pointer, without reading its text; a company (a string) by its text.
 class interner {
 public:
-  interner() { ids_.emplace("", 0); }
-  std::uint32_t id(std::string_view word) {
-    if (auto it = ids_.find(word); it != ids_.end())  // most words were seen before: no copy
+  interner() {
+    ids_.emplace("", 0);
+    by_word_.emplace(word{}, 0);
+  }
+  std::uint32_t id(std::string_view text) {
+    if (auto it = ids_.find(text); it != ids_.end())  // most words were seen before: no copy
       return it->second;
     auto id = static_cast<std::uint32_t>(ids_.size());
-    ids_.emplace(word, id);
+    ids_.emplace(text, id);
+    return id;
+  }
+  std::uint32_t id(word w) {
+    if (auto it = by_word_.find(w); it != by_word_.end())
+      return it->second;
+    auto id = this->id(w.view());
+    by_word_.emplace(w, id);
     return id;
   }
   /// The id of a word seen before; `k_unknown` for any other non-empty word.
-  std::uint32_t find(std::string_view word) const {
-    auto it = ids_.find(word);
+  std::uint32_t find(std::string_view text) const {
+    auto it = ids_.find(text);
     return it != ids_.end() ? it->second : k_unknown;
+  }
+  std::uint32_t find(word w) const {
+    auto it = by_word_.find(w);
+    return it != by_word_.end() ? it->second : find(w.view());  // perhaps added as text
   }
   std::size_t size() const { return ids_.size(); }
 
@@ -37,7 +52,7 @@ public:
   static constexpr std::uint32_t k_unknown = 0xFFFF'FFFFu;
 
 private:
-  // Looked up by view (a skill is a view into its record's set), without building a string.
+  // Looked up by view (a company is a view into its record), without building a string.
   struct word_hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view w) const { return boost::hash<std::string_view>{}(w); }
@@ -47,6 +62,8 @@ private:
     bool operator()(std::string_view a, std::string_view b) const { return a == b; }
   };
   boost::unordered_flat_map<std::string, std::uint32_t, word_hash, word_equal> ids_;
+  /// A word's id by its pointer: each text has one word, so this finds what `ids_` would.
+  boost::unordered_flat_map<word, std::uint32_t, std::hash<word>> by_word_;
 };
 
 /// Postings are stored sorted by category (stable), so a category is one contiguous range.
