@@ -76,6 +76,8 @@ def machine_line(machine):
         parts.append(str(machine["cpu"]))
     if machine.get("load_average_before"):
         parts.append(f"load before {machine['load_average_before']}")
+    if machine.get("fresh_memory_gb_per_s"):
+        parts.append(f"fresh memory {machine['fresh_memory_gb_per_s']} GB/s")
     if machine.get("jobmesh_version"):
         parts.append(f"jobmesh {machine['jobmesh_version']}")
     if machine.get("compiler"):

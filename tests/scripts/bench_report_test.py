@@ -16,7 +16,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench-report.py"
 HAVE_GNUPLOT = shutil.which("gnuplot") is not None
 
 MACHINE = {"cores": 2, "cpu": "AMD EPYC", "load_average_before": "2.03 2.19 1.87",
-           "jobmesh_version": "0.1.0", "compiler": "g++ 12.2.0"}
+           "fresh_memory_gb_per_s": 0.71, "jobmesh_version": "0.1.0", "compiler": "g++ 12.2.0"}
 JOBS = {
     "suite": "jobs", "machine": MACHINE, "cpu_saturated": False,
     "report": {
@@ -91,7 +91,7 @@ class BenchReportTest(unittest.TestCase):
                       + table, text)
         self.assertIn("\nResult: 0.74x graphile-worker's jobs/s (target >= 5x): not met\n", text)
         self.assertIn("\n- jobmesh's jobs/s includes its adds\n- a peer's is its run phase only\n", text)
-        self.assertIn("\nMachine: 2 cores, AMD EPYC, load before 2.03 2.19 1.87, jobmesh 0.1.0, "
+        self.assertIn("\nMachine: 2 cores, AMD EPYC, load before 2.03 2.19 1.87, fresh memory 0.71 GB/s, jobmesh 0.1.0, "
                       "g++ 12.2.0\n", text)
         self.assertIn("\nReproduce: `scripts/bench.sh jobs`\n", text)
         not_saturated = ("The cores were less than 90% busy during this run (server and load generator "
