@@ -74,7 +74,7 @@ struct metrics::families {
   prometheus::Counter& dropped = frames.Add({{"outcome", "dropped"}});
   prometheus::Gauge& match_words = prometheus::BuildGauge()
                                        .Name("jobmesh_match_words")
-                                       .Help("Distinct words (categories, industries, places) this process holds once "
+                                       .Help("Distinct words (categories, industries, places, skills) this process holds once "
                                              "for all its records; the pool only grows")
                                        .Register(registry)
                                        .Add({});

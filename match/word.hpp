@@ -1,14 +1,14 @@
 #pragma once
 /// A normalised word of the kind that takes few distinct values across a marketplace: a
 /// posting's category, industry, subcategory, country and city, a candidate's country, city,
-/// industry and subcategory. Each distinct text is held once per process, in a pool, and a
+/// industry and subcategory, and both sides' skills (sorted_terms). Each distinct text is held once per process, in a pool, and a
 /// record holds a pointer to it: 8 bytes where a std::string took 32 (and an allocation past
 /// 15 bytes). Two words are equal when they point at the same text, which is when their texts
 /// are equal.
 ///
 /// The pool is process-wide, like a logger registry, and only grows: a word is kept for the
 /// life of the process even when no record holds it any more (its text plus ~60 bytes). A
-/// marketplace's categories and places number in the hundreds to thousands;
+/// marketplace's categories, places and skills number in the hundreds to tens of thousands;
 /// `word::pool_size()` tells how many there are, and the server reports it as
 /// `jobmesh_match_words`. A posting's company is not a word: companies are many (a twentieth
 /// of the postings in generated data), and looking each up in a table that size cost more
