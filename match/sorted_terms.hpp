@@ -1,11 +1,11 @@
 #pragma once
 /// A record's skills as scoring reads them: a sorted set of distinct terms, held as pooled
-/// words (match/word.hpp: 8 bytes a term, in one allocation) and read as a random-access range
+/// words (match/word.hpp: 4 bytes a term, in one allocation) and read as a random-access range
 /// of string_views. As a vector of strings, a posting's dozen skills cost a dozen allocations
 /// on top of the vector's (and ~400 bytes): a fifth of reading a record went to building it,
 /// and as much again to faulting in its memory. As one buffer of their bytes they took ~190
-/// bytes and every index build looked each skill up by its text; as words, ~120 bytes, and
-/// the build looks them up by pointer.
+/// bytes and every index build looked each skill up by its text; as words, ~70 bytes, and
+/// the build looks them up by number.
 
 #include <compare>
 #include <cstdint>

@@ -1,13 +1,14 @@
 #pragma once
 /// A normalised word of the kind that takes few distinct values across a marketplace: a
 /// posting's category, industry, subcategory, country and city, a candidate's country, city,
-/// industry and subcategory, and both sides' skills (sorted_terms). Each distinct text is held once per process, in a pool, and a
-/// record holds a pointer to it: 8 bytes where a std::string took 32 (and an allocation past
-/// 15 bytes). Two words are equal when they point at the same text, which is when their texts
-/// are equal.
+/// industry and subcategory, and both sides' skills (sorted_terms). Each distinct text is held
+/// once per process, in a pool, and numbered; a record holds the number: 4 bytes where a
+/// std::string took 32 (and an allocation past 15 bytes). Two words are equal when their
+/// numbers are, which is when their texts are equal; the numbers are dense (1, 2, ... in the
+/// order the pool met the texts), so a table indexed by them is as long as the pool.
 ///
 /// The pool is process-wide, like a logger registry, and only grows: a word is kept for the
-/// life of the process even when no record holds it any more (its text plus ~60 bytes). A
+/// life of the process even when no record holds it any more (its text plus ~70 bytes). A
 /// marketplace's categories, places and skills number in the hundreds to tens of thousands;
 /// `word::pool_size()` tells how many there are, and the server reports it as
 /// `jobmesh_match_words`. A posting's company is not a word: companies are many (a twentieth
@@ -18,6 +19,7 @@
 
 #include <compare>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -37,28 +39,32 @@ public:
   /// query's filter compares with, so that a query never grows the pool.
   static std::optional<word> find(std::string_view text);
 
-  std::string_view view() const { return text_ ? std::string_view{*text_} : std::string_view{}; }
+  std::string_view view() const { return id_ == 0 ? std::string_view{} : text_of(id_); }
   operator std::string_view() const { return view(); }  // NOLINT: a word reads as its text
   std::string str() const { return std::string{view()}; }
-  bool empty() const { return text_ == nullptr; }
+  bool empty() const { return id_ == 0; }
   std::size_t size() const { return view().size(); }
 
-  friend bool operator==(word a, word b) { return a.text_ == b.text_; }
+  friend bool operator==(word a, word b) { return a.id_ == b.id_; }
   friend bool operator==(word a, std::string_view b) { return a.view() == b; }
   /// Bytewise order of the texts, as std::string orders them.
   friend std::strong_ordering operator<=>(word a, word b) { return a.view() <=> b.view(); }
   friend std::strong_ordering operator<=>(word a, std::string_view b) { return a.view() <=> b; }
 
-  /// Identity of the text (equal words, equal values; 0 for the empty word).
-  std::size_t hash() const { return std::hash<const void*>{}(text_); }
+  /// The word's number: 0 for the empty word, then dense in the order the pool met the texts.
+  std::uint32_t id() const { return id_; }
+  /// Equal words, equal values (the number itself).
+  std::size_t hash() const { return id_; }
 
   /// How many distinct non-empty words the pool holds.
   static std::size_t pool_size();
 
 private:
-  explicit word(const std::string* text) : text_(text) {}
+  explicit word(std::uint32_t id) : id_(id) {}
+  /// The pool's text of a word it numbered (not 0); no lock (see word.cpp).
+  static std::string_view text_of(std::uint32_t id);
 
-  const std::string* text_ = nullptr;  ///< the pool's text, never freed; null: the empty word
+  std::uint32_t id_ = 0;
 };
 
 }  // namespace jobmesh::match

@@ -16,13 +16,10 @@
 namespace jobmesh::match::detail {
 
 /// Words to dense ids; id 0 is the empty word. A pooled word (match/word.hpp) is looked up by
-/// its pointer, without reading its text; a company (a string) by its text.
+/// its number in a table, without reading its text; a company (a string) by its text.
 class interner {
 public:
-  interner() {
-    ids_.emplace("", 0);
-    by_word_.emplace(word{}, 0);
-  }
+  interner() { ids_.emplace("", 0); }
   std::uint32_t id(std::string_view text) {
     if (auto it = ids_.find(text); it != ids_.end())  // most words were seen before: no copy
       return it->second;
@@ -31,11 +28,12 @@ public:
     return id;
   }
   std::uint32_t id(word w) {
-    if (auto it = by_word_.find(w); it != by_word_.end())
-      return it->second;
-    auto id = this->id(w.view());
-    by_word_.emplace(w, id);
-    return id;
+    if (w.id() >= by_word_.size())
+      by_word_.resize(w.id() + 1, k_unknown);
+    auto& known = by_word_[w.id()];
+    if (known == k_unknown)
+      known = id(w.view());
+    return known;
   }
   /// The id of a word seen before; `k_unknown` for any other non-empty word.
   std::uint32_t find(std::string_view text) const {
@@ -43,8 +41,9 @@ public:
     return it != ids_.end() ? it->second : k_unknown;
   }
   std::uint32_t find(word w) const {
-    auto it = by_word_.find(w);
-    return it != by_word_.end() ? it->second : find(w.view());  // perhaps added as text
+    if (w.id() < by_word_.size() && by_word_[w.id()] != k_unknown)
+      return by_word_[w.id()];
+    return find(w.view());  // perhaps added as text
   }
   std::size_t size() const { return ids_.size(); }
 
@@ -62,8 +61,9 @@ private:
     bool operator()(std::string_view a, std::string_view b) const { return a == b; }
   };
   boost::unordered_flat_map<std::string, std::uint32_t, word_hash, word_equal> ids_;
-  /// A word's id by its pointer: each text has one word, so this finds what `ids_` would.
-  boost::unordered_flat_map<word, std::uint32_t, std::hash<word>> by_word_;
+  /// Each pooled word's id by its number (k_unknown: not met as a word): as long as the
+  /// largest number met, which the pool keeps dense.
+  std::vector<std::uint32_t> by_word_;
 };
 
 /// Postings are stored sorted by category (stable), so a category is one contiguous range.

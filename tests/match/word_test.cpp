@@ -24,6 +24,8 @@ TEST(word, equal_texts_are_one_word_and_the_pool_grows_once_per_text) {
   EXPECT_EQ(a.view(), "word-test-logistics");
   word c{"word-test-retail"};
   EXPECT_EQ(word::pool_size(), before + 2);
+  EXPECT_EQ(c.id(), a.id() + 1) << "numbered densely, in the order met";
+  EXPECT_EQ(c.id(), word::pool_size()) << "the last number is the pool's size (0 is the empty word)";
   EXPECT_NE(a, c);
   EXPECT_LT(a, c) << "bytewise order of the texts";
   EXPECT_EQ(a, std::string_view{"word-test-logistics"});
@@ -37,6 +39,7 @@ TEST(word, the_empty_text_is_the_empty_word_and_not_pooled) {
   EXPECT_EQ(empty, word{});
   EXPECT_EQ(empty.view(), "");
   EXPECT_EQ(empty.size(), 0u);
+  EXPECT_EQ(empty.id(), 0u);
   EXPECT_EQ(word::pool_size(), before);
   EXPECT_NE(word{"word-test-x"}, word{});
 }
