@@ -12,12 +12,13 @@ namespace jobmesh::match {
 struct prepared_posting {
   std::string id;
   std::string company;  ///< normalised, for top_per_company
+  // The small fields side by side (no padding between them): 160 bytes a posting, not 168.
   word category, industry, subcategory, country, city;
-  std::optional<geo_point> coordinates;
   work_mode mode = work_mode::onsite;
   employment_type employment = employment_type::full_time;
-  sorted_terms skills;
   int level = 2;
+  std::optional<geo_point> coordinates;
+  sorted_terms skills;
   double min_years = 0;
   double salary_max = 0;
 
