@@ -114,7 +114,9 @@ void find_words(std::span<const prepared_candidate* const> cs, Interners& in, Wo
 void fill_postings(const kernel_index& x, posting_columns& p, const word_ids& w,
                    std::span<const prepared_posting* const> ps, const std::vector<std::uint32_t>& order) {
   auto n = ps.size();
-  zeros_populated(p.skill_bits, n * x.skill_words);
+  reserve_populated(n + 1, p.skill_begin);
+  p.skill_ids.reserve(w.skills.size());
+  p.skill_begin.push_back(0);
   zeros_populated(p.physical_of_input, n);
   // Each column faults its memory in at once (a page at a time as it grows was a third of a
   // build on this VM, where a page fault is a trip through the hypervisor).
@@ -142,7 +144,9 @@ void fill_postings(const kernel_index& x, posting_columns& p, const word_ids& w,
     p.narrow_skill_count.push_back(
         static_cast<std::uint8_t>(std::min<std::uint32_t>(p.skill_count.back(), posting_columns::k_many_skills)));
     for (auto k = w.skill_begin[in]; k < w.skill_begin[in + 1]; ++k)
-      set_bit(p.skill_bits, i, x.skill_words, w.skills[k]);
+      if (w.skills[k] != interner::k_unknown)  // it matches nothing stored
+        p.skill_ids.push_back(w.skills[k]);
+    p.skill_begin.push_back(static_cast<std::uint32_t>(p.skill_ids.size()));
     p.terms.push_back({static_cast<double>(r.level), r.min_years, r.salary_max, w.category[in], 0});
     p.level_code.push_back(static_cast<std::uint8_t>(r.level));
     p.min_half_years.push_back(static_cast<std::uint8_t>(std::min(255.0, std::floor(r.min_years * 2))));
@@ -194,15 +198,14 @@ void fill_candidates(const kernel_index& x, candidate_columns& c, const word_ids
 // posting's skills among its category's as bits.
 void index_category_skills(kernel_index& x) {
   const auto words = x.skill_words;
-  const auto& bits = x.p.skill_bits;
+  const auto& p = x.p;
   x.category_skills.assign(x.category_range.size(), {});
   zeros_populated(x.p.local_skills, x.p.ids.size());
   std::vector<std::uint32_t> required(words * 64, 0);
   std::vector<std::int8_t> local_bit(words * 64, -1);
   auto each_skill = [&](std::uint32_t posting, auto f) {
-    for (std::size_t w = 0; w < words; ++w)
-      for (auto word = bits[posting * words + w]; word != 0; word &= word - 1)
-        f(static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(word))));
+    for (auto k = p.skill_begin[posting]; k < p.skill_begin[posting + 1]; ++k)
+      f(p.skill_ids[k]);
   };
   for (std::size_t cat = 0; cat < x.category_range.size(); ++cat) {
     auto [b, e] = x.category_range[cat];

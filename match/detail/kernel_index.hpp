@@ -1,6 +1,7 @@
 #pragma once
 // The kernel's structure-of-arrays layout: one array per field and side; words interned to
-// small integers (0 means the empty word); skill sets and preferred categories as bitsets.
+// small integers (0 means the empty word); candidates' skill sets and preferred categories as
+// bitsets, postings' skills as lists.
 
 #include "match/prepared.hpp"
 
@@ -79,9 +80,14 @@ struct posting_columns {
   std::vector<std::array<double, 3>> unit;  ///< unit vector (zero when no coordinates)
   std::vector<double> lat, lon;
   std::vector<std::uint32_t> skill_count;
-  std::vector<std::uint64_t> skill_bits;  ///< skill_words per posting
+  /// Each posting's skill ids, posting after posting in stored order: posting i's are
+  /// skill_ids[skill_begin[i], skill_begin[i + 1]) (words the index never saw left out). A
+  /// list, not a bitset over the vocabulary: a posting requires a dozen skills of thousands,
+  /// and a bitset took vocabulary / 8 bytes a posting (~1.6 KB for 13,000 skills).
+  std::vector<std::uint32_t> skill_begin;
+  std::vector<std::uint32_t> skill_ids;
   /// The posting's skills among its category's `category_skills` (bit k = the k-th of them):
-  /// what a query's first pass reads instead of the whole bitset (see kernel_index).
+  /// what a query's first pass reads instead of the whole list (see kernel_index).
   std::vector<std::uint64_t> local_skills;
   /// What the exact factors of a posting read besides its skills, side by side: a posting
   /// whose bound passes costs one cache line here, not one per column (`category` and
@@ -143,7 +149,7 @@ struct kernel_index {
   /// Per category, the (at most 64) skills most often required by its postings, most often
   /// first, as skill ids. A scan's first pass bounds the skills in common of a candidate and a
   /// posting by one AND of their bits among these plus the fewer of either side's other
-  /// skills: 8 bytes a posting to read instead of the whole bitset, exact when either side has
+  /// skills: 8 bytes a posting to read instead of the whole list, exact when either side has
   /// no other skill (in generated data 64 skills cover ~96% of a category's requirements).
   std::vector<std::vector<std::uint32_t>> category_skills;
 };

@@ -285,14 +285,12 @@ factor_values scanner::exact(std::size_t pi, std::size_t ci) const {
         std::uint32_t inter = 0;
         if (visiting_ != nullptr && (visiting_->others == 0 || all_local(pi))) {
           // Every skill of the candidate (or of the posting) is among the category's most
-          // required: the skills in common are among them, and the posting's whole bitset (a
-          // cold line or two) is not read.
+          // required: the skills in common are among them, and the posting's skill list (a
+          // cold line) is not read.
           inter = static_cast<std::uint32_t>(std::popcount(visiting_->bits & p.local_skills[pi]));
         } else {
-          const auto* a = &c.skill_bits[ci * x_.skill_words];
-          const auto* b = &p.skill_bits[pi * x_.skill_words];
-          for (std::size_t w = 0; w < x_.skill_words; ++w)
-            inter += static_cast<std::uint32_t>(std::popcount(a[w] & b[w]));
+          for (auto k = p.skill_begin[pi]; k < p.skill_begin[pi + 1]; ++k)
+            inter += has_bit(c.skill_bits, ci, x_.skill_words, p.skill_ids[k]) ? 1u : 0u;
         }
         double i = inter;
         v = i / (static_cast<double>(na + nb) - i);
@@ -385,23 +383,22 @@ void scanner::visit_postings(std::size_t ci) {
   auto preferred = [&](std::uint32_t cat) { return cat != 0 && has_bit(c.category_bits, ci, x_.category_words, cat); };
   std::array<float, k_chunk> bound;
   // The postings of a chunk whose bounds reach the cut are scored after the next chunk's
-  // bounds, their rows (cold lines: the exact factors' terms, the retired flag, the whole
-  // skill bitset) fetched meanwhile rather than waited for one at a time. Scoring later is
+  // bounds, their rows (cold lines: the exact factors' terms, the retired flag, where the
+  // skill list starts) fetched meanwhile rather than waited for one at a time. Scoring later is
   // the same: a posting whose bound falls below the risen cut could not have made the list.
   std::array<std::pair<std::uint32_t, float>, k_chunk> passed;
   std::size_t passed_n = 0;
   auto fetch = [&](std::uint32_t pi) {
     __builtin_prefetch(&p_.terms[pi]);
     __builtin_prefetch(&p_.retired[pi]);
-    if (visiting_->others != 0 && !all_local(pi)) {
-      const auto* row = &p_.skill_bits[pi * x_.skill_words];
-      __builtin_prefetch(row);
-      __builtin_prefetch(row + x_.skill_words - 1);
-    }
+    if (visiting_->others != 0 && !all_local(pi))
+      __builtin_prefetch(&p_.skill_begin[pi]);  // the list itself: when the posting before it is scored
   };
   auto score_passed = [&] {
     float cut = bound_cut();
     for (std::size_t k = 0; k < passed_n; ++k) {
+      if (k + 1 < passed_n && visiting_->others != 0 && !all_local(passed[k + 1].first))
+        __builtin_prefetch(&p_.skill_ids[p_.skill_begin[passed[k + 1].first]]);  // its start was fetched
       auto [pi, b] = passed[k];
       if (b < cut || p_.retired[pi] != 0 || !accepts(pi))
         continue;

@@ -87,7 +87,7 @@ private:
   std::vector<std::int64_t>& company_best_;
   std::vector<std::uint32_t>& touched_companies_;
   /// While a category's postings are visited (direction candidate): the candidate's skills
-  /// among its most required, which exact() uses instead of the posting's whole bitset when
+  /// among its most required, which exact() uses instead of the posting's whole skill list when
   /// the candidate has no other skill.
   const local_skill_set* visiting_ = nullptr;
   /// The filters' country and category as the index's word ids (interner::k_unknown when no

@@ -342,6 +342,63 @@ TEST(kernel, skills_beyond_a_categorys_most_required_still_count) {
     }
 }
 
+// A vocabulary of thousands of skills (a real taxonomy's size), each record holding a dozen:
+// a posting keeps its skills as a list of ids, not a bitset over the vocabulary, and the skills
+// in common still come out as the reference's, in both directions.
+TEST(kernel, equals_the_reference_with_a_vocabulary_of_thousands_of_skills) {
+  std::mt19937_64 rng{11};
+  constexpr int k_vocabulary = 5000;
+  auto draw = [&](int count, int lo, int hi) {
+    std::vector<std::string> out;
+    for (int k = 0; k < count; ++k)
+      out.push_back("skill " + std::to_string(std::uniform_int_distribution<int>{lo, hi}(rng)));
+    return out;
+  };
+  normaliser n;
+  std::vector<prepared_posting> postings;
+  for (int i = 0; i < 800; ++i) {
+    posting p;
+    p.id = "p" + std::to_string(i);
+    p.company = "Co" + std::to_string(i % 23);
+    p.title = "Role";
+    p.category = "Cat" + std::to_string(i % 3);
+    p.required_skills = draw(6, 0, 59);  // shared with candidates often
+    for (auto& rare : draw(6, 60, k_vocabulary - 1))  // beyond any category's 64 most required
+      p.required_skills.push_back(rare);
+    p.min_years = i % 4;
+    p.experience_level = i % 5;
+    postings.push_back(prepare(p, n));
+  }
+  std::vector<prepared_candidate> candidates;
+  for (int i = 0; i < 80; ++i) {
+    candidate c;
+    c.id = "c" + std::to_string(i);
+    c.preferred_categories = {"Cat" + std::to_string(i % 3)};
+    // Half the candidates hold common skills only, half rare ones too.
+    c.skills = draw(12, 0, i % 2 == 0 ? 59 : k_vocabulary - 1);
+    c.years_experience = i % 5;
+    c.experience_level = i % 5;
+    candidates.push_back(prepare(c, n));
+  }
+  batch_matcher kernel{postings, candidates};
+  auto everything = custom_profile();
+  for (const profile* prof : std::initializer_list<const profile*>{&fit_profile(), &everything})
+    for (auto dir : {direction::candidate, direction::posting}) {
+      query q;
+      q.prof = prof;
+      q.top_k = 7;
+      q.dir = dir;
+      auto what = "profile " + prof->name + (dir == direction::candidate ? ", candidates" : ", postings");
+      auto want = reference_match(postings, candidates, q);
+      expect_same(want, kernel.run(q, 2), *prof, what);
+      std::size_t sharing = 0;  // the case under test: skills in common counted from the lists
+      for (const auto& source : want)
+        for (const auto& r : source.results)
+          sharing += r.factors[static_cast<std::size_t>(factor::skills)] > 0 ? 1 : 0;
+      EXPECT_GT(sharing, want.size()) << what;
+    }
+}
+
 // The first pass bounds in floats with reciprocals: a salary_max so small that its reciprocal
 // overflows a float makes the salary bound NaN against an expected salary of 0. Such a posting
 // is still scored and ranked as the reference ranks it: here the best of the list, among worse
