@@ -281,6 +281,34 @@ TEST(kernel, run_one_scores_an_outside_source_like_the_reference) {
   }
 }
 
+namespace {
+
+// A posting and a candidate for the skills tests: what varies is their category and skills;
+// their other terms cycle with `i`.
+prepared_posting skill_posting(int i, std::string category, std::vector<std::string> skills, const normaliser& n) {
+  posting p;
+  p.id = "p" + std::to_string(i);
+  p.company = "Co" + std::to_string(i % 17);
+  p.title = "Role";
+  p.category = std::move(category);
+  p.required_skills = std::move(skills);
+  p.min_years = i % 3;
+  p.experience_level = i % 5;
+  return prepare(p, n);
+}
+
+prepared_candidate skill_candidate(int i, std::string preferred, std::vector<std::string> skills, const normaliser& n) {
+  candidate c;
+  c.id = "c" + std::to_string(i);
+  c.preferred_categories = {std::move(preferred)};
+  c.skills = std::move(skills);
+  c.years_experience = i % 4;
+  c.experience_level = i % 5;
+  return prepare(c, n);
+}
+
+}  // namespace
+
 // A category whose postings require more distinct skills than its 64 that a scan's first pass
 // reads as bits: skills outside them (here the rare half of 140) must still count, so postings
 // that share only rare skills with a candidate rank where the reference puts them.
@@ -299,28 +327,14 @@ TEST(kernel, skills_beyond_a_categorys_most_required_still_count) {
   };
   normaliser n;
   std::vector<prepared_posting> postings;
-  for (int i = 0; i < 600; ++i) {
-    posting p;
-    p.id = "p" + std::to_string(i);
-    p.company = "Co" + std::to_string(i % 17);
-    p.title = "Role";
-    p.category = i % 5 == 0 ? "Other" : "Data";
-    p.required_skills = draw(2 + i % 9, i % 7 == 0);
-    p.min_years = i % 3;
-    p.experience_level = i % 5;
-    postings.push_back(prepare(p, n));
-  }
+  for (int i = 0; i < 600; ++i)
+    postings.push_back(skill_posting(i, i % 5 == 0 ? "Other" : "Data", draw(2 + i % 9, i % 7 == 0), n));
   std::vector<prepared_candidate> candidates;
   for (int i = 0; i < 60; ++i) {
-    candidate c;
-    c.id = "c" + std::to_string(i);
-    c.preferred_categories = {"Data"};
-    c.skills = draw(1 + i % 10, i % 2 == 0);
+    auto skills = draw(1 + i % 10, i % 2 == 0);
     if (i % 6 == 0)
-      c.skills.push_back("zz-unseen-skill");
-    c.years_experience = i % 4;
-    c.experience_level = i % 5;
-    candidates.push_back(prepare(c, n));
+      skills.push_back("zz-unseen-skill");
+    candidates.push_back(skill_candidate(i, "Data", std::move(skills), n));
   }
   batch_matcher kernel{postings, candidates};
   auto everything = custom_profile();
@@ -357,28 +371,15 @@ TEST(kernel, equals_the_reference_with_a_vocabulary_of_thousands_of_skills) {
   normaliser n;
   std::vector<prepared_posting> postings;
   for (int i = 0; i < 800; ++i) {
-    posting p;
-    p.id = "p" + std::to_string(i);
-    p.company = "Co" + std::to_string(i % 23);
-    p.title = "Role";
-    p.category = "Cat" + std::to_string(i % 3);
-    p.required_skills = draw(6, 0, 59);  // shared with candidates often
+    auto skills = draw(6, 0, 59);  // shared with candidates often
     for (auto& rare : draw(6, 60, k_vocabulary - 1))  // beyond any category's 64 most required
-      p.required_skills.push_back(rare);
-    p.min_years = i % 4;
-    p.experience_level = i % 5;
-    postings.push_back(prepare(p, n));
+      skills.push_back(rare);
+    postings.push_back(skill_posting(i, "Cat" + std::to_string(i % 3), std::move(skills), n));
   }
   std::vector<prepared_candidate> candidates;
   for (int i = 0; i < 80; ++i) {
-    candidate c;
-    c.id = "c" + std::to_string(i);
-    c.preferred_categories = {"Cat" + std::to_string(i % 3)};
-    // Half the candidates hold common skills only, half rare ones too.
-    c.skills = draw(12, 0, i % 2 == 0 ? 59 : k_vocabulary - 1);
-    c.years_experience = i % 5;
-    c.experience_level = i % 5;
-    candidates.push_back(prepare(c, n));
+    auto skills = draw(12, 0, i % 2 == 0 ? 59 : k_vocabulary - 1);  // half hold common skills only
+    candidates.push_back(skill_candidate(i, "Cat" + std::to_string(i % 3), std::move(skills), n));
   }
   batch_matcher kernel{postings, candidates};
   auto everything = custom_profile();
