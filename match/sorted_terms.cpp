@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <boost/container/small_vector.hpp>
-#include <stdexcept>
 
 namespace jobmesh::match {
 

@@ -9,7 +9,6 @@
 
 #include <compare>
 #include <cstdint>
-#include <cstring>
 #include <initializer_list>
 #include <iterator>
 #include <span>

@@ -35,13 +35,6 @@ public:
     return n;
   }
 
-  std::uint32_t find(std::string_view text) {
-    auto& s = stripe_of(text);
-    std::lock_guard lock{s.mutex};
-    auto it = s.numbers.find(text);
-    return it == s.numbers.end() ? 0 : it->second;
-  }
-
   std::string_view text(std::uint32_t n) const { return *blocks_[n >> k_block_bits][n & (k_block - 1)]; }
 
   std::size_t size() const {
@@ -107,14 +100,6 @@ word::word(std::string_view text) {
   auto& p = the_pool();
   id_ = p.number(text);
   seen.emplace(p.text(id_), id_);
-}
-
-std::optional<word> word::find(std::string_view text) {
-  if (text.empty())
-    return word{};
-  if (auto n = the_pool().find(text); n != 0)
-    return word{n};
-  return std::nullopt;
 }
 
 std::string_view word::text_of(std::uint32_t id) {

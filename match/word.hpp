@@ -20,8 +20,6 @@
 #include <compare>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,10 +32,6 @@ public:
   /// The word whose text is `text` (as given: normalising is the caller's), added to the pool
   /// when it is not there yet; an empty text is the empty word. Thread-safe.
   explicit word(std::string_view text);
-
-  /// The word of `text` if the pool holds it (or `text` is empty), without adding it: what a
-  /// query's filter compares with, so that a query never grows the pool.
-  static std::optional<word> find(std::string_view text);
 
   std::string_view view() const { return id_ == 0 ? std::string_view{} : text_of(id_); }
   operator std::string_view() const { return view(); }  // NOLINT: a word reads as its text
@@ -53,14 +47,11 @@ public:
 
   /// The word's number: 0 for the empty word, then dense in the order the pool met the texts.
   std::uint32_t id() const { return id_; }
-  /// Equal words, equal values (the number itself).
-  std::size_t hash() const { return id_; }
 
   /// How many distinct non-empty words the pool holds.
   static std::size_t pool_size();
 
 private:
-  explicit word(std::uint32_t id) : id_(id) {}
   /// The pool's text of a word it numbered (not 0); no lock (see word.cpp).
   static std::string_view text_of(std::uint32_t id);
 
@@ -68,8 +59,3 @@ private:
 };
 
 }  // namespace jobmesh::match
-
-template <>
-struct std::hash<jobmesh::match::word> {
-  std::size_t operator()(jobmesh::match::word w) const noexcept { return w.hash(); }
-};

@@ -109,9 +109,8 @@ void find_words(std::span<const prepared_candidate* const> cs, Interners& in, Wo
   }
 }
 
-// Fills `p` (sized with `x`'s bitset widths) from `ps` in stored order `order`; `w`: their
-// word ids.
-void fill_postings(const kernel_index& x, posting_columns& p, const word_ids& w,
+// Fills `p` from `ps` in stored order `order`; `w`: their word ids.
+void fill_postings(posting_columns& p, const word_ids& w,
                    std::span<const prepared_posting* const> ps, const std::vector<std::uint32_t>& order) {
   auto n = ps.size();
   reserve_populated(n + 1, p.skill_begin);
@@ -262,7 +261,7 @@ kernel_index build_index(std::span<const prepared_posting* const> postings,
   x.skill_words = words_for(in.skill.size());
   x.category_words = words_for(in.category.size());
   auto order = stable_order_by(posting_words.category, in.category.size());
-  fill_postings(x, x.p, posting_words, postings, order);
+  fill_postings(x.p, posting_words, postings, order);
   fill_candidates(x, x.c, candidate_words, candidates);
   x.company_count = in.company.size();
   x.category_range.assign(in.category.size(), {0, 0});
@@ -305,7 +304,7 @@ posting_columns encode(const kernel_index& x, const prepared_posting& p) {
   word_ids w;
   find_skills(std::span<const prepared_posting* const>{one}, x.words, k_find_word, w);
   find_words(std::span<const prepared_posting* const>{one}, x.words, k_find_word, w);
-  fill_postings(x, out, w, one, {0});
+  fill_postings(out, w, one, {0});
   return out;
 }
 

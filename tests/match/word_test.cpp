@@ -44,18 +44,6 @@ TEST(word, the_empty_text_is_the_empty_word_and_not_pooled) {
   EXPECT_NE(word{"word-test-x"}, word{});
 }
 
-TEST(word, find_does_not_add_to_the_pool) {
-  auto before = word::pool_size();
-  EXPECT_FALSE(word::find("word-test-never-made").has_value());
-  EXPECT_EQ(word::pool_size(), before);
-  word made{"word-test-made"};
-  auto found = word::find("word-test-made");
-  ASSERT_TRUE(found.has_value());
-  EXPECT_EQ(*found, made);
-  ASSERT_TRUE(word::find("").has_value());
-  EXPECT_TRUE(word::find("")->empty());
-}
-
 // Shards load on threads of their own: a text they meet at once is still one word.
 TEST(word, threads_making_the_same_texts_get_the_same_words) {
   constexpr int k_threads = 4, k_texts = 500;
