@@ -39,6 +39,9 @@ public:
   /// `words` normalised (no synonyms), sorted, without duplicates or empty entries.
   std::vector<std::string> word_set(const std::vector<std::string>& words) const;
 
+  /// Every synonym, both sides normalised, by the word it replaces.
+  const std::map<std::string, std::string, std::less<>>& synonyms() const { return synonyms_; }
+
 private:
   /// The synonym of a normalised word, or null.
   const std::string* synonym_of(std::string_view word) const;
