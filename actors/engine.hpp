@@ -39,7 +39,8 @@ struct engine {
 };
 
 /// Starts the engine over two open sessions of the same database (one to write, one to read),
-/// which it then owns, plus one it opens for reading records. `types` defaults to every type
+/// which it then owns, plus one it opens for reading records. First makes the stored records'
+/// forms whole (record_forms.hpp). `types` defaults to every type
 /// this build ships: the test types and the marketplace's, `import-postings` only with a
 /// `fetch` (the network layer provides it), and the maintenance types. `clock` (tests) replaces
 /// the scheduler's clock and timers (see scheduler.hpp). Throws std::invalid_argument when the types'

@@ -5,6 +5,7 @@
 #include "actors/errors.hpp"
 #include "actors/matcher_shard.hpp"
 #include "match/prepared.hpp"
+#include "match/stored_form.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -41,14 +42,6 @@ caf::typed_response_promise<Reply> hold(marketplace_pointer self, Ts... xs) {
   return detail::hold_request<marketplace_actor, Reply>(self, self->state.held, std::move(xs)...);
 }
 
-// Normalised records, grouped by the shard that owns each.
-template <class Record>
-void split(const marketplace_state& st, const std::vector<Record>& records, per_shard& out) {
-  out.resize(st.shards.size());
-  for (const auto& r : records)
-    out[shard_of(r.id, st.shards.size())].emplace_back(match::prepare(r, *st.words));
-}
-
 using detail::gather;
 
 // Sends each shard its part (`parts[s]`, skipped when empty) as `(atom, part)`; `done(error)`
@@ -76,13 +69,20 @@ void ingest_records(marketplace_pointer self, match::read_result<Record> parsed,
     promise.deliver(std::move(reply));
     return;
   }
-  per_shard parts;
-  split(self->state, parsed.records, parts);
+  // Each record prepared once: for the shard that owns it, and as the form stored beside it
+  // (a load at start reads that form instead of the record's JSON).
+  const auto& st = self->state;
+  per_shard parts(st.shards.size());
   storage::write_batch batch;
   batch.records.reserve(parsed.records.size());
-  for (std::size_t i = 0; i < parsed.records.size(); ++i) {  // stored as given: the line's text
-    std::string text{i < parsed.sources.size() ? parsed.sources[i] : std::string_view{}};
-    batch.records.emplace_back(storage::record_upsert<Record>{std::move(parsed.records[i]), std::move(text)});
+  for (std::size_t i = 0; i < parsed.records.size(); ++i) {
+    auto prepared = match::prepare(parsed.records[i], *st.words);
+    std::string form;
+    match::append_form(prepared, form);
+    parts[shard_of(prepared.id, parts.size())].emplace_back(std::move(prepared));
+    std::string text{i < parsed.sources.size() ? parsed.sources[i] : std::string_view{}};  // stored as given
+    batch.records.emplace_back(
+        storage::record_upsert<Record>{std::move(parsed.records[i]), std::move(text), std::move(form)});
   }
   self->request(self->state.writer, caf::infinite, write_atom::value, std::move(batch))
       .then(

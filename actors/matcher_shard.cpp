@@ -6,6 +6,7 @@
 #include "match/ndjson.hpp"
 #include "match/prepared.hpp"
 #include "match/reference.hpp"
+#include "match/stored_form.hpp"
 
 #include <algorithm>
 #include <boost/container_hash/hash.hpp>
@@ -522,11 +523,10 @@ void on_tick(shard_pointer self) {
     current_recent(st);
 }
 
-// Reads (prepared, in one pass) and takes one shard's part of a load.
-template <class Read>
-load_tally load_part(shard_pointer self, const std::string& ndjson, Read read) {
+// Takes one shard's part of a load: the records of a chunk of stored forms.
+template <class Prepared>
+load_tally load_part(shard_pointer self, match::chunk_read<Prepared> parsed) {
   auto& st = self->state;
-  auto parsed = read(ndjson, *st.words);
   const auto taken = parsed.records.size();
   if constexpr (std::is_same_v<typename decltype(parsed.records)::value_type, match::prepared_posting>) {
     // The postings stay where the reader put them, each held by a pointer that shares their
@@ -549,7 +549,7 @@ load_tally load_part(shard_pointer self, const std::string& ndjson, Read read) {
     ++st.generation;
     index_changed(self);
   }
-  return {static_cast<std::int64_t>(taken), static_cast<std::int64_t>(parsed.errors.size())};
+  return {static_cast<std::int64_t>(taken), static_cast<std::int64_t>(parsed.broken)};
 }
 
 // A query for a source this shard owns: the other shards get the prepared source first, so
@@ -589,14 +589,14 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<con
   self->state.words = std::move(words);
   self->state.computed_engagement = computed_engagement;
   return {
-      [=](load_atom, record_kind kind, const std::string& ndjson) {
-        if (kind == record_kind::posting)
-          return load_part(self, ndjson, [](std::string_view text, const match::normaliser& words) {
-            return match::read_prepared_postings(text, words);
-          });
-        return load_part(self, ndjson, [](std::string_view text, const match::normaliser& words) {
-          return match::read_prepared_candidates(text, words);
-        });
+      [=](load_atom, record_kind kind, const std::string& chunk) -> caf::result<load_tally> {
+        try {
+          if (kind == record_kind::posting)
+            return load_part(self, match::read_posting_chunk(chunk));
+          return load_part(self, match::read_candidate_chunk(chunk));
+        } catch (const std::invalid_argument& e) {  // storage gave bytes that are no forms
+          return make_error(errc::storage_failure, e.what());
+        }
       },
       [=](upsert_atom, std::vector<prepared_record>& records) {
         auto& st = self->state;

@@ -6,9 +6,10 @@
 /// which the service merges by the ranking key, so answers never depend on the shard count.
 ///
 /// (upsert_atom, vector<prepared_record>)    -> ok_atom     replace by id
-/// (load_atom, record_kind, ndjson)          -> load_tally   stored records of this shard
-///     as NDJSON (a load at start): parsed, prepared and upserted here, so shards load in
-///     parallel; a line that no longer passes the rules is counted as broken and skipped
+/// (load_atom, record_kind, chunk)           -> load_tally   stored forms of this shard's
+///     records (a load at start, match/stored_form.hpp): decoded and upserted here, so shards
+///     load in parallel; an empty form (a record that no longer passes the rules) is counted
+///     as broken and skipped; bytes that are no forms: errc::storage_failure
 /// (delete_atom, record_kind, id)            -> bool        whether it held the record
 /// (get_atom, record_kind, id)               -> prepared_record   or errc::not_found
 /// (get_atom, record_kind, vector<id>)       -> prepared_lookup   in the order asked

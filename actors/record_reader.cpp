@@ -48,9 +48,9 @@ record_reader_actor::behavior_type record_reader(reader_pointer self, std::share
            std::int64_t shards) -> caf::result<std::vector<std::string>, std::string> {
         try {
           auto n = static_cast<std::size_t>(std::max<std::int64_t>(shards, 1));
-          auto [texts, last] = storage::records_after(s, kind, after, static_cast<int>(limit), n,
+          auto [chunks, last] = storage::forms_after(s, kind, after, static_cast<int>(limit), n,
                                                       [n](std::string_view id) { return shard_of(id, n); });
-          return {std::move(texts), std::move(last)};
+          return {std::move(chunks), std::move(last)};
         } catch (const std::exception& e) {
           return make_error(errc::storage_failure, e.what());
         }

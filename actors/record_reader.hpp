@@ -5,8 +5,8 @@
 ///
 /// (get_atom, record_kind, id)                -> string   the record's JSON, or errc::not_found
 /// (list_atom, record_kind, after, limit)     -> vector<string>   by id, ids > after
-/// (load_atom, record_kind, after, limit, shards) -> (vector<string>, string)   a chunk of
-///                                               records by id as NDJSON, one text per shard
+/// (load_atom, record_kind, after, limit, shards) -> (vector<string>, string)   the stored
+///                                               forms of records by id, one chunk per shard
 ///                                               (`shard_of`), and its last id ("" at the end)
 /// (match_atom, candidate_id, profile)        -> stored_matches   what match-scores stored
 /// (activity_atom, after_seq, limit)          -> vector<activity_row>   stored events by seq

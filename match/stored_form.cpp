@@ -145,9 +145,23 @@ private:
   bool ok_ = true;
 };
 
+// How many forms a chunk holds (as far as its framing goes): the shards keep a load's records
+// in the vector they are read into, so its room is taken once and exactly (grown by doubling,
+// a quarter of it stayed empty on average: ~90 MB of 1M postings).
+std::size_t forms_in(std::string_view chunk) {
+  std::size_t n = 0;
+  form_reader framing{chunk};
+  while (!framing.done()) {
+    framing.text();
+    n += framing.ok() ? 1 : 0;
+  }
+  return n;
+}
+
 template <class Prepared>
 chunk_read<Prepared> read_chunk(std::string_view chunk) {
   chunk_read<Prepared> out;
+  out.records.reserve(forms_in(chunk));
   form_reader framing{chunk};
   while (!framing.done()) {
     auto form = framing.text();

@@ -1,6 +1,7 @@
 #include "storage/record_repository.hpp"
 
 #include "match/ndjson.hpp"
+#include "match/stored_form.hpp"
 #include "storage/database.hpp"
 #include "storage/detail/row_binding.hpp"
 
@@ -54,6 +55,16 @@ BOOST_DESCRIBE_STRUCT(candidate_row, (), (id, full_name, country, city, lat, lon
                                           subcategory, preferred_categories, skills, certifications, years_experience,
                                           experience_level, education_level, expected_salary, current_salary, rating,
                                           review_count, completed_jobs, engagement, record, updated_at))
+
+// A record's prepared form (0010_record_forms.sql): stored as given, never read here.
+struct form_row {
+  std::string id, form;
+};
+BOOST_DESCRIBE_STRUCT(form_row, (), (id, form))
+
+std::string_view forms_table_of(record_kind kind) {
+  return kind == record_kind::posting ? "posting_forms" : "candidate_forms";
+}
 
 // INSERT ... ON CONFLICT (id) DO UPDATE of `rows` rows: one statement that SQLite (3.24+) and
 // PostgreSQL share. PostgreSQL refuses one that meets the same id twice: record_statements
@@ -147,8 +158,12 @@ class record_statements {
 public:
   record_statements(soci::session& db, std::int64_t now) : db_(db), now_(now) {}
 
-  void operator()(const record_upsert<match::posting>& p) { upsert(postings_, posting_ids_, p.record, p.json); }
-  void operator()(const record_upsert<match::candidate>& c) { upsert(candidates_, candidate_ids_, c.record, c.json); }
+  void operator()(const record_upsert<match::posting>& p) {
+    upsert(postings_, posting_forms_, posting_ids_, p.record, p.json, p.form);
+  }
+  void operator()(const record_upsert<match::candidate>& c) {
+    upsert(candidates_, candidate_forms_, candidate_ids_, c.record, c.json, c.form);
+  }
   void operator()(const record_delete& d) {
     flush();
     auto& st = d.kind == record_kind::posting ? delete_posting_ : delete_candidate_;
@@ -160,27 +175,36 @@ public:
 
   /// Writes the upserts still waiting; the batch ends with it.
   void flush() {
-    write(postings_, posting_ids_);
-    write(candidates_, candidate_ids_);
+    write(postings_, posting_forms_, posting_ids_);
+    write(candidates_, candidate_forms_, candidate_ids_);
   }
 
 private:
   using ids = std::unordered_set<std::string_view>;  // views of the records' own ids
 
+  // The records waiting are written before their forms: a record's update drops its old form
+  // (the table's trigger), and the new one must come after that.
   template <class Row, class Record>
-  void upsert(detail::row_writer<Row>& writer, ids& waiting, const Record& r, const std::string& json) {
+  void upsert(detail::row_writer<Row>& writer, detail::row_writer<form_row>& forms, ids& waiting, const Record& r,
+              const std::string& json, const std::string& form) {
     if (&waiting != last_ || waiting.contains(r.id))
       flush();
     else if (waiting.size() == writer.capacity())
-      write(writer, waiting);  // a full statement's worth
+      write(writer, forms, waiting);  // a full statement's worth
     last_ = &waiting;
     waiting.insert(r.id);
     set_row(writer.next(db_), r, json, now_);
+    if (!form.empty()) {
+      auto& row = forms.next(db_);  // never full here: it holds at most the records waiting
+      row.id = r.id;
+      row.form = form;
+    }
   }
 
   template <class Row>
-  void write(detail::row_writer<Row>& writer, ids& waiting) {
+  void write(detail::row_writer<Row>& writer, detail::row_writer<form_row>& forms, ids& waiting) {
     writer.flush(db_);
+    forms.flush(db_);
     waiting.clear();
   }
 
@@ -189,6 +213,9 @@ private:
   detail::row_writer<posting_row> postings_{[](std::size_t n) { return upsert_sql<posting_row>("postings", n); }};
   detail::row_writer<candidate_row> candidates_{
       [](std::size_t n) { return upsert_sql<candidate_row>("candidates", n); }};
+  detail::row_writer<form_row> posting_forms_{[](std::size_t n) { return upsert_sql<form_row>("posting_forms", n); }};
+  detail::row_writer<form_row> candidate_forms_{
+      [](std::size_t n) { return upsert_sql<form_row>("candidate_forms", n); }};
   ids posting_ids_, candidate_ids_;
   const ids* last_ = nullptr;  ///< the kind of the upserts waiting
   std::string id_;
@@ -232,33 +259,45 @@ std::vector<std::string> list_records(soci::session& db, record_kind kind, const
   return out;
 }
 
-// The most a shard's text of a chunk reserves before its records come: an estimate from the
-// first record's size, which one unusually long record (up to the body limit) must not turn into
-// gigabytes; past it the text grows as it needs.
-constexpr std::size_t k_most_reserved = std::size_t{64} << 20;
-
 namespace {
 
-// Appends `record` and a newline to its part's text, which at its first record gets room for
-// its share of the chunk at once (growing by doubling would copy).
-void append_line(std::string& text, std::string_view record, int limit, std::size_t parts) {
-  if (text.empty()) {
-    auto share = static_cast<std::size_t>(limit) / parts * (record.size() + 1) * 5 / 4;
-    text.reserve(std::min(k_most_reserved, share));
+// The chunks of one read, each with room for its share at its first form (growing by doubling
+// would copy); the shares are estimated from the first form's size.
+class chunk_writer {
+public:
+  chunk_writer(std::size_t parts, int limit) : chunks_(parts), limit_(static_cast<std::size_t>(limit)) {}
+
+  void add(std::size_t part, std::string_view form) {
+    auto& chunk = chunks_.at(part);
+    if (chunk.empty()) {
+      // At most 64 MiB reserved on an estimate: one unusually long first form must not make it
+      // gigabytes.
+      constexpr std::size_t k_most_reserved = std::size_t{64} << 20;
+      chunk.reserve(std::min(k_most_reserved, limit_ / chunks_.size() * (form.size() + 2) * 5 / 4));
+    }
+    match::append_to_chunk(chunk, form);
   }
-  text += record;
-  text.push_back('\n');
+
+  std::vector<std::string> take() { return std::move(chunks_); }
+
+private:
+  std::vector<std::string> chunks_;
+  std::size_t limit_;
+};
+
+std::string forms_after_sql(record_kind kind) {
+  return fmt::format("SELECT id, form FROM {} WHERE id > ?1 ORDER BY id LIMIT ?2", forms_table_of(kind));
 }
 
-// The same read on SQLite's own interface: each row's text goes from SQLite's page straight
-// into its part's text (through SOCI it was copied into SOCI's row cache, then into a string).
-std::pair<std::vector<std::string>, std::string> sqlite_records_after(
+// The same read on SQLite's own interface: each form goes from SQLite's page straight into its
+// chunk (through SOCI it was copied into SOCI's row cache, then into a string).
+std::pair<std::vector<std::string>, std::string> sqlite_forms_after(
     sqlite_api::sqlite3* conn, record_kind kind, const std::string& after, int limit, std::size_t parts,
     const std::function<std::size_t(std::string_view id)>& part_of) {
-  auto sql = fmt::format("SELECT id, record FROM {} WHERE id > ?1 ORDER BY id LIMIT ?2", table_of(kind));
+  auto sql = forms_after_sql(kind);
   sqlite_api::sqlite3_stmt* raw = nullptr;
   auto fail = [conn](std::string_view what) {
-    throw std::runtime_error(fmt::format("reading records: {}: {}", what, sqlite_api::sqlite3_errmsg(conn)));
+    throw std::runtime_error(fmt::format("reading record forms: {}: {}", what, sqlite_api::sqlite3_errmsg(conn)));
   };
   if (sqlite_api::sqlite3_prepare_v2(conn, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK)
     fail("prepare");
@@ -268,46 +307,101 @@ std::pair<std::vector<std::string>, std::string> sqlite_records_after(
       sqlite_api::sqlite3_bind_int(raw, 2, limit) != SQLITE_OK)
     fail("bind");
   auto column = [raw](int i) {
-    const auto* text = reinterpret_cast<const char*>(sqlite_api::sqlite3_column_text(raw, i));
-    return std::string_view{text ? text : "", static_cast<std::size_t>(sqlite_api::sqlite3_column_bytes(raw, i))};
+    const auto* bytes = static_cast<const char*>(sqlite_api::sqlite3_column_blob(raw, i));
+    return std::string_view{bytes ? bytes : "", static_cast<std::size_t>(sqlite_api::sqlite3_column_bytes(raw, i))};
   };
-  std::vector<std::string> out(parts);
+  chunk_writer out{parts, limit};
   std::string last;
   int rc = SQLITE_ROW;
   while ((rc = sqlite_api::sqlite3_step(raw)) == SQLITE_ROW) {
     auto id = column(0);
-    append_line(out.at(part_of(id)), column(1), limit, parts);
+    out.add(part_of(id), column(1));
     last.assign(id);
   }
   if (rc != SQLITE_DONE)
     fail("step");
-  return {std::move(out), std::move(last)};
+  return {out.take(), std::move(last)};
 }
 
 }  // namespace
 
-std::pair<std::vector<std::string>, std::string> records_after(
+std::pair<std::vector<std::string>, std::string> forms_after(
     soci::session& db, record_kind kind, const std::string& after, int limit, std::size_t parts,
     const std::function<std::size_t(std::string_view id)>& part_of) {
   if (auto* conn = sqlite_connection(db))
-    return sqlite_records_after(conn, kind, after, limit, parts, part_of);
-  std::vector<std::string> out(parts);
-  std::string id, record, last;
+    return sqlite_forms_after(conn, kind, after, limit, parts, part_of);
+  chunk_writer out{parts, limit};
+  std::string id, form, last;
   soci::statement st =
-      (db.prepare << fmt::format("SELECT id, record FROM {} WHERE id > :after ORDER BY id LIMIT :limit", table_of(kind)),
-       soci::use(after, "after"), soci::use(limit, "limit"), soci::into(id), soci::into(record));
+      (db.prepare << fmt::format("SELECT id, form FROM {} WHERE id > :after ORDER BY id LIMIT :limit",
+                                 forms_table_of(kind)),
+       soci::use(after, "after"), soci::use(limit, "limit"), soci::into(id), soci::into(form));
   st.execute();
   while (st.fetch()) {
-    append_line(out.at(part_of(id)), record, limit, parts);
+    out.add(part_of(id), form);
     last = id;
   }
-  return {std::move(out), std::move(last)};
+  return {out.take(), std::move(last)};
 }
 
 std::int64_t count_records(soci::session& db, record_kind kind) {
   long long n = 0;
   db << fmt::format("SELECT COUNT(*) FROM {}", table_of(kind)), soci::into(n);
   return n;
+}
+
+std::int64_t count_forms(soci::session& db, record_kind kind) {
+  long long n = 0;
+  db << fmt::format("SELECT COUNT(*) FROM {}", forms_table_of(kind)), soci::into(n);
+  return n;
+}
+
+std::optional<std::int64_t> forms_fingerprint(soci::session& db, record_kind kind) {
+  long long fingerprint = 0;
+  std::string k{table_of(kind)};
+  db << "SELECT fingerprint FROM record_forms WHERE kind = :kind", soci::use(k, "kind"), soci::into(fingerprint);
+  if (!db.got_data())
+    return std::nullopt;
+  return fingerprint;
+}
+
+void restart_forms(soci::session& db, record_kind kind, std::int64_t fingerprint) {
+  long long f = fingerprint;
+  std::string k{table_of(kind)};
+  db << fmt::format("DELETE FROM {}", forms_table_of(kind));
+  db << "INSERT INTO record_forms (kind, fingerprint) VALUES (:kind, :fingerprint) "
+        "ON CONFLICT (kind) DO UPDATE SET fingerprint = excluded.fingerprint",
+      soci::use(k, "kind"), soci::use(f, "fingerprint");
+}
+
+std::vector<std::pair<std::string, std::string>> records_without_form(soci::session& db, record_kind kind,
+                                                                      const std::string& after, int limit) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::string id, record;
+  soci::statement st =
+      (db.prepare << fmt::format("SELECT r.id, r.record FROM {} r WHERE r.id > :after AND NOT EXISTS "
+                                 "(SELECT 1 FROM {} f WHERE f.id = r.id) ORDER BY r.id LIMIT :limit",
+                                 table_of(kind), forms_table_of(kind)),
+       soci::use(after, "after"), soci::use(limit, "limit"), soci::into(id), soci::into(record));
+  st.execute();
+  while (st.fetch())
+    out.emplace_back(id, record);
+  return out;
+}
+
+void write_forms(soci::session& db, record_kind kind, const std::vector<std::pair<std::string, std::string>>& forms) {
+  std::string id, form, record_id;  // the id twice: SOCI binds a name once
+  soci::statement st =
+      (db.prepare << fmt::format("INSERT INTO {0} (id, form) SELECT :id, :form WHERE EXISTS "
+                                 "(SELECT 1 FROM {1} WHERE id = :record_id) ON CONFLICT (id) DO UPDATE SET form = excluded.form",
+                                 forms_table_of(kind), table_of(kind)),
+       soci::use(id, "id"), soci::use(form, "form"), soci::use(record_id, "record_id"));
+  for (const auto& [i, f] : forms) {
+    id = i;
+    record_id = i;
+    form = f;
+    st.execute(true);
+  }
 }
 
 void upsert_stored_matches(soci::session& db, const std::vector<stored_matches>& rows) {

@@ -2,9 +2,15 @@
 // queries equal to `jobmesh match`'s kernel over the same data whatever S is, writes seen by
 // the next query, and the same answers after a restart.
 #include "actors/marketplace.hpp"
+#include "actors/record_forms.hpp"
 #include "engine_fixture.hpp"
 #include "match/generator.hpp"
 #include "match/kernel.hpp"
+#include "match/ndjson.hpp"
+#include "match/stored_form.hpp"
+#include "storage/database.hpp"
+#include "storage/job_repository.hpp"
+#include "storage/record_repository.hpp"
 
 #include <gmock/gmock.h>
 
@@ -151,6 +157,53 @@ TEST_F(marketplace_test, an_update_or_delete_is_seen_by_the_next_query_and_a_res
   EXPECT_EQ(reply->results[0].matched_skills(), (std::vector<std::string_view>{"go", "sql"}));
   EXPECT_TRUE(reply->results[0].missing_skills().empty());
   EXPECT_FALSE(reply->results[0].distance_km);
+}
+
+// A load reads the records' stored forms: records stored without one (a database from before
+// forms, a record changed by hand) are prepared at start, and forms made under other synonyms
+// are made again under the config's.
+TEST_F(marketplace_test, records_without_a_current_form_are_prepared_at_start) {
+  settings_.matching.shards = 2;
+  start();
+  ingest(record_kind::candidate, R"({"id":"c1","skills":["py"]})");
+  ingest(record_kind::posting, R"({"id":"p1","company":"A","title":"t","required_skills":["python"]}
+{"id":"p2","company":"B","title":"t","required_skills":["py"]}
+)");
+  auto before = ranked(record_kind::candidate, "c1");
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_EQ(before[0].first, "p2") << "without the synonym only p2 shares the skill";
+  stop();
+  {
+    auto db = storage::open(settings_.storage.db);
+    storage::write_batch batch;
+    batch.records = {
+        storage::record_upsert<match::posting>{
+            match::read_postings(R"({"id":"p3","company":"C","title":"t","required_skills":["Python"]})").records.at(0)},
+        storage::record_upsert<match::posting>{
+            match::read_postings(R"({"id":"p4","company":"D","title":"t"})").records.at(0)}};
+    storage::commit(*db, batch);
+    // p4's JSON no longer passes the rules (its trigger drops its form).
+    *db << R"(UPDATE postings SET record = '{"id":"p4","company":"","title":"t"}' WHERE id = 'p4')";
+    EXPECT_EQ(storage::count_forms(*db, record_kind::posting), 2);
+  }
+  settings_.matching.synonyms = {{"Py", "Python"}};
+  start();
+  auto after = ranked(record_kind::candidate, "c1");
+  ASSERT_EQ(after.size(), 3u) << "p1, p2 and p3 (prepared at start); p4 is skipped";
+  for (const auto& [id, score] : after) {
+    EXPECT_NE(id, "p4");
+    EXPECT_EQ(score, after[0].second) << id << ": py is python now, in every form";
+  }
+  auto reply = matches(record_kind::candidate, "c1");
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->results.at(0).matched_skills(), (std::vector<std::string_view>{"python"}));
+  stop();
+  auto db = storage::open(settings_.storage.db);
+  EXPECT_EQ(storage::count_forms(*db, record_kind::posting), 4) << "p4's form is empty: it is skipped, not redone";
+  EXPECT_EQ(storage::forms_fingerprint(*db, record_kind::posting),
+            match::form_fingerprint(match::normaliser{settings_.matching.synonyms}));
+  auto again = actors::refresh_record_forms(*db, match::normaliser{settings_.matching.synonyms});
+  EXPECT_EQ(again.prepared, 0) << "nothing to do at the next start";
 }
 
 TEST_F(marketplace_test, good_lines_are_taken_and_bad_ones_named) {

@@ -42,7 +42,7 @@ TEST_F(job_repository_test, migration_is_idempotent) {
   for (const auto& m : embedded_migrations())
     if (m.backend == "sqlite")
       latest = std::max(latest, static_cast<int>(m.version));
-  EXPECT_EQ(latest, 9);  // 0001_jobs ... 0008_unused_record_indexes, 0009_status_checks_without_in_lists
+  EXPECT_EQ(latest, 10);  // 0001_jobs ... 0009_status_checks_without_in_lists, 0010_record_forms
   EXPECT_EQ(migrate(*db_, "sqlite"), latest);
   EXPECT_EQ(migrate(*db_, "sqlite"), latest);
   std::string mode;
@@ -66,7 +66,7 @@ TEST(migrations, rebuilding_the_job_tables_keeps_their_rows_and_rules) {
          "VALUES ('01B', 'noop', 'u2', 'queued', 3, 10, 20, 20)";
   *db << "INSERT INTO job_items (job_id, idx, item_key, status, attempts, error, processing_time_ms, updated_at, "
          "result) VALUES ('01A', 1, 'b', 'failed', 3, 'late', 40, 41, '{\"n\":1}')";
-  ASSERT_EQ(migrate(*db, "sqlite"), 9);
+  ASSERT_EQ(migrate(*db, "sqlite"), 10);
 
   auto a = find_job(*db, "01A");
   ASSERT_TRUE(a);

@@ -1,5 +1,6 @@
 #include "tests/scratch_dir.hpp"
 #include "match/ndjson.hpp"
+#include "match/stored_form.hpp"
 #include "storage/database.hpp"
 #include "storage/job_repository.hpp"
 #include "storage/record_repository.hpp"
@@ -26,6 +27,28 @@ protected:
     auto read = match::read_postings(json);
     EXPECT_TRUE(read.errors.empty()) << read.errors.front().message;
     return read.records.at(0);
+  }
+
+  static std::string form(const match::posting& p) {
+    std::string out;
+    match::append_form(match::prepare(p, match::normaliser{}), out);
+    return out;
+  }
+  static record_upsert<match::posting> with_form(const match::posting& p) { return {p, "", form(p)}; }
+
+  std::optional<std::string> form_of(const std::string& id) {
+    std::string f;
+    *db_ << "SELECT form FROM posting_forms WHERE id = :id", soci::use(id, "id"), soci::into(f);
+    if (!db_->got_data())
+      return std::nullopt;
+    return f;
+  }
+
+  static std::size_t read_posting_chunk_count(const std::vector<std::string>& chunks) {
+    std::size_t n = 0;
+    for (const auto& c : chunks)
+      n += match::read_posting_chunk(c).records.size();
+    return n;
   }
 
   void write(std::vector<record_write> writes) {
@@ -117,7 +140,7 @@ TEST_F(record_repository_test, many_upserts_in_one_batch_apply_in_order) {
   EXPECT_EQ(company, "C6");
 }
 
-TEST_F(record_repository_test, candidates_page_by_id_and_load_as_ndjson) {
+TEST_F(record_repository_test, candidates_page_by_id) {
   auto read = match::read_candidates(R"({"id":"c3","skills":["Go"]}
 {"id":"c1","full_name":"Ann","lat":1,"lon":2,"education_level":"master"}
 {"id":"c2","rating":4.5,"review_count":2}
@@ -132,41 +155,74 @@ TEST_F(record_repository_test, candidates_page_by_id_and_load_as_ndjson) {
   auto rest = list_records(*db_, record_kind::candidate, "c2", 2);
   ASSERT_EQ(rest.size(), 1u);
   EXPECT_NE(rest[0].find(R"("id":"c3")"), std::string::npos);
-  auto one_part = [](std::string_view) { return std::size_t{0}; };
-  auto [chunk, last] = records_after(*db_, record_kind::candidate, "", 2, 1, one_part);
-  EXPECT_EQ(last, "c2");
-  auto [tail, end] = records_after(*db_, record_kind::candidate, last, 2, 1, one_part);
-  EXPECT_EQ(end, "c3");
-  auto [nothing, none] = records_after(*db_, record_kind::candidate, end, 2, 1, one_part);
-  EXPECT_EQ(nothing, std::vector<std::string>{""});
-  EXPECT_EQ(none, "");
-  auto all = match::read_candidates(chunk.at(0) + tail.at(0));
-  ASSERT_TRUE(all.errors.empty());
-  ASSERT_EQ(all.records.size(), 3u);
-  EXPECT_EQ(all.records[0].full_name, "Ann");
   EXPECT_EQ(count_records(*db_, record_kind::posting), 0);
+  EXPECT_EQ(count_records(*db_, record_kind::candidate), 3);
 }
 
-TEST_F(record_repository_test, a_loaded_chunk_is_split_into_texts_by_the_part_of_each_id) {
-  write({posting(R"({"id":"a1","company":"A","title":"t"})"), posting(R"({"id":"b1","company":"B","title":"t"})"),
-         posting(R"({"id":"a2","company":"A","title":"t"})"), posting(R"({"id":"c1","company":"C","title":"t"})")});
+TEST_F(record_repository_test, forms_load_by_id_in_chunks_split_by_the_part_of_each_id) {
+  std::vector<record_write> writes;
+  for (auto id : {"a1", "b1", "a2", "c1"})
+    writes.push_back(with_form(posting(fmt::format(R"({{"id":"{}","company":"A","title":"t"}})", id))));
+  write(std::move(writes));
   // Part by the id's first letter: a -> 0, b -> 1, others -> 2.
   auto part_of = [](std::string_view id) { return std::min<std::size_t>(static_cast<std::size_t>(id[0] - 'a'), 2); };
-  auto [parts, last] = records_after(*db_, record_kind::posting, "", 3, 3, part_of);
+  auto [parts, last] = forms_after(*db_, record_kind::posting, "", 3, 3, part_of);
   EXPECT_EQ(last, "b1");  // a1, a2, b1 by id: c1 is past the limit
   ASSERT_EQ(parts.size(), 3u);
-  auto ids = [](const std::string& text) {
+  auto ids = [](const std::string& chunk) {
     std::vector<std::string> out;
-    for (const auto& p : match::read_postings(text).records)
+    for (const auto& p : match::read_posting_chunk(chunk).records)
       out.push_back(p.id);
     return out;
   };
   EXPECT_EQ(ids(parts[0]), (std::vector<std::string>{"a1", "a2"}));
   EXPECT_EQ(ids(parts[1]), (std::vector<std::string>{"b1"}));
   EXPECT_EQ(parts[2], "");
-  auto [rest, end] = records_after(*db_, record_kind::posting, last, 3, 3, part_of);
+  auto [rest, end] = forms_after(*db_, record_kind::posting, last, 3, 3, part_of);
   EXPECT_EQ(end, "c1");
   EXPECT_EQ(ids(rest[2]), (std::vector<std::string>{"c1"}));
+  auto [nothing, none] = forms_after(*db_, record_kind::posting, end, 3, 3, part_of);
+  EXPECT_EQ(none, "");
+  EXPECT_EQ(read_posting_chunk_count(nothing), 0u);
+}
+
+TEST_F(record_repository_test, a_form_never_outlives_the_version_of_its_record) {
+  auto p1 = posting(R"({"id":"p1","company":"Acme","title":"t","required_skills":["Go"]})");
+  write({with_form(p1), with_form(posting(R"({"id":"p2","company":"B","title":"t"})"))});
+  EXPECT_EQ(count_forms(*db_, record_kind::posting), 2);
+  EXPECT_EQ(form_of("p1"), form(p1));
+  // Written again with a form: the new form. Without one (a writer that knows none): no form.
+  auto p1_again = posting(R"({"id":"p1","company":"Acme","title":"t","required_skills":["Rust"]})");
+  write({with_form(p1_again)});
+  EXPECT_EQ(form_of("p1"), form(p1_again));
+  write({posting(R"({"id":"p1","company":"Acme","title":"t"})")});
+  EXPECT_EQ(form_of("p1"), std::nullopt);
+  EXPECT_EQ(records_without_form(*db_, record_kind::posting, "", 10),
+            (std::vector<std::pair<std::string, std::string>>{{"p1", *find_record(*db_, record_kind::posting, "p1")}}));
+  // Changed or deleted by a statement of no writer here: the triggers drop the form.
+  *db_ << "UPDATE postings SET title = 'x' WHERE id = 'p2'";
+  EXPECT_EQ(count_forms(*db_, record_kind::posting), 0);
+  write_forms(*db_, record_kind::posting, {{"p1", form(p1)}, {"p2", "f2"}, {"gone", "f3"}});
+  EXPECT_EQ(count_forms(*db_, record_kind::posting), 2) << "no form for a record that is not stored";
+  write({record_delete{record_kind::posting, "p1"}});
+  EXPECT_EQ(form_of("p1"), std::nullopt);
+  EXPECT_EQ(records_without_form(*db_, record_kind::posting, "", 10).size(), 0u);
+}
+
+TEST_F(record_repository_test, restarting_the_forms_of_a_kind_drops_them_and_sets_their_fingerprint) {
+  EXPECT_EQ(forms_fingerprint(*db_, record_kind::posting), std::nullopt);
+  write({with_form(posting(R"({"id":"p1","company":"A","title":"t"})"))});
+  auto c = match::read_candidates(R"({"id":"c1"})").records.at(0);
+  std::string cf;
+  match::append_form(match::prepare(c, match::normaliser{}), cf);
+  write({record_upsert<match::candidate>{c, "", cf}});
+  restart_forms(*db_, record_kind::posting, -42);
+  EXPECT_EQ(forms_fingerprint(*db_, record_kind::posting), -42);
+  EXPECT_EQ(forms_fingerprint(*db_, record_kind::candidate), std::nullopt);
+  EXPECT_EQ(count_forms(*db_, record_kind::posting), 0);
+  EXPECT_EQ(count_forms(*db_, record_kind::candidate), 1) << "the other kind keeps its forms";
+  restart_forms(*db_, record_kind::posting, 7);
+  EXPECT_EQ(forms_fingerprint(*db_, record_kind::posting), 7);
 }
 
 TEST_F(record_repository_test, a_failing_write_leaves_nothing_of_its_batch) {

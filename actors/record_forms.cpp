@@ -1,0 +1,84 @@
+#include "actors/record_forms.hpp"
+
+#include "match/ndjson.hpp"
+#include "match/stored_form.hpp"
+#include "storage/record_repository.hpp"
+
+#include <boost/unordered/unordered_flat_map.hpp>
+#include <spdlog/spdlog.h>
+
+namespace jobmesh::actors {
+
+namespace {
+
+using storage::record_kind;
+
+constexpr int k_batch = 10'000;
+
+template <class Read>
+void refresh_kind(soci::session& db, record_kind kind, const match::normaliser& words, std::int64_t fingerprint,
+                  Read read, forms_refreshed& done) {
+  auto noun = storage::table_of(kind);
+  if (storage::forms_fingerprint(db, kind) != fingerprint) {
+    soci::transaction t{db};
+    storage::restart_forms(db, kind, fingerprint);
+    t.commit();
+  }
+  auto records = storage::count_records(db, kind);
+  auto missing = records - storage::count_forms(db, kind);
+  if (missing <= 0)
+    return;
+  spdlog::info("marketplace: preparing the stored form of {} of {} {} (made once; later starts read it)", missing,
+               records, noun);
+  std::int64_t prepared = 0, reported = 0;
+  std::string after, text;
+  for (;;) {
+    auto batch = storage::records_without_form(db, kind, after, k_batch);
+    if (batch.empty())
+      break;
+    text.clear();
+    for (const auto& [id, json] : batch) {
+      text += json;
+      text += '\n';
+    }
+    auto parsed = read(text, words);
+    boost::unordered_flat_map<std::string_view, std::string> form_of;
+    for (const auto& r : parsed.records)
+      match::append_form(r, form_of[r.id]);
+    std::vector<std::pair<std::string, std::string>> forms;
+    forms.reserve(batch.size());
+    for (auto& [id, json] : batch) {
+      auto it = form_of.find(id);
+      if (it == form_of.end())
+        ++done.broken;  // an empty form: no longer passes the rules
+      forms.emplace_back(id, it == form_of.end() ? std::string{} : std::move(it->second));
+    }
+    soci::transaction t{db};
+    storage::write_forms(db, kind, forms);
+    t.commit();
+    prepared += static_cast<std::int64_t>(forms.size());
+    after = batch.back().first;
+    if (prepared - reported >= 100'000) {
+      reported = prepared;
+      spdlog::info("marketplace: prepared {} of {} {}", prepared, missing, noun);
+    }
+  }
+  done.prepared += prepared;
+  spdlog::info("marketplace: prepared the stored form of {} {}", prepared, noun);
+}
+
+}  // namespace
+
+forms_refreshed refresh_record_forms(soci::session& db, const match::normaliser& words) {
+  forms_refreshed done;
+  auto fingerprint = match::form_fingerprint(words);
+  refresh_kind(db, record_kind::posting, words, fingerprint,
+               [](std::string_view text, const match::normaliser& n) { return match::read_prepared_postings(text, n, 0); },
+               done);
+  refresh_kind(db, record_kind::candidate, words, fingerprint,
+               [](std::string_view text, const match::normaliser& n) { return match::read_prepared_candidates(text, n, 0); },
+               done);
+  return done;
+}
+
+}  // namespace jobmesh::actors
