@@ -161,7 +161,9 @@ void fill_postings(posting_columns& p, const word_ids& w,
 void fill_candidates(const kernel_index& x, candidate_columns& c, const word_ids& w,
                      std::span<const prepared_candidate* const> cs) {
   auto n = cs.size();
-  zeros_populated(c.skill_bits, n * x.skill_words);
+  reserve_populated(n + 1, c.skill_begin);
+  c.skill_ids.reserve(w.skills.size());
+  c.skill_begin.push_back(0);
   zeros_populated(c.category_bits, n * x.category_words);
   reserve_populated(n, c.ids, c.industry, c.subcategory, c.country, c.city, c.has_coordinates, c.unit, c.lat, c.lon,
                     c.max_distance_km, c.skill_count, c.level, c.years, c.expected_salary, c.activity, c.rating,
@@ -180,7 +182,9 @@ void fill_candidates(const kernel_index& x, candidate_columns& c, const word_ids
     c.max_distance_km.push_back(r.max_distance_km);
     c.skill_count.push_back(w.skill_begin[i + 1] - w.skill_begin[i]);
     for (auto k = w.skill_begin[i]; k < w.skill_begin[i + 1]; ++k)
-      set_bit(c.skill_bits, i, x.skill_words, w.skills[k]);
+      if (w.skills[k] != interner::k_unknown)  // it matches nothing stored
+        c.skill_ids.push_back(w.skills[k]);
+    c.skill_begin.push_back(static_cast<std::uint32_t>(c.skill_ids.size()));
     for (auto k = w.preferred_begin[i]; k < w.preferred_begin[i + 1]; ++k)
       set_bit(c.category_bits, i, x.category_words, w.preferred[k]);
     c.level.push_back(r.level);

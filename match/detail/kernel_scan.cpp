@@ -98,7 +98,7 @@ scanner::scanner(const kernel_index& x, const posting_columns& p, const candidat
                  scan_buffers& buffers)
     : x_(x), p_(p), c_(c), q_(q), min_key_(rank_key(q.min_score)), bound_(buffers.bound), heap_(buffers.heap),
       company_best_(buffers.company_best), touched_companies_(buffers.touched_companies),
-      country_(q.filters.country ? x.words.country.find(*q.filters.country) : 0),
+      source_skills_(buffers.source_skills), country_(q.filters.country ? x.words.country.find(*q.filters.country) : 0),
       category_(q.filters.category ? x.words.category.find(*q.filters.category) : 0) {
   heap_.clear();
   for (auto company : touched_companies_)
@@ -106,6 +106,24 @@ scanner::scanner(const kernel_index& x, const posting_columns& p, const candidat
   touched_companies_.clear();
   if (company_best_.size() < x.company_count)
     company_best_.resize(x.company_count, -1);
+  source_skills_.assign(x.skill_words, 0);
+}
+
+// Unchecked: every id tested is a target's, from the index's vocabulary (lists leave out words
+// the index never saw), and the bits cover the vocabulary.
+bool scanner::source_has(std::uint32_t id) const {
+  return (source_skills_[id / 64] >> (id % 64)) & 1u;
+}
+
+void scanner::mark_source_skills(const std::vector<std::uint32_t>& begin, const std::vector<std::uint32_t>& ids,
+                                 std::size_t row, bool on) {
+  for (auto k = begin[row]; k < begin[row + 1]; ++k) {
+    auto id = ids[k];  // an id of the index's vocabulary: lists leave unknown words out
+    if (on)
+      source_skills_[id / 64] |= std::uint64_t{1} << (id % 64);
+    else
+      source_skills_[id / 64] = 0;
+  }
 }
 
 // Column loops over stored postings [b, e) of one category, at most k_chunk of them (so the
@@ -177,8 +195,8 @@ void scanner::bound_range(std::size_t ci, const local_skill_set& mine, std::uint
 scanner::local_skill_set scanner::local_skills_of(std::size_t ci, std::uint32_t category) const {
   const auto& skills = x_.category_skills[category];
   local_skill_set mine;
-  for (std::size_t k = 0; k < skills.size(); ++k)
-    if (has_bit(c_.skill_bits, ci, x_.skill_words, skills[k]))
+  for (std::size_t k = 0; k < skills.size(); ++k)  // ci is the source
+    if (source_has(skills[k]))
       mine.bits |= std::uint64_t{1} << k;
   mine.others = c_.skill_count[ci] - static_cast<std::uint32_t>(std::popcount(mine.bits));
   return mine;
@@ -288,9 +306,12 @@ factor_values scanner::exact(std::size_t pi, std::size_t ci) const {
           // required: the skills in common are among them, and the posting's skill list (a
           // cold line) is not read.
           inter = static_cast<std::uint32_t>(std::popcount(visiting_->bits & p.local_skills[pi]));
-        } else {
+        } else if (q_.dir == direction::candidate) {  // the candidate is the source
           for (auto k = p.skill_begin[pi]; k < p.skill_begin[pi + 1]; ++k)
-            inter += has_bit(c.skill_bits, ci, x_.skill_words, p.skill_ids[k]) ? 1u : 0u;
+            inter += source_has(p.skill_ids[k]) ? 1u : 0u;
+        } else {  // the posting is
+          for (auto k = c.skill_begin[ci]; k < c.skill_begin[ci + 1]; ++k)
+            inter += source_has(c.skill_ids[k]) ? 1u : 0u;
         }
         double i = inter;
         v = i / (static_cast<double>(na + nb) - i);
@@ -474,11 +495,23 @@ source_results scanner::take_results(std::size_t source) {
 }
 
 source_results scanner::run(std::size_t s) {
-  if (q_.dir == direction::candidate) {
+  const bool candidate = q_.dir == direction::candidate;
+  const auto& begin = candidate ? c_.skill_begin : p_.skill_begin;
+  const auto& ids = candidate ? c_.skill_ids : p_.skill_ids;
+  const std::size_t row = candidate ? s : p_.physical_of_input[s];
+  mark_source_skills(begin, ids, row, true);
+  struct unmark {  // the bits stay zero between scans, whatever ends this one
+    scanner& self;
+    const std::vector<std::uint32_t>& begin;
+    const std::vector<std::uint32_t>& ids;
+    std::size_t row;
+    ~unmark() { self.mark_source_skills(begin, ids, row, false); }
+  } guard{*this, begin, ids, row};
+  if (candidate) {
     visit_postings(s);
     return take_results(s);
   }
-  auto pi = p_.physical_of_input[s];
+  auto pi = row;
   if (accepts(pi)) {
     bound_candidates_for(pi);
     for (std::size_t ci = 0; ci < c_.ids.size(); ++ci)

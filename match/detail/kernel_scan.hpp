@@ -25,6 +25,9 @@ struct scan_buffers {
   std::vector<entry> heap;
   std::vector<std::int64_t> company_best;  ///< top_per_company: index into heap, -1 none
   std::vector<std::uint32_t> touched_companies;
+  /// The source's skills as bits over the index's skill vocabulary while its scan runs (all
+  /// zero between scans): each target's list is tested in them.
+  std::vector<std::uint64_t> source_skills;
 };
 
 class scanner {
@@ -60,6 +63,11 @@ private:
                    float* bound) const;
   void add_skills(std::size_t ci, const local_skill_set& mine, std::uint32_t b, std::uint32_t e, float* bound) const;
   local_skill_set local_skills_of(std::size_t ci, std::uint32_t category) const;
+  /// Whether the source of the scan running has skill `id`.
+  bool source_has(std::uint32_t id) const;
+  /// Sets (or clears) the bits of source `row`'s skills in buffers.source_skills.
+  void mark_source_skills(const std::vector<std::uint32_t>& begin, const std::vector<std::uint32_t>& ids,
+                          std::size_t row, bool on);
   void bound_candidates_for(std::size_t pi);
   /// The posting's skills are all among its category's most required (direction candidate).
   bool all_local(std::size_t pi) const;
@@ -86,6 +94,7 @@ private:
   std::vector<entry>& heap_;
   std::vector<std::int64_t>& company_best_;
   std::vector<std::uint32_t>& touched_companies_;
+  std::vector<std::uint64_t>& source_skills_;
   /// While a category's postings are visited (direction candidate): the candidate's skills
   /// among its most required, which exact() uses instead of the posting's whole skill list when
   /// the candidate has no other skill.

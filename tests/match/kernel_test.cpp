@@ -357,8 +357,9 @@ TEST(kernel, skills_beyond_a_categorys_most_required_still_count) {
 }
 
 // A vocabulary of thousands of skills (a real taxonomy's size), each record holding a dozen:
-// a posting keeps its skills as a list of ids, not a bitset over the vocabulary, and the skills
-// in common still come out as the reference's, in both directions.
+// postings and candidates keep their skills as lists of ids, not bitsets over the vocabulary
+// (a scan sets its source's as bits), and the skills in common still come out as the
+// reference's, in both directions.
 TEST(kernel, equals_the_reference_with_a_vocabulary_of_thousands_of_skills) {
   std::mt19937_64 rng{11};
   constexpr int k_vocabulary = 5000;
