@@ -15,7 +15,7 @@ engine start_engine(caf::actor_system& sys, const config::settings& settings,
   // Before any actor writes: the shards load the records' stored forms. On a session of its
   // own, closed after: its counts and reads fill a page cache, and the writer's (64 MiB) kept
   // them, ~70 MB more resident from a start that had nothing to prepare.
-  refresh_record_forms(*storage::open(settings.storage.db), match::normaliser{settings.matching.synonyms});
+  auto stored = refresh_record_forms(*storage::open(settings.storage.db), match::normaliser{settings.matching.synonyms});
   engine e;
   e.metrics = std::make_shared<metrics>();
   e.writer = spawn_storage_writer(sys, std::move(write_db), static_cast<std::size_t>(settings.storage.batch_max),
@@ -26,7 +26,8 @@ engine start_engine(caf::actor_system& sys, const config::settings& settings,
   storage::open_options options{static_cast<int>(settings.storage.busy_timeout_ms)};
   e.records = spawn_record_reader(sys, storage::open(settings.storage.db, options));
   e.marketplace =
-      spawn_marketplace(sys, settings.matching, settings.activity.tracking == "on", e.writer, e.records);
+      spawn_marketplace(sys, settings.matching, settings.activity.tracking == "on", e.writer, e.records,
+                        {static_cast<std::size_t>(stored.postings), static_cast<std::size_t>(stored.candidates)});
   e.activity = spawn_activity_tracker(sys, settings.activity, e.marketplace, e.writer, e.records);
   if (types) {
     e.types = std::move(types);

@@ -469,7 +469,7 @@ void load(marketplace_pointer self) {
 
 marketplace_actor::behavior_type marketplace(marketplace_pointer self, config::matching_settings settings,
                                              bool computed_engagement, storage_writer_actor writer,
-                                             record_reader_actor reader) {
+                                             record_reader_actor reader, expected_records stored) {
   auto& st = self->state;
   st.writer = std::move(writer);
   st.reader = std::move(reader);
@@ -480,8 +480,12 @@ marketplace_actor::behavior_type marketplace(marketplace_pointer self, config::m
   st.profiles = std::move(profiles);
   auto n = settings.shards > 0 ? static_cast<std::size_t>(settings.shards)
                                : std::max(1u, std::thread::hardware_concurrency());
+  // A shard's share of a load, with room for the spread of the ids' hashes (a few hundred in
+  // half a million) so that the last records do not make its table grow after all.
+  auto share = [n](std::size_t total) { return total == 0 ? 0 : total / n + total / n / 32 + 64; };
+  expected_records mine{share(stored.postings), share(stored.candidates)};
   for (std::size_t s = 0; s < n; ++s) {
-    st.shards.push_back(spawn_matcher_shard(self->system(), st.words, computed_engagement));
+    st.shards.push_back(spawn_matcher_shard(self->system(), st.words, computed_engagement, mine));
     self->link_to(st.shards.back());  // they stop with the service
   }
   load(self);
@@ -514,8 +518,8 @@ marketplace_actor::behavior_type marketplace(marketplace_pointer self, config::m
 
 marketplace_actor spawn_marketplace(caf::actor_system& sys, const config::matching_settings& settings,
                                     bool computed_engagement, storage_writer_actor writer,
-                                    record_reader_actor reader) {
-  return sys.spawn(marketplace, settings, computed_engagement, std::move(writer), std::move(reader));
+                                    record_reader_actor reader, expected_records stored) {
+  return sys.spawn(marketplace, settings, computed_engagement, std::move(writer), std::move(reader), stored);
 }
 
 }  // namespace jobmesh::actors

@@ -25,6 +25,7 @@
 ///     holds (stats-reconcile compares them with a recount)
 
 #include "actors/match_messages.hpp"
+#include "actors/matcher_shard.hpp"
 #include "actors/record_reader.hpp"
 #include "actors/storage_actors.hpp"
 #include "config/settings.hpp"
@@ -46,9 +47,10 @@ using marketplace_actor = caf::typed_actor<
     caf::replies_to<activity_atom, std::vector<std::string>>::with<held_effects>>;
 
 /// Spawns the service with `settings.shards` shards (0 = one per core), which it links to;
-/// `computed_engagement` as for spawn_matcher_shard (activity.tracking on).
+/// `computed_engagement` as for spawn_matcher_shard (activity.tracking on); `stored`: how many
+/// records storage holds, which the shards make room for before they load their shares.
 marketplace_actor spawn_marketplace(caf::actor_system& sys, const config::matching_settings& settings,
                                     bool computed_engagement, storage_writer_actor writer,
-                                    record_reader_actor reader);
+                                    record_reader_actor reader, expected_records stored = {});
 
 }  // namespace jobmesh::actors

@@ -69,6 +69,7 @@ public:
   }
   /// Whether a record with `id` was held.
   bool erase(std::string_view id) { return set_.erase(id) > 0; }
+  void reserve(std::size_t n) { set_.reserve(n); }
   std::size_t size() const { return set_.size(); }
   auto begin() const { return set_.begin(); }
   auto end() const { return set_.end(); }
@@ -585,9 +586,11 @@ void answer(shard_pointer self, record_kind kind, const std::string& id, const m
 }
 
 matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<const match::normaliser> words,
-                                         bool computed_engagement) {
+                                         bool computed_engagement, expected_records expected) {
   self->state.words = std::move(words);
   self->state.computed_engagement = computed_engagement;
+  self->state.postings.reserve(expected.postings);
+  self->state.candidates.reserve(expected.candidates);
   return {
       [=](load_atom, record_kind kind, const std::string& chunk) -> caf::result<load_tally> {
         try {
@@ -716,8 +719,8 @@ std::size_t shard_of(std::string_view id, std::size_t shards) {
 // nothing to do sleeps up to 10 ms before it steals the second shard's query from the first's
 // worker (a query then waits for the other shard's scan, or the timer).
 matcher_shard_actor spawn_matcher_shard(caf::actor_system& sys, std::shared_ptr<const match::normaliser> words,
-                                        bool computed_engagement) {
-  return sys.spawn<caf::detached>(shard, std::move(words), computed_engagement);
+                                        bool computed_engagement, expected_records expected) {
+  return sys.spawn<caf::detached>(shard, std::move(words), computed_engagement, expected);
 }
 
 }  // namespace jobmesh::actors

@@ -25,6 +25,7 @@ void refresh_kind(soci::session& db, record_kind kind, const match::normaliser& 
     t.commit();
   }
   auto records = storage::count_records(db, kind);
+  (kind == record_kind::posting ? done.postings : done.candidates) = records;
   auto missing = records - storage::count_forms(db, kind);
   if (missing <= 0)
     return;

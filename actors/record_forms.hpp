@@ -20,6 +20,8 @@ namespace jobmesh::actors {
 struct forms_refreshed {
   std::int64_t prepared = 0;  ///< forms written
   std::int64_t broken = 0;    ///< of which empty: records that no longer pass the rules
+  std::int64_t postings = 0;  ///< records stored, each with its form now
+  std::int64_t candidates = 0;
 };
 
 forms_refreshed refresh_record_forms(soci::session& db, const match::normaliser& words);
