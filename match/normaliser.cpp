@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <boost/container/small_vector.hpp>
+#include <boost/container_hash/hash.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <span>
 
 namespace jobmesh::match {
@@ -105,6 +108,39 @@ auto normal_set(const std::vector<std::string>& words, Synonym synonym_of, Make 
   return make(std::span<const std::string_view>{views.data(), views.size()});
 }
 
+// Raw texts as given -> their normal words, per thread: records repeat a few hundred
+// categories, cities and skills, which are then normalised once per thread, not once per
+// record. Bounded: past k_most_cached texts (a real taxonomy's ~13,000 skills fit; ~1 MB a
+// cache), new ones are normalised each time.
+struct raw_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return boost::hash<std::string_view>{}(s); }
+};
+struct raw_equal {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+};
+using raw_words = boost::unordered_flat_map<std::string, word, raw_hash, raw_equal>;
+constexpr std::size_t k_most_cached = std::size_t{1} << 14;
+
+template <class Make>
+word cached(raw_words& cache, std::string_view raw, Make make) {
+  if (auto it = cache.find(raw); it != cache.end())
+    return it->second;
+  word w = make(raw);
+  if (cache.size() < k_most_cached)
+    cache.emplace(std::string{raw}, w);
+  return w;
+}
+
+// The terms of one normaliser (its synonyms apply); a thread that uses another starts over.
+struct term_cache {
+  std::uint64_t owner = 0;
+  raw_words words;
+};
+
+std::atomic<std::uint64_t> next_normaliser{1};
+
 }  // namespace
 
 const std::map<std::string, std::string>& default_synonyms() {
@@ -121,7 +157,9 @@ std::string normalise_word(std::string_view word) {
   return out;
 }
 
-word normal_word(std::string_view text) {
+namespace {
+
+word make_normal_word(std::string_view text) {
   constexpr std::size_t k_on_stack = 128;
   if (text.size() > k_on_stack)
     return word{normalise_word(text)};
@@ -129,7 +167,27 @@ word normal_word(std::string_view text) {
   return word{std::string_view{out.data(), normalise_to(text, out.data())}};
 }
 
-normaliser::normaliser(const std::map<std::string, std::string>& extra) {
+}  // namespace
+
+word normal_word(std::string_view text) {
+  thread_local raw_words cache;
+  return cached(cache, text, make_normal_word);
+}
+
+word normaliser::term_word(std::string_view raw) const {
+  thread_local term_cache cache;
+  if (cache.owner != id_) {
+    cache.words.clear();
+    cache.owner = id_;
+  }
+  return cached(cache.words, raw, [this](std::string_view text) {
+    auto normal = make_normal_word(text);
+    const std::string* to = synonym_of(normal.view());
+    return to ? word{*to} : normal;
+  });
+}
+
+normaliser::normaliser(const std::map<std::string, std::string>& extra) : id_(next_normaliser++) {
   for (const auto& [from, to] : default_synonyms())
     synonyms_[from] = to;
   for (const auto& [from, to] : extra)
@@ -153,7 +211,14 @@ std::string normaliser::term(std::string_view word) const {
 }
 
 sorted_terms normaliser::term_set(const std::vector<std::string>& words) const {
-  return normal_set(words, [this](std::string_view w) { return synonym_of(w); }, sorted_terms::from_sorted);
+  boost::container::small_vector<word, 32> terms;
+  for (const auto& raw : words)
+    if (auto w = term_word(raw); !w.empty())
+      terms.push_back(w);
+  // By text (the set's order), the first bytes compared inline: they settle most comparisons.
+  std::sort(terms.begin(), terms.end(), [](word a, word b) { return byte_order{}(a.view(), b.view()); });
+  terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
+  return sorted_terms::from_words(terms);
 }
 
 std::vector<std::string> normaliser::word_set(const std::vector<std::string>& words) const {

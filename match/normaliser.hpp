@@ -39,6 +39,10 @@ public:
   /// `words` normalised (no synonyms), sorted, without duplicates or empty entries.
   std::vector<std::string> word_set(const std::vector<std::string>& words) const;
 
+  /// A skill or certification as `term` gives it, as a pooled word; each distinct text given
+  /// is normalised once per thread (see normaliser.cpp).
+  word term_word(std::string_view raw) const;
+
   /// Every synonym, both sides normalised, by the word it replaces.
   const std::map<std::string, std::string, std::less<>>& synonyms() const { return synonyms_; }
 
@@ -50,6 +54,7 @@ private:
   /// [b] bit n: some synonym has a key of n chars (bit 63: 63 or more) that starts with byte b.
   /// Most words have a first byte and a length no key has, and skip the lookup.
   std::array<std::uint64_t, 256> key_lengths_{};
+  std::uint64_t id_;  ///< this normaliser among all made: the threads' caches of terms are per normaliser
 };
 
 }  // namespace jobmesh::match

@@ -60,6 +60,12 @@ public:
   explicit sorted_terms(const std::vector<std::string>& terms);
   /// Terms already sorted (bytewise, as std::string orders them) and distinct.
   static sorted_terms from_sorted(std::span<const std::string_view> terms);
+  /// Words already sorted (by text) and distinct.
+  static sorted_terms from_words(std::span<const word> terms) {
+    sorted_terms out;
+    out.words_.assign(terms.begin(), terms.end());
+    return out;
+  }
 
   std::size_t size() const { return words_.size(); }
   bool empty() const { return words_.empty(); }

@@ -48,3 +48,25 @@ TEST(normaliser, a_word_is_normalised_as_the_spec_says_for_any_bytes_and_length)
   EXPECT_EQ(normalise_word("Data Engineering\r"), "data engineering");
   EXPECT_EQ(normalise_word("@[`{"), "@[`{") << "the bytes next to A-Z stay as they are";
 }
+
+// Each thread keeps the terms it normalised, per normaliser: a thread that uses two with other
+// synonyms in turn, and more distinct texts than it keeps, still gets every term right.
+TEST(normaliser, terms_of_two_normalisers_used_in_turn_and_past_the_cache_are_right) {
+  normaliser plain;
+  normaliser py{{{"Py", "Python"}, {"golang", "Rust"}}};
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(plain.term_word(" Py ").view(), "py");
+    EXPECT_EQ(py.term_word(" Py ").view(), "python");
+    EXPECT_EQ(plain.term_word("golang").view(), "go") << "the default synonyms";
+    EXPECT_EQ(py.term_word("golang").view(), "rust") << "the config's win";
+    EXPECT_EQ(normal_word(" Data  Engineering ").view(), "data engineering");
+  }
+  EXPECT_EQ(py.term_set({"Py", "python", " PY", "", "  ", "C++", "c++ "}), (sorted_terms{"c++", "python"}));
+  EXPECT_EQ(plain.term_set({"Py", "python", "js", "Go"}), (sorted_terms{"go", "javascript", "py", "python"}));
+  std::mt19937 rng(3);
+  for (int i = 0; i < 70'000; ++i) {  // more than a thread keeps
+    auto raw = "Skill " + std::to_string(rng() % 100'000) + (i % 2 == 0 ? "  X" : "");
+    ASSERT_EQ(py.term_word(raw).view(), py.term(raw)) << raw;
+    ASSERT_EQ(normal_word(raw).view(), normalise_word(raw)) << raw;
+  }
+}
