@@ -211,14 +211,18 @@ std::string normaliser::term(std::string_view word) const {
 }
 
 sorted_terms normaliser::term_set(const std::vector<std::string>& words) const {
-  boost::container::small_vector<word, 32> terms;
+  // Sorted by text (the set's order) with each text looked up once, not at every comparison;
+  // the first bytes are compared inline: they settle most comparisons.
+  boost::container::small_vector<std::pair<std::string_view, word>, 32> terms;
   for (const auto& raw : words)
     if (auto w = term_word(raw); !w.empty())
-      terms.push_back(w);
-  // By text (the set's order), the first bytes compared inline: they settle most comparisons.
-  std::sort(terms.begin(), terms.end(), [](word a, word b) { return byte_order{}(a.view(), b.view()); });
-  terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
-  return sorted_terms::from_words(terms);
+      terms.emplace_back(w.view(), w);
+  std::sort(terms.begin(), terms.end(), [](const auto& a, const auto& b) { return byte_order{}(a.first, b.first); });
+  boost::container::small_vector<word, 32> set;
+  for (const auto& [text, w] : terms)
+    if (set.empty() || set.back() != w)
+      set.push_back(w);
+  return sorted_terms::from_words(set);
 }
 
 std::vector<std::string> normaliser::word_set(const std::vector<std::string>& words) const {
