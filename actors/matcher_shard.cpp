@@ -598,7 +598,11 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<con
             return load_part(self, match::read_posting_chunk(chunk));
           return load_part(self, match::read_candidate_chunk(chunk));
         } catch (const std::invalid_argument& e) {  // storage gave bytes that are no forms
-          return make_error(errc::storage_failure, e.what());
+          return make_error(errc::storage_failure,
+                            fmt::format("{}; the records themselves are intact: deleting the stored forms "
+                                        "(DELETE FROM {}_forms, with the server stopped) makes the next start "
+                                        "prepare them again",
+                                        e.what(), storage::noun_of(kind)));
         }
       },
       [=](upsert_atom, std::vector<prepared_record>& records) {
