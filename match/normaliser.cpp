@@ -1,10 +1,11 @@
 #include "match/normaliser.hpp"
 
+#include "match/detail/text_hash.hpp"
+
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/container/small_vector.hpp>
-#include <boost/container_hash/hash.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <span>
 
@@ -112,15 +113,7 @@ auto normal_set(const std::vector<std::string>& words, Synonym synonym_of, Make 
 // categories, cities and skills, which are then normalised once per thread, not once per
 // record. Bounded: past k_most_cached texts (a real taxonomy's ~13,000 skills fit; ~1 MB a
 // cache), new ones are normalised each time.
-struct raw_hash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return boost::hash<std::string_view>{}(s); }
-};
-struct raw_equal {
-  using is_transparent = void;
-  bool operator()(std::string_view a, std::string_view b) const { return a == b; }
-};
-using raw_words = boost::unordered_flat_map<std::string, word, raw_hash, raw_equal>;
+using raw_words = boost::unordered_flat_map<std::string, word, detail::text_hash, detail::text_equal>;
 constexpr std::size_t k_most_cached = std::size_t{1} << 14;
 
 template <class Make>

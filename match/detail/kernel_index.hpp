@@ -3,10 +3,10 @@
 // small integers (0 means the empty word); both sides' skills as lists of ids, candidates'
 // preferred categories as bitsets.
 
+#include "match/detail/text_hash.hpp"
 #include "match/prepared.hpp"
 
 #include <array>
-#include <boost/container_hash/hash.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <span>
@@ -53,15 +53,7 @@ public:
 
 private:
   // Looked up by view (a company is a view into its record), without building a string.
-  struct word_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view w) const { return boost::hash<std::string_view>{}(w); }
-  };
-  struct word_equal {
-    using is_transparent = void;
-    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
-  };
-  boost::unordered_flat_map<std::string, std::uint32_t, word_hash, word_equal> ids_;
+  boost::unordered_flat_map<std::string, std::uint32_t, text_hash, text_equal> ids_;
   /// Each pooled word's id by its number (k_unknown: not met as a word): as long as the
   /// largest number met, which the pool keeps dense.
   std::vector<std::uint32_t> by_word_;
