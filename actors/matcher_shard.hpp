@@ -73,7 +73,8 @@ explained_matches merge_shard_results(std::vector<explained_matches> parts, cons
 std::size_t shard_of(std::string_view id, std::size_t shards);
 
 /// How many records a shard is about to load: its tables of ids take that room at once (grown
-/// while a million postings came in, they were rehashed ~20 times: 9% of a load's samples).
+/// while a million postings came in, they doubled some 15 times, rehashing: 9% of a load's
+/// samples).
 struct expected_records {
   std::size_t postings = 0;
   std::size_t candidates = 0;

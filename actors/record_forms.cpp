@@ -27,7 +27,17 @@ void refresh_kind(soci::session& db, record_kind kind, const match::normaliser& 
   auto records = storage::count_records(db, kind);
   (kind == record_kind::posting ? done.postings : done.candidates) = records;
   auto missing = records - storage::count_forms(db, kind);
-  if (missing <= 0)
+  if (missing < 0) {
+    // More forms than records: storage's triggers and checks keep this from happening, so the
+    // forms are not to be trusted; they are made again.
+    spdlog::warn("marketplace: {} stored forms of {} for {} records; preparing them all again", records - missing,
+                 noun, records);
+    soci::transaction t{db};
+    storage::restart_forms(db, kind, fingerprint);
+    t.commit();
+    missing = records;
+  }
+  if (missing == 0)
     return;
   spdlog::info("marketplace: preparing the stored form of {} of {} {} (made once; later starts read it)", missing,
                records, noun);
