@@ -67,6 +67,13 @@ TEST(stored_form, refuses_bytes_that_are_not_one_whole_form) {
   EXPECT_FALSE(read_form(bad_mode, back));
   prepared_candidate c;
   EXPECT_FALSE(read_form(form, c)) << "a posting's form read as a candidate";
+  prepared_posting unsorted = p;  // skills a set could not hold: out of order, twice, empty
+  for (auto terms : {std::vector<std::string_view>{"b", "a"}, {"a", "a"}, {"", "a"}}) {
+    unsorted.skills = sorted_terms::from_sorted(terms);
+    std::string bad;
+    append_form(unsorted, bad);
+    EXPECT_FALSE(read_form(bad, back)) << terms[0] << "," << terms[1];
+  }
 }
 
 TEST(stored_form, chunks_hold_records_and_count_the_ones_that_no_longer_pass) {
