@@ -19,24 +19,22 @@ template <class Read>
 void refresh_kind(soci::session& db, record_kind kind, const match::normaliser& words, std::int64_t fingerprint,
                   Read read, forms_refreshed& done) {
   auto noun = storage::table_of(kind);
-  if (storage::forms_fingerprint(db, kind) != fingerprint) {
-    soci::transaction t{db};
-    storage::restart_forms(db, kind, fingerprint);
-    t.commit();
-  }
   auto records = storage::count_records(db, kind);
   (kind == record_kind::posting ? done.postings : done.candidates) = records;
-  auto missing = records - storage::count_forms(db, kind);
-  if (missing < 0) {
-    // More forms than records: storage's triggers and checks keep this from happening, so the
-    // forms are not to be trusted; they are made again.
-    spdlog::warn("marketplace: {} stored forms of {} for {} records; preparing them all again", records - missing,
-                 noun, records);
+  auto forms = storage::count_forms(db, kind);
+  bool redo = storage::forms_fingerprint(db, kind) != fingerprint;
+  if (!redo && forms > records) {
+    // Storage's triggers and checks keep this from happening: the forms are not to be trusted.
+    spdlog::warn("marketplace: {} stored forms of {} for {} records; preparing them all again", forms, noun, records);
+    redo = true;
+  }
+  if (redo) {
     soci::transaction t{db};
     storage::restart_forms(db, kind, fingerprint);
     t.commit();
-    missing = records;
+    forms = 0;
   }
+  auto missing = records - forms;
   if (missing == 0)
     return;
   spdlog::info("marketplace: preparing the stored form of {} of {} {} (made once; later starts read it)", missing,

@@ -7,8 +7,8 @@
 /// over structure-of-arrays data that add up, per target, an upper bound of its score (exact
 /// for cheap factors; min/max set sizes for skills; a unit-vector chord for distance). Pass 2
 /// visits targets whose bound can still reach the current k-th best key (with a small slack
-/// for rounding), computes their exact factors (skills in common: the posting's skill ids
-/// tested in the candidate's bitset) and keeps a bounded heap. For direction `candidate`,
+/// for rounding), computes their exact factors (skills in common: each target's skill ids
+/// tested in the source's skills, set as bits for its scan) and keeps a bounded heap. For direction `candidate`,
 /// postings of the candidate's preferred categories are visited first, so the k-th best rises
 /// early and most postings are skipped.
 

@@ -7,7 +7,6 @@
 #include <atomic>
 #include <boost/container/small_vector.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
-#include <span>
 
 namespace jobmesh::match {
 
@@ -83,31 +82,6 @@ struct byte_order {
     return a < b;
   }
 };
-
-// The set of `words` normalised (and mapped by `synonym_of`), sorted, without duplicates or empty
-// entries, handed as views to `make`. The normal forms are written into one buffer and sorted as
-// views, so each kept word is copied once, into its final place (a list of a dozen skills fits
-// on the stack).
-template <class Synonym, class Make>
-auto normal_set(const std::vector<std::string>& words, Synonym synonym_of, Make make) {
-  std::size_t total = 0;
-  for (const auto& w : words)
-    total += w.size();
-  boost::container::small_vector<char, 1024> text(total);
-  boost::container::small_vector<std::string_view, 32> views;
-  char* next = text.data();
-  for (const auto& w : words) {
-    std::string_view v{next, normalise_to(w, next)};
-    next += v.size();
-    if (const std::string* to = synonym_of(v))
-      v = *to;
-    if (!v.empty())
-      views.push_back(v);
-  }
-  std::sort(views.begin(), views.end(), byte_order{});
-  views.erase(std::unique(views.begin(), views.end()), views.end());
-  return make(std::span<const std::string_view>{views.data(), views.size()});
-}
 
 // Raw texts as given -> their normal words, per thread: records repeat a few hundred
 // categories, cities and skills, which are then normalised once per thread, not once per
@@ -218,9 +192,24 @@ sorted_terms normaliser::term_set(const std::vector<std::string>& words) const {
   return sorted_terms::from_words(set);
 }
 
+// The normal forms are written into one buffer and sorted as views, so each kept word is
+// copied once, into its final place (a list of a few categories fits on the stack).
 std::vector<std::string> normaliser::word_set(const std::vector<std::string>& words) const {
-  return normal_set(words, [](std::string_view) -> const std::string* { return nullptr; },
-                    [](std::span<const std::string_view> v) { return std::vector<std::string>(v.begin(), v.end()); });
+  std::size_t total = 0;
+  for (const auto& w : words)
+    total += w.size();
+  boost::container::small_vector<char, 1024> text(total);
+  boost::container::small_vector<std::string_view, 32> views;
+  char* next = text.data();
+  for (const auto& w : words) {
+    std::string_view v{next, normalise_to(w, next)};
+    next += v.size();
+    if (!v.empty())
+      views.push_back(v);
+  }
+  std::sort(views.begin(), views.end(), byte_order{});
+  views.erase(std::unique(views.begin(), views.end()), views.end());
+  return {views.begin(), views.end()};
 }
 
 }  // namespace jobmesh::match
