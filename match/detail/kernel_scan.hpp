@@ -22,6 +22,10 @@ struct scan_buffers {
     std::uint32_t target;
   };
   std::vector<double> bound;
+  /// Direction candidate: the bound of each posting of the category being visited.
+  std::vector<float> range_bound;
+  /// Direction candidate: the postings of that category with the best bounds, scored first.
+  std::vector<std::pair<float, std::uint32_t>> seeds;
   std::vector<entry> heap;
   std::vector<std::int64_t> company_best;  ///< top_per_company: index into heap, -1 none
   std::vector<std::uint32_t> touched_companies;
@@ -81,6 +85,11 @@ private:
   float bound_cut() const;
   bool accepts(std::size_t posting) const;
   void visit_postings(std::size_t ci);
+  /// Pass 1 over one category's postings [b, e): their bounds into range_bound_, and the
+  /// best `top_k` of them (by bound) into seeds_.
+  void bound_category(std::size_t ci, const local_skill_set& mine, std::uint32_t b, std::uint32_t e, float fixed);
+  /// Keeps posting `pi` among the seeds if its bound is among the best seen.
+  void consider_seed(std::uint32_t pi, float bound);
   /// The list, ranked, with each target's factors and score; `source` is the candidate's
   /// index (direction candidate) or the posting's stored position.
   source_results take_results(std::size_t source);
@@ -91,6 +100,8 @@ private:
   const query& q_;
   std::int64_t min_key_;
   std::vector<double>& bound_;
+  std::vector<float>& range_bound_;
+  std::vector<std::pair<float, std::uint32_t>>& seeds_;
   std::vector<entry>& heap_;
   std::vector<std::int64_t>& company_best_;
   std::vector<std::uint32_t>& touched_companies_;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -564,4 +565,30 @@ TEST(kernel, a_retired_record_is_no_longer_a_target) {
       expect_same(reference_match(d.postings, kept_c, q), got, *prof, "postings, seed " + std::to_string(seed));
     }
   }
+}
+
+// A scan scores the postings with the best bounds of a category first (the seeds) and then the
+// rest whose bounds reach the list. When the seeds are retired or filtered out (here: every
+// posting that made some candidate's list, each of which had a high bound), the lists still
+// come from the postings that remain, as the reference gives them.
+TEST(kernel, the_best_bounded_postings_retired_or_filtered_out_leave_the_references_lists) {
+  auto [postings, candidates] = generated({12000, 20, 5});
+  batch_matcher kernel{postings, candidates};
+  query q;
+  q.top_k = 10;
+  std::set<std::string> best;
+  for (const auto& listed : reference_match(postings, candidates, q))
+    for (const auto& r : listed.results)
+      best.insert(r.id);
+  std::vector<prepared_posting> kept;
+  for (const auto& p : postings) {
+    if (best.count(p.id) != 0)
+      ASSERT_TRUE(kernel.retire_posting(p.id));
+    else
+      kept.push_back(p);
+  }
+  ASSERT_GE(best.size(), 100u);
+  expect_same(reference_match(kept, candidates, q), kernel.run(q, 2), fit_profile(), "the best retired");
+  q.filters.mode = work_mode::remote;  // the best remaining are mostly not remote
+  expect_same(reference_match(kept, candidates, q), kernel.run(q, 2), fit_profile(), "the best retired, remote only");
 }
