@@ -544,9 +544,8 @@ caf::result<std::vector<job_record>> sweep(supervisor_pointer self, std::vector<
   return promise;
 }
 
-// Per registered type: what waits and runs here, and what storage says ended today (UTC).
-caf::result<std::vector<queue_statistics>> statistics(supervisor_pointer self) {
-  auto& st = self->state;
+// Per registered type: what waits and runs here (in memory, no storage read).
+std::map<std::string, queue_statistics> gauges(const supervisor_state& st) {
   std::map<std::string, queue_statistics> by_type;
   for (const auto& [name, type] : st.ctx.types->all())
     by_type[name].type = name;
@@ -560,6 +559,23 @@ caf::result<std::vector<queue_statistics>> statistics(supervisor_pointer self) {
     by_type[type].processing_count = n;
   for (const auto& [type, n] : st.peak_queued_by_type)
     by_type[type].peak_queue_depth = static_cast<std::int64_t>(n);
+  return by_type;
+}
+
+std::vector<queue_statistics> listed(std::map<std::string, queue_statistics> by_type) {
+  std::vector<queue_statistics> out;
+  for (auto& [name, s] : by_type) {
+    s.peak_queue_depth = std::max(s.peak_queue_depth, s.queue_depth);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// The gauges, and what storage says ended today (UTC): a scan of today's ended jobs, which
+// /metrics does not ask for (a scrape, however often, reads nothing from storage).
+caf::result<std::vector<queue_statistics>> statistics(supervisor_pointer self) {
+  auto& st = self->state;
+  auto by_type = gauges(st);
   auto now = now_ms();
   auto day_start = now - now % 86'400'000;
   auto promise = self->make_response_promise<std::vector<queue_statistics>>();
@@ -573,12 +589,7 @@ caf::result<std::vector<queue_statistics>> statistics(supervisor_pointer self) {
               s.failed_today = e.failed;
               s.average_processing_time_ms = e.average_run_ms;
             }
-            std::vector<queue_statistics> out;
-            for (auto& [name, s] : by_type) {
-              s.peak_queue_depth = std::max(s.peak_queue_depth, s.queue_depth);
-              out.push_back(std::move(s));
-            }
-            promise.deliver(std::move(out));
+            promise.deliver(listed(std::move(by_type)));
           },
           [=](caf::error& e) mutable { promise.deliver(std::move(e)); });
   return promise;
@@ -684,6 +695,7 @@ job_supervisor_actor::behavior_type supervisor(supervisor_pointer self, runner_c
       [=](submit_atom, singles_atom, std::vector<job_spec>& specs) { return submit_singles(self, specs); },
       [=](enqueue_atom, group_request& request) { return enqueue_group(self, request); },
       [=](statistics_atom) { return statistics(self); },
+      [=](statistics_atom, gauges_atom) { return listed(gauges(self->state)); },
       [=](recover_atom) { recover(self); },
       [=](stalled_atom, std::vector<job_record>& stalled) { return sweep(self, stalled); },
       [=](drain_atom) { return drain(self); },

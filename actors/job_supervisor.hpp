@@ -13,6 +13,8 @@
 ///                                   user's keys, its log line), one commit for all
 /// (enqueue_atom, group_request)   -> vector<job_record>     a group and its dependencies
 /// (statistics_atom)               -> vector<queue_statistics>  one per registered type
+/// (statistics_atom, gauges_atom)  -> vector<queue_statistics>  the same without what storage
+///                                   counts (ended today): queue depth, processing, peak
 /// (get_atom, id)                  -> job_record
 /// (cancel_atom, id)               -> job_record             errc::conflict if already finished
 /// (list_atom, job_filter)         -> vector<job_record>
@@ -31,6 +33,7 @@ using job_supervisor_actor = caf::typed_actor<
     caf::replies_to<submit_atom, singles_atom, std::vector<job_spec>>::with<bulk_submission>,
     caf::replies_to<enqueue_atom, group_request>::with<std::vector<storage::job_record>>,
     caf::replies_to<statistics_atom>::with<std::vector<queue_statistics>>,
+    caf::replies_to<statistics_atom, gauges_atom>::with<std::vector<queue_statistics>>,
     caf::replies_to<caf::get_atom, std::string>::with<storage::job_record>,
     caf::replies_to<cancel_atom, std::string>::with<storage::job_record>,
     /// A failed or cancelled job back to the queue: its done items stay done, the rest run

@@ -42,6 +42,8 @@ using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using enqueue_atom = caf::atom_constant<caf::atom("enqueue")>;
 using statistics_atom = caf::atom_constant<caf::atom("stats")>;
+/// With statistics_atom: only what the supervisor holds (no storage read).
+using gauges_atom = caf::atom_constant<caf::atom("gauges")>;
 using schedule_atom = caf::atom_constant<caf::atom("schedule")>;
 using orphan_atom = caf::atom_constant<caf::atom("orphan")>;
 using activity_atom = caf::atom_constant<caf::atom("activity")>;
