@@ -154,7 +154,7 @@ bool forget_runner(supervisor_state& st, const std::string& id, const std::strin
 
 void try_start(supervisor_pointer self) {
   auto& st = self->state;
-  if (!st.recovered || st.drained)
+  if (!st.recovered || st.drained || st.paused)
     return;
   // A type at its limit (jobs.type_limits) waits; the queue offers the next job of another.
   auto has_room = [&st](const job_record& job) {
@@ -562,23 +562,23 @@ std::map<std::string, queue_statistics> gauges(const supervisor_state& st) {
   return by_type;
 }
 
-std::vector<queue_statistics> listed(std::map<std::string, queue_statistics> by_type) {
-  std::vector<queue_statistics> out;
+queue_report listed(const supervisor_state& st, std::map<std::string, queue_statistics> by_type) {
+  queue_report out{st.paused, {}};
   for (auto& [name, s] : by_type) {
     s.peak_queue_depth = std::max(s.peak_queue_depth, s.queue_depth);
-    out.push_back(std::move(s));
+    out.types.push_back(std::move(s));
   }
   return out;
 }
 
 // The gauges, and what storage says ended today (UTC): a scan of today's ended jobs, which
 // /metrics does not ask for (a scrape, however often, reads nothing from storage).
-caf::result<std::vector<queue_statistics>> statistics(supervisor_pointer self) {
+caf::result<queue_report> statistics(supervisor_pointer self) {
   auto& st = self->state;
   auto by_type = gauges(st);
   auto now = now_ms();
   auto day_start = now - now % 86'400'000;
-  auto promise = self->make_response_promise<std::vector<queue_statistics>>();
+  auto promise = self->make_response_promise<queue_report>();
   self->request(st.ctx.reader, caf::infinite, statistics_atom::value, day_start)
       .then(
           [=](std::vector<storage::finished_counts>& ended) mutable {
@@ -589,7 +589,7 @@ caf::result<std::vector<queue_statistics>> statistics(supervisor_pointer self) {
               s.failed_today = e.failed;
               s.average_processing_time_ms = e.average_run_ms;
             }
-            promise.deliver(listed(std::move(by_type)));
+            promise.deliver(listed(self->state, std::move(by_type)));
           },
           [=](caf::error& e) mutable { promise.deliver(std::move(e)); });
   return promise;
@@ -695,7 +695,17 @@ job_supervisor_actor::behavior_type supervisor(supervisor_pointer self, runner_c
       [=](submit_atom, singles_atom, std::vector<job_spec>& specs) { return submit_singles(self, specs); },
       [=](enqueue_atom, group_request& request) { return enqueue_group(self, request); },
       [=](statistics_atom) { return statistics(self); },
-      [=](statistics_atom, gauges_atom) { return listed(gauges(self->state)); },
+      [=](statistics_atom, gauges_atom) { return listed(self->state, gauges(self->state)); },
+      [=](pause_atom, bool on) {
+        auto& st = self->state;
+        if (std::exchange(st.paused, on) != on) {
+          spdlog::info("supervisor: {} ({} jobs waiting, {} running)", on ? "paused: no job starts until resumed" : "resumed",
+                       queued_count(st), st.running.size());
+          if (!on)
+            try_start(self);
+        }
+        return listed(st, gauges(st));
+      },
       [=](recover_atom) { recover(self); },
       [=](stalled_atom, std::vector<job_record>& stalled) { return sweep(self, stalled); },
       [=](drain_atom) { return drain(self); },

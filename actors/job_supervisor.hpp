@@ -12,9 +12,11 @@
 ///                                   several clients taken together: each stands alone (its
 ///                                   user's keys, its log line), one commit for all
 /// (enqueue_atom, group_request)   -> vector<job_record>     a group and its dependencies
-/// (statistics_atom)               -> vector<queue_statistics>  one per registered type
-/// (statistics_atom, gauges_atom)  -> vector<queue_statistics>  the same without what storage
+/// (statistics_atom)               -> queue_report           paused, and one per registered type
+/// (statistics_atom, gauges_atom)  -> queue_report           the same without what storage
 ///                                   counts (ended today): queue depth, processing, peak
+/// (pause_atom, bool)              -> queue_report (gauges)  true: start no job until resumed
+///                                   (running ones go on); false: start again
 /// (get_atom, id)                  -> job_record
 /// (cancel_atom, id)               -> job_record             errc::conflict if already finished
 /// (list_atom, job_filter)         -> vector<job_record>
@@ -32,8 +34,9 @@ using job_supervisor_actor = caf::typed_actor<
     caf::replies_to<submit_atom, std::vector<job_spec>>::with<bulk_submission>,
     caf::replies_to<submit_atom, singles_atom, std::vector<job_spec>>::with<bulk_submission>,
     caf::replies_to<enqueue_atom, group_request>::with<std::vector<storage::job_record>>,
-    caf::replies_to<statistics_atom>::with<std::vector<queue_statistics>>,
-    caf::replies_to<statistics_atom, gauges_atom>::with<std::vector<queue_statistics>>,
+    caf::replies_to<statistics_atom>::with<queue_report>,
+    caf::replies_to<statistics_atom, gauges_atom>::with<queue_report>,
+    caf::replies_to<pause_atom, bool>::with<queue_report>,
     caf::replies_to<caf::get_atom, std::string>::with<storage::job_record>,
     caf::replies_to<cancel_atom, std::string>::with<storage::job_record>,
     /// A failed or cancelled job back to the queue: its done items stay done, the rest run

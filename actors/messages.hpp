@@ -44,6 +44,7 @@ using enqueue_atom = caf::atom_constant<caf::atom("enqueue")>;
 using statistics_atom = caf::atom_constant<caf::atom("stats")>;
 /// With statistics_atom: only what the supervisor holds (no storage read).
 using gauges_atom = caf::atom_constant<caf::atom("gauges")>;
+using pause_atom = caf::atom_constant<caf::atom("pause")>;
 using schedule_atom = caf::atom_constant<caf::atom("schedule")>;
 using orphan_atom = caf::atom_constant<caf::atom("orphan")>;
 using activity_atom = caf::atom_constant<caf::atom("activity")>;
@@ -157,6 +158,18 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, queue_statistics& x) {
   return f(caf::meta::type_name("jobmesh.queue_statistics"), x.type, x.queue_depth, x.processing_count,
            x.completed_today, x.failed_today, x.average_processing_time_ms, x.peak_queue_depth);
+}
+
+/// The supervisor's queue: whether it starts jobs (`POST /api/v1/queue/pause`, `/resume`), and
+/// per registered type what waits, runs and ended.
+struct queue_report {
+  bool paused = false;
+  std::vector<queue_statistics> types;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, queue_report& x) {
+  return f(caf::meta::type_name("jobmesh.queue_report"), x.paused, x.types);
 }
 
 /// Items of one job handed to a worker (local-only).

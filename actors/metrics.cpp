@@ -60,6 +60,11 @@ struct metrics::families {
                                                                 .Name("jobmesh_http_request_duration_seconds")
                                                                 .Help("Time to answer an HTTP request, by route pattern")
                                                                 .Register(registry);
+  prometheus::Gauge& paused = prometheus::BuildGauge()
+                                  .Name("jobmesh_queue_paused")
+                                  .Help("1 while the queue is paused (POST /api/v1/queue/pause): no job starts")
+                                  .Register(registry)
+                                  .Add({});
   prometheus::Gauge& websockets = prometheus::BuildGauge()
                                       .Name("jobmesh_websocket_sessions")
                                       .Help("WebSocket sessions open now")
@@ -94,6 +99,10 @@ void metrics::job_ended(std::string_view type, std::string_view status, double r
 void metrics::set_jobs(std::string_view type, std::int64_t queued, std::int64_t running) {
   f_->jobs.Add({{"type", std::string{type}}, {"status", "queued"}}).Set(static_cast<double>(queued));
   f_->jobs.Add({{"type", std::string{type}}, {"status", "running"}}).Set(static_cast<double>(running));
+}
+
+void metrics::set_paused(bool paused) {
+  f_->paused.Set(paused ? 1.0 : 0.0);
 }
 
 void metrics::items_done(std::string_view type, std::size_t count, double seconds) {

@@ -22,6 +22,8 @@ public:
   void job_ended(std::string_view type, std::string_view status, double run_seconds);
   /// Jobs of `type` queued and running now (set when scraped).
   void set_jobs(std::string_view type, std::int64_t queued, std::int64_t running);
+  /// Whether the supervisor starts jobs (set when scraped).
+  void set_paused(bool paused);
   /// `count` items of `type` took `seconds` in all on a worker.
   void items_done(std::string_view type, std::size_t count, double seconds);
 

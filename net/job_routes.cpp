@@ -178,18 +178,47 @@ void queue_statistics(const ctx_ptr& ctx, route_request rr, responder respond) {
   auto req = rr.req;
   ask(
       *ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(),
-      [req, respond](std::vector<actors::queue_statistics>& stats) {
+      [req, respond](actors::queue_report& report) {
         boost::json::object types;
-        for (const auto& s : stats)
+        for (const auto& s : report.types)
           types[s.type] = {{"queue_depth", s.queue_depth},
                            {"processing_count", s.processing_count},
                            {"completed_today", s.completed_today},
                            {"failed_today", s.failed_today},
                            {"average_processing_time_ms", static_cast<std::int64_t>(std::llround(s.average_processing_time_ms))},
                            {"peak_queue_depth", s.peak_queue_depth}};
-        respond(json_response(*req, http::status::ok, boost::json::object{{"types", std::move(types)}}));
+        respond(json_response(*req, http::status::ok,
+                              boost::json::object{{"paused", report.paused}, {"types", std::move(types)}}));
       },
       error_replier(req, respond), actors::statistics_atom::value);
+}
+
+// `POST /api/v1/queue/pause` and `/resume` (admin): this node starts no job while paused;
+// running jobs go on, submissions are still taken and queued. Not kept across a restart.
+void pause_queue(bool on, const ctx_ptr& ctx, route_request rr, responder respond) {
+  if (forbid_unless(rr.who.is_admin(), rr, respond, "admin"))
+    return;
+  auto req = rr.req;
+  ask(
+      *ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(),
+      [req, respond](actors::queue_report& report) {
+        std::int64_t queued = 0, running = 0;
+        for (const auto& s : report.types) {
+          queued += s.queue_depth;
+          running += s.processing_count;
+        }
+        respond(json_response(*req, http::status::ok,
+                              boost::json::object{{"paused", report.paused}, {"queued", queued}, {"running", running}}));
+      },
+      error_replier(req, respond), actors::pause_atom::value, on);
+}
+
+void pause(const ctx_ptr& ctx, route_request rr, responder respond) {
+  pause_queue(true, ctx, std::move(rr), std::move(respond));
+}
+
+void resume(const ctx_ptr& ctx, route_request rr, responder respond) {
+  pause_queue(false, ctx, std::move(rr), std::move(respond));
 }
 
 caf::error no_job(const std::string& id) {
@@ -430,6 +459,8 @@ void add_job_routes(router& r, std::shared_ptr<const api_context> ctx) {
   r.add(http::verb::post, "/api/v1/jobs/{id}/retry", bind(retry_job));
   r.add(http::verb::post, "/api/v1/job-groups/{group}/enqueue", bind(enqueue_group));
   r.add(http::verb::get, "/api/v1/queue/statistics", bind(queue_statistics));
+  r.add(http::verb::post, "/api/v1/queue/pause", bind(pause));
+  r.add(http::verb::post, "/api/v1/queue/resume", bind(resume));
 }
 
 }  // namespace jobmesh::net

@@ -123,9 +123,10 @@ void add_operation_routes(router& r, std::shared_ptr<const api_context> ctx) {
     };
     ask(
         *ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(),
-        [m, reply](std::vector<actors::queue_statistics>& all) {
-          for (const auto& s : all)
+        [m, reply](actors::queue_report& q) {
+          for (const auto& s : q.types)
             m->set_jobs(s.type, s.queue_depth, s.processing_count);
+          m->set_paused(q.paused);
           reply();
         },
         [reply](caf::error&) { reply(); }, actors::statistics_atom::value, actors::gauges_atom::value);

@@ -39,6 +39,9 @@ struct supervisor_state {
   std::vector<std::pair<std::string, caf::typed_response_promise<storage::job_record>>> held_cancels;
   std::mt19937_64 rng{std::random_device{}()};
   bool recovered = false;
+  /// `POST /api/v1/queue/pause`: no job starts until resumed (this process only, until it
+  /// stops; running jobs and batches go on).
+  bool paused = false;
   std::optional<caf::typed_response_promise<std::int64_t>> drained;  ///< a graceful stop's answer
   static inline const char* name = "job_supervisor";
 };

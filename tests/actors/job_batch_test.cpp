@@ -267,7 +267,7 @@ TEST_F(job_batch_test, quick_jobs_that_ran_before_their_submission_failed_to_com
   EXPECT_EQ(stored_items, 2);
   std::vector<actors::queue_statistics> stats;
   self()->request(engine_.supervisor, k_wait, actors::statistics_atom::value)
-      .receive([&](std::vector<actors::queue_statistics>& s) { stats = std::move(s); },
+      .receive([&](actors::queue_report& s) { stats = std::move(s.types); },
                [](caf::error& e) { FAIL() << caf::to_string(e); });
   for (const auto& s : stats)
     if (s.type == "noop") {

@@ -55,7 +55,7 @@ std::shared_ptr<actors::job_type_registry> chained_registry() {
 std::vector<actors::queue_statistics> statistics(caf::scoped_actor& self, const actors::job_supervisor_actor& sup) {
   std::vector<actors::queue_statistics> out;
   self->request(sup, std::chrono::seconds(10), actors::statistics_atom::value)
-      .receive([&](std::vector<actors::queue_statistics>& s) { out = std::move(s); },
+      .receive([&](actors::queue_report& s) { out = std::move(s.types); },
                [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
   return out;
 }

@@ -85,6 +85,8 @@ TEST_F(auth_api_test, data_writes_need_admin_or_service_and_operations_need_admi
   EXPECT_EQ(as(alice_, http::verb::get, "/api/v1/postings/p1").status, 200u) << "reading data needs no role";
   EXPECT_EQ(as(alice_, http::verb::get, "/api/v1/jobs/stalled").status, 403u);
   EXPECT_EQ(as(alice_, http::verb::put, "/api/v1/schedules/x", R"({"cron":"* * * * *","type":"noop"})").status, 403u);
+  EXPECT_EQ(as(alice_, http::verb::post, "/api/v1/queue/pause").status, 403u);
+  EXPECT_EQ(as(service_, http::verb::post, "/api/v1/queue/resume").status, 403u);
 }
 
 TEST_F(auth_api_test, a_websocket_follows_only_what_its_caller_may_see) {

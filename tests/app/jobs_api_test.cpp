@@ -111,6 +111,32 @@ TEST_F(jobs_api_test, queue_statistics_list_every_type) {
   EXPECT_TRUE(reply.json().at("types").as_object().contains("match-scores"));
 }
 
+// A paused queue takes submissions and starts none of them (a quick job is otherwise started
+// while its submission is handled, so the statistics asked after the reply see it running or
+// ended); resumed, they run. Pausing twice is no error; the state shows in the statistics.
+TEST_F(jobs_api_test, a_paused_queue_holds_its_jobs_until_resumed) {
+  auto port = start();
+  auto paused = http_call(port, http::verb::post, "/api/v1/queue/pause");
+  ASSERT_EQ(paused.status, 200u) << paused.body;
+  EXPECT_TRUE(paused.json().at("paused").as_bool());
+  EXPECT_TRUE(http_call(port, http::verb::post, "/api/v1/queue/pause").json().at("paused").as_bool());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i)
+    ids.push_back(submit(port, R"({"type":"noop","params":{"items":2}})"));
+  auto stats = http_call(port, http::verb::get, "/api/v1/queue/statistics").json();
+  EXPECT_TRUE(stats.at("paused").as_bool());
+  EXPECT_EQ(stats.at("types").at("noop").at("queue_depth").as_int64(), 3);
+  EXPECT_EQ(stats.at("types").at("noop").at("processing_count").as_int64(), 0);
+  for (const auto& id : ids)
+    EXPECT_EQ(text(http_call(port, http::verb::get, "/api/v1/jobs/" + id).json().at("status")), "queued");
+  auto resumed = http_call(port, http::verb::post, "/api/v1/queue/resume");
+  ASSERT_EQ(resumed.status, 200u) << resumed.body;
+  EXPECT_FALSE(resumed.json().at("paused").as_bool());
+  for (const auto& id : ids)
+    EXPECT_EQ(text(await_end(port, id).at("status")), "completed");
+  EXPECT_FALSE(http_call(port, http::verb::get, "/api/v1/queue/statistics").json().at("paused").as_bool());
+}
+
 // The error's `details.field` and `message` of a 400 reply.
 std::pair<std::string, std::string> field_and_message(const http_reply& reply) {
   EXPECT_EQ(reply.status, 400u) << reply.body;
