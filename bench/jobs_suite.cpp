@@ -63,10 +63,12 @@ void say(const std::string& text) {
 
 // One run of one system: the same fields as the peers' JSON lines.
 struct sample {
-  double add_s = 0, run_s = 0, total_s = 0;  ///< run: first add to last completion for jobmesh
+  /// run: from the resume to the last completion for jobmesh with its queue paused while the
+  /// jobs are added (as a peer's run phase); from the first add for jobmesh running as it adds
+  double add_s = 0, run_s = 0, total_s = 0;
   double jobs_per_s = 0, adds_per_s = 0;
   double latency_p50_ms = 0, latency_p99_ms = 0;
-  double cpu_busy = 0;  ///< the server's CPU seconds over wall seconds x cores, during add + run
+  double cpu_busy = 0;  ///< the server's CPU seconds over wall seconds x cores, during the run
   std::size_t completed = 0;
   json::object raw;  ///< a peer's own line, kept whole
 };
@@ -128,7 +130,20 @@ std::pair<double, double> idle_latency(const started_server& s, std::size_t samp
   return {percentile(started, 0.5), percentile(started, 0.99)};
 }
 
-sample run_jobmesh(const bench_options& o, const fs::path& dir, int index) {
+// Pauses or resumes the server's queue (POST /api/v1/queue/pause or /resume).
+void set_paused(http_connection& c, bool paused) {
+  auto reply = c.send({boost::beast::http::verb::post, paused ? "/api/v1/queue/pause" : "/api/v1/queue/resume", "{}",
+                       "application/json"});
+  if (reply.status != 200 || json::parse(reply.body).at("paused").as_bool() != paused)
+    throw std::runtime_error(fmt::format("{} answered {}: {}", paused ? "pause" : "resume", reply.status,
+                                         reply.body.substr(0, 300)));
+}
+
+// One run of jobmesh. `paused`: the queue is paused while the jobs are added and resumed once
+// all are stored, so that jobs/s is the run phase's alone, as the peers' is (a peer's
+// workers start once its adds are done). Otherwise the server runs jobs as they come, and
+// jobs/s counts from the first add.
+sample run_jobmesh(const bench_options& o, const fs::path& dir, int index, bool paused) {
   remove_database(dir / "jobs.db");
   std::vector<std::string> args{"--db", "sqlite:" + (dir / "jobs.db").string(), "--set", "log.level=warn"};
   if (o.jobmesh_concurrency > 0)
@@ -139,6 +154,8 @@ sample run_jobmesh(const bench_options& o, const fs::path& dir, int index) {
   sample r;
   std::string line = R"({"type":"noop","params":{}})"
                      "\n";
+  if (paused)
+    set_paused(poll, true);
   double cpu0 = s.process->cpu_seconds(), t0 = wall_seconds();
   for (std::size_t sent = 0; sent < o.jobs;) {
     auto n = std::min(o.bulk_size, o.jobs - sent);
@@ -156,28 +173,36 @@ sample run_jobmesh(const bench_options& o, const fs::path& dir, int index) {
     std::cerr << fmt::format("\rbench jobs: jobmesh {}: submitted {}/{}", index + 1, sent, o.jobs) << std::flush;
   }
   r.add_s = wall_seconds() - t0;
+  double run0 = t0;
+  if (paused) {
+    cpu0 = s.process->cpu_seconds();
+    run0 = wall_seconds();
+    set_paused(poll, false);
+  }
   for (;;) {
     r.completed = completed_noops(poll);
     std::cerr << fmt::format("\rbench jobs: jobmesh {}: completed {}/{}    ", index + 1, r.completed, o.jobs)
               << std::flush;
     if (r.completed >= o.jobs)
       break;
-    if (wall_seconds() - t0 > k_run_timeout_s)
+    if (wall_seconds() - run0 > k_run_timeout_s)
       throw std::runtime_error(fmt::format("only {} of {} jobs completed in {} s", r.completed, o.jobs, k_run_timeout_s));
     std::this_thread::sleep_for(5ms);
   }
   std::cerr << '\n';
-  r.total_s = r.run_s = wall_seconds() - t0;
-  r.cpu_busy = (s.process->cpu_seconds() - cpu0) / (r.total_s * std::thread::hardware_concurrency());
+  r.run_s = wall_seconds() - run0;
+  r.total_s = wall_seconds() - t0;
+  r.cpu_busy = (s.process->cpu_seconds() - cpu0) / (r.run_s * std::thread::hardware_concurrency());
   r.jobs_per_s = static_cast<double>(o.jobs) / r.run_s;
   r.adds_per_s = static_cast<double>(o.jobs) / r.add_s;
   auto commits = storage_commits(poll);
   // Durable and counted once: storage says the same.
   auto stats = json::parse(poll.send({boost::beast::http::verb::get, "/api/v1/queue/statistics", {}, {}}).body);
-  say(fmt::format("jobmesh {}: {:.0f} jobs/s ({} jobs in {:.2f} s, submitted in {:.2f} s; server CPU {:.0f}%; "
+  say(fmt::format("jobmesh {}{}: {:.0f} jobs/s ({} jobs {} in {:.2f} s, submitted in {:.2f} s; server CPU {:.0f}%; "
                   "{:.0f} commits of {:.0f} rows on average)",
-                  index + 1, r.jobs_per_s, o.jobs, r.run_s, r.add_s, r.cpu_busy * 100, commits.commits,
-                  commits.commits > 0 ? commits.rows / commits.commits : 0.0));
+                  index + 1, paused ? "" : " running as it adds", r.jobs_per_s, o.jobs,
+                  paused ? "run after the adds" : "added and run", r.run_s, r.add_s, r.cpu_busy * 100,
+                  commits.commits, commits.commits > 0 ? commits.rows / commits.commits : 0.0));
   if (o.latency_samples > 0)
     std::tie(r.latency_p50_ms, r.latency_p99_ms) = idle_latency(s, o.latency_samples);
   r.raw = {{"statistics", stats}, {"storage_commits", commits.commits}, {"storage_commit_rows", commits.rows}};
@@ -244,6 +269,8 @@ sample run_peer(const bench_options& o, const std::string& peer, const fs::path&
 }
 
 std::string label(const std::string& system) {
+  if (system == "jobmesh-adding")
+    return "jobmesh, running as it adds";
   if (system == "graphile")
     return "graphile-worker";
   if (system == "bullmq")
@@ -289,8 +316,10 @@ int report(const bench_options& o, const system_runs& runs, const sweep_points& 
     auto jobs_per_s = median_of(samples, &sample::jobs_per_s);
     t.rows.push_back({label(system), grouped(jobs_per_s), grouped(median_of(samples, &sample::adds_per_s)),
                       fmt::format("{:.2f}", median_of(samples, &sample::total_s)),
-                      fmt::format("{:.1f} / {:.1f}", median_of(samples, &sample::latency_p50_ms),
-                                  median_of(samples, &sample::latency_p99_ms))});
+                      system == "jobmesh-adding"  // sampled once per round, in the other run
+                          ? std::string{"-"}
+                          : fmt::format("{:.1f} / {:.1f}", median_of(samples, &sample::latency_p50_ms),
+                                        median_of(samples, &sample::latency_p99_ms))});
     json::array raw;
     for (const auto& s : samples) {
       raw.push_back(json::object{{"add_s", s.add_s},
@@ -312,7 +341,7 @@ int report(const bench_options& o, const system_runs& runs, const sweep_points& 
                                    {"samples", raw}};
     if (system == "jobmesh") {
       ours = jobs_per_s;
-    } else if (jobs_per_s > best_peer) {
+    } else if (system != "jobmesh-adding" && jobs_per_s > best_peer) {
       best_peer = jobs_per_s;
       best_name = label(system);
     }
@@ -326,11 +355,12 @@ int report(const bench_options& o, const system_runs& runs, const sweep_points& 
   } else {
     t.verdict = "no peer ran: no ratio";
   }
-  t.notes = {"jobmesh's jobs/s counts from its first submit to its last completion (it runs jobs while they are "
-             "submitted); a peer's counts its run phase only, after all its adds. add+run is the whole wall time of "
-             "each.",
-             fmt::format("jobmesh's server used {:.0f}% of the {} cores during the run; the peers ran at concurrency "
-                         "{} with their best documented settings (bench/peers/jobs/README.md).",
+  t.notes = {"jobs/s is the run phase's: from the start of the workers (jobmesh: POST /api/v1/queue/resume; its "
+             "queue was paused while the jobs were added) to the last completion, after all adds. "
+             "\"jobmesh, running as it adds\" is the same server unpaused, counted from its first add to its last "
+             "completion (jobs run while the later calls come). add+run is the whole wall time of each.",
+             fmt::format("jobmesh's server used {:.0f}% of the {} cores during the run phase; the peers ran at "
+                         "concurrency {} with their best documented settings (bench/peers/jobs/README.md).",
                          busy * 100, std::thread::hardware_concurrency(), o.concurrency)};
   json::object sweep_json;
   if (!sweep.empty()) {
@@ -368,15 +398,18 @@ int report(const bench_options& o, const system_runs& runs, const sweep_points& 
 int run_bench(const bench_options& o) {
   fs::path dir = o.work_dir;
   fs::create_directories(dir);
-  std::vector<std::pair<std::string, std::vector<sample>>> runs{{"jobmesh", {}}};
+  std::vector<std::pair<std::string, std::vector<sample>>> runs{{"jobmesh", {}}, {"jobmesh-adding", {}}};
   for (const auto& p : o.peers)
     runs.push_back({p, {}});
   auto peers = o.peers.empty() ? fs::path{} : peers_dir();
   // Rounds: each system once per round, so that a slow spell of the machine hits all alike.
   for (int round = 0; round < o.repeats; ++round) {
     say(fmt::format("round {}/{}", round + 1, o.repeats));
-    runs[0].second.push_back(run_jobmesh(o, dir, round));
-    for (std::size_t i = 1; i < runs.size(); ++i)
+    runs[0].second.push_back(run_jobmesh(o, dir, round, true));
+    auto adding = o;
+    adding.latency_samples = 0;  // once per round is enough
+    runs[1].second.push_back(run_jobmesh(adding, dir, 50 + round, false));
+    for (std::size_t i = 2; i < runs.size(); ++i)
       runs[i].second.push_back(run_peer(o, runs[i].first, peers));
   }
   // The sweep: fewer jobs, one run per point, no latency samples.
@@ -387,7 +420,7 @@ int run_bench(const bench_options& o) {
     point.latency_samples = 0;
     point.concurrency = point.jobmesh_concurrency = c;
     say(fmt::format("sweep: concurrency {}", c));
-    sweep["jobmesh"].emplace_back(c, run_jobmesh(point, dir, 100 + static_cast<int>(c)).jobs_per_s);
+    sweep["jobmesh"].emplace_back(c, run_jobmesh(point, dir, 100 + static_cast<int>(c), true).jobs_per_s);
     for (const auto& p : o.peers)
       if (p != "bullmq-keep")  // one BullMQ line is enough for the shape
         sweep[p].emplace_back(c, run_peer(point, p, peers).jobs_per_s);
