@@ -132,5 +132,34 @@ rows.addEventListener("click", async (event) => {
   if (reply.ok) merge(json);
 });
 
+// The queue's state on this node: paused (no job starts; POST /api/v1/queue/pause) or running,
+// read when the page loads and after each switch (an admin's action; others get the error).
+let queuePaused = false;
+
+function showQueue(paused) {
+  queuePaused = paused;
+  const state = document.getElementById("queue-state");
+  state.textContent = paused ? "queue paused" : "queue running";
+  state.classList.toggle("paused", paused);
+  document.getElementById("queue-toggle").textContent = paused ? "Resume queue" : "Pause queue";
+}
+
+async function loadQueue() {
+  const reply = await fetch("/api/v1/queue/statistics");
+  if (reply.ok) showQueue((await reply.json()).paused === true);
+}
+
+document.getElementById("queue-toggle").addEventListener("click", async () => {
+  const reply = await fetch(`/api/v1/queue/${queuePaused ? "resume" : "pause"}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: "{}",
+  });
+  const json = await reply.json();
+  if (reply.ok) showQueue(json.paused);
+  else document.getElementById("queue-state").textContent = `${reply.status}: ${json.error.message}`;
+});
+
 loadTypes();
+loadQueue();
 loadJobs().then(connect);

@@ -33,4 +33,13 @@ grep -q 'onerror=alert(1)' "$work/dom.html" || fail "the failure message is not 
 if grep -q '<img src="x"' "$work/dom.html"; then
   fail "the failure message became an element: $(grep -o '<img[^>]*>' "$work/dom.html" | head -3)"
 fi
-echo "dashboard: 1 passed, 0 failed"
+# A paused queue shows as such, with the button that resumes it.
+curl -s -X POST "${url}api/v1/queue/pause" -H 'Content-Type: application/json' -d '{}' | grep -q '"paused":true' ||
+  fail "the queue did not pause"
+timeout 120 "$browser" --headless --no-sandbox --disable-gpu --user-data-dir="$work/profile" \
+  --virtual-time-budget=5000 --dump-dom "$url" >"$work/dom2.html" 2>"$work/chromium.log" ||
+  fail "chromium failed: $(tail -5 "$work/chromium.log")"
+grep -q 'id="queue-state"[^>]*>queue paused<' "$work/dom2.html" ||
+  fail "the page does not say the queue is paused: $(grep -o '<h2>Jobs.*' "$work/dom2.html" | head -c 500)"
+grep -q '>Resume queue<' "$work/dom2.html" || fail "no button to resume the queue"
+echo "dashboard: 2 passed, 0 failed"
