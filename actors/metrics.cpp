@@ -1,6 +1,10 @@
 #include "actors/metrics.hpp"
 
+#include "match/detail/text_hash.hpp"
 #include "match/word.hpp"
+
+#include <boost/unordered/unordered_flat_map.hpp>
+#include <fmt/format.h>
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
@@ -8,6 +12,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <mutex>
 #include <sstream>
 
 namespace jobmesh::actors {
@@ -23,6 +28,35 @@ const prometheus::Histogram::BucketBoundaries k_fast_seconds{0.0001, 0.0005, 0.0
                                                              0.05,   0.1,    0.25,  0.5,    1,     2.5,   10};
 // Rows per transaction.
 const prometheus::Histogram::BucketBoundaries k_rows{1, 4, 16, 64, 256, 1024, 4096, 16384};
+
+// prometheus-cpp's Family::Add builds a std::map of the labels and the metric itself (a
+// histogram's buckets included) before it looks the labels up, and drops the new metric when
+// they are there already: that was done for every HTTP request and every ended job (~1% of the
+// server's samples running quick jobs, with each histogram built and freed). A family's metrics
+// are looked up here instead, by a text key of their labels, and added to the family once; a
+// family never removes them, so the pointers stay valid.
+template <class Metric>
+class metric_cache {
+public:
+  template <class Add>
+  Metric& get(std::string_view key, Add add) {
+    std::lock_guard lock{mutex_};
+    if (auto it = by_key_.find(key); it != by_key_.end())
+      return *it->second;
+    return *by_key_.emplace(std::string{key}, &add()).first->second;
+  }
+
+private:
+  std::mutex mutex_;
+  boost::unordered_flat_map<std::string, Metric*, match::detail::text_hash, match::detail::text_equal> by_key_;
+};
+
+// The labels' values as one key (a unit separator between them), built without allocating.
+struct label_key {
+  fmt::basic_memory_buffer<char, 128> text;
+  label_key(std::string_view a, std::string_view b = {}) { fmt::format_to(std::back_inserter(text), "{}\x1f{}", a, b); }
+  std::string_view view() const { return {text.data(), text.size()}; }
+};
 
 }  // namespace
 
@@ -83,6 +117,8 @@ struct metrics::families {
                                              "for all its records; the pool only grows")
                                        .Register(registry)
                                        .Add({});
+  metric_cache<prometheus::Counter> ended_by_type_status, requests_by_route_code;
+  metric_cache<prometheus::Histogram> job_seconds_by_type, item_seconds_by_type, request_seconds_by_route;
   prometheus::Histogram& commit_time = commit_seconds.Add({}, k_fast_seconds);
   prometheus::Histogram& commit_size = commit_rows.Add({}, k_rows);
 };
@@ -92,8 +128,15 @@ metrics::metrics() : f_(std::make_unique<families>()) {}
 metrics::~metrics() = default;
 
 void metrics::job_ended(std::string_view type, std::string_view status, double run_seconds) {
-  f_->jobs_ended.Add({{"type", std::string{type}}, {"status", std::string{status}}}).Increment();
-  f_->job_seconds.Add({{"type", std::string{type}}}, k_job_seconds).Observe(run_seconds);
+  auto& f = *f_;
+  f.ended_by_type_status
+      .get(label_key{type, status}.view(),
+           [&]() -> auto& { return f.jobs_ended.Add({{"type", std::string{type}}, {"status", std::string{status}}}); })
+      .Increment();
+  f.job_seconds_by_type
+      .get(label_key{type}.view(),
+           [&]() -> auto& { return f.job_seconds.Add({{"type", std::string{type}}}, k_job_seconds); })
+      .Observe(run_seconds);
 }
 
 void metrics::set_jobs(std::string_view type, std::int64_t queued, std::int64_t running) {
@@ -108,7 +151,9 @@ void metrics::set_paused(bool paused) {
 void metrics::items_done(std::string_view type, std::size_t count, double seconds) {
   if (count == 0)
     return;
-  auto& h = f_->item_seconds.Add({{"type", std::string{type}}}, k_item_seconds);
+  auto& f = *f_;
+  auto& h = f.item_seconds_by_type.get(
+      label_key{type}.view(), [&]() -> auto& { return f.item_seconds.Add({{"type", std::string{type}}}, k_item_seconds); });
   auto each = seconds / static_cast<double>(count);
   for (std::size_t i = 0; i < count; ++i)
     h.Observe(each);
@@ -120,8 +165,20 @@ void metrics::commit(double seconds, std::size_t rows) {
 }
 
 void metrics::http_request(std::string_view route, unsigned code, double seconds) {
-  f_->http_requests.Add({{"route", std::string{route}}, {"code", std::to_string(code)}}).Increment();
-  f_->http_seconds.Add({{"route", std::string{route}}}, k_fast_seconds).Observe(seconds);
+  auto& f = *f_;
+  fmt::basic_memory_buffer<char, 16> status;
+  fmt::format_to(std::back_inserter(status), "{}", code);
+  std::string_view code_text{status.data(), status.size()};
+  f.requests_by_route_code
+      .get(label_key{route, code_text}.view(),
+           [&]() -> auto& {
+             return f.http_requests.Add({{"route", std::string{route}}, {"code", std::string{code_text}}});
+           })
+      .Increment();
+  f.request_seconds_by_route
+      .get(label_key{route}.view(),
+           [&]() -> auto& { return f.http_seconds.Add({{"route", std::string{route}}}, k_fast_seconds); })
+      .Observe(seconds);
 }
 
 void metrics::websocket_opened() { f_->websockets.Increment(); }
