@@ -10,7 +10,8 @@
 /// for rounding), computes their exact factors (skills in common: each target's skill ids
 /// tested in the source's skills, set as bits for its scan) and keeps a bounded heap. For direction `candidate`,
 /// postings of the candidate's preferred categories are visited first, so the k-th best rises
-/// early and most postings are skipped.
+/// early and most postings are skipped; within a category the top_k best-bounded postings are
+/// scored first, so the k-th best starts near where it ends.
 
 #include "match/query.hpp"
 

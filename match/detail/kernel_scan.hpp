@@ -10,8 +10,8 @@
 namespace jobmesh::match::detail {
 
 /// A scan's working memory, kept from one scan to the next (one per thread): a bound per
-/// candidate (direction posting; postings are bounded a chunk at a time), the heap, and
-/// top_per_company's slots. Fresh memory per query would cost page faults and a clear of a few
+/// candidate (direction posting) or per posting of the category being visited (direction
+/// candidate), the seeds, the heap, and top_per_company's slots. Fresh memory per query would cost page faults and a clear of a few
 /// megabytes each time.
 struct scan_buffers {
   /// A target in the list: what ranks it, 16 bytes (its factors, 80 more, are computed again
