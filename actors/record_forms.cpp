@@ -54,18 +54,18 @@ void refresh_kind(soci::session& db, record_kind kind, const match::normaliser& 
     boost::unordered_flat_map<std::string_view, std::string> form_of;
     for (const auto& r : parsed.records)
       match::append_form(r, form_of[r.id]);
-    std::vector<std::pair<std::string, std::string>> forms;
-    forms.reserve(batch.size());
+    std::vector<std::pair<std::string, std::string>> written;
+    written.reserve(batch.size());
     for (auto& [id, json] : batch) {
       auto it = form_of.find(id);
       if (it == form_of.end())
         ++done.broken;  // an empty form: no longer passes the rules
-      forms.emplace_back(id, it == form_of.end() ? std::string{} : std::move(it->second));
+      written.emplace_back(id, it == form_of.end() ? std::string{} : std::move(it->second));
     }
     soci::transaction t{db};
-    storage::write_forms(db, kind, forms);
+    storage::write_forms(db, kind, written);
     t.commit();
-    prepared += static_cast<std::int64_t>(forms.size());
+    prepared += static_cast<std::int64_t>(written.size());
     after = batch.back().first;
     if (prepared - reported >= 100'000) {
       reported = prepared;

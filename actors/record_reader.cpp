@@ -49,7 +49,7 @@ record_reader_actor::behavior_type record_reader(reader_pointer self, std::share
         try {
           auto n = static_cast<std::size_t>(std::max<std::int64_t>(shards, 1));
           auto [chunks, last] = storage::forms_after(s, kind, after, static_cast<int>(limit), n,
-                                                      [n](std::string_view id) { return shard_of(id, n); });
+                                                     [n](std::string_view id) { return shard_of(id, n); });
           return {std::move(chunks), std::move(last)};
         } catch (const std::exception& e) {
           return make_error(errc::storage_failure, e.what());

@@ -1,6 +1,6 @@
 #pragma once
 /// A prepared record as bytes, stored beside the record's JSON so that loading a million
-/// postings at start decodes ~150 bytes each instead of parsing, checking and normalising a
+/// postings at start decodes ~80 bytes each (~77 for a generated posting) instead of parsing, checking and normalising a
 /// ~550-byte line (and walking the ~1 KB row it sits in).
 ///
 /// A form is only as good as what made it: the layout below (k_form_layout) and the
