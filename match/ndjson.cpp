@@ -23,7 +23,14 @@
 #include <future>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <span>
+#include <utility>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace jobmesh::match {
 
@@ -485,13 +492,91 @@ private:
   std::size_t size_;
 };
 
-// A file read and prepared a block at a time, in two buffers: while one block's lines become
-// records, the next block is read from the file into the other buffer on a thread of its own.
-// Only whole lines go to the reader (a block's last partial line starts the next one); a line
-// longer than a block grows the buffers until it fits.
+// A regular file's bytes mapped to read (its pages are the kernel's page cache: nothing is copied
+// or zeroed), or nothing when the file is not a regular non-empty file or cannot be mapped (then
+// it is read into buffers). Reading `jobmesh match`'s 1M postings (552 MB) through two 64 MiB
+// buffers took ~0.4 s of CPU in the kernel: the copy into them and the zeroing of their fresh
+// pages. A file cut short while it is mapped ends the process (SIGBUS), as it would a reader of
+// any mapped file.
+class mapped_file {
+public:
+  static std::optional<mapped_file> open(const std::string& path) {
+    // Only a regular file is opened here: opening a pipe would take it from its writer.
+    struct ::stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+      return std::nullopt;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      return std::nullopt;
+    void* data = MAP_FAILED;
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+      data = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);  // the mapping keeps the file
+    if (data == MAP_FAILED)
+      return std::nullopt;
+    (void)::madvise(data, static_cast<std::size_t>(st.st_size), MADV_SEQUENTIAL);  // a hint: read ahead
+    return mapped_file{static_cast<const char*>(data), static_cast<std::size_t>(st.st_size)};
+  }
+  mapped_file(mapped_file&& o) noexcept
+      : data_(std::exchange(o.data_, nullptr)), size_(o.size_), released_(o.released_) {}
+  mapped_file& operator=(mapped_file&&) = delete;
+  ~mapped_file() {
+    if (data_ != nullptr)
+      ::munmap(const_cast<char*>(data_), size_);
+  }
+  std::string_view text() const { return {data_, size_}; }
+  /// Gives back the pages wholly before `offset` (read already): they stay in the page cache,
+  /// and the process's resident memory holds one block of the file, not all of it read so far.
+  void release_before(std::size_t offset) {
+    constexpr std::size_t k_page = 4096;
+    auto end = offset / k_page * k_page;
+    if (end > released_)
+      (void)::madvise(const_cast<char*>(data_) + released_, end - released_, MADV_DONTNEED);  // a hint
+    released_ = std::max(released_, end);
+  }
+
+private:
+  mapped_file(const char* data, std::size_t size) : data_(data), size_(size) {}
+  const char* data_;
+  std::size_t size_;
+  std::size_t released_ = 0;
+};
+
+// `text` to `reader` a block of about `block` bytes at a time, each cut after a line's end (a
+// line longer than a block is a block of its own; the text's last line may lack its newline).
+// `done(end)` is called after each block with the offset of its end.
+template <class Reader, class Done>
+void add_by_blocks(Reader& reader, std::string_view text, std::size_t block, Done done) {
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto end = text.size();
+    if (text.size() - pos > block) {
+      auto last_newline = text.rfind('\n', pos + block - 1);
+      if (last_newline == std::string_view::npos || last_newline < pos)
+        last_newline = text.find('\n', pos + block);
+      if (last_newline != std::string_view::npos)
+        end = last_newline + 1;
+    }
+    reader.add(text.substr(pos, end - pos));
+    done(end);
+    pos = end;
+  }
+}
+
+// A file read and prepared a block at a time. A regular file is mapped and its blocks read in
+// place. Anything else (a pipe) is read in two buffers: while one block's lines become records,
+// the next block is read into the other on a thread of its own. Only whole lines go to the
+// reader (a block's last partial line starts the next one); a line longer than a block grows
+// the buffers until it fits.
 template <class Record, class Out>
 read_result<Out> read_file(const std::string& path, const normaliser& words, unsigned threads, std::size_t block_bytes,
                            std::size_t smallest_slice) {
+  const auto block = std::max<std::size_t>(block_bytes, 1);
+  if (auto mapped = mapped_file::open(path)) {
+    block_reader<Record, Out> reader{threads, smallest_slice, &words, mapped->text().size()};
+    add_by_blocks(reader, mapped->text(), block, [&](std::size_t end) { mapped->release_before(end); });
+    return std::move(reader).finish();
+  }
   auto opened = open_ndjson(path);  // (not a structured binding: clang's lambdas cannot capture one)
   auto& in = opened.first;
   block_reader<Record, Out> reader{threads, smallest_slice, &words, opened.second};
@@ -502,7 +587,6 @@ read_result<Out> read_file(const std::string& path, const normaliser& words, uns
       throw read_failed(path);
     return from + static_cast<std::size_t>(in.gcount());
   };
-  const auto block = std::max<std::size_t>(block_bytes, 1);
   std::array<block_buffer, 2> buffers{block_buffer{block}, block_buffer{block}};
   std::size_t current = 0;
   std::size_t have = fill(buffers[0], 0);

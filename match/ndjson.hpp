@@ -54,10 +54,11 @@ read_result<prepared_candidate> read_prepared_candidates(std::string_view ndjson
                                                          unsigned threads = 1,
                                                          std::size_t smallest_slice = k_smallest_slice);
 
-/// The same from an NDJSON file (or a pipe), read `block_bytes` at a time into one reused buffer:
-/// the file's text is never held whole, so reading a file takes its records' memory, not also
-/// the file's, and each block's text is read where it was just written. Throws
-/// std::runtime_error naming the path when it cannot be read.
+/// The same from an NDJSON file (or a pipe), `block_bytes` at a time: a regular file is mapped
+/// and read in place (no copy of it is made), anything else is read a block at a time into two
+/// reused buffers (the next block read while the last is parsed). Either way reading takes the
+/// records' memory, not also the file's. Throws std::runtime_error naming the path when it
+/// cannot be read.
 constexpr std::size_t k_file_block = std::size_t{64} << 20;
 read_result<prepared_posting> read_prepared_postings_file(const std::string& path, const normaliser& words,
                                                           unsigned threads = 1, std::size_t block_bytes = k_file_block,

@@ -431,10 +431,14 @@ TEST(ndjson, reading_a_file_by_blocks_gives_what_reading_its_whole_text_gives) {
   }
   auto fifo = (dir.path() / "pipe").string();
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  std::jthread writer{[&] { std::ofstream{fifo, std::ios::binary} << text; }};
-  auto piped = read_prepared_postings_file(fifo, words, 2, 1000, 1);
-  EXPECT_EQ(piped.records, want.records);
-  expect_same_errors(want, piped);
+  // A regular file is mapped and read in place; a pipe is read into buffers a block at a time.
+  for (std::size_t block : {std::size_t{16}, std::size_t{333}, std::size_t{1000}, std::size_t{1} << 20}) {
+    SCOPED_TRACE(::testing::Message() << "a pipe, block " << block);
+    std::jthread writer{[&] { std::ofstream{fifo, std::ios::binary} << text; }};
+    auto piped = read_prepared_postings_file(fifo, words, 2, block, 1);
+    EXPECT_EQ(piped.records, want.records);
+    expect_same_errors(want, piped);
+  }
   EXPECT_THROW(read_prepared_candidates_file((dir.path() / "missing.ndjson").string(), words), std::runtime_error);
 }
 
