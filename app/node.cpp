@@ -2,6 +2,7 @@
 
 #include "actors/engine.hpp"
 #include "actors/messages.hpp"
+#include "net/api.hpp"
 #include "net/http_fetch.hpp"
 #include "net/server.hpp"
 #include "match/generator.hpp"
@@ -44,6 +45,7 @@ struct node::impl {
   actors::engine engine;
   std::unique_ptr<net::server> server;
   std::unique_ptr<storage::database_lock> lock;  ///< held from before recovery until the end
+  std::shared_ptr<net::demo_status> demo = std::make_shared<net::demo_status>();
   bool running = false;
 };
 
@@ -73,8 +75,9 @@ node::~node() {
   stop();
 }
 
-std::uint16_t node::start() {
+std::uint16_t node::start(bool demo) {
   auto& im = *impl_;
+  im.demo->loading = demo;
   const auto& s = im.settings;
   // Before anything opens the database: a second process on the same file changes nothing.
   im.lock = storage::database_lock::acquire(s.storage.db);
@@ -94,6 +97,7 @@ std::uint16_t node::start() {
   ctx->limits = std::make_shared<net::rate_limiter>(s.limits);
   ctx->bridge = std::make_shared<net::actor_bridge>(*im.sys, std::max<std::size_t>(2, im.sys->scheduler().num_workers()));
   ctx->submits = std::make_shared<net::submit_lane>(ctx->bridge, im.engine.supervisor, ctx->request_timeout());
+  ctx->demo = im.demo;
   im.server = std::make_unique<net::server>(std::move(ctx));
   try {
     return im.server->start();
@@ -146,6 +150,13 @@ const actors::engine& node::engine() const {
 void node::load_demo() {
   auto& im = *impl_;
   const auto& demo = im.settings.demo;
+  // Ready when this ends, however it ends (a failed load is logged by the caller; what was
+  // stored stays and is served).
+  struct loaded {
+    net::demo_status& status;
+    ~loaded() { status.loading = false; }
+  } done{*im.demo};
+  im.demo->loading = true;
   {
     auto db = storage::open(im.settings.storage.db);
     auto postings = storage::count_records(*db, storage::record_kind::posting);
@@ -156,15 +167,20 @@ void node::load_demo() {
     }
   }
   spdlog::info("demo: generating {} postings and {} candidates (seed {})", demo.postings, demo.candidates, demo.seed);
+  im.demo->total = static_cast<std::uint64_t>(demo.postings + demo.candidates);
   std::ostringstream postings, candidates;
   match::generate({static_cast<std::size_t>(demo.postings), static_cast<std::size_t>(demo.candidates),
                    static_cast<std::uint64_t>(demo.seed)},
                   postings, candidates);
   for (auto [kind, text, total] : {std::tuple{storage::record_kind::posting, postings.str(), demo.postings},
-                                    std::tuple{storage::record_kind::candidate, candidates.str(), demo.candidates}})
-    ingest(kind, text, [kind = kind, total = total](std::size_t done) {
+                                    std::tuple{storage::record_kind::candidate, candidates.str(), demo.candidates}}) {
+    std::uint64_t before = im.demo->stored;
+    ingest(kind, text, [&, kind = kind, total = total](std::size_t done) {
+      im.demo->stored = before + done;
       spdlog::info("demo: {} {}/{}", storage::table_of(kind), done, total);
     });
+  }
+  spdlog::info("demo: ready, {} postings and {} candidates stored", demo.postings, demo.candidates);
 }
 
 void node::stop() {

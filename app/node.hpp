@@ -30,11 +30,13 @@ public:
 
   /// Opens and migrates the database, starts the actors and the server; returns the bound port.
   /// Throws std::exception with a message naming what failed (database URL, address).
-  std::uint16_t start();
+  /// `demo`: load_demo() follows, so the server answers as loading (`/readyz` 503) until it ends.
+  std::uint16_t start(bool demo = false);
 
   /// `serve --demo`: when the database holds no postings and no candidates, generates the demo
   /// marketplace (`demo.*` settings) and ingests it, logging progress; otherwise does nothing.
-  /// Call after start(). Throws std::runtime_error naming what failed.
+  /// Either way the server is ready when it returns (or throws). Call after start(true).
+  /// Throws std::runtime_error naming what failed.
   void load_demo();
 
   /// Ingests NDJSON records through the matching service in chunks of lines, as a client

@@ -87,7 +87,7 @@ int serve(const serve_options& o) {
     spdlog::warn("auth.mode is off: every request acts as user 'demo' with role admin (loopback only)");
   auto signals = block_stop_signals();
   node n{*settings};
-  auto port = n.start();
+  auto port = n.start(o.demo);
   // One write: the log shares this stream, and a line cut by a log line loses its URL to the
   // scripts and tests that read it.
   std::cout << fmt::format("jobmesh: serving on http://{}:{}/ (database {}); Ctrl-C stops\n", settings->server.host,

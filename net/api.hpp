@@ -12,9 +12,26 @@
 
 #include <caf/actor_system.hpp>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 
 namespace jobmesh::net {
+
+/// `serve --demo`'s generated records on their way into storage and the shards (the node sets
+/// it; handlers read it): until they are all in, `/readyz` answers 503 and a posting or
+/// candidate not found says the demo is still loading, instead of a bare 404 that reads as
+/// "the demo has no such record".
+struct demo_status {
+  std::atomic<bool> loading{false};
+  std::atomic<std::uint64_t> stored{0};  ///< records stored so far
+  std::atomic<std::uint64_t> total{0};   ///< records it generates (0 while it counts what is there)
+
+  /// "the demo marketplace is still loading (N of M records stored)" while it loads.
+  std::optional<std::string> loading_note() const;
+};
 
 /// What every handler may use. Read-only after start.
 struct api_context {
@@ -27,6 +44,8 @@ struct api_context {
   std::shared_ptr<const actor_bridge> bridge;
   /// Single job submissions, taken to the supervisor together (submit_lane.hpp).
   std::shared_ptr<const submit_lane> submits;
+  /// The demo's load (never null; not loading unless `serve --demo` loads one).
+  std::shared_ptr<const demo_status> demo = std::make_shared<demo_status>();
 
   std::chrono::milliseconds request_timeout() const {
     return std::chrono::milliseconds(settings.server.request_timeout_ms);

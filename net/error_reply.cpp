@@ -27,13 +27,13 @@ http::status status_of(actors::errc code) {
   return http::status::internal_server_error;
 }
 
-response unavailable_for(const request& req, std::string_view code, std::string_view message) {
+}  // namespace
+
+response unavailable(const request& req, std::string_view code, std::string_view message) {
   auto res = unavailable(req.version(), code, message);
   res.keep_alive(req.keep_alive());
   return res;
 }
-
-}  // namespace
 
 response unavailable(unsigned version, std::string_view code, std::string_view message) {
   auto res = error_response(version, http::status::service_unavailable, code, message);
@@ -45,7 +45,7 @@ response reply_for_error(const request& req, const caf::error& error) {
   if (actors::is_jobmesh_error(error)) {
     auto code = actors::code_of(error);
     if (code == actors::errc::overloaded)
-      return unavailable_for(req, "overloaded", actors::message_of(error));
+      return unavailable(req, "overloaded", actors::message_of(error));
     boost::json::object details;
     if (auto field = actors::field_of(error); !field.empty())
       details["field"] = field;
@@ -53,9 +53,9 @@ response reply_for_error(const request& req, const caf::error& error) {
                           std::move(details));
   }
   if (error == caf::sec::request_timeout)
-    return unavailable_for(req, "timeout", "the engine did not answer in time; try again");
+    return unavailable(req, "timeout", "the engine did not answer in time; try again");
   if (error == caf::sec::request_receiver_down)
-    return unavailable_for(req, "unavailable", "the engine is restarting or stopping; try again");
+    return unavailable(req, "unavailable", "the engine is restarting or stopping; try again");
   return error_response(req, http::status::internal_server_error, "internal", caf::to_string(error));
 }
 

@@ -14,6 +14,8 @@ response reply_for_error(const request& req, const caf::error& error);
 
 /// 503 with Retry-After: the engine cannot answer now (overloaded, timed out, stopping).
 response unavailable(unsigned version, std::string_view code, std::string_view message);
+/// The same in answer to `req` (its keep-alive kept).
+response unavailable(const request& req, std::string_view code, std::string_view message);
 
 struct field_error;
 

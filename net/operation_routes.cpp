@@ -95,6 +95,15 @@ bool refuse_if_limited(const api_context& ctx, const route_request& rr, const re
   return true;
 }
 
+std::optional<std::string> demo_status::loading_note() const {
+  if (!loading.load())
+    return std::nullopt;
+  auto total_records = total.load();
+  if (total_records == 0)
+    return "the demo marketplace is still loading";
+  return fmt::format("the demo marketplace is still loading ({} of {} records stored)", stored.load(), total_records);
+}
+
 bool is_ndjson(const request& req) {
   auto type = req[http::field::content_type];
   return type.substr(0, type.find(';')) == "application/x-ndjson";
@@ -145,6 +154,10 @@ void add_operation_routes(router& r, std::shared_ptr<const api_context> ctx) {
   // Ready when the supervisor answers and storage can be read: a list of one job does both.
   r.add(http::verb::get, "/readyz", [ctx](route_request rr, responder respond) {
     auto req = rr.req;
+    // `serve --demo` is ready when its records are in: a client that awaits readiness and then
+    // asks for a match finds the demo's records.
+    if (auto note = ctx->demo->loading_note())
+      return respond(unavailable(*req, "loading", *note));
     storage::job_filter one;
     one.limit = 1;
     ask(*ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(),

@@ -59,12 +59,24 @@ void ingest(const ctx_ptr& ctx, record_kind kind, route_request rr, responder re
       error_replier(req, respond), actors::ingest_atom::value, kind, as_ndjson(body, ndjson));
 }
 
+// The error half of a request naming a posting or candidate: one not found while `serve --demo`
+// is still storing its records says so (a client that did not await /readyz learns why).
+auto record_error_replier(const ctx_ptr& ctx, std::shared_ptr<const request> req, responder respond) {
+  return [ctx, req = std::move(req), respond = std::move(respond)](caf::error& e) {
+    if (actors::code_of(e) == actors::errc::not_found)
+      if (auto note = ctx->demo->loading_note())
+        return respond(error_response(*req, http::status::not_found, "not_found",
+                                      fmt::format("{}; {}", actors::message_of(e), *note)));
+    respond(reply_for_error(*req, e));
+  };
+}
+
 void get_record(const ctx_ptr& ctx, record_kind kind, route_request rr, responder respond) {
   auto req = rr.req;
   ask(
       *ctx->bridge, ctx->engine.marketplace, ctx->request_timeout(),
       [req, respond](std::string& json) { respond(json_text_response(*req, http::status::ok, std::move(json))); },
-      error_replier(req, respond), caf::get_atom::value, kind, rr.path.at("id"));
+      record_error_replier(ctx, req, respond), caf::get_atom::value, kind, rr.path.at("id"));
 }
 
 void delete_record(const ctx_ptr& ctx, record_kind kind, route_request rr, responder respond) {
@@ -111,7 +123,7 @@ void find_matches(const ctx_ptr& ctx, record_kind source, route_request rr, resp
       [req, respond](actors::match_reply& reply) {
         respond(json_text_response(*req, http::status::ok, actors::match_reply_json(reply)));
       },
-      error_replier(req, respond), actors::match_atom::value, source, rr.path.at("id"),
+      record_error_replier(ctx, req, respond), actors::match_atom::value, source, rr.path.at("id"),
       std::get<actors::match_options>(std::move(parsed)));
 }
 
