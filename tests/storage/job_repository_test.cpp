@@ -42,7 +42,7 @@ TEST_F(job_repository_test, migration_is_idempotent) {
   for (const auto& m : embedded_migrations())
     if (m.backend == "sqlite")
       latest = std::max(latest, static_cast<int>(m.version));
-  EXPECT_EQ(latest, 10);  // 0001_jobs ... 0009_status_checks_without_in_lists, 0010_record_forms
+  EXPECT_EQ(latest, 11);  // 0001_jobs ... 0010_record_forms, 0011_active_jobs_by_status
   EXPECT_EQ(migrate(*db_, "sqlite"), latest);
   EXPECT_EQ(migrate(*db_, "sqlite"), latest);
   std::string mode;
@@ -66,7 +66,7 @@ TEST(migrations, rebuilding_the_job_tables_keeps_their_rows_and_rules) {
          "VALUES ('01B', 'noop', 'u2', 'queued', 3, 10, 20, 20)";
   *db << "INSERT INTO job_items (job_id, idx, item_key, status, attempts, error, processing_time_ms, updated_at, "
          "result) VALUES ('01A', 1, 'b', 'failed', 3, 'late', 40, 41, '{\"n\":1}')";
-  ASSERT_EQ(migrate(*db, "sqlite"), 10);
+  ASSERT_EQ(migrate(*db, "sqlite"), 11);  // through 0009, and the migrations after it
 
   auto a = find_job(*db, "01A");
   ASSERT_TRUE(a);
@@ -155,6 +155,41 @@ TEST_F(job_repository_test, list_jobs_pages_newest_first_with_filters) {
   ASSERT_EQ(page2.size(), 1u);
   EXPECT_EQ(page2[0].id, "01A");
   EXPECT_EQ(list_jobs(*db_, {.status = "failed"}).size(), 0u);
+}
+
+// jobs_by_status holds only the jobs not completed (0011): SQLite uses a partial index only for a
+// query that states its condition, so each query by a status other than completed must, or the
+// queue's load at start reads the whole table. Each query's plan, as the repository ran it.
+TEST_F(job_repository_test, queries_by_a_status_not_completed_use_the_status_index) {
+  auto done = make_job("01A");
+  done.status = job_status::completed;
+  commit(*db_, {.inserted_jobs = {done, make_job("01B")}});
+  auto plan_of_last_query = [&] {
+    std::string sql = db_->get_last_query();
+    std::string plan;
+    soci::rowset<soci::row> rows = (db_->prepare << "EXPLAIN QUERY PLAN " + sql);
+    for (const auto& r : rows)
+      plan += r.get<std::string>(3) + "; ";
+    return sql + " -> " + plan;
+  };
+  auto uses_index = [](const std::string& plan) { return plan.find("USING INDEX jobs_by_status") != std::string::npos; };
+  EXPECT_EQ(jobs_with_status(*db_, job_status::queued).size(), 1u);
+  auto plan = plan_of_last_query();
+  EXPECT_TRUE(uses_index(plan)) << plan;
+  EXPECT_EQ(jobs_with_status(*db_, job_status::running).size(), 0u);
+  plan = plan_of_last_query();
+  EXPECT_TRUE(uses_index(plan)) << plan;
+  EXPECT_EQ(stalled_jobs(*db_, 1).size(), 0u);
+  plan = plan_of_last_query();
+  EXPECT_TRUE(uses_index(plan)) << plan;
+  EXPECT_EQ(list_jobs(*db_, {.status = "failed"}).size(), 0u);
+  plan = plan_of_last_query();
+  EXPECT_TRUE(uses_index(plan)) << plan;
+  // Completed jobs are not in the index, and are still found.
+  auto completed = jobs_with_status(*db_, job_status::completed);
+  ASSERT_EQ(completed.size(), 1u);
+  EXPECT_EQ(completed[0].id, "01A");
+  EXPECT_EQ(list_jobs(*db_, {.status = "completed"}).size(), 1u);
 }
 
 TEST_F(job_repository_test, items_insert_update_and_list) {
