@@ -42,7 +42,7 @@ TEST_F(job_repository_test, migration_is_idempotent) {
   for (const auto& m : embedded_migrations())
     if (m.backend == "sqlite")
       latest = std::max(latest, static_cast<int>(m.version));
-  EXPECT_EQ(latest, 11);  // 0001_jobs ... 0010_record_forms, 0011_active_jobs_by_status
+  EXPECT_EQ(latest, 12);  // 0001_jobs ... 0011_active_jobs_by_status, 0012_unused_item_index
   EXPECT_EQ(migrate(*db_, "sqlite"), latest);
   EXPECT_EQ(migrate(*db_, "sqlite"), latest);
   std::string mode;
@@ -66,7 +66,7 @@ TEST(migrations, rebuilding_the_job_tables_keeps_their_rows_and_rules) {
          "VALUES ('01B', 'noop', 'u2', 'queued', 3, 10, 20, 20)";
   *db << "INSERT INTO job_items (job_id, idx, item_key, status, attempts, error, processing_time_ms, updated_at, "
          "result) VALUES ('01A', 1, 'b', 'failed', 3, 'late', 40, 41, '{\"n\":1}')";
-  ASSERT_EQ(migrate(*db, "sqlite"), 11);  // through 0009, and the migrations after it
+  ASSERT_EQ(migrate(*db, "sqlite"), 12);  // through 0009, and the migrations after it
 
   auto a = find_job(*db, "01A");
   ASSERT_TRUE(a);
@@ -190,6 +190,22 @@ TEST_F(job_repository_test, queries_by_a_status_not_completed_use_the_status_ind
   ASSERT_EQ(completed.size(), 1u);
   EXPECT_EQ(completed[0].id, "01A");
   EXPECT_EQ(list_jobs(*db_, {.status = "completed"}).size(), 1u);
+
+  // A job's items by status are read through the primary key (0012 dropped the index by status,
+  // which no plan used).
+  commit(*db_, {.inserted_items = {{.job_id = "01B", .index = 0, .key = "a", .status = item_status::done},
+                                   {.job_id = "01B", .index = 1, .key = "b", .status = item_status::failed},
+                                   {.job_id = "01B", .index = 2, .key = "c"}}});
+  for (auto status : {item_status::failed, item_status::pending}) {
+    auto items = list_items(*db_, {.job_id = "01B", .status = status});
+    ASSERT_EQ(items.size(), 1u);
+    EXPECT_EQ(items[0].status, status);
+    plan = plan_of_last_query();
+    EXPECT_NE(plan.find("USING PRIMARY KEY"), std::string::npos) << plan;
+  }
+  auto done_items = list_items(*db_, {.job_id = "01B", .status = item_status::done});
+  ASSERT_EQ(done_items.size(), 1u);
+  EXPECT_EQ(done_items[0].key, "a");
 }
 
 TEST_F(job_repository_test, items_insert_update_and_list) {
