@@ -1,7 +1,10 @@
 #include "actors/errors.hpp"
 #include "actors/storage_actors.hpp"
 #include "storage/activity_repository.hpp"
+#include "actors/thread_priority.hpp"
 #include "storage/wal_checkpointer.hpp"
+
+#include <pthread.h>
 
 #include <algorithm>
 #include <chrono>
@@ -140,6 +143,8 @@ void take(writer_pointer self, pending_write w) {
 
 storage_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<soci::session> db,
                                            std::size_t batch_max, std::shared_ptr<metrics> counts) {
+  // Named so that `top -H` and `perf` tell it apart from the other detached actors' threads.
+  ::pthread_setname_np(::pthread_self(), "jobmesh.writer");
   self->state.db = std::move(db);
   if (storage::wal_checkpointer::serves(*self->state.db)) {
     try {
@@ -148,6 +153,12 @@ storage_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<
       spdlog::warn("storage: {}; the writer checkpoints by itself", e.what());
     }
   }
+  // After the checkpointer's thread started: it keeps the process's priority.
+  if (run_ahead(k_writer_nice_lead))
+    spdlog::debug("storage: the writer's thread runs at nice -{} from the process's", k_writer_nice_lead);
+  else
+    spdlog::info("storage: the writer's thread could not run ahead of the others (it needs CAP_SYS_NICE or "
+                 "RLIMIT_NICE); it runs at the process's priority");
   self->state.batch_max = batch_max;
   self->state.counts = std::move(counts);
   return {

@@ -6,6 +6,7 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
 #include <stdexcept>
 
 namespace jobmesh::storage {
@@ -38,7 +39,10 @@ wal_checkpointer::wal_checkpointer(soci::session& writer, options o) : writer_(s
     sqlite3_close(own_);
     throw std::runtime_error("checkpoints: cannot read " + std::string{path} + ": " + why);
   }
-  thread_ = std::thread{[this] { run(); }};
+  thread_ = std::thread{[this] {
+    ::pthread_setname_np(::pthread_self(), "jobmesh.ckpt");  // not its creator's name
+    run();
+  }};
   // Replaces SQLite's automatic checkpoint on the writer (sqlite3_wal_autocheckpoint is this hook).
   sqlite3_wal_hook(writer_, &wal_checkpointer::on_commit, this);
 }

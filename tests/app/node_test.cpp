@@ -2,11 +2,18 @@
 // driven over HTTP and WebSocket like a client would.
 #include "running_node.hpp"
 
+#include "actors/thread_priority.hpp"
+
 #include <gmock/gmock.h>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <thread>
 
 using namespace jobmesh;
@@ -15,6 +22,23 @@ using namespace jobmesh::testing;
 namespace {
 
 class node_test : public running_node {};
+
+// This process's threads by name: each one's nice value (from /proc/self/task/*/stat).
+std::multimap<std::string, int> nice_by_thread_name() {
+  std::multimap<std::string, int> out;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm{task.path() / "comm"}, stat{task.path() / "stat"};
+    std::string name, line;
+    std::getline(comm, name);
+    std::getline(stat, line);
+    std::istringstream fields{line.substr(line.rfind(')') + 2)};  // from field 3, the state
+    std::string field;
+    for (int i = 3; i <= 19 && fields >> field; ++i) {
+    }
+    out.emplace(name, std::stoi(field));  // field 19: nice
+  }
+  return out;
+}
 
 double number(const boost::json::value& v) {
   return v.is_double() ? v.as_double() : static_cast<double>(v.as_int64());
@@ -228,4 +252,22 @@ TEST_F(node_test, metrics_count_jobs_items_requests_commits_and_sessions) {
   EXPECT_THAT(text, HasSubstr("jobmesh_websocket_sessions 1"));
   EXPECT_THAT(text, ::testing::ContainsRegex("\njobmesh_match_words [0-9]+\n"));
   EXPECT_THAT(text, HasSubstr(R"(jobmesh_websocket_frames_total{outcome="dropped"} 0)"));
+}
+
+// The storage writer's thread runs ahead of the others (actors/thread_priority.hpp) where the
+// system allows it, which a probe thread here finds out; its checkpointer's thread does not.
+TEST_F(node_test, the_storage_writers_thread_runs_ahead_of_the_others_where_allowed) {
+  start();
+  run_job(R"({"type":"noop"})");  // stored: the writer has started (and named its thread)
+  errno = 0;
+  int process = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::getpid()));
+  bool allowed = false;
+  std::thread{[&] { allowed = actors::run_ahead(actors::k_writer_nice_lead); }}.join();
+  auto threads = nice_by_thread_name();
+  ASSERT_EQ(threads.count("jobmesh.writer"), 1u);
+  EXPECT_EQ(threads.find("jobmesh.writer")->second, allowed ? process - actors::k_writer_nice_lead : process);
+  for (auto [it, end] = threads.equal_range("jobmesh.ckpt"); it != end; ++it)
+    EXPECT_EQ(it->second, process);
+  for (auto [it, end] = threads.equal_range("caf.multiplexer"); it != end; ++it)
+    EXPECT_EQ(it->second, process);
 }
