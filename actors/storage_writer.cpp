@@ -1,7 +1,7 @@
 #include "actors/errors.hpp"
 #include "actors/storage_actors.hpp"
-#include "storage/activity_repository.hpp"
 #include "actors/thread_priority.hpp"
+#include "storage/activity_repository.hpp"
 #include "storage/wal_checkpointer.hpp"
 
 #include <pthread.h>
