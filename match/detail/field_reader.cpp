@@ -33,6 +33,19 @@ bool is_container(const simdjson::dom::element& e) {
   return t == simdjson::dom::element_type::OBJECT || t == simdjson::dom::element_type::ARRAY;
 }
 
+// Whether `e` may hold a key twice somewhere inside: an object, or an array holding an object
+// or an array. A list of strings (every posting's skills) cannot, and is not walked again.
+bool may_repeat_keys(const simdjson::dom::element& e) {
+  if (e.type() == simdjson::dom::element_type::OBJECT)
+    return true;
+  if (e.type() != simdjson::dom::element_type::ARRAY)
+    return false;
+  for (auto item : simdjson::dom::array(e))
+    if (is_container(item))
+      return true;
+  return false;
+}
+
 std::uint32_t bit(std::size_t slot) {
   return std::uint32_t{1} << slot;
 }
@@ -42,7 +55,7 @@ std::uint32_t bit(std::size_t slot) {
 field_reader::field_reader(simdjson::dom::object obj, std::size_t line, const field_table& table)
     : table_(table), obj_(obj), line_(line) {
   for (auto [key, value] : obj_) {
-    nests_ = nests_ || is_container(value);
+    nests_ = nests_ || may_repeat_keys(value);
     int slot = table_.slot_of(key);
     if (slot < 0) {
       has_unknown_ = true;

@@ -135,7 +135,7 @@ private:
   std::uint32_t asked_ = 0;  ///< slots read; the object's other keys are its extras
   std::uint32_t repeated_ = 0;  ///< slots whose key the object names more than once
   bool has_unknown_ = false;  ///< a key that is no field of the table
-  bool nests_ = false;        ///< a value is an object or an array
+  bool nests_ = false;        ///< a value is an object or an array holding one or an array
   std::optional<record_error> error_;
 };
 
