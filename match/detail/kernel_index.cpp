@@ -35,6 +35,8 @@ void set_bit(std::vector<std::uint64_t>& bits, std::size_t row, std::size_t word
 std::vector<std::uint32_t> byte_order_ranks(const std::vector<std::string>& ids) {
   std::vector<std::uint32_t> order(ids.size());
   std::iota(order.begin(), order.end(), 0u);
+  if (std::is_sorted(ids.begin(), ids.end()))  // as read from a file sorted by id: each its own rank
+    return order;
   std::sort(order.begin(), order.end(), [&](auto a, auto b) { return ids[a] < ids[b]; });
   std::vector<std::uint32_t> rank(ids.size());
   for (std::uint32_t r = 0; r < order.size(); ++r)
@@ -169,7 +171,11 @@ void fill_postings(posting_columns& p, const word_ids& w,
       p.employment[i] = static_cast<std::uint8_t>(r.employment);
     }
   });
-  p.id_rank = byte_order_ranks(p.ids);
+  // Stored by category, the ids are out of byte order even when they came in it (a generated
+  // file, an export sorted by id): then each one's rank is its input position, and the sort of
+  // 1M ids (~0.13 s of jobmesh match's index build) is not needed.
+  bool came_in_order = std::is_sorted(ps.begin(), ps.end(), [](const auto* a, const auto* b) { return a->id < b->id; });
+  p.id_rank = came_in_order ? p.input_of_physical : byte_order_ranks(p.ids);
   for (std::size_t i = 0; i < n; ++i)
     p.terms[i].id_rank = p.id_rank[i];
 }

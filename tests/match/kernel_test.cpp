@@ -220,6 +220,23 @@ TEST(kernel, equals_the_reference_on_a_large_index_with_many_ties) {
   }
 }
 
+// Records that come in byte order of their ids (a generated file, an export sorted by id) take
+// their input positions as their ranks instead of sorting the ids: ties still break as the
+// reference breaks them, in both directions.
+TEST(kernel, ties_break_in_id_order_when_the_records_come_sorted_by_id) {
+  auto [postings, candidates] = make_data(11, 20000, 40);
+  auto by_id = [](const auto& a, const auto& b) { return a.id < b.id; };
+  std::sort(postings.begin(), postings.end(), by_id);
+  std::sort(candidates.begin(), candidates.end(), by_id);
+  batch_matcher kernel{postings, candidates};
+  query q;
+  q.top_k = 25;
+  expect_same(reference_match(postings, candidates, q), kernel.run(q, 2), fit_profile(), "sorted, candidate direction");
+  q.dir = direction::posting;
+  q.top_k = 10;
+  expect_same(reference_match(postings, candidates, q), kernel.run(q, 2), fit_profile(), "sorted, posting direction");
+}
+
 // run_one: sources that are not in the index (as a matcher shard sees a candidate of another
 // shard) get the reference's lists among the index's targets, unknown words included.
 TEST(kernel, run_one_scores_an_outside_source_like_the_reference) {
