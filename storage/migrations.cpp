@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <soci/soci.h>
+#include <spdlog/spdlog.h>
 
 namespace jobmesh::storage {
 
@@ -48,9 +49,15 @@ int migrate(soci::session& db, std::string_view backend, int up_to) {
   db << k_create_migrations_table;
   long long current = 0;
   db << k_current_version, soci::into(current);
+  // An upgrade names each migration as it runs, with its time: one that rebuilds or indexes a
+  // table takes a while on a large database, and the server answers only after it.
+  const bool upgrading = current > 0;
   for (const auto& m : embedded_migrations()) {
     if (m.backend != backend || m.version <= current || m.version > up_to)
       continue;
+    auto started = std::chrono::steady_clock::now();
+    if (upgrading)
+      spdlog::info("storage: migrating the database from version {} to {} ({})", current, m.version, m.name);
     soci::transaction tx{db};
     for (const auto& statement : split_statements(m.sql))
       db << statement;
@@ -60,6 +67,9 @@ int migrate(soci::session& db, std::string_view backend, int up_to) {
     db << k_record_migration, soci::use(version, "version"), soci::use(name, "name"), soci::use(at, "at");
     tx.commit();
     current = m.version;
+    if (upgrading)
+      spdlog::info("storage: version {} in {:.2f} s", current,
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
   return static_cast<int>(current);
 }
