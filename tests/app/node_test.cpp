@@ -33,9 +33,9 @@ std::multimap<std::string, int> nice_by_thread_name() {
     std::getline(stat, line);
     std::istringstream fields{line.substr(line.rfind(')') + 2)};  // from field 3, the state
     std::string field;
-    for (int i = 3; i <= 19 && fields >> field; ++i) {
-    }
-    out.emplace(name, std::stoi(field));  // field 19: nice
+    for (int i = 3; i <= 19; ++i)  // fields 3 to 19; the 19th is the nice value
+      fields >> field;
+    out.emplace(name, std::stoi(field));
   }
   return out;
 }
