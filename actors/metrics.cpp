@@ -82,6 +82,11 @@ struct metrics::families {
                                                                   .Name("jobmesh_storage_commit_seconds")
                                                                   .Help("Time per storage transaction")
                                                                   .Register(registry);
+  prometheus::Family<prometheus::Histogram>& sync_seconds = prometheus::BuildHistogram()
+                                                                .Name("jobmesh_storage_sync_seconds")
+                                                                .Help("Time per sync of the write-ahead log (SQLite), "
+                                                                      "each making every commit before it durable")
+                                                                .Register(registry);
   prometheus::Family<prometheus::Histogram>& commit_rows = prometheus::BuildHistogram()
                                                                .Name("jobmesh_storage_commit_rows")
                                                                .Help("Rows per storage transaction (group commit)")
@@ -121,6 +126,7 @@ struct metrics::families {
   metric_cache<prometheus::Histogram> job_seconds_by_type, item_seconds_by_type, request_seconds_by_route;
   prometheus::Histogram& commit_time = commit_seconds.Add({}, k_fast_seconds);
   prometheus::Histogram& commit_size = commit_rows.Add({}, k_rows);
+  prometheus::Histogram& sync_time = sync_seconds.Add({}, k_fast_seconds);
 };
 
 metrics::metrics() : f_(std::make_unique<families>()) {}
@@ -162,6 +168,10 @@ void metrics::items_done(std::string_view type, std::size_t count, double second
 void metrics::commit(double seconds, std::size_t rows) {
   f_->commit_time.Observe(seconds);
   f_->commit_size.Observe(static_cast<double>(rows));
+}
+
+void metrics::sync(double seconds) {
+  f_->sync_time.Observe(seconds);
 }
 
 void metrics::http_request(std::string_view route, unsigned code, double seconds) {

@@ -29,6 +29,8 @@ public:
 
   /// One storage transaction of `rows` rows took `seconds`.
   void commit(double seconds, std::size_t rows);
+  /// One sync of the write-ahead log, made apart from the commits it made durable, took `seconds`.
+  void sync(double seconds);
 
   /// A request matched `route` (its pattern, or "unmatched") and was answered `code`.
   void http_request(std::string_view route, unsigned code, double seconds);

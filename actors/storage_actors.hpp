@@ -1,7 +1,10 @@
 #pragma once
 /// Storage actors: the only code that touches a SOCI session, each owning its own, each
 /// detached (SQL blocks). The writer group-commits: every write that arrives while a commit runs
-/// joins the next transaction, and each writer is answered only after its write is durable.
+/// joins the next transaction, and each writer is answered only after its write is durable. On
+/// SQLite the WAL is synced on a thread of the writer's own (storage/wal_file.hpp) while the
+/// writer goes on with the next transaction; every answer of the writer, in its order, leaves
+/// from that thread once a sync covers the commits made before it.
 ///
 /// writer:  (write_atom, write_batch)          -> ok_atom          after commit; stale_attempt
 ///                                                when a fence was refused (the rest committed)
@@ -32,6 +35,7 @@
 #include "actors/messages.hpp"
 #include "actors/metrics.hpp"
 
+#include <functional>
 #include <memory>
 
 namespace soci {
@@ -65,9 +69,11 @@ using storage_reader_actor = caf::typed_actor<
     caf::replies_to<cleanup_atom, std::int64_t>::with<std::int64_t>>;
 
 /// Spawns the writer over `db` (which it then owns); at most `batch_max` writes per transaction.
-/// Each transaction's time and rows go to `counts`, when given.
+/// Each transaction's time and rows, and each sync's time, go to `counts`, when given.
+/// `before_sync`, for tests, runs on the syncing thread before each sync of the WAL.
 storage_writer_actor spawn_storage_writer(caf::actor_system& sys, std::shared_ptr<soci::session> db,
-                                          std::size_t batch_max, std::shared_ptr<metrics> counts = nullptr);
+                                          std::size_t batch_max, std::shared_ptr<metrics> counts = nullptr,
+                                          std::function<void()> before_sync = {});
 
 /// Spawns a reader over `db` (which it then owns).
 storage_reader_actor spawn_storage_reader(caf::actor_system& sys, std::shared_ptr<soci::session> db);

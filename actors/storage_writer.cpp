@@ -2,12 +2,17 @@
 #include "actors/storage_actors.hpp"
 #include "actors/thread_priority.hpp"
 #include "storage/activity_repository.hpp"
+#include "storage/database.hpp"
 #include "storage/wal_checkpointer.hpp"
+#include "storage/wal_file.hpp"
 
 #include <pthread.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <functional>
+#include <cstdlib>
 #include <optional>
 #include <span>
 #include <fmt/format.h>
@@ -24,13 +29,72 @@ struct pending_write {
   /// Set instead of `promise` for a write that wants the refused fences listed.
   std::optional<caf::typed_response_promise<std::vector<std::string>>> listed;
 
-  void fail(caf::error e) {
-    if (promise)
-      promise->deliver(std::move(e));
-    else
-      listed->deliver(std::move(e));
-  }
 };
+
+using sync_atom = caf::atom_constant<caf::atom("sync")>;
+
+/// Commits the writer made so far; read by its syncer (another thread).
+using commit_count = std::atomic<std::uint64_t>;
+
+/// The writer's syncer: every answer of the writer passes through it, in the writer's order,
+/// and leaves once the WAL is synced past the commit it answers for.
+///   (sync_atom, commits, reply)  -> reply   after a sync begun after commit number `commits`
+///   (done_atom)                             syncs what is committed and stops
+struct syncer_state {
+  /// Null when commits are durable as they return (synchronous = FULL, or PostgreSQL).
+  std::unique_ptr<storage::wal_file> wal;
+  std::shared_ptr<const commit_count> committed;
+  std::uint64_t synced = 0;
+  std::function<void()> before_sync;
+  std::shared_ptr<metrics> counts;
+  static inline const char* name = "storage_syncer";
+};
+
+void sync_up_to_date(syncer_state& st) {
+  auto upto = st.committed->load(std::memory_order_acquire);
+  if (!st.wal || upto <= st.synced)
+    return;
+  if (st.before_sync)
+    st.before_sync();
+  auto start = std::chrono::steady_clock::now();
+  try {
+    st.wal->sync();
+  } catch (const std::exception& e) {
+    // What the failed sync covered may be gone from the page cache without being on the disk,
+    // and another sync could succeed without it: nothing may be acknowledged from here on. As
+    // PostgreSQL does on a failed fsync, stop; the restart recovers from what the disk holds.
+    spdlog::critical("storage: {}; stopping, commits since the last sync may be lost and none was acknowledged",
+                     e.what());
+    spdlog::shutdown();
+    std::abort();
+  }
+  if (st.counts)
+    st.counts->sync(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  st.synced = upto;
+}
+
+caf::behavior syncer(caf::stateful_actor<syncer_state>* self, std::unique_ptr<storage::wal_file> wal,
+                     std::shared_ptr<const commit_count> committed, std::function<void()> before_sync,
+                     std::shared_ptr<metrics> counts) {
+  ::pthread_setname_np(::pthread_self(), "jobmesh.sync");
+  auto& st = self->state;
+  st.wal = std::move(wal);
+  st.committed = std::move(committed);
+  st.before_sync = std::move(before_sync);
+  st.counts = std::move(counts);
+  return {
+      [=](sync_atom, std::uint64_t commits, caf::message& reply) -> caf::message {
+        // One sync answers every reply queued behind this one whose commit it covers.
+        if (commits > self->state.synced)
+          sync_up_to_date(self->state);
+        return std::move(reply);
+      },
+      [=](done_atom) {
+        sync_up_to_date(self->state);
+        self->quit();
+      },
+  };
+}
 
 struct writer_state {
   std::shared_ptr<soci::session> db;
@@ -43,8 +107,18 @@ struct writer_state {
   std::size_t pending_size = 0;
   bool flush_scheduled = false;
   std::shared_ptr<metrics> counts;
+  /// Where every answer goes before it leaves (see syncer_state), with the count of commits it
+  /// follows.
+  caf::actor syncer;
+  std::shared_ptr<commit_count> committed = std::make_shared<commit_count>(0);
   static inline const char* name = "storage_writer";
 };
+
+// Answers `promise` with `reply` once every commit made so far is durable.
+template <class Promise>
+void reply_when_synced(writer_state& st, Promise& promise, caf::message reply) {
+  promise.delegate(st.syncer, sync_atom::value, st.committed->load(std::memory_order_relaxed), std::move(reply));
+}
 
 using writer_pointer = storage_writer_actor::stateful_pointer<writer_state>;
 
@@ -52,29 +126,37 @@ caf::error storage_error(const std::exception& e) {
   return make_error(errc::storage_failure, e.what());
 }
 
+void reply_when_synced(writer_state& st, pending_write& w, caf::message reply) {
+  if (w.promise)
+    reply_when_synced(st, *w.promise, std::move(reply));
+  else
+    reply_when_synced(st, *w.listed, std::move(reply));
+}
+
 // Ok, or `stale_attempt` when a job this write fenced was refused: its writer is a runner whose
 // attempt is no longer the job's (the rest of its batch, if any, is committed).
-void answer(pending_write& w, const std::vector<std::string>& refused) {
+void answer(writer_state& st, pending_write& w, const std::vector<std::string>& refused) {
   if (w.listed) {
     std::vector<std::string> mine;
     for (const auto& fence : w.batch.fences)
       if (std::find(refused.begin(), refused.end(), fence.job_id) != refused.end())
         mine.push_back(fence.job_id);
-    w.listed->deliver(std::move(mine));
+    reply_when_synced(st, w, caf::make_message(std::move(mine)));
     return;
   }
   for (const auto& fence : w.batch.fences)
     if (std::find(refused.begin(), refused.end(), fence.job_id) != refused.end()) {
       spdlog::warn("job {}: refused a write of a stale runner (it expected attempt {} {}; storage has another)",
                    fence.job_id, fence.attempt, storage::to_string(fence.status));
-      w.promise->deliver(make_error(errc::stale_attempt,
-                                   fmt::format("job {}: attempt {} is no longer the job's current attempt",
-                                               fence.job_id, fence.status == storage::job_status::queued
-                                                                 ? fence.attempt + 1
-                                                                 : fence.attempt)));
+      reply_when_synced(st, w,
+                        caf::make_message(make_error(
+                            errc::stale_attempt, fmt::format("job {}: attempt {} is no longer the job's current attempt",
+                                                             fence.job_id, fence.status == storage::job_status::queued
+                                                                               ? fence.attempt + 1
+                                                                               : fence.attempt))));
       return;
     }
-  w.promise->deliver(caf::ok_atom::value);
+  reply_when_synced(st, w, caf::make_message(caf::ok_atom::value));
 }
 
 // When the shared transaction fails, each write gets its own so one bad write (a duplicate
@@ -83,6 +165,7 @@ void answer(pending_write& w, const std::vector<std::string>& refused) {
 std::vector<std::vector<std::string>> timed_commit(writer_state& st, std::span<const storage::write_batch* const> batches) {
   auto start = std::chrono::steady_clock::now();
   auto refused = storage::commit(*st.db, batches, &st.statements);
+  st.committed->fetch_add(1, std::memory_order_release);
   if (st.counts) {
     std::size_t rows = 0;
     for (const auto* b : batches)
@@ -96,10 +179,11 @@ void commit_one_by_one(writer_state& st, std::vector<pending_write>& writes) {
   for (auto& w : writes) {
     try {
       const storage::write_batch* one = &w.batch;
-      answer(w, timed_commit(st, {&one, 1}).front());
+      answer(st, w, timed_commit(st, {&one, 1}).front());
     } catch (const std::exception& e) {
       spdlog::error("storage: write of {} rows failed: {}", w.batch.size(), e.what());
-      w.fail(storage_error(e));
+      // Through the syncer too: after the answers to the writes committed before it.
+      reply_when_synced(st, w, caf::make_message(storage_error(e)));
     }
   }
 }
@@ -124,7 +208,7 @@ void flush(writer_state& st) {
     return commit_one_by_one(st, writes);
   }
   for (std::size_t i = 0; i < writes.size(); ++i)
-    answer(writes[i], refused[i]);
+    answer(st, writes[i], refused[i]);
 }
 
 // Joins the next commit: at once when enough rows wait, else once the mailbox's writes are in.
@@ -141,26 +225,47 @@ void take(writer_pointer self, pending_write w) {
   }
 }
 
+// The WAL synced by the syncer's thread, the writer's connection then committing without a sync
+// of its own; null (and the connection left at FULL) where that cannot be.
+std::unique_ptr<storage::wal_file> sync_apart(soci::session& db) {
+  if (storage::sqlite_connection(db) == nullptr)
+    return nullptr;
+  try {
+    auto wal = std::make_unique<storage::wal_file>(db);
+    db << "PRAGMA synchronous = NORMAL";
+    return wal;
+  } catch (const std::exception& e) {
+    spdlog::warn("storage: {}; every commit syncs the log itself", e.what());
+    return nullptr;
+  }
+}
+
 storage_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<soci::session> db,
-                                           std::size_t batch_max, std::shared_ptr<metrics> counts) {
+                                           std::size_t batch_max, std::shared_ptr<metrics> counts,
+                                           std::function<void()> before_sync) {
   // Named so that `top -H` and `perf` tell it apart from the other detached actors' threads.
   ::pthread_setname_np(::pthread_self(), "jobmesh.writer");
-  self->state.db = std::move(db);
-  if (storage::wal_checkpointer::serves(*self->state.db)) {
+  auto& st = self->state;
+  st.db = std::move(db);
+  if (storage::wal_checkpointer::serves(*st.db)) {
     try {
-      self->state.checkpoints.emplace(*self->state.db);
+      st.checkpoints.emplace(*st.db);
     } catch (const std::exception& e) {
       spdlog::warn("storage: {}; the writer checkpoints by itself", e.what());
     }
   }
-  // After the checkpointer's thread started: it keeps the process's priority.
+  // Spawned from here, its thread keeps the process's priority (it mostly waits on the disk).
+  st.syncer = self->spawn<caf::detached>(syncer, sync_apart(*st.db), st.committed, std::move(before_sync), counts);
+  // Stopped by a message, after the answers queued before it: a write committed is answered.
+  self->attach_functor([syncer = st.syncer](const caf::error&) { caf::anon_send(syncer, done_atom::value); });
+  // After the checkpointer's and the syncer's threads started: they keep the process's priority.
   if (run_ahead(k_writer_nice_lead))
     spdlog::debug("storage: the writer's thread runs at nice -{} from the process's", k_writer_nice_lead);
   else
     spdlog::info("storage: the writer's thread could not run ahead of the others (it needs CAP_SYS_NICE or "
                  "RLIMIT_NICE); it runs at the process's priority");
-  self->state.batch_max = batch_max;
-  self->state.counts = std::move(counts);
+  st.batch_max = batch_max;
+  st.counts = std::move(counts);
   return {
       [=](write_atom, storage::write_batch& batch) -> caf::result<caf::ok_atom> {
         auto promise = self->make_response_promise<caf::ok_atom>();
@@ -175,30 +280,41 @@ storage_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<
       [=](cleanup_atom, std::int64_t now_ms, std::int64_t limit) -> caf::result<std::int64_t> {
         // Its own transaction, after the writes already taken (they may end jobs it would see).
         flush(self->state);
+        auto promise = self->make_response_promise<std::int64_t>();
         try {
-          return storage::delete_expired_jobs(*self->state.db, now_ms, limit);
+          auto deleted = storage::delete_expired_jobs(*self->state.db, now_ms, limit);
+          self->state.committed->fetch_add(1, std::memory_order_release);
+          reply_when_synced(self->state, promise, caf::make_message(deleted));
         } catch (const std::exception& e) {
-          return storage_error(e);
+          reply_when_synced(self->state, promise, caf::make_message(storage_error(e)));
         }
+        return promise;
       },
       [=](orphan_atom, const std::string& table, std::int64_t limit) -> caf::result<storage::orphan_deletion> {
         const auto* t = storage::find_orphan_table(table);
         if (t == nullptr)
           return make_error(errc::invalid_argument, fmt::format("no table {} has orphans", table));
         flush(self->state);  // the writes already taken first: they may store a deleted record again
+        auto promise = self->make_response_promise<storage::orphan_deletion>();
         try {
-          return storage::delete_orphans(*self->state.db, *t, limit);
+          auto deleted = storage::delete_orphans(*self->state.db, *t, limit);
+          self->state.committed->fetch_add(1, std::memory_order_release);
+          reply_when_synced(self->state, promise, caf::make_message(std::move(deleted)));
         } catch (const std::exception& e) {
-          return storage_error(e);
+          reply_when_synced(self->state, promise, caf::make_message(storage_error(e)));
         }
+        return promise;
       },
       [=](activity_atom, const std::vector<std::string>& candidate_ids) -> caf::result<std::vector<storage::activity_row>> {
         flush(self->state);
+        // A read, answered through the syncer all the same: after the writes taken before it.
+        auto promise = self->make_response_promise<std::vector<storage::activity_row>>();
         try {
-          return storage::activity_of(*self->state.db, candidate_ids);
+          reply_when_synced(self->state, promise, caf::make_message(storage::activity_of(*self->state.db, candidate_ids)));
         } catch (const std::exception& e) {
-          return storage_error(e);
+          reply_when_synced(self->state, promise, caf::make_message(storage_error(e)));
         }
+        return promise;
       },
       [=](flush_atom) {
         self->state.flush_scheduled = false;
@@ -210,8 +326,9 @@ storage_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<
 }  // namespace
 
 storage_writer_actor spawn_storage_writer(caf::actor_system& sys, std::shared_ptr<soci::session> db,
-                                          std::size_t batch_max, std::shared_ptr<metrics> counts) {
-  return sys.spawn<caf::detached>(writer, std::move(db), batch_max, std::move(counts));
+                                          std::size_t batch_max, std::shared_ptr<metrics> counts,
+                                          std::function<void()> before_sync) {
+  return sys.spawn<caf::detached>(writer, std::move(db), batch_max, std::move(counts), std::move(before_sync));
 }
 
 }  // namespace jobmesh::actors
