@@ -92,13 +92,16 @@ protected:
   // receiver); each answer is appended to `answered_` as it arrives.
   void write(const std::string& id) {
     if (!client_)
-      client_ = sys_->spawn([this](caf::event_based_actor* self) -> caf::behavior {
-        return {[=](const std::string& id) {
-          self->request(writer_, caf::infinite, actors::write_atom::value, insert_job(id))
-              .then([this, id](caf::ok_atom) { add_answer(id); },
-                    [this, id](caf::error&) { add_answer("error " + id); });
-        }};
-      });
+      // With an argument: CAF 0.17 dereferences a null tuple when a function is spawned with none.
+      client_ = sys_->spawn(
+          [](caf::event_based_actor* self, storage_writer_test* test) -> caf::behavior {
+            return {[=](const std::string& id) {
+              self->request(test->writer_, caf::infinite, actors::write_atom::value, insert_job(id))
+                  .then([test, id](caf::ok_atom) { test->add_answer(id); },
+                        [test, id](caf::error&) { test->add_answer("error " + id); });
+            }};
+          },
+          this);
     caf::anon_send(client_, id);
   }
 
