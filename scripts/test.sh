@@ -14,7 +14,7 @@ scripts/build.sh asan
 took "the ASan build"
 # The tests of concurrent code (the engine's actors, the node over HTTP and WebSocket) run five
 # times each: a flaky one fails the submission that adds it, not a later one.
-concurrent='^(node_test|records_api_test|matching_jobs_test|http_fetch|supervisor_test|job_groups_test|scheduler_test|jobs_api_test|cancel_race_test|cancel_test|job_batch_test|large_job_test|crash_recovery|auth_api_test|limits_api_test|openapi_api_test|malformed_input_test|stalled_job_test|marketplace_test|matcher_shard_test|hub_test|worker_batch|activity_api_test|feed_jobs_test|search_jobs_test|maintenance_jobs_test|simulation)\.'
+concurrent='^(node_test|records_api_test|matching_jobs_test|http_fetch|supervisor_test|job_groups_test|scheduler_test|jobs_api_test|cancel_race_test|cancel_test|job_batch_test|large_job_test|crash_recovery|auth_api_test|limits_api_test|openapi_api_test|malformed_input_test|stalled_job_test|marketplace_test|matcher_shard_test|hub_test|worker_batch|activity_api_test|feed_jobs_test|search_jobs_test|maintenance_jobs_test|simulation|storage_writer_test)\.'
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 (cd build/asan && ctest --output-on-failure --timeout 900 -j2 -E "$concurrent")
 took "the tests run once"
