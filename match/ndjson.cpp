@@ -3,6 +3,7 @@
 #include "match/json_keys.hpp"
 
 #include "match/detail/field_reader.hpp"
+#include "match/detail/mapped_file.hpp"
 #include "match/detail/memory.hpp"
 #include "match/detail/threads.hpp"
 #include "match/query.hpp"
@@ -26,11 +27,6 @@
 #include <optional>
 #include <span>
 #include <utility>
-
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace jobmesh::match {
 
@@ -499,56 +495,6 @@ private:
   std::size_t size_;
 };
 
-// A regular file's bytes mapped to read (its pages are the kernel's page cache: nothing is copied
-// or zeroed), or nothing when the file is not a regular non-empty file or cannot be mapped (then
-// it is read into buffers). Reading `jobmesh match`'s 1M postings (552 MB) through two 64 MiB
-// buffers took ~0.4 s of CPU in the kernel: the copy into them and the zeroing of their fresh
-// pages. A file cut short while it is mapped ends the process (SIGBUS), as it would a reader of
-// any mapped file.
-class mapped_file {
-public:
-  static std::optional<mapped_file> open(const std::string& path) {
-    // Only a regular file is opened here: opening a pipe would take it from its writer.
-    struct ::stat st {};
-    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
-      return std::nullopt;
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-      return std::nullopt;
-    void* data = MAP_FAILED;
-    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-      data = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-    ::close(fd);  // the mapping keeps the file
-    if (data == MAP_FAILED)
-      return std::nullopt;
-    (void)::madvise(data, static_cast<std::size_t>(st.st_size), MADV_SEQUENTIAL);  // a hint: read ahead
-    return mapped_file{static_cast<const char*>(data), static_cast<std::size_t>(st.st_size)};
-  }
-  mapped_file(mapped_file&& o) noexcept
-      : data_(std::exchange(o.data_, nullptr)), size_(o.size_), released_(o.released_) {}
-  mapped_file& operator=(mapped_file&&) = delete;
-  ~mapped_file() {
-    if (data_ != nullptr)
-      ::munmap(const_cast<char*>(data_), size_);
-  }
-  std::string_view text() const { return {data_, size_}; }
-  /// Gives back the pages wholly before `offset` (read already): they stay in the page cache,
-  /// and the process's resident memory holds one block of the file, not all of it read so far.
-  void release_before(std::size_t offset) {
-    constexpr std::size_t k_page = 4096;
-    auto end = offset / k_page * k_page;
-    if (end > released_)
-      (void)::madvise(const_cast<char*>(data_) + released_, end - released_, MADV_DONTNEED);  // a hint
-    released_ = std::max(released_, end);
-  }
-
-private:
-  mapped_file(const char* data, std::size_t size) : data_(data), size_(size) {}
-  const char* data_;
-  std::size_t size_;
-  std::size_t released_ = 0;
-};
-
 // `text` to `reader` a block of about `block` bytes at a time, each cut after a line's end (a
 // line longer than a block is a block of its own; the text's last line may lack its newline).
 // `done(end)` is called after each block with the offset of its end.
@@ -579,7 +525,7 @@ template <class Record, class Out>
 read_result<Out> read_file(const std::string& path, const normaliser& words, unsigned threads, std::size_t block_bytes,
                            std::size_t smallest_slice) {
   const auto block = std::max<std::size_t>(block_bytes, 1);
-  if (auto mapped = mapped_file::open(path)) {
+  if (auto mapped = detail::mapped_file::open(path)) {
     block_reader<Record, Out> reader{threads, smallest_slice, &words, mapped->text().size()};
     add_by_blocks(reader, mapped->text(), block, [&](std::size_t end) { mapped->release_before(end); });
     return std::move(reader).finish();

@@ -58,7 +58,8 @@ read_result<prepared_candidate> read_prepared_candidates(std::string_view ndjson
 /// and read in place (no copy of it is made), anything else is read a block at a time into two
 /// reused buffers (the next block read while the last is parsed). Either way reading takes the
 /// records' memory, not also the file's. Throws std::runtime_error naming the path when it
-/// cannot be read.
+/// cannot be read. A mapped file cut short by another process while it is read ends the process
+/// with a message naming it and exit code 74 (match/detail/mapped_file.hpp).
 constexpr std::size_t k_file_block = std::size_t{64} << 20;
 read_result<prepared_posting> read_prepared_postings_file(const std::string& path, const normaliser& words,
                                                           unsigned threads = 1, std::size_t block_bytes = k_file_block,
