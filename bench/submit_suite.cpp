@@ -137,7 +137,7 @@ int report(const submit_options& o, const std::vector<sample>& samples) {
   }
   report_table t;
   t.title = fmt::format("submit: POST /api/v1/jobs (noop) over HTTP/1.1 keep-alive to a fresh durable server "
-                        "(SQLite WAL, synchronous=FULL), {} s windows, median of {}",
+                        "(SQLite WAL, every commit fdatasynced before its replies), {} s windows, median of {}",
                         o.duration_s, o.repeats);
   t.command = "scripts/bench.sh submit";
   t.columns = {"submission", "connections", "jobs accepted/s", "min-max", "p50 / p99 ms", "server CPU"};
