@@ -11,8 +11,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <cstdlib>
+#include <functional>
 #include <optional>
 #include <span>
 #include <fmt/format.h>
@@ -28,7 +28,6 @@ struct pending_write {
   std::optional<caf::typed_response_promise<caf::ok_atom>> promise;
   /// Set instead of `promise` for a write that wants the refused fences listed.
   std::optional<caf::typed_response_promise<std::vector<std::string>>> listed;
-
 };
 
 using sync_atom = caf::atom_constant<caf::atom("sync")>;
