@@ -249,6 +249,8 @@ TEST_F(node_test, metrics_count_jobs_items_requests_commits_and_sessions) {
   EXPECT_THAT(text, HasSubstr(R"(jobmesh_http_request_duration_seconds_count{route="/api/v1/jobs/{id}"})"));
   EXPECT_THAT(text, HasSubstr("jobmesh_storage_commit_seconds_count"));
   EXPECT_THAT(text, HasSubstr("jobmesh_storage_commit_rows_bucket"));
+  // The job's submission was answered, so a sync of the log covered it (SQLite: the syncer's).
+  EXPECT_THAT(text, ::testing::ContainsRegex("\njobmesh_storage_sync_seconds_count [1-9][0-9]*\n"));
   EXPECT_THAT(text, HasSubstr("jobmesh_websocket_sessions 1"));
   EXPECT_THAT(text, ::testing::ContainsRegex("\njobmesh_match_words [0-9]+\n"));
   EXPECT_THAT(text, HasSubstr(R"(jobmesh_websocket_frames_total{outcome="dropped"} 0)"));
