@@ -224,6 +224,24 @@ void take(writer_pointer self, pending_write w) {
   }
 }
 
+// `work` on the writer's session after the writes already taken are committed, its result (or
+// its failure) answered through the syncer like theirs; `commits`: `work` is a transaction.
+template <class T, class Work>
+caf::result<T> run_apart(writer_pointer self, bool commits, Work work) {
+  auto& st = self->state;
+  flush(st);
+  auto promise = self->make_response_promise<T>();
+  try {
+    auto out = work(*st.db);
+    if (commits)
+      st.committed->fetch_add(1, std::memory_order_release);
+    reply_when_synced(st, promise, caf::make_message(std::move(out)));
+  } catch (const std::exception& e) {
+    reply_when_synced(st, promise, caf::make_message(storage_error(e)));
+  }
+  return promise;
+}
+
 // The WAL synced by the syncer's thread, the writer's connection then committing without a sync
 // of its own; null (and the connection left at FULL) where that cannot be.
 std::unique_ptr<storage::wal_file> sync_apart(soci::session& db) {
@@ -278,42 +296,21 @@ storage_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<
       },
       [=](cleanup_atom, std::int64_t now_ms, std::int64_t limit) -> caf::result<std::int64_t> {
         // Its own transaction, after the writes already taken (they may end jobs it would see).
-        flush(self->state);
-        auto promise = self->make_response_promise<std::int64_t>();
-        try {
-          auto deleted = storage::delete_expired_jobs(*self->state.db, now_ms, limit);
-          self->state.committed->fetch_add(1, std::memory_order_release);
-          reply_when_synced(self->state, promise, caf::make_message(deleted));
-        } catch (const std::exception& e) {
-          reply_when_synced(self->state, promise, caf::make_message(storage_error(e)));
-        }
-        return promise;
+        return run_apart<std::int64_t>(
+            self, true, [&](soci::session& db) { return storage::delete_expired_jobs(db, now_ms, limit); });
       },
       [=](orphan_atom, const std::string& table, std::int64_t limit) -> caf::result<storage::orphan_deletion> {
         const auto* t = storage::find_orphan_table(table);
         if (t == nullptr)
           return make_error(errc::invalid_argument, fmt::format("no table {} has orphans", table));
-        flush(self->state);  // the writes already taken first: they may store a deleted record again
-        auto promise = self->make_response_promise<storage::orphan_deletion>();
-        try {
-          auto deleted = storage::delete_orphans(*self->state.db, *t, limit);
-          self->state.committed->fetch_add(1, std::memory_order_release);
-          reply_when_synced(self->state, promise, caf::make_message(std::move(deleted)));
-        } catch (const std::exception& e) {
-          reply_when_synced(self->state, promise, caf::make_message(storage_error(e)));
-        }
-        return promise;
+        // The writes already taken first: they may store a deleted record again.
+        return run_apart<storage::orphan_deletion>(
+            self, true, [&](soci::session& db) { return storage::delete_orphans(db, *t, limit); });
       },
       [=](activity_atom, const std::vector<std::string>& candidate_ids) -> caf::result<std::vector<storage::activity_row>> {
-        flush(self->state);
         // A read, answered through the syncer all the same: after the writes taken before it.
-        auto promise = self->make_response_promise<std::vector<storage::activity_row>>();
-        try {
-          reply_when_synced(self->state, promise, caf::make_message(storage::activity_of(*self->state.db, candidate_ids)));
-        } catch (const std::exception& e) {
-          reply_when_synced(self->state, promise, caf::make_message(storage_error(e)));
-        }
-        return promise;
+        return run_apart<std::vector<storage::activity_row>>(
+            self, false, [&](soci::session& db) { return storage::activity_of(db, candidate_ids); });
       },
       [=](flush_atom) {
         self->state.flush_scheduled = false;
