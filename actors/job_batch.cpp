@@ -115,8 +115,12 @@ void finish(batch_pointer self) {
     run_items(st, j);
     ends.updated_jobs.push_back(j.job);
     ends.fences.push_back({j.job.id, j.job.attempt - 1, storage::job_status::queued});
-    // Their first write: a run that stops before this leaves the job queued, with no items.
-    ends.inserted_items.insert(ends.inserted_items.end(), j.items.begin(), j.items.end());
+    // Their first write: a run that stops before this leaves the job queued, with no items. A
+    // job of one item keeps it in its own row: one row written for its end, not two.
+    if (j.items.size() == 1)
+      ends.single_items.emplace(j.job.id, storage::encode_single_item(j.items.front(), j.job.completed_at));
+    else
+      ends.inserted_items.insert(ends.inserted_items.end(), j.items.begin(), j.items.end());
   }
   self->request(st.ctx.writer, caf::infinite, write_atom::value, std::move(ends), fences_atom::value)
       .then(

@@ -3,6 +3,7 @@
 #include "storage/detail/job_conversion.hpp"
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <chrono>
 #include <fmt/format.h>
 #include <optional>
@@ -29,9 +30,21 @@ constexpr std::string_view k_update_job =
 // The same update, applied only while the stored row is at the fence's attempt and status.
 constexpr std::string_view k_fence_condition = " AND attempt = :fence_attempt AND status = :fence_status";
 
+// An item's update; an insert when the job has no row of it yet: the item of a job of one item
+// whose first run kept it in the job's row (jobs.single_item), run again.
 constexpr std::string_view k_update_item =
-    "UPDATE job_items SET status = :status, attempts = :attempts, error = :error, "
-    "processing_time_ms = :processing_time_ms, updated_at = :updated_at, result = :result WHERE job_id = :job_id AND idx = :idx";
+    "INSERT INTO job_items (job_id, idx, item_key, status, attempts, error, processing_time_ms, updated_at, result) "
+    "VALUES (:job_id, :idx, :item_key, :status, :attempts, :error, :processing_time_ms, :updated_at, :result) "
+    "ON CONFLICT (job_id, idx) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, "
+    "error = excluded.error, processing_time_ms = excluded.processing_time_ms, updated_at = excluded.updated_at, "
+    "result = excluded.result";
+
+// The job's update of a fenced end that keeps its one item in its row (write_batch::single_items).
+const std::string k_update_job_and_item = [] {
+  std::string sql{k_update_job};
+  constexpr std::string_view where = " WHERE id = :id";
+  return sql.insert(sql.rfind(where), ", single_item = :single_item");
+}();
 
 constexpr std::string_view k_finished_since =
     "SELECT type, SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END), "
@@ -98,6 +111,16 @@ struct fenced_statement {
   std::optional<soci::statement> st;
 };
 
+struct fenced_statements {
+  fenced_statement job_only;
+  fenced_statement job_and_item;  ///< the end of a job that keeps its one item in its row
+
+  void reset() {
+    job_only.st.reset();
+    job_and_item.st.reset();
+  }
+};
+
 // `write(db, rows)` for each batch that has rows of this kind (each such write prepares its own
 // statements, so the empty ones are not asked).
 template <class Rows, class Write>
@@ -161,15 +184,23 @@ coalesced_ends coalesce(batches all, const std::vector<fence_index>& fences) {
 // The ids refused, per batch. The coalesced ones are written by their inserts.
 std::vector<std::unordered_set<std::string>> update_fenced(soci::session& db, batches all,
                                                            const std::vector<fence_index>& fences,
-                                                           const coalesced_ends& coalesced, fenced_statement& f) {
-  static const std::string sql = std::string{k_update_job} + std::string{k_fence_condition};
+                                                           const coalesced_ends& coalesced,
+                                                           fenced_statements& statements) {
+  static const std::string job_only = std::string{k_update_job} + std::string{k_fence_condition};
+  static const std::string job_and_item = k_update_job_and_item + std::string{k_fence_condition};
   std::vector<std::unordered_set<std::string>> refused(all.size());
   for (std::size_t b = 0; b < all.size(); ++b)
     for (const auto& job : all[b]->updated_jobs) {
       auto fence = fences[b].find(job.id);
       if (fence == fences[b].end() || (!coalesced.empty() && coalesced.contains(job.id)))
         continue;
+      const auto& singles = all[b]->single_items;
+      auto single = singles.empty() ? singles.end() : singles.find(job.id);
+      auto& f = single == singles.end() ? statements.job_only : statements.job_and_item;
+      const auto& sql = single == singles.end() ? job_only : job_and_item;
       detail::set_row(f.row, job);
+      if (single != singles.end())
+        f.row.single_item = single->second;
       f.fence_attempt = fence->second->attempt;
       f.fence_status = std::string{to_string(fence->second->status)};
       if (!f.st) {
@@ -217,7 +248,7 @@ std::size_t write_batch::size() const {
 struct prepared_writes::statements {
   detail::row_writer<job_row> insert_job{[](std::size_t n) { return detail::insert_rows_sql<job_row>("jobs", n); }};
   bound_statement<job_row> update_job;
-  fenced_statement update_fenced;
+  fenced_statements update_fenced;
   detail::row_writer<item_row> insert_item{
       [](std::size_t n) { return detail::insert_rows_sql<item_row>("job_items", n); }};
   bound_statement<item_row> update_item;
@@ -227,7 +258,7 @@ struct prepared_writes::statements {
   void clear() {
     insert_job.reset();
     update_job.st.reset();
-    update_fenced.st.reset();
+    update_fenced.reset();
     insert_item.reset();
     update_item.st.reset();
   }
@@ -243,8 +274,13 @@ std::vector<std::vector<std::string>> apply(soci::session& db, batches all, prep
   auto coalesced = coalesce(all, fences);
   auto never = [](std::size_t, const job_record&) { return false; };
   insert_each(db, all, &write_batch::inserted_jobs, never, s.insert_job, [&](job_row& row, const job_record& job) {
-    if (auto end = coalesced.empty() ? coalesced.end() : coalesced.find(job.id); end != coalesced.end())
-      detail::set_updated_columns(row, *end->second);  // inserted as it ended
+    auto end = coalesced.empty() ? coalesced.end() : coalesced.find(job.id);
+    if (end == coalesced.end())
+      return;
+    detail::set_updated_columns(row, *end->second);  // inserted as it ended
+    for (const auto* batch : all)
+      if (auto single = batch->single_items.find(job.id); single != batch->single_items.end())
+        row.single_item = single->second;
   });
   auto fenced = [&](std::size_t b, const job_record& j) { return !fences[b].empty() && fences[b].contains(j.id); };
   static const std::string update_job{k_update_job};
@@ -432,7 +468,79 @@ std::vector<job_record> list_jobs(soci::session& db, const job_filter& filter) {
   return fetch_all(st, row);
 }
 
+namespace {
+
+// A string as a JSON string literal ("" without a call for the usual empty error and result).
+std::string quoted(const std::string& text) {
+  return text.empty() ? std::string{"\"\""} : boost::json::serialize(boost::json::string_view{text});
+}
+
+}  // namespace
+
+std::string encode_single_item(const item_record& item, std::int64_t completed_at) {
+  return fmt::format("[{},\"{}\",{},{},{},{},{},{}]", item.index, to_string(item.status), item.attempts,
+                     item.processing_time_ms, item.updated_at - completed_at, quoted(item.key), quoted(item.error),
+                     quoted(item.result));
+}
+
+std::optional<item_record> decode_single_item(const std::string& job_id, std::string_view text,
+                                              std::int64_t completed_at) {
+  boost::system::error_code ec;
+  auto value = boost::json::parse(text, ec);
+  if (ec || !value.is_array() || value.as_array().size() != 8)
+    return std::nullopt;
+  const auto& a = value.as_array();
+  for (std::size_t k : {0, 2, 3, 4})
+    if (!a[k].is_int64())
+      return std::nullopt;
+  for (std::size_t k : {1, 5, 6, 7})
+    if (!a[k].is_string())
+      return std::nullopt;
+  auto status = parse_item_status(a[1].as_string());
+  if (!status)
+    return std::nullopt;
+  return item_record{job_id,
+                     a[0].as_int64(),
+                     std::string{a[5].as_string()},
+                     *status,
+                     a[2].as_int64(),
+                     std::string{a[6].as_string()},
+                     a[3].as_int64(),
+                     a[4].as_int64() + completed_at,
+                     std::string{a[7].as_string()}};
+}
+
+namespace {
+
+// The item a job keeps in its row, when it keeps one and job_items holds none of its items.
+std::optional<item_record> single_item_of(soci::session& db, const std::string& job_id) {
+  std::string text;
+  long long completed_at = 0;
+  soci::indicator ind = soci::i_ok;
+  db << "SELECT single_item, completed_at FROM jobs WHERE id = :id", soci::use(job_id, "id"), soci::into(text, ind),
+      soci::into(completed_at);
+  if (!db.got_data() || ind != soci::i_ok || text.empty())
+    return std::nullopt;
+  int rows = 0;
+  db << "SELECT COUNT(*) FROM (SELECT 1 FROM job_items WHERE job_id = :id LIMIT 1)", soci::use(job_id, "id"),
+      soci::into(rows);
+  if (rows > 0)
+    return std::nullopt;
+  auto item = decode_single_item(job_id, text, completed_at);
+  if (!item)
+    throw std::runtime_error(fmt::format("job {}: its stored item is not readable: {}", job_id, text.substr(0, 200)));
+  return item;
+}
+
+}  // namespace
+
 std::vector<item_record> list_items(soci::session& db, const item_filter& filter) {
+  if (auto single = single_item_of(db, filter.job_id)) {
+    std::vector<item_record> out;
+    if (single->index > filter.after && (!filter.status || *filter.status == single->status) && filter.limit > 0)
+      out.push_back(std::move(*single));
+    return out;
+  }
   item_record row;
   long long after = filter.after;
   std::string status = filter.status ? std::string{to_string(*filter.status)} : std::string{};
@@ -446,6 +554,8 @@ std::vector<item_record> list_items(soci::session& db, const item_filter& filter
 }
 
 std::vector<item_record> all_items(soci::session& db, const std::string& job_id) {
+  if (auto single = single_item_of(db, job_id))
+    return {std::move(*single)};
   item_record row;
   soci::statement st =
       (db.prepare << fmt::format("SELECT {} FROM job_items WHERE job_id = :job_id ORDER BY idx", item_columns()),

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,11 @@ struct write_batch {
   /// `updated_jobs`; when the row is not as expected, that job's update and its items' inserts
   /// and updates in this batch are skipped (the rest of the batch still commits).
   std::vector<job_fence> fences;
+  /// Jobs of one item ended here that keep it in their own row (jobs.single_item), not in
+  /// job_items: job id -> the item as encode_single_item wrote it. Only for a fenced end of a
+  /// job's first run (a job batch's), whose job is in `updated_jobs`: no run before it stored
+  /// items, and a later run writes its items to job_items, where they win (list_items).
+  std::unordered_map<std::string, std::string> single_items;
 
   bool empty() const;
   std::size_t size() const;
@@ -141,10 +147,20 @@ std::vector<job_record> stalled_jobs(soci::session& db, std::int64_t heartbeat_b
 /// Jobs matching `filter`, newest (greatest id) first.
 std::vector<job_record> list_jobs(soci::session& db, const job_filter& filter);
 
-/// Items matching `filter`, by index.
+/// Items matching `filter`, by index: the job's rows of job_items, or, when it has none, the
+/// item its own row keeps (write_batch::single_items).
 std::vector<item_record> list_items(soci::session& db, const item_filter& filter);
 
-/// Every item of `job_id`, by index.
+/// Every item of `job_id`, by index (as list_items).
 std::vector<item_record> all_items(soci::session& db, const std::string& job_id);
+
+/// A job's one item as jobs.single_item keeps it, and back: a JSON array [index, status,
+/// attempts, processing_time_ms, updated_at - the job's completed_at, key, error, result],
+/// ~25 bytes for a no-op's item (the row grows by that much when its job ends; by ~130 as a JSON
+/// object, which cost most of what leaving out the item's row gained). decode gives nullopt
+/// for text that is no such item.
+std::string encode_single_item(const item_record& item, std::int64_t completed_at);
+std::optional<item_record> decode_single_item(const std::string& job_id, std::string_view text,
+                                              std::int64_t completed_at);
 
 }  // namespace jobmesh::storage

@@ -120,6 +120,7 @@ void set_row(job_row& row, const job_record& job) {
   row.created_at = job.created_at;
   row.max_failed_ratio = job.max_failed_ratio;
   row.schedule = job.schedule;
+  row.single_item.clear();
   set_updated_columns(row, job);
 }
 

@@ -39,11 +39,13 @@ struct job_row {
             heartbeat_at = 0;
   double max_failed_ratio = 0;
   std::string schedule;
+  std::string single_item;  ///< not a job_record member: set_row empties it (write_batch::single_items)
 };
 BOOST_DESCRIBE_STRUCT(job_row, (), (id, type, user_id, status, priority, total_items, processed_items, failed_items,
                                     attempt, max_attempts, timeout_s, params, error_message, idempotency_key,
                                     current_item, job_group, depends_on, created_at, started_at, completed_at,
-                                    updated_at, expires_at, run_after, heartbeat_at, max_failed_ratio, schedule))
+                                    updated_at, expires_at, run_after, heartbeat_at, max_failed_ratio, schedule,
+                                    single_item))
 
 /// One row of `job_items` as written.
 struct item_row {

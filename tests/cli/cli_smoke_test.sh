@@ -24,7 +24,7 @@ set -e
 [ "$code" -eq 2 ] || fail "bad config exited $code, not 2"
 grep -q "JOBMESH_SERVER_PORT" <<<"$out" || fail "bad config message does not name the variable: $out"
 
-"$bin" migrate --db "sqlite:$work/m.db" | grep -q "schema version 12" || fail "migrate"
+"$bin" migrate --db "sqlite:$work/m.db" | grep -q "schema version 13" || fail "migrate"
 
 # Exposure: no listening beyond loopback without auth (it exits before it binds anything).
 set +e

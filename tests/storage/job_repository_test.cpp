@@ -42,7 +42,7 @@ TEST_F(job_repository_test, migration_is_idempotent) {
   for (const auto& m : embedded_migrations())
     if (m.backend == "sqlite")
       latest = std::max(latest, static_cast<int>(m.version));
-  EXPECT_EQ(latest, 12);  // 0001_jobs ... 0011_active_jobs_by_status, 0012_unused_item_index
+  EXPECT_EQ(latest, 13);  // 0001_jobs ... 0012_unused_item_index, 0013_single_item_in_job_row
   EXPECT_EQ(migrate(*db_, "sqlite"), latest);
   EXPECT_EQ(migrate(*db_, "sqlite"), latest);
   std::string mode;
@@ -66,7 +66,7 @@ TEST(migrations, rebuilding_the_job_tables_keeps_their_rows_and_rules) {
          "VALUES ('01B', 'noop', 'u2', 'queued', 3, 10, 20, 20)";
   *db << "INSERT INTO job_items (job_id, idx, item_key, status, attempts, error, processing_time_ms, updated_at, "
          "result) VALUES ('01A', 1, 'b', 'failed', 3, 'late', 40, 41, '{\"n\":1}')";
-  ASSERT_EQ(migrate(*db, "sqlite"), 12);  // through 0009, and the migrations after it
+  ASSERT_EQ(migrate(*db, "sqlite"), 13);  // through 0009, and the migrations after it
 
   auto a = find_job(*db, "01A");
   ASSERT_TRUE(a);
@@ -224,6 +224,96 @@ TEST_F(job_repository_test, items_insert_update_and_list) {
   ASSERT_EQ(only_failed.size(), 1u);
   EXPECT_EQ(only_failed[0].index, 1);
   EXPECT_EQ(list_items(*db_, {.job_id = "01A", .after = 0, .limit = 1})[0].index, 1);
+}
+
+// A job of one item ended by a fenced write (a job batch's) keeps the item in its own row; its
+// listings read it from there until a later run writes the item to job_items, which then wins.
+TEST_F(job_repository_test, a_job_of_one_item_keeps_it_in_its_row_until_a_later_run_writes_it) {
+  auto job = make_job("s1");
+  commit(*db_, {.inserted_jobs = {job}});
+  job.status = job_status::failed;
+  job.attempt = 1;
+  job.total_items = job.failed_items = 1;
+  item_record first{.job_id = "s1", .index = 0, .key = "only", .status = item_status::failed, .attempts = 2,
+                    .error = "boom \"quoted\"", .processing_time_ms = 7, .updated_at = 1'700'000'000'300,
+                    .result = R"({"n":[1,2]})"};
+  write_batch end{.updated_jobs = {job}, .fences = {{"s1", 0, job_status::queued}}};
+  end.single_items.emplace("s1", encode_single_item(first, job.completed_at));
+  ASSERT_TRUE(commit(*db_, end).empty());
+
+  int rows = -1;
+  *db_ << "SELECT COUNT(*) FROM job_items", soci::into(rows);
+  EXPECT_EQ(rows, 0);
+  auto all = all_items(*db_, "s1");
+  ASSERT_EQ(all.size(), 1u);
+  const auto& got = all.front();
+  EXPECT_EQ(got.job_id, "s1");
+  EXPECT_EQ(got.index, 0);
+  EXPECT_EQ(got.key, "only");
+  EXPECT_EQ(got.status, item_status::failed);
+  EXPECT_EQ(got.attempts, 2);
+  EXPECT_EQ(got.error, first.error);
+  EXPECT_EQ(got.processing_time_ms, 7);
+  EXPECT_EQ(got.updated_at, first.updated_at);
+  EXPECT_EQ(got.result, first.result);
+  EXPECT_EQ(list_items(*db_, {.job_id = "s1", .status = item_status::failed}).size(), 1u);
+  EXPECT_TRUE(list_items(*db_, {.job_id = "s1", .status = item_status::done}).empty());
+  EXPECT_TRUE(list_items(*db_, {.job_id = "s1", .after = 0}).empty());
+  EXPECT_TRUE(all_items(*db_, "another").empty());
+
+  // A retry runs the item again: its update creates the row, and the row is what is read.
+  item_record again = got;
+  again.status = item_status::done;
+  again.error.clear();
+  again.attempts = 1;
+  commit(*db_, {.updated_items = {again}});
+  *db_ << "SELECT COUNT(*) FROM job_items", soci::into(rows);
+  EXPECT_EQ(rows, 1);
+  all = all_items(*db_, "s1");
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all.front().status, item_status::done);
+  EXPECT_EQ(all.front().attempts, 1);
+  EXPECT_EQ(all.front().key, "only");
+}
+
+// Inserted and ended in one commit (the row written as it ended): the item goes with the row.
+TEST_F(job_repository_test, a_job_inserted_and_ended_in_one_commit_keeps_its_one_item_in_its_row) {
+  auto job = make_job("c1");
+  write_batch submission{.inserted_jobs = {job}};
+  job.status = job_status::completed;
+  job.attempt = 1;
+  job.total_items = job.processed_items = 1;
+  job.completed_at = job.updated_at = 1'700'000'000'200;
+  item_record item{.job_id = "c1", .index = 0, .key = "0", .status = item_status::done, .attempts = 1,
+                   .updated_at = 1'700'000'000'200};
+  write_batch end{.updated_jobs = {job}, .fences = {{"c1", 0, job_status::queued}}};
+  end.single_items.emplace("c1", encode_single_item(item, job.completed_at));
+  std::vector<const write_batch*> both{&submission, &end};
+  auto refused = commit(*db_, both);
+  ASSERT_EQ(refused.size(), 2u);
+  EXPECT_TRUE(refused[1].empty());
+  ASSERT_EQ(find_job(*db_, "c1")->status, job_status::completed);
+  auto items = all_items(*db_, "c1");
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items.front().status, item_status::done);
+  EXPECT_EQ(items.front().updated_at, item.updated_at);
+}
+
+TEST(single_item, encodes_every_field_and_refuses_what_is_no_item) {
+  item_record item{.job_id = "j", .index = 0, .key = "k", .status = item_status::done, .attempts = 1,
+                   .processing_time_ms = 3, .updated_at = 4, .result = "{}"};
+  auto text = encode_single_item(item, 3);
+  EXPECT_EQ(text, R"([0,"done",1,3,1,"k","","{}"])");
+  auto back = decode_single_item("j", text, 3);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->updated_at, 4);
+  EXPECT_EQ(back->key, "k");
+  EXPECT_EQ(back->status, item_status::done);
+  EXPECT_EQ(back->result, "{}");
+  EXPECT_FALSE(decode_single_item("j", "not json", 0));
+  EXPECT_FALSE(decode_single_item("j", R"([0,"done",1,3,1,"k",""])", 0));
+  EXPECT_FALSE(decode_single_item("j", R"([0,"lost",1,3,1,"k","",""])", 0));
+  EXPECT_FALSE(decode_single_item("j", R"([0,"done","1",3,1,"k","",""])", 0));
 }
 
 TEST_F(job_repository_test, items_cannot_outlive_or_precede_their_job) {
