@@ -516,15 +516,12 @@ namespace {
 std::optional<item_record> single_item_of(soci::session& db, const std::string& job_id) {
   std::string text;
   long long completed_at = 0;
+  int has_rows = 0;
   soci::indicator ind = soci::i_ok;
-  db << "SELECT single_item, completed_at FROM jobs WHERE id = :id", soci::use(job_id, "id"), soci::into(text, ind),
-      soci::into(completed_at);
-  if (!db.got_data() || ind != soci::i_ok || text.empty())
-    return std::nullopt;
-  int rows = 0;
-  db << "SELECT COUNT(*) FROM (SELECT 1 FROM job_items WHERE job_id = :id LIMIT 1)", soci::use(job_id, "id"),
-      soci::into(rows);
-  if (rows > 0)
+  db << "SELECT single_item, completed_at, EXISTS (SELECT 1 FROM job_items WHERE job_id = :id) FROM jobs "
+        "WHERE id = :id",
+      soci::use(job_id, "id"), soci::into(text, ind), soci::into(completed_at), soci::into(has_rows);
+  if (!db.got_data() || ind != soci::i_ok || text.empty() || has_rows != 0)
     return std::nullopt;
   auto item = decode_single_item(job_id, text, completed_at);
   if (!item)
