@@ -6,6 +6,18 @@ void finished_jobs::announced(const shared_job& job) {
   if (capacity_ == 0)
     return;
   std::lock_guard lock(mutex_);
+  put(job);
+}
+
+void finished_jobs::announced(const job_events& events) {
+  if (capacity_ == 0)
+    return;
+  std::lock_guard lock(mutex_);
+  for (const auto& e : events)
+    put(e.job);
+}
+
+void finished_jobs::put(const shared_job& job) {
   if (auto it = by_id_.find(std::string_view{job->id}); it != by_id_.end())
     by_id_.erase(it);  // its put stays in order_ and is skipped by its seq
   if (!storage::is_terminal(job->status))

@@ -34,6 +34,8 @@ public:
   /// The engine announced `job`: terminal jobs are kept (the record shared, not copied), any
   /// other state drops the job.
   void announced(const shared_job& job);
+  /// As `announced` for each, in order, under one lock.
+  void announced(const job_events& events);
 
   /// The job as it ended, if it is held and not expired at `now_ms`.
   shared_job find(std::string_view id, std::int64_t now_ms) const;
@@ -45,6 +47,8 @@ private:
     shared_job job;
     std::uint64_t seq = 0;  ///< which put this is, so eviction skips a replaced entry
   };
+
+  void put(const shared_job& job);  ///< `announced`, the lock held
 
   std::size_t capacity_;
   mutable std::mutex mutex_;

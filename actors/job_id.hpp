@@ -2,9 +2,13 @@
 /// Job ids: 26-character ULIDs (48-bit millisecond time + 80 random bits, Crockford base32).
 /// Ids from one generator sort in creation order, which list paging relies on.
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <string>
+#include <string_view>
 
 namespace jobmesh::actors {
 
@@ -25,5 +29,23 @@ private:
 
 /// True if `id` has the shape of a job id (26 Crockford base32 characters).
 bool is_job_id(std::string_view id);
+
+/// Hashes and compares job ids, also by view (`find(std::string_view)` copies nothing).
+struct id_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
+};
+struct id_equal {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+};
+
+/// A map keyed by job id for the engine's hot paths: open addressing, so a lookup is a probe
+/// of one group rather than a walk of linked nodes, and an entry costs no allocation of its
+/// own. Tens of thousands of jobs are held at once under load (every job of the batches in
+/// flight), where a node map's scattered nodes miss the cache on every lookup. Iterators and
+/// references do not survive an insert or an erase.
+template <class T>
+using id_map = boost::unordered_flat_map<std::string, T, id_hash, id_equal>;
 
 }  // namespace jobmesh::actors

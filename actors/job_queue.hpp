@@ -24,6 +24,7 @@
 /// `can_start` with one (P = priorities in use, U = users in a bucket); never O(total jobs).
 /// remove/find go through an index (id -> priority, user) and scan only that user's FIFO.
 
+#include "actors/job_id.hpp"
 #include "storage/job_record.hpp"
 
 #include <chrono>
@@ -118,7 +119,7 @@ private:
   std::chrono::milliseconds aging_step_;
   std::size_t lookahead_;
   bucket_map by_priority_;
-  std::unordered_map<std::string, location> index_;
+  id_map<location> index_;
   std::map<std::string, std::size_t> by_type_;
 };
 

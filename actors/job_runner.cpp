@@ -527,6 +527,14 @@ void publish_job_event(const runner_context& ctx, const storage::job_record& job
   caf::anon_send(ctx.hub, publish_atom::value, std::move(shared), type);
 }
 
+void publish_job_events(const runner_context& ctx, const job_events& events) {
+  if (events.empty())
+    return;
+  if (ctx.finished)
+    ctx.finished->announced(events);
+  caf::anon_send(ctx.hub, publish_atom::value, events);
+}
+
 void publish_job_event(const progress_hub_actor& hub, const storage::job_record& job, const std::string& type,
                        const std::string& data) {
   caf::anon_send(hub, publish_atom::value, std::vector<std::string>{"job:" + job.id, "user:" + job.user_id, "jobs"},

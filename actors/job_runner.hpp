@@ -83,6 +83,9 @@ job_runner_actor spawn_job_batch(caf::local_actor* parent, runner_context ctx, j
 /// hub writes the JSON only if a frame of it is sent), and the job held in `ctx.finished` when
 /// it ended or dropped from there when it did not (before this returns: see finished_jobs.hpp).
 void publish_job_event(const runner_context& ctx, const storage::job_record& job, const std::string& type);
+/// As `publish_job_event` for each, in order: the finished jobs told under one lock, the hub in
+/// one message.
+void publish_job_events(const runner_context& ctx, const job_events& events);
 
 /// Publishes `type` with `data` on the job's topics: `job:<id>`, `user:<user_id>` and `jobs`.
 void publish_job_event(const progress_hub_actor& hub, const storage::job_record& job, const std::string& type,

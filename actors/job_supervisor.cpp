@@ -84,8 +84,9 @@ void start(supervisor_pointer self, job_record job) {
   auto runner = spawn_job_runner(self, st.ctx, caf::actor_cast<job_done_listener>(self), job, first_run);
   self->monitor(runner);
   ++st.running_by_type[job.type];
-  st.started[runner.address()].emplace(job.id, job);
-  st.running.emplace(job.id, std::move(runner));
+  st.running.emplace(job.id, runner);
+  auto address = runner.address();
+  st.started.emplace(std::move(address), run_slot{std::move(runner), {std::move(job)}, 1});
 }
 
 // The most quick jobs one batch takes: its two writes then hold about 2,000 rows each.
@@ -120,14 +121,22 @@ namespace {
 
 void start_batch(supervisor_pointer self, std::vector<quick_job> jobs) {
   auto& st = self->state;
-  std::unordered_map<std::string, job_record> records;
+  run_slot slot;
+  slot.jobs.reserve(jobs.size());
   for (const auto& q : jobs)
-    records.emplace(q.job.id, q.job);
-  auto runner = spawn_job_batch(self, st.ctx, caf::actor_cast<job_done_listener>(self), std::move(jobs));
-  self->monitor(runner);
-  for (const auto& [id, job] : records)
-    st.running.emplace(id, runner);
-  st.started.emplace(runner.address(), std::move(records));
+    slot.jobs.push_back(q.job);
+  slot.live = slot.jobs.size();
+  slot.runner = spawn_job_batch(self, st.ctx, caf::actor_cast<job_done_listener>(self), std::move(jobs));
+  self->monitor(slot.runner);
+  for (const auto& job : slot.jobs)
+    st.running.emplace(job.id, slot.runner);
+  auto address = slot.runner.address();
+  st.started.emplace(std::move(address), std::move(slot));
+}
+
+void count_down_type(supervisor_state& st, const std::string& type) {
+  if (auto t = st.running_by_type.find(type); t != st.running_by_type.end() && --t->second <= 0)
+    st.running_by_type.erase(t);
 }
 
 // A job's run is over (ended, crashed, superseded or dropped as stale): its type's slot is
@@ -137,16 +146,12 @@ bool forget_runner(supervisor_state& st, const std::string& id, const std::strin
   if (it == st.running.end())
     return false;  // forgotten before (its stalled run was requeued, say)
   bool emptied = false;
-  if (auto s = st.started.find(it->second.address()); s != st.started.end()) {
-    s->second.erase(id);
-    if (s->second.empty()) {
-      st.started.erase(s);
-      emptied = true;
-    }
+  if (auto s = st.started.find(it->second.address()); s != st.started.end() && --s->second.live == 0) {
+    st.started.erase(s);
+    emptied = true;
   }
   st.running.erase(it);
-  if (auto t = st.running_by_type.find(type); t != st.running_by_type.end() && --t->second <= 0)
-    st.running_by_type.erase(t);
+  count_down_type(st, type);
   return emptied;
 }
 
@@ -405,10 +410,14 @@ void on_runner_down(supervisor_pointer self, const caf::down_msg& dm) {
   auto it = st.started.find(dm.source);
   if (it == st.started.end())
     return;
-  auto jobs = std::move(it->second);
+  auto slot = std::move(it->second);
   st.started.erase(it);
-  for (auto& [id, job] : jobs) {
-    forget_runner(st, id, job.type);
+  for (auto& job : slot.jobs) {
+    auto r = st.running.find(job.id);
+    if (r == st.running.end() || r->second.address() != dm.source)
+      continue;  // its run was over before (or another runner has it now)
+    st.running.erase(r);
+    count_down_type(st, job.type);
     crashed(self, std::move(job), dm.reason);
   }
   try_start(self);
@@ -425,8 +434,8 @@ caf::result<std::int64_t> drain(supervisor_pointer self) {
   auto promise = self->make_response_promise<std::int64_t>();
   st.drained = promise;
   spdlog::info("supervisor: graceful stop: {} running job(s) go back to the queue", st.running.size());
-  for (const auto& [id, runner] : st.running)
-    self->send(runner, drain_atom::value);
+  for (const auto& [address, slot] : st.started)
+    self->send(slot.runner, drain_atom::value);
   self->delayed_send(self, std::chrono::seconds(st.ctx.settings.drain_timeout_s), drain_atom::value,
                      timeout_atom::value);
   answer_drain(st);
@@ -458,13 +467,19 @@ void on_done(supervisor_pointer self, const job_record& job) {
 // The batch's jobs' ends are told here, not by the batch: a job the batch started before its
 // submission's commit reply reached this actor is then announced created (by that reply's
 // handler, which runs first: the writer answered it first) before it is announced ended.
-void on_batch_done(supervisor_pointer self, const std::vector<job_record>& ended,
-                   const std::vector<job_record>& gone) {
+// All of them are announced (records moved, not copied) before any is done, which answers
+// the cancels asked of them.
+void on_batch_done(supervisor_pointer self, std::vector<job_record>& ended, const std::vector<job_record>& gone) {
   auto& st = self->state;
-  for (const auto& job : ended) {
-    announce(self, job, std::string{to_string(job.status)});
-    job_done(self, job);
+  job_events events;
+  events.reserve(ended.size());
+  for (auto& job : ended) {
+    auto type = std::string{to_string(job.status)};
+    events.push_back({std::make_shared<const job_record>(std::move(job)), std::move(type)});
   }
+  publish_job_events(st.ctx, events);
+  for (const auto& e : events)
+    job_done(self, *e.job);
   for (const auto& job : gone) {
     forget_runner(st, job.id, job.type);
     if (st.withdrawn.erase(job.id) == 0)
@@ -654,8 +669,8 @@ job_supervisor_actor::behavior_type supervisor(supervisor_pointer self, runner_c
   // On shutdown the runners stop with the supervisor; their jobs stay `running` in storage and
   // are recovered at the next start (items done since the last flush run again).
   self->set_exit_handler([=](const caf::exit_msg& msg) {
-    for (const auto& [id, runner] : self->state.running)
-      self->send_exit(runner, msg.reason);
+    for (const auto& [address, slot] : self->state.started)
+      self->send_exit(slot.runner, msg.reason);
     self->quit(msg.reason);
   });
   self->send(self, recover_atom::value);
@@ -671,7 +686,7 @@ job_supervisor_actor::behavior_type supervisor(supervisor_pointer self, runner_c
         return self->delegate(self->state.ctx.reader, items_atom::value, std::move(filter));
       },
       [=](done_atom, const job_record& job) { on_done(self, job); },
-      [=](done_atom, const std::vector<job_record>& ended, const std::vector<job_record>& gone) {
+      [=](done_atom, std::vector<job_record>& ended, const std::vector<job_record>& gone) {
         on_batch_done(self, ended, gone);
       },
       [=](requeue_atom, const std::string& id) {

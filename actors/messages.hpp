@@ -214,6 +214,14 @@ using frame_sink_ptr = std::shared_ptr<frame_sink>;
 /// copy of the record per announcement).
 using shared_job = std::shared_ptr<const storage::job_record>;
 
+/// A job's own event: the job as announced and the event's type (`job_created`, its status).
+struct job_event {
+  shared_job job;
+  std::string type;
+};
+/// Several jobs' events told at once (a batch's ends, a bulk call's jobs): one message.
+using job_events = std::vector<job_event>;
+
 /// Registers the sendable types above with the actor system's config (every node).
 void add_message_types(caf::actor_system_config& cfg);
 
@@ -253,6 +261,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::plan_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::hub_frame)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::frame_sink_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::shared_job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::job_events)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::write_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::job_filter)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::storage::item_filter)

@@ -132,6 +132,15 @@ void publish(hub_pointer self, const std::string& topic, const std::string& job,
   }
 }
 
+// The job's own event on its topics, its data the job as JSON once a frame needs it.
+void publish_job(hub_pointer self, shared_job job, const std::string& type, std::int64_t now) {
+  auto topics = {"job:" + job->id, "user:" + job->user_id, std::string{"jobs"}};
+  const auto& id = job->id;
+  auto shared = std::make_shared<event_data>(event_data{std::nullopt, job});
+  for (const auto& topic : topics)
+    publish(self, topic, id, type, shared, now);
+}
+
 // What a new subscriber sees: `subscribed`, then either what it missed since `since`, or a
 // `reset` when history no longer reaches back or `since` is ahead of the topic; without `since`, the topic's latest event, so a
 // client that subscribes just after a job finished still learns how it ended.
@@ -217,12 +226,13 @@ progress_hub_actor::behavior_type hub(hub_pointer self, std::size_t history) {
         forget_idle_topics(self->state);
       },
       [=](publish_atom, shared_job& job, const std::string& type) {
-        auto topics = {"job:" + job->id, "user:" + job->user_id, std::string{"jobs"}};
-        const auto& id = job->id;
-        auto shared = std::make_shared<event_data>(event_data{std::nullopt, job});
+        publish_job(self, std::move(job), type, now_ms());
+        forget_idle_topics(self->state);
+      },
+      [=](publish_atom, job_events& events) {
         auto now = now_ms();
-        for (const auto& topic : topics)
-          publish(self, topic, id, type, shared, now);
+        for (auto& e : events)
+          publish_job(self, std::move(e.job), e.type, now);
         forget_idle_topics(self->state);
       },
       [=](subscribe_atom, const std::string& topic, std::int64_t since, const caf::actor& who) {

@@ -12,6 +12,7 @@
 ///                                                   (`job:<id>`, `user:<id>`, `jobs`), its
 ///                                                   data the job's JSON, written only when a
 ///                                                   frame of it is first sent
+/// (publish_atom, job_events)                         several jobs' own events, in order
 /// (subscribe_atom, topic, since, subscriber)        since < 0: none; the subscriber receives
 ///                                                   (frame_atom, hub_frame) messages, or an
 ///                                                   `error` frame `too_many_subscriptions`
@@ -32,6 +33,7 @@ namespace jobmesh::actors {
 using progress_hub_actor =
     caf::typed_actor<caf::reacts_to<publish_atom, std::vector<std::string>, std::string, std::string, std::string>,
                      caf::reacts_to<publish_atom, shared_job, std::string>,
+                     caf::reacts_to<publish_atom, job_events>,
                      caf::reacts_to<subscribe_atom, std::string, std::int64_t, caf::actor>,
                      caf::reacts_to<subscribe_atom, std::string, std::int64_t, caf::actor, frame_sink_ptr>,
                      caf::reacts_to<unsubscribe_atom, std::string, caf::actor>>;

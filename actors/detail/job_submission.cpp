@@ -281,16 +281,19 @@ void store(supervisor_pointer self, submission_ptr sub) {
             if (stored->size() > 1 && !sub->singles)
               spdlog::info("{} jobs created -> queued for user {} ({} first)", stored->size(),
                            stored->front().user_id, stored->front().id);
+            job_events created;
+            created.reserve(stored->size());
             for (auto& job : *stored) {
               if (spdlog::should_log(level))
                 spdlog::log(level, "job {} {} created -> queued priority {} user {}", job.id, job.type, job.priority,
                             job.user_id);
-              announce(self, job, "job_created");
+              created.push_back({std::make_shared<const job_record>(job), "job_created"});
               auto since = job.created_at;
               if (!early->contains(job.id))
                 admit(self, std::move(job), since);
             }
             stored->clear();
+            publish_job_events(self->state.ctx, created);
             try_start(self);
           },
           [=](caf::error& e) {

@@ -14,8 +14,18 @@
 #include <random>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 namespace jobmesh::actors::detail {
+
+/// A runner or a batch and the jobs it was given, as they started: what is retried should it
+/// crash. A job of it that ended (or was requeued) is out of `running`, or in it under another
+/// runner; the slot goes once none of its jobs is left there.
+struct run_slot {
+  job_runner_actor runner;
+  std::vector<storage::job_record> jobs;
+  std::size_t live = 0;  ///< of `jobs`, how many are still `running` under this runner
+};
 
 struct supervisor_state {
   runner_context ctx;
@@ -23,9 +33,9 @@ struct supervisor_state {
   job_queue queue{k_aging_step};
   std::unordered_map<std::string, storage::job_record> delayed;  ///< queued, waiting for run_after
   dependency_graph waiting;  ///< queued, waiting for the jobs they depend on
-  std::unordered_map<std::string, job_runner_actor> running;  ///< job -> its runner or batch
+  id_map<job_runner_actor> running;  ///< job -> its runner or batch
   /// Runner or batch -> its jobs as started. Each is one of jobs.max_concurrent's slots.
-  std::unordered_map<caf::actor_addr, std::unordered_map<std::string, storage::job_record>> started;
+  std::unordered_map<caf::actor_addr, run_slot> started;
   std::map<std::string, std::int64_t> running_by_type;
   std::map<std::string, std::size_t> peak_queued_by_type;  ///< since this process started
   /// Running jobs asked to cancel; answered when the runner reports its end (or dies).
