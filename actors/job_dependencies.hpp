@@ -43,6 +43,8 @@ public:
   /// The waiting job `id`, or nullptr.
   const storage::job_record* find(const std::string& id) const;
   bool contains(const std::string& id) const { return waiting_.contains(id); }
+  /// Some job waits for `dependency` (`ended` would settle something).
+  bool awaited(const std::string& dependency) const { return dependents_.contains(dependency); }
   std::size_t size() const { return waiting_.size(); }
   /// type -> number of jobs waiting (for queue statistics).
   std::map<std::string, std::size_t> size_by_type() const;

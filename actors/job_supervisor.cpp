@@ -155,6 +155,28 @@ bool forget_runner(supervisor_state& st, const std::string& id, const std::strin
   return emptied;
 }
 
+// A batch's jobs ended together: each leaves `running` (where this batch still runs it), and
+// the batch's slot, looked up once rather than once per job, goes once none is left.
+void forget_batch(supervisor_state& st, const caf::actor_addr& batch, const job_events& ended) {
+  auto s = st.started.find(batch);
+  if (s == st.started.end()) {
+    for (const auto& e : ended)
+      forget_runner(st, e.job->id, e.job->type);
+    return;
+  }
+  const auto runner = s->second.runner;
+  std::size_t forgotten = 0;
+  for (const auto& e : ended)
+    if (auto it = st.running.find(e.job->id); it != st.running.end() && it->second == runner) {
+      st.running.erase(it);
+      count_down_type(st, e.job->type);
+      ++forgotten;
+    }
+  s->second.live -= std::min(forgotten, s->second.live);
+  if (s->second.live == 0)
+    st.started.erase(s);
+}
+
 }  // namespace
 
 void try_start(supervisor_pointer self) {
@@ -442,10 +464,10 @@ caf::result<std::int64_t> drain(supervisor_pointer self) {
   return promise;
 }
 
-// A job's end is durable (its runner or batch said so).
-void job_done(supervisor_pointer self, const job_record& job) {
+// A job's end is durable and its run forgotten: a cancel asked of it is answered, and the jobs
+// that wait for it may go.
+void after_end(supervisor_pointer self, const job_record& job) {
   auto& st = self->state;
-  forget_runner(st, job.id, job.type);
   if (auto c = st.cancels.find(job.id); c != st.cancels.end()) {
     // The runner may have been ending on its own when the cancel reached it.
     if (job.status == job_status::cancelled)
@@ -456,6 +478,12 @@ void job_done(supervisor_pointer self, const job_record& job) {
   }
   count_end(self, job);
   job_ended(self, job);
+}
+
+// A job's end is durable (its runner said so).
+void job_done(supervisor_pointer self, const job_record& job) {
+  forget_runner(self->state, job.id, job.type);
+  after_end(self, job);
 }
 
 void on_done(supervisor_pointer self, const job_record& job) {
@@ -478,8 +506,9 @@ void on_batch_done(supervisor_pointer self, std::vector<job_record>& ended, cons
     events.push_back({std::make_shared<const job_record>(std::move(job)), std::move(type)});
   }
   publish_job_events(st.ctx, events);
+  forget_batch(st, caf::actor_cast<caf::actor_addr>(self->current_sender()), events);
   for (const auto& e : events)
-    job_done(self, *e.job);
+    after_end(self, *e.job);
   for (const auto& job : gone) {
     forget_runner(st, job.id, job.type);
     if (st.withdrawn.erase(job.id) == 0)

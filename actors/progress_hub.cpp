@@ -16,15 +16,18 @@ namespace {
 /// An event as a topic keeps it: its frame text is written only when someone is sent it (most
 /// topics, `job:<id>` of jobs nobody watches, never are), then kept.
 /// An event's data: given as text, or the job it is about, written as JSON when first needed.
+/// One per event, shared by its topics.
 struct event_data {
   std::optional<std::string> text;
   shared_job job;
+  std::string job_id;  ///< the job a text event is about (may be empty); a job's event: its id
 
   const std::string& get() {
     if (!text)
       text = job_json_text(*job);
     return *text;
   }
+  const std::string& job_of() const { return job ? job->id : job_id; }
 };
 
 struct stored_event {
@@ -32,7 +35,6 @@ struct stored_event {
   std::string type;
   std::shared_ptr<event_data> data;
   std::int64_t sent_at = 0;
-  std::string job;
   shared_frame frame;  ///< written when first sent
 };
 
@@ -117,16 +119,18 @@ const shared_frame& frame_of(const std::string& topic, stored_event& e) {
   if (!e.frame)
     e.frame = std::make_shared<const hub_frame>(hub_frame{
         topic, e.seq, is_droppable_event(e.type),
-        std::make_shared<const std::string>(make_frame_text(topic, e.seq, e.type, e.data->get(), e.sent_at)), e.job});
+        std::make_shared<const std::string>(make_frame_text(topic, e.seq, e.type, e.data->get(), e.sent_at)),
+        e.data->job_of()});
   return e.frame;
 }
 
-void publish(hub_pointer self, const std::string& topic, const std::string& job, const std::string& type,
-             const std::shared_ptr<event_data>& data, std::int64_t now) {
-  auto& t = self->state.topics[topic];
-  t.history.push({++t.seq, type, data, now, job, nullptr}, self->state.history);
+void publish(hub_pointer self, std::string topic, const std::string& type, const std::shared_ptr<event_data>& data,
+             std::int64_t now) {
+  auto [it, added] = self->state.topics.try_emplace(std::move(topic));
+  auto& t = it->second;
+  t.history.push({++t.seq, type, data, now, nullptr}, self->state.history);
   if (!t.subscribers.empty()) {
-    const auto& frame = frame_of(topic, t.history.back());
+    const auto& frame = frame_of(it->first, t.history.back());
     for (const auto& s : t.subscribers)
       send_frame(s, frame);
   }
@@ -134,11 +138,12 @@ void publish(hub_pointer self, const std::string& topic, const std::string& job,
 
 // The job's own event on its topics, its data the job as JSON once a frame needs it.
 void publish_job(hub_pointer self, shared_job job, const std::string& type, std::int64_t now) {
-  auto topics = {"job:" + job->id, "user:" + job->user_id, std::string{"jobs"}};
-  const auto& id = job->id;
-  auto shared = std::make_shared<event_data>(event_data{std::nullopt, job});
-  for (const auto& topic : topics)
-    publish(self, topic, id, type, shared, now);
+  auto on_job = "job:" + job->id;
+  auto on_user = "user:" + job->user_id;
+  auto shared = std::make_shared<event_data>(event_data{std::nullopt, std::move(job), {}});
+  publish(self, std::move(on_job), type, shared, now);
+  publish(self, std::move(on_user), type, shared, now);
+  publish(self, "jobs", type, shared, now);
 }
 
 // What a new subscriber sees: `subscribed`, then either what it missed since `since`, or a
@@ -217,12 +222,12 @@ progress_hub_actor::behavior_type hub(hub_pointer self, std::size_t history) {
   self->state.history = history;
   self->set_down_handler([=](const caf::down_msg& dm) { drop_subscriber(self->state, dm.source); });
   return {
-      [=](publish_atom, const std::vector<std::string>& topics, const std::string& job, const std::string& type,
-          const std::string& data) {
-        auto shared = std::make_shared<event_data>(event_data{data, {}});  // one copy for every topic
+      [=](publish_atom, std::vector<std::string>& topics, std::string& job, const std::string& type,
+          std::string& data) {
+        auto shared = std::make_shared<event_data>(event_data{std::move(data), {}, std::move(job)});
         auto now = now_ms();
-        for (const auto& topic : topics)
-          publish(self, topic, job, type, shared, now);
+        for (auto& topic : topics)
+          publish(self, std::move(topic), type, shared, now);
         forget_idle_topics(self->state);
       },
       [=](publish_atom, shared_job& job, const std::string& type) {

@@ -352,7 +352,8 @@ void settle(supervisor_pointer self, const std::string& dependency, bool complet
 }  // namespace
 
 void job_ended(supervisor_pointer self, const job_record& job) {
-  if (storage::is_terminal(job.status))
+  // Most jobs have no dependents: no words about how this one ended are written for nobody.
+  if (storage::is_terminal(job.status) && self->state.waiting.awaited(job.id))
     settle(self, job.id, job.status == job_status::completed, how_it_ended(job));
 }
 
