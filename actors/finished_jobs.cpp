@@ -18,12 +18,17 @@ void finished_jobs::announced(const job_events& events) {
 }
 
 void finished_jobs::put(const shared_job& job) {
-  if (auto it = by_id_.find(std::string_view{job->id}); it != by_id_.end())
-    by_id_.erase(it);  // its put stays in order_ and is skipped by its seq
-  if (!storage::is_terminal(job->status))
+  if (!storage::is_terminal(job->status)) {
+    by_id_.erase(std::string_view{job->id});  // its put stays in order_ and is skipped by its seq
     return;
+  }
   auto seq = ++next_seq_;
-  by_id_.emplace(std::string_view{job->id}, entry{job, seq});
+  // One probe when the job is not held (the common case). When it is, the entry goes and comes
+  // back: its key is a view of the record it holds, so it cannot outlive that record.
+  if (auto [it, added] = by_id_.try_emplace(std::string_view{job->id}, entry{job, seq}); !added) {
+    by_id_.erase(it);
+    by_id_.emplace(std::string_view{job->id}, entry{job, seq});
+  }
   order_.emplace_back(seq, job);
   while (order_.size() > capacity_) {
     const auto& [old_seq, old_job] = order_.front();

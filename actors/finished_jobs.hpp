@@ -14,9 +14,9 @@
 ///
 /// Bounded: the oldest entries go first once `capacity` is reached; capacity 0 holds nothing.
 
+#include "actors/job_id.hpp"
 #include "actors/messages.hpp"
 
-#include <boost/container_hash/hash.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include <cstdint>
@@ -54,7 +54,7 @@ private:
   mutable std::mutex mutex_;
   /// Keyed by a view of the held record's own id (no copy of the id); open addressing, as a
   /// job ends at every few microseconds of a busy engine and a node each cost an allocation.
-  boost::unordered_flat_map<std::string_view, entry, boost::hash<std::string_view>> by_id_;
+  boost::unordered_flat_map<std::string_view, entry, id_hash, id_equal> by_id_;
   std::deque<std::pair<std::uint64_t, shared_job>> order_;  ///< puts, oldest first
   std::uint64_t next_seq_ = 0;
 };

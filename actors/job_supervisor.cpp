@@ -193,7 +193,14 @@ void try_start(supervisor_pointer self) {
   };
   // Quick jobs go together, a batch per slot; every other job takes a slot of its own. With no
   // slot left, an open batch still takes quick jobs (planned while the queue offers them).
-  std::vector<quick_job> batch;
+  // Room for a whole batch up front: a job record is ~400 bytes, and a vector grown by doubling
+  // would move each of them about twice, into memory the allocator has just handed out.
+  auto fresh_batch = [&st] {
+    std::vector<quick_job> jobs;
+    jobs.reserve(std::min(k_batch_max, st.queue.size()));
+    return jobs;
+  };
+  auto batch = fresh_batch();
   std::unordered_map<std::string, std::shared_ptr<const job_plan>> planned;
   auto quick = [&](const job_record& job) {
     auto [it, fresh] = planned.try_emplace(job.id);
@@ -220,7 +227,7 @@ void try_start(supervisor_pointer self) {
     ++st.running_by_type[job->type];
     batch.push_back({std::move(*job), std::move(plan)});
     if (batch.size() == k_batch_max)
-      start_batch(self, std::exchange(batch, {}));
+      start_batch(self, std::exchange(batch, fresh_batch()));
   }
   if (!batch.empty())
     start_batch(self, std::move(batch));
