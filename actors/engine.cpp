@@ -22,7 +22,8 @@ engine start_engine(caf::actor_system& sys, const config::settings& settings,
                                   e.metrics);
   e.reader = spawn_storage_reader(sys, std::move(read_db));
   e.pool = spawn_worker_pool(sys, static_cast<std::size_t>(settings.jobs.workers));
-  e.hub = spawn_progress_hub(sys);
+  e.finished = std::make_shared<finished_jobs>(static_cast<std::size_t>(settings.jobs.finished_cache));
+  e.hub = spawn_progress_hub(sys, e.finished);
   storage::open_options options{static_cast<int>(settings.storage.busy_timeout_ms)};
   e.records = spawn_record_reader(sys, storage::open(settings.storage.db, options));
   e.marketplace =
@@ -45,7 +46,6 @@ engine start_engine(caf::actor_system& sys, const config::settings& settings,
     stop_engine(e);
     throw std::invalid_argument(*problem);
   }
-  e.finished = std::make_shared<finished_jobs>(static_cast<std::size_t>(settings.jobs.finished_cache));
   e.supervisor = spawn_job_supervisor(
       sys, runner_context{e.types, e.pool, e.writer, e.reader, e.hub, settings.jobs, e.metrics, e.finished});
   e.sweeper = spawn_stall_sweeper(sys, e.reader, e.supervisor, settings.jobs.stall_threshold_s,

@@ -1,5 +1,6 @@
 #include "actors/progress_hub.hpp"
 
+#include "actors/finished_jobs.hpp"
 #include "actors/job_json.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -87,6 +88,7 @@ struct hub_state {
   std::unordered_map<caf::actor_addr, std::unordered_set<std::string>> topics_of;
   std::size_t subscriptions = 0;
   std::size_t history = k_topic_history;
+  std::shared_ptr<const finished_jobs> finished;  ///< may be null: what seeds a new job topic
   static inline const char* name = "progress_hub";
 };
 
@@ -124,10 +126,22 @@ const shared_frame& frame_of(const std::string& topic, stored_event& e) {
   return e.frame;
 }
 
+bool is_job_topic(std::string_view topic) {
+  return topic.starts_with("job:");
+}
+
+// A job's topic is made by its first subscriber: the events of a job nobody follows (most
+// jobs) are kept on the user's and the `jobs` topics only, not on a topic of their own.
 void publish(hub_pointer self, std::string topic, const std::string& type, const std::shared_ptr<event_data>& data,
              std::int64_t now) {
-  auto [it, added] = self->state.topics.try_emplace(std::move(topic));
+  auto& topics = self->state.topics;
+  auto it = is_job_topic(topic) ? topics.find(topic) : topics.try_emplace(std::move(topic)).first;
+  if (it == topics.end())
+    return;
   auto& t = it->second;
+  // The end a new subscriber's topic was seeded with (below) is not told twice.
+  if (data->job && !t.history.empty() && t.history.back().data->job == data->job)
+    return;
   t.history.push({++t.seq, type, data, now, nullptr}, self->state.history);
   if (!t.subscribers.empty()) {
     const auto& frame = frame_of(it->first, t.history.back());
@@ -144,6 +158,20 @@ void publish_job(hub_pointer self, shared_job job, const std::string& type, std:
   publish(self, std::move(on_job), type, shared, now);
   publish(self, std::move(on_user), type, shared, now);
   publish(self, "jobs", type, shared, now);
+}
+
+// A job's topic made now, for a job that ended lately: it starts with that end (the engine's
+// finished jobs have it before the hub is told), so a client that subscribes just after a job
+// finished still learns how it ended.
+void seed_job_topic(const hub_state& st, const std::string& topic, topic_state& t) {
+  if (!st.finished || !is_job_topic(topic) || t.seq > 0)
+    return;
+  auto job = st.finished->find(std::string_view{topic}.substr(4), now_ms());
+  if (!job)
+    return;
+  auto type = std::string{to_string(job->status)};
+  t.history.push({++t.seq, std::move(type), std::make_shared<event_data>(event_data{std::nullopt, job, {}}), now_ms(), nullptr},
+                 st.history);
 }
 
 // What a new subscriber sees: `subscribed`, then either what it missed since `since`, or a
@@ -185,7 +213,10 @@ void subscribe(hub_pointer self, const std::string& topic, std::int64_t since, c
     if (first_topic)
       self->monitor(who);
     entry->second.insert(topic);
-    st.topics[topic].subscribers.push_back(s);
+    auto [t, made] = st.topics.try_emplace(topic);
+    if (made)
+      seed_job_topic(st, topic, t->second);
+    t->second.subscribers.push_back(s);
     ++st.subscriptions;
     forget_idle_topics(st);
   }
@@ -218,8 +249,10 @@ void drop_subscriber(hub_state& st, const caf::actor_addr& who) {
   st.topics_of.erase(entry);
 }
 
-progress_hub_actor::behavior_type hub(hub_pointer self, std::size_t history) {
+progress_hub_actor::behavior_type hub(hub_pointer self, std::size_t history,
+                                      std::shared_ptr<const finished_jobs> finished) {
   self->state.history = history;
+  self->state.finished = std::move(finished);
   self->set_down_handler([=](const caf::down_msg& dm) { drop_subscriber(self->state, dm.source); });
   return {
       [=](publish_atom, std::vector<std::string>& topics, std::string& job, const std::string& type,
@@ -274,10 +307,8 @@ std::string make_frame_text(std::string_view topic, std::uint64_t seq, std::stri
   return out;
 }
 
-progress_hub_actor spawn_progress_hub(caf::actor_system& sys) {
-  // CAF 0.17 dereferences a null argument tuple for actors spawned without arguments (UBSan
-  // reports it), so every actor here takes at least one.
-  return sys.spawn(hub, k_topic_history);
+progress_hub_actor spawn_progress_hub(caf::actor_system& sys, std::shared_ptr<const finished_jobs> finished) {
+  return sys.spawn(hub, k_topic_history, std::move(finished));
 }
 
 }  // namespace jobmesh::actors

@@ -8,6 +8,12 @@
 /// (publish_atom, topics, job, type, data JSON text)   from runners and the supervisor: one
 ///                                                   event on each topic; `job` (may be empty)
 ///                                                   lets sessions coalesce progress per job
+///
+/// A job's own topic (`job:<id>`) is made by its first subscriber: until then the job's events
+/// go to the user's topic and `jobs` only (most jobs are never followed one by one, and a
+/// topic per job cost the hub more than the rest of its work). A topic made after its job
+/// ended (and while the engine's finished jobs hold it) starts with that end.
+
 /// (publish_atom, shared_job, type)                   the job's own event on its topics
 ///                                                   (`job:<id>`, `user:<id>`, `jobs`), its
 ///                                                   data the job's JSON, written only when a
@@ -54,7 +60,9 @@ bool is_droppable_event(std::string_view type);
 std::string make_frame_text(std::string_view topic, std::uint64_t seq, std::string_view type,
                             std::string_view data_json, std::int64_t sent_at_ms);
 
-/// Spawns the hub.
-progress_hub_actor spawn_progress_hub(caf::actor_system& sys);
+class finished_jobs;
+
+/// Spawns the hub; `finished` (may be null) seeds a job's topic made after the job ended.
+progress_hub_actor spawn_progress_hub(caf::actor_system& sys, std::shared_ptr<const finished_jobs> finished = nullptr);
 
 }  // namespace jobmesh::actors

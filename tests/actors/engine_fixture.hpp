@@ -73,13 +73,15 @@ protected:
                                             static_cast<std::size_t>(settings_.storage.batch_max));
     e.reader = actors::spawn_storage_reader(*sys_, storage::open(settings_.storage.db));
     e.pool = actors::spawn_worker_pool(*sys_, static_cast<std::size_t>(settings_.jobs.workers));
-    e.hub = actors::spawn_progress_hub(*sys_);
+    e.finished = std::make_shared<actors::finished_jobs>(static_cast<std::size_t>(settings_.jobs.finished_cache));
+    e.hub = actors::spawn_progress_hub(*sys_, e.finished);
     auto reader = wrap_reader(*sys_, e.reader);
     auto writer = wrap_writer(*sys_, e.writer);
     wrappers_ = {caf::actor_cast<caf::actor>(reader), caf::actor_cast<caf::actor>(writer)};
     e.supervisor = actors::spawn_job_supervisor(
         *sys_, actors::runner_context{e.types, e.pool, caf::actor_cast<actors::storage_writer_actor>(writer),
-                                      caf::actor_cast<actors::storage_reader_actor>(reader), e.hub, settings_.jobs});
+                                      caf::actor_cast<actors::storage_reader_actor>(reader), e.hub, settings_.jobs,
+                                      nullptr, e.finished});
     e.sweeper = actors::spawn_stall_sweeper(*sys_, caf::actor_cast<actors::storage_reader_actor>(reader), e.supervisor,
                                             settings_.jobs.stall_threshold_s, settings_.jobs.stall_check_s);
     self_ = std::make_unique<caf::scoped_actor>(*sys_);

@@ -45,14 +45,61 @@ TEST_F(hub_test, since_replays_what_was_missed_in_order) {
 
 TEST_F(hub_test, a_new_subscriber_sees_the_latest_event) {
   start();
-  publish("job:x", "progress", 1);
-  publish("job:x", "completed", 2);
-  subscribe("job:x");
+  publish("user:x", "progress", 1);
+  publish("user:x", "completed", 2);
+  subscribe("user:x");
   ASSERT_EQ(next_event()->type, "subscribed");
   auto latest = next_event();
   ASSERT_TRUE(latest);
   EXPECT_EQ(latest->type, "completed");
   EXPECT_EQ(latest->seq, 2u);
+}
+
+// Nobody followed the job: its events were not kept on a topic of its own. The topic starts
+// with its first subscriber, and what comes after reaches it.
+TEST_F(hub_test, a_job_topic_is_made_by_its_first_subscriber) {
+  start();
+  publish("job:x", "progress", 1);
+  subscribe("job:x");
+  auto subscribed = next_event();
+  ASSERT_TRUE(subscribed);
+  EXPECT_EQ(subscribed->type, "subscribed");
+  EXPECT_EQ(subscribed->seq, 0u);
+  publish("job:x", "progress", 2);
+  auto next = next_event();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->seq, 1u);
+  EXPECT_EQ(next->data.at("n").as_int64(), 2);
+}
+
+// A job that ended before anyone followed it: its topic, made then, starts with the end, told
+// once (the hub may hear of the end after the subscription).
+TEST_F(hub_test, a_job_topic_made_after_its_job_ended_starts_with_that_end) {
+  start();
+  actors::job_spec spec;
+  spec.type = "noop";
+  spec.user_id = "u1";
+  auto job = submit(spec);
+  ASSERT_EQ(await_end(job.id).status, storage::job_status::completed);
+  subscribe("job:" + job.id);
+  auto subscribed = next_event();
+  ASSERT_TRUE(subscribed);
+  EXPECT_EQ(subscribed->type, "subscribed");
+  EXPECT_EQ(subscribed->seq, 1u);
+  auto end = next_event();
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->type, "completed");
+  EXPECT_EQ(end->seq, 1u);
+  EXPECT_EQ(end->data.at("id").as_string(), job.id);
+  EXPECT_EQ(end->data.at("status").as_string(), "completed");
+  // A later subscriber (since < 0) is told the same end, with the same number.
+  caf::anon_send(engine_.hub, actors::unsubscribe_atom::value, "job:" + job.id, caf::actor_cast<caf::actor>(self()));
+  subscribe("job:" + job.id);
+  ASSERT_EQ(next_event()->type, "subscribed");
+  auto again = next_event();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->seq, 1u);
+  EXPECT_EQ(again->type, "completed");
 }
 
 TEST_F(hub_test, since_older_than_history_answers_reset) {
