@@ -329,7 +329,8 @@ caf::error not_retryable(const std::string& id, std::string_view state) {
 
 caf::result<job_record> retry(supervisor_pointer self, const std::string& id) {
   auto& st = self->state;
-  auto busy = [&](const supervisor_state& s) { return is_active(s, id); };
+  // By value: it runs again in the read's reply, after the message that held `id` is gone.
+  auto busy = [id](const supervisor_state& s) { return is_active(s, id); };
   if (busy(st))
     return not_retryable(id, "not finished");
   auto promise = self->make_response_promise<job_record>();

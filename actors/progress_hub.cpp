@@ -15,7 +15,7 @@ namespace jobmesh::actors {
 namespace {
 
 /// An event as a topic keeps it: its frame text is written only when someone is sent it (most
-/// topics, `job:<id>` of jobs nobody watches, never are), then kept.
+/// events, kept on topics nobody follows, never are), then kept.
 /// An event's data: given as text, or the job it is about, written as JSON when first needed.
 /// One per event, shared by its topics.
 struct event_data {
@@ -169,9 +169,8 @@ void seed_job_topic(const hub_state& st, const std::string& topic, topic_state& 
   auto job = st.finished->find(std::string_view{topic}.substr(4), now_ms());
   if (!job)
     return;
-  auto type = std::string{to_string(job->status)};
-  t.history.push({++t.seq, std::move(type), std::make_shared<event_data>(event_data{std::nullopt, job, {}}), now_ms(), nullptr},
-                 st.history);
+  auto data = std::make_shared<event_data>(event_data{std::nullopt, job, {}});
+  t.history.push({++t.seq, std::string{to_string(job->status)}, std::move(data), now_ms(), nullptr}, st.history);
 }
 
 // What a new subscriber sees: `subscribed`, then either what it missed since `since`, or a
