@@ -521,10 +521,7 @@ job_runner_actor spawn_job_runner(caf::local_actor* parent, runner_context ctx, 
 }
 
 void publish_job_event(const runner_context& ctx, const storage::job_record& job, const std::string& type) {
-  auto shared = std::make_shared<const storage::job_record>(job);
-  if (ctx.finished)
-    ctx.finished->announced(shared);
-  caf::anon_send(ctx.hub, publish_atom::value, std::move(shared), type);
+  publish_job_events(ctx, {{std::make_shared<const storage::job_record>(job), type}});
 }
 
 void publish_job_events(const runner_context& ctx, const job_events& events) {

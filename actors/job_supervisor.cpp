@@ -155,6 +155,17 @@ bool forget_runner(supervisor_state& st, const std::string& id, const std::strin
   return emptied;
 }
 
+// The job leaves `running` if `runner` still runs it (its type's slot is free); true if it did.
+// Its runner's slot is the caller's to count down.
+bool release(supervisor_state& st, const std::string& id, const std::string& type, const job_runner_actor& runner) {
+  auto it = st.running.find(id);
+  if (it == st.running.end() || it->second != runner)
+    return false;  // its run was over before (or another runner has it now)
+  st.running.erase(it);
+  count_down_type(st, type);
+  return true;
+}
+
 // A batch's jobs ended together: each leaves `running` (where this batch still runs it), and
 // the batch's slot, looked up once rather than once per job, goes once none is left.
 void forget_batch(supervisor_state& st, const caf::actor_addr& batch, const job_events& ended) {
@@ -164,14 +175,9 @@ void forget_batch(supervisor_state& st, const caf::actor_addr& batch, const job_
       forget_runner(st, e.job->id, e.job->type);
     return;
   }
-  const auto runner = s->second.runner;
   std::size_t forgotten = 0;
   for (const auto& e : ended)
-    if (auto it = st.running.find(e.job->id); it != st.running.end() && it->second == runner) {
-      st.running.erase(it);
-      count_down_type(st, e.job->type);
-      ++forgotten;
-    }
+    forgotten += release(st, e.job->id, e.job->type, s->second.runner) ? 1 : 0;
   s->second.live -= std::min(forgotten, s->second.live);
   if (s->second.live == 0)
     st.started.erase(s);
@@ -442,14 +448,9 @@ void on_runner_down(supervisor_pointer self, const caf::down_msg& dm) {
     return;
   auto slot = std::move(it->second);
   st.started.erase(it);
-  for (auto& job : slot.jobs) {
-    auto r = st.running.find(job.id);
-    if (r == st.running.end() || r->second.address() != dm.source)
-      continue;  // its run was over before (or another runner has it now)
-    st.running.erase(r);
-    count_down_type(st, job.type);
-    crashed(self, std::move(job), dm.reason);
-  }
+  for (auto& job : slot.jobs)
+    if (release(st, job.id, job.type, slot.runner))
+      crashed(self, std::move(job), dm.reason);
   try_start(self);
 }
 

@@ -164,7 +164,7 @@ void publish_job(hub_pointer self, shared_job job, const std::string& type, std:
 // finished jobs have it before the hub is told), so a client that subscribes just after a job
 // finished still learns how it ended.
 void seed_job_topic(const hub_state& st, const std::string& topic, topic_state& t) {
-  if (!st.finished || !is_job_topic(topic) || t.seq > 0)
+  if (!st.finished || !is_job_topic(topic))
     return;
   auto job = st.finished->find(std::string_view{topic}.substr(4), now_ms());
   if (!job)
@@ -260,10 +260,6 @@ progress_hub_actor::behavior_type hub(hub_pointer self, std::size_t history,
         auto now = now_ms();
         for (auto& topic : topics)
           publish(self, std::move(topic), type, shared, now);
-        forget_idle_topics(self->state);
-      },
-      [=](publish_atom, shared_job& job, const std::string& type) {
-        publish_job(self, std::move(job), type, now_ms());
         forget_idle_topics(self->state);
       },
       [=](publish_atom, job_events& events) {

@@ -8,17 +8,10 @@
 /// (publish_atom, topics, job, type, data JSON text)   from runners and the supervisor: one
 ///                                                   event on each topic; `job` (may be empty)
 ///                                                   lets sessions coalesce progress per job
-///
-/// A job's own topic (`job:<id>`) is made by its first subscriber: until then the job's events
-/// go to the user's topic and `jobs` only (most jobs are never followed one by one, and a
-/// topic per job cost the hub more than the rest of its work). A topic made after its job
-/// ended (and while the engine's finished jobs hold it) starts with that end.
-
-/// (publish_atom, shared_job, type)                   the job's own event on its topics
-///                                                   (`job:<id>`, `user:<id>`, `jobs`), its
-///                                                   data the job's JSON, written only when a
-///                                                   frame of it is first sent
-/// (publish_atom, job_events)                         several jobs' own events, in order
+/// (publish_atom, job_events)                         jobs' own events, in order, each on its
+///                                                   job's topics (`job:<id>`, `user:<id>`,
+///                                                   `jobs`), its data the job's JSON, written
+///                                                   only when a frame of it is first sent
 /// (subscribe_atom, topic, since, subscriber)        since < 0: none; the subscriber receives
 ///                                                   (frame_atom, hub_frame) messages, or an
 ///                                                   `error` frame `too_many_subscriptions`
@@ -29,6 +22,11 @@
 /// (unsubscribe_atom, topic, subscriber)
 /// Each subscriber is monitored once, however many topics it follows, and indexed to its topics:
 /// one that terminates is dropped from exactly those.
+///
+/// A job's own topic (`job:<id>`) is made by its first subscriber: until then the job's events
+/// go to the user's topic and `jobs` only (most jobs are never followed one by one, and a
+/// topic per job cost the hub more than the rest of its work). A topic made after its job
+/// ended (and while the engine's finished jobs hold it) starts with that end.
 
 #include "actors/messages.hpp"
 
@@ -38,7 +36,6 @@ namespace jobmesh::actors {
 
 using progress_hub_actor =
     caf::typed_actor<caf::reacts_to<publish_atom, std::vector<std::string>, std::string, std::string, std::string>,
-                     caf::reacts_to<publish_atom, shared_job, std::string>,
                      caf::reacts_to<publish_atom, job_events>,
                      caf::reacts_to<subscribe_atom, std::string, std::int64_t, caf::actor>,
                      caf::reacts_to<subscribe_atom, std::string, std::int64_t, caf::actor, frame_sink_ptr>,
