@@ -1,32 +1,61 @@
 #include "actors/match_json.hpp"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/string_view.hpp>
+#include "actors/json_text.hpp"
+
 #include <fmt/format.h>
+
+#include <iterator>
+#include <utility>
 
 namespace jobmesh::actors {
 
 namespace {
 
-// Appends `word` to a JSON array being written ("[" so far when it is the first).
-void append_word(std::string& array, std::string_view word) {
-  if (array.size() > 1)
-    array += ',';
-  array += json_string(word);
+void append_number(std::string& out, double v) {
+  fmt::format_to(std::back_inserter(out), "{}", v);
+}
+
+// The posting's skills the candidate has (`matched`) or lacks, as a JSON array's elements.
+void append_skills(std::string& out, const explained_match& m, bool matched) {
+  bool first = true;
+  m.each_skill([&](std::string_view skill, bool has) {
+    if (has != matched)
+      return;
+    if (!std::exchange(first, false))
+      out += ',';
+    append_json_string(out, skill);
+  });
+}
+
+// Ids are [A-Za-z0-9_.:-] (SPEC-matching.md): they need no escaping. Written into one string,
+// not made of pieces: a live query's reply is most of what its I/O costs besides the scan.
+void append_explained_match(std::string& out, const explained_match& m, const std::vector<match::factor>& factors) {
+  out += R"({"id":")";
+  out += m.result.id;
+  out += R"(","score":)";
+  append_number(out, m.result.score);
+  out += R"(,"factors":{)";
+  for (std::size_t k = 0; k < factors.size(); ++k) {
+    if (k > 0)
+      out += ',';
+    out += '"';
+    out += match::to_string(factors[k]);
+    out += R"(":)";
+    append_number(out, m.result.factors[static_cast<std::size_t>(factors[k])]);
+  }
+  out += R"(},"explain":{"matched_skills":[)";
+  append_skills(out, m, true);
+  out += R"(],"missing_skills":[)";
+  append_skills(out, m, false);
+  out += ']';
+  if (m.distance_km) {
+    out += R"(,"distance_km":)";
+    append_number(out, *m.distance_km);
+  }
+  out += "}}";
 }
 
 }  // namespace
-
-// Both are sorted sets (normaliser::term_set): one pass over each.
-void explained_match::each_skill(const std::function<void(std::string_view, bool)>& f) const {
-  auto theirs = candidate->skills.begin();
-  const auto end = candidate->skills.end();
-  for (auto skill : posting->skills) {
-    while (theirs != end && *theirs < skill)
-      ++theirs;
-    f(skill, theirs != end && *theirs == skill);
-  }
-}
 
 std::vector<std::string_view> explained_match::skills(bool matched) const {
   std::vector<std::string_view> out;
@@ -38,31 +67,32 @@ std::vector<std::string_view> explained_match::skills(bool matched) const {
 }
 
 std::string json_string(std::string_view s) {
-  return boost::json::serialize(boost::json::string_view{s.data(), s.size()});
+  std::string out;
+  append_json_string(out, s);
+  return out;
 }
 
-// Ids are [A-Za-z0-9_.:-] (SPEC-matching.md): they need no escaping.
 std::string explained_match_json(const explained_match& m, const std::vector<match::factor>& factors) {
-  std::string out = fmt::format(R"({{"id":"{}","score":{},"factors":{{)", m.result.id, m.result.score);
-  for (std::size_t k = 0; k < factors.size(); ++k)
-    out += fmt::format(R"({}"{}":{})", k == 0 ? "" : ",", match::to_string(factors[k]),
-                       m.result.factors[static_cast<std::size_t>(factors[k])]);
-  std::string matched = "[", missing = "[";
-  m.each_skill([&](std::string_view skill, bool has) { append_word(has ? matched : missing, skill); });
-  out += fmt::format(R"(}},"explain":{{"matched_skills":{}],"missing_skills":{}])", matched, missing);
-  if (m.distance_km)
-    out += fmt::format(R"(,"distance_km":{})", *m.distance_km);
-  return out + "}}";
+  std::string out;
+  append_explained_match(out, m, factors);
+  return out;
 }
 
 std::string match_reply_json(const match_reply& reply) {
-  std::string out = fmt::format(R"({{"source":"{}","profile":{},"results":[)", reply.source, json_string(reply.profile));
+  std::string out;
+  out.reserve(64 + 384 * reply.results.size());
+  out += R"({"source":")";
+  out += reply.source;
+  out += R"(","profile":)";
+  append_json_string(out, reply.profile);
+  out += R"(,"results":[)";
   for (std::size_t i = 0; i < reply.results.size(); ++i) {
     if (i > 0)
       out += ',';
-    out += explained_match_json(reply.results[i], reply.factors);
+    append_explained_match(out, reply.results[i], reply.factors);
   }
-  return out + "]}";
+  out += "]}";
+  return out;
 }
 
 }  // namespace jobmesh::actors

@@ -10,7 +10,6 @@
 #include "storage/feed_repository.hpp"
 #include "storage/record_repository.hpp"
 
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -50,7 +49,17 @@ struct explained_match {
   std::vector<std::string_view> missing_skills() const { return skills(false); }
   std::vector<std::string_view> skills(bool matched) const;
   /// Calls f(skill, the candidate has it) for each of the posting's required skills, in order.
-  void each_skill(const std::function<void(std::string_view, bool)>& f) const;
+  /// Both are sorted sets (normaliser::term_set): one pass over each.
+  template <class F>
+  void each_skill(F&& f) const {
+    auto theirs = candidate->skills.begin();
+    const auto end = candidate->skills.end();
+    for (auto skill : posting->skills) {
+      while (theirs != end && *theirs < skill)
+        ++theirs;
+      f(std::string_view{skill}, theirs != end && *theirs == skill);
+    }
+  }
 };
 
 using explained_matches = std::vector<explained_match>;
