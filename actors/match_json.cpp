@@ -18,12 +18,12 @@ void append_number(std::string& out, double v) {
 // The posting's skills the candidate has (`matched`) or lacks, as a JSON array's elements.
 void append_skills(std::string& out, const explained_match& m, bool matched) {
   bool first = true;
-  m.each_skill([&](std::string_view skill, bool has) {
+  m.each_skill([&](match::word skill, bool has) {
     if (has != matched)
       return;
     if (!std::exchange(first, false))
       out += ',';
-    append_json_string(out, skill);
+    append_json_string(out, skill.view());
   });
 }
 
@@ -59,9 +59,9 @@ void append_explained_match(std::string& out, const explained_match& m, const st
 
 std::vector<std::string_view> explained_match::skills(bool matched) const {
   std::vector<std::string_view> out;
-  each_skill([&](std::string_view skill, bool has) {
+  each_skill([&](match::word skill, bool has) {
     if (has == matched)
-      out.push_back(skill);
+      out.push_back(skill.view());
   });
   return out;
 }

@@ -10,6 +10,7 @@
 #include "storage/feed_repository.hpp"
 #include "storage/record_repository.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -48,18 +49,26 @@ struct explained_match {
   std::vector<std::string_view> matched_skills() const { return skills(true); }
   std::vector<std::string_view> missing_skills() const { return skills(false); }
   std::vector<std::string_view> skills(bool matched) const;
-  /// Calls f(skill, the candidate has it) for each of the posting's required skills, in order.
-  /// Both are sorted sets (normaliser::term_set): one pass over each.
+  /// Calls f(skill, the candidate has it) for each of the posting's required skills (words),
+  /// in order. Words are equal when their numbers are: a candidate's few skills are scanned by
+  /// number, which reads no text; many are walked with the posting's in their (text) order,
+  /// both being sorted sets (normaliser::term_set).
   template <class F>
   void each_skill(F&& f) const {
-    auto theirs = candidate->skills.begin();
-    const auto end = candidate->skills.end();
-    for (auto skill : posting->skills) {
-      while (theirs != end && *theirs < skill)
+    const auto mine = candidate->skills.words();
+    if (mine.size() <= k_skills_scanned) {
+      for (auto skill : posting->skills.words())
+        f(skill, std::find(mine.begin(), mine.end(), skill) != mine.end());
+      return;
+    }
+    auto theirs = mine.begin();
+    for (auto skill : posting->skills.words()) {
+      while (theirs != mine.end() && *theirs < skill)
         ++theirs;
-      f(std::string_view{skill}, theirs != end && *theirs == skill);
+      f(skill, theirs != mine.end() && *theirs == skill);
     }
   }
+  static constexpr std::size_t k_skills_scanned = 32;
 };
 
 using explained_matches = std::vector<explained_match>;
