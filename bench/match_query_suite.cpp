@@ -333,17 +333,22 @@ report_table report_of(const bench_options& o, const outcome& r, const summary& 
   t.columns = {"load", "queries/s", "p50 ms", "p99 ms", "max ms"};
   t.rows.push_back({"closed loop", grouped(x.qps.median), fmt::format("{:.2f}", x.p50.median),
                     fmt::format("{:.2f}", x.p99.median), fmt::format("{:.2f}", x.max.median)});
-  double worst_open_p99 = 0;
+  double worst_open_p99 = 0, highest_open = 0;
   for (const auto& s : r.open_loop) {
     worst_open_p99 = std::max(worst_open_p99, s.load.p99_ms);
+    highest_open = std::max(highest_open, s.offered_per_s);
     t.rows.push_back({fmt::format("open loop at {} queries/s", grouped(s.offered_per_s)),
                       grouped(s.load.requests_per_s), fmt::format("{:.2f}", s.load.p50_ms),
                       fmt::format("{:.2f}", s.load.p99_ms), fmt::format("{:.2f}", s.load.max_ms)});
   }
-  t.verdict = fmt::format("p99 {:.1f} ms in the closed loop{} (target <= {:.0f} ms): {}", x.p99.median,
-                          r.open_loop.empty() ? "" : fmt::format(", {:.1f} ms at worst in the open loop", worst_open_p99),
-                          o.target_p99_ms,
-                          (r.open_loop.empty() ? x.p99.median : worst_open_p99) <= o.target_p99_ms ? "met" : "not met");
+  // Two readings of one target: below saturation (the open loop, up to its highest rate) and
+  // at it (the closed loop, where 32 clients queue by construction); each judged on its own.
+  auto judged = [&](double p99) { return p99 <= o.target_p99_ms ? "met" : "not met"; };
+  t.verdict = fmt::format("p99 {:.1f} ms in the closed loop at saturation (target <= {:.0f} ms): {}", x.p99.median,
+                          o.target_p99_ms, judged(x.p99.median));
+  if (!r.open_loop.empty())
+    t.verdict += fmt::format("; {:.1f} ms at worst in the open loop up to {} queries/s: {}", worst_open_p99,
+                             grouped(highest_open), judged(worst_open_p99));
   t.notes.push_back(fmt::format("Memory: {:.0f} B per posting after a restart (server RSS minus an empty server's, "
                                 "over the postings); spawn to /readyz {:.2f} s, to the first match {:.1f} s.",
                                 per_posting(o, r.rss_empty, r.rss_after_restart), r.ready_s, r.first_match_s));
