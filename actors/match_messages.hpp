@@ -49,6 +49,8 @@ struct explained_match {
   std::vector<std::string_view> matched_skills() const { return skills(true); }
   std::vector<std::string_view> missing_skills() const { return skills(false); }
   std::vector<std::string_view> skills(bool matched) const;
+  /// A candidate with at most this many skills is scanned by number (each_skill).
+  static constexpr std::size_t k_skills_scanned = 32;
   /// Calls f(skill, the candidate has it) for each of the posting's required skills (words),
   /// in order. Words are equal when their numbers are: a candidate's few skills are scanned by
   /// number, which reads no text; many are walked with the posting's in their (text) order,
@@ -68,7 +70,6 @@ struct explained_match {
       f(skill, theirs != mine.end() && *theirs == skill);
     }
   }
-  static constexpr std::size_t k_skills_scanned = 32;
 };
 
 using explained_matches = std::vector<explained_match>;

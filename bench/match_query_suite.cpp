@@ -342,7 +342,7 @@ report_table report_of(const bench_options& o, const outcome& r, const summary& 
                       fmt::format("{:.2f}", s.load.p99_ms), fmt::format("{:.2f}", s.load.max_ms)});
   }
   // Two readings of one target: below saturation (the open loop, up to its highest rate) and
-  // at it (the closed loop, where 32 clients queue by construction); each judged on its own.
+  // at it (the closed loop, where its clients queue by construction); each judged on its own.
   auto judged = [&](double p99) { return p99 <= o.target_p99_ms ? "met" : "not met"; };
   t.verdict = fmt::format("p99 {:.1f} ms in the closed loop at saturation (target <= {:.0f} ms): {}", x.p99.median,
                           o.target_p99_ms, judged(x.p99.median));
