@@ -166,11 +166,12 @@ void publish_job(hub_pointer self, shared_job job, const std::string& type, std:
 void seed_job_topic(const hub_state& st, const std::string& topic, topic_state& t) {
   if (!st.finished || !is_job_topic(topic))
     return;
-  auto job = st.finished->find(std::string_view{topic}.substr(4), now_ms());
+  auto now = now_ms();
+  auto job = st.finished->find(std::string_view{topic}.substr(4), now);
   if (!job)
     return;
   auto data = std::make_shared<event_data>(event_data{std::nullopt, job, {}});
-  t.history.push({++t.seq, std::string{to_string(job->status)}, std::move(data), now_ms(), nullptr}, st.history);
+  t.history.push({++t.seq, std::string{to_string(job->status)}, std::move(data), now, nullptr}, st.history);
 }
 
 // What a new subscriber sees: `subscribed`, then either what it missed since `since`, or a
