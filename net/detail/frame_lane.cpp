@@ -4,9 +4,9 @@
 
 namespace jobmesh::net::detail {
 
-void frame_lane::deliver(std::weak_ptr<ws_session> session, actors::shared_frame frame) {
+void frame_lane::deliver(std::weak_ptr<frame_target> session, actors::shared_frame frame,
+                         std::chrono::steady_clock::time_point at) {
   bool first = false;
-  auto at = std::chrono::steady_clock::now();
   {
     std::lock_guard lock{mutex_};
     first = pending_.empty();
@@ -22,9 +22,12 @@ void frame_lane::drain() {
     pending_.swap(draining_);
   }
   for (auto& e : draining_)
-    if (auto session = e.session.lock())
-      session->enqueue(std::move(e.frame), e.at);
+    if (auto session = e.session.lock(); session && session->queue(std::move(e.frame), e.at))
+      flushing_.push_back(std::move(session));
   draining_.clear();
+  for (auto& session : flushing_)
+    session->flush();
+  flushing_.clear();
 }
 
 }  // namespace jobmesh::net::detail

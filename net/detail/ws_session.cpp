@@ -194,14 +194,20 @@ void ws_session::send_local(std::string_view topic, std::string_view type, std::
 }
 
 void ws_session::enqueue(actors::shared_frame frame, frame_queue::clock::time_point at) {
+  if (queue(std::move(frame), at))
+    flush();
+}
+
+bool ws_session::queue(actors::shared_frame frame, frame_queue::clock::time_point at) {
   if (closed_)
-    return;
+    return false;
+  bool idle = queue_.empty();  // nothing on the wire, nothing waiting for a flush
   auto outcome = queue_.push(std::move(frame), at);
   if (outcome == frame_queue::outcome::overflow) {
     spdlog::warn("ws: client too slow ({} frames queued); closing", queue_.size());
     closed_ = true;
     beast::get_lowest_layer(ws_).close();
-    return;
+    return false;
   }
   if (const auto& m = ctx_->engine.metrics) {
     if (outcome == frame_queue::outcome::coalesced)
@@ -209,7 +215,11 @@ void ws_session::enqueue(actors::shared_frame frame, frame_queue::clock::time_po
     else if (outcome == frame_queue::outcome::dropped)
       m->frame_dropped();
   }
-  if (!queue_.writing() && !queue_.empty())
+  return idle && !queue_.empty();
+}
+
+void ws_session::flush() {
+  if (!closed_ && !queue_.writing() && !queue_.empty())
     do_write();
 }
 

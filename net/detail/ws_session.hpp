@@ -24,7 +24,7 @@
 
 namespace jobmesh::net::detail {
 
-class ws_session : public std::enable_shared_from_this<ws_session> {
+class ws_session final : public frame_target, public std::enable_shared_from_this<ws_session> {
 public:
   /// `who` is the caller the upgrade request authenticated as; every subscription is checked
   /// against it (API.md "Auth": a user follows its own jobs and `user:<its id>` only).
@@ -36,8 +36,11 @@ public:
   /// Completes the upgrade `req` asked for, then serves the client.
   void run(request req);
 
-  /// Queues a hub frame for writing, handed over at `at`. On the session's I/O thread only.
+  /// Queues a hub frame for writing, handed over at `at`, and starts writing. On the session's
+  /// I/O thread only, like `queue` and `flush` (frame_lane.hpp).
   void enqueue(actors::shared_frame frame, frame_queue::clock::time_point at);
+  bool queue(actors::shared_frame frame, frame_queue::clock::time_point at) override;
+  void flush() override;
 
 
 private:
