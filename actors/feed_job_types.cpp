@@ -21,7 +21,7 @@ namespace {
 using detail::problem;
 using storage::record_kind;
 
-constexpr auto k_ask_timeout = std::chrono::minutes(2);
+using detail::k_ask_timeout;
 constexpr double k_view_interest = 1;
 constexpr double k_apply_interest = 3;
 constexpr double k_apply_trend = 3;

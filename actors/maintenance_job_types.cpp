@@ -12,7 +12,7 @@ namespace jobmesh::actors {
 
 namespace {
 
-constexpr auto k_ask_timeout = std::chrono::minutes(2);
+using detail::k_ask_timeout;
 constexpr std::int64_t k_max_batches = 100'000;
 
 struct cleanup_params {

@@ -23,7 +23,7 @@ using detail::problem;
 using detail::profile_schema;
 using storage::record_kind;
 
-constexpr auto k_ask_timeout = std::chrono::minutes(2);
+using detail::k_ask_timeout;
 constexpr std::size_t k_max_url_length = 2048;
 
 std::int64_t now_ms() {

@@ -19,7 +19,7 @@ namespace {
 using detail::problem;
 using storage::record_kind;
 
-constexpr auto k_ask_timeout = std::chrono::minutes(2);
+using detail::k_ask_timeout;
 constexpr std::size_t k_lookup_chunk = 5'000;
 constexpr std::size_t k_sample = 5;
 

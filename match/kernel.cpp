@@ -13,7 +13,7 @@ namespace jobmesh::match {
 namespace {
 
 constexpr std::size_t k_chunk = 16;
-constexpr std::size_t k_progress_every = 256;
+constexpr std::size_t k_sources_per_progress = 256;
 
 // Single-source queries come one at a time on a thread (a shard's); their buffers stay.
 detail::scan_buffers& thread_buffers() {
@@ -107,7 +107,7 @@ std::vector<source_results> batch_matcher::run(const query& q, unsigned threads,
       for (auto s = begin; s < end; ++s)
         out[s] = scan.run(s);
       auto total_done = done.fetch_add(end - begin) + (end - begin);
-      if (progress && (total_done / k_progress_every != (total_done - (end - begin)) / k_progress_every || total_done == sources)) {
+      if (progress && (total_done / k_sources_per_progress != (total_done - (end - begin)) / k_sources_per_progress || total_done == sources)) {
         std::lock_guard lock{progress_mutex};
         progress(total_done, sources);
       }

@@ -16,7 +16,7 @@ constexpr std::int64_t k_max_attempts = 100;
 constexpr std::int64_t k_max_timeout_s = 7 * 86'400;
 constexpr std::size_t k_max_type_length = 64;
 constexpr std::size_t k_max_key_length = 255;
-constexpr int k_max_page = 500;
+constexpr int k_max_job_page = 500;
 
 using spec_result = std::variant<actors::job_spec, field_error>;
 
@@ -106,8 +106,8 @@ std::optional<field_error> read_limit(const std::map<std::string, std::string>& 
     return std::nullopt;
   int n = 0;
   auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), n);
-  if (ec != std::errc{} || end != it->second.data() + it->second.size() || n < 1 || n > k_max_page)
-    return field_error{"limit", fmt::format("limit must be an integer in [1, {}]", k_max_page)};
+  if (ec != std::errc{} || end != it->second.data() + it->second.size() || n < 1 || n > k_max_job_page)
+    return field_error{"limit", fmt::format("limit must be an integer in [1, {}]", k_max_job_page)};
   out = n;
   return std::nullopt;
 }

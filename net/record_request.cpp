@@ -11,7 +11,7 @@ namespace jobmesh::net {
 
 namespace {
 
-constexpr std::int64_t k_max_page = 1000;
+constexpr std::int64_t k_max_record_page = 1000;
 
 template <class Number>
 bool parse_number(const std::string& text, Number& out) {
@@ -73,8 +73,8 @@ std::variant<record_page, field_error> parse_record_page(const std::map<std::str
     if (name == "after") {
       page.after = value;
     } else if (name == "limit") {
-      if (!parse_number(value, page.limit) || page.limit < 1 || page.limit > k_max_page)
-        return field_error{name, fmt::format("limit must be an integer in [1, {}]", k_max_page)};
+      if (!parse_number(value, page.limit) || page.limit < 1 || page.limit > k_max_record_page)
+        return field_error{name, fmt::format("limit must be an integer in [1, {}]", k_max_record_page)};
     } else {
       return field_error{name, fmt::format("unknown option '{}'; known: after, limit", name)};
     }

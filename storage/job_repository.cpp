@@ -1,6 +1,7 @@
 #include "storage/job_repository.hpp"
 
 #include "storage/detail/job_conversion.hpp"
+#include "storage/clock.hpp"
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -226,11 +227,6 @@ std::vector<Record> fetch_all(soci::statement& st, Record& row) {
   while (st.fetch())
     out.push_back(row);
   return out;
-}
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "storage/migrations.hpp"
 
+#include "storage/clock.hpp"
+
 #include <chrono>
 #include <soci/soci.h>
 #include <spdlog/spdlog.h>
@@ -36,11 +38,6 @@ std::vector<std::string> split_statements(std::string_view sql) {
   if (current.find_first_not_of(" \n\t") != std::string::npos)
     out.push_back(std::move(current));
   return out;
-}
-
-long long now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace

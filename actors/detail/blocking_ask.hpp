@@ -11,6 +11,10 @@
 
 namespace jobmesh::actors::detail {
 
+/// How long a job type's step waits for a shard, storage or another service actor before its
+/// item (or batch) fails.
+inline constexpr std::chrono::milliseconds k_ask_timeout = std::chrono::minutes(2);
+
 /// Asks `dest` and waits at most `timeout` for a `T` or its error.
 template <class T, class Handle, class... Ts>
 caf::expected<T> blocking_ask(caf::actor_system& sys, std::chrono::milliseconds timeout, const Handle& dest,

@@ -16,17 +16,16 @@ using namespace jobmesh::testing;
 
 namespace {
 
-constexpr auto k_ndjson = "application/x-ndjson";
 
 // Three postings and three candidates in the same place and trade, so under `proximity` only
 // the standing factors (activity, rating, track_record) tell the candidates apart.
-constexpr auto k_postings =
+constexpr auto k_berlin_postings =
     R"({"id":"p1","company":"Acme","title":"Backend Engineer","industry":"software","subcategory":"backend","country":"DE","city":"Berlin"}
 {"id":"p2","company":"Beta","title":"Go Developer","industry":"software","subcategory":"backend","country":"DE","city":"Berlin"}
 {"id":"p3","company":"Gamma","title":"SRE","industry":"software","subcategory":"backend","country":"DE","city":"Berlin"}
 )";
 // c_new states an engagement of 0.99: with activity tracking on, the engine ignores it.
-constexpr auto k_candidates =
+constexpr auto k_berlin_candidates =
     R"({"id":"c_rated","industry":"software","subcategory":"backend","country":"DE","city":"Berlin","rating":4.0,"review_count":5,"completed_jobs":4}
 {"id":"c_busy","industry":"software","subcategory":"backend","country":"DE","city":"Berlin","rating":4.5,"review_count":2,"completed_jobs":10}
 {"id":"c_new","industry":"software","subcategory":"backend","country":"DE","city":"Berlin","engagement":0.99}
@@ -38,8 +37,8 @@ protected:
     running_node::SetUp();
     settings_.matching.shards = 2;
     start();
-    ingest("postings", k_postings);
-    ingest("candidates", k_candidates);
+    ingest("postings", k_berlin_postings);
+    ingest("candidates", k_berlin_candidates);
   }
 
   /// p1's candidates under `proximity`, best first, with each one's `activity` factor.
@@ -62,7 +61,7 @@ protected:
 };
 
 // c_new applies ten times, logs in, and has three postings' work reviewed at five stars.
-constexpr auto k_activity =
+constexpr auto k_new_candidate_activity =
     R"({"candidate_id":"c_new","kind":"login"}
 {"candidate_id":"c_new","kind":"apply","posting_id":"p1"}
 {"candidate_id":"c_new","kind":"apply","posting_id":"p2"}
@@ -125,7 +124,7 @@ TEST_F(activity_api_test, a_candidate_climbs_a_postings_proximity_ranking_after_
   EXPECT_THAT(ids(before), ::testing::ElementsAre("c_busy", "c_rated", "c_new"));
   EXPECT_EQ(before[2].second, 0.0) << "the record's engagement does not count";
 
-  auto posted = call(http::verb::post, "/api/v1/activity", k_activity, k_ndjson);
+  auto posted = call(http::verb::post, "/api/v1/activity", k_new_candidate_activity, k_ndjson);
   ASSERT_EQ(posted.status, 200u) << posted.body;
   ASSERT_EQ(posted.json().at("accepted").as_int64(), 14);
 
@@ -179,6 +178,6 @@ TEST_F(activity_api_test, with_tracking_off_the_records_standing_counts_as_given
   ASSERT_EQ(ranked.size(), 3u);
   EXPECT_EQ(ranked.front().first, "c_new") << "its stated engagement of 0.99 counts";
   EXPECT_NEAR(ranked.front().second, 0.99, 1e-9);
-  ASSERT_EQ(call(http::verb::post, "/api/v1/activity", k_activity, k_ndjson).status, 200u);
+  ASSERT_EQ(call(http::verb::post, "/api/v1/activity", k_new_candidate_activity, k_ndjson).status, 200u);
   EXPECT_NEAR(ranking().front().second, 0.99, 1e-9) << "activity is stored but changes no standing";
 }

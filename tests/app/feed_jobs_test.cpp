@@ -16,20 +16,20 @@ using namespace jobmesh::testing;
 namespace {
 
 
-constexpr auto k_postings =
+constexpr auto k_feed_postings =
     R"({"id":"p1","company":"Acme","title":"Data Engineer","category":"Data","required_skills":["sql","python"]}
 {"id":"p2","company":"Acme","title":"Analyst","category":"Data","required_skills":["sql"]}
 {"id":"p3","company":"Beta","title":"Designer","category":"Design","required_skills":["figma"]}
 {"id":"p4","company":"Gamma","title":"ML Engineer","category":"Data","required_skills":["python"]}
 )";
-constexpr auto k_candidates =
+constexpr auto k_feed_candidates =
     R"({"id":"c1","preferred_categories":["Data","Design"],"skills":["sql","python","figma"]}
 {"id":"c2","preferred_categories":["Data"],"skills":["python"]}
 {"id":"c3","preferred_categories":["Data"],"skills":["sql"]}
 )";
 // c1 looks at p3 twice and applies (Design, Beta: 1 + 1 + 3); c2 views p1 once and p4 twice
 // and applies to p4 (Data: 1 + 2 + 3; Acme 1, Gamma 5). c3 does nothing.
-constexpr auto k_activity =
+constexpr auto k_feed_activity =
     R"({"candidate_id":"c1","kind":"view","posting_id":"p3"}
 {"candidate_id":"c1","kind":"view","posting_id":"p3"}
 {"candidate_id":"c1","kind":"apply","posting_id":"p3"}
@@ -40,15 +40,11 @@ constexpr auto k_activity =
 {"candidate_id":"c2","kind":"login"}
 )";
 
-std::string text(const boost::json::value& v) {
-  return std::string{v.as_string()};
-}
-
 class feed_jobs_test : public running_node {
 protected:
   void SetUp() override {
     running_node::SetUp();
-    start_marketplace(k_postings, k_candidates, k_activity);
+    start_marketplace(k_feed_postings, k_feed_candidates, k_feed_activity);
   }
 
   /// Item results of a finished job, by item key.

@@ -17,10 +17,6 @@ namespace {
 
 class jobs_api_test : public running_node {};
 
-std::string text(const boost::json::value& v) {
-  return std::string{v.as_string()};
-}
-
 }  // namespace
 
 TEST_F(jobs_api_test, ndjson_submits_many_jobs_in_one_request_and_names_the_bad_lines) {

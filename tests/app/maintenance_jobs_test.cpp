@@ -19,17 +19,17 @@ using namespace jobmesh::testing;
 namespace {
 
 
-constexpr auto k_postings =
+constexpr auto k_maintenance_postings =
     R"({"id":"p1","company":"Acme","title":"Data Engineer","category":"Data","required_skills":["sql","python"]}
 {"id":"p2","company":"Beta","title":"Designer","category":"Design","required_skills":["figma"]}
 )";
-constexpr auto k_candidates =
+constexpr auto k_maintenance_candidates =
     R"({"id":"c1","preferred_categories":["Data"],"skills":["sql","python"],"rating":4,"review_count":1}
 {"id":"c2","preferred_categories":["Design"],"skills":["figma","sketch"]}
 )";
 // c1: a view, an application and a 5-star review for p1 (rating (4 + 5) / 2, one job done).
 // c2: a login, a view of p2 and a 2-star review for it.
-constexpr auto k_activity =
+constexpr auto k_maintenance_activity =
     R"({"candidate_id":"c1","kind":"view","posting_id":"p1"}
 {"candidate_id":"c1","kind":"apply","posting_id":"p1"}
 {"candidate_id":"c1","kind":"review","posting_id":"p1","value":5}
@@ -38,15 +38,11 @@ constexpr auto k_activity =
 {"candidate_id":"c2","kind":"review","posting_id":"p2","value":2}
 )";
 
-std::string text(const boost::json::value& v) {
-  return std::string{v.as_string()};
-}
-
 class maintenance_jobs_test : public running_node {
 protected:
   void SetUp() override {
     running_node::SetUp();
-    start_marketplace(k_postings, k_candidates, k_activity);
+    start_marketplace(k_maintenance_postings, k_maintenance_candidates, k_maintenance_activity);
   }
 
   /// Item results of a finished, completed job, by item key.

@@ -28,7 +28,6 @@ using ::testing::HasSubstr;
 
 namespace {
 
-constexpr auto k_ndjson = "application/x-ndjson";
 
 class matching_jobs_test : public running_node {
 protected:
@@ -55,10 +54,6 @@ protected:
 
   std::string postings_, candidates_;
 };
-
-std::string text(const boost::json::value& v) {
-  return std::string{v.as_string()};
-}
 
 }  // namespace
 

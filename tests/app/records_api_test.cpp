@@ -14,7 +14,6 @@ using namespace jobmesh::testing;
 
 namespace {
 
-constexpr auto k_ndjson = "application/x-ndjson";
 
 class records_api_test : public running_node {
 protected:

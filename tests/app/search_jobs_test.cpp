@@ -17,20 +17,16 @@ using namespace jobmesh::testing;
 namespace {
 
 // Skills are normalised as the matcher holds them: "SQL" is sql, "js" is javascript.
-constexpr auto k_postings =
+constexpr auto k_search_postings =
     R"({"id":"p1","company":"Acme","title":"Data Engineer","required_skills":["SQL","Python"]}
 {"id":"p2","company":"Acme","title":"Analyst","required_skills":["sql"]}
 {"id":"p3","company":"Beta","title":"Designer","required_skills":["Figma"]}
 )";
-constexpr auto k_candidates =
+constexpr auto k_search_candidates =
     R"({"id":"c1","skills":["sql","python","figma"]}
 {"id":"c2","skills":["python"]}
 {"id":"c3","skills":["js"]}
 )";
-
-std::string text(const boost::json::value& v) {
-  return std::string{v.as_string()};
-}
 
 class search_jobs_test : public running_node {
 protected:
@@ -38,8 +34,8 @@ protected:
     running_node::SetUp();
     settings_.matching.shards = 2;
     start();
-    ingest("postings", k_postings);
-    ingest("candidates", k_candidates);
+    ingest("postings", k_search_postings);
+    ingest("candidates", k_search_candidates);
   }
 
   /// A finished job's results in their order (ranked by score).

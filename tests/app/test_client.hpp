@@ -20,6 +20,13 @@ namespace jobmesh::testing {
 namespace http = boost::beast::http;
 
 inline constexpr std::chrono::seconds k_client_timeout{20};
+/// The content type of NDJSON bodies (records, activity, bulk submits).
+inline constexpr auto k_ndjson = "application/x-ndjson";
+
+/// A JSON string's text (throws when `v` is not a string).
+inline std::string text(const boost::json::value& v) {
+  return std::string{v.as_string()};
+}
 
 struct http_reply {
   unsigned status = 0;

@@ -8,10 +8,10 @@ using ::testing::HasSubstr;
 
 namespace {
 
-constexpr std::int64_t k_now = 1'900'000'000'000;
+constexpr std::int64_t k_now_ms = 1'900'000'000'000;
 
 activity_lines lines_of(std::string_view body, bool ndjson = true) {
-  auto r = parse_activity(body, ndjson, k_now);
+  auto r = parse_activity(body, ndjson, k_now_ms);
   if (auto* e = std::get_if<field_error>(&r)) {
     ADD_FAILURE() << e->message;
     return {};
@@ -36,8 +36,8 @@ TEST(parse_activity, good_events_are_taken_with_their_times_and_values) {
 {"candidate_id":"c1","kind":"review","value":4,"posting_id":"p1"})");
   ASSERT_EQ(l.events.size(), 4u);
   EXPECT_TRUE(l.rejected.empty());
-  EXPECT_EQ(l.events[0].at, k_now) << "no `at`: now";
-  EXPECT_EQ(l.events[0].received_at, k_now);
+  EXPECT_EQ(l.events[0].at, k_now_ms) << "no `at`: now";
+  EXPECT_EQ(l.events[0].received_at, k_now_ms);
   EXPECT_EQ(l.events[1].posting_id, "p1");
   EXPECT_EQ(l.events[1].at, 1'900'000'000'000) << "2030-03-17T17:46:40Z is 1.9e12 ms";
   EXPECT_EQ(l.events[2].at, 1'900'000'000'250);
@@ -72,8 +72,8 @@ TEST(parse_activity, bad_lines_are_named_by_line_and_the_rest_taken) {
   ASSERT_EQ(l.rejected.size(), 1u);
   EXPECT_EQ(l.rejected[0].line, 2);
   EXPECT_EQ(l.rejected[0].field, "candidate_id");
-  EXPECT_TRUE(std::holds_alternative<field_error>(parse_activity("\n \n", true, k_now)));
-  EXPECT_TRUE(std::holds_alternative<field_error>(parse_activity("", false, k_now)));
+  EXPECT_TRUE(std::holds_alternative<field_error>(parse_activity("\n \n", true, k_now_ms)));
+  EXPECT_TRUE(std::holds_alternative<field_error>(parse_activity("", false, k_now_ms)));
 }
 
 TEST(parse_utc_time, reads_rfc_3339_utc_and_refuses_the_rest) {
