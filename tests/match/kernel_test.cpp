@@ -169,8 +169,9 @@ TEST(kernel, equals_the_reference_on_generated_data) {
 
 // A scan bounds a category's postings a chunk at a time (kernel_scan.hpp, k_chunk = 256) and
 // stops a category once its best possible score cannot reach the list: with categories of
-// several chunks, every list is still the reference's, for both profiles and the options that
-// move the list's bar (top_k, min_score, one per company, a filter).
+// several chunks, every list is still the reference's, for the built-in profiles and one that
+// weighs every factor, and the options that move the list's bar (top_k from 1 to 150,
+// min_score, one per company, a filter).
 TEST(kernel, equals_the_reference_when_a_category_spans_many_chunks) {
   auto [postings, candidates] = generated({12000, 20, 5});
   std::map<std::string, int> per_category;
@@ -180,11 +181,12 @@ TEST(kernel, equals_the_reference_when_a_category_spans_many_chunks) {
                                   [](const auto& a, const auto& b) { return a.second < b.second; });
   ASSERT_GT(largest->second, 3 * 256) << "the data should have a category of several chunks";
   batch_matcher kernel{postings, candidates};
-  for (const profile* prof : {&fit_profile(), &proximity_profile()})
-    for (int variant = 0; variant < 4; ++variant) {
+  const auto everything = custom_profile();
+  for (const profile* prof : {&fit_profile(), &proximity_profile(), &everything})
+    for (int variant = 0; variant < 5; ++variant) {
       query q;
       q.prof = prof;
-      q.top_k = variant == 1 ? 1 : 10;
+      q.top_k = variant == 1 ? 1 : variant == 4 ? 150 : 10;
       q.min_score = variant == 2 ? 60.0 : 0.0;
       q.top_per_company = variant == 3;
       if (variant == 1)
