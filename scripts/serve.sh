@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh release
+scripts/build.sh release --target jobmesh  # the server alone; scripts/test.sh builds the tests
 mkdir -p var
 exec build/release/bin/jobmesh serve "$@"
