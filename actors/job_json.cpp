@@ -93,11 +93,6 @@ std::string format_time(std::int64_t ms) {
   return std::string(buf, 24);
 }
 
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 boost::json::object job_to_json(const storage::job_record& job) {
   boost::json::array depends_on;
   for (const auto& id : job.depends_on)

@@ -3,6 +3,7 @@
 /// mapping, used by the HTTP replies and by the events the progress hub sends.
 
 #include "actors/json_text.hpp"
+#include "storage/clock.hpp"
 #include "storage/job_record.hpp"
 
 #include <boost/json/object.hpp>
@@ -15,8 +16,8 @@ namespace jobmesh::actors {
 /// Milliseconds since the epoch -> "2026-11-22T09:21:08.123Z"; 0 -> null in JSON objects.
 std::string format_time(std::int64_t ms);
 
-/// Now, in milliseconds since the epoch.
-std::int64_t now_ms();
+/// Now, in milliseconds since the epoch (as stored).
+using storage::now_ms;
 
 /// API.md's job object.
 boost::json::object job_to_json(const storage::job_record& job);

@@ -6,6 +6,7 @@
 #include "actors/errors.hpp"
 #include "actors/match_json.hpp"
 #include "match/ndjson.hpp"
+#include "storage/clock.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -24,12 +25,8 @@ using detail::profile_schema;
 using storage::record_kind;
 
 using detail::k_ask_timeout;
+using storage::now_ms;
 constexpr std::size_t k_max_url_length = 2048;
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // What every type's handlers share: the context and the profiles a job may name.
 struct shared_context {

@@ -85,7 +85,7 @@ TEST(format_time, writes_utc_times_as_gmtime_does) {
     std::time_t secs = static_cast<std::time_t>(ms / 1000);
     std::tm tm{};
     gmtime_r(&secs, &tm);
-    char want[40];
+    char want[96];  // room for any int in each field (GCC checks the format by type)
     std::snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
                   tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
     ASSERT_EQ(actors::format_time(ms), want) << "at " << ms;
