@@ -23,7 +23,8 @@ case "$flavour" in
   asan)    flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG"
                   -DJOBMESH_SANITIZE=ON -DCMAKE_UNITY_BUILD=ON) ;;
   # libFuzzer targets only (tests/fuzz), with clang from Debian.
-  fuzz)    flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DJOBMESH_FUZZ=ON) ;;
+  fuzz)    flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DJOBMESH_FUZZ=ON
+                  -DCMAKE_UNITY_BUILD=ON) ;;
   *) echo "build.sh: unknown flavour '$flavour' (release | asan | fuzz)" >&2; exit 2 ;;
 esac
 [ "${CI:-}" = "true" ] && flags+=(-DJOBMESH_WERROR=ON)
