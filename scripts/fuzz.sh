@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target (tests/fuzz) for SECONDS (default 30) from its seed corpus, the
 # targets side by side; fails when any of them meets a crash, leak or sanitizer report, and
-# leaves the input that caused it in build/fuzz/findings/<target>/. New inputs the fuzzer finds stay in build/fuzz (not the repo).
+# leaves the input that caused it in build/fuzz/findings/<target>/. New inputs the fuzzer
+# finds stay in build/fuzz (not the repo).
 # Usage: scripts/fuzz.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."

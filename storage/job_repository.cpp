@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <chrono>
 #include <fmt/format.h>
 #include <optional>
 #include <unordered_map>
