@@ -354,15 +354,35 @@ caf::result<match_reply> find_matches(marketplace_pointer self, record_kind kind
   auto made = make_query(st, kind, options);
   if (auto* e = std::get_if<caf::error>(&made))
     return std::move(*e);
-  // The source's owner looks it up, asks the other shards and merges: one hop fewer than
-  // asking the owner for the source and scattering from here, and this actor is free at once.
+  // The source's owner looks it up ahead of its queued scans (an urgent message), then every
+  // shard gets the query from here. The shards so take the queries in the same order, each a
+  // part of the same one at about the same time: when the owner asked the others and merged
+  // their parts in its own mailbox, a query queued at the owner, then at another shard, then at
+  // the owner again for the merge, and under load (32 connections, closed loop) its latency
+  // spread from a p50 of ~4 ms to a p99 of ~9 ms measured in the server.
   auto q = std::get<match::query>(made);
-  auto s = shard_of(id, st.shards.size());
-  std::vector<caf::actor> others;
-  for (std::size_t i = 0; i < st.shards.size(); ++i)
-    if (i != s)
-      others.push_back(caf::actor_cast<caf::actor>(st.shards[i]));
-  return self->delegate(st.shards[s], match_atom::value, kind, id, q, std::move(others));
+  auto promise = self->make_response_promise<match_reply>();
+  const auto& owner = st.shards[shard_of(id, st.shards.size())];
+  self->request<caf::message_priority::high>(owner, caf::infinite, caf::get_atom::value, kind, id)
+      .then(
+          [=](prepared_record& found) mutable {
+            auto source = std::make_shared<const prepared_record>(std::move(found));
+            gather<explained_matches>(
+                self->state.shards.size(),
+                [=](std::size_t s) {
+                  return self->request(self->state.shards[s], caf::infinite, match_atom::value, *source, q);
+                },
+                [=](std::vector<explained_matches> parts, caf::error e) mutable {
+                  if (e) {
+                    promise.deliver(std::move(e));
+                    return;
+                  }
+                  promise.deliver(
+                      match_reply{id, q.prof->name, q.prof->used, merge_shard_results(std::move(parts), q)});
+                });
+          },
+          [=](caf::error& e) mutable { promise.deliver(std::move(e)); });
+  return promise;
 }
 
 // Loading reads storage in chunks of this many records, by id, each split by the reader into a

@@ -553,38 +553,6 @@ load_tally load_part(shard_pointer self, match::chunk_read<Prepared> parsed) {
   return {static_cast<std::int64_t>(taken), static_cast<std::int64_t>(parsed.broken)};
 }
 
-// A query for a source this shard owns: the other shards get the prepared source first, so
-// they scan their parts while this one scans its own.
-void answer(shard_pointer self, record_kind kind, const std::string& id, const match::query& q,
-            const std::vector<caf::actor>& others, caf::typed_response_promise<match_reply> promise) {
-  auto found = find_prepared(self->state, kind, id);
-  if (!found) {
-    promise.deliver(make_error(errc::not_found, fmt::format("no {} {}", storage::noun_of(kind), id)));
-    return;
-  }
-  auto source = shared_source(std::move(*found));
-  if (others.empty()) {
-    promise.deliver(match_reply{id, q.prof->name, q.prof->used, run_query(self->state, source, q)});
-    return;
-  }
-  auto mine = std::make_shared<explained_matches>();
-  detail::gather<explained_matches>(
-      others.size(),
-      [&](std::size_t i) {
-        return self->request(caf::actor_cast<matcher_shard_actor>(others[i]), caf::infinite, match_atom::value,
-                             *source, q);
-      },
-      [=](std::vector<explained_matches> parts, caf::error e) mutable {
-        if (e) {
-          promise.deliver(std::move(e));
-          return;
-        }
-        parts.push_back(std::move(*mine));
-        promise.deliver(match_reply{id, q.prof->name, q.prof->used, merge_shard_results(std::move(parts), q)});
-      });
-  *mine = run_query(self->state, source, q);  // the replies are handled after this returns
-}
-
 matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<const match::normaliser> words,
                                          bool computed_engagement, expected_records expected) {
   self->state.words = std::move(words);
@@ -651,14 +619,6 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<con
       [=](ids_atom, record_kind kind) {
         auto& st = self->state;
         return kind == record_kind::posting ? keys_of(st.postings) : keys_of(st.candidates);
-      },
-      [=](match_atom, record_kind kind, const std::string& id, const match::query& q,
-          const std::vector<caf::actor>& others) {
-        auto promise = self->make_response_promise<match_reply>();
-        with_index(self, promise, [=](caf::typed_response_promise<match_reply>& p) {
-          answer(self, kind, id, q, others, p);
-        });
-        return promise;
       },
       [=](match_atom, prepared_record& given, const match::query& q) {
         auto promise = self->make_response_promise<explained_matches>();

@@ -11,13 +11,10 @@
 ///     load in parallel; an empty form (a record that no longer passes the rules) is counted
 ///     as broken and skipped; bytes that are no forms: errc::storage_failure
 /// (delete_atom, record_kind, id)            -> bool        whether it held the record
-/// (get_atom, record_kind, id)               -> prepared_record   or errc::not_found
+/// (get_atom, record_kind, id)               -> prepared_record   or errc::not_found; a live
+///     query's source, sent urgent so that it need not wait for the scans queued here
 /// (get_atom, record_kind, vector<id>)       -> prepared_lookup   in the order asked
 /// (ids_atom, record_kind)                   -> vector<id>  every id it holds, unordered
-/// (match_atom, record_kind, id, query, vector<actor> others) -> match_reply
-///     a query for a source this shard owns: it asks `others` (the other shards) with the
-///     prepared source, scans its own part meanwhile and merges every part; unknown id:
-///     errc::not_found
 /// (match_atom, prepared_record, query)      -> explained_matches
 ///     a candidate source gets this shard's best postings, a posting source its best
 ///     candidates, ranked, with explanations; the source need not live on this shard
@@ -58,8 +55,6 @@ using matcher_shard_actor = caf::typed_actor<
     caf::replies_to<caf::get_atom, storage::record_kind, std::string>::with<prepared_record>,
     caf::replies_to<caf::get_atom, storage::record_kind, std::vector<std::string>>::with<prepared_lookup>,
     caf::replies_to<ids_atom, storage::record_kind>::with<std::vector<std::string>>,
-    caf::replies_to<match_atom, storage::record_kind, std::string, match::query, std::vector<caf::actor>>::with<
-        match_reply>,
     caf::replies_to<match_atom, prepared_record, match::query>::with<explained_matches>,
     caf::replies_to<match_atom, std::vector<prepared_record>, match::query>::with<std::vector<explained_matches>>,
     caf::replies_to<score_atom, prepared_record, std::vector<std::string>, match::query>::with<pair_scores>,
