@@ -356,10 +356,10 @@ caf::result<match_reply> find_matches(marketplace_pointer self, record_kind kind
     return std::move(*e);
   // The source's owner looks it up ahead of its queued scans (an urgent message), then every
   // shard gets the query from here. The shards so take the queries in the same order, each a
-  // part of the same one at about the same time: when the owner asked the others and merged
+  // part of the same one at about the same time. When the owner asked the others and merged
   // their parts in its own mailbox, a query queued at the owner, then at another shard, then at
-  // the owner again for the merge, and under load (32 connections, closed loop) its latency
-  // spread from a p50 of ~4 ms to a p99 of ~9 ms measured in the server.
+  // the owner again for the merge: under a closed loop of 32 connections it waited ~1.3 ms for
+  // the owner and ~2.4 ms more for the other shard's part, of ~4 ms in the server at the median.
   auto q = std::get<match::query>(made);
   auto promise = self->make_response_promise<match_reply>();
   const auto& owner = st.shards[shard_of(id, st.shards.size())];
