@@ -17,7 +17,8 @@
 /// (ids_atom, record_kind)                   -> vector<id>  every id it holds, unordered
 /// (match_atom, prepared_record, query)      -> explained_matches
 ///     a candidate source gets this shard's best postings, a posting source its best
-///     candidates, ranked, with explanations; the source need not live on this shard
+///     candidates, ranked, with the records that explain them but no distance (the merge
+///     measures it); the source need not live on this shard
 /// (match_atom, vector<prepared_record>, query) -> vector<explained_matches>  one per source
 /// (score_atom, prepared_record, vector<id>, query) -> pair_scores
 ///     the source against each of the given targets this shard holds (others stay empty);
@@ -61,7 +62,8 @@ using matcher_shard_actor = caf::typed_actor<
     caf::reacts_to<tick_atom>>;
 
 /// Merges shards' local top-k lists into the global one: key descending, id ascending, the best
-/// posting of each company first when `q.top_per_company`, then the first `q.top_k`.
+/// posting of each company first when `q.top_per_company`, then the first `q.top_k`, each with
+/// its distance (a shard's own lists leave it out: it is measured for the results kept).
 explained_matches merge_shard_results(std::vector<explained_matches> parts, const match::query& q);
 
 /// The shard of `shards` that owns `id`: FNV-1a of the id's bytes, so every node agrees.
