@@ -366,6 +366,28 @@ void measure_distances(explained_matches& matches) {
     m.distance_km = distance_of(*m.posting, *m.candidate);
 }
 
+// With top_per_company each shard sends the best k of its companies' best postings. That is
+// enough: if a company's best posting overall is in the global top k, fewer than k companies
+// beat it overall, so fewer than k beat it in its own shard, so its shard sent it. Keeping the
+// first entry of each company in the merged order then gives the global answer. No distances
+// here: merge_shard_results measures them, for the lists that leave the service.
+explained_matches ranked(std::vector<explained_matches> parts, const match::query& q) {
+  explained_matches all;
+  for (auto& part : parts)
+    std::move(part.begin(), part.end(), std::back_inserter(all));
+  std::sort(all.begin(), all.end(), [](const explained_match& a, const explained_match& b) {
+    return match::ranks_before(match::rank_key(a.result.score), a.result.id, match::rank_key(b.result.score),
+                               b.result.id);
+  });
+  if (q.top_per_company && q.dir == match::direction::candidate) {
+    std::unordered_set<std::string_view> seen;  // views into the records the matches hold
+    std::erase_if(all, [&](const explained_match& m) { return !seen.insert(m.company()).second; });
+  }
+  if (all.size() > static_cast<std::size_t>(q.top_k))
+    all.resize(static_cast<std::size_t>(q.top_k));
+  return all;
+}
+
 explained_matches run_on(const built_index& x, const source_ptr& source, const match::query& q) {
   explained_matches out;
   if (const auto* c = std::get_if<match::prepared_candidate>(source.get())) {
@@ -392,7 +414,7 @@ explained_matches run_query(shard_state& st, const source_ptr& source, const mat
   auto out = run_on(*st.index, source, q);
   if (st.recent->postings.empty() && st.recent->candidates.empty())
     return out;
-  return merge_shard_results({std::move(out), run_on(*st.recent, source, q)}, q);
+  return ranked({std::move(out), run_on(*st.recent, source, q)}, q);
 }
 
 // Scores `source` against each target this shard holds, with every factor.
@@ -669,24 +691,8 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<con
 
 }  // namespace
 
-// With top_per_company each shard sends the best k of its companies' best postings. That is
-// enough: if a company's best posting overall is in the global top k, fewer than k companies
-// beat it overall, so fewer than k beat it in its own shard, so its shard sent it. Keeping the
-// first entry of each company in the merged order then gives the global answer.
 explained_matches merge_shard_results(std::vector<explained_matches> parts, const match::query& q) {
-  explained_matches all;
-  for (auto& part : parts)
-    std::move(part.begin(), part.end(), std::back_inserter(all));
-  std::sort(all.begin(), all.end(), [](const explained_match& a, const explained_match& b) {
-    return match::ranks_before(match::rank_key(a.result.score), a.result.id, match::rank_key(b.result.score),
-                               b.result.id);
-  });
-  if (q.top_per_company && q.dir == match::direction::candidate) {
-    std::unordered_set<std::string_view> seen;  // views into the records the matches hold
-    std::erase_if(all, [&](const explained_match& m) { return !seen.insert(m.company()).second; });
-  }
-  if (all.size() > static_cast<std::size_t>(q.top_k))
-    all.resize(static_cast<std::size_t>(q.top_k));
+  auto all = ranked(std::move(parts), q);
   measure_distances(all);
   return all;
 }
