@@ -37,6 +37,16 @@ spread summarise(std::vector<double> samples);
 
 boost::json::object to_json(const spread& s);
 
+/// How many problems (errors, bad statuses, refusals, as text) a load generator keeps to say
+/// what went wrong: the first few, however many there were (each is also counted).
+constexpr std::size_t k_problems_kept = 5;
+
+/// Appends `problem` to `kept` unless it holds k_problems_kept already.
+inline void keep_problem(std::vector<std::string>& kept, std::string problem) {
+  if (kept.size() < k_problems_kept)
+    kept.push_back(std::move(problem));
+}
+
 struct child_result {
   int exit_code = -1;   ///< -1 when it could not be started or did not exit normally
   std::string out;      ///< everything it wrote on stdout (stderr passes through)

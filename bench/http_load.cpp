@@ -37,7 +37,6 @@ constexpr std::size_t k_reply_limit = 64 << 20;  // replies larger than this are
 // client: 512, then 131) and a 4 KiB match reply more; with this much room one read takes a
 // reply that arrived whole. 64 connections x 64 KiB.
 constexpr std::size_t k_read_room = 64 << 10;
-constexpr std::size_t k_problems_kept = 5;       // examples enough to say what went wrong
 
 load_clock::duration seconds(double s) {
   return std::chrono::duration_cast<load_clock::duration>(std::chrono::duration<double>(s));
@@ -49,10 +48,7 @@ struct tally {
   std::uint64_t non_2xx = 0, rejected = 0, errors = 0, reconnects = 0;
   std::vector<std::string> problems;
 
-  void note(std::string problem) {
-    if (problems.size() < k_problems_kept)
-      problems.push_back(std::move(problem));
-  }
+  void note(std::string problem) { keep_problem(problems, std::move(problem)); }
 };
 
 // What every connection reads: the options, the callbacks, the window, the next sequence.
@@ -216,8 +212,7 @@ http_load_result merge(std::vector<std::unique_ptr<load_thread>>& threads, doubl
     r.errors += s.errors;
     r.reconnects += s.reconnects;
     for (auto& p : s.problems)
-      if (r.problems.size() < k_problems_kept)
-        r.problems.push_back(std::move(p));
+      keep_problem(r.problems, std::move(p));
   }
   std::sort(all.begin(), all.end());
   r.seconds = duration_s;

@@ -30,8 +30,6 @@ namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 
-constexpr std::size_t k_problems_kept = 5;
-
 double unix_ms_now() {
   return std::chrono::duration<double, std::milli>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -178,8 +176,7 @@ private:
     {
       std::lock_guard lock{tally_.mutex};
       ++tally_.errors;
-      if (tally_.problems.size() < k_problems_kept)
-        tally_.problems.push_back(fmt::format("client {}: {}: {}", index_, step, ec.message()));
+      keep_problem(tally_.problems, fmt::format("client {}: {}: {}", index_, step, ec.message()));
     }
     if (!settled_) {
       settled_ = true;
@@ -327,8 +324,7 @@ ws_window ws_clients::measure(double seconds) {
     all.insert(all.end(), w->seen.latencies_ms.begin(), w->seen.latencies_ms.end());
     r.errors += w->seen.errors;
     for (const auto& p : w->seen.problems)
-      if (r.problems.size() < k_problems_kept)
-        r.problems.push_back(p);
+      keep_problem(r.problems, p);
   }
   std::sort(all.begin(), all.end());
   r.deliveries = all.size();
