@@ -109,6 +109,8 @@ private:
     auto out = std::back_inserter(wire_);
     fmt::format_to(out, "{} {} HTTP/1.1\r\nHost: {}\r\n", std::string_view{http::to_string(next.method)}, target_,
                    run_.options.host);
+    if (!next.authorization.empty())
+      fmt::format_to(out, "Authorization: {}\r\n", next.authorization);
     if (!next.body.empty())
       fmt::format_to(out, "Content-Type: {}\r\nContent-Length: {}\r\n", next.content_type, next.body.size());
     else if (next.method != http::verb::get && next.method != http::verb::head)
@@ -345,6 +347,8 @@ http_reply http_connection::send(const http_request& r) {
   http::request<http::string_body> req{r.method, r.target, 11};
   req.set(http::field::host, im.host);
   req.keep_alive(true);
+  if (!r.authorization.empty())
+    req.set(http::field::authorization, r.authorization);
   if (!r.body.empty()) {
     req.set(http::field::content_type, r.content_type);
     req.body() = r.body;

@@ -27,6 +27,7 @@ struct http_request {
   std::string target;        ///< origin form: "/path?query"
   std::string body;          ///< sent (with Content-Length) only when not empty
   std::string content_type;  ///< set only with a body
+  std::string authorization; ///< the `Authorization` field, e.g. "Bearer <token>"; none when empty
 };
 
 /// A reply as a suite checks it.

@@ -17,6 +17,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -39,6 +40,9 @@ struct http_options {
   double duration_s = 10, warm_up_s = 2;
   int repeats = 3;
   std::string nginx = "/usr/sbin/nginx";
+  /// jobmesh with JWT auth, every request carrying a bearer token (nginx gets the same bytes
+  /// and ignores the field): what a deployment pays per request for its auth.
+  bool jwt = false;
   std::string work_dir = "bench/work/http", out = "bench/results/http.json";
 };
 
@@ -124,9 +128,28 @@ struct run {
   double busy = 0;  ///< server and load generator together
 };
 
+// A secret for this run's server: 48 random hexadecimal digits.
+std::string random_secret() {
+  std::random_device rd;
+  std::string out;
+  for (int i = 0; i < 48; ++i)
+    out += "0123456789abcdef"[rd() % 16];
+  return out;
+}
+
+// An admin's token for `secret`, made by `jobmesh token` (this binary).
+std::string bearer_for(const std::string& secret) {
+  auto made = run_child({"/proc/self/exe", "token", "--set", "auth.secret=" + secret, "--sub", "bench", "--role",
+                         "admin", "--ttl", "1h"});
+  auto token = made.out.substr(0, made.out.find_first_of("\r\n"));
+  if (made.exit_code != 0 || token.empty())
+    throw std::runtime_error("`jobmesh token` made no token");
+  return "Bearer " + token;
+}
+
 // Closed-loop GETs of `target`; every reply must be 200 with exactly `body`.
 run load(const http_options& o, std::uint16_t port, const std::string& target, const std::string& body,
-         const std::function<double()>& server_cpu) {
+         const std::string& authorization, const std::function<double()>& server_cpu) {
   http_load_options lo;
   lo.port = port;
   lo.connections = o.connections;
@@ -137,7 +160,7 @@ run load(const http_options& o, std::uint16_t port, const std::string& target, c
   lo.on_window = [&](bool opening) { (opening ? open : close) = server_cpu(); };
   run r;
   r.load = run_http_load(
-      lo, [&](std::uint64_t) { return http_request{boost::beast::http::verb::get, target, {}, {}}; },
+      lo, [&](std::uint64_t) { return http_request{boost::beast::http::verb::get, target, {}, {}, authorization}; },
       [&](unsigned status, std::string_view got, std::string& problem) {
         if (status == 200 && got == body)
           return true;
@@ -194,12 +217,18 @@ int bench_http(const http_options& o) {
   fs::create_directories(dir / "tmp");
   ensure_nginx(o);
   remove_database(dir / "http.db");
-  auto s = start_server({"--db", "sqlite:" + (dir / "http.db").string(), "--set", "log.level=warn"},
-                        dir / "server.log");
+  std::vector<std::string> args{"--db", "sqlite:" + (dir / "http.db").string(), "--set", "log.level=warn"};
+  std::string authorization;
+  if (o.jwt) {
+    auto secret = random_secret();
+    args.insert(args.end(), {"--set", "auth.mode=jwt", "--set", "auth.secret=" + secret});
+    authorization = bearer_for(secret);
+  }
+  auto s = start_server(args, dir / "server.log");
   // One finished job, as a user polling for a result would read it.
   http_connection c{"127.0.0.1", s.port, 10s};
   auto submitted = c.send({boost::beast::http::verb::post, "/api/v1/jobs", R"({"type":"noop","params":{}})",
-                           "application/json"});
+                           "application/json", authorization});
   if (submitted.status != 202)
     throw std::runtime_error(fmt::format("the submit answered {}: {}", submitted.status, submitted.body));
   auto target = "/api/v1/jobs/" + std::string{json::parse(submitted.body).at("id").as_string()};
@@ -207,7 +236,7 @@ int bench_http(const http_options& o) {
   for (auto until = wall_seconds() + 10; body.find(R"("status":"completed")") == std::string::npos;) {
     if (wall_seconds() > until)
       throw std::runtime_error("the job did not complete within 10 s");
-    body = c.send({boost::beast::http::verb::get, target, {}, {}}).body;
+    body = c.send({boost::beast::http::verb::get, target, {}, {}, authorization}).body;
   }
   fs::create_directories(dir / "root" / "api" / "v1" / "jobs");
   std::ofstream{dir / "root" / target.substr(1), std::ios::binary} << body;
@@ -221,8 +250,8 @@ int bench_http(const http_options& o) {
                   target));
   std::vector<run> ours, theirs;
   for (int round = 0; round < o.repeats; ++round) {
-    ours.push_back(load(o, s.port, target, body, [&] { return s.process->cpu_seconds(); }));
-    theirs.push_back(load(o, nginx_port, target, body, [&] { return nginx_cpu_seconds(dir); }));
+    ours.push_back(load(o, s.port, target, body, authorization, [&] { return s.process->cpu_seconds(); }));
+    theirs.push_back(load(o, nginx_port, target, body, authorization, [&] { return nginx_cpu_seconds(dir); }));
     say(fmt::format("round {}/{}: jobmesh {:.0f} req/s (p99 {:.2f} ms), nginx {:.0f} req/s (p99 {:.2f} ms)",
                     round + 1, o.repeats, ours.back().load.requests_per_s, ours.back().load.p99_ms,
                     theirs.back().load.requests_per_s, theirs.back().load.p99_ms));
@@ -254,9 +283,10 @@ int bench_http(const http_options& o) {
   double share = our_rps.median / their_rps.median;
   report_table t;
   t.title = fmt::format("http: GET /api/v1/jobs/{{id}} ({} bytes of JSON), {} keep-alive connections, {} s windows, "
-                        "median of {} rounds",
-                        body.size(), o.connections, o.duration_s, o.repeats);
-  t.command = "scripts/bench.sh http";
+                        "median of {} rounds{}",
+                        body.size(), o.connections, o.duration_s, o.repeats,
+                        o.jwt ? "; jobmesh with JWT auth, every request a bearer token" : "");
+  t.command = o.jwt ? "scripts/bench.sh http --jwt" : "scripts/bench.sh http";
   t.columns = {"server", "requests/s", "min-max", "p50 / p99 ms", "server CPU"};
   auto row = [&](const std::string& name, const std::vector<run>& runs) {
     auto r = spread_of(runs, rps);
@@ -281,6 +311,7 @@ int bench_http(const http_options& o) {
                    {"duration_s", o.duration_s},
                    {"repeats", o.repeats},
                    {"body_bytes", body.size()},
+                   {"jwt", o.jwt},
                    {"cpu_saturated", spread_of(ours, [](const run& r) { return r.busy; }).median > 0.9},
                    {"jobmesh", {{"requests_per_s", to_json(our_rps)}, {"samples", raw_ours}}},
                    {"nginx", {{"requests_per_s", to_json(their_rps)}, {"samples", raw_theirs}}},
@@ -305,6 +336,8 @@ void add_http_suite(CLI::App& bench, command_runner& chosen) {
       ->check(CLI::Range(1, 64));
   add_window_options(*cmd, o->duration_s, o->warm_up_s);
   cmd->add_option("--nginx", o->nginx, "The nginx binary")->capture_default_str();
+  cmd->add_flag("--jwt", o->jwt,
+                "Run jobmesh with JWT auth, each request carrying a bearer token (nginx ignores the field)");
   add_run_options(*cmd, o->repeats, "Rounds, each server once per round", o->work_dir,
                   "Where the database, nginx's files and the logs go", o->out);
   cmd->callback([o, &chosen] { chosen = [o] { return bench_http(*o); }; });

@@ -44,6 +44,8 @@ struct api_context {
   std::shared_ptr<const actor_bridge> bridge;
   /// Single job submissions, taken to the supervisor together (submit_lane.hpp).
   std::shared_ptr<const submit_lane> submits;
+  /// Bearer tokens verified by this server (auth.hpp), checked before libjwt is asked again.
+  std::shared_ptr<token_cache> tokens = std::make_shared<token_cache>();
   /// The demo's load (never null; not loading unless `serve --demo` loads one).
   std::shared_ptr<const demo_status> demo = std::make_shared<demo_status>();
 

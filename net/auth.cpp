@@ -61,7 +61,15 @@ std::string_view to_string(role r) {
   return "user";
 }
 
-std::variant<identity, auth_failure> verify_token(std::string_view token, const std::string& secret,
+namespace {
+
+/// A token that passed, and when it expires.
+struct verified_token {
+  identity who;
+  std::int64_t exp_s = 0;
+};
+
+std::variant<verified_token, auth_failure> verify(std::string_view token, const std::string& secret,
                                                   std::int64_t leeway_s, std::int64_t now_s) {
   jwt_t* raw = nullptr;
   std::string text{token};
@@ -85,18 +93,63 @@ std::variant<identity, auth_failure> verify_token(std::string_view token, const 
   auto r = role_text ? parse_role(*role_text) : std::nullopt;
   if (!r)
     return auth_failure{"the token's role must be user, admin or service"};
-  return identity{*sub, *r};
+  return verified_token{identity{*sub, *r}, exp};
+}
+
+}  // namespace
+
+std::variant<identity, auth_failure> verify_token(std::string_view token, const std::string& secret,
+                                                  std::int64_t leeway_s, std::int64_t now_s) {
+  auto v = verify(token, secret, leeway_s, now_s);
+  if (auto* failure = std::get_if<auth_failure>(&v))
+    return std::move(*failure);
+  return std::get<verified_token>(std::move(v)).who;
+}
+
+std::optional<identity> token_cache::find(const std::string& token, std::int64_t now_s, std::int64_t leeway_s) {
+  std::lock_guard lock{mutex_};
+  auto it = tokens_.find(token);
+  if (it == tokens_.end())
+    return std::nullopt;
+  if (it->second.exp_s + leeway_s < now_s) {  // expired while kept: verify_token says so
+    tokens_.erase(it);
+    return std::nullopt;
+  }
+  return it->second.who;
+}
+
+void token_cache::keep(const std::string& token, identity who, std::int64_t exp_s) {
+  std::lock_guard lock{mutex_};
+  if (tokens_.size() >= capacity_ && !tokens_.contains(token))
+    tokens_.clear();  // the tokens still in use come back at their next request
+  tokens_.insert_or_assign(token, entry{std::move(who), exp_s});
+}
+
+std::size_t token_cache::size() const {
+  std::lock_guard lock{mutex_};
+  return tokens_.size();
 }
 
 std::variant<identity, auth_failure> authenticate(const config::auth_settings& auth, const request& req,
-                                                  const std::map<std::string, std::string>& query) {
+                                                  const std::map<std::string, std::string>& query,
+                                                  token_cache* verified) {
   if (auth.mode != "jwt")
     return identity{"demo", role::admin};
   auto token = bearer_token(req, query);
   if (token.empty())
     return auth_failure{"a bearer token is required (Authorization: Bearer <token>)"};
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
-  return verify_token(token, auth.secret, auth.leeway_s, now.count());
+  auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  if (verified != nullptr)
+    if (auto who = verified->find(token, now, auth.leeway_s))
+      return std::move(*who);
+  auto v = verify(token, auth.secret, auth.leeway_s, now);
+  if (auto* failure = std::get_if<auth_failure>(&v))
+    return std::move(*failure);
+  auto& passed = std::get<verified_token>(v);
+  if (verified != nullptr)
+    verified->keep(token, passed.who, passed.exp_s);
+  return std::move(passed.who);
 }
 
 std::string issue_token(const std::string& secret, const std::string& sub, role r, std::int64_t now_s,

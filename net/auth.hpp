@@ -12,9 +12,11 @@
 
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 
 namespace jobmesh::net {
@@ -44,9 +46,39 @@ struct auth_failure {
   std::string message;
 };
 
-/// The identity of `req` (its decoded `query` holds `access_token`, if any).
+/// Tokens a server verified, so that a client's next request with the same token skips
+/// libjwt's decode and HMAC (~4.5 µs a token on a 2-vCPU VM, where a GET of a finished job
+/// costs the server ~20 µs in all). Keyed by the whole token, its signature included, and
+/// holding only tokens that passed, each until its `exp` (with the leeway): a hit answers what
+/// verify_token would. One per server (its secret); at most `capacity` tokens, all dropped
+/// when it is full. Thread-safe.
+class token_cache {
+public:
+  static constexpr std::size_t k_capacity = 4096;
+
+  explicit token_cache(std::size_t capacity = k_capacity) : capacity_(capacity) {}
+
+  /// The identity `token` was verified as, if it was and has not expired at `now_s`.
+  std::optional<identity> find(const std::string& token, std::int64_t now_s, std::int64_t leeway_s);
+  /// Keeps `token`, verified as `who`, until `exp_s` (+ leeway).
+  void keep(const std::string& token, identity who, std::int64_t exp_s);
+  std::size_t size() const;
+
+private:
+  struct entry {
+    identity who;
+    std::int64_t exp_s = 0;
+  };
+  std::size_t capacity_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, entry> tokens_;  ///< guarded by mutex_
+};
+
+/// The identity of `req` (its decoded `query` holds `access_token`, if any); with `verified`,
+/// a token verified before is taken from it and a token that passes is kept there.
 std::variant<identity, auth_failure> authenticate(const config::auth_settings& auth, const request& req,
-                                                  const std::map<std::string, std::string>& query);
+                                                  const std::map<std::string, std::string>& query,
+                                                  token_cache* verified = nullptr);
 
 /// Checks `token` at `now_s` (seconds since the Unix epoch).
 std::variant<identity, auth_failure> verify_token(std::string_view token, const std::string& secret,

@@ -183,7 +183,7 @@ router make_api_router(std::shared_ptr<const api_context> ctx) {
                   -> std::variant<identity, response> {
     // A token in a URL ends up in logs: only the WebSocket upgrade, where a browser cannot set
     // headers, takes it as `?access_token=` (http_session.cpp).
-    auto who = authenticate(ctx->settings.auth, req, {});
+    auto who = authenticate(ctx->settings.auth, req, {}, ctx->tokens.get());
     if (auto* failure = std::get_if<auth_failure>(&who)) {
       auto res = error_response(req, http::status::unauthorized, "unauthorized", failure->message);
       res.set(http::field::www_authenticate, "Bearer");

@@ -128,7 +128,7 @@ void http_session::handle(request req) {
     if (auto url = boost::urls::parse_origin_form(req.target()))
       for (const auto& p : url->params())
         query[std::string{p.key}] = std::string{p.value};
-    auto who = authenticate(ctx_->settings.auth, req, query);
+    auto who = authenticate(ctx_->settings.auth, req, query, ctx_->tokens.get());
     if (auto* failure = std::get_if<auth_failure>(&who)) {
       auto res = error_response(req, http::status::unauthorized, "unauthorized", failure->message);
       res.set(http::field::www_authenticate, "Bearer");

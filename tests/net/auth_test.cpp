@@ -1,13 +1,16 @@
 // Tokens as API.md "Auth" wants them: HS256 only, signed with the server's secret, `exp`
-// required (with leeway), `sub` and a known `role`.
+// required (with leeway), `sub` and a known `role`; a token that passed is kept by its server
+// until it expires, and nothing else is.
 #include "net/auth.hpp"
 
 #include <gmock/gmock.h>
 #include <jwt.h>
 
+#include <chrono>
 #include <cstdlib>
 
 using namespace jobmesh;
+namespace http = boost::beast::http;
 using ::testing::HasSubstr;
 
 namespace {
@@ -69,4 +72,81 @@ TEST(auth, exp_sub_and_a_known_role_are_required) {
               HasSubstr("exp"));
   EXPECT_THAT(failure_of(net::verify_token(raw_token(JWT_ALG_HS256, k_secret, true, "root"), k_secret, 30, k_now)),
               HasSubstr("role"));
+}
+
+namespace {
+
+net::request with_bearer(const std::string& token) {
+  net::request req{http::verb::get, "/api/v1/jobs", 11};
+  req.set(http::field::authorization, "Bearer " + token);
+  return req;
+}
+
+config::auth_settings jwt_settings() {
+  config::auth_settings auth;
+  auth.mode = "jwt";
+  auth.secret = k_secret;
+  return auth;
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+TEST(token_cache, a_verified_token_is_kept_until_it_expires_with_the_leeway) {
+  net::token_cache cache;
+  cache.keep("t", net::identity{"alice", net::role::service}, k_now + 60);
+  auto who = cache.find("t", k_now + 80, 30);
+  ASSERT_TRUE(who);
+  EXPECT_EQ(who->user, "alice");
+  EXPECT_EQ(who->role, net::role::service);
+  EXPECT_FALSE(cache.find("t", k_now + 100, 30));
+  EXPECT_EQ(cache.size(), 0u);  // dropped once found expired
+  EXPECT_FALSE(cache.find("another", k_now, 30));
+}
+
+TEST(token_cache, holds_at_most_its_capacity) {
+  net::token_cache cache{3};
+  for (int i = 0; i < 7; ++i)
+    cache.keep("t" + std::to_string(i), net::identity{"u" + std::to_string(i), net::role::user}, k_now + 60);
+  EXPECT_LE(cache.size(), 3u);
+  auto last = cache.find("t6", k_now, 30);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->user, "u6");
+}
+
+TEST(token_cache, authenticate_keeps_only_tokens_that_pass) {
+  auto auth = jwt_settings();
+  net::token_cache cache;
+  auto good = net::issue_token(k_secret, "alice", net::role::admin, unix_now(), 3600);
+  for (int i = 0; i < 2; ++i) {
+    auto who = net::authenticate(auth, with_bearer(good), {}, &cache);
+    ASSERT_TRUE(std::holds_alternative<net::identity>(who)) << failure_of(who);
+    EXPECT_EQ(std::get<net::identity>(who).user, "alice");
+  }
+  EXPECT_EQ(cache.size(), 1u);
+  auto forged = net::issue_token("another secret, also 32 characters", "mallory", net::role::admin, unix_now(), 3600);
+  auto expired = net::issue_token(k_secret, "bob", net::role::user, unix_now() - 7200, 3600);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_THAT(failure_of(net::authenticate(auth, with_bearer(forged), {}, &cache)), HasSubstr("signature"));
+    EXPECT_THAT(failure_of(net::authenticate(auth, with_bearer(expired), {}, &cache)), HasSubstr("expired"));
+  }
+  EXPECT_EQ(cache.size(), 1u);
+}
+
+// What the cache holds is answered without libjwt: here a token it was given by hand (a
+// server only ever keeps tokens that passed), which libjwt would refuse.
+TEST(token_cache, authenticate_answers_a_kept_token_from_the_cache) {
+  auto auth = jwt_settings();
+  net::token_cache cache;
+  auto unsigned_elsewhere = net::issue_token("another secret, also 32 characters", "carol", net::role::user,
+                                             unix_now(), 3600);
+  cache.keep(unsigned_elsewhere, net::identity{"carol", net::role::user}, unix_now() + 3600);
+  auto who = net::authenticate(auth, with_bearer(unsigned_elsewhere), {}, &cache);
+  ASSERT_TRUE(std::holds_alternative<net::identity>(who)) << failure_of(who);
+  EXPECT_EQ(std::get<net::identity>(who).user, "carol");
+  // Without the cache, the same request is refused.
+  EXPECT_THAT(failure_of(net::authenticate(auth, with_bearer(unsigned_elsewhere), {})), HasSubstr("signature"));
 }
