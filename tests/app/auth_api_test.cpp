@@ -111,3 +111,36 @@ TEST_F(auth_api_test, a_websocket_follows_only_what_its_caller_may_see) {
   EXPECT_EQ(std::string{pong->at("type").as_string()}, "pong") << "the session lives on after refusals";
   EXPECT_EQ(as(bob_, http::verb::post, "/api/v1/jobs/" + bob_job + "/cancel").status, 200u);
 }
+
+namespace {
+
+// No clock leeway, so that a token expires within a test's time.
+class auth_expiry_test : public jwt_node {
+protected:
+  void SetUp() override {
+    jwt_node::SetUp();
+    settings_.auth.leeway_s = 0;
+    start();
+  }
+};
+
+}  // namespace
+
+// The server keeps a token that passed (net::token_cache); kept or not, it is refused once its
+// exp has passed.
+TEST_F(auth_expiry_test, a_token_the_server_kept_is_refused_once_it_expires) {
+  // Issued to the second: valid for 2-3 s, then refused from the second after its exp.
+  auto brief = token("dana", net::role::user, 3);
+  ASSERT_EQ(as(brief, http::verb::get, "/api/v1/jobs").status, 200u);
+  ASSERT_EQ(as(brief, http::verb::get, "/api/v1/jobs").status, 200u);  // from the server's cache
+  http_reply last;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  do {
+    last = as(brief, http::verb::get, "/api/v1/jobs");
+    if (last.status != 200u)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling, bounded above
+  } while (std::chrono::steady_clock::now() < until);
+  ASSERT_EQ(last.status, 401u) << "still accepted 15 s after a 3 s token was issued";
+  EXPECT_THAT(std::string{last.json().at("error").at("message").as_string()}, HasSubstr("expired"));
+}
