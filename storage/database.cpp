@@ -18,11 +18,17 @@ constexpr std::string_view k_sqlite_prefix = "sqlite:";
 
 // By default SQLite counts every allocation it makes under one process-wide mutex, for
 // sqlite3_memory_used(), which nothing here reads: a lock and unlock per allocation, ~14% of
-// the storage writer's samples while it committed jobs. Only possible before SQLite starts
-// (in the process's first open); later it is refused and changes nothing.
+// the storage writer's samples while it committed jobs. And by default ("serialized") every
+// call on a connection (each bind, step, reset, column) takes the connection's mutex, though
+// here a connection is only ever used by one thread at a time (database.hpp; the checkpointer
+// opens its own): multi-thread mode drops those. Only possible before SQLite starts (in the
+// process's first open); later it is refused and changes nothing.
 void configure_sqlite_once() {
   static std::once_flag once;
-  std::call_once(once, [] { sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+  std::call_once(once, [] {
+    sqlite_api::sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  });
 }
 
 std::unique_ptr<soci::session> open_sqlite(std::string_view url, const open_options& options) {

@@ -48,7 +48,8 @@ wal_checkpointer::wal_checkpointer(soci::session& writer, options o) : writer_(s
 }
 
 wal_checkpointer::~wal_checkpointer() {
-  // Under the writer connection's mutex: once this returns, no commit is in on_commit.
+  // On the writer's thread (the writer's state holds this): no commit is in on_commit now,
+  // and none after this returns calls it.
   sqlite3_wal_autocheckpoint(writer_, k_sqlite_autocheckpoint_pages);
   {
     std::lock_guard lock{mutex_};
