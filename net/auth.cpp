@@ -63,6 +63,11 @@ std::string_view to_string(role r) {
 
 namespace {
 
+/// Whether a token expiring at `exp_s` is refused at `now_s`, given `leeway_s` of clock leeway.
+bool expired(std::int64_t exp_s, std::int64_t leeway_s, std::int64_t now_s) {
+  return exp_s + leeway_s < now_s;
+}
+
 /// A token that passed, and when it expires.
 struct verified_token {
   identity who;
@@ -84,7 +89,7 @@ std::variant<verified_token, auth_failure> verify(std::string_view token, const 
   auto exp = jwt_get_grant_int(j.get(), "exp");
   if (errno != 0)
     return auth_failure{"the token has no exp (expiry) claim"};
-  if (exp + leeway_s < now_s)
+  if (expired(exp, leeway_s, now_s))
     return auth_failure{"the token has expired"};
   auto sub = string_grant(j.get(), "sub");
   if (!sub || sub->empty())
@@ -111,7 +116,7 @@ std::optional<identity> token_cache::find(const std::string& token, std::int64_t
   auto it = tokens_.find(token);
   if (it == tokens_.end())
     return std::nullopt;
-  if (it->second.exp_s + leeway_s < now_s) {  // expired while kept: verify_token says so
+  if (expired(it->second.exp_s, leeway_s, now_s)) {  // expired while kept: verify says so
     tokens_.erase(it);
     return std::nullopt;
   }

@@ -141,12 +141,12 @@ TEST(token_cache, authenticate_keeps_only_tokens_that_pass) {
 TEST(token_cache, authenticate_answers_a_kept_token_from_the_cache) {
   auto auth = jwt_settings();
   net::token_cache cache;
-  auto unsigned_elsewhere = net::issue_token("another secret, also 32 characters", "carol", net::role::user,
+  auto signed_elsewhere = net::issue_token("another secret, also 32 characters", "carol", net::role::user,
                                              unix_now(), 3600);
-  cache.keep(unsigned_elsewhere, net::identity{"carol", net::role::user}, unix_now() + 3600);
-  auto who = net::authenticate(auth, with_bearer(unsigned_elsewhere), {}, &cache);
+  cache.keep(signed_elsewhere, net::identity{"carol", net::role::user}, unix_now() + 3600);
+  auto who = net::authenticate(auth, with_bearer(signed_elsewhere), {}, &cache);
   ASSERT_TRUE(std::holds_alternative<net::identity>(who)) << failure_of(who);
   EXPECT_EQ(std::get<net::identity>(who).user, "carol");
   // Without the cache, the same request is refused.
-  EXPECT_THAT(failure_of(net::authenticate(auth, with_bearer(unsigned_elsewhere), {})), HasSubstr("signature"));
+  EXPECT_THAT(failure_of(net::authenticate(auth, with_bearer(signed_elsewhere), {})), HasSubstr("signature"));
 }
