@@ -2,6 +2,8 @@
 
 #include "actors/json_text.hpp"
 
+#include <simdjson.h>
+
 namespace jobmesh::net {
 
 namespace {
@@ -18,11 +20,43 @@ response make_json(unsigned version, bool keep_alive, http::status status, const
   return res;
 }
 
+// The length of the UTF-8 sequence `lead` begins, or 0 for a byte that begins none.
+std::size_t sequence_length(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if ((lead & 0xE0) == 0xC0) return 2;
+  if ((lead & 0xF0) == 0xE0) return 3;
+  if ((lead & 0xF8) == 0xF0) return 4;
+  return 0;
+}
+
 boost::json::object error_body(std::string_view code, std::string_view message, boost::json::object details) {
-  return {{"error", {{"code", code}, {"message", message}, {"details", std::move(details)}}}};
+  for (auto& [key, value] : details)
+    if (value.is_string())
+      value = as_utf8(value.as_string());
+  return {{"error", {{"code", code}, {"message", as_utf8(message)}, {"details", std::move(details)}}}};
 }
 
 }  // namespace
+
+std::string as_utf8(std::string_view text) {
+  if (simdjson::validate_utf8(text.data(), text.size()))
+    return std::string{text};
+  static constexpr std::string_view k_replacement = "\xEF\xBF\xBD";  // U+FFFD
+  std::string out;
+  out.reserve(text.size() + 8);
+  for (std::size_t i = 0; i < text.size();) {
+    auto n = sequence_length(static_cast<unsigned char>(text[i]));
+    // simdjson's check of the one sequence also refuses overlong forms, surrogates and > U+10FFFF.
+    if (n > 0 && i + n <= text.size() && simdjson::validate_utf8(text.data() + i, n)) {
+      out.append(text.substr(i, n));
+      i += n;
+    } else {
+      out.append(k_replacement);
+      ++i;
+    }
+  }
+  return out;
+}
 
 response json_response(const request& req, http::status status, const boost::json::value& body) {
   return make_json(req.version(), req.keep_alive(), status, body);

@@ -15,6 +15,11 @@ namespace http = boost::beast::http;
 using request = http::request<http::string_body>;
 using response = http::response<http::string_body>;
 
+/// `text` as valid UTF-8: each byte that begins no valid sequence becomes U+FFFD. Error
+/// messages quote requests (a path's `%ff` decodes to a byte that is not UTF-8), and API.md's
+/// replies are UTF-8.
+std::string as_utf8(std::string_view text);
+
 /// A JSON reply with `status`, keeping `req`'s HTTP version and keep-alive.
 response json_response(const request& req, http::status status, const boost::json::value& body);
 

@@ -177,6 +177,10 @@ std::variant<storage::job_filter, field_error> parse_job_filter(const std::map<s
   f.type = query_value(query, "type");
   f.user_id = query_value(query, "user");
   f.after = query_value(query, "after");
+  // A cursor is the id of the last job of a page: anything else would page from nowhere (an id
+  // of other letters sorts after or before every job, so the page was everything or nothing).
+  if (!f.after.empty() && !actors::is_job_id(f.after))
+    return field_error{"after", "after must be a job id (the next_after of the page before)"};
   if (auto e = read_limit(query, f.limit))
     return *e;
   return f;

@@ -338,7 +338,9 @@ void list_items(const ctx_ptr& ctx, route_request rr, responder respond) {
   auto filter = std::get<storage::item_filter>(std::move(parsed));
   auto limit = static_cast<std::size_t>(filter.limit);
   auto req = rr.req;
-  when_owned(ctx, rr, respond, [ctx, req, respond, limit, filter] {
+  // The job is looked up for every caller (not only for users, as when_owned does): the items of
+  // a job that does not exist are a 404, not an empty page.
+  with_visible_job(ctx, rr, respond, [ctx, req, respond, limit, filter](const job_record&) {
     ask(
         *ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(),
         [req, respond, limit](std::vector<storage::item_record>& items) {

@@ -3,6 +3,7 @@
 #include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace jobmesh::net {
@@ -23,11 +24,29 @@ bool matches(const std::vector<std::string>& pattern, const std::vector<std::str
   return true;
 }
 
+// Each method once (two routes may match one path: `/healthz` and `/{file}`), HEAD beside GET.
 std::string allowed_methods(const std::vector<http::verb>& verbs) {
+  std::vector<http::verb> allowed;
+  for (auto v : verbs) {
+    if (std::find(allowed.begin(), allowed.end(), v) != allowed.end())
+      continue;
+    allowed.push_back(v);
+    if (v == http::verb::get)
+      allowed.push_back(http::verb::head);
+  }
   std::string out;
-  for (auto v : verbs)
+  for (auto v : allowed)
     out += (out.empty() ? "" : ", ") + std::string{http::to_string(v)};
   return out;
+}
+
+// A HEAD request is answered as its GET would be, less the body: the header keeps the
+// Content-Length of the body it would have carried (RFC 9110, 9.3.2).
+responder without_body(responder respond) {
+  return [respond = std::move(respond)](response res) {
+    res.body().clear();
+    respond(std::move(res));
+  };
 }
 
 }  // namespace
@@ -91,6 +110,8 @@ responder counted(responder respond, const std::shared_ptr<actors::metrics>& m, 
 }  // namespace
 
 void router::dispatch(std::shared_ptr<const request> req, responder uncounted) const {
+  if (req->method() == http::verb::head)
+    uncounted = without_body(std::move(uncounted));
   // Until a route matches, the request counts as unmatched (404, 405, a bad target).
   auto respond = counted(uncounted, metrics_, "unmatched");
   auto url = boost::urls::parse_origin_form(req->target());
@@ -105,12 +126,13 @@ void router::dispatch(std::shared_ptr<const request> req, responder uncounted) c
                                     fmt::format("query option '{}' is given more than once", key), {{"field", key}}));
   }
   auto segments = split_path(std::string{url->path()});
+  auto method = req->method() == http::verb::head ? http::verb::get : req->method();
   std::vector<http::verb> other_methods;
   for (const auto& r : routes_) {
     std::map<std::string, std::string> captured;
     if (!matches(r.segments, segments, captured))
       continue;
-    if (r.method != req->method()) {
+    if (r.method != method) {
       other_methods.push_back(r.method);
       continue;
     }

@@ -131,3 +131,37 @@ TEST_F(malformed_input_test, a_header_that_never_ends_is_cut_off) {
   // server.read_timeout_ms is 1 s here for the whole request once its header is in.
   EXPECT_TRUE(slow_body.closed_by_server_within(std::chrono::seconds{5}));
 }
+
+TEST_F(malformed_input_test, paths_and_cursors_that_name_nothing) {
+  using http::verb;
+  // error_code() parses the body with Boost.JSON, which refuses bytes that are not UTF-8: a
+  // path's %ff is quoted in the message as U+FFFD.
+  EXPECT_EQ(error_code(as(admin_, verb::get, "/api/v1/jobs/%ff"), 404), "not_found");
+  EXPECT_EQ(error_code(as(admin_, verb::get, "/api/v1/postings/%ff%fe"), 404), "not_found");
+  EXPECT_EQ(error_code(as(admin_, verb::get, "/api/v1/nothing%c3"), 404), "not_found");
+  // The items of a job that does not exist are a 404 for an admin too, as its other routes are.
+  EXPECT_EQ(error_code(as(admin_, verb::get, "/api/v1/jobs/01M819SZZC4RY7478857NQTNXP/items"), 404), "not_found");
+  EXPECT_EQ(error_code(as(admin_, verb::get, "/api/v1/jobs/nope/items"), 404), "not_found");
+  for (const char* cursor : {"garbage", "zzzz", "!!!"}) {
+    auto page = as(admin_, verb::get, std::string{"/api/v1/jobs?after="} + cursor);
+    EXPECT_EQ(error_code(page, 400), "invalid_request") << cursor;
+    EXPECT_EQ(field_of(page), "after") << cursor;
+  }
+}
+
+TEST_F(malformed_input_test, head_is_answered_as_get_without_the_body) {
+  auto get = as(admin_, http::verb::get, "/healthz");
+  ASSERT_EQ(get.status, 200u);
+  // Two requests on one connection: the second reply must follow the first's header at once,
+  // which it does only when the HEAD's reply carried no body.
+  idle_connection c{port_};
+  c.send("HEAD /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  auto head = c.read_until("\r\n\r\n", std::chrono::seconds{5});
+  EXPECT_THAT(head, ::testing::StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(head, ::testing::HasSubstr("Content-Length: " + std::to_string(get.body.size()) + "\r\n"));
+  auto next = c.read_until("\r\n\r\n", std::chrono::seconds{5});
+  EXPECT_THAT(next, ::testing::StartsWith("HTTP/1.1 200"));
+  auto refused = as(admin_, http::verb::patch, "/healthz", "{}");
+  EXPECT_EQ(refused.status, 405u);
+  EXPECT_EQ(refused.headers[http::field::allow], "GET, HEAD");
+}

@@ -65,6 +65,18 @@ TEST(parse_job_filter, checks_status_and_limit) {
   EXPECT_EQ(std::get<field_error>(parse_job_filter({{"limit", "5x"}})).field, "limit");
 }
 
+TEST(parse_job_filter, a_cursor_is_a_job_id) {
+  auto f = std::get<jobmesh::storage::job_filter>(parse_job_filter({{"after", "01M819SZZC4RY7478857NQTNXP"}}));
+  EXPECT_EQ(f.after, "01M819SZZC4RY7478857NQTNXP");
+  for (const char* bad : {"garbage", "!!!", "zzzz", "01m819szzc4ry7478857nqtnxp", "01M819SZZC4RY7478857NQTNX"}) {
+    auto parsed = parse_job_filter({{"after", bad}});
+    auto* e = std::get_if<field_error>(&parsed);
+    ASSERT_NE(e, nullptr) << bad;
+    EXPECT_EQ(e->field, "after");
+    EXPECT_THAT(e->message, HasSubstr("job id"));
+  }
+}
+
 TEST(parse_item_filter, checks_status_and_cursor) {
   auto f = std::get<jobmesh::storage::item_filter>(parse_item_filter("j", {{"status", "failed"}, {"after", "7"}}));
   EXPECT_EQ(f.after, 7);

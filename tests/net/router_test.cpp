@@ -57,8 +57,40 @@ TEST(router, unknown_path_is_404_and_wrong_method_is_405_with_allow) {
   EXPECT_EQ(code_of(missing.res), "not_found");
   auto wrong = route(r, http::verb::delete_, "/api/v1/jobs/x");
   EXPECT_EQ(wrong.res.result(), http::status::method_not_allowed);
-  EXPECT_EQ(wrong.res[http::field::allow], "GET");
+  EXPECT_EQ(wrong.res[http::field::allow], "GET, HEAD");
   EXPECT_EQ(code_of(wrong.res), "method_not_allowed");
+}
+
+TEST(router, a_method_two_matching_routes_allow_is_named_once) {
+  router r;
+  r.add(http::verb::get, "/healthz", [](route_request, responder respond) { respond(response{}); });
+  r.add(http::verb::get, "/{file}", [](route_request, responder respond) { respond(response{}); });
+  r.add(http::verb::post, "/{file}", [](route_request, responder respond) { respond(response{}); });
+  auto wrong = route(r, http::verb::patch, "/healthz");
+  EXPECT_EQ(wrong.res.result(), http::status::method_not_allowed);
+  EXPECT_EQ(wrong.res[http::field::allow], "GET, HEAD, POST");
+}
+
+TEST(router, head_is_answered_as_get_without_the_body) {
+  router r;
+  int gets = 0;
+  r.add(http::verb::get, "/healthz", [&](route_request, responder respond) {
+    ++gets;
+    response res{http::status::ok, 11};
+    res.body() = R"({"status":"ok"})";
+    res.prepare_payload();
+    respond(std::move(res));
+  });
+  auto head = route(r, http::verb::head, "/healthz");
+  ASSERT_TRUE(head.called);
+  EXPECT_EQ(gets, 1);
+  EXPECT_EQ(head.res.result(), http::status::ok);
+  EXPECT_EQ(head.res[http::field::content_length], "15");  // what the GET's body would be
+  EXPECT_TRUE(head.res.body().empty());
+  auto missing = route(r, http::verb::head, "/nothing/here");  // errors too come without a body
+  EXPECT_EQ(missing.res.result(), http::status::not_found);
+  EXPECT_TRUE(missing.res.body().empty());
+  EXPECT_NE(missing.res[http::field::content_length], "0");
 }
 
 TEST(router, decodes_percent_escapes_in_queries) {
@@ -70,6 +102,26 @@ TEST(router, decodes_percent_escapes_in_queries) {
   });
   route(r, http::verb::get, "/x?type=a%20b");
   EXPECT_EQ(seen, "a b");
+}
+
+TEST(http_errors, bytes_that_are_not_utf8_never_reach_a_reply) {
+  EXPECT_EQ(as_utf8("plain é ✓ 𝄞"), "plain é ✓ 𝄞");
+  EXPECT_EQ(as_utf8("id \xff"), "id \xEF\xBF\xBD");
+  EXPECT_EQ(as_utf8("\xC3"), "\xEF\xBF\xBD");                        // a sequence cut short
+  EXPECT_EQ(as_utf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");    // an overlong '/'
+  EXPECT_EQ(as_utf8("\xED\xA0\x80x"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDx");  // a surrogate
+  router r;
+  r.add(http::verb::get, "/api/v1/jobs/{id}", [](route_request rr, responder respond) {
+    respond(error_response(*rr.req, http::status::not_found, "not_found", "no job with id " + rr.path.at("id"),
+                           {{"id", rr.path.at("id")}}));
+  });
+  for (const char* target : {"/api/v1/jobs/%ff", "/nothing%ff", "/api/v1/jobs/x?%fe=1&%fe=2"}) {
+    auto out = route(r, http::verb::get, target);
+    ASSERT_TRUE(out.called) << target;
+    EXPECT_NO_THROW(boost::json::parse(out.res.body())) << target;  // Boost.JSON refuses bytes that are not UTF-8
+  }
+  auto missing = route(r, http::verb::get, "/api/v1/jobs/%ff");
+  EXPECT_EQ(boost::json::parse(missing.res.body()).at("error").at("message").as_string(), "no job with id \xEF\xBF\xBD");
 }
 
 TEST(ws_topics, only_api_topics_are_valid) {
