@@ -17,7 +17,6 @@ namespace jobmesh::app {
 namespace {
 
 constexpr int k_config_error_exit = 2;
-constexpr std::size_t k_min_secret_length = 32;  // HS256: a key shorter than its 256 bits is guessable
 
 struct serve_options {
   settings_flags settings;
@@ -60,9 +59,9 @@ std::optional<std::string> exposure_problem(const config::settings& s) {
     return fmt::format("refusing to listen on {} with auth.mode \"off\": anyone who reaches it would act as admin; "
                        "listen on a loopback address, or set auth.mode \"jwt\" and auth.secret",
                        s.server.host);
-  if (s.auth.mode == "jwt" && s.auth.secret.size() < k_min_secret_length)
+  if (s.auth.mode == "jwt" && s.auth.secret.size() < config::auth_settings::k_min_secret_length)
     return fmt::format("auth.mode \"jwt\" needs auth.secret (or JOBMESH_AUTH_SECRET) of at least {} characters",
-                       k_min_secret_length);
+                       config::auth_settings::k_min_secret_length);
   return std::nullopt;
 }
 

@@ -55,6 +55,12 @@ int token(const token_options& o) {
     std::cerr << "jobmesh token: auth.secret is empty: set it in the config file or JOBMESH_AUTH_SECRET\n";
     return 2;
   }
+  // A server refuses to start with a shorter secret, so such a token could never be accepted.
+  if (settings->auth.secret.size() < config::auth_settings::k_min_secret_length) {
+    std::cerr << "jobmesh token: auth.secret must be at least " << config::auth_settings::k_min_secret_length
+              << " characters (it has " << settings->auth.secret.size() << ")\n";
+    return 2;
+  }
   auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
   std::cout << net::issue_token(settings->auth.secret, o.sub, *r, now.count(), *ttl_s) << '\n';
   return 0;

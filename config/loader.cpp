@@ -247,8 +247,9 @@ void validate(const settings& s, std::vector<std::string>& errors) {
     errors.push_back(fmt::format("'storage.db' must start with sqlite: or postgresql://, got \"{}\"", db));
   if (db == "sqlite:")
     errors.push_back("'storage.db' names no file: use sqlite:PATH");
-  if (s.auth.mode == "jwt" && s.auth.secret.size() < 16)
-    errors.push_back("'auth.secret' must be at least 16 characters when auth.mode is jwt");
+  if (s.auth.mode == "jwt" && s.auth.secret.size() < auth_settings::k_min_secret_length)
+    errors.push_back(fmt::format("'auth.secret' must be at least {} characters when auth.mode is jwt",
+                                 auth_settings::k_min_secret_length));
   if (s.jobs.retry_max_ms < s.jobs.retry_base_ms)
     errors.push_back("'jobs.retry_max_ms' must be at least 'jobs.retry_base_ms'");
   if (s.server.host.empty())

@@ -90,6 +90,10 @@ struct log_settings {
 
 /// Authentication (API.md "Auth").
 struct auth_settings {
+  /// HS256 wants a key of at least its hash's 256 bits (RFC 7518, 3.2): a shorter one is
+  /// refused by the loader (mode `jwt`) and by `jobmesh token`.
+  static constexpr std::size_t k_min_secret_length = 32;
+
   std::string mode = "off"; ///< `off` (embedded demo only) or `jwt`
   std::string secret;       ///< HS256 secret; required when mode is `jwt`
   std::int64_t leeway_s = 30;  ///< clock leeway when checking a token's `exp`

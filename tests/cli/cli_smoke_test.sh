@@ -17,6 +17,23 @@ out=$("$bin" serve --no-such-flag 2>&1); code=$?
 set -e
 [ "$code" -eq 2 ] || fail "bad flag exited $code, not 2"
 grep -q -- "--no-such-flag" <<<"$out" || fail "bad flag message does not name the flag: $out"
+# A flag or command nobody knows is named even when another problem (a required flag missing)
+# comes first in CLI11's own checks.
+set +e
+out=$("$bin" match --bogus-flag 2>&1); code=$?
+set -e
+[ "$code" -eq 2 ] || fail "match --bogus-flag exited $code, not 2"
+grep -q -- "unknown flag --bogus-flag" <<<"$out" || fail "match --bogus-flag is not named: $out"
+set +e
+out=$("$bin" nosuchcmd 2>&1); code=$?
+set -e
+[ "$code" -eq 2 ] || fail "an unknown command exited $code, not 2"
+grep -q -- "unknown command 'nosuchcmd'" <<<"$out" || fail "the unknown command is not named: $out"
+set +e
+out=$("$bin" generate --postings 5 --candidates 5 --seed -1 --out "$work/neg" 2>&1); code=$?
+set -e
+[ "$code" -eq 2 ] || fail "generate --seed -1 exited $code, not 2 (a negative seed wrapped around)"
+grep -q -- "--seed" <<<"$out" || fail "the negative seed is not named: $out"
 
 set +e
 out=$(JOBMESH_SERVER_PORT=eighty "$bin" serve --db "sqlite:$work/j.db" 2>&1); code=$?
@@ -36,6 +53,12 @@ set +e
 out=$(JOBMESH_AUTH_MODE=jwt JOBMESH_AUTH_SECRET=short "$bin" serve --db "sqlite:$work/x.db" 2>&1); code=$?
 set -e
 [ "$code" -eq 2 ] || fail "serve with a short secret exited $code, not 2"
+grep -q "at least 32 characters" <<<"$out" || fail "the short secret's refusal does not give the length: $out"
+set +e
+out=$(JOBMESH_AUTH_SECRET=0123456789abcdef "$bin" token --sub alice --role admin 2>&1); code=$?
+set -e
+[ "$code" -eq 2 ] || fail "token with a 16-character secret exited $code, not 2 (no server would accept it)"
+grep -q "at least 32 characters" <<<"$out" || fail "token's short-secret refusal does not give the length: $out"
 
 # Tokens: three dot-separated parts, signed with the configured secret; a bad role is exit 2.
 token=$(JOBMESH_AUTH_SECRET=0123456789abcdef0123456789abcdef "$bin" token --sub alice --role admin --ttl 1h)

@@ -92,7 +92,11 @@ TEST(settings, unknown_flag_key_and_bad_value) {
 
 TEST(settings, jwt_mode_needs_a_secret) {
   auto r = load({.overrides = {{"auth.mode", "jwt"}}});
-  EXPECT_THAT(joined(r.errors), HasSubstr("'auth.secret' must be at least 16 characters"));
+  EXPECT_THAT(joined(r.errors), HasSubstr("'auth.secret' must be at least 32 characters"));
+  auto short_one = load({.overrides = {{"auth.mode", "jwt"}, {"auth.secret", std::string(31, 's')}}});
+  EXPECT_THAT(joined(short_one.errors), HasSubstr("'auth.secret' must be at least 32 characters"));
+  auto long_enough = load({.overrides = {{"auth.mode", "jwt"}, {"auth.secret", std::string(32, 's')}}});
+  EXPECT_TRUE(long_enough.errors.empty()) << joined(long_enough.errors);
 }
 
 TEST(settings, maps_read_from_file_and_environment) {
