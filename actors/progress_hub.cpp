@@ -175,24 +175,29 @@ void seed_job_topic(const hub_state& st, const std::string& topic, topic_state& 
 }
 
 // What a new subscriber sees: `subscribed`, then either what it missed since `since`, or a
-// `reset` when history no longer reaches back or `since` is ahead of the topic; without `since`, the topic's latest event, so a
-// client that subscribes just after a job finished still learns how it ended.
+// `reset` when history no longer reaches back or `since` is ahead of the topic; without `since`,
+// the topic's latest event, so a client that subscribes just after a job finished still learns
+// how it ended. `subscribed` carries the number just before the first event that follows it
+// (the topic's latest when none does), so every frame's `seq` is where the client stands: it
+// may keep the last one it saw, whatever its type, and pass it as `since` when it reconnects.
 void catch_up(const std::string& topic, topic_state& t, std::int64_t since, const subscriber& to) {
-  send_frame(to, make_frame(topic, t.seq, "subscribed", "{}"));
   if (since < 0) {
-    if (!t.history.empty())
-      send_frame(to, frame_of(topic, t.history.back()));
+    if (t.history.empty())
+      return send_frame(to, make_frame(topic, t.seq, "subscribed", "{}"));
+    auto& latest = t.history.back();
+    send_frame(to, make_frame(topic, latest.seq - 1, "subscribed", "{}"));
+    send_frame(to, frame_of(topic, latest));
     return;
   }
   auto wanted = static_cast<std::uint64_t>(since) + 1;
-  if (wanted == t.seq + 1)
-    return;  // up to date
   // Ahead of the topic (its numbers started again: the server restarted), or behind what the
   // history still holds: the client must read the state afresh.
-  if (wanted > t.seq || t.history.empty() || t.history.front().seq > wanted) {
+  if (wanted != t.seq + 1 && (wanted > t.seq || t.history.empty() || t.history.front().seq > wanted)) {
+    send_frame(to, make_frame(topic, t.seq, "subscribed", "{}"));
     send_frame(to, make_frame(topic, t.seq, "reset", "{}"));
     return;
   }
+  send_frame(to, make_frame(topic, wanted - 1, "subscribed", "{}"));
   t.history.for_each([&](stored_event& e) {
     if (e.seq >= wanted)
       send_frame(to, frame_of(topic, e));

@@ -145,20 +145,18 @@ void ws_session::handle_message(std::string_view text) {
   authorize_then_subscribe(std::string{topic}, since);
 }
 
-// Admin and service follow anything; a user its own `user:` topic and its own jobs (another user's job
-// is "not_found", as over HTTP). A job's owner is asked of the supervisor; the answer comes
-// back to this session's thread, if the session is still there.
+// Admin and service follow any topic; a user its own `user:` topic and its own jobs (another
+// user's job is "not_found", as over HTTP). A job's topic is followed only when the job exists
+// (for every role, as GET /api/v1/jobs/{id} answers): its owner is asked of the supervisor; the
+// answer comes back to this session's thread, if the session is still there.
 void ws_session::authorize_then_subscribe(const std::string& topic, std::int64_t since) {
-  if (who_.sees_all_jobs())
-    return subscribe(topic, since);
-  auto forbidden = [&] {
-    send_local(topic, "error",
-               boost::json::serialize(error_data("forbidden", "this topic needs the admin or service role")));
-  };
-  if (topic == "jobs" || topic == "analytics")
-    return forbidden();
-  if (topic.starts_with("user:"))
-    return topic.substr(5) == who_.user ? subscribe(topic, since) : forbidden();
+  bool sees_all = who_.sees_all_jobs();
+  if (!topic.starts_with("job:")) {
+    if (sees_all || (topic.starts_with("user:") && topic.substr(5) == who_.user))
+      return subscribe(topic, since);
+    return send_local(topic, "error",
+                      boost::json::serialize(error_data("forbidden", "this topic needs the admin or service role")));
+  }
   std::weak_ptr<ws_session> weak = shared_from_this();
   auto executor = ws_.get_executor();
   auto answer = [weak, executor, topic, since](bool owned) {
@@ -174,7 +172,7 @@ void ws_session::authorize_then_subscribe(const std::string& topic, std::int64_t
   };
   ask(
       *ctx_->bridge, ctx_->engine.supervisor, ctx_->request_timeout(),
-      [answer, user = who_.user](storage::job_record& job) { answer(job.user_id == user); },
+      [answer, user = who_.user, sees_all](storage::job_record& job) { answer(sees_all || job.user_id == user); },
       [answer](caf::error&) { answer(false); }, caf::get_atom::value, topic.substr(4));
 }
 

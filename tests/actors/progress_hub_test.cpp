@@ -29,7 +29,7 @@ TEST_F(hub_test, since_replays_what_was_missed_in_order) {
   auto subscribed = next_event();
   ASSERT_TRUE(subscribed);
   EXPECT_EQ(subscribed->type, "subscribed");
-  EXPECT_EQ(subscribed->seq, 3u);
+  EXPECT_EQ(subscribed->seq, 1u);  // where the client stands: the events after it follow
   auto second = next_event();
   auto third = next_event();
   ASSERT_TRUE(second && third);
@@ -48,11 +48,42 @@ TEST_F(hub_test, a_new_subscriber_sees_the_latest_event) {
   publish("user:x", "progress", 1);
   publish("user:x", "completed", 2);
   subscribe("user:x");
-  ASSERT_EQ(next_event()->type, "subscribed");
+  auto subscribed = next_event();
+  ASSERT_TRUE(subscribed);
+  EXPECT_EQ(subscribed->type, "subscribed");
+  EXPECT_EQ(subscribed->seq, 1u);  // just before the event that follows: seq never repeats
   auto latest = next_event();
   ASSERT_TRUE(latest);
   EXPECT_EQ(latest->type, "completed");
   EXPECT_EQ(latest->seq, 2u);
+}
+
+// Every frame's seq is a position the client may resume from: the last one seen, whatever its
+// type, passed as `since`, misses nothing and repeats nothing.
+TEST_F(hub_test, the_last_seq_seen_is_where_a_client_resumes) {
+  start();
+  publish("t", "progress", 1);
+  publish("t", "progress", 2);
+  subscribe("t");
+  auto subscribed = next_event();
+  ASSERT_TRUE(subscribed);
+  EXPECT_EQ(subscribed->seq, 1u);
+  // The client drops here, having seen only `subscribed`; two events come meanwhile.
+  caf::anon_send(engine_.hub, actors::unsubscribe_atom::value, std::string{"t"}, caf::actor_cast<caf::actor>(self()));
+  ASSERT_EQ(next_event()->seq, 2u);  // the latest, already on its way
+  publish("t", "progress", 3);
+  publish("t", "completed", 4);
+  subscribe("t", static_cast<std::int64_t>(subscribed->seq));
+  auto again = next_event();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->type, "subscribed");
+  EXPECT_EQ(again->seq, 1u);
+  for (std::uint64_t seq = 2; seq <= 4; ++seq) {
+    auto e = next_event();
+    ASSERT_TRUE(e) << seq;
+    EXPECT_EQ(e->seq, seq);
+    EXPECT_EQ(e->data.at("n").as_int64(), static_cast<std::int64_t>(seq));
+  }
 }
 
 // Nobody followed the job: its events were not kept on a topic of its own. The topic starts
@@ -85,7 +116,7 @@ TEST_F(hub_test, a_job_topic_made_after_its_job_ended_starts_with_that_end) {
   auto subscribed = next_event();
   ASSERT_TRUE(subscribed);
   EXPECT_EQ(subscribed->type, "subscribed");
-  EXPECT_EQ(subscribed->seq, 1u);
+  EXPECT_EQ(subscribed->seq, 0u);
   auto end = next_event();
   ASSERT_TRUE(end);
   EXPECT_EQ(end->type, "completed");
@@ -154,7 +185,10 @@ TEST_F(hub_test, since_at_the_latest_event_replays_nothing) {
   publish("t", "progress", 1);
   publish("t", "progress", 2);
   subscribe("t", 2);
-  ASSERT_EQ(next_event()->type, "subscribed");
+  auto subscribed = next_event();
+  ASSERT_TRUE(subscribed);
+  EXPECT_EQ(subscribed->type, "subscribed");
+  EXPECT_EQ(subscribed->seq, 2u);
   publish("t", "completed", 3);
   auto next = next_event();
   ASSERT_TRUE(next);

@@ -109,6 +109,17 @@ TEST_F(auth_api_test, a_websocket_follows_only_what_its_caller_may_see) {
   auto pong = ws.next();
   ASSERT_TRUE(pong.has_value());
   EXPECT_EQ(std::string{pong->at("type").as_string()}, "pong") << "the session lives on after refusals";
+  // An admin follows any job, but only one that exists, as over HTTP.
+  ws_client admin{port_, "/api/v1/ws?access_token=" + admin_};
+  admin.send(R"({"op":"subscribe","topic":"job:01M819SZZC4RY7478857NQTNXP"})");
+  auto missing = admin.next();
+  ASSERT_TRUE(missing.has_value());
+  EXPECT_EQ(std::string{missing->at("type").as_string()}, "error");
+  EXPECT_EQ(std::string{missing->at("data").at("code").as_string()}, "not_found");
+  admin.send(R"({"op":"subscribe","topic":"job:)" + bob_job + R"("})");
+  auto followed = admin.next();
+  ASSERT_TRUE(followed.has_value());
+  EXPECT_EQ(std::string{followed->at("type").as_string()}, "subscribed") << "bob's job, to an admin";
   EXPECT_EQ(as(bob_, http::verb::post, "/api/v1/jobs/" + bob_job + "/cancel").status, 200u);
 }
 
