@@ -70,7 +70,10 @@ void submit_many(const ctx_ptr& ctx, route_request rr, responder respond) {
         boost::json::array rejected_json;
         for (const auto& r : rejected)
           rejected_json.push_back({{"line", r.line}, {"field", r.field}, {"message", r.message}});
-        if (answer.jobs.empty())  // every non-2xx reply carries API.md's error
+        if (answer.jobs.empty()) {  // every non-2xx reply carries API.md's error, naming the first line
+          boost::json::object details;
+          if (!rejected.empty())
+            details = {{"field", rejected.front().field}, {"line", rejected.front().line}};
           return respond(json_response(
               *req, http::status::bad_request,
               {{"jobs", boost::json::array{}},
@@ -78,7 +81,8 @@ void submit_many(const ctx_ptr& ctx, route_request rr, responder respond) {
                {"error",
                 {{"code", "invalid_request"},
                  {"message", fmt::format("no line was taken: {} rejected", rejected.size())},
-                 {"details", boost::json::object{}}}}}));
+                 {"details", std::move(details)}}}}));
+        }
         // Written straight out: a reply of 10,000 jobs built as JSON objects first costs more
         // than the jobs' whole commit.
         std::string body;

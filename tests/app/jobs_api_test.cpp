@@ -60,6 +60,8 @@ TEST_F(jobs_api_test, ndjson_submits_many_jobs_in_one_request_and_names_the_bad_
   ASSERT_EQ(none_taken.status, 400u);
   EXPECT_EQ(none_taken.json().at("error").at("code"), "invalid_request") << "a 400 carries API.md's error too";
   EXPECT_EQ(none_taken.json().at("rejected").at(0).at("field"), "type");
+  EXPECT_EQ(none_taken.json().at("error").at("details").at("field"), "type") << "the first rejected line is named";
+  EXPECT_EQ(none_taken.json().at("error").at("details").at("line"), 1);
   auto empty = http_call(port, http::verb::post, "/api/v1/jobs", "\n\n", "application/x-ndjson");
   EXPECT_EQ(empty.status, 400u);
 }
