@@ -218,8 +218,15 @@ TEST_F(jobs_api_test, a_finished_job_is_read_from_memory_as_stored_and_a_retry_s
     auto before = call(http::verb::get, "/api/v1/jobs/" + id).json().as_object();
     ASSERT_EQ(text(before.at("status")), "failed");
     auto attempt = before.at("attempt").as_int64();
+    ASSERT_EQ(before.at("failed_items").as_int64(), 3);
     auto retried = call(http::verb::post, "/api/v1/jobs/" + id + "/retry");
     ASSERT_EQ(retried.status, 202u) << retried.body;
+    // Its three failed items run again: none is failed or processed until they do.
+    auto queued = retried.json().as_object();
+    EXPECT_EQ(text(queued.at("status")), "queued");
+    EXPECT_EQ(queued.at("failed_items").as_int64(), 0) << queued;
+    EXPECT_EQ(queued.at("processed_items").as_int64(), 0) << queued;
+    EXPECT_EQ(queued.at("progress_percentage").to_number<double>(), 0.0) << queued;
     auto now = call(http::verb::get, "/api/v1/jobs/" + id).json().as_object();
     EXPECT_FALSE(text(now.at("status")) == "failed" && now.at("attempt").as_int64() == attempt)
         << "round " << round << ": the GET after the retry answered the end before it: " << now;
