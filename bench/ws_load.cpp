@@ -17,6 +17,7 @@
 #include <chrono>
 #include <deque>
 #include <mutex>
+#include <cmath>
 #include <stdexcept>
 #include <thread>
 
@@ -154,6 +155,7 @@ private:
     if (type == "subscribed" && !subscribed_) {
       subscribed_ = true;
       subscribed_seq_ = seq;
+      subscribed_at_ms_ = unix_ms_now();
       shared_.subscribed.fetch_add(1, std::memory_order_relaxed);
       if (!settled_) {
         settled_ = true;
@@ -163,7 +165,12 @@ private:
     }
     if (type != "progress" || !subscribed_ || seq <= subscribed_seq_ || !shared_.recording.load(std::memory_order_relaxed))
       return;
-    double latency = unix_ms_now() - static_cast<double>(iso_time_ms(field(frame, R"("sent_at":)")));
+    // The topic's latest event follows `subscribed` as a catch-up: sent before this client
+    // subscribed, it is no delivery to time.
+    auto sent_at = static_cast<double>(iso_time_ms(field(frame, R"("sent_at":)")));
+    if (sent_at < std::floor(subscribed_at_ms_))
+      return;
+    double latency = unix_ms_now() - sent_at;
     std::lock_guard lock{tally_.mutex};
     tally_.latencies_ms.push_back(latency);
   }
@@ -194,6 +201,7 @@ private:
   std::string topic_;
   bool subscribed_ = false, settled_ = false, failed_ = false;
   std::int64_t subscribed_seq_ = 0;
+  double subscribed_at_ms_ = 0;  ///< this client's clock when `subscribed` came
 };
 
 struct worker {

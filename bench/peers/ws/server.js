@@ -383,19 +383,23 @@ function unsubscribe(ws, name) {
   if (t) t.subscribers.delete(ws);
 }
 
-// As progress_hub.cpp's catch_up: `subscribed` (seq = the topic's current seq), then without
-// `since` the topic's latest event (as it was sent, old sent_at included), with `since` what
-// was missed or a `reset`.
+// As progress_hub.cpp's catch_up: `subscribed` carries the seq just before the first event that
+// follows it (the topic's latest when none does); without `since` the topic's latest event (as
+// it was sent, old sent_at included), with `since` what was missed, or a `reset`.
 function catchUp(t, since, ws) {
-  sendText(ws, frameText(t.name, t.seq, "subscribed", EMPTY));
   const h = t.history;
   if (since < 0) {
-    if (h.length > 0) sendText(ws, h[h.length - 1]);
+    if (h.length === 0) return sendText(ws, frameText(t.name, t.seq, "subscribed", EMPTY));
+    sendText(ws, frameText(t.name, t.seq - 1, "subscribed", EMPTY));
+    sendText(ws, h[h.length - 1]);
     return;
   }
   const wanted = since + 1;
-  if (wanted === t.seq + 1) return;
-  if (wanted > t.seq || h.length === 0 || t.historySeqFirst > wanted) return sendText(ws, frameText(t.name, t.seq, "reset", EMPTY));
+  if (wanted !== t.seq + 1 && (wanted > t.seq || h.length === 0 || t.historySeqFirst > wanted)) {
+    sendText(ws, frameText(t.name, t.seq, "subscribed", EMPTY));
+    return sendText(ws, frameText(t.name, t.seq, "reset", EMPTY));
+  }
+  sendText(ws, frameText(t.name, wanted - 1, "subscribed", EMPTY));
   for (let i = wanted - t.historySeqFirst; i < h.length; i++) sendText(ws, h[i]);
 }
 
