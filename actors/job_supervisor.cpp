@@ -358,8 +358,7 @@ caf::result<job_record> retry(supervisor_pointer self, const std::string& id) {
             job.completed_at = job.expires_at = job.run_after = 0;
             job.updated_at = now_ms();
             // Its failed items run again: counted as its runner will count them when it starts
-            // (done items processed, none failed), not as the attempt that failed left them.
-            job.processed_items = std::max<std::int64_t>(0, job.processed_items - job.failed_items);
+            // (its done items processed, none failed), not as the attempt that failed left them.
             job.failed_items = 0;
             if (job.attempt >= job.max_attempts)
               job.max_attempts = job.attempt + 1;
