@@ -40,14 +40,6 @@ std::string allowed_methods(const std::vector<http::verb>& verbs) {
   return out;
 }
 
-// A HEAD request is answered as its GET would be, less the body: the header keeps the
-// Content-Length of the body it would have carried (RFC 9110, 9.3.2).
-responder without_body(responder respond) {
-  return [respond = std::move(respond)](response res) {
-    res.body().clear();
-    respond(std::move(res));
-  };
-}
 
 }  // namespace
 
@@ -110,8 +102,6 @@ responder counted(responder respond, const std::shared_ptr<actors::metrics>& m, 
 }  // namespace
 
 void router::dispatch(std::shared_ptr<const request> req, responder uncounted) const {
-  if (req->method() == http::verb::head)
-    uncounted = without_body(std::move(uncounted));
   // Until a route matches, the request counts as unmatched (404, 405, a bad target).
   auto respond = counted(uncounted, metrics_, "unmatched");
   auto url = boost::urls::parse_origin_form(req->target());
@@ -126,6 +116,7 @@ void router::dispatch(std::shared_ptr<const request> req, responder uncounted) c
                                     fmt::format("query option '{}' is given more than once", key), {{"field", key}}));
   }
   auto segments = split_path(std::string{url->path()});
+  // A HEAD is routed as its GET; the session sends the reply without its body.
   auto method = req->method() == http::verb::head ? http::verb::get : req->method();
   std::vector<http::verb> other_methods;
   for (const auto& r : routes_) {

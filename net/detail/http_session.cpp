@@ -48,6 +48,7 @@ void http_session::run() {
 void http_session::do_read() {
   const auto& s = ctx_->settings.server;
   parser_.emplace();
+  head_ = false;
   parser_->body_limit(static_cast<std::uint64_t>(s.body_limit_bytes));
   parser_->header_limit(static_cast<std::uint32_t>(s.header_limit_bytes));
   stream_.expires_after(std::chrono::milliseconds(s.idle_timeout_ms));
@@ -67,6 +68,7 @@ static bool expects_continue(const request& req) {
 void http_session::on_read_header(beast::error_code ec) {
   if (ec)
     return reply_to_read_error(ec);
+  head_ = parser_->get().method() == http::verb::head;
   stream_.expires_after(std::chrono::milliseconds(ctx_->settings.server.read_timeout_ms));
   if (!expects_continue(parser_->get()))
     return read_body();
@@ -170,7 +172,11 @@ void http_session::on_answer(response res) {
   do_write(std::move(res));
 }
 
+// Every reply leaves here, the router's and the session's own (a timeout, a size limit): a HEAD's
+// goes with the header its GET would have, Content-Length included, and no body (RFC 9110, 9.3.2).
 void http_session::do_write(response res) {
+  if (head_)
+    res.body().clear();
   pending_ = std::make_shared<response>(std::move(res));
   bool keep_alive = pending_->keep_alive();
   stream_.expires_after(std::chrono::milliseconds(ctx_->settings.server.read_timeout_ms));

@@ -53,6 +53,7 @@ private:
   std::shared_ptr<response> pending_;
   boost::asio::steady_timer answer_timer_;
   bool awaiting_answer_ = false;
+  bool head_ = false;  ///< the request being answered is a HEAD: its reply goes without the body
   std::shared_ptr<const api_context> ctx_;
   std::shared_ptr<const router> routes_;
   std::shared_ptr<connection_slot> slot_;

@@ -161,6 +161,11 @@ TEST_F(malformed_input_test, head_is_answered_as_get_without_the_body) {
   EXPECT_THAT(head, ::testing::HasSubstr("Content-Length: " + std::to_string(get.body.size()) + "\r\n"));
   auto next = c.read_until("\r\n\r\n", std::chrono::seconds{5});
   EXPECT_THAT(next, ::testing::StartsWith("HTTP/1.1 200"));
+  // An error's reply to a HEAD comes without its body too.
+  idle_connection e{port_};
+  e.send("HEAD /api/v1/nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  EXPECT_THAT(e.read_until("\r\n\r\n", std::chrono::seconds{5}), ::testing::StartsWith("HTTP/1.1 404"));
+  EXPECT_THAT(e.read_until("\r\n\r\n", std::chrono::seconds{5}), ::testing::StartsWith("HTTP/1.1 200"));
   auto refused = as(admin_, http::verb::patch, "/healthz", "{}");
   EXPECT_EQ(refused.status, 405u);
   EXPECT_EQ(refused.headers[http::field::allow], "GET, HEAD");

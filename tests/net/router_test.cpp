@@ -71,7 +71,7 @@ TEST(router, a_method_two_matching_routes_allow_is_named_once) {
   EXPECT_EQ(wrong.res[http::field::allow], "GET, HEAD, POST");
 }
 
-TEST(router, head_is_answered_as_get_without_the_body) {
+TEST(router, head_is_routed_as_get) {
   router r;
   int gets = 0;
   r.add(http::verb::get, "/healthz", [&](route_request, responder respond) {
@@ -81,16 +81,11 @@ TEST(router, head_is_answered_as_get_without_the_body) {
     res.prepare_payload();
     respond(std::move(res));
   });
-  auto head = route(r, http::verb::head, "/healthz");
+  auto head = route(r, http::verb::head, "/healthz");  // the session drops the body (node tests)
   ASSERT_TRUE(head.called);
   EXPECT_EQ(gets, 1);
   EXPECT_EQ(head.res.result(), http::status::ok);
-  EXPECT_EQ(head.res[http::field::content_length], "15");  // what the GET's body would be
-  EXPECT_TRUE(head.res.body().empty());
-  auto missing = route(r, http::verb::head, "/nothing/here");  // errors too come without a body
-  EXPECT_EQ(missing.res.result(), http::status::not_found);
-  EXPECT_TRUE(missing.res.body().empty());
-  EXPECT_NE(missing.res[http::field::content_length], "0");
+  EXPECT_EQ(route(r, http::verb::head, "/nothing/here").res.result(), http::status::not_found);
 }
 
 TEST(router, decodes_percent_escapes_in_queries) {
@@ -104,12 +99,8 @@ TEST(router, decodes_percent_escapes_in_queries) {
   EXPECT_EQ(seen, "a b");
 }
 
-TEST(http_errors, bytes_that_are_not_utf8_never_reach_a_reply) {
-  EXPECT_EQ(as_utf8("plain é ✓ 𝄞"), "plain é ✓ 𝄞");
-  EXPECT_EQ(as_utf8("id \xff"), "id \xEF\xBF\xBD");
-  EXPECT_EQ(as_utf8("\xC3"), "\xEF\xBF\xBD");                        // a sequence cut short
-  EXPECT_EQ(as_utf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");    // an overlong '/'
-  EXPECT_EQ(as_utf8("\xED\xA0\x80x"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDx");  // a surrogate
+// A route's error that quotes the path (http_test.cpp has the rule itself).
+TEST(router, errors_that_quote_a_path_are_utf8) {
   router r;
   r.add(http::verb::get, "/api/v1/jobs/{id}", [](route_request rr, responder respond) {
     respond(error_response(*rr.req, http::status::not_found, "not_found", "no job with id " + rr.path.at("id"),
