@@ -3,9 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
-#include <optional>
 #include <string>
-#include <utility>
 
 namespace jobmesh::app {
 
@@ -13,38 +11,12 @@ namespace {
 
 constexpr int k_bad_usage_exit = 2;
 
-const CLI::Option* find_option(const CLI::App* app, const std::string& name) {
-  for (; app != nullptr; app = app->get_parent())  // a parent's flags (--help-all) count too
-    if (const auto* opt = app->get_option_no_throw(name))
-      return opt;
-  return nullptr;
-}
-
-// The first word of the command line that the commands it names do not know: a flag none of
-// them has, or a command that does not exist; with the command it was given to. CLI11 checks
-// required flags before it looks for unknown ones, so `match --bogus` said only that
-// `--postings` is required, never naming `--bogus`.
-std::optional<std::pair<std::string, const CLI::App*>> unknown_word(const CLI::App& root, int argc, char** argv) {
+// The command the line chose, as deep as it went (`jobmesh bench ws`).
+const CLI::App* chosen_command(const CLI::App& root) {
   const CLI::App* app = &root;
-  for (int i = 1; i < argc; ++i) {
-    std::string word = argv[i];
-    if (word == "--")
-      break;
-    if (word.size() > 1 && word.front() == '-') {
-      auto name = word.substr(0, word.find('='));
-      const auto* opt = find_option(app, name);
-      if (opt == nullptr)
-        return std::pair{name, app};
-      if (opt->get_type_size_max() > 0 && name.size() == word.size())
-        ++i;  // its value is the next word (which may begin with '-': a negative number)
-      continue;
-    }
-    auto subs = app->get_subcommands([&](const CLI::App* sub) { return sub->check_name(word); });
-    if (subs.empty())
-      return std::pair{word, app};
-    app = subs.front();
-  }
-  return std::nullopt;
+  while (!app->get_subcommands().empty())
+    app = app->get_subcommands().front();
+  return app;
 }
 
 std::string command_path(const CLI::App* app) {
@@ -75,11 +47,13 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return root.exit(e);
   } catch (const CLI::ParseError& e) {
-    // CLI11 names the offending flag in its message, unless another problem came first; the
-    // exit code is ours (API.md: 2).
-    if (auto unknown = unknown_word(root, argc, argv)) {
-      const auto& [word, app] = *unknown;
-      if (word.front() == '-')
+    // CLI11 names the offending flag in its message; the exit code is ours (API.md: 2). But it
+    // checks required flags before it complains of words it does not know, which it has
+    // collected by then: `match --bogus` said only that `--postings` is required.
+    if (auto unknown = root.remaining(true); !unknown.empty()) {
+      const auto* app = chosen_command(root);
+      const auto& word = unknown.front();
+      if (!word.empty() && word.front() == '-')
         std::cerr << command_path(app) << ": unknown flag " << word << '\n';
       else if (!app->get_subcommands({}).empty())
         std::cerr << command_path(app) << ": unknown command '" << word << "'\n";

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 
 namespace jobmesh::app {
 
@@ -50,7 +51,7 @@ void add_generate_command(CLI::App& root, command_runner& chosen) {
   const auto counts = CLI::Range(std::int64_t{0}, std::int64_t{100'000'000});
   cmd->add_option("--postings", o->gen.postings, "Number of postings")->required()->check(counts);
   cmd->add_option("--candidates", o->gen.candidates, "Number of candidates")->required()->check(counts);
-  cmd->add_option("--seed", o->gen.seed, "Seed: the same seed gives the same files")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", o->gen.seed, "Seed: the same seed gives the same files")->check(CLI::Range(std::numeric_limits<std::int64_t>::max()));
   cmd->add_option("--out", o->out, "Folder to write postings.ndjson and candidates.ndjson into")->required();
   cmd->callback([o, &chosen] { chosen = [o] { return run_generate(*o); }; });
 }

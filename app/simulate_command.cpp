@@ -11,6 +11,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
 
 namespace jobmesh::app {
@@ -108,7 +109,7 @@ void add_simulate_command(CLI::App& root, command_runner& chosen) {
   cmd->add_option("--top-k", s.top_k, "Postings kept per user")->check(CLI::Range(1, 1000));
   cmd->add_option("--min-score", s.min_score, "Coverage counts users whose best match scores at least this")
       ->check(CLI::Range(0.0, 100.0));
-  cmd->add_option("--seed", s.seed, "Seed of the generated marketplace and activity")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", s.seed, "Seed of the generated marketplace and activity")->check(CLI::Range(std::numeric_limits<std::int64_t>::max()));
   cmd->add_option("--events-per-iteration", s.events_per_iteration,
                   "Activity events sent during each iteration (default: one per user)")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{100'000'000}));

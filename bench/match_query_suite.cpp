@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <cstdio>
 #include <thread>
 
@@ -502,7 +503,7 @@ void add_match_query_suite(CLI::App& bench, command_runner& chosen) {
   cmd->add_option("--candidates", o->candidates, "Candidates to generate and ingest (the queries' sources)")
       ->capture_default_str()
       ->check(counts);
-  cmd->add_option("--seed", o->seed, "Data seed")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", o->seed, "Data seed")->capture_default_str()->check(CLI::Range(std::numeric_limits<std::int64_t>::max()));
   cmd->add_option("--connections", o->connections, "Keep-alive connections of the load")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000}));

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <thread>
 
 namespace jobmesh::bench {
@@ -296,7 +297,7 @@ void add_match_suite(CLI::App& bench, command_runner& chosen) {
   const auto counts = CLI::Range(std::int64_t{1}, std::int64_t{100'000'000});
   cmd->add_option("--candidates", o->candidates, "Candidates to generate")->capture_default_str()->check(counts);
   cmd->add_option("--postings", o->postings, "Postings to generate")->capture_default_str()->check(counts);
-  cmd->add_option("--seed", o->seed, "Data seed")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", o->seed, "Data seed")->capture_default_str()->check(CLI::Range(std::numeric_limits<std::int64_t>::max()));
   cmd->add_option("--repeats", o->repeats, "Timed runs of the engine")->capture_default_str()->check(CLI::Range(1, 100));
   cmd->add_option("--peer-repeats", o->peer_repeats, "Timed runs of the NumPy peer")
       ->capture_default_str()
