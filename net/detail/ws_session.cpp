@@ -1,5 +1,7 @@
 #include "net/detail/ws_session.hpp"
 
+#include "actors/errors.hpp"
+#include "actors/finished_jobs.hpp"
 #include "actors/job_json.hpp"
 #include "net/actor_bridge.hpp"
 
@@ -135,6 +137,7 @@ void ws_session::handle_message(std::string_view text) {
     return send_local(topic, "error",
                       boost::json::serialize(error_data("invalid_topic", "topic must be job:<id>, user:<id>, jobs or analytics")));
   if (op == "unsubscribe") {
+    asking_.erase(std::string{topic});
     topics_.erase(std::string{topic});
     caf::anon_send(ctx_->engine.hub, actors::unsubscribe_atom::value, std::string{topic}, bridge_);
     return;
@@ -147,8 +150,10 @@ void ws_session::handle_message(std::string_view text) {
 
 // Admin and service follow any topic; a user its own `user:` topic and its own jobs (another
 // user's job is "not_found", as over HTTP). A job's topic is followed only when the job exists
-// (for every role, as GET /api/v1/jobs/{id} answers): its owner is asked of the supervisor; the
-// answer comes back to this session's thread, if the session is still there.
+// (for every role, as GET /api/v1/jobs/{id} answers): a job that ended lately is found in the
+// engine's finished jobs here; any other is asked of the supervisor, and the answer comes back
+// to this session's thread, if the session is still there. Only the latest request for a
+// topic counts: an unsubscribe, or another subscribe, sent meanwhile wins over its answer.
 void ws_session::authorize_then_subscribe(const std::string& topic, std::int64_t since) {
   bool sees_all = who_.sees_all_jobs();
   if (!topic.starts_with("job:")) {
@@ -157,23 +162,45 @@ void ws_session::authorize_then_subscribe(const std::string& topic, std::int64_t
     return send_local(topic, "error",
                       boost::json::serialize(error_data("forbidden", "this topic needs the admin or service role")));
   }
+  auto id = topic.substr(4);
+  auto not_found = boost::json::serialize(error_data("not_found", "no job with id " + id));
+  if (ctx_->engine.finished) {
+    if (auto job = ctx_->engine.finished->find(id, actors::now_ms())) {
+      if (sees_all || job->user_id == who_.user)
+        return subscribe(topic, since);
+      return send_local(topic, "error", not_found);
+    }
+  }
+  auto ticket = ++asks_;
+  asking_[topic] = ticket;
   std::weak_ptr<ws_session> weak = shared_from_this();
   auto executor = ws_.get_executor();
-  auto answer = [weak, executor, topic, since](bool owned) {
-    asio::post(executor, [weak, topic, since, owned] {
+  // `refusal`: empty when the caller may follow the job, else the error frame's data.
+  auto answer = [weak, executor, topic, since, ticket](std::string refusal) {
+    asio::post(executor, [weak, topic, since, ticket, refusal = std::move(refusal)] {
       auto self = weak.lock();
       if (!self || self->closed_)
         return;
-      if (owned)
+      auto asked = self->asking_.find(topic);
+      if (asked == self->asking_.end() || asked->second != ticket)
+        return;  // unsubscribed, or asked again, meanwhile
+      self->asking_.erase(asked);
+      if (refusal.empty())
         return self->subscribe(topic, since);
-      self->send_local(topic, "error",
-                       boost::json::serialize(error_data("not_found", "no job with id " + topic.substr(4))));
+      self->send_local(topic, "error", refusal);
     });
   };
   ask(
       *ctx_->bridge, ctx_->engine.supervisor, ctx_->request_timeout(),
-      [answer, user = who_.user, sees_all](storage::job_record& job) { answer(sees_all || job.user_id == user); },
-      [answer](caf::error&) { answer(false); }, caf::get_atom::value, topic.substr(4));
+      [answer, not_found, user = who_.user, sees_all](storage::job_record& job) {
+        answer(sees_all || job.user_id == user ? std::string{} : not_found);
+      },
+      [answer, not_found](caf::error& e) {
+        if (actors::code_of(e) == actors::errc::not_found)
+          return answer(not_found);
+        answer(boost::json::serialize(error_data("unavailable", "the job could not be looked up: " + actors::message_of(e))));
+      },
+      caf::get_atom::value, id);
 }
 
 void ws_session::subscribe(const std::string& topic, std::int64_t since) {

@@ -20,6 +20,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include <deque>
+#include <map>
 #include <set>
 
 namespace jobmesh::net::detail {
@@ -58,6 +59,10 @@ private:
   boost::beast::flat_buffer buffer_;
   bool closed_ = false;
   std::set<std::string> topics_;
+  /// Job topics waiting for the supervisor's word on their job, each with its latest request's
+  /// number (an unsubscribe removes it: the answer then subscribes to nothing).
+  std::map<std::string, std::uint64_t> asking_;
+  std::uint64_t asks_ = 0;
   class session_sink;
   caf::actor bridge_;
   std::shared_ptr<session_sink> sink_;
