@@ -15,9 +15,9 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <deque>
 #include <mutex>
-#include <cmath>
 #include <stdexcept>
 #include <thread>
 
@@ -90,7 +90,7 @@ public:
     send(fmt::format(R"({{"op":"unsubscribe","topic":"{}"}})", topic_));
     topic_ = std::move(topic);
     subscribed_ = false;
-    send(fmt::format(R"({{"op":"subscribe","topic":"{}"}})", topic_));
+    subscribe();
   }
 
   std::size_t index() const { return index_; }
@@ -111,9 +111,14 @@ private:
                         [self = shared_from_this()](beast::error_code ec) {
                           if (ec)
                             return self->fail(ec, "handshake");
-                          self->send(fmt::format(R"({{"op":"subscribe","topic":"{}"}})", self->topic_));
+                          self->subscribe();
                           self->read();
                         });
+  }
+
+  void subscribe() {
+    subscribe_sent_ms_ = unix_ms_now();
+    send(fmt::format(R"({{"op":"subscribe","topic":"{}"}})", topic_));
   }
 
   void send(std::string text) {
@@ -155,7 +160,6 @@ private:
     if (type == "subscribed" && !subscribed_) {
       subscribed_ = true;
       subscribed_seq_ = seq;
-      subscribed_at_ms_ = unix_ms_now();
       shared_.subscribed.fetch_add(1, std::memory_order_relaxed);
       if (!settled_) {
         settled_ = true;
@@ -165,10 +169,10 @@ private:
     }
     if (type != "progress" || !subscribed_ || seq <= subscribed_seq_ || !shared_.recording.load(std::memory_order_relaxed))
       return;
-    // The topic's latest event follows `subscribed` as a catch-up: sent before this client
-    // subscribed, it is no delivery to time.
+    // The topic's latest event follows `subscribed` as a catch-up: made before this client
+    // asked to subscribe, it is no delivery to time.
     auto sent_at = static_cast<double>(iso_time_ms(field(frame, R"("sent_at":)")));
-    if (sent_at < std::floor(subscribed_at_ms_))
+    if (sent_at < std::floor(subscribe_sent_ms_))
       return;
     double latency = unix_ms_now() - sent_at;
     std::lock_guard lock{tally_.mutex};
@@ -201,7 +205,7 @@ private:
   std::string topic_;
   bool subscribed_ = false, settled_ = false, failed_ = false;
   std::int64_t subscribed_seq_ = 0;
-  double subscribed_at_ms_ = 0;  ///< this client's clock when `subscribed` came
+  double subscribe_sent_ms_ = 0;  ///< this client's clock when it last asked to subscribe
 };
 
 struct worker {
