@@ -17,6 +17,14 @@ protected:
     caf::anon_send(engine_.hub, actors::publish_atom::value, std::vector<std::string>{topic}, std::string{}, type,
                    R"({"n":)" + std::to_string(n) + "}");
   }
+
+  // The next frame is `subscribed`, telling the client it stands at `seq`.
+  void expect_subscribed(std::uint64_t seq) {
+    auto frame = next_event();
+    ASSERT_TRUE(frame);
+    EXPECT_EQ(frame->type, "subscribed");
+    EXPECT_EQ(frame->seq, seq);
+  }
 };
 
 }  // namespace
@@ -26,10 +34,7 @@ TEST_F(hub_test, since_replays_what_was_missed_in_order) {
   for (int i = 1; i <= 3; ++i)
     publish("t", "progress", i);
   subscribe("t", 1);
-  auto subscribed = next_event();
-  ASSERT_TRUE(subscribed);
-  EXPECT_EQ(subscribed->type, "subscribed");
-  EXPECT_EQ(subscribed->seq, 1u);  // where the client stands: the events after it follow
+  expect_subscribed(1);  // where the client stands: the events after it follow
   auto second = next_event();
   auto third = next_event();
   ASSERT_TRUE(second && third);
@@ -48,10 +53,7 @@ TEST_F(hub_test, a_new_subscriber_sees_the_latest_event) {
   publish("user:x", "progress", 1);
   publish("user:x", "completed", 2);
   subscribe("user:x");
-  auto subscribed = next_event();
-  ASSERT_TRUE(subscribed);
-  EXPECT_EQ(subscribed->type, "subscribed");
-  EXPECT_EQ(subscribed->seq, 1u);  // just before the event that follows: seq never repeats
+  expect_subscribed(1);  // just before the event that follows: seq never repeats
   auto latest = next_event();
   ASSERT_TRUE(latest);
   EXPECT_EQ(latest->type, "completed");
@@ -65,19 +67,14 @@ TEST_F(hub_test, the_last_seq_seen_is_where_a_client_resumes) {
   publish("t", "progress", 1);
   publish("t", "progress", 2);
   subscribe("t");
-  auto subscribed = next_event();
-  ASSERT_TRUE(subscribed);
-  EXPECT_EQ(subscribed->seq, 1u);
+  expect_subscribed(1);
   // The client drops here, having seen only `subscribed`; two events come meanwhile.
   caf::anon_send(engine_.hub, actors::unsubscribe_atom::value, std::string{"t"}, caf::actor_cast<caf::actor>(self()));
   ASSERT_EQ(next_event()->seq, 2u);  // the latest, already on its way
   publish("t", "progress", 3);
   publish("t", "completed", 4);
-  subscribe("t", static_cast<std::int64_t>(subscribed->seq));
-  auto again = next_event();
-  ASSERT_TRUE(again);
-  EXPECT_EQ(again->type, "subscribed");
-  EXPECT_EQ(again->seq, 1u);
+  subscribe("t", 1);  // the last seq it saw
+  expect_subscribed(1);
   for (std::uint64_t seq = 2; seq <= 4; ++seq) {
     auto e = next_event();
     ASSERT_TRUE(e) << seq;
@@ -92,10 +89,7 @@ TEST_F(hub_test, a_job_topic_is_made_by_its_first_subscriber) {
   start();
   publish("job:x", "progress", 1);
   subscribe("job:x");
-  auto subscribed = next_event();
-  ASSERT_TRUE(subscribed);
-  EXPECT_EQ(subscribed->type, "subscribed");
-  EXPECT_EQ(subscribed->seq, 0u);
+  expect_subscribed(0);
   publish("job:x", "progress", 2);
   auto next = next_event();
   ASSERT_TRUE(next);
@@ -113,10 +107,7 @@ TEST_F(hub_test, a_job_topic_made_after_its_job_ended_starts_with_that_end) {
   auto job = submit(spec);
   ASSERT_EQ(await_end(job.id).status, storage::job_status::completed);
   subscribe("job:" + job.id);
-  auto subscribed = next_event();
-  ASSERT_TRUE(subscribed);
-  EXPECT_EQ(subscribed->type, "subscribed");
-  EXPECT_EQ(subscribed->seq, 0u);
+  expect_subscribed(0);
   auto end = next_event();
   ASSERT_TRUE(end);
   EXPECT_EQ(end->type, "completed");
@@ -185,10 +176,7 @@ TEST_F(hub_test, since_at_the_latest_event_replays_nothing) {
   publish("t", "progress", 1);
   publish("t", "progress", 2);
   subscribe("t", 2);
-  auto subscribed = next_event();
-  ASSERT_TRUE(subscribed);
-  EXPECT_EQ(subscribed->type, "subscribed");
-  EXPECT_EQ(subscribed->seq, 2u);
+  expect_subscribed(2);
   publish("t", "completed", 3);
   auto next = next_event();
   ASSERT_TRUE(next);
