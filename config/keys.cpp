@@ -32,6 +32,9 @@ constexpr std::int64_t k_int_max = std::numeric_limits<std::int32_t>::max();
 
 }  // namespace
 
+// The texts below are literals (they feed config/README.md); a rule they quote is checked here.
+static_assert(auth_settings::k_min_secret_length == 32, "auth.secret's description says 32 characters");
+
 const std::vector<key_binding>& bindings() {
   static const std::vector<key_binding> table{
       JOBMESH_STR(server, host, "address to listen on"),
