@@ -32,7 +32,9 @@ void apply_results(storage::job_record& job, std::vector<storage::item_record>& 
 bool too_many_failed(const storage::job_record& job) {
   if (job.failed_items == 0)
     return false;
-  return static_cast<double>(job.failed_items) > job.max_failed_ratio * static_cast<double>(job.total_items);
+  // As a share, not as a product: 29 failed of 100 at a ratio of 0.29 is exactly at it (29/100
+  // rounds to the same double as 0.29), where 0.29 * 100 is 28.999999999999996 and failed it.
+  return static_cast<double>(job.failed_items) / static_cast<double>(job.total_items) > job.max_failed_ratio;
 }
 
 std::string failure_summary(const storage::job_record& job, const std::vector<storage::item_record>& items) {
