@@ -673,7 +673,7 @@ void load_queued(supervisor_pointer self, std::size_t interrupted) {
           [=](caf::error& e) { self->quit(std::move(e)); });
 }
 
-void interrupt(job_record& job) {
+void interrupt(job_record& job, std::int64_t retention_days) {
   auto now = now_ms();
   job.error_message = fmt::format("the node stopped during attempt {}", job.attempt);
   job.updated_at = now;
@@ -681,6 +681,7 @@ void interrupt(job_record& job) {
     job.status = job_status::failed;
     job.error_message += "; no attempts left";
     job.completed_at = now;
+    job.expires_at = now + retention_days * 86'400'000;  // kept as long as any ended job
   } else {
     job.status = job_status::queued;
   }
@@ -694,7 +695,7 @@ void recover(supervisor_pointer self) {
           [=](std::vector<job_record>& was_running) {
             storage::write_batch batch;
             for (auto& job : was_running) {
-              interrupt(job);
+              interrupt(job, self->state.ctx.settings.retention_days);
               batch.updated_jobs.push_back(job);
             }
             auto count = was_running.size();

@@ -345,6 +345,32 @@ TEST_F(supervisor_test, jobs_left_running_by_a_stopped_node_run_again_on_start) 
   EXPECT_EQ(events.back().data.at("attempt").as_int64(), 2);
 }
 
+// On its last attempt it fails instead, and expires as every ended job does (it kept
+// expires_at 0, which the expired-job cleanup never reaches).
+TEST_F(supervisor_test, a_job_left_running_on_its_last_attempt_fails_and_expires_like_any_ended_job) {
+  {
+    auto db = storage::open_and_migrate(settings_.storage.db);
+    storage::job_record j;
+    j.id = "01M819SZZC4RY7478857NQTNXQ";
+    j.type = "sleep";
+    j.user_id = "tester";
+    j.status = job_status::running;
+    j.attempt = j.max_attempts = 1;
+    j.params = R"({"items": 3})";
+    j.created_at = j.updated_at = 1'700'000'000'000;
+    storage::write_batch batch;
+    batch.inserted_jobs.push_back(j);
+    storage::commit(*db, batch);
+  }
+  auto before = actors::now_ms();
+  start();
+  auto ended = await_end("01M819SZZC4RY7478857NQTNXQ");
+  EXPECT_EQ(ended.status, job_status::failed);
+  EXPECT_THAT(ended.error_message, HasSubstr("no attempts left"));
+  EXPECT_GE(ended.expires_at, before + settings_.jobs.retention_days * 86'400'000);
+  EXPECT_EQ(ended.expires_at - ended.completed_at, settings_.jobs.retention_days * 86'400'000);
+}
+
 TEST(retry_delay, doubles_caps_and_jitters) {
   using actors::retry_delay;
   EXPECT_EQ(retry_delay(1, 1000, 60'000, 1.0).count(), 1000);
