@@ -64,12 +64,15 @@ struct job_spec {
   double max_failed_ratio = -1;   ///< < 0 = the type's default
   std::vector<std::string> depends_on;  ///< job ids that must complete first
   std::string schedule;                 ///< the schedule that made it; empty for a client's
+  /// The submitter sees every user's jobs (admin, service, the engine's own): else another
+  /// user's job is, to it, no job, also as a dependency.
+  bool sees_all_jobs = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_spec& x) {
   return f(caf::meta::type_name("jobmesh.job_spec"), x.type, x.params, x.priority, x.max_attempts, x.timeout_s,
-           x.idempotency_key, x.user_id, x.max_failed_ratio, x.depends_on, x.schedule);
+           x.idempotency_key, x.user_id, x.max_failed_ratio, x.depends_on, x.schedule, x.sees_all_jobs);
 }
 
 /// Why one submission of many was not taken: its position among them, the field at fault.

@@ -56,8 +56,10 @@ void submit_many(const ctx_ptr& ctx, route_request rr, responder respond) {
     return respond(bad_request(*rr.req, *e));
   auto lines = std::make_shared<spec_lines>(std::get<spec_lines>(std::move(parsed)));
   auto user = rr.who.user;
-  for (auto& spec : lines->specs)
+  for (auto& spec : lines->specs) {
     spec.user_id = user;
+    spec.sees_all_jobs = rr.who.sees_all_jobs();
+  }
   auto specs = lines->specs;
   auto req = rr.req;
   ask(
@@ -117,6 +119,7 @@ void submit(const ctx_ptr& ctx, route_request rr, responder respond) {
     return respond(bad_request(*rr.req, *e));
   auto spec = std::get<actors::job_spec>(std::move(parsed));
   spec.user_id = rr.who.user;
+  spec.sees_all_jobs = rr.who.sees_all_jobs();
   auto req = rr.req;
   ctx->submits->submit(
       std::move(spec),

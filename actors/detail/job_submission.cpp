@@ -7,6 +7,7 @@
 
 #include <boost/json/parse.hpp>
 #include <map>
+#include <type_traits>
 #include <utility>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -151,29 +152,38 @@ std::optional<std::string> unusable_dependency(const job_record& job) {
   return std::nullopt;
 }
 
-void refuse_dependents(submission& sub, const std::string& dependency, const std::string& why) {
+// Refuses the pending submissions that depend on `dependency` (those `only` picks, if given).
+template <class Pick = std::nullptr_t>
+void refuse_dependents(submission& sub, const std::string& dependency, const std::string& why, Pick only = nullptr) {
   for (std::size_t i = 0; i < sub.specs.size(); ++i) {
     const auto& deps = sub.specs[i].depends_on;
+    if constexpr (!std::is_same_v<Pick, std::nullptr_t>)
+      if (!only(sub.specs[i]))
+        continue;
     if (sub.states[i] == submission::state::pending && std::find(deps.begin(), deps.end(), dependency) != deps.end())
       sub.refuse(i, "depends_on", why);
   }
 }
 
-// A dependency the supervisor holds is fine; any other must be stored, and not have failed.
+// A dependency the supervisor holds is fine; any other must be stored, and not have failed. A
+// submitter who sees only its own jobs may depend only on its own: another user's job is, to
+// it, no job (API.md: existence is not leaked), so its dependencies are all read from storage.
 void look_up_dependencies(supervisor_pointer self, submission_ptr sub) {
-  std::unordered_set<std::string> ended;
+  std::unordered_set<std::string> to_read;
   for (std::size_t i = 0; i < sub->specs.size(); ++i)
     if (sub->states[i] == submission::state::pending)
       for (const auto& dependency : sub->specs[i].depends_on)
-        if (!is_active(self->state, dependency))
-          ended.insert(dependency);
-  if (ended.empty())
+        if (!sub->specs[i].sees_all_jobs || !is_active(self->state, dependency))
+          to_read.insert(dependency);
+  if (to_read.empty())
     return store(self, sub);
-  auto left = std::make_shared<std::size_t>(ended.size());
-  for (const auto& dependency : ended)
+  auto left = std::make_shared<std::size_t>(to_read.size());
+  for (const auto& dependency : to_read)
     self->request(self->state.ctx.reader, caf::infinite, caf::get_atom::value, dependency)
         .then(
             [=](job_record& job) {
+              refuse_dependents(*sub, dependency, fmt::format("no job {}", dependency),
+                                [&](const job_spec& s) { return !s.sees_all_jobs && s.user_id != job.user_id; });
               if (auto why = unusable_dependency(job))
                 refuse_dependents(*sub, dependency, *why);
               if (--*left == 0)

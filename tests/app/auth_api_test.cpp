@@ -89,6 +89,30 @@ TEST_F(auth_api_test, data_writes_need_admin_or_service_and_operations_need_admi
   EXPECT_EQ(as(service_, http::verb::post, "/api/v1/queue/resume").status, 403u);
 }
 
+// A dependency is a way to ask about a job: another user's is, to a user, no job (it was taken,
+// and its end's error text reached the dependent's error_message).
+TEST_F(auth_api_test, a_user_may_depend_only_on_its_own_jobs) {
+  auto submitted = as(alice_, http::verb::post, "/api/v1/jobs", R"({"type":"sleep","params":{"items":50,"ms_per_item":20}})");
+  ASSERT_EQ(submitted.status, 202u) << submitted.body;
+  auto id = std::string{submitted.json().at("id").as_string()};
+  auto on = [&](const std::string& dependency) { return R"({"type":"noop","depends_on":[")" + dependency + R"("]})"; };
+  auto bobs = as(bob_, http::verb::post, "/api/v1/jobs", on(id));
+  EXPECT_EQ(bobs.status, 400u) << bobs.body;
+  auto nobodys = as(bob_, http::verb::post, "/api/v1/jobs", on("01M819SZZC4RY7478857NQTNXP"));
+  EXPECT_EQ(nobodys.status, 400u) << nobodys.body;
+  auto message_of = [](const http_reply& r) { return std::string{r.json().at("error").at("message").as_string()}; };
+  auto field_of = [](const http_reply& r) { return std::string{r.json().at("error").at("details").at("field").as_string()}; };
+  EXPECT_EQ(field_of(bobs), "depends_on");
+  EXPECT_EQ(message_of(bobs), "no job " + id) << "the same words as for a job that does not exist";
+  EXPECT_EQ(message_of(nobodys), "no job 01M819SZZC4RY7478857NQTNXP");
+  auto bulk = as(bob_, http::verb::post, "/api/v1/jobs", on(id) + "\n", "application/x-ndjson");
+  EXPECT_EQ(bulk.status, 400u) << bulk.body;
+  EXPECT_EQ(std::string{bulk.json().at("rejected").at(0).at("message").as_string()}, "no job " + id);
+  EXPECT_EQ(as(alice_, http::verb::post, "/api/v1/jobs", on(id)).status, 202u) << "her own job";
+  EXPECT_EQ(as(admin_, http::verb::post, "/api/v1/jobs", on(id)).status, 202u) << "an admin sees every job";
+  EXPECT_EQ(as(alice_, http::verb::post, "/api/v1/jobs/" + id + "/cancel").status, 200u);
+}
+
 TEST_F(auth_api_test, a_websocket_follows_only_what_its_caller_may_see) {
   auto bobs = as(bob_, http::verb::post, "/api/v1/jobs", R"({"type":"sleep","params":{"items":50,"ms_per_item":20}})");
   ASSERT_EQ(bobs.status, 202u);
