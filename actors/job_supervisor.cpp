@@ -560,12 +560,21 @@ void requeue_stalled(supervisor_pointer self, const job_record& stalled, std::fu
               if (forget_runner(st, job.id, job.type))  // a batch with other jobs goes on
                 self->send_exit(runner, caf::exit_reason::user_shutdown);
             }
-            if (auto c = st.cancels.find(job.id); c != st.cancels.end()) {
-              // The run it asked to stop is gone; the job waits again (or failed) as stored.
-              c->second.deliver(already_ended(job.id, job.status));
-              st.cancels.erase(c);
-            }
             detail::log_transition(job, job_status::running);
+            if (auto c = st.cancels.find(job.id); c != st.cancels.end()) {
+              // The run it asked to stop is gone. Requeued, the job is cancelled as asked (as a
+              // crashed run's is), before any other attempt starts; failed, it is answered so.
+              auto promise = std::move(c->second);
+              st.cancels.erase(c);
+              if (job.status == job_status::queued) {
+                end_waiting(self, job, job_status::cancelled, "cancelled by request (" + job.error_message + ")",
+                            promise);
+                done(job);
+                try_start(self);  // its slot is free for others
+                return;
+              }
+              promise.deliver(already_ended(job.id, job.status));
+            }
             announce(self, job, std::string{to_string(job.status)});
             if (job.status == job_status::queued) {
               enqueue(self, job, now_ms());

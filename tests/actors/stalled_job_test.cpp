@@ -182,3 +182,43 @@ TEST_F(stalled_job_test, a_graceful_stop_requeues_running_jobs_without_using_an_
   expect_completed(job.id, 1, 400);
   EXPECT_GE(done_before, 1);
 }
+
+// A cancel sent to a job whose runner hangs waits for the run to stop; when the sweeper
+// requeues the job instead, the cancel still holds: the job ends cancelled and no other attempt
+// runs (it was answered 409 "already queued" and the next attempt ran).
+TEST_F(stalled_job_test, a_cancel_waiting_on_a_hung_runner_cancels_the_job_the_sweeper_requeues) {
+  settings_.jobs.stall_threshold_s = 1;
+  settings_.jobs.stall_check_s = 3'600;  // the test sweeps by hand
+  auto gate = std::make_shared<gate_control>();
+  auto types = std::make_shared<actors::job_type_registry>();
+  types->add(gate_type(gate));
+  start_wrapped([](caf::actor_system&, actors::storage_reader_actor real) { return real; },
+                [](caf::actor_system&, actors::storage_writer_actor real) { return real; }, types);
+  actors::job_spec spec;
+  spec.type = "gate";
+  spec.user_id = "tester";
+  auto job = submit(spec);
+  ASSERT_FALSE(job.id.empty());
+  ASSERT_EQ(gate->entered.get_future().wait_for(k_wait), std::future_status::ready);
+  auto cancel = self()->request(engine_.supervisor, k_wait, actors::cancel_atom::value, job.id);
+
+  auto deadline = std::chrono::steady_clock::now() + k_wait;
+  std::vector<storage::job_record> stalled;
+  while (!lists(stalled, job.id) && std::chrono::steady_clock::now() < deadline) {
+    self()->receive(caf::after(std::chrono::milliseconds(100)) >> [] {});
+    stalled = ask<std::vector<storage::job_record>>(engine_.sweeper, actors::stalled_atom::value);
+  }
+  ASSERT_TRUE(lists(stalled, job.id)) << "the hung job was not listed as stalled";
+  ask<std::vector<storage::job_record>>(engine_.sweeper, actors::stalled_atom::value, actors::cleanup_atom::value);
+
+  std::optional<storage::job_record> answered;
+  cancel.receive([&](storage::job_record& j) { answered = std::move(j); },
+                 [&](caf::error& e) { ADD_FAILURE() << "the cancel was refused: " << caf::to_string(e); });
+  ASSERT_TRUE(answered);
+  EXPECT_EQ(answered->status, job_status::cancelled);
+  auto stored = await_end(job.id);
+  EXPECT_EQ(stored.status, job_status::cancelled);
+  EXPECT_EQ(stored.attempt, 1);
+  gate->open.set_value();
+  EXPECT_EQ(gate->runs.load(), 1) << "another attempt ran after the cancel";
+}
