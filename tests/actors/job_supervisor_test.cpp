@@ -14,7 +14,25 @@ using storage::job_status;
 
 namespace {
 
-class supervisor_test : public engine_fixture {};
+class supervisor_test : public engine_fixture {
+protected:
+  // A `sleep` job of 3 items as a stopped node left it: running, at `attempt` of `max_attempts`.
+  void store_left_running(const std::string& id, std::int64_t attempt, std::int64_t max_attempts) {
+    auto db = storage::open_and_migrate(settings_.storage.db);
+    storage::job_record j;
+    j.id = id;
+    j.type = "sleep";
+    j.user_id = "tester";
+    j.status = job_status::running;
+    j.attempt = attempt;
+    j.max_attempts = max_attempts;
+    j.params = R"({"items": 3})";
+    j.created_at = j.updated_at = 1'700'000'000'000;
+    storage::write_batch batch;
+    batch.inserted_jobs.push_back(j);
+    storage::commit(*db, batch);
+  }
+};
 
 double percent(const event& e) {
   return e.data.at("progress_percentage").is_double() ? e.data.at("progress_percentage").as_double()
@@ -323,20 +341,7 @@ TEST_F(supervisor_test, a_crashing_run_is_retried_then_fails_for_good) {
 }
 
 TEST_F(supervisor_test, jobs_left_running_by_a_stopped_node_run_again_on_start) {
-  {
-    auto db = storage::open_and_migrate(settings_.storage.db);
-    storage::job_record j;
-    j.id = "01M819SZZC4RY7478857NQTNXP";
-    j.type = "sleep";
-    j.user_id = "tester";
-    j.status = job_status::running;
-    j.attempt = 1;
-    j.params = R"({"items": 3})";
-    j.created_at = j.updated_at = 1'700'000'000'000;
-    storage::write_batch batch;
-    batch.inserted_jobs.push_back(j);
-    storage::commit(*db, batch);
-  }
+  store_left_running("01M819SZZC4RY7478857NQTNXP", 1, 3);
   start();
   subscribe("job:01M819SZZC4RY7478857NQTNXP");
   auto events = events_until_end();
@@ -348,20 +353,7 @@ TEST_F(supervisor_test, jobs_left_running_by_a_stopped_node_run_again_on_start) 
 // On its last attempt it fails instead, and expires as every ended job does (it kept
 // expires_at 0, which the expired-job cleanup never reaches).
 TEST_F(supervisor_test, a_job_left_running_on_its_last_attempt_fails_and_expires_like_any_ended_job) {
-  {
-    auto db = storage::open_and_migrate(settings_.storage.db);
-    storage::job_record j;
-    j.id = "01M819SZZC4RY7478857NQTNXQ";
-    j.type = "sleep";
-    j.user_id = "tester";
-    j.status = job_status::running;
-    j.attempt = j.max_attempts = 1;
-    j.params = R"({"items": 3})";
-    j.created_at = j.updated_at = 1'700'000'000'000;
-    storage::write_batch batch;
-    batch.inserted_jobs.push_back(j);
-    storage::commit(*db, batch);
-  }
+  store_left_running("01M819SZZC4RY7478857NQTNXQ", 1, 1);
   auto before = actors::now_ms();
   start();
   auto ended = await_end("01M819SZZC4RY7478857NQTNXQ");

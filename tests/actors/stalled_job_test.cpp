@@ -95,6 +95,29 @@ protected:
   static bool lists(const std::vector<storage::job_record>& jobs, const std::string& id) {
     return std::any_of(jobs.begin(), jobs.end(), [&](const auto& j) { return j.id == id; });
   }
+
+  // Submits a `gate` job and waits until its runner hangs in the gate.
+  std::string submit_hung_job(gate_control& gate) {
+    actors::job_spec spec;
+    spec.type = "gate";
+    spec.user_id = "tester";
+    auto job = submit(spec);
+    EXPECT_FALSE(job.id.empty());
+    EXPECT_EQ(gate.entered.get_future().wait_for(k_wait), std::future_status::ready);
+    return job.id;
+  }
+
+  // The sweeper's list once it holds `id` (its heartbeat older than the threshold).
+  std::vector<storage::job_record> await_stalled(const std::string& id) {
+    auto deadline = std::chrono::steady_clock::now() + k_wait;
+    std::vector<storage::job_record> stalled;
+    while (!lists(stalled, id) && std::chrono::steady_clock::now() < deadline) {
+      self()->receive(caf::after(std::chrono::milliseconds(100)) >> [] {});
+      stalled = ask<std::vector<storage::job_record>>(engine_.sweeper, actors::stalled_atom::value);
+    }
+    EXPECT_TRUE(lists(stalled, id)) << "the hung job was not listed as stalled";
+    return stalled;
+  }
 };
 
 }  // namespace
@@ -113,21 +136,12 @@ TEST_F(stalled_job_test, a_hung_runner_is_requeued_and_its_late_write_refused) {
         return caf::actor_cast<actors::storage_writer_actor>(counter);
       },
       types);
-  actors::job_spec spec;
-  spec.type = "gate";
-  spec.user_id = "tester";
-  auto job = submit(spec);
-  ASSERT_FALSE(job.id.empty());
-  ASSERT_EQ(gate->entered.get_future().wait_for(k_wait), std::future_status::ready);
+  auto id = submit_hung_job(*gate);
+  ASSERT_FALSE(HasFailure());
 
   // The claim was written with a heartbeat; after the threshold the job is listed as stalled.
-  auto deadline = std::chrono::steady_clock::now() + k_wait;
-  std::vector<storage::job_record> stalled;
-  while (!lists(stalled, job.id) && std::chrono::steady_clock::now() < deadline) {
-    self()->receive(caf::after(std::chrono::milliseconds(100)) >> [] {});
-    stalled = ask<std::vector<storage::job_record>>(engine_.sweeper, actors::stalled_atom::value);
-  }
-  ASSERT_TRUE(lists(stalled, job.id)) << "the hung job was not listed as stalled";
+  auto stalled = await_stalled(id);
+  ASSERT_FALSE(HasFailure());
   EXPECT_EQ(stalled.front().status, job_status::running);
   EXPECT_EQ(stalled.front().attempt, 1);
 
@@ -138,18 +152,18 @@ TEST_F(stalled_job_test, a_hung_runner_is_requeued_and_its_late_write_refused) {
   EXPECT_NE(swept[0].error_message.find("stalled"), std::string::npos) << swept[0].error_message;
 
   // The second attempt does not hang: it completes the job.
-  expect_completed(job.id, 2, 1);
+  expect_completed(id, 2, 1);
 
   // The hung runner wakes: its next write (a heartbeat tick) names attempt 1 and is refused.
   gate->open.set_value();
   int refused = 0;
-  deadline = std::chrono::steady_clock::now() + k_wait;
+  auto deadline = std::chrono::steady_clock::now() + k_wait;
   while (refused == 0 && std::chrono::steady_clock::now() < deadline) {
     self()->receive(caf::after(std::chrono::milliseconds(20)) >> [] {});
     refused = ask<int>(counter, count_atom::value);
   }
   EXPECT_GE(refused, 1) << "the stale runner wrote nothing, or its write went through";
-  auto after = ask_job(caf::get_atom::value, job.id);
+  auto after = ask_job(caf::get_atom::value, id);
   ASSERT_TRUE(after);
   EXPECT_EQ(after->status, job_status::completed);
   EXPECT_EQ(after->attempt, 2);
@@ -194,21 +208,11 @@ TEST_F(stalled_job_test, a_cancel_waiting_on_a_hung_runner_cancels_the_job_the_s
   types->add(gate_type(gate));
   start_wrapped([](caf::actor_system&, actors::storage_reader_actor real) { return real; },
                 [](caf::actor_system&, actors::storage_writer_actor real) { return real; }, types);
-  actors::job_spec spec;
-  spec.type = "gate";
-  spec.user_id = "tester";
-  auto job = submit(spec);
-  ASSERT_FALSE(job.id.empty());
-  ASSERT_EQ(gate->entered.get_future().wait_for(k_wait), std::future_status::ready);
-  auto cancel = self()->request(engine_.supervisor, k_wait, actors::cancel_atom::value, job.id);
-
-  auto deadline = std::chrono::steady_clock::now() + k_wait;
-  std::vector<storage::job_record> stalled;
-  while (!lists(stalled, job.id) && std::chrono::steady_clock::now() < deadline) {
-    self()->receive(caf::after(std::chrono::milliseconds(100)) >> [] {});
-    stalled = ask<std::vector<storage::job_record>>(engine_.sweeper, actors::stalled_atom::value);
-  }
-  ASSERT_TRUE(lists(stalled, job.id)) << "the hung job was not listed as stalled";
+  auto id = submit_hung_job(*gate);
+  ASSERT_FALSE(HasFailure());
+  auto cancel = self()->request(engine_.supervisor, k_wait, actors::cancel_atom::value, id);
+  await_stalled(id);
+  ASSERT_FALSE(HasFailure());
   ask<std::vector<storage::job_record>>(engine_.sweeper, actors::stalled_atom::value, actors::cleanup_atom::value);
 
   std::optional<storage::job_record> answered;
@@ -216,7 +220,7 @@ TEST_F(stalled_job_test, a_cancel_waiting_on_a_hung_runner_cancels_the_job_the_s
                  [&](caf::error& e) { ADD_FAILURE() << "the cancel was refused: " << caf::to_string(e); });
   ASSERT_TRUE(answered);
   EXPECT_EQ(answered->status, job_status::cancelled);
-  auto stored = await_end(job.id);
+  auto stored = await_end(id);
   EXPECT_EQ(stored.status, job_status::cancelled);
   EXPECT_EQ(stored.attempt, 1);
   gate->open.set_value();
