@@ -96,6 +96,19 @@ protected:
     return std::any_of(jobs.begin(), jobs.end(), [&](const auto& j) { return j.id == id; });
   }
 
+  // Starts the engine with the `gate` type, stalls after 1 s and sweeps only when the test asks;
+  // `wrap_writer` may put a stand-in before the storage writer.
+  template <class WrapWriter>
+  std::shared_ptr<gate_control> start_gated(WrapWriter wrap_writer) {
+    settings_.jobs.stall_threshold_s = 1;
+    settings_.jobs.stall_check_s = 3'600;
+    auto gate = std::make_shared<gate_control>();
+    auto types = std::make_shared<actors::job_type_registry>();
+    types->add(gate_type(gate));
+    start_wrapped([](caf::actor_system&, actors::storage_reader_actor real) { return real; }, wrap_writer, types);
+    return gate;
+  }
+
   // Submits a `gate` job and waits until its runner hangs in the gate.
   std::string submit_hung_job(gate_control& gate) {
     actors::job_spec spec;
@@ -123,19 +136,11 @@ protected:
 }  // namespace
 
 TEST_F(stalled_job_test, a_hung_runner_is_requeued_and_its_late_write_refused) {
-  settings_.jobs.stall_threshold_s = 1;
-  settings_.jobs.stall_check_s = 3'600;  // the test sweeps by hand
-  auto gate = std::make_shared<gate_control>();
-  auto types = std::make_shared<actors::job_type_registry>();
-  types->add(gate_type(gate));
   counting_writer_actor counter;
-  start_wrapped(
-      [](caf::actor_system&, actors::storage_reader_actor real) { return real; },
-      [&](caf::actor_system& sys, actors::storage_writer_actor real) {
-        counter = sys.spawn(counting_writer, std::move(real));
-        return caf::actor_cast<actors::storage_writer_actor>(counter);
-      },
-      types);
+  auto gate = start_gated([&](caf::actor_system& sys, actors::storage_writer_actor real) {
+    counter = sys.spawn(counting_writer, std::move(real));
+    return caf::actor_cast<actors::storage_writer_actor>(counter);
+  });
   auto id = submit_hung_job(*gate);
   ASSERT_FALSE(HasFailure());
 
@@ -201,13 +206,7 @@ TEST_F(stalled_job_test, a_graceful_stop_requeues_running_jobs_without_using_an_
 // requeues the job instead, the cancel still holds: the job ends cancelled and no other attempt
 // runs (it was answered 409 "already queued" and the next attempt ran).
 TEST_F(stalled_job_test, a_cancel_waiting_on_a_hung_runner_cancels_the_job_the_sweeper_requeues) {
-  settings_.jobs.stall_threshold_s = 1;
-  settings_.jobs.stall_check_s = 3'600;  // the test sweeps by hand
-  auto gate = std::make_shared<gate_control>();
-  auto types = std::make_shared<actors::job_type_registry>();
-  types->add(gate_type(gate));
-  start_wrapped([](caf::actor_system&, actors::storage_reader_actor real) { return real; },
-                [](caf::actor_system&, actors::storage_writer_actor real) { return real; }, types);
+  auto gate = start_gated([](caf::actor_system&, actors::storage_writer_actor real) { return real; });
   auto id = submit_hung_job(*gate);
   ASSERT_FALSE(HasFailure());
   auto cancel = self()->request(engine_.supervisor, k_wait, actors::cancel_atom::value, id);
