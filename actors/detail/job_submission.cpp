@@ -6,8 +6,8 @@
 #include "actors/job_json.hpp"
 
 #include <boost/json/parse.hpp>
+#include <functional>
 #include <map>
-#include <type_traits>
 #include <utility>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -153,13 +153,12 @@ std::optional<std::string> unusable_dependency(const job_record& job) {
 }
 
 // Refuses the pending submissions that depend on `dependency` (those `only` picks, if given).
-template <class Pick = std::nullptr_t>
-void refuse_dependents(submission& sub, const std::string& dependency, const std::string& why, Pick only = nullptr) {
+void refuse_dependents(submission& sub, const std::string& dependency, const std::string& why,
+                       const std::function<bool(const job_spec&)>& only = {}) {
   for (std::size_t i = 0; i < sub.specs.size(); ++i) {
     const auto& deps = sub.specs[i].depends_on;
-    if constexpr (!std::is_same_v<Pick, std::nullptr_t>)
-      if (!only(sub.specs[i]))
-        continue;
+    if (only && !only(sub.specs[i]))
+      continue;
     if (sub.states[i] == submission::state::pending && std::find(deps.begin(), deps.end(), dependency) != deps.end())
       sub.refuse(i, "depends_on", why);
   }

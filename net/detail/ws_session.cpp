@@ -155,9 +155,8 @@ void ws_session::handle_message(std::string_view text) {
 // to this session's thread, if the session is still there. Only the latest request for a
 // topic counts: an unsubscribe, or another subscribe, sent meanwhile wins over its answer.
 void ws_session::authorize_then_subscribe(const std::string& topic, std::int64_t since) {
-  bool sees_all = who_.sees_all_jobs();
   if (!topic.starts_with("job:")) {
-    if (sees_all || (topic.starts_with("user:") && topic.substr(5) == who_.user))
+    if (who_.sees_all_jobs() || (topic.starts_with("user:") && topic.substr(5) == who_.user))
       return subscribe(topic, since);
     return send_local(topic, "error",
                       boost::json::serialize(error_data("forbidden", "this topic needs the admin or service role")));
@@ -166,7 +165,7 @@ void ws_session::authorize_then_subscribe(const std::string& topic, std::int64_t
   auto not_found = boost::json::serialize(error_data("not_found", "no job with id " + id));
   if (ctx_->engine.finished) {
     if (auto job = ctx_->engine.finished->find(id, actors::now_ms())) {
-      if (sees_all || job->user_id == who_.user)
+      if (may_see(who_, job->user_id))
         return subscribe(topic, since);
       return send_local(topic, "error", not_found);
     }
@@ -192,8 +191,8 @@ void ws_session::authorize_then_subscribe(const std::string& topic, std::int64_t
   };
   ask(
       *ctx_->bridge, ctx_->engine.supervisor, ctx_->request_timeout(),
-      [answer, not_found, user = who_.user, sees_all](storage::job_record& job) {
-        answer(sees_all || job.user_id == user ? std::string{} : not_found);
+      [answer, not_found, who = who_](storage::job_record& job) {
+        answer(may_see(who, job.user_id) ? std::string{} : not_found);
       },
       [answer, not_found](caf::error& e) {
         if (actors::code_of(e) == actors::errc::not_found)
