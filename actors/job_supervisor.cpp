@@ -333,6 +333,75 @@ caf::error not_retryable(const std::string& id, std::string_view state) {
                     fmt::format("job {} is {}; only a failed or cancelled job can be retried", id, state));
 }
 
+// Stores the failed or cancelled `job` as queued again and admits it (a retry's last step).
+void requeue_for_retry(supervisor_pointer self, job_record job, caf::typed_response_promise<job_record> promise,
+                       const std::function<bool(const supervisor_state&)>& busy) {
+  auto& s = self->state;
+  const auto id = job.id;
+  if (busy(s)) {  // another retry got here first
+    promise.deliver(not_retryable(id, "already being retried"));
+    return;
+  }
+  auto from = job.status;
+  job.status = job_status::queued;
+  job.error_message.clear();
+  job.completed_at = job.expires_at = job.run_after = 0;
+  job.updated_at = now_ms();
+  // Its failed items run again: counted as its runner will count them when it starts
+  // (its done items processed, none failed), not as the attempt that failed left them.
+  job.failed_items = 0;
+  if (job.attempt >= job.max_attempts)
+    job.max_attempts = job.attempt + 1;
+  s.ending.insert(id);  // no second retry or cancel while this is written
+  write_job(self, job, [=](caf::error e) mutable {
+    self->state.ending.erase(id);
+    if (e) {
+      promise.deliver(std::move(e));
+      return;
+    }
+    detail::log_transition(job, from);
+    announce(self, job, "queued");
+    admit(self, job, now_ms());  // a dependency that failed meanwhile fails it again, naming it
+    promise.deliver(job);
+    try_start(self);
+  });
+}
+
+// Calls `then` with nothing when every dependency of `job` that the supervisor does not hold
+// completed (or is gone from storage, which admit reports as it always has), else with the
+// conflict naming the first that failed or was cancelled: retrying the job alone would only
+// fail it again at once, so the caller is told to retry that dependency first.
+void check_dependencies_for_retry(supervisor_pointer self, const job_record& job,
+                                  std::function<void(std::optional<caf::error>)> then) {
+  std::vector<std::string> ended;
+  for (const auto& dependency : job.depends_on)
+    if (!is_active(self->state, dependency))
+      ended.push_back(dependency);
+  if (ended.empty())
+    return then(std::nullopt);
+  struct tally {
+    std::size_t left;
+    std::optional<caf::error> refusal;
+    std::function<void(std::optional<caf::error>)> then;
+  };
+  auto t = std::make_shared<tally>(tally{ended.size(), std::nullopt, std::move(then)});
+  auto one_done = [t] {
+    if (--t->left == 0)
+      t->then(std::move(t->refusal));
+  };
+  for (const auto& dependency : ended)
+    self->request(self->state.ctx.reader, caf::infinite, caf::get_atom::value, dependency)
+        .then(
+            [=, id = job.id](job_record& stored) {
+              if (!t->refusal && (stored.status == job_status::failed || stored.status == job_status::cancelled))
+                t->refusal = make_error(errc::conflict,
+                                        fmt::format("job {} depends on job {}, which is {}; retry that one first",
+                                                    id, dependency, to_string(stored.status)));
+              one_done();
+            },
+            [=](caf::error&) { one_done(); });
+}
+
 caf::result<job_record> retry(supervisor_pointer self, const std::string& id) {
   auto& st = self->state;
   // By value: it runs again in the read's reply, after the message that held `id` is gone.
@@ -343,37 +412,15 @@ caf::result<job_record> retry(supervisor_pointer self, const std::string& id) {
   self->request(st.ctx.reader, caf::infinite, caf::get_atom::value, id)
       .then(
           [=](job_record& job) mutable {
-            auto& s = self->state;
             if (job.status != job_status::failed && job.status != job_status::cancelled) {
               promise.deliver(not_retryable(id, to_string(job.status)));
               return;
             }
-            if (busy(s)) {  // another retry got here first
-              promise.deliver(not_retryable(id, "already being retried"));
-              return;
-            }
-            auto from = job.status;
-            job.status = job_status::queued;
-            job.error_message.clear();
-            job.completed_at = job.expires_at = job.run_after = 0;
-            job.updated_at = now_ms();
-            // Its failed items run again: counted as its runner will count them when it starts
-            // (its done items processed, none failed), not as the attempt that failed left them.
-            job.failed_items = 0;
-            if (job.attempt >= job.max_attempts)
-              job.max_attempts = job.attempt + 1;
-            s.ending.insert(id);  // no second retry or cancel while this is written
-            write_job(self, job, [=](caf::error e) mutable {
-              self->state.ending.erase(id);
-              if (e) {
-                promise.deliver(std::move(e));
-                return;
-              }
-              detail::log_transition(job, from);
-              announce(self, job, "queued");
-              admit(self, job, now_ms());  // a dependency that failed fails it again, naming it
-              promise.deliver(job);
-              try_start(self);
+            check_dependencies_for_retry(self, job, [=](std::optional<caf::error> refusal) mutable {
+              if (refusal)
+                promise.deliver(std::move(*refusal));
+              else
+                requeue_for_retry(self, std::move(job), promise, busy);
             });
           },
           [=](caf::error& e) mutable { promise.deliver(std::move(e)); });

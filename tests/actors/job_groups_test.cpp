@@ -269,3 +269,42 @@ TEST_F(job_groups_test, a_type_at_its_limit_waits_while_other_types_run_and_stat
   EXPECT_EQ(slow2_end.status, job_status::completed);
   EXPECT_GE(slow2_end.started_at, await_end(slow1.id).completed_at);
 }
+
+// Retrying a job whose dependency failed would only fail it again at once: it is refused,
+// naming the dependency; once that one is retried (held again), the dependent may be too.
+TEST_F(job_groups_test, retrying_a_dependent_of_a_failed_job_is_refused_until_the_dependency_is_retried) {
+  std::promise<void> gate;
+  start(gated_registry(gate.get_future().share()));
+  auto spec = failing_spec();
+  spec.type = "gated_failure";
+  spec.params = "{}";
+  auto bad = submit(spec);
+  auto dependent = submit(noop_spec({bad.id}));
+  gate.set_value();
+  ASSERT_EQ(await_end(bad.id).status, job_status::failed);
+  ASSERT_EQ(await_end(dependent.id).status, job_status::failed);
+
+  auto refused = ask_job(actors::retry_atom::value, dependent.id);
+  ASSERT_FALSE(refused) << "a retry of a job whose dependency failed was taken";
+  EXPECT_EQ(actors::code_of(refused.error()), actors::errc::conflict);
+  EXPECT_THAT(actors::message_of(refused.error()),
+              HasSubstr("depends on job " + bad.id + ", which is failed; retry that one first"));
+  EXPECT_EQ(await_end(dependent.id).status, job_status::failed) << "the refused retry changed the job";
+
+  // Paused, so that the dependency is still held (not failed again) when its dependent is retried.
+  auto pause = [&](bool on) {
+    self()->request(engine_.supervisor, k_wait, actors::pause_atom::value, on)
+        .receive([](actors::queue_report&) {}, [](caf::error& e) { FAIL() << caf::to_string(e); });
+  };
+  pause(true);
+  auto again = ask_job(actors::retry_atom::value, bad.id);
+  ASSERT_TRUE(again) << actors::message_of(again.error());
+  auto taken = ask_job(actors::retry_atom::value, dependent.id);
+  ASSERT_TRUE(taken) << actors::message_of(taken.error());
+  EXPECT_EQ(taken->status, job_status::queued);
+  pause(false);
+  EXPECT_EQ(await_end(bad.id).status, job_status::failed);  // it fails again (the gate is open)
+  auto end = await_end(dependent.id);
+  EXPECT_EQ(end.status, job_status::failed);
+  EXPECT_THAT(end.error_message, HasSubstr("dependency " + bad.id + " failed"));
+}
