@@ -105,13 +105,18 @@ std::shared_ptr<actors::job_type_registry> gated_registry(std::shared_future<voi
   return registry;
 }
 
-TEST_F(job_groups_test, a_failed_dependency_fails_its_dependents_naming_it) {
-  std::promise<void> gate;
-  start(gated_registry(gate.get_future().share()));
+// A job of gated_registry's `gated_failure` type, with one attempt.
+actors::job_spec gated_failure_spec() {
   auto spec = failing_spec();
   spec.type = "gated_failure";
   spec.params = "{}";
-  auto bad = submit(spec);
+  return spec;
+}
+
+TEST_F(job_groups_test, a_failed_dependency_fails_its_dependents_naming_it) {
+  std::promise<void> gate;
+  start(gated_registry(gate.get_future().share()));
+  auto bad = submit(gated_failure_spec());
   auto middle = submit(noop_spec({bad.id}));
   auto last = submit(noop_spec({middle.id}));
   ASSERT_EQ(middle.status, job_status::queued);
@@ -275,10 +280,7 @@ TEST_F(job_groups_test, a_type_at_its_limit_waits_while_other_types_run_and_stat
 TEST_F(job_groups_test, retrying_a_dependent_of_a_failed_job_is_refused_until_the_dependency_is_retried) {
   std::promise<void> gate;
   start(gated_registry(gate.get_future().share()));
-  auto spec = failing_spec();
-  spec.type = "gated_failure";
-  spec.params = "{}";
-  auto bad = submit(spec);
+  auto bad = submit(gated_failure_spec());
   auto dependent = submit(noop_spec({bad.id}));
   gate.set_value();
   ASSERT_EQ(await_end(bad.id).status, job_status::failed);
