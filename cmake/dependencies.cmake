@@ -8,6 +8,7 @@ find_package(CLI11 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(PostgreSQL REQUIRED)
 find_package(OpenSSL REQUIRED)  # import-postings fetches over HTTPS
+find_package(ICU REQUIRED COMPONENTS uc)  # Unicode lower case and white space in word normalisation
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBJWT REQUIRED IMPORTED_TARGET libjwt)  # HS256 tokens (auth.mode jwt)
 find_package(prometheus-cpp CONFIG REQUIRED)  # GET /metrics (only its core library)

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <boost/container/small_vector.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
 
 namespace jobmesh::match {
 
@@ -39,21 +41,55 @@ unsigned length_bit(std::size_t length) {
   return static_cast<unsigned>(std::min<std::size_t>(length, 63));
 }
 
-// Writes the normal form of `word` to `out`, which has room for word.size() chars; returns its
-// length. No allocation: the callers choose where the text goes. Most words are spaced normally
-// (no white space but single spaces between other bytes): one branch-free pass lowers them and
-// checks that they are; any other word is then written again byte by byte.
+// A word with a byte >= 0x80, decoded as UTF-8: each character lowered by Unicode's simple
+// case mapping, Unicode's white space (U+00A0, U+2028, U+3000, ...) trimmed and folded as
+// ASCII's is; the bytes of a sequence that is not UTF-8 pass unchanged. (ICU's tables: the
+// same answers on every machine, no locale.)
+std::size_t normalise_unicode(std::string_view word, char* out) {
+  const auto* b = reinterpret_cast<const std::uint8_t*>(word.data());
+  const std::size_t size = word.size();
+  std::size_t i = 0, n = 0;
+  bool pending_space = false;
+  while (i < size) {
+    const std::size_t start = i;
+    UChar32 c;
+    U8_NEXT(b, i, size, c);
+    if (c >= 0 && u_isUWhiteSpace(c)) {
+      pending_space = n != 0;
+      continue;
+    }
+    if (pending_space)
+      out[n++] = ' ';
+    pending_space = false;
+    if (c < 0) {
+      std::copy(word.data() + start, word.data() + i, out + n);
+      n += i - start;
+    } else {
+      U8_APPEND_UNSAFE(out, n, u_tolower(c));
+    }
+  }
+  return n;
+}
+
+// Writes the normal form of `word` to `out`, which has room for normal_capacity(word.size())
+// chars; returns its length. No allocation: the callers choose where the text goes. Most words
+// are ASCII spaced normally (no white space but single spaces between other bytes): one
+// branch-free pass lowers them and checks that they are; any other ASCII word is then written
+// again byte by byte, and a word with other bytes decoded as UTF-8.
 std::size_t normalise_to(std::string_view word, char* out) {
   const auto* b = reinterpret_cast<const unsigned char*>(word.data());
   const std::size_t size = word.size();
-  unsigned odd = 0, after_space = 0;
+  unsigned odd = 0, after_space = 0, high = 0;
   for (std::size_t i = 0; i < size; ++i) {
     unsigned c = b[i];
     unsigned space = c == ' ';
     out[i] = static_cast<char>(c + (static_cast<unsigned>(c - 'A' < 26u) << 5));
     odd |= static_cast<unsigned>(c - '\t' < 5u) | (space & after_space);  // \t \n \v \f \r; two spaces
+    high |= c;
     after_space = space;
   }
+  if (high >= 0x80)
+    return normalise_unicode(word, out);
   if (odd == 0 && (size == 0 || (b[0] != ' ' && b[size - 1] != ' ')))
     return size;
   std::size_t n = 0;
@@ -119,7 +155,7 @@ const std::map<std::string, std::string>& default_synonyms() {
 }
 
 std::string normalise_word(std::string_view word) {
-  std::string out(word.size(), '\0');
+  std::string out(normal_capacity(word.size()), '\0');
   out.resize(normalise_to(word, out.data()));
   return out;
 }
@@ -127,8 +163,8 @@ std::string normalise_word(std::string_view word) {
 namespace {
 
 word make_normal_word(std::string_view text) {
-  constexpr std::size_t k_on_stack = 128;
-  if (text.size() > k_on_stack)
+  constexpr std::size_t k_on_stack = 192;
+  if (normal_capacity(text.size()) > k_on_stack)
     return word{normalise_word(text)};
   std::array<char, k_on_stack> out;
   return word{std::string_view{out.data(), normalise_to(text, out.data())}};
@@ -197,7 +233,7 @@ sorted_terms normaliser::term_set(const std::vector<std::string>& words) const {
 std::vector<std::string> normaliser::word_set(const std::vector<std::string>& words) const {
   std::size_t total = 0;
   for (const auto& w : words)
-    total += w.size();
+    total += normal_capacity(w.size());
   boost::container::small_vector<char, 1024> text(total);
   boost::container::small_vector<std::string_view, 32> views;
   char* next = text.data();

@@ -18,9 +18,16 @@ namespace jobmesh::match {
 /// The spec's default synonyms (js -> javascript, ...).
 const std::map<std::string, std::string>& default_synonyms();
 
-/// Lower case (ASCII; other bytes, such as UTF-8 sequences, pass unchanged), trimmed, white
-/// space runs folded to one space.
+/// Unicode lower case (each character's simple mapping: "ÄRZTE" -> "ärzte"), trimmed, runs of
+/// white space (Unicode's: U+00A0 and U+3000 too) folded to one space. Bytes that are not UTF-8
+/// pass unchanged.
 std::string normalise_word(std::string_view word);
+
+/// The most bytes the normal form of a word of `size` bytes takes: lowering may lengthen a
+/// character's UTF-8 (U+023A, 2 bytes, lowers to U+2C65, 3 bytes), never by more than half.
+constexpr std::size_t normal_capacity(std::size_t size) {
+  return size + size / 2;
+}
 
 /// `text` normalised as `normalise_word` does, as a pooled word (no string is built for it).
 word normal_word(std::string_view text);

@@ -24,8 +24,9 @@
 
 namespace jobmesh::match {
 
-/// Raised whenever a prepared record's fields or their encoding change.
-constexpr std::uint32_t k_form_layout = 1;
+/// Raised whenever a prepared record's fields or their encoding change, or the normal form of
+/// its words (2: Unicode lower case and white space, where only ASCII's were before).
+constexpr std::uint32_t k_form_layout = 2;
 
 /// The layout and `n`'s synonyms, as one number: equal fingerprints, equal forms of equal records.
 std::int64_t form_fingerprint(const normaliser& n);

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libcaf-dev libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsoci-dev libsoci-sqlite3-4.0 libsoci-postgresql4.0 libsqlite3-dev libpq-dev
-  libsimdjson-dev libspdlog-dev libfmt-dev libcli11-dev libssl-dev libjwt-dev prometheus-cpp-dev libjemalloc-dev
+  libsimdjson-dev libicu-dev libspdlog-dev libfmt-dev libcli11-dev libssl-dev libjwt-dev prometheus-cpp-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   curl python3 chromium

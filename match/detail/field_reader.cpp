@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/container/small_vector.hpp>
+#include <chrono>
 #include <fmt/format.h>
 
 namespace jobmesh::match::detail {
@@ -23,9 +24,16 @@ bool is_date(std::string_view s) {
   for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
     if (s[i] < '0' || s[i] > '9')
       return false;
-  int month = (s[5] - '0') * 10 + (s[6] - '0');
-  int day = (s[8] - '0') * 10 + (s[9] - '0');
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+  auto digits = [&](std::size_t from, std::size_t n) {
+    int v = 0;
+    for (std::size_t i = from; i < from + n; ++i)
+      v = v * 10 + (s[i] - '0');
+    return v;
+  };
+  // A day the month has (2026-02-30 is not a date; 2024-02-29 is).
+  return std::chrono::year_month_day{std::chrono::year{digits(0, 4)}, std::chrono::month{static_cast<unsigned>(digits(5, 2))},
+                                     std::chrono::day{static_cast<unsigned>(digits(8, 2))}}
+      .ok();
 }
 
 bool is_container(const simdjson::dom::element& e) {

@@ -611,3 +611,52 @@ TEST(kernel, the_best_bounded_postings_retired_or_filtered_out_leave_the_referen
   q.filters.mode = work_mode::remote;  // the best remaining are mostly not remote
   expect_same(reference_match(kept, candidates, q), kernel.run(q, 2), fit_profile(), "the best retired, remote only");
 }
+
+// SPEC-matching.md's "Unicode-aware lower case": words that differ only in the case of letters
+// beyond ASCII, or in Unicode white space, are one word for every factor, filter and company.
+TEST(kernel, words_differing_in_unicode_case_or_white_space_match) {
+  normaliser words;
+  auto postings = read_prepared_postings(
+                      R"({"id":"p1","company":"ÉCOLE","title":"t","category":"Über","required_skills":["Ärzte","ΣΟΦΙΑ","naive bayes"],"country":"ÖSTERREICH","city":"WIEN","industry":"ÉNERGIE"})"
+                      "\n"
+                      R"({"id":"p2","company":"école","title":"t","category":"über","required_skills":["ärzte"]})"
+                      "\n",
+                      words, 1, 1)
+                      .records;
+  auto candidates = read_prepared_candidates(
+                        R"({"id":"c1","preferred_categories":["über"],"skills":["ärzte","σοφια","naive\u00a0bayes"],"country":"österreich","city":"wien","industry":"énergie"})"
+                        "\n",
+                        words, 1, 1)
+                        .records;
+  ASSERT_EQ(postings.size(), 2u);
+  ASSERT_EQ(candidates.size(), 1u);
+  EXPECT_EQ(postings[0].company, "école");
+  query q;
+  q.top_k = 10;
+  auto fit = reference_match(postings, candidates, q);
+  ASSERT_EQ(fit.size(), 1u);
+  ASSERT_EQ(fit[0].results.size(), 2u);
+  const auto& p1 = fit[0].results[0].id == "p1" ? fit[0].results[0] : fit[0].results[1];
+  EXPECT_EQ(p1.factors[static_cast<std::size_t>(factor::category)], 1.0);
+  EXPECT_EQ(p1.factors[static_cast<std::size_t>(factor::skills)], 1.0) << "Ärzte, ΣΟΦΙΑ and naive bayes all held";
+  batch_matcher kernel{postings, candidates};
+  expect_same(fit, kernel.run(q, 1), fit_profile(), "fit");
+
+  q.prof = &proximity_profile();
+  auto near = reference_match(postings, candidates, q);
+  const auto& n1 = near[0].results[0].id == "p1" ? near[0].results[0] : near[0].results[1];
+  EXPECT_EQ(n1.factors[static_cast<std::size_t>(factor::location)], 1.0) << "same country and city";
+  EXPECT_EQ(n1.factors[static_cast<std::size_t>(factor::industry)], 1.0);
+  expect_same(near, kernel.run(q, 1), proximity_profile(), "proximity");
+
+  q.top_per_company = true;  // ÉCOLE and école are one company
+  auto one_each = reference_match(postings, candidates, q);
+  EXPECT_EQ(one_each[0].results.size(), 1u);
+  expect_same(one_each, kernel.run(q, 1), proximity_profile(), "top per company");
+
+  q.top_per_company = false;
+  q.filters.country = normalise_word("ÖSTERREICH");
+  auto in_austria = reference_match(postings, candidates, q);
+  ASSERT_EQ(in_austria[0].results.size(), 1u);
+  EXPECT_EQ(in_austria[0].results[0].id, "p1");
+}

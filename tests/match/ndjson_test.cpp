@@ -65,8 +65,21 @@ TEST(ndjson, every_posting_rule_names_line_and_field) {
   EXPECT_EQ(only_error(R"({"id":"p","company":"A","title":"t","experience_level":"guru"})").field, "experience_level");
   EXPECT_EQ(only_error(R"({"id":"p","company":"A","title":"t","min_years":-2})").field, "min_years");
   EXPECT_EQ(only_error(R"({"id":"p","company":"A","title":"t","posted_date":"2026-13-01"})").field, "posted_date");
+  EXPECT_THAT(only_error(R"({"id":"p","company":"A","title":"t","posted_date":"2026-02-29"})").message,
+              HasSubstr(R"(posted_date must be a date YYYY-MM-DD, got "2026-02-29")"));
+  EXPECT_EQ(only_error(R"({"id":"p","company":"A","title":"t","deadline_date":"2026-04-31"})").field, "deadline_date");
   EXPECT_EQ(only_error(R"({"id":"p","company":"A","title":"t","deadline_date":"tomorrow"})").field, "deadline_date");
   EXPECT_EQ(only_error("[1]").field, "");
+}
+
+// A date is a day its month has: leap days in leap years only.
+TEST(ndjson, dates_are_days_of_the_calendar) {
+  auto r = read_postings(R"({"id":"p","company":"A","title":"t","posted_date":"2024-02-29","deadline_date":"2026-12-31"})");
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0].message;
+  ASSERT_EQ(r.records.size(), 1u);
+  EXPECT_EQ(r.records[0].posted_date, "2024-02-29");
+  EXPECT_EQ(only_error(R"({"id":"p","company":"A","title":"t","posted_date":"2100-02-29"})").field, "posted_date");
+  EXPECT_EQ(only_error(R"({"id":"p","company":"A","title":"t","posted_date":"2026-06-00"})").field, "posted_date");
 }
 
 TEST(ndjson, every_candidate_rule_names_its_field) {
@@ -179,7 +192,7 @@ TEST(ndjson, a_file_is_read_whole_whether_a_regular_file_or_a_pipe) {
 
 TEST(normaliser, folds_case_space_and_synonyms) {
   EXPECT_EQ(normalise_word("  Machine\t  Learning "), "machine learning");
-  EXPECT_EQ(normalise_word("Zürich"), "zürich");  // UTF-8 bytes pass through
+  EXPECT_EQ(normalise_word("ZÜRICH"), "zürich");  // Unicode lower case
   normaliser n{{{"ReactJS", "React"}}};
   EXPECT_EQ(n.term("K8S"), "kubernetes");
   EXPECT_EQ(n.term(" reactjs"), "react");
@@ -311,7 +324,7 @@ TEST(ndjson, duplicate_ids_are_found_in_sorted_and_unsorted_input) {
 TEST(normaliser, sets_are_sorted_by_bytes_without_duplicates_or_empties) {
   normaliser n{{{"Go Lang", "go"}, {" ", "blank"}}};
   EXPECT_EQ(n.term_set({"golang", " GO ", "go  lang", "Ölçü", "zeta", "Alpha"}).strings(),
-            (std::vector<std::string>{"alpha", "go", "zeta", "Ölçü"}));  // UTF-8 bytes sort after ASCII
+            (std::vector<std::string>{"alpha", "go", "zeta", "ölçü"}));  // UTF-8 bytes sort after ASCII
   EXPECT_EQ(n.term_set({"", "\t"}).strings(), (std::vector<std::string>{"blank"}));  // as term(""): synonyms first
   EXPECT_EQ(n.word_set({"ML", " ml", "", "Data  Science"}), (std::vector<std::string>{"data science", "ml"}));
   EXPECT_EQ(n.term_set({}).strings(), (std::vector<std::string>{}));
