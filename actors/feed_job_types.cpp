@@ -84,6 +84,7 @@ problem parse(const boost::json::object& p, trending_params& out) {
 job_type trending_type(context_ptr c) {
   job_type t;
   t.name = "trending-postings";
+  t.for_operators = true;
   t.group = "feed";
   t.description = "views and applications per posting in the last window_hours; score = views + 3 * applications";
   t.plans_slowly = true;
@@ -210,6 +211,7 @@ std::vector<item_outcome> compute_affinity(const shared_context& c, const std::s
 job_type affinity_type(context_ptr c) {
   job_type t;
   t.name = "affinity";
+  t.for_operators = true;
   t.group = "feed";
   t.description = "each candidate's share of interest per category and company of the postings they viewed (1) "
                   "and applied to (3)";
@@ -350,6 +352,7 @@ std::vector<item_outcome> presort(const shared_context& c, const presort_params&
 job_type presort_type(context_ptr c) {
   job_type t;
   t.name = "feed-presort";
+  t.for_operators = true;
   t.group = "feed";
   t.depends_on = {"match-scores", "trending-postings", "affinity"};
   t.description = "each candidate's feed: their stored matches ranked by 0.6 * match score / 100 + 0.25 * affinity + "

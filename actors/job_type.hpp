@@ -91,6 +91,10 @@ struct job_type {
   bool plans_from_params = false;
   /// Item results carry a "score": `GET /api/v1/jobs/{id}/result` ranks them by it, best first.
   bool ranks_results = false;
+  /// It writes data all users share (records, stored matches, feeds, indexes) or removes any
+  /// user's: only an operator (the roles admin and service, which write records) may submit
+  /// it; a plain user may submit the others.
+  bool for_operators = false;
   /// Returns an error naming the bad param, or nothing when `params` are acceptable.
   std::function<std::optional<std::string>(const boost::json::object& params)> validate;
   /// Plans a run of a job whose params passed `validate`. Throwing counts as a crash of the

@@ -30,6 +30,7 @@ detail::problem parse(const boost::json::object& p, cleanup_params& out) {
 job_type expired_job_cleanup_type(maintenance_job_context ctx) {
   job_type t;
   t.name = "expired-job-cleanup";
+  t.for_operators = true;
   t.group = "maintenance";
   t.description = "deletes finished jobs past their expires_at (end + jobs.retention_days) with their items";
   t.plans_slowly = true;
@@ -108,6 +109,7 @@ std::string result_of(const reconcile_report& r) {
 job_type stats_reconcile_type(maintenance_job_context ctx) {
   job_type t;
   t.name = "stats-reconcile";
+  t.for_operators = true;
   t.group = "maintenance";
   t.description = "recounts candidates' activity aggregates from the stored events, reports drift in the "
                   "tracker and the shards, and repairs it";
@@ -199,6 +201,7 @@ item_outcome clean_table(const maintenance_job_context& ctx, const storage::orph
 job_type orphan_cleanup_type(maintenance_job_context ctx) {
   job_type t;
   t.name = "orphan-cleanup";
+  t.for_operators = true;
   t.group = "maintenance";
   t.description = "deletes activity, match results, affinity, feeds, trending and skill index rows of deleted "
                   "candidates and postings; an item is a table";

@@ -139,6 +139,7 @@ std::vector<item_outcome> score_candidates(const shared_context& c, const scores
 job_type match_scores_type(context_ptr c) {
   job_type t;
   t.name = "match-scores";
+  t.for_operators = true;
   t.group = "matching";
   t.description = "top-k postings for every candidate (or candidate_ids), stored per candidate and profile";
   t.plans_slowly = true;
@@ -499,6 +500,7 @@ item_outcome import_detail(const shared_context& c, const std::string& posting_i
 job_type import_postings_type(context_ptr c) {
   job_type t;
   t.name = "import-postings";
+  t.for_operators = true;
   t.group = "ingest";
   t.description = "fetches postings from urls (or the detail pages of a candidate's best matches, one per company), "
                   "parallel_workers at a time, and ingests them";

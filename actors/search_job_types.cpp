@@ -76,6 +76,7 @@ problem parse_batch(const boost::json::object& p, batch_params& out, bool with_t
 job_type skill_index_type(search_job_context c) {
   job_type t;
   t.name = "skill-index";
+  t.for_operators = true;
   t.group = "search";
   t.description = "skill -> the candidates and postings naming it, stored; an item is a skill";
   t.plans_slowly = true;
@@ -133,6 +134,7 @@ job_type skill_index_type(search_job_context c) {
 job_type skill_relationships_type(search_job_context c) {
   job_type t;
   t.name = "skill-relationships";
+  t.for_operators = true;
   t.group = "search";
   t.description = "for each skill, the skills named with it in the same posting or candidate, with counts";
   t.plans_slowly = true;

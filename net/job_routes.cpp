@@ -47,6 +47,35 @@ boost::json::array jobs_json(const std::vector<job_record>& jobs) {
   return out;
 }
 
+// Why `who` may not submit a job of `type`, if it may not: a type that writes what all users
+// share needs an operator (job_type::for_operators). An unknown type passes: the supervisor
+// names it.
+std::optional<std::string> type_refusal(const api_context& ctx, const identity& who, const std::string& type) {
+  const auto* t = ctx.engine.types->find(type);
+  if (t == nullptr || !t->for_operators || who.writes_data())
+    return std::nullopt;
+  return fmt::format("job type '{}' needs the role admin or service; {} has role {}", type, who.user,
+                     to_string(who.role));
+}
+
+// 400 for a bulk submission of which no line was taken, naming the first line rejected.
+response no_line_taken(const request& req, std::vector<line_error> rejected) {
+  std::sort(rejected.begin(), rejected.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
+  boost::json::array rejected_json;
+  for (const auto& r : rejected)
+    rejected_json.push_back({{"line", r.line}, {"field", r.field}, {"message", r.message}});
+  boost::json::object details;
+  if (!rejected.empty())
+    details = {{"field", rejected.front().field}, {"line", rejected.front().line}};
+  return json_response(req, http::status::bad_request,
+                       {{"jobs", boost::json::array{}},
+                        {"rejected", std::move(rejected_json)},
+                        {"error",
+                         {{"code", "invalid_request"},
+                          {"message", fmt::format("no line was taken: {} rejected", rejected.size())},
+                          {"details", std::move(details)}}}});
+}
+
 // API.md: `{"jobs": [...], "rejected": [{"line","field","message"}]}`, each job once per line
 // it answers (with `line`, and `created` false for an idempotent replay). 202 when a job was
 // created, 200 when every line named a stored job, 400 when no line was taken.
@@ -54,12 +83,23 @@ void submit_many(const ctx_ptr& ctx, route_request rr, responder respond) {
   auto parsed = parse_job_specs(rr.req->body());
   if (auto* e = std::get_if<field_error>(&parsed))
     return respond(bad_request(*rr.req, *e));
-  auto lines = std::make_shared<spec_lines>(std::get<spec_lines>(std::move(parsed)));
-  auto user = rr.who.user;
-  for (auto& spec : lines->specs) {
-    spec.user_id = user;
-    spec.sees_all_jobs = rr.who.sees_all_jobs();
+  auto lines = std::make_shared<spec_lines>();
+  {
+    auto all = std::get<spec_lines>(std::move(parsed));
+    lines->rejected = std::move(all.rejected);
+    for (std::size_t i = 0; i < all.specs.size(); ++i) {
+      if (auto why = type_refusal(*ctx, rr.who, all.specs[i].type)) {
+        lines->rejected.push_back({all.lines[i], "type", std::move(*why)});
+        continue;
+      }
+      all.specs[i].user_id = rr.who.user;
+      all.specs[i].sees_all_jobs = rr.who.sees_all_jobs();
+      lines->specs.push_back(std::move(all.specs[i]));
+      lines->lines.push_back(all.lines[i]);
+    }
   }
+  if (lines->specs.empty())
+    return respond(no_line_taken(*rr.req, lines->rejected));
   auto specs = lines->specs;
   auto req = rr.req;
   ask(
@@ -68,23 +108,12 @@ void submit_many(const ctx_ptr& ctx, route_request rr, responder respond) {
         auto rejected = lines->rejected;
         for (const auto& r : answer.refused)
           rejected.push_back({lines->lines[static_cast<std::size_t>(r.index)], r.field, r.message});
+        if (answer.jobs.empty())  // every non-2xx reply carries API.md's error, naming the first line
+          return respond(no_line_taken(*req, std::move(rejected)));
         std::sort(rejected.begin(), rejected.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
         boost::json::array rejected_json;
         for (const auto& r : rejected)
           rejected_json.push_back({{"line", r.line}, {"field", r.field}, {"message", r.message}});
-        if (answer.jobs.empty()) {  // every non-2xx reply carries API.md's error, naming the first line
-          boost::json::object details;
-          if (!rejected.empty())
-            details = {{"field", rejected.front().field}, {"line", rejected.front().line}};
-          return respond(json_response(
-              *req, http::status::bad_request,
-              {{"jobs", boost::json::array{}},
-               {"rejected", std::move(rejected_json)},
-               {"error",
-                {{"code", "invalid_request"},
-                 {"message", fmt::format("no line was taken: {} rejected", rejected.size())},
-                 {"details", std::move(details)}}}}));
-        }
         // Written straight out: a reply of 10,000 jobs built as JSON objects first costs more
         // than the jobs' whole commit.
         std::string body;
@@ -118,6 +147,8 @@ void submit(const ctx_ptr& ctx, route_request rr, responder respond) {
   if (auto* e = std::get_if<field_error>(&parsed))
     return respond(bad_request(*rr.req, *e));
   auto spec = std::get<actors::job_spec>(std::move(parsed));
+  if (auto why = type_refusal(*ctx, rr.who, spec.type))
+    return respond(error_response(*rr.req, http::status::forbidden, "forbidden", *why, {{"field", "type"}}));
   spec.user_id = rr.who.user;
   spec.sees_all_jobs = rr.who.sees_all_jobs();
   auto req = rr.req;
@@ -169,6 +200,10 @@ void enqueue_group(const ctx_ptr& ctx, route_request rr, responder respond) {
     return respond(bad_request(*rr.req, *e));
   auto request = std::get<actors::group_request>(std::move(parsed));
   request.group = rr.path.at("group");
+  for (const auto* type : ctx->engine.types->group_closure(request.group))
+    if (auto why = type_refusal(*ctx, rr.who, type->name))
+      return respond(error_response(*rr.req, http::status::forbidden, "forbidden",
+                                    fmt::format("group '{}': {}", request.group, *why), {{"field", "group"}}));
   request.user_id = rr.who.user;
   auto req = rr.req;
   auto group = request.group;

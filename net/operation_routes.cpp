@@ -64,6 +64,8 @@ boost::json::object job_types_json(const actors::job_type_registry& types) {
                    {"description", t.description},
                    {"depends_on", std::move(deps)},
                    {"max_failed_ratio", actors::whole_or_fraction(t.max_failed_ratio)},
+                   {"roles", t.for_operators ? boost::json::array{"admin", "service"}
+                                             : boost::json::array{"user", "admin", "service"}},
                    {"params_schema", t.params_schema}});
   }
   return {{"job_types", std::move(out)}};

@@ -5,6 +5,8 @@
 #include "actors/job_json.hpp"
 #include "jwt_node.hpp"
 
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 
 #include <thread>
@@ -87,6 +89,42 @@ TEST_F(auth_api_test, data_writes_need_admin_or_service_and_operations_need_admi
   EXPECT_EQ(as(alice_, http::verb::put, "/api/v1/schedules/x", R"({"cron":"* * * * *","type":"noop"})").status, 403u);
   EXPECT_EQ(as(alice_, http::verb::post, "/api/v1/queue/pause").status, 403u);
   EXPECT_EQ(as(service_, http::verb::post, "/api/v1/queue/resume").status, 403u);
+}
+
+// Job types that write what all users share (records, stored matches, feeds, indexes) or
+// remove any user's are for operators: a user's import-postings overwrote an admin's posting
+// and stored a page of the server's own /metrics as a posting's detail.
+TEST_F(auth_api_test, job_types_that_write_shared_data_need_admin_or_service) {
+  const std::string import = R"({"type":"import-postings","params":{"urls":["http://127.0.0.1:9/x"]}})";
+  auto refused = as(alice_, http::verb::post, "/api/v1/jobs", import);
+  ASSERT_EQ(refused.status, 403u) << refused.body;
+  EXPECT_EQ(std::string{refused.json().at("error").at("message").as_string()},
+            "job type 'import-postings' needs the role admin or service; alice has role user");
+  EXPECT_EQ(std::string{refused.json().at("error").at("details").at("field").as_string()}, "type");
+  for (const auto* type : {"match-scores", "orphan-cleanup", "stats-reconcile", "expired-job-cleanup", "trending-postings",
+                           "affinity", "feed-presort", "skill-index", "skill-relationships"})
+    EXPECT_EQ(as(alice_, http::verb::post, "/api/v1/jobs", fmt::format(R"({{"type":"{}"}})", type)).status, 403u) << type;
+  auto mixed = as(alice_, http::verb::post, "/api/v1/jobs", R"({"type":"noop"})" "\n" + import + "\n",
+                  "application/x-ndjson");
+  ASSERT_EQ(mixed.status, 202u) << mixed.body;
+  EXPECT_EQ(mixed.json().at("jobs").as_array().size(), 1u);
+  EXPECT_EQ(mixed.json().at("rejected").at(0).at("line").as_int64(), 2);
+  EXPECT_EQ(std::string{mixed.json().at("rejected").at(0).at("field").as_string()}, "type");
+  auto only = as(alice_, http::verb::post, "/api/v1/jobs", import + "\n", "application/x-ndjson");
+  EXPECT_EQ(only.status, 400u) << only.body;
+  auto group = as(alice_, http::verb::post, "/api/v1/job-groups/matching/enqueue", "{}");
+  EXPECT_EQ(group.status, 403u) << group.body;
+  EXPECT_EQ(as(service_, http::verb::post, "/api/v1/jobs", import).status, 202u);
+  auto types = as(alice_, http::verb::get, "/api/v1/job-types").json().at("job_types").as_array();
+  auto roles_of = [&](std::string_view name) {
+    for (const auto& t : types)
+      if (t.at("name").as_string() == name)
+        return boost::json::serialize(t.at("roles"));
+    return std::string{"(none)"};
+  };
+  EXPECT_EQ(roles_of("import-postings"), R"(["admin","service"])");
+  EXPECT_EQ(roles_of("noop"), R"(["user","admin","service"])");
+  EXPECT_EQ(roles_of("bulk-analysis"), R"(["user","admin","service"])") << "it reads and ranks, storing nothing shared";
 }
 
 // A dependency is a way to ask about a job: another user's is, to a user, no job (it was taken,
