@@ -382,6 +382,11 @@ job_type compatibility_type(context_ptr c) {
 
 // ---- import-postings -----------------------------------------------------------------------
 
+// API.md's default of 5 fetches at a time, within the config's cap.
+std::int64_t default_parallel_workers(const config::imports_settings& imports) {
+  return std::min<std::int64_t>(5, imports.max_parallel_workers);
+}
+
 struct import_params {
   std::vector<std::string> urls;
   std::string candidate_id;  ///< or: the detail pages of this candidate's matches
@@ -430,7 +435,8 @@ problem parse(const shared_context& c, const boost::json::object& p, import_para
     return e;
   if (auto e = detail::read_int(p, "top_k", 1, 100, 10, out.top_k))
     return e;
-  return detail::read_int(p, "parallel_workers", 1, c.ctx.imports.max_parallel_workers, 5, out.parallel_workers);
+  return detail::read_int(p, "parallel_workers", 1, c.ctx.imports.max_parallel_workers,
+                          default_parallel_workers(c.ctx.imports), out.parallel_workers);
 }
 
 // A page holds NDJSON when it says so or its name does; otherwise one JSON record, made one
@@ -518,7 +524,8 @@ job_type import_postings_type(context_ptr c) {
        {"min_score", score_schema(60, "matches scoring less are not fetched (with candidate_id)")},
        {"top_k", integer_schema(1, 100, 10, "matches fetched at most (with candidate_id)")},
        {"parallel_workers",
-        integer_schema(1, c->ctx.imports.max_parallel_workers, 5, "fetches at a time (never more than items)")}},
+        integer_schema(1, c->ctx.imports.max_parallel_workers, default_parallel_workers(c->ctx.imports),
+                       "fetches at a time (never more than items)")}},
       {});
   t.validate = [c](const boost::json::object& p) {
     import_params ip;

@@ -71,11 +71,7 @@ int run_match(const match_options& o) {
   if (!settings)
     return 2;
   match::profile_set profiles;
-  auto profile_errors = profiles.add(settings->matching.profiles);
-  for (const auto& e : profile_errors)
-    std::cerr << "jobmesh: config: matching.profiles: " << e << '\n';
-  if (!profile_errors.empty())
-    return 2;
+  profiles.add(settings->matching.profiles);  // load_settings refused any that breaks a rule
   match::query q;
   q.prof = profiles.find(o.profile);
   if (q.prof == nullptr) {

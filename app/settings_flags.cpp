@@ -1,5 +1,7 @@
 #include "app/settings_flags.hpp"
 
+#include "match/profile.hpp"
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -27,6 +29,13 @@ std::optional<config::settings> load_settings(const settings_flags& flags,
   for (auto& e : extra)
     from.overrides.push_back(std::move(e));
   auto loaded = config::load(from);
+  if (loaded.ok()) {
+    // The profiles' own rules (SPEC-matching.md: weights sum to 1, known factors): a bad one
+    // stops every command at start, naming it, as a bad key does.
+    match::profile_set profiles;
+    for (const auto& e : profiles.add(loaded.values.matching.profiles))
+      loaded.errors.push_back("matching.profiles: " + e);
+  }
   if (loaded.ok())
     return std::move(loaded.values);
   for (const auto& e : loaded.errors)

@@ -41,6 +41,14 @@ set -e
 [ "$code" -eq 2 ] || fail "bad config exited $code, not 2"
 grep -q "JOBMESH_SERVER_PORT" <<<"$out" || fail "bad config message does not name the variable: $out"
 
+# A profile whose weights do not sum to 1 stops serve at start, named (it logged and served on).
+printf '{"matching":{"profiles":{"lopsided":{"skills":0.5,"category":0.4}}}}' >"$work/lopsided.json"
+set +e
+out=$(timeout 20 "$bin" serve --config "$work/lopsided.json" --db "sqlite:$work/j.db" 2>&1); code=$?  # one that served would be stopped
+set -e
+[ "$code" -eq 2 ] || fail "serve with a profile summing to 0.9 exited $code, not 2"
+grep -q "matching.profiles: profile 'lopsided': weights must sum to 1" <<<"$out" || fail "the bad profile is not named: $out"
+
 "$bin" migrate --db "sqlite:$work/m.db" | grep -q "schema version 13" || fail "migrate"
 
 # Exposure: no listening beyond loopback without auth (it exits before it binds anything).
