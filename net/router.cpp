@@ -109,6 +109,9 @@ void router::dispatch(std::shared_ptr<const request> req, responder uncounted) c
     return respond(error_response(*req, http::status::bad_request, "bad_target", "the request target is not a valid path"));
   route_request rr{req, {}, {}};
   for (const auto& p : url->params()) {
+    // A bare `?`, a trailing `&` or `&&` carry no option: nothing to read, nothing to refuse.
+    if (p.key.empty() && p.value.empty())
+      continue;
     // One value per option: with two, which one counts would be a guess (the last, silently).
     std::string key{p.key};
     if (!rr.query.try_emplace(key, std::string{p.value}).second)

@@ -99,6 +99,25 @@ TEST(router, decodes_percent_escapes_in_queries) {
   EXPECT_EQ(seen, "a b");
 }
 
+// A bare `?`, a trailing `&` and `&&` name no option (routes that refuse unknown options
+// answered them 400 "unknown option ''"); an option with no name but a value is still given.
+TEST(router, empty_query_segments_are_no_options) {
+  router r;
+  std::map<std::string, std::string> seen;
+  r.add(http::verb::get, "/x", [&](route_request rr, responder respond) {
+    seen = rr.query;
+    respond(response{});
+  });
+  for (const auto* target : {"/x?", "/x?&", "/x?top_k=2&", "/x?&&top_k=2"}) {
+    seen.clear();
+    EXPECT_TRUE(route(r, http::verb::get, target).called) << target;
+    EXPECT_EQ(seen.size(), std::string_view{target}.find("top_k") == std::string_view::npos ? 0u : 1u) << target;
+  }
+  route(r, http::verb::get, "/x?=3");
+  EXPECT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[""], "3");
+}
+
 // A route's error that quotes the path (http_test.cpp has the rule itself).
 TEST(router, errors_that_quote_a_path_are_utf8) {
   router r;
