@@ -4,6 +4,7 @@
 
 #include "actors/detail/params.hpp"
 #include "actors/errors.hpp"
+#include "actors/job_json.hpp"
 #include "actors/match_json.hpp"
 #include "match/ndjson.hpp"
 #include "storage/clock.hpp"
@@ -457,11 +458,13 @@ std::string rejection_text(const ingest_reply& reply) {
   return text;
 }
 
-// A client error (404, 410, ...) answers the same again; a timeout, a refused connection, 408,
-// 429 or a server's error may not.
+// A client error (404, 410, ...) answers the same again, as do too many redirects or a body over
+// the limit (not tried again); a timeout, a refused connection, 408, 429 or a server's error may
+// not.
 item_outcome fetch_failed(const fetched_page& page) {
   bool client_error = page.status >= 400 && page.status < 500 && page.status != 408 && page.status != 429;
-  return {false, page.error.empty() ? fmt::format("HTTP {}", page.status) : page.error, {}, client_error};
+  return {false, page.error.empty() ? fmt::format("HTTP {}", page.status) : page.error, {},
+          client_error || page.permanent};
 }
 
 item_outcome import_url(const shared_context& c, const std::string& url) {
@@ -492,7 +495,7 @@ item_outcome import_detail(const shared_context& c, const std::string& posting_i
   record["detail"] = {{"url", page.final_url},
                       {"status", page.status},
                       {"content_type", page.content_type},
-                      {"fetched_at", now_ms()},
+                      {"fetched_at", format_time(now_ms())},  // API.md: times are RFC 3339 UTC strings
                       {"body", page.body}};
   auto reply =
       ask<ingest_reply>(c, c.ctx.marketplace, ingest_atom::value, record_kind::posting, boost::json::serialize(record));

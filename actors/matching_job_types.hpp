@@ -36,6 +36,8 @@ struct fetched_page {
   std::string content_type;
   std::string final_url;
   std::string error;   ///< for people, when !ok: the status, the timeout, the limit broken
+  /// When !ok: asking again would fail the same way (see net::fetch_result::permanent).
+  bool permanent = false;
 };
 
 /// Fetches one URL with GET, following at most 3 redirects, within `imports`' limits. Blocking.

@@ -64,8 +64,8 @@ actors::page_fetcher import_fetcher() {
     limits.max_body_bytes = static_cast<std::size_t>(imports.max_body_bytes);
     limits.max_redirects = 3;
     auto r = net::http_get(url, limits);
-    return actors::fetched_page{r.ok, r.status, std::move(r.body), std::move(r.content_type), std::move(r.final_url),
-                                std::move(r.error)};
+    return actors::fetched_page{r.ok,         r.status, std::move(r.body), std::move(r.content_type), std::move(r.final_url),
+                                std::move(r.error), r.permanent};
   };
 }
 

@@ -50,6 +50,7 @@ struct hop {
   http::response<http::string_body> res;
   int status = 0;  ///< set as soon as a header arrived, even when the body then failed
   failure error;
+  bool permanent = false;  ///< the error would come again (the body's limit)
 };
 
 // Boost.URL accepts any run of digits as a port.
@@ -148,8 +149,10 @@ hop exchange(asio::io_context& ioc, Stream& stream, const hop_target& to, const 
   hop out;
   if (parser.is_header_done())
     out.status = parser.get().result_int();
-  if (ec == http::error::body_limit)
+  if (ec == http::error::body_limit) {
     out.error = fmt::format("body larger than {} bytes", limits.max_body_bytes);
+    out.permanent = true;
+  }
   else if (ec == beast::error::timeout)
     out.error = fmt::format("timed out reading the response from {} after {} ms", to.authority, limits.read_timeout.count());
   else if (ec)
@@ -203,6 +206,7 @@ void follow(const fetch_limits& limits, fetch_result& out) {
     auto parsed = parse_target(out.final_url);
     if (auto* why = std::get_if<std::string>(&parsed)) {
       out.error = std::move(*why);
+      out.permanent = true;
       return;
     }
     const auto& to = std::get<hop_target>(parsed);
@@ -210,6 +214,7 @@ void follow(const fetch_limits& limits, fetch_result& out) {
     out.status = got.status;
     if (got.error) {
       out.error = std::move(*got.error);
+      out.permanent = got.permanent;
       return;
     }
     auto location = got.res[http::field::location];
@@ -217,11 +222,13 @@ void follow(const fetch_limits& limits, fetch_result& out) {
       return take_final(std::move(got.res), out);
     if (redirects >= limits.max_redirects) {
       out.error = fmt::format("more than {} redirects", limits.max_redirects);
+      out.permanent = true;
       return;
     }
     auto next = resolve_location(to.url, location);
     if (!next) {
       out.error = fmt::format("malformed redirect from {}: Location '{}'", out.final_url, std::string_view{location});
+      out.permanent = true;
       return;
     }
     out.final_url = std::move(*next);

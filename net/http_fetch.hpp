@@ -29,6 +29,9 @@ struct fetch_result {
   std::string content_type;  ///< its Content-Type, as sent
   std::string final_url;     ///< the URL last asked for, after redirects
   std::string error;         ///< when `!ok`: what went wrong, for people, naming the host or status
+  /// When `!ok`: asking again would fail the same way (a URL or redirect that is not one, more
+  /// redirects than allowed, a body over the limit); a timeout or a refused connection may not.
+  bool permanent = false;
 };
 
 /// GETs `url` (http or https), following 301/302/303/307/308 redirects up to

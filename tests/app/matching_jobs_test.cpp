@@ -208,6 +208,9 @@ TEST_F(matching_jobs_test, import_postings_fails_only_the_fetches_that_fail) {
       res.body() = posting("imp-4");
     } else if (target == "/bad.json") {
       res.body() = posting("imp-5", R"(,"salary_min":90000,"salary_max":1000)");
+    } else if (target == "/loop") {  // a redirect to itself: more than 3 redirects, every time
+      res.result(lb::http::status::found);
+      res.set(lb::http::field::location, "/loop");
     } else if (target == "/slow") {
       return std::nullopt;  // says nothing: the fetch times out
     } else {
@@ -217,13 +220,13 @@ TEST_F(matching_jobs_test, import_postings_fails_only_the_fetches_that_fail) {
     return res;
   }};
   std::string urls;
-  for (auto path : {"/one.json", "/two.ndjson", "/missing", "/moved", "/bad.json", "/slow"})
+  for (auto path : {"/one.json", "/two.ndjson", "/missing", "/moved", "/bad.json", "/slow", "/loop"})
     urls += (urls.empty() ? "\"" : ",\"") + pages.url(path) + "\"";
   auto job = run_job(R"({"type":"import-postings","params":{"parallel_workers":3,"urls":[)" + urls + "]}}");
   ASSERT_EQ(text(job.at("status")), "completed") << boost::json::serialize(job);  // max_failed_ratio 1
-  EXPECT_EQ(job.at("total_items").as_int64(), 6);
+  EXPECT_EQ(job.at("total_items").as_int64(), 7);
   EXPECT_EQ(job.at("processed_items").as_int64(), 3);
-  EXPECT_EQ(job.at("failed_items").as_int64(), 3);
+  EXPECT_EQ(job.at("failed_items").as_int64(), 4);
   auto errors = result_of(job).at("errors").as_array();
   std::map<std::string, std::string> error_of;
   for (const auto& e : errors)
@@ -231,12 +234,15 @@ TEST_F(matching_jobs_test, import_postings_fails_only_the_fetches_that_fail) {
   EXPECT_THAT(error_of[pages.url("/missing")], HasSubstr("HTTP 404"));
   EXPECT_THAT(error_of[pages.url("/slow")], HasSubstr("timed out"));
   EXPECT_THAT(error_of[pages.url("/bad.json")], HasSubstr("bad record: line 1, field salary_min"));
-  EXPECT_EQ(error_of.size(), 3u);
-  // A 404 or a bad record would come again: fetched once. A timeout may not: tried again.
+  EXPECT_EQ(error_of[pages.url("/loop")], "more than 3 redirects");
+  EXPECT_EQ(error_of.size(), 4u);
+  // A 404, a bad record or a redirect loop would come again: fetched once (the loop's first
+  // request and its 3 redirects). A timeout may not: tried again.
   {
     std::lock_guard lock{hits_mutex};
     EXPECT_EQ(hits["/missing"], 1);
     EXPECT_EQ(hits["/bad.json"], 1);
+    EXPECT_EQ(hits["/loop"], 4);
     EXPECT_EQ(hits["/slow"], settings_.jobs.item_max_attempts);
   }
   // The good pages' postings are stored and in the shards (a match query finds its source there).
@@ -285,6 +291,8 @@ TEST_F(matching_jobs_test, import_postings_stores_the_detail_pages_of_a_candidat
   auto stored = call(http::verb::get, "/api/v1/postings/d1").json();
   EXPECT_EQ(text(stored.at("detail").at("body")), "<h1>Data Engineer at Acme</h1>");
   EXPECT_EQ(stored.at("detail").at("status").as_int64(), 200);
+  // API.md: times are RFC 3339 UTC strings ("2026-12-06T22:04:34.213Z"), not milliseconds.
+  EXPECT_THAT(text(stored.at("detail").at("fetched_at")), ::testing::MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z"));
   EXPECT_FALSE(call(http::verb::get, "/api/v1/postings/d4").json().as_object().contains("detail"));
   auto missing = run_job(R"({"type":"import-postings","params":{"candidate_id":"nobody"}})");
   EXPECT_EQ(text(missing.at("status")), "failed");

@@ -147,6 +147,8 @@ TEST_F(http_fetch, follows_exactly_max_redirects_and_refuses_one_more) {
   auto four = http_get(server_.url("/hop/4"));
   EXPECT_FALSE(four.ok);
   EXPECT_EQ(four.error, "more than 3 redirects");
+  EXPECT_TRUE(four.permanent) << "the same chain would come again";
+  EXPECT_FALSE(three.permanent);
   EXPECT_EQ(four.status, 302);  // /hop/1's answer, the one not followed
   EXPECT_EQ(four.final_url, server_.url("/hop/1"));
   EXPECT_EQ(server_.requests().size(), 4u + 4u);
@@ -176,6 +178,7 @@ TEST_F(http_fetch, a_body_at_the_limit_passes_and_one_byte_more_is_refused) {
   EXPECT_FALSE(over.ok);
   EXPECT_EQ(over.status, 200);
   EXPECT_EQ(over.error, "body larger than 1024 bytes");
+  EXPECT_TRUE(over.permanent);
   EXPECT_EQ(over.body, "");
 }
 
@@ -186,6 +189,7 @@ TEST_F(http_fetch, a_server_that_never_answers_times_out) {
   EXPECT_FALSE(got.ok);
   EXPECT_EQ(got.status, 0);
   EXPECT_EQ(got.error, "timed out reading the response from 127.0.0.1:" + std::to_string(server_.port()) + " after 200 ms");
+  EXPECT_FALSE(got.permanent) << "a timeout may not come again";
   EXPECT_LT(took, std::chrono::seconds{5});
   EXPECT_EQ(server_.requests().size(), 1u);
 }
@@ -214,6 +218,7 @@ TEST_F(http_fetch, a_refused_connection_names_host_and_port) {
   EXPECT_EQ(got.status, 0);
   EXPECT_THAT(got.error, StartsWith("cannot connect to 127.0.0.1:" + port + ": "));
   EXPECT_THAT(got.error, HasSubstr("refused"));
+  EXPECT_FALSE(got.permanent);
 }
 
 TEST_F(http_fetch, https_to_a_plain_http_server_fails_the_handshake) {
@@ -240,6 +245,7 @@ TEST_F(http_fetch, refuses_other_schemes_and_malformed_urls_without_connecting) 
   auto ftp = http_get("ftp://127.0.0.1:" + std::to_string(server_.port()) + "/ok");
   EXPECT_FALSE(ftp.ok);
   EXPECT_EQ(ftp.error, "unsupported URL scheme 'ftp'");
+  EXPECT_TRUE(ftp.permanent);
 
   auto spaced = http_get("http://exa mple.com/");
   EXPECT_FALSE(spaced.ok);
