@@ -64,7 +64,10 @@ void to_shards(marketplace_pointer self, Atom atom, std::vector<std::vector<T>> 
 template <class Record>
 void ingest_records(marketplace_pointer self, match::read_result<Record> parsed,
                     caf::typed_response_promise<ingest_reply> promise) {
-  ingest_reply reply{static_cast<std::int64_t>(parsed.records.size()), std::move(parsed.errors)};
+  ingest_reply reply{static_cast<std::int64_t>(parsed.records.size()), std::move(parsed.errors), {}};
+  reply.ids.reserve(parsed.records.size());
+  for (const auto& r : parsed.records)
+    reply.ids.push_back(r.id);
   if (parsed.records.empty()) {
     promise.deliver(std::move(reply));
     return;

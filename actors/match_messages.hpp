@@ -108,6 +108,7 @@ using held_effects = std::vector<std::optional<match::activity_effect>>;
 struct ingest_reply {
   std::int64_t accepted = 0;
   std::vector<match::record_error> rejected;
+  std::vector<std::string> ids;  ///< the records taken, in the order of their lines
 };
 
 /// What a shard took of its part of a load: records taken, and stored lines that no longer

@@ -472,10 +472,24 @@ item_outcome import_url(const shared_context& c, const std::string& url) {
   if (!page.ok)
     return fetch_failed(page);
   auto reply = ask<ingest_reply>(c, c.ctx.marketplace, ingest_atom::value, record_kind::posting, as_lines(page));
-  auto result = fmt::format(R"({{"url":{},"status":{},"accepted":{},"rejected":{}}})", json_string(page.final_url),
-                            page.status, reply.accepted, reply.rejected.size());
-  if (!reply.rejected.empty())
-    return {false, rejection_text(reply), result, true};
+  boost::json::array ids;
+  for (const auto& id : reply.ids)
+    ids.emplace_back(id);
+  auto result = fmt::format(R"({{"url":{},"status":{},"accepted":{},"rejected":{},"ids":{}}})",
+                            json_string(page.final_url), page.status, reply.accepted, reply.rejected.size(),
+                            boost::json::serialize(ids));
+  if (!reply.rejected.empty()) {
+    // The page's good lines are stored all the same (as an ingest takes them): say which.
+    auto text = rejection_text(reply);
+    if (!reply.ids.empty()) {
+      constexpr std::size_t k_named = 5;
+      std::vector<std::string> named(reply.ids.begin(), reply.ids.begin() + std::min(reply.ids.size(), k_named));
+      text += reply.ids.size() == 1 ? std::string{"; its other posting was stored: "}
+                                    : fmt::format("; its other {} postings were stored: ", reply.ids.size());
+      text += fmt::format("{}{}", fmt::join(named, ", "), reply.ids.size() > k_named ? ", ..." : "");
+    }
+    return {false, std::move(text), result, true};
+  }
   if (reply.accepted == 0)
     return {false, "the page held no posting", result, true};
   return {true, {}, result};

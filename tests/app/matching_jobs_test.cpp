@@ -208,6 +208,8 @@ TEST_F(matching_jobs_test, import_postings_fails_only_the_fetches_that_fail) {
       res.body() = posting("imp-4");
     } else if (target == "/bad.json") {
       res.body() = posting("imp-5", R"(,"salary_min":90000,"salary_max":1000)");
+    } else if (target == "/mixed.ndjson") {  // a good line, then one without a title
+      res.body() = posting("imp-6") + "\n" + R"({"id":"imp-7","company":"Acme"})" + "\n";
     } else if (target == "/loop") {  // a redirect to itself: more than 3 redirects, every time
       res.result(lb::http::status::found);
       res.set(lb::http::field::location, "/loop");
@@ -220,13 +222,13 @@ TEST_F(matching_jobs_test, import_postings_fails_only_the_fetches_that_fail) {
     return res;
   }};
   std::string urls;
-  for (auto path : {"/one.json", "/two.ndjson", "/missing", "/moved", "/bad.json", "/slow", "/loop"})
+  for (auto path : {"/one.json", "/two.ndjson", "/missing", "/moved", "/bad.json", "/slow", "/loop", "/mixed.ndjson"})
     urls += (urls.empty() ? "\"" : ",\"") + pages.url(path) + "\"";
   auto job = run_job(R"({"type":"import-postings","params":{"parallel_workers":3,"urls":[)" + urls + "]}}");
   ASSERT_EQ(text(job.at("status")), "completed") << boost::json::serialize(job);  // max_failed_ratio 1
-  EXPECT_EQ(job.at("total_items").as_int64(), 7);
+  EXPECT_EQ(job.at("total_items").as_int64(), 8);
   EXPECT_EQ(job.at("processed_items").as_int64(), 3);
-  EXPECT_EQ(job.at("failed_items").as_int64(), 4);
+  EXPECT_EQ(job.at("failed_items").as_int64(), 5);
   auto errors = result_of(job).at("errors").as_array();
   std::map<std::string, std::string> error_of;
   for (const auto& e : errors)
@@ -235,7 +237,15 @@ TEST_F(matching_jobs_test, import_postings_fails_only_the_fetches_that_fail) {
   EXPECT_THAT(error_of[pages.url("/slow")], HasSubstr("timed out"));
   EXPECT_THAT(error_of[pages.url("/bad.json")], HasSubstr("bad record: line 1, field salary_min"));
   EXPECT_EQ(error_of[pages.url("/loop")], "more than 3 redirects");
-  EXPECT_EQ(error_of.size(), 4u);
+  // A page of good and bad lines fails its item, and says which of its postings were stored.
+  EXPECT_EQ(error_of[pages.url("/mixed.ndjson")],
+            "bad record: line 2, field title: title is required; its other posting was stored: imp-6");
+  EXPECT_EQ(error_of.size(), 5u);
+  // A page's result names the postings it stored.
+  std::map<std::string, boost::json::object> result_by_url;
+  for (auto& [key, result] : results_of(job))
+    result_by_url[key] = result;
+  EXPECT_EQ(boost::json::serialize(result_by_url[pages.url("/two.ndjson")].at("ids")), R"(["imp-2","imp-3"])");
   // A 404, a bad record or a redirect loop would come again: fetched once (the loop's first
   // request and its 3 redirects). A timeout may not: tried again.
   {
@@ -246,7 +256,7 @@ TEST_F(matching_jobs_test, import_postings_fails_only_the_fetches_that_fail) {
     EXPECT_EQ(hits["/slow"], settings_.jobs.item_max_attempts);
   }
   // The good pages' postings are stored and in the shards (a match query finds its source there).
-  for (auto id : {"imp-1", "imp-2", "imp-3", "imp-4"}) {
+  for (auto id : {"imp-1", "imp-2", "imp-3", "imp-4", "imp-6"}) {
     EXPECT_EQ(call(http::verb::get, std::string{"/api/v1/postings/"} + id).status, 200u) << id;
     EXPECT_EQ(call(http::verb::get, std::string{"/api/v1/postings/"} + id + "/matches").status, 200u) << id;
   }
