@@ -1,6 +1,7 @@
 #include "match/detail/field_reader.hpp"
 
 #include "match/json_keys.hpp"
+#include "match/normaliser.hpp"
 
 #include <algorithm>
 #include <boost/container/small_vector.hpp>
@@ -135,8 +136,10 @@ void field_reader::required_string(field f, std::string& out, bool non_empty) {
     return fail(f.name, fmt::format("{} is required", f.name));
   }
   optional_string(f, out);
-  if (!failed() && non_empty && out.empty())
-    fail(f.name, fmt::format("{} must not be empty", f.name));
+  // Empty once normalised (white space only) is empty: such a company would be one with every
+  // other blank company under top_per_company.
+  if (!failed() && non_empty && normalise_word(out).empty())
+    fail(f.name, fmt::format("{} must not be empty or only white space", f.name));
 }
 
 void field_reader::optional_string(field f, std::string& out) {
