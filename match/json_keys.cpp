@@ -101,4 +101,12 @@ std::string duplicate_key_message(const std::string& path) {
   return fmt::format("key '{}' appears twice in one object; each key may appear once", path);
 }
 
+std::string json_problem(int code) {
+  auto error = static_cast<simdjson::error_code>(code);
+  std::string text = simdjson::error_message(error);
+  if (error == simdjson::NUMBER_ERROR)
+    text += " (integers must lie within [-2^63, 2^64 - 1] and other numbers within a double's range, about 1.8e308)";
+  return text;
+}
+
 }  // namespace jobmesh::match

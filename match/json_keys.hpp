@@ -26,4 +26,9 @@ std::optional<std::string> first_duplicate_key(std::string_view json);
 /// "key 'params.items' appears twice in one object; each key may appear once"
 std::string duplicate_key_message(const std::string& path);
 
+/// What simdjson's error `code` (a simdjson::error_code) means, for people: its own words, and
+/// for a number it could not read, which numbers it reads (1e400 and integers past 2^64 - 1 are
+/// valid JSON that no field here can hold).
+std::string json_problem(int code);
+
 }  // namespace jobmesh::match

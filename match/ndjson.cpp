@@ -254,11 +254,11 @@ slice_result read_slice(std::string_view text, std::size_t first_line, Out* regi
     // that much of the text after it is parsed where it is, the text's last ones from a copy.
     bool copy = static_cast<std::size_t>(text.data() + text.size() - (line.data() + line.size())) < simdjson::SIMDJSON_PADDING;
     if (auto err = parser.parse(line.data(), line.size(), copy).get(doc)) {
-      out.errors.push_back({line_no, "", fmt::format("not a JSON object: {}", simdjson::error_message(err))});
+      out.errors.push_back({line_no, "", fmt::format("not a JSON object: {}", json_problem(err))});
       continue;
     }
     if (auto err = doc.get_object().get(obj)) {
-      out.errors.push_back({line_no, "", fmt::format("not a JSON object: {}", simdjson::error_message(err))});
+      out.errors.push_back({line_no, "", fmt::format("not a JSON object: {}", json_problem(err))});
       continue;
     }
     field_reader reader{obj, line_no, fields_of(scratch)};

@@ -143,7 +143,7 @@ std::variant<activity_lines, field_error> parse_activity(std::string_view body, 
       return field_error{"", fmt::format("at most {} events per request", k_max_activity_events)};
     simdjson::dom::element doc;
     if (auto err = parser.parse(line.data(), line.size(), true).get(doc)) {
-      out.rejected.push_back({line_no, "", fmt::format("not valid JSON: {}", simdjson::error_message(err))});
+      out.rejected.push_back({line_no, "", fmt::format("not valid JSON: {}", match::json_problem(err))});
       continue;
     }
     auto event = read_event(doc, now_ms);

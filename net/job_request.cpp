@@ -120,7 +120,7 @@ std::string query_value(const std::map<std::string, std::string>& q, const char*
 spec_result parse_with(simdjson::dom::parser& parser, std::string_view body) {
   simdjson::dom::element doc;
   if (auto err = parser.parse(body.data(), body.size(), true).get(doc))
-    return field_error{"", fmt::format("the body is not valid JSON: {}", simdjson::error_message(err))};
+    return field_error{"", fmt::format("the body is not valid JSON: {}", match::json_problem(err))};
   if (auto twice = match::first_duplicate_key(doc))
     return field_error{*twice, match::duplicate_key_message(*twice)};
   simdjson::dom::object obj;

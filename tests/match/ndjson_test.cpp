@@ -53,6 +53,8 @@ TEST(ndjson, every_posting_rule_names_line_and_field) {
   EXPECT_EQ(only_error(R"({"id":")" + std::string(65, 'x') + R"(","company":"A","title":"t"})").field, "id");
   EXPECT_EQ(only_error(R"({"id":"p","company":"","title":"t"})").field, "company");
   EXPECT_EQ(only_error(R"({"id":"p","company":"A"})").field, "title");
+  EXPECT_THAT(only_error(R"({"id":"p","company":"A","title":"t","ext_id":18446744073709551616})").message,
+              HasSubstr("integers must lie within [-2^63, 2^64 - 1]"));
   EXPECT_EQ(only_error(R"({"id":"p","company":" \u00a0 ","title":"t"})").message, "company must not be empty or only white space");
   EXPECT_EQ(only_error(R"({"id":"p","company":"A","title":"t","lat":10})").field, "lon");
   EXPECT_THAT(only_error(R"({"id":"p","company":"A","title":"t","lat":91,"lon":0})").message, HasSubstr("lat must be in [-90, 90], got 91"));

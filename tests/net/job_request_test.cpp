@@ -41,6 +41,8 @@ TEST(parse_job_spec, defaults_and_integer_priority) {
 TEST(parse_job_spec, each_broken_rule_names_its_field) {
   EXPECT_EQ(error_of(R"({"type":"sleep",)").field, "");
   EXPECT_THAT(error_of(R"({"type":"sleep",)").message, HasSubstr("not valid JSON"));
+  // Valid JSON whose number no field can hold: the message says which numbers are read.
+  EXPECT_THAT(error_of(R"({"type":"sleep","priority":1e400})").message, HasSubstr("within a double's range"));
   EXPECT_THAT(error_of("[1,2]").message, HasSubstr("must be a JSON object"));
   EXPECT_EQ(error_of("{}").field, "type");
   EXPECT_EQ(error_of(R"({"type":""})").field, "type");
