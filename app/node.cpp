@@ -55,14 +55,16 @@ node::node(config::settings settings) : impl_(std::make_unique<impl>()) {
 
 namespace {
 
-// `import-postings` fetches through Beast's client with the configured limits.
-actors::page_fetcher import_fetcher() {
-  return [](const std::string& url, const config::imports_settings& imports) {
+// `import-postings` fetches through Beast's client with the configured limits; `auth_mode`
+// decides imports.private_addresses' "auto".
+actors::page_fetcher import_fetcher(std::string auth_mode) {
+  return [auth_mode](const std::string& url, const config::imports_settings& imports) {
     net::fetch_limits limits;
     limits.connect_timeout = std::chrono::milliseconds(imports.connect_timeout_ms);
     limits.read_timeout = std::chrono::milliseconds(imports.read_timeout_ms);
     limits.max_body_bytes = static_cast<std::size_t>(imports.max_body_bytes);
     limits.max_redirects = 3;
+    limits.refuse_private_addresses = imports.refuses_private_addresses(auth_mode);
     auto r = net::http_get(url, limits);
     return actors::fetched_page{r.ok,         r.status, std::move(r.body), std::move(r.content_type), std::move(r.final_url),
                                 std::move(r.error), r.permanent};
@@ -88,7 +90,7 @@ std::uint16_t node::start(bool demo) {
   std::shared_ptr<soci::session> read_db = storage::open(s.storage.db, db_options);
   im.actor_config = make_actor_config(s);
   im.sys = std::make_unique<caf::actor_system>(*im.actor_config);
-  im.engine = actors::start_engine(*im.sys, s, std::move(write_db), std::move(read_db), nullptr, import_fetcher());
+  im.engine = actors::start_engine(*im.sys, s, std::move(write_db), std::move(read_db), nullptr, import_fetcher(s.auth.mode));
   im.running = true;
   auto ctx = std::make_shared<net::api_context>();
   ctx->sys = im.sys.get();

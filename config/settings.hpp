@@ -123,6 +123,14 @@ struct imports_settings {
   std::int64_t connect_timeout_ms = 5'000;
   std::int64_t read_timeout_ms = 10'000;
   std::int64_t max_body_bytes = 4 << 20;
+  /// Whether a fetch may reach loopback, private, link-local or unspecified addresses: "allow",
+  /// "refuse", or "auto" (allow only with auth.mode off: the loopback-only demo).
+  std::string private_addresses = "auto";
+
+  /// "auto" decided by `auth_mode`.
+  bool refuses_private_addresses(const std::string& auth_mode) const {
+    return private_addresses == "refuse" || (private_addresses == "auto" && auth_mode != "off");
+  }
 };
 
 /// What `serve --demo` loads into an empty database.

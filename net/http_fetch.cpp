@@ -18,6 +18,7 @@
 #include <optional>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace jobmesh::net {
 
@@ -100,13 +101,59 @@ beast::error_code wait_for(asio::io_context& ioc, Start start) {
   return result;
 }
 
-// The connect timeout starts here and keeps running through the TLS handshake.
-failure connect(asio::io_context& ioc, beast::tcp_stream& stream, const hop_target& to, const fetch_limits& limits) {
+std::optional<std::string> kind_of(const asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return kind_of(asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()));
+  if (a.is_loopback())
+    return "a loopback address";
+  if (a.is_unspecified())
+    return "an unspecified address";
+  if (a.is_multicast())
+    return "a multicast address";
+  if (a.is_v4()) {
+    auto b = a.to_v4().to_bytes();
+    if (b[0] == 0)
+      return "an unspecified address";  // 0.0.0.0/8: "this network"
+    if (b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) || (b[0] == 192 && b[1] == 168))
+      return "a private address";
+    if (b[0] == 100 && (b[1] & 0xc0) == 64)
+      return "a shared (carrier-grade NAT) address";
+    if (b[0] == 169 && b[1] == 254)
+      return "a link-local address";
+    if (b[0] >= 240)
+      return "a reserved address";
+    return std::nullopt;
+  }
+  auto v6 = a.to_v6();
+  if (v6.is_link_local())
+    return "a link-local address";
+  if (v6.is_site_local() || (v6.to_bytes()[0] & 0xfe) == 0xfc)  // fec0::/10, fc00::/7
+    return "a private address";
+  return std::nullopt;
+}
+
+// The connect timeout starts here and keeps running through the TLS handshake. `permanent`:
+// the failure would come again (every address refused).
+failure connect(asio::io_context& ioc, beast::tcp_stream& stream, const hop_target& to, const fetch_limits& limits,
+                bool& permanent) {
   tcp::resolver resolver{ioc};
   beast::error_code ec;
-  auto endpoints = resolver.resolve(to.host, to.port, ec);
+  auto resolved = resolver.resolve(to.host, to.port, ec);
   if (ec)
     return fmt::format("cannot resolve host '{}': {}", to.host, ec.message());
+  std::vector<tcp::endpoint> endpoints;
+  std::string refused;
+  for (const auto& entry : resolved) {
+    auto kind = limits.refuse_private_addresses ? kind_of(entry.endpoint().address()) : std::nullopt;
+    if (!kind)
+      endpoints.push_back(entry.endpoint());
+    else if (refused.empty())
+      refused = fmt::format("{} is {}", entry.endpoint().address().to_string(), *kind);
+  }
+  if (endpoints.empty()) {
+    permanent = true;
+    return fmt::format("refused to connect to {}: {} (imports.private_addresses)", to.authority, refused);
+  }
   stream.expires_after(limits.connect_timeout);
   ec = wait_for(ioc, [&](auto done) { stream.async_connect(endpoints, std::move(done)); });
   if (ec == beast::error::timeout)
@@ -166,10 +213,11 @@ hop exchange(asio::io_context& ioc, Stream& stream, const hop_target& to, const 
 // leaves nothing worth keeping alive.
 hop fetch_once(const hop_target& to, const fetch_limits& limits) {
   asio::io_context ioc;
+  bool permanent = false;
   if (!to.tls) {
     beast::tcp_stream stream{ioc};
-    if (auto why = connect(ioc, stream, to, limits))
-      return {.error = std::move(why)};
+    if (auto why = connect(ioc, stream, to, limits, permanent))
+      return {.error = std::move(why), .permanent = permanent};
     return exchange(ioc, stream, to, limits);
   }
   ssl::context ctx{ssl::context::tls_client};
@@ -180,8 +228,8 @@ hop fetch_once(const hop_target& to, const fetch_limits& limits) {
   if (ec)
     return {.error = fmt::format("cannot load the system's trusted certificates: {}", ec.message())};
   beast::ssl_stream<beast::tcp_stream> stream{ioc, ctx};
-  if (auto why = connect(ioc, beast::get_lowest_layer(stream), to, limits))
-    return {.error = std::move(why)};
+  if (auto why = connect(ioc, beast::get_lowest_layer(stream), to, limits, permanent))
+    return {.error = std::move(why), .permanent = permanent};
   if (auto why = handshake(ioc, stream, to, limits))
     return {.error = std::move(why)};
   // No TLS close_notify afterwards: the whole response is in, and nothing more is sent.
@@ -248,6 +296,14 @@ fetch_result http_get(const std::string& url, const fetch_limits& limits) {
     out.error = fmt::format("fetching {} failed: {}", out.final_url, e.what());
   }
   return out;
+}
+
+std::optional<std::string> private_address_kind(const std::string& ip) {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(ip, ec);
+  if (ec)
+    return std::nullopt;
+  return kind_of(address);
 }
 
 }  // namespace jobmesh::net

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 
 namespace jobmesh::net {
@@ -19,6 +20,10 @@ struct fetch_limits {
   std::size_t max_body_bytes = 4 << 20;
   /// Redirects followed before giving up; 0 refuses any.
   int max_redirects = 3;
+  /// Connect to no loopback, private, link-local, unspecified or multicast address (checked for
+  /// every address a host name resolves to, on every hop): a URL from outside cannot reach
+  /// what only this machine or its network should.
+  bool refuse_private_addresses = false;
 };
 
 /// What one `http_get` brought back.
@@ -41,5 +46,10 @@ struct fetch_result {
 /// `connect_timeout` (getaddrinfo cannot be cancelled). Any thread that may block; each call
 /// has its own io_context, so calls on different threads are independent.
 fetch_result http_get(const std::string& url, const fetch_limits& limits = {});
+
+/// What kind of address `ip` (text: "10.1.2.3", "::1") is when refuse_private_addresses would
+/// refuse it ("a loopback address", "a private address", ...); nullopt for a public one, and
+/// for text that is not an address.
+std::optional<std::string> private_address_kind(const std::string& ip);
 
 }  // namespace jobmesh::net

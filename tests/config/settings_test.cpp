@@ -135,3 +135,17 @@ TEST(settings, an_allowed_origin_that_is_not_an_origin_is_named) {
   auto good = load({.environment = {{"JOBMESH_SERVER_ALLOWED_ORIGINS", "https://ok.example, http://[::1]:3000"}}});
   EXPECT_TRUE(good.ok()) << joined(good.errors);
 }
+
+// imports.private_addresses: auto allows only the loopback-only demo (auth off) to fetch from
+// this machine or its networks; allow and refuse hold in every auth mode; anything else is named.
+TEST(settings, private_addresses_auto_follows_the_auth_mode) {
+  jobmesh::config::imports_settings imports;
+  EXPECT_FALSE(imports.refuses_private_addresses("off"));
+  EXPECT_TRUE(imports.refuses_private_addresses("jwt"));
+  imports.private_addresses = "allow";
+  EXPECT_FALSE(imports.refuses_private_addresses("jwt"));
+  imports.private_addresses = "refuse";
+  EXPECT_TRUE(imports.refuses_private_addresses("off"));
+  auto bad = load({.environment = {{"JOBMESH_IMPORTS_PRIVATE_ADDRESSES", "sometimes"}}});
+  EXPECT_THAT(joined(bad.errors), HasSubstr("JOBMESH_IMPORTS_PRIVATE_ADDRESSES"));
+}

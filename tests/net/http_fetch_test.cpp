@@ -9,6 +9,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <gmock/gmock.h>
+
+#include <map>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -21,6 +23,7 @@
 
 using jobmesh::net::fetch_limits;
 using jobmesh::net::http_get;
+using jobmesh::net::private_address_kind;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using jobmesh::testing::loopback_server;
@@ -259,4 +262,38 @@ TEST_F(http_fetch, refuses_other_schemes_and_malformed_urls_without_connecting) 
 
   EXPECT_EQ(http_get("http://127.0.0.1:99999/").error, "malformed URL: 'http://127.0.0.1:99999/': port 99999 is out of range");
   EXPECT_EQ(server_.requests().size(), 0u);
+}
+
+// imports.private_addresses refuse: no connection to this machine or its networks, whether the
+// URL names an address or a host name that resolves to one; the item would fail again.
+TEST_F(http_fetch, refusing_private_addresses_connects_to_none) {
+  fetch_limits limits{.refuse_private_addresses = true};
+  auto by_address = http_get(server_.url("/ok"), limits);
+  EXPECT_FALSE(by_address.ok);
+  EXPECT_EQ(by_address.error, "refused to connect to 127.0.0.1:" + std::to_string(server_.port()) +
+                                  ": 127.0.0.1 is a loopback address (imports.private_addresses)");
+  EXPECT_TRUE(by_address.permanent);
+  auto by_name = http_get("http://localhost:" + std::to_string(server_.port()) + "/ok", limits);
+  EXPECT_FALSE(by_name.ok);
+  EXPECT_THAT(by_name.error, HasSubstr("is a loopback address"));
+  EXPECT_EQ(server_.requests().size(), 0u);
+  EXPECT_TRUE(http_get(server_.url("/ok")).ok) << "allowed by default";
+}
+
+TEST(private_address_kind, names_every_range_it_refuses_and_passes_public_ones) {
+  const std::map<std::string, std::string> refused = {
+      {"127.0.0.2", "a loopback address"},     {"::1", "a loopback address"},
+      {"10.1.2.3", "a private address"},       {"172.16.0.1", "a private address"},
+      {"172.31.255.255", "a private address"}, {"192.168.1.1", "a private address"},
+      {"169.254.169.254", "a link-local address"}, {"fe80::1", "a link-local address"},
+      {"fd00::1", "a private address"},        {"100.64.0.1", "a shared (carrier-grade NAT) address"},
+      {"0.0.0.0", "an unspecified address"},   {"0.1.2.3", "an unspecified address"},
+      {"::", "an unspecified address"},        {"224.0.0.1", "a multicast address"},
+      {"ff02::1", "a multicast address"},      {"240.0.0.1", "a reserved address"},
+      {"::ffff:127.0.0.1", "a loopback address"}, {"::ffff:10.0.0.1", "a private address"}};
+  for (const auto& [ip, kind] : refused)
+    EXPECT_EQ(private_address_kind(ip), kind) << ip;
+  for (const auto* ip : {"8.8.8.8", "172.32.0.1", "172.15.255.255", "100.128.0.1", "192.169.0.1", "2001:4860::8888"})
+    EXPECT_EQ(private_address_kind(ip), std::nullopt) << ip;
+  EXPECT_EQ(private_address_kind("not an address"), std::nullopt);
 }
