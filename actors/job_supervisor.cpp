@@ -26,6 +26,14 @@ bool is_active(const supervisor_state& st, const std::string& id) {
          st.ending.contains(id);
 }
 
+std::vector<std::string> dependencies_not_held(const supervisor_state& st, const job_record& job) {
+  std::vector<std::string> out;
+  for (const auto& dependency : job.depends_on)
+    if (!is_active(st, dependency))
+      out.push_back(dependency);
+  return out;
+}
+
 void announce(supervisor_pointer self, const job_record& job, const std::string& type) {
   publish_job_event(self->state.ctx, job, type);
 }
@@ -333,15 +341,10 @@ caf::error not_retryable(const std::string& id, std::string_view state) {
                     fmt::format("job {} is {}; only a failed or cancelled job can be retried", id, state));
 }
 
-// Stores the failed or cancelled `job` as queued again and admits it (a retry's last step).
-void requeue_for_retry(supervisor_pointer self, job_record job, caf::typed_response_promise<job_record> promise,
-                       const std::function<bool(const supervisor_state&)>& busy) {
-  auto& s = self->state;
+// Stores the failed or cancelled `job`, claimed by its retry (held in `ending`), as queued
+// again and admits it: a retry's last step.
+void requeue_for_retry(supervisor_pointer self, job_record job, caf::typed_response_promise<job_record> promise) {
   const auto id = job.id;
-  if (busy(s)) {  // another retry got here first
-    promise.deliver(not_retryable(id, "already being retried"));
-    return;
-  }
   auto from = job.status;
   job.status = job_status::queued;
   job.error_message.clear();
@@ -352,7 +355,6 @@ void requeue_for_retry(supervisor_pointer self, job_record job, caf::typed_respo
   job.failed_items = 0;
   if (job.attempt >= job.max_attempts)
     job.max_attempts = job.attempt + 1;
-  s.ending.insert(id);  // no second retry or cancel while this is written
   write_job(self, job, [=](caf::error e) mutable {
     self->state.ending.erase(id);
     if (e) {
@@ -367,25 +369,24 @@ void requeue_for_retry(supervisor_pointer self, job_record job, caf::typed_respo
   });
 }
 
-// Calls `then` with nothing when every dependency of `job` that the supervisor does not hold
-// completed (or is gone from storage, which admit reports as it always has), else with the
-// conflict naming the first that failed or was cancelled: retrying the job alone would only
-// fail it again at once, so the caller is told to retry that dependency first.
+// Calls `then` with nothing when every dependency of `job` the supervisor does not hold
+// completed, else with why the retry is refused: a dependency that failed, was cancelled or
+// is gone (retrying the job alone would only fail it again at once: the conflict names it),
+// or the error reading one.
 void check_dependencies_for_retry(supervisor_pointer self, const job_record& job,
                                   std::function<void(std::optional<caf::error>)> then) {
-  std::vector<std::string> ended;
-  for (const auto& dependency : job.depends_on)
-    if (!is_active(self->state, dependency))
-      ended.push_back(dependency);
+  auto ended = dependencies_not_held(self->state, job);
   if (ended.empty())
     return then(std::nullopt);
   struct tally {
     std::size_t left;
-    std::optional<caf::error> refusal;
+    std::optional<caf::error> refusal;  ///< the first found
     std::function<void(std::optional<caf::error>)> then;
   };
   auto t = std::make_shared<tally>(tally{ended.size(), std::nullopt, std::move(then)});
-  auto one_done = [t] {
+  auto one_done = [t](std::optional<caf::error> refusal) {
+    if (!t->refusal)
+      t->refusal = std::move(refusal);
     if (--t->left == 0)
       t->then(std::move(t->refusal));
   };
@@ -393,20 +394,22 @@ void check_dependencies_for_retry(supervisor_pointer self, const job_record& job
     self->request(self->state.ctx.reader, caf::infinite, caf::get_atom::value, dependency)
         .then(
             [=, id = job.id](job_record& stored) {
-              if (!t->refusal && (stored.status == job_status::failed || stored.status == job_status::cancelled))
-                t->refusal = make_error(errc::conflict,
-                                        fmt::format("job {} depends on job {}, which is {}; retry that one first",
-                                                    id, dependency, to_string(stored.status)));
-              one_done();
+              if (stored.status != job_status::failed && stored.status != job_status::cancelled)
+                return one_done(std::nullopt);
+              one_done(make_error(errc::conflict, fmt::format("job {} depends on job {}, which is {}; retry that one first",
+                                                              id, dependency, to_string(stored.status))));
             },
-            [=](caf::error&) { one_done(); });
+            [=, id = job.id](caf::error& e) {
+              if (code_of(e) != errc::not_found)
+                return one_done(std::move(e));
+              one_done(make_error(errc::conflict,
+                                  fmt::format("job {} depends on job {}, which no longer exists", id, dependency)));
+            });
 }
 
 caf::result<job_record> retry(supervisor_pointer self, const std::string& id) {
   auto& st = self->state;
-  // By value: it runs again in the read's reply, after the message that held `id` is gone.
-  auto busy = [id](const supervisor_state& s) { return is_active(s, id); };
-  if (busy(st))
+  if (is_active(st, id))
     return not_retryable(id, "not finished");
   auto promise = self->make_response_promise<job_record>();
   self->request(st.ctx.reader, caf::infinite, caf::get_atom::value, id)
@@ -416,11 +419,17 @@ caf::result<job_record> retry(supervisor_pointer self, const std::string& id) {
               promise.deliver(not_retryable(id, to_string(job.status)));
               return;
             }
+            auto& s = self->state;
+            if (is_active(s, id)) {  // another retry got here first
+              promise.deliver(not_retryable(id, "already being retried"));
+              return;
+            }
+            s.ending.insert(id);  // claimed: no second retry or cancel while its dependencies are read and it is written
             check_dependencies_for_retry(self, job, [=](std::optional<caf::error> refusal) mutable {
-              if (refusal)
-                promise.deliver(std::move(*refusal));
-              else
-                requeue_for_retry(self, std::move(job), promise, busy);
+              if (!refusal)
+                return requeue_for_retry(self, std::move(job), promise);
+              self->state.ending.erase(id);
+              promise.deliver(std::move(*refusal));
             });
           },
           [=](caf::error& e) mutable { promise.deliver(std::move(e)); });

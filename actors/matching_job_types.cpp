@@ -458,9 +458,9 @@ std::string rejection_text(const ingest_reply& reply) {
   return text;
 }
 
-// A client error (404, 410, ...) answers the same again, as do too many redirects or a body over
-// the limit (not tried again); a timeout, a refused connection, 408, 429 or a server's error may
-// not.
+// A client error (404, 410, ...) answers the same again, as do too many redirects, a body over
+// the limit, a URL that is not one and an address imports.private_addresses refuses (not tried
+// again); a timeout, a refused connection, 408, 429 or a server's error may not.
 item_outcome fetch_failed(const fetched_page& page) {
   bool client_error = page.status >= 400 && page.status < 500 && page.status != 408 && page.status != 429;
   return {false, page.error.empty() ? fmt::format("HTTP {}", page.status) : page.error, {},

@@ -90,8 +90,9 @@ const std::vector<key_binding>& bindings() {
       JOBMESH_INT(imports, read_timeout_ms, 1, 3'600'000, "how long an import fetch may take to read its answer"),
       JOBMESH_INT(imports, max_body_bytes, 1, 1 << 30, "largest page an import fetch takes"),
       JOBMESH_STR(imports, private_addresses,
-                  "whether an import fetch may reach loopback, private, link-local or unspecified addresses: allow, refuse, or "
-                  "auto (allow only when auth.mode is off, the loopback-only demo)",
+                  "whether an import fetch may reach loopback, private, link-local, shared (100.64/10), unspecified, "
+                  "multicast or reserved addresses: allow, refuse, or auto (allow only when auth.mode is off, the "
+                  "loopback-only demo)",
                   "auto", "allow", "refuse"),
       JOBMESH_INT(matching, shards, 0, 1024, "matcher shard actors holding the marketplace; 0 = one per core"),
       JOBMESH_STR(activity, tracking, "on: the engine computes each candidate's engagement from their activity (the record's field is ignored) and applies reviews and completed work to rating, review_count and completed_jobs; off: records count as given", "on", "off"),

@@ -123,8 +123,9 @@ struct imports_settings {
   std::int64_t connect_timeout_ms = 5'000;
   std::int64_t read_timeout_ms = 10'000;
   std::int64_t max_body_bytes = 4 << 20;
-  /// Whether a fetch may reach loopback, private, link-local or unspecified addresses: "allow",
-  /// "refuse", or "auto" (allow only with auth.mode off: the loopback-only demo).
+  /// Whether a fetch may reach the addresses net::private_address_kind names (loopback, private,
+  /// link-local, ...): "allow", "refuse", or "auto" (allow only with auth.mode off: the
+  /// loopback-only demo).
   std::string private_addresses = "auto";
 
   /// "auto" decided by `auth_mode`.

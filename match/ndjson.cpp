@@ -53,7 +53,7 @@ constexpr field_table k_candidate{k_candidate_names};
 void read_fields(field_reader& r, posting& p) {
   constexpr const auto& k = k_posting;
   r.id(k["id"], p.id);
-  r.required_string(k["company"], p.company, true);
+  r.required_word(k["company"], p.company);
   r.required_string(k["title"], p.title, false);
   for (auto [f, out] : {std::pair{k["category"], &p.category}, {k["industry"], &p.industry},
                         {k["subcategory"], &p.subcategory}, {k["country"], &p.country}, {k["city"], &p.city}})

@@ -43,8 +43,9 @@ unsigned length_bit(std::size_t length) {
 
 // A word with a byte >= 0x80, decoded as UTF-8: each character lowered by Unicode's simple
 // case mapping, Unicode's white space (U+00A0, U+2028, U+3000, ...) trimmed and folded as
-// ASCII's is; the bytes of a sequence that is not UTF-8 pass unchanged. (ICU's tables: the
-// same answers on every machine, no locale.)
+// ASCII's is; the bytes of a sequence that is not UTF-8 pass unchanged. (ICU's tables, not a
+// locale's: the same answers on every machine with the same Unicode version, which stored
+// forms are fingerprinted with.)
 std::size_t normalise_unicode(std::string_view word, char* out) {
   const auto* b = reinterpret_cast<const std::uint8_t*>(word.data());
   const std::size_t size = word.size();

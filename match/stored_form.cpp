@@ -5,6 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <fmt/format.h>
+#include <unicode/uchar.h>
 
 namespace jobmesh::match {
 
@@ -194,6 +195,7 @@ std::int64_t form_fingerprint(const normaliser& n) {
     h *= 0x100000001b3ull;
   };
   mix(fmt::format("layout {}", k_form_layout));
+  mix(U_UNICODE_VERSION);  // the case and white space tables words are normalised by (ICU's)
   for (const auto& [from, to] : n.synonyms()) {
     mix(from);
     mix(to);

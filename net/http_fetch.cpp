@@ -51,7 +51,7 @@ struct hop {
   http::response<http::string_body> res;
   int status = 0;  ///< set as soon as a header arrived, even when the body then failed
   failure error;
-  bool permanent = false;  ///< the error would come again (the body's limit)
+  bool permanent = false;  ///< the error would come again (the body's limit, a refused address)
 };
 
 // Boost.URL accepts any run of digits as a port.
@@ -101,6 +101,9 @@ beast::error_code wait_for(asio::io_context& ioc, Start start) {
   return result;
 }
 
+// The kind of `a` when it is not a public unicast address: what a fetch that refuses private
+// addresses must not connect to (this machine, its networks, the cloud's metadata service at
+// 169.254.169.254). An IPv4 address written as IPv6 (::ffff:a.b.c.d) is judged as IPv4.
 std::optional<std::string> kind_of(const asio::ip::address& a) {
   if (a.is_v6() && a.to_v6().is_v4_mapped())
     return kind_of(asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()));
@@ -199,13 +202,13 @@ hop exchange(asio::io_context& ioc, Stream& stream, const hop_target& to, const 
   if (ec == http::error::body_limit) {
     out.error = fmt::format("body larger than {} bytes", limits.max_body_bytes);
     out.permanent = true;
-  }
-  else if (ec == beast::error::timeout)
+  } else if (ec == beast::error::timeout) {
     out.error = fmt::format("timed out reading the response from {} after {} ms", to.authority, limits.read_timeout.count());
-  else if (ec)
+  } else if (ec) {
     out.error = fmt::format("exchange with {} failed: {}", to.authority, ec.message());
-  else
+  } else {
     out.res = parser.release();
+  }
   return out;
 }
 

@@ -20,9 +20,9 @@ struct fetch_limits {
   std::size_t max_body_bytes = 4 << 20;
   /// Redirects followed before giving up; 0 refuses any.
   int max_redirects = 3;
-  /// Connect to no loopback, private, link-local, unspecified or multicast address (checked for
-  /// every address a host name resolves to, on every hop): a URL from outside cannot reach
-  /// what only this machine or its network should.
+  /// Connect to no address private_address_kind names (loopback, private, link-local, shared,
+  /// unspecified, multicast, reserved; checked for every address a host name resolves to, on
+  /// every hop): a URL from outside cannot reach what only this machine or its network should.
   bool refuse_private_addresses = false;
 };
 

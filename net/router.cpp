@@ -110,7 +110,7 @@ void router::dispatch(std::shared_ptr<const request> req, responder uncounted) c
   route_request rr{req, {}, {}};
   for (const auto& p : url->params()) {
     // A bare `?`, a trailing `&` or `&&` carry no option: nothing to read, nothing to refuse.
-    if (p.key.empty() && p.value.empty())
+    if (p.key.empty() && !p.has_value)
       continue;
     // One value per option: with two, which one counts would be a guess (the last, silently).
     std::string key{p.key};

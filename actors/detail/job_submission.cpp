@@ -374,10 +374,7 @@ void admit(supervisor_pointer self, job_record job, std::int64_t since) {
     return;
   if (job.depends_on.empty())
     return enqueue(self, std::move(job), since);
-  std::vector<std::string> ended;
-  for (const auto& dependency : job.depends_on)
-    if (!is_active(st, dependency))
-      ended.push_back(dependency);
+  auto ended = dependencies_not_held(st, job);
   st.waiting.add(job, job.depends_on);
   // A dependency that ended before this job was held: storage says how (once per dependency;
   // every job waiting on it learns the same).

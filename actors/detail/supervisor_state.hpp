@@ -9,6 +9,7 @@
 #include "actors/job_supervisor.hpp"
 
 #include <functional>
+#include <vector>
 #include <map>
 #include <optional>
 #include <random>
@@ -64,6 +65,9 @@ std::size_t queued_count(const supervisor_state& st);
 /// The job is held here: waiting, running, or its end being written. A job not active has
 /// either ended or is unknown; storage says which.
 bool is_active(const supervisor_state& st, const std::string& id);
+/// The dependencies of `job` the supervisor does not hold (ended, or never known): storage
+/// says how they ended.
+std::vector<std::string> dependencies_not_held(const supervisor_state& st, const storage::job_record& job);
 
 /// Puts a job whose dependencies are settled in the queue now, or at its run_after.
 void enqueue(supervisor_pointer self, storage::job_record job, std::int64_t since);

@@ -136,10 +136,16 @@ void field_reader::required_string(field f, std::string& out, bool non_empty) {
     return fail(f.name, fmt::format("{} is required", f.name));
   }
   optional_string(f, out);
-  // Empty once normalised (white space only) is empty: such a company would be one with every
-  // other blank company under top_per_company.
-  if (!failed() && non_empty && normalise_word(out).empty())
-    fail(f.name, fmt::format("{} must not be empty or only white space", f.name));
+  if (!failed() && non_empty && out.empty())
+    fail(f.name, fmt::format("{} must not be empty", f.name));
+}
+
+void field_reader::required_word(field f, std::string& out) {
+  required_string(f, out, true);
+  // White space only is empty once normalised: such a company would be one with every other
+  // blank company under top_per_company.
+  if (!failed() && normal_word(out).empty())
+    fail(f.name, fmt::format("{} must not be only white space", f.name));
 }
 
 void field_reader::optional_string(field f, std::string& out) {

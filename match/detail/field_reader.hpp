@@ -95,6 +95,8 @@ public:
 
   void id(field f, std::string& out);
   void required_string(field f, std::string& out, bool non_empty);
+  /// A required string whose normal form (normaliser.hpp) is not empty: a company.
+  void required_word(field f, std::string& out);
   void optional_string(field f, std::string& out);
   void number(field f, double& out, double lo, double hi, bool lo_open = false);
   void integer(field f, std::int64_t& out, std::int64_t lo);

@@ -310,3 +310,32 @@ TEST_F(job_groups_test, retrying_a_dependent_of_a_failed_job_is_refused_until_th
   EXPECT_EQ(end.status, job_status::failed);
   EXPECT_THAT(end.error_message, HasSubstr("dependency " + bad.id + " failed"));
 }
+
+// A retry reads the dependencies the supervisor no longer holds: one that completed lets the
+// job run again (it failed on its own), one that was cancelled refuses the retry, naming it.
+TEST_F(job_groups_test, a_retry_reads_each_ended_dependency_from_storage) {
+  start();
+  auto done = submit(noop_spec());
+  ASSERT_EQ(await_end(done.id).status, job_status::completed);
+  auto own_failure = failing_spec();
+  own_failure.depends_on = {done.id};
+  auto failed = submit(own_failure);
+  ASSERT_EQ(await_end(failed.id).status, job_status::failed);
+  auto again = ask_job(actors::retry_atom::value, failed.id);
+  ASSERT_TRUE(again) << actors::message_of(again.error());
+  EXPECT_EQ(again->status, job_status::queued);
+  EXPECT_EQ(await_end(failed.id).status, job_status::failed) << "it fails on its own again";
+
+  auto stopped = submit(sleep_spec(50, 20));
+  auto dependent = submit(noop_spec({done.id, stopped.id}));
+  ASSERT_TRUE(ask_job(actors::cancel_atom::value, stopped.id));
+  ASSERT_EQ(await_end(stopped.id).status, job_status::cancelled);
+  ASSERT_EQ(await_end(dependent.id).status, job_status::failed);
+  auto refused = ask_job(actors::retry_atom::value, dependent.id);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(actors::code_of(refused.error()), actors::errc::conflict);
+  EXPECT_THAT(actors::message_of(refused.error()), HasSubstr("depends on job " + stopped.id + ", which is cancelled"));
+  auto twice = ask_job(actors::retry_atom::value, dependent.id);
+  ASSERT_FALSE(twice);
+  EXPECT_THAT(actors::message_of(twice.error()), HasSubstr("which is cancelled")) << "the refusal left no claim behind";
+}

@@ -116,6 +116,8 @@ TEST(router, empty_query_segments_are_no_options) {
   route(r, http::verb::get, "/x?=3");
   EXPECT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[""], "3");
+  route(r, http::verb::get, "/x?=");
+  EXPECT_EQ(seen.size(), 1u) << "an option with no name and an empty value is still given";
 }
 
 // A route's error that quotes the path (http_test.cpp has the rule itself).
