@@ -14,6 +14,7 @@ namespace {
 using storage::record_kind;
 
 constexpr int k_batch = 10'000;
+constexpr std::int64_t k_broken_named = 20;  ///< records that no longer pass named in the log, at most
 
 template <class Read>
 void refresh_kind(soci::session& db, record_kind kind, const match::normaliser& words, std::int64_t fingerprint,
@@ -51,6 +52,12 @@ void refresh_kind(soci::session& db, record_kind kind, const match::normaliser& 
       text += '\n';
     }
     auto parsed = read(text, words);
+    // A record stored under rules since tightened (a date that is no day, a blank company) is
+    // kept as stored (GET returns it) but left out of matching: say which, and why.
+    for (const auto& e : parsed.errors)
+      if (done.broken + (&e - parsed.errors.data()) < k_broken_named && e.line >= 1 && e.line <= batch.size())
+        spdlog::warn("marketplace: {} {} no longer passes the rules ({}): kept as stored, left out of matching",
+                     noun, batch[e.line - 1].first, e.message);
     boost::unordered_flat_map<std::string_view, std::string> form_of;
     for (const auto& r : parsed.records)
       match::append_form(r, form_of[r.id]);
@@ -73,6 +80,9 @@ void refresh_kind(soci::session& db, record_kind kind, const match::normaliser& 
     }
   }
   done.prepared += prepared;
+  if (done.broken > k_broken_named)
+    spdlog::warn("marketplace: {} stored records no longer pass the rules (the first {} named above)", done.broken,
+                 k_broken_named);
   spdlog::info("marketplace: prepared the stored form of {} {}", prepared, noun);
 }
 
