@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 
 #include <future>
+#include <thread>
 
 using namespace jobmesh;
 using namespace jobmesh::testing;
@@ -14,7 +15,22 @@ using storage::job_status;
 
 namespace {
 
-class job_groups_test : public engine_fixture {};
+class job_groups_test : public engine_fixture {
+protected:
+  /// Retries `id` once the supervisor has let go of its end: a job's end is stored (and read
+  /// back as ended) a moment before the supervisor hears the commit, and until then a retry is
+  /// "not finished". Polls for at most k_wait.
+  caf::expected<storage::job_record> retry_ended(const std::string& id) {
+    auto deadline = std::chrono::steady_clock::now() + k_wait;
+    for (;;) {
+      auto answer = ask_job(actors::retry_atom::value, id);
+      if (answer || actors::message_of(answer.error()).find("is not finished") == std::string::npos ||
+          std::chrono::steady_clock::now() > deadline)
+        return answer;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+};
 
 actors::job_spec noop_spec(std::vector<std::string> depends_on = {}) {
   actors::job_spec s;
@@ -286,7 +302,7 @@ TEST_F(job_groups_test, retrying_a_dependent_of_a_failed_job_is_refused_until_th
   ASSERT_EQ(await_end(bad.id).status, job_status::failed);
   ASSERT_EQ(await_end(dependent.id).status, job_status::failed);
 
-  auto refused = ask_job(actors::retry_atom::value, dependent.id);
+  auto refused = retry_ended(dependent.id);
   ASSERT_FALSE(refused) << "a retry of a job whose dependency failed was taken";
   EXPECT_EQ(actors::code_of(refused.error()), actors::errc::conflict);
   EXPECT_THAT(actors::message_of(refused.error()),
@@ -299,9 +315,9 @@ TEST_F(job_groups_test, retrying_a_dependent_of_a_failed_job_is_refused_until_th
         .receive([](actors::queue_report&) {}, [](caf::error& e) { FAIL() << caf::to_string(e); });
   };
   pause(true);
-  auto again = ask_job(actors::retry_atom::value, bad.id);
+  auto again = retry_ended(bad.id);
   ASSERT_TRUE(again) << actors::message_of(again.error());
-  auto taken = ask_job(actors::retry_atom::value, dependent.id);
+  auto taken = retry_ended(dependent.id);
   ASSERT_TRUE(taken) << actors::message_of(taken.error());
   EXPECT_EQ(taken->status, job_status::queued);
   pause(false);
@@ -321,7 +337,7 @@ TEST_F(job_groups_test, a_retry_reads_each_ended_dependency_from_storage) {
   own_failure.depends_on = {done.id};
   auto failed = submit(own_failure);
   ASSERT_EQ(await_end(failed.id).status, job_status::failed);
-  auto again = ask_job(actors::retry_atom::value, failed.id);
+  auto again = retry_ended(failed.id);
   ASSERT_TRUE(again) << actors::message_of(again.error());
   EXPECT_EQ(again->status, job_status::queued);
   EXPECT_EQ(await_end(failed.id).status, job_status::failed) << "it fails on its own again";
@@ -331,11 +347,11 @@ TEST_F(job_groups_test, a_retry_reads_each_ended_dependency_from_storage) {
   ASSERT_TRUE(ask_job(actors::cancel_atom::value, stopped.id));
   ASSERT_EQ(await_end(stopped.id).status, job_status::cancelled);
   ASSERT_EQ(await_end(dependent.id).status, job_status::failed);
-  auto refused = ask_job(actors::retry_atom::value, dependent.id);
+  auto refused = retry_ended(dependent.id);
   ASSERT_FALSE(refused);
   EXPECT_EQ(actors::code_of(refused.error()), actors::errc::conflict);
   EXPECT_THAT(actors::message_of(refused.error()), HasSubstr("depends on job " + stopped.id + ", which is cancelled"));
-  auto twice = ask_job(actors::retry_atom::value, dependent.id);
+  auto twice = retry_ended(dependent.id);
   ASSERT_FALSE(twice);
   EXPECT_THAT(actors::message_of(twice.error()), HasSubstr("which is cancelled")) << "the refusal left no claim behind";
 }
