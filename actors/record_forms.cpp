@@ -54,8 +54,8 @@ void refresh_kind(soci::session& db, record_kind kind, const match::normaliser& 
     auto parsed = read(text, words);
     // A record stored under rules since tightened (a date that is no day, a blank company) is
     // kept as stored (GET returns it) but left out of matching: say which, and why.
-    for (const auto& e : parsed.errors)
-      if (done.broken + (&e - parsed.errors.data()) < k_broken_named && e.line >= 1 && e.line <= batch.size())
+    for (std::size_t i = 0; i < parsed.errors.size() && done.broken + static_cast<std::int64_t>(i) < k_broken_named; ++i)
+      if (const auto& e = parsed.errors[i]; e.line >= 1 && e.line <= batch.size())
         spdlog::warn("marketplace: {} {} no longer passes the rules ({}): kept as stored, left out of matching",
                      noun, batch[e.line - 1].first, e.message);
     boost::unordered_flat_map<std::string_view, std::string> form_of;

@@ -66,7 +66,7 @@ actors::page_fetcher import_fetcher(std::string auth_mode) {
     limits.max_redirects = 3;
     limits.refuse_private_addresses = imports.refuses_private_addresses(auth_mode);
     auto r = net::http_get(url, limits);
-    return actors::fetched_page{r.ok,         r.status, std::move(r.body), std::move(r.content_type), std::move(r.final_url),
+    return actors::fetched_page{r.ok, r.status, std::move(r.body), std::move(r.content_type), std::move(r.final_url),
                                 std::move(r.error), r.permanent};
   };
 }
