@@ -247,6 +247,17 @@ void try_start(supervisor_pointer self) {
     start_batch(self, std::move(batch));
 }
 
+void done_ending(supervisor_pointer self, const std::string& id) {
+  auto& st = self->state;
+  st.ending.erase(id);
+  auto parked = st.retries_after_ending.extract(id);
+  if (parked.empty())
+    return;
+  auto me = caf::actor_cast<job_supervisor_actor>(self);
+  for (auto& promise : parked.mapped())
+    promise.delegate(me, retry_atom::value, id);
+}
+
 void end_waiting(supervisor_pointer self, job_record job, job_status status, std::string reason,
                  std::optional<caf::typed_response_promise<job_record>> promise) {
   auto before = job;
@@ -257,7 +268,7 @@ void end_waiting(supervisor_pointer self, job_record job, job_status status, std
   job.expires_at = now + self->state.ctx.settings.retention_days * 86'400'000;
   self->state.ending.insert(job.id);
   write_job(self, job, [=](caf::error e) mutable {
-    self->state.ending.erase(job.id);
+    done_ending(self, job.id);
     if (e) {
       spdlog::error("job {}: could not store its end: {}", job.id, message_of(e));
       // Storage still has it as before. A waiting job waits again: at once when a client asked
@@ -356,7 +367,7 @@ void requeue_for_retry(supervisor_pointer self, job_record job, caf::typed_respo
   if (job.attempt >= job.max_attempts)
     job.max_attempts = job.attempt + 1;
   write_job(self, job, [=](caf::error e) mutable {
-    self->state.ending.erase(id);
+    done_ending(self, id);
     if (e) {
       promise.deliver(std::move(e));
       return;
@@ -409,6 +420,13 @@ void check_dependencies_for_retry(supervisor_pointer self, const job_record& job
 
 caf::result<job_record> retry(supervisor_pointer self, const std::string& id) {
   auto& st = self->state;
+  if (st.ending.contains(id)) {
+    // Its end (or another retry) is being written, and storage may already say it ended: the
+    // retry is answered once the write is back, as the job stands then.
+    auto promise = self->make_response_promise<job_record>();
+    st.retries_after_ending[id].push_back(promise);
+    return promise;
+  }
   if (is_active(st, id))
     return not_retryable(id, "not finished");
   auto promise = self->make_response_promise<job_record>();
@@ -428,7 +446,7 @@ caf::result<job_record> retry(supervisor_pointer self, const std::string& id) {
             check_dependencies_for_retry(self, job, [=](std::optional<caf::error> refusal) mutable {
               if (!refusal)
                 return requeue_for_retry(self, std::move(job), promise);
-              self->state.ending.erase(id);
+              done_ending(self, id);
               promise.deliver(std::move(*refusal));
             });
           },

@@ -41,8 +41,11 @@ struct supervisor_state {
   std::map<std::string, std::size_t> peak_queued_by_type;  ///< since this process started
   /// Running jobs asked to cancel; answered when the runner reports its end (or dies).
   std::unordered_map<std::string, caf::typed_response_promise<storage::job_record>> cancels;
-  /// Jobs not running whose end is being written.
+  /// Jobs not running whose end (or retry) is being written.
   std::unordered_set<std::string> ending;
+  /// Retries that came while their job was `ending`: storage may already say it ended, the
+  /// supervisor hears so when the write is back. Asked again then (done_ending).
+  std::unordered_map<std::string, std::vector<caf::typed_response_promise<storage::job_record>>> retries_after_ending;
   /// Jobs started before their submission's commit whose commit failed: their runs' writes are
   /// refused (no row), and they go without a word.
   std::unordered_set<std::string> withdrawn;
@@ -88,6 +91,10 @@ void announce(supervisor_pointer self, const storage::job_record& job, const std
 
 /// A job's end is durable: the jobs that depend on it may run now, or fail, naming it.
 void job_ended(supervisor_pointer self, const storage::job_record& job);
+
+/// The write that held `id` in `ending` is back: it leaves `ending`, and the retries that came
+/// meanwhile are asked again (answered as any retry of the job is now).
+void done_ending(supervisor_pointer self, const std::string& id);
 
 /// Ends a job that is not running (waiting in any form) as `status`; answers `promise` once
 /// stored. If the write fails the job goes back where it waited, so it is never lost.
