@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <exception>
@@ -103,35 +104,82 @@ beast::error_code wait_for(asio::io_context& ioc, Start start) {
 
 // The kind of `a` when it is not a public unicast address: what a fetch that refuses private
 // addresses must not connect to (this machine, its networks, the cloud's metadata service at
-// 169.254.169.254). An IPv4 address written as IPv6 (::ffff:a.b.c.d) is judged as IPv4.
-std::optional<std::string> kind_of(const asio::ip::address& a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped())
-    return kind_of(asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()));
-  if (a.is_loopback())
+// 169.254.169.254, ranges set aside for documentation and benchmarks). An IPv6 address that
+// carries an IPv4 one a router or translator would reach (mapped ::ffff:a.b.c.d, compatible
+// ::a.b.c.d, NAT64 64:ff9b::a.b.c.d, 6to4 2002:AABB:CCDD::, Teredo's client) is judged by that
+// IPv4 address too.
+std::optional<std::string> kind_of(const asio::ip::address& a);
+
+std::optional<std::string> kind_of_v4(const asio::ip::address_v4& a) {
+  auto b = a.to_bytes();
+  if (b[0] == 127)
     return "a loopback address";
-  if (a.is_unspecified())
-    return "an unspecified address";
-  if (a.is_multicast())
+  if (b[0] == 0)
+    return "an unspecified address";  // 0.0.0.0/8: "this network"
+  if (b[0] >= 224 && b[0] < 240)
     return "a multicast address";
-  if (a.is_v4()) {
-    auto b = a.to_v4().to_bytes();
-    if (b[0] == 0)
-      return "an unspecified address";  // 0.0.0.0/8: "this network"
-    if (b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) || (b[0] == 192 && b[1] == 168))
-      return "a private address";
-    if (b[0] == 100 && (b[1] & 0xc0) == 64)
-      return "a shared (carrier-grade NAT) address";
-    if (b[0] == 169 && b[1] == 254)
-      return "a link-local address";
-    if (b[0] >= 240)
-      return "a reserved address";
-    return std::nullopt;
-  }
+  if (b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) || (b[0] == 192 && b[1] == 168))
+    return "a private address";
+  if (b[0] == 100 && (b[1] & 0xc0) == 64)
+    return "a shared (carrier-grade NAT) address";
+  if (b[0] == 169 && b[1] == 254)
+    return "a link-local address";
+  // 192.0.0.0/24 (protocol assignments), 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24
+  // (documentation), 198.18.0.0/15 (benchmarking), 240.0.0.0/4 and the broadcast address.
+  if (b[0] >= 240 || (b[0] == 192 && b[1] == 0 && (b[2] == 0 || b[2] == 2)) ||
+      (b[0] == 198 && b[1] == 51 && b[2] == 100) || (b[0] == 203 && b[1] == 0 && b[2] == 113) ||
+      (b[0] == 198 && (b[1] & 0xfe) == 18))
+    return "a reserved address";
+  return std::nullopt;
+}
+
+// The IPv4 address inside `v6` where it carries one (see kind_of).
+std::optional<asio::ip::address_v4> embedded_v4(const asio::ip::address_v6& v6) {
+  auto b = v6.to_bytes();
+  auto v4_at = [&](std::size_t at, std::uint8_t flip = 0) {
+    return asio::ip::address_v4{asio::ip::address_v4::bytes_type{
+        static_cast<unsigned char>(b[at] ^ flip), static_cast<unsigned char>(b[at + 1] ^ flip),
+        static_cast<unsigned char>(b[at + 2] ^ flip), static_cast<unsigned char>(b[at + 3] ^ flip)}};
+  };
+  auto zero = [&](std::size_t from, std::size_t to) {
+    return std::all_of(b.begin() + from, b.begin() + to, [](auto x) { return x == 0; });
+  };
+  if (v6.is_v4_mapped())
+    return v4_at(12);
+  if (zero(0, 12) && !v6.is_loopback() && !v6.is_unspecified())  // ::a.b.c.d, IPv4-compatible
+    return v4_at(12);
+  if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && zero(4, 12))  // 64:ff9b::/96
+    return v4_at(12);
+  if (b[0] == 0x20 && b[1] == 0x02)  // 2002::/16, 6to4
+    return v4_at(2);
+  if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0)  // 2001::/32, Teredo: the client's, inverted
+    return v4_at(12, 0xff);
+  return std::nullopt;
+}
+
+std::optional<std::string> kind_of(const asio::ip::address& a) {
+  if (a.is_v4())
+    return kind_of_v4(a.to_v4());
   auto v6 = a.to_v6();
+  if (auto v4 = embedded_v4(v6))
+    return kind_of_v4(*v4);
+  auto b = v6.to_bytes();
+  if (v6.is_loopback())
+    return "a loopback address";
+  if (v6.is_unspecified())
+    return "an unspecified address";
+  if (v6.is_multicast())
+    return "a multicast address";
   if (v6.is_link_local())
     return "a link-local address";
-  if (v6.is_site_local() || (v6.to_bytes()[0] & 0xfe) == 0xfc)  // fec0::/10, fc00::/7
+  if (v6.is_site_local() || (b[0] & 0xfe) == 0xfc)  // fec0::/10, fc00::/7
     return "a private address";
+  if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0 && b[5] == 1)  // 64:ff9b:1::/48
+    return "a private address";  // local-use NAT64 (RFC 8215): whatever it translates to is local
+  // 2001:db8::/32 (documentation), 100::/64 (discard only)
+  if ((b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) ||
+      (b[0] == 0x01 && b[1] == 0x00 && std::all_of(b.begin() + 2, b.begin() + 8, [](auto x) { return x == 0; })))
+    return "a reserved address";
   return std::nullopt;
 }
 

@@ -290,10 +290,24 @@ TEST(private_address_kind, names_every_range_it_refuses_and_passes_public_ones) 
       {"0.0.0.0", "an unspecified address"},   {"0.1.2.3", "an unspecified address"},
       {"::", "an unspecified address"},        {"224.0.0.1", "a multicast address"},
       {"ff02::1", "a multicast address"},      {"240.0.0.1", "a reserved address"},
-      {"::ffff:127.0.0.1", "a loopback address"}, {"::ffff:10.0.0.1", "a private address"}};
+      {"::ffff:127.0.0.1", "a loopback address"}, {"::ffff:10.0.0.1", "a private address"},
+      // IPv4 inside IPv6: compatible, NAT64, 6to4, Teredo (the client's address inverted)
+      {"::127.0.0.1", "a loopback address"},   {"::10.0.0.1", "a private address"},
+      {"64:ff9b::169.254.169.254", "a link-local address"}, {"64:ff9b::7f00:1", "a loopback address"},
+      {"2002:c0a8:0101::1", "a private address"}, {"2002:7f00:1::", "a loopback address"},
+      {"2001:0:4136:e378:8000:63bf:f5ff:fffe", "a private address"},  // Teredo client 10.0.0.1
+      {"64:ff9b:1::a00:1", "a private address"},
+      // set aside: documentation, benchmarking, protocol assignments, discard-only
+      {"192.0.2.1", "a reserved address"},     {"198.51.100.7", "a reserved address"},
+      {"203.0.113.9", "a reserved address"},   {"198.18.0.1", "a reserved address"},
+      {"198.19.255.255", "a reserved address"}, {"192.0.0.8", "a reserved address"},
+      {"255.255.255.255", "a reserved address"}, {"2001:db8::1", "a reserved address"},
+      {"100::1", "a reserved address"}};
   for (const auto& [ip, kind] : refused)
     EXPECT_EQ(private_address_kind(ip), kind) << ip;
-  for (const auto* ip : {"8.8.8.8", "172.32.0.1", "172.15.255.255", "100.128.0.1", "192.169.0.1", "2001:4860::8888"})
+  for (const auto* ip : {"8.8.8.8", "172.32.0.1", "172.15.255.255", "100.128.0.1", "192.169.0.1", "2001:4860::8888",
+                         "198.20.0.1", "192.0.3.1", "64:ff9b::808:808", "2002:808:808::1", "::ffff:8.8.8.8",
+                         "2001:0:4136:e378:8000:63bf:f7f7:f7f7"})
     EXPECT_EQ(private_address_kind(ip), std::nullopt) << ip;
   EXPECT_EQ(private_address_kind("not an address"), std::nullopt);
 }
