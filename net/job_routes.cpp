@@ -58,8 +58,10 @@ std::optional<std::string> type_refusal(const api_context& ctx, const identity& 
                      to_string(who.role));
 }
 
-// 400 for a bulk submission of which no line was taken, naming the first line rejected.
-response no_line_taken(const request& req, std::vector<line_error> rejected) {
+// 400 for a bulk submission of which no line was taken, naming the first line rejected; 403
+// when every line was refused for its type's role (as one such submission alone is).
+response no_line_taken(const request& req, std::vector<line_error> rejected, std::size_t role_refusals = 0) {
+  bool forbidden = !rejected.empty() && role_refusals == rejected.size();
   std::sort(rejected.begin(), rejected.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
   boost::json::array rejected_json;
   for (const auto& r : rejected)
@@ -67,11 +69,11 @@ response no_line_taken(const request& req, std::vector<line_error> rejected) {
   boost::json::object details;
   if (!rejected.empty())
     details = {{"field", rejected.front().field}, {"line", rejected.front().line}};
-  return json_response(req, http::status::bad_request,
+  return json_response(req, forbidden ? http::status::forbidden : http::status::bad_request,
                        {{"jobs", boost::json::array{}},
                         {"rejected", std::move(rejected_json)},
                         {"error",
-                         {{"code", "invalid_request"},
+                         {{"code", forbidden ? "forbidden" : "invalid_request"},
                           {"message", fmt::format("no line was taken: {} rejected", rejected.size())},
                           {"details", std::move(details)}}}});
 }
@@ -84,12 +86,14 @@ void submit_many(const ctx_ptr& ctx, route_request rr, responder respond) {
   if (auto* e = std::get_if<field_error>(&parsed))
     return respond(bad_request(*rr.req, *e));
   auto lines = std::make_shared<spec_lines>();
+  std::size_t role_refusals = 0;
   {
     auto all = std::get<spec_lines>(std::move(parsed));
     lines->rejected = std::move(all.rejected);
     for (std::size_t i = 0; i < all.specs.size(); ++i) {
       if (auto why = type_refusal(*ctx, rr.who, all.specs[i].type)) {
         lines->rejected.push_back({all.lines[i], "type", std::move(*why)});
+        ++role_refusals;
         continue;
       }
       all.specs[i].user_id = rr.who.user;
@@ -99,7 +103,7 @@ void submit_many(const ctx_ptr& ctx, route_request rr, responder respond) {
     }
   }
   if (lines->specs.empty())
-    return respond(no_line_taken(*rr.req, lines->rejected));
+    return respond(no_line_taken(*rr.req, lines->rejected, role_refusals));
   auto specs = lines->specs;
   auto req = rr.req;
   ask(
@@ -316,12 +320,21 @@ void cancel_job(const ctx_ptr& ctx, route_request rr, responder respond) {
 }
 
 void retry_job(const ctx_ptr& ctx, route_request rr, responder respond) {
-  when_owned(ctx, rr, respond, [ctx, rr, respond] {
+  auto retry = [ctx, rr, respond] {
     auto req = rr.req;
     ask(
         *ctx->bridge, ctx->engine.supervisor, ctx->request_timeout(),
         [req, respond](job_record& job) { respond(json_text_response(*req, http::status::accepted, actors::job_json_text(job))); },
         error_replier(req, respond), actors::retry_atom::value, rr.path.at("id"));
+  };
+  if (rr.who.sees_all_jobs())
+    return retry();
+  // A user's own job of a type it may no longer submit (made before the type needed an
+  // operator) does not run again at its word either.
+  with_visible_job(ctx, rr, respond, [ctx, rr, respond, retry](const job_record& job) mutable {
+    if (auto why = type_refusal(*ctx, rr.who, job.type))
+      return respond(error_response(*rr.req, http::status::forbidden, "forbidden", *why, {{"field", "type"}}));
+    retry();
   });
 }
 

@@ -3,6 +3,7 @@
 // WebSocket follows only what its caller may see.
 #include "actors/engine.hpp"
 #include "actors/job_json.hpp"
+#include "actors/job_supervisor.hpp"
 #include "jwt_node.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -110,8 +111,13 @@ TEST_F(auth_api_test, job_types_that_write_shared_data_need_admin_or_service) {
   EXPECT_EQ(mixed.json().at("jobs").as_array().size(), 1u);
   EXPECT_EQ(mixed.json().at("rejected").at(0).at("line").as_int64(), 2);
   EXPECT_EQ(std::string{mixed.json().at("rejected").at(0).at("field").as_string()}, "type");
-  auto only = as(alice_, http::verb::post, "/api/v1/jobs", import + "\n", "application/x-ndjson");
-  EXPECT_EQ(only.status, 400u) << only.body;
+  auto only = as(alice_, http::verb::post, "/api/v1/jobs", import + "\n" + import + "\n", "application/x-ndjson");
+  ASSERT_EQ(only.status, 403u) << "every line refused for its type's role, as one such job alone" << only.body;
+  EXPECT_EQ(std::string{only.json().at("error").at("code").as_string()}, "forbidden");
+  EXPECT_EQ(only.json().at("rejected").as_array().size(), 2u);
+  auto bad_and_refused = as(alice_, http::verb::post, "/api/v1/jobs", import + "\n" + R"({"type":"nope"})" "\n",
+                            "application/x-ndjson");
+  EXPECT_EQ(bad_and_refused.status, 400u) << "a line refused for another reason: " << bad_and_refused.body;
   auto group = as(alice_, http::verb::post, "/api/v1/job-groups/matching/enqueue", "{}");
   EXPECT_EQ(group.status, 403u) << group.body;
   EXPECT_EQ(as(service_, http::verb::post, "/api/v1/jobs", import).status, 202u);
@@ -216,4 +222,35 @@ TEST_F(auth_expiry_test, a_token_the_server_kept_is_refused_once_it_expires) {
   } while (std::chrono::steady_clock::now() < until);
   ASSERT_EQ(last.status, 401u) << "still accepted 15 s after a 3 s token was issued";
   EXPECT_THAT(std::string{last.json().at("error").at("message").as_string()}, HasSubstr("expired"));
+}
+
+// A user's own job of a type that now needs an operator (submitted before the rule, here put
+// in storage's hands directly) is not run again at the user's word; an admin may.
+TEST_F(auth_api_test, a_user_may_not_retry_its_own_job_of_an_operator_type) {
+  actors::job_spec spec;
+  spec.type = "match-scores";
+  spec.params = R"({"candidate_ids":["nobody"]})";  // fails at once: no such candidate
+  spec.user_id = "alice";
+  std::string id;
+  caf::scoped_actor self{node_->system()};
+  self->request(node_->engine().supervisor, std::chrono::seconds(10), actors::submit_atom::value, spec)
+      .receive([&](storage::job_record& job, bool) { id = job.id; },
+               [](caf::error& e) { FAIL() << caf::to_string(e); });
+  ASSERT_FALSE(id.empty());
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::string status;
+  while (status != "failed" && std::chrono::steady_clock::now() < deadline) {
+    auto job = as(alice_, http::verb::get, "/api/v1/jobs/" + id);
+    ASSERT_EQ(job.status, 200u) << job.body;
+    status = std::string{job.json().at("status").as_string()};
+    if (status != "failed")
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(status, "failed");
+  auto refused = as(alice_, http::verb::post, "/api/v1/jobs/" + id + "/retry");
+  ASSERT_EQ(refused.status, 403u) << refused.body;
+  EXPECT_EQ(std::string{refused.json().at("error").at("message").as_string()},
+            "job type 'match-scores' needs the role admin or service; alice has role user");
+  EXPECT_EQ(as(bob_, http::verb::post, "/api/v1/jobs/" + id + "/retry").status, 404u) << "another user's job";
+  EXPECT_EQ(as(admin_, http::verb::post, "/api/v1/jobs/" + id + "/retry").status, 202u);
 }
