@@ -491,7 +491,8 @@ job_runner_actor::behavior_type runner(runner_pointer self, runner_context ctx, 
           std::vector<std::int64_t> written;
           for (const auto& item : batch.updated_items)
             written.push_back(item.index);
-          self->request(s.ctx.writer, caf::infinite, write_atom::value, std::move(batch))
+          // Lazy: nobody waits on it, so it may share the commit of other runners' ticks.
+          self->request(s.ctx.writer, caf::infinite, write_atom::value, std::move(batch), lazy_atom::value)
               .then([](caf::ok_atom) {},
                     [=](caf::error& e) {
                       if (stale(self, e))

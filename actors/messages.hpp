@@ -23,6 +23,7 @@ using list_atom = caf::atom_constant<caf::atom("list")>;
 using items_atom = caf::atom_constant<caf::atom("items")>;
 using write_atom = caf::atom_constant<caf::atom("write")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using lazy_atom = caf::atom_constant<caf::atom("lazy")>;
 using run_atom = caf::atom_constant<caf::atom("run")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using done_atom = caf::atom_constant<caf::atom("done")>;

@@ -105,6 +105,8 @@ struct writer_state {
   std::vector<pending_write> pending;
   std::size_t pending_size = 0;
   bool flush_scheduled = false;
+  bool lazy_flush_scheduled = false;  ///< a delayed flush for lazy writes is on its way
+  std::chrono::milliseconds lazy_wait = k_lazy_write_wait;
   std::shared_ptr<metrics> counts;
   /// Where every answer goes before it leaves (see syncer_state), with the count of commits it
   /// follows.
@@ -210,17 +212,21 @@ void flush(writer_state& st) {
     answer(st, writes[i], refused[i]);
 }
 
-// Joins the next commit: at once when enough rows wait, else once the mailbox's writes are in.
-void take(writer_pointer self, pending_write w) {
+// Joins the next commit: at once when enough rows wait, else once the mailbox's writes are in
+// (a lazy write: once k_lazy_write_wait has passed, unless another write comes first).
+void take(writer_pointer self, pending_write w, bool lazy = false) {
   auto& st = self->state;
   st.pending_size += w.batch.size();
   st.pending.push_back(std::move(w));
   if (st.pending_size >= st.batch_max) {
     flush(st);
-  } else if (!st.flush_scheduled) {
+  } else if (!lazy && !st.flush_scheduled) {
     // Queued behind every write already in the mailbox: they all join this commit.
     st.flush_scheduled = true;
     self->send(self, flush_atom::value);
+  } else if (lazy && !st.flush_scheduled && !st.lazy_flush_scheduled) {
+    st.lazy_flush_scheduled = true;
+    self->delayed_send(self, st.lazy_wait, flush_atom::value, lazy_atom::value);
   }
 }
 
@@ -259,7 +265,7 @@ std::unique_ptr<storage::wal_file> sync_apart(soci::session& db) {
 
 storage_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<soci::session> db,
                                            std::size_t batch_max, std::shared_ptr<metrics> counts,
-                                           std::function<void()> before_sync) {
+                                           std::function<void()> before_sync, std::chrono::milliseconds lazy_wait) {
   // Named so that `top -H` and `perf` tell it apart from the other detached actors' threads.
   ::pthread_setname_np(::pthread_self(), "jobmesh.writer");
   auto& st = self->state;
@@ -282,7 +288,13 @@ storage_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<
     spdlog::info("storage: the writer's thread could not run ahead of the others (it needs CAP_SYS_NICE or "
                  "RLIMIT_NICE); it runs at the process's priority");
   st.batch_max = batch_max;
+  st.lazy_wait = lazy_wait;
   st.counts = std::move(counts);
+  // Told to stop, it commits what is pending first: lazy writes may still be waiting.
+  self->set_exit_handler([=](caf::exit_msg& m) {
+    flush(self->state);
+    self->quit(m.reason);
+  });
   return {
       [=](write_atom, storage::write_batch& batch) -> caf::result<caf::ok_atom> {
         auto promise = self->make_response_promise<caf::ok_atom>();
@@ -292,6 +304,11 @@ storage_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<
       [=](write_atom, storage::write_batch& batch, fences_atom) -> caf::result<std::vector<std::string>> {
         auto promise = self->make_response_promise<std::vector<std::string>>();
         take(self, {std::move(batch), std::nullopt, promise});
+        return promise;
+      },
+      [=](write_atom, storage::write_batch& batch, lazy_atom) -> caf::result<caf::ok_atom> {
+        auto promise = self->make_response_promise<caf::ok_atom>();
+        take(self, {std::move(batch), promise, std::nullopt}, true);
         return promise;
       },
       [=](cleanup_atom, std::int64_t now_ms, std::int64_t limit) -> caf::result<std::int64_t> {
@@ -316,6 +333,10 @@ storage_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<
         self->state.flush_scheduled = false;
         flush(self->state);
       },
+      [=](flush_atom, lazy_atom) {
+        self->state.lazy_flush_scheduled = false;
+        flush(self->state);  // nothing when another write took them along meanwhile
+      },
   };
 }
 
@@ -323,8 +344,9 @@ storage_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<
 
 storage_writer_actor spawn_storage_writer(caf::actor_system& sys, std::shared_ptr<soci::session> db,
                                           std::size_t batch_max, std::shared_ptr<metrics> counts,
-                                          std::function<void()> before_sync) {
-  return sys.spawn<caf::detached>(writer, std::move(db), batch_max, std::move(counts), std::move(before_sync));
+                                          std::function<void()> before_sync, std::chrono::milliseconds lazy_wait) {
+  return sys.spawn<caf::detached>(writer, std::move(db), batch_max, std::move(counts), std::move(before_sync),
+                                  lazy_wait);
 }
 
 }  // namespace jobmesh::actors

@@ -1,6 +1,7 @@
 // The storage writer commits the next transaction while the write-ahead log of the last one is
 // synced on another thread, and answers a write only once a sync covers its commit.
 #include "actors/messages.hpp"
+#include "actors/metrics.hpp"
 #include "actors/storage_actors.hpp"
 #include "storage/database.hpp"
 #include "tests/scratch_dir.hpp"
@@ -14,6 +15,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -153,6 +155,69 @@ TEST_F(storage_writer_test, the_next_write_commits_while_the_last_one_is_being_s
   gate_.let_through();
   ASSERT_TRUE(eventually([&] { return answered().size() == 2; }));
   EXPECT_EQ(answered(), (std::vector<std::string>{"j1", "j2"})) << "answered in the order written";
+}
+
+// A lazy write (a runner's periodic progress: nobody waits on it) waits for other writes to
+// share its commit; any other write takes it along at once; a writer told to stop commits it
+// first. The wait is 10 s here, so that nothing but those can have committed it.
+TEST_F(storage_writer_test, a_lazy_write_waits_for_the_next_commit_and_is_committed_before_the_writer_stops) {
+  gate_.let_through();
+  auto counts = std::make_shared<actors::metrics>();
+  auto lazy_url = dir_.sqlite_url("lazy.db");
+  auto writer = actors::spawn_storage_writer(*sys_, storage::open_and_migrate(lazy_url), 1024, counts, {},
+                                             std::chrono::seconds(10));
+  auto peek = storage::open(lazy_url);
+  auto stored_there = [&](const std::string& id) {
+    int n = 0;
+    *peek << "SELECT COUNT(*) FROM jobs WHERE id = :id", soci::use(id), soci::into(n);
+    return n == 1;
+  };
+  auto commits = [&] {
+    std::istringstream text{counts->text()};
+    for (std::string line; std::getline(text, line);)
+      if (line.rfind("jobmesh_storage_commit_rows_count ", 0) == 0)
+        return std::stod(line.substr(line.find(' ') + 1));
+    return -1.0;
+  };
+  std::atomic<int> answers{0};
+  auto sender = sys_->spawn(
+      [](caf::event_based_actor* self, actors::storage_writer_actor to, std::atomic<int>* answered) -> caf::behavior {
+        auto counted = [answered](caf::ok_atom) { answered->fetch_add(1); };
+        return {
+            [=](actors::lazy_atom, const std::string& id) {
+              self->request(to, caf::infinite, actors::write_atom::value, insert_job(id), actors::lazy_atom::value)
+                  .then(counted);
+            },
+            [=](const std::string& id) {
+              self->request(to, caf::infinite, actors::write_atom::value, insert_job(id)).then(counted);
+            },
+        };
+      },
+      writer, &answers);
+
+  caf::anon_send(sender, actors::lazy_atom::value, std::string{"lazy-1"});
+  // Committed on its own, it would be stored within milliseconds: 300 ms say it waits.
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+  while (std::chrono::steady_clock::now() < until) {
+    ASSERT_FALSE(stored_there("lazy-1")) << "a lazy write was committed before its wait or another write";
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(answers.load(), 0);
+  EXPECT_EQ(commits(), 0);
+  caf::anon_send(sender, std::string{"now-1"});
+  ASSERT_TRUE(eventually([&] { return answers.load() == 2; }));
+  EXPECT_TRUE(stored_there("lazy-1"));
+  EXPECT_TRUE(stored_there("now-1"));
+  EXPECT_EQ(commits(), 1) << "the lazy write shares the other write's commit";
+
+  caf::anon_send(sender, actors::lazy_atom::value, std::string{"lazy-2"});
+  caf::anon_send_exit(sender, caf::exit_reason::user_shutdown);  // after it sent lazy-2 (one mailbox, in order)
+  caf::scoped_actor self{*sys_};
+  self->wait_for(sender);
+  caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
+  self->wait_for(writer);
+  EXPECT_TRUE(stored_there("lazy-2")) << "a writer told to stop left a lazy write uncommitted";
+  EXPECT_EQ(commits(), 2);
 }
 
 }  // namespace
