@@ -465,9 +465,11 @@ caf::result<job_record> get(supervisor_pointer self, const std::string& id) {
   auto it = st.running.find(id);
   if (it == st.running.end())
     return self->delegate(st.ctx.reader, caf::get_atom::value, id);
-  // A runner that just ended cannot answer any more; storage has its final state by then.
+  // A runner that just ended cannot answer any more; storage has its final state by then. A
+  // runner busy for longer than the bound (a plan that blocks, a long backlog) is not waited
+  // for either: storage has its state as of its last progress write.
   auto promise = self->make_response_promise<job_record>();
-  self->request(it->second, std::chrono::seconds(5), caf::get_atom::value, id)
+  self->request(it->second, std::chrono::milliseconds(500), caf::get_atom::value, id)
       .then([=](job_record& job) mutable { promise.deliver(std::move(job)); },
             [=](caf::error&) mutable { promise.delegate(self->state.ctx.reader, caf::get_atom::value, id); });
   return promise;

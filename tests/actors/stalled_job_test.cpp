@@ -7,6 +7,7 @@
 #include "actors/job_type.hpp"
 
 #include <future>
+#include <utility>
 
 using namespace jobmesh;
 using storage::job_status;
@@ -48,6 +49,18 @@ struct gate_control {
   std::promise<void> open;
   std::shared_future<void> opened = open.get_future().share();
   std::atomic<int> runs{0};
+};
+
+// Opens the gate once: when the test says so, or at the end of the test whatever happened (a
+// failed assertion would otherwise leave the runner blocked and the engine unable to stop).
+struct gate_opener {
+  gate_control& gate;
+  bool opened = false;
+  void open() {
+    if (!std::exchange(opened, true))
+      gate.open.set_value();
+  }
+  ~gate_opener() { open(); }
 };
 
 actors::job_type gate_type(std::shared_ptr<gate_control> gate) {
@@ -141,8 +154,15 @@ TEST_F(stalled_job_test, a_hung_runner_is_requeued_and_its_late_write_refused) {
     counter = sys.spawn(counting_writer, std::move(real));
     return caf::actor_cast<actors::storage_writer_actor>(counter);
   });
+  gate_opener opener{*gate};
   auto id = submit_hung_job(*gate);
   ASSERT_FALSE(HasFailure());
+  // Its runner cannot answer: a read of the job answers from storage instead of waiting on it.
+  auto asked = std::chrono::steady_clock::now();
+  auto read = ask_job(caf::get_atom::value, id);
+  ASSERT_TRUE(read) << caf::to_string(read.error());
+  EXPECT_EQ(read->status, job_status::running);
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::seconds(2)) << "a read waited on a hung runner";
 
   // The claim was written with a heartbeat; after the threshold the job is listed as stalled.
   auto stalled = await_stalled(id);
@@ -160,7 +180,7 @@ TEST_F(stalled_job_test, a_hung_runner_is_requeued_and_its_late_write_refused) {
   expect_completed(id, 2, 1);
 
   // The hung runner wakes: its next write (a heartbeat tick) names attempt 1 and is refused.
-  gate->open.set_value();
+  opener.open();
   int refused = 0;
   auto deadline = std::chrono::steady_clock::now() + k_wait;
   while (refused == 0 && std::chrono::steady_clock::now() < deadline) {
@@ -207,6 +227,7 @@ TEST_F(stalled_job_test, a_graceful_stop_requeues_running_jobs_without_using_an_
 // runs (it was answered 409 "already queued" and the next attempt ran).
 TEST_F(stalled_job_test, a_cancel_waiting_on_a_hung_runner_cancels_the_job_the_sweeper_requeues) {
   auto gate = start_gated([](caf::actor_system&, actors::storage_writer_actor real) { return real; });
+  gate_opener opener{*gate};
   auto id = submit_hung_job(*gate);
   ASSERT_FALSE(HasFailure());
   auto cancel = self()->request(engine_.supervisor, k_wait, actors::cancel_atom::value, id);
@@ -222,6 +243,6 @@ TEST_F(stalled_job_test, a_cancel_waiting_on_a_hung_runner_cancels_the_job_the_s
   auto stored = await_end(id);
   EXPECT_EQ(stored.status, job_status::cancelled);
   EXPECT_EQ(stored.attempt, 1);
-  gate->open.set_value();
+  opener.open();
   EXPECT_EQ(gate->runs.load(), 1) << "another attempt ran after the cancel";
 }
