@@ -290,10 +290,12 @@ storage_writer_actor::behavior_type writer(writer_pointer self, std::shared_ptr<
   st.batch_max = batch_max;
   st.lazy_wait = lazy_wait;
   st.counts = std::move(counts);
-  // Told to stop, it commits what is pending first: lazy writes may still be waiting.
+  // Told to stop, it commits what is pending first: lazy writes may still be waiting. (A
+  // normal exit of a linked actor is ignored, as CAF's default handler does.)
   self->set_exit_handler([=](caf::exit_msg& m) {
     flush(self->state);
-    self->quit(m.reason);
+    if (m.reason != caf::exit_reason::normal)
+      self->quit(m.reason);
   });
   return {
       [=](write_atom, storage::write_batch& batch) -> caf::result<caf::ok_atom> {

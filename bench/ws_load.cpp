@@ -180,24 +180,33 @@ public:
 
   tally seen;
 
-  /// Starts the next client not yet started (on this thread).
+  /// Starts the next client not yet started (on this thread); one that fails at once (no file
+  /// descriptor left, say) is counted and the one after it started, in this loop rather than by
+  /// recursion, which 10,000 such failures would take past the stack.
   void connect_next() {
-    auto i = shared_.next_to_connect.fetch_add(1);
-    if (i >= shared_.options.clients)
+    for (;;) {
+      auto i = shared_.next_to_connect.fetch_add(1);
+      if (i >= shared_.options.clients)
+        return;
+      clients_.emplace_back();
+      auto& c = clients_.back();
+      c.index = i;
+      c.topic = shared_.topic(i);
+      c.fd = ::socket(shared_.address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      if (c.fd < 0) {
+        fail(c, "socket", std::strerror(errno), false);
+        continue;
+      }
+      int one = 1;
+      ::setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      if (::connect(c.fd, reinterpret_cast<const sockaddr*>(&shared_.address), shared_.address_size) != 0 &&
+          errno != EINPROGRESS) {
+        fail(c, "connect", std::strerror(errno), false);
+        continue;
+      }
+      watch(c, EPOLL_CTL_ADD, EPOLLOUT);
       return;
-    clients_.emplace_back();
-    auto& c = clients_.back();
-    c.index = i;
-    c.topic = shared_.topic(i);
-    c.fd = ::socket(shared_.address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (c.fd < 0)
-      return fail(c, "socket", std::strerror(errno));
-    int one = 1;
-    ::setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (::connect(c.fd, reinterpret_cast<const sockaddr*>(&shared_.address), shared_.address_size) != 0 &&
-        errno != EINPROGRESS)
-      return fail(c, "connect", std::strerror(errno));
-    watch(c, EPOLL_CTL_ADD, EPOLLOUT);
+    }
   }
 
   /// Every client leaves its topic and follows `topic(i)` (on this thread).
@@ -451,7 +460,12 @@ private:
       return;
     // The topic's latest event follows `subscribed` as a catch-up: made before this client
     // asked to subscribe, it is no delivery to time.
-    auto sent_at = static_cast<double>(iso_time_ms(field(frame, R"("sent_at":)")));
+    double sent_at = 0;
+    try {
+      sent_at = static_cast<double>(iso_time_ms(field(frame, R"("sent_at":)")));
+    } catch (const std::exception& e) {
+      return fail(c, "read", e.what());
+    }
     if (sent_at < std::floor(c.subscribe_sent_ms))
       return;
     double latency = unix_ms_now() - sent_at;
@@ -459,15 +473,17 @@ private:
     seen.latencies_ms.push_back(latency);
   }
 
-  // A client's connection is settled (subscribed, or failed): the next one may start.
-  void settle(client& c) {
+  // A client's connection is settled (subscribed, or failed): the next one may start, unless
+  // the caller starts it itself (connect_next).
+  void settle(client& c, bool start_next = true) {
     if (c.settled)
       return;
     c.settled = true;
-    connect_next();
+    if (start_next)
+      connect_next();
   }
 
-  void fail(client& c, const char* step, std::string_view why) {
+  void fail(client& c, const char* step, std::string_view why, bool start_next = true) {
     if (c.at == phase::failed)
       return;
     c.at = phase::failed;
@@ -482,7 +498,7 @@ private:
       ++seen.errors;
       keep_problem(seen.problems, fmt::format("client {}: {}: {}", c.index, step, why));
     }
-    settle(c);
+    settle(c, start_next);
   }
 
   shared_state& shared_;
@@ -520,17 +536,25 @@ struct ws_clients::impl {
     }
   }
 
-  // Runs `f` on every worker's thread and waits for all of them.
+  // Runs `f` on every worker's thread and waits for all of them, for at most `bound_s`. The
+  // tasks share `done` and `f`: when the bound passes first, the wait goes on (a worker may
+  // still run them) and the error names it.
   template <class F>
-  void on_each_worker(F f) {
-    std::atomic<std::size_t> done{0};
+  void on_each_worker(F f, double bound_s) {
+    auto done = std::make_shared<std::atomic<std::size_t>>(0);
+    auto task = std::make_shared<F>(std::move(f));
     for (auto& w : workers)
-      w->post([&f, &done, wk = w.get()] {
-        f(*wk);
-        done.fetch_add(1);
+      w->post([task, done, wk = w.get()] {
+        (*task)(*wk);
+        done->fetch_add(1);
       });
-    while (done.load() < workers.size())
+    auto until = wall_seconds() + bound_s;
+    while (done->load() < workers.size()) {
+      if (wall_seconds() > until)
+        throw std::runtime_error(fmt::format("ws clients: {} of {} client threads answered within {} s",
+                                             done->load(), workers.size(), bound_s));
       std::this_thread::sleep_for(1ms);
+    }
   }
 };
 
@@ -583,7 +607,7 @@ void ws_clients::connect(const topic_of_client& topic, double bound_s) {
 
 void ws_clients::follow(const topic_of_client& topic, double bound_s) {
   impl_->shared.subscribed = 0;
-  impl_->on_each_worker([&](worker& w) { w.follow_all(topic); });
+  impl_->on_each_worker([topic](worker& w) { w.follow_all(topic); }, bound_s);
   impl_->wait_subscribed(bound_s, "following new topics");
 }
 

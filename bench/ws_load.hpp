@@ -20,7 +20,7 @@ struct ws_clients_options {
   std::uint16_t port = 0;
   std::string target = "/api/v1/ws";
   std::size_t clients = 10'000;
-  unsigned threads = 1;                ///< io_context threads; the clients are spread over them
+  unsigned threads = 1;                ///< threads, each an epoll loop; the clients are spread over them
   std::size_t connects_in_flight = 256;  ///< handshakes under way at once, at most
   double timeout_s = 30;               ///< to connect and shake hands
 };

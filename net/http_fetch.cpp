@@ -105,9 +105,9 @@ beast::error_code wait_for(asio::io_context& ioc, Start start) {
 // The kind of `a` when it is not a public unicast address: what a fetch that refuses private
 // addresses must not connect to (this machine, its networks, the cloud's metadata service at
 // 169.254.169.254, ranges set aside for documentation and benchmarks). An IPv6 address that
-// carries an IPv4 one a router or translator would reach (mapped ::ffff:a.b.c.d, compatible
-// ::a.b.c.d, NAT64 64:ff9b::a.b.c.d, 6to4 2002:AABB:CCDD::, Teredo's client) is judged by that
-// IPv4 address too.
+// carries an IPv4 one a router or translator would reach (mapped ::ffff:a.b.c.d, translated
+// ::ffff:0:a.b.c.d, compatible ::a.b.c.d, NAT64 64:ff9b::a.b.c.d, 6to4 2002:AABB:CCDD::,
+// Teredo's client) is judged by that IPv4 address too.
 std::optional<std::string> kind_of(const asio::ip::address& a);
 
 std::optional<std::string> kind_of_v4(const asio::ip::address_v4& a) {
@@ -146,6 +146,8 @@ std::optional<asio::ip::address_v4> embedded_v4(const asio::ip::address_v6& v6) 
   };
   if (v6.is_v4_mapped())
     return v4_at(12);
+  if (zero(0, 8) && b[8] == 0xff && b[9] == 0xff && b[10] == 0 && b[11] == 0)  // ::ffff:0:a.b.c.d, translated
+    return v4_at(12);
   if (zero(0, 12) && !v6.is_loopback() && !v6.is_unspecified())  // ::a.b.c.d, IPv4-compatible
     return v4_at(12);
   if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && zero(4, 12))  // 64:ff9b::/96
@@ -176,8 +178,12 @@ std::optional<std::string> kind_of(const asio::ip::address& a) {
     return "a private address";
   if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0 && b[5] == 1)  // 64:ff9b:1::/48
     return "a private address";  // local-use NAT64 (RFC 8215): whatever it translates to is local
-  // 2001:db8::/32 (documentation), 100::/64 (discard only)
+  // 2001:db8::/32 and 3fff::/20 (documentation), 2001:2::/48 (benchmarking), 2001:20::/28
+  // (ORCHIDv2, not routed), 100::/64 (discard only)
   if ((b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) ||
+      (b[0] == 0x3f && b[1] == 0xff && (b[2] & 0xf0) == 0) ||
+      (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0x02 && b[4] == 0 && b[5] == 0) ||
+      (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && (b[3] & 0xf0) == 0x20) ||
       (b[0] == 0x01 && b[1] == 0x00 && std::all_of(b.begin() + 2, b.begin() + 8, [](auto x) { return x == 0; })))
     return "a reserved address";
   return std::nullopt;

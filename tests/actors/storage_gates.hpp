@@ -28,15 +28,17 @@ using gated_reader_actor = actors::storage_reader_actor::extend<caf::replies_to<
 using gated_writer_actor = actors::storage_writer_actor::extend<caf::replies_to<gate_atom>::with<caf::ok_atom>,
                                                                 caf::reacts_to<open_atom>>;
 
-/// A test writer's behaviour: its own handlers (both of its write handlers, its queries) and the
-/// writer's other messages passed on to `self->state.real`, the real writer.
-template <class Behavior, class Self, class... Handlers>
-Behavior pass_through_writer_queries(Self self, Handlers... handlers) {
+/// A test writer's behaviour: its own handlers (`write`, its plain write handler, first; then
+/// its fenced write handler and its queries) and the writer's other messages passed on to
+/// `self->state.real`, the real writer. A lazy write goes to `write` as it comes, so the test
+/// sees it as any other, in the order its sender wrote.
+template <class Behavior, class Self, class Write, class... Handlers>
+Behavior pass_through_writer_queries(Self self, Write write, Handlers... handlers) {
   return Behavior{
+      write,
       handlers...,
-      // A lazy write comes back here as a plain one, so the test's own write handler sees it.
       [=](actors::write_atom a, storage::write_batch& batch, actors::lazy_atom) -> caf::result<caf::ok_atom> {
-        return self->delegate(caf::actor_cast<actors::storage_writer_actor>(self), a, std::move(batch));
+        return write(a, batch);
       },
       [=](actors::flush_atom a) { self->send(self->state.real, a); },
       [=](actors::flush_atom a, actors::lazy_atom l) { self->send(self->state.real, a, l); },
@@ -55,10 +57,10 @@ Behavior pass_through_writer_queries(Self self, Handlers... handlers) {
 
 /// The same, with the fenced writes passed on too: the test's handlers hold its plain write
 /// handler and its queries.
-template <class Behavior, class Self, class... Handlers>
-Behavior pass_through_writer(Self self, Handlers... handlers) {
+template <class Behavior, class Self, class Write, class... Handlers>
+Behavior pass_through_writer(Self self, Write write, Handlers... handlers) {
   return pass_through_writer_queries<Behavior>(
-      self, handlers...,
+      self, write, handlers...,
       [=](actors::write_atom a, storage::write_batch& batch,
           actors::fences_atom f) -> caf::result<std::vector<std::string>> {
         return self->delegate(self->state.real, a, std::move(batch), f);

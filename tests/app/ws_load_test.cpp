@@ -22,11 +22,12 @@ class ws_load_test : public running_node {};
 
 TEST_F(ws_load_test, clients_follow_their_jobs_and_count_each_progress_event_once) {
   start();
-  // Two jobs of 10 ms items: each item's end is a progress event on the job's topic.
+  // Two jobs of 10 ms items (30 s: they run through the test, which cancels them): each item's
+  // end is a progress event on the job's topic.
   std::vector<std::string> ids;
   for (int j = 0; j < 2; ++j) {
     auto reply = call(http::verb::post, "/api/v1/jobs",
-                      R"({"type":"sleep","params":{"items":300,"ms_per_item":10,"parallelism":1}})");
+                      R"({"type":"sleep","params":{"items":3000,"ms_per_item":10,"parallelism":1}})");
     ASSERT_EQ(reply.status, 202u) << reply.body;
     ids.emplace_back(reply.json().at("id").as_string());
   }

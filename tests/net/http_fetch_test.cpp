@@ -302,12 +302,14 @@ TEST(private_address_kind, names_every_range_it_refuses_and_passes_public_ones) 
       {"203.0.113.9", "a reserved address"},   {"198.18.0.1", "a reserved address"},
       {"198.19.255.255", "a reserved address"}, {"192.0.0.8", "a reserved address"},
       {"255.255.255.255", "a reserved address"}, {"2001:db8::1", "a reserved address"},
-      {"100::1", "a reserved address"}};
+      {"100::1", "a reserved address"},      {"2001:2::1", "a reserved address"},
+      {"3fff::1", "a reserved address"},     {"2001:20::1", "a reserved address"},
+      {"::ffff:0:10.0.0.1", "a private address"}};
   for (const auto& [ip, kind] : refused)
     EXPECT_EQ(private_address_kind(ip), kind) << ip;
   for (const auto* ip : {"8.8.8.8", "172.32.0.1", "172.15.255.255", "100.128.0.1", "192.169.0.1", "2001:4860::8888",
                          "198.20.0.1", "192.0.3.1", "64:ff9b::808:808", "2002:808:808::1", "::ffff:8.8.8.8",
-                         "2001:0:4136:e378:8000:63bf:f7f7:f7f7"})
+                         "2001:0:4136:e378:8000:63bf:f7f7:f7f7", "2001:3::1", "2001:30::1", "3ff0::1"})
     EXPECT_EQ(private_address_kind(ip), std::nullopt) << ip;
   EXPECT_EQ(private_address_kind("not an address"), std::nullopt);
 }
