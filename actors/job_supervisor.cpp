@@ -247,15 +247,18 @@ void try_start(supervisor_pointer self) {
     start_batch(self, std::move(batch));
 }
 
-void done_ending(supervisor_pointer self, const std::string& id) {
-  auto& st = self->state;
-  st.ending.erase(id);
-  auto parked = st.retries_after_ending.extract(id);
+void ask_parked_retries_again(supervisor_pointer self, const std::string& id) {
+  auto parked = self->state.retries_after_ending.extract(id);
   if (parked.empty())
     return;
   auto me = caf::actor_cast<job_supervisor_actor>(self);
   for (auto& promise : parked.mapped())
     promise.delegate(me, retry_atom::value, id);
+}
+
+void done_ending(supervisor_pointer self, const std::string& id) {
+  self->state.ending.erase(id);
+  ask_parked_retries_again(self, id);
 }
 
 void end_waiting(supervisor_pointer self, job_record job, job_status status, std::string reason,
@@ -427,6 +430,28 @@ caf::result<job_record> retry(supervisor_pointer self, const std::string& id) {
     st.retries_after_ending[id].push_back(promise);
     return promise;
   }
+  if (st.running.contains(id)) {
+    // Its runner commits the end, then tells this actor: in between storage (a job list) says
+    // it ended. Such a retry waits for the runner's word (after_end), at most k_parked_retry_bound.
+    auto promise = self->make_response_promise<job_record>();
+    self->request(st.ctx.reader, caf::infinite, caf::get_atom::value, id)
+        .then(
+            [=](job_record& stored) mutable {
+              auto& s = self->state;
+              if (!s.running.contains(id)) {  // its end was heard meanwhile: as the job stands now
+                promise.delegate(caf::actor_cast<job_supervisor_actor>(self), retry_atom::value, id);
+                return;
+              }
+              if (!storage::is_terminal(stored.status)) {
+                promise.deliver(not_retryable(id, "not finished"));
+                return;
+              }
+              s.retries_after_ending[id].push_back(promise);
+              self->delayed_send(self, k_parked_retry_bound, retry_atom::value, timeout_atom::value, id);
+            },
+            [=](caf::error& e) mutable { promise.deliver(std::move(e)); });
+    return promise;
+  }
   if (is_active(st, id))
     return not_retryable(id, "not finished");
   auto promise = self->make_response_promise<job_record>();
@@ -566,6 +591,7 @@ void after_end(supervisor_pointer self, const job_record& job) {
   }
   count_end(self, job);
   job_ended(self, job);
+  ask_parked_retries_again(self, job.id);
 }
 
 // A job's end is durable (its runner said so).
@@ -851,6 +877,17 @@ job_supervisor_actor::behavior_type supervisor(supervisor_pointer self, runner_c
       [=](recover_atom) { recover(self); },
       [=](stalled_atom, std::vector<job_record>& stalled) { return sweep(self, stalled); },
       [=](drain_atom) { return drain(self); },
+      [=](retry_atom, timeout_atom, const std::string& id) {
+        // The runner's word did not come (it died, or its run was superseded): as it stands.
+        if (auto it = self->state.retries_after_ending.find(id);
+            it != self->state.retries_after_ending.end() && self->state.running.contains(id)) {
+          for (auto& promise : it->second)
+            promise.deliver(not_retryable(id, "not finished"));
+          self->state.retries_after_ending.erase(it);
+        } else {
+          ask_parked_retries_again(self, id);
+        }
+      },
       [=](drain_atom, timeout_atom) {
         auto& st = self->state;
         if (!st.drained || !st.drained->pending() || st.running.empty())

@@ -42,6 +42,8 @@ using job_supervisor_actor = caf::typed_actor<
     /// A failed or cancelled job back to the queue: its done items stay done, the rest run
     /// again in a new attempt (one more is allowed when it had used them all).
     caf::replies_to<retry_atom, std::string>::with<storage::job_record>,
+    /// Internal: a retry parked while its running job's end was on its way has waited long enough.
+    caf::reacts_to<retry_atom, timeout_atom, std::string>,
     caf::replies_to<list_atom, storage::job_filter>::with<std::vector<storage::job_record>>,
     caf::replies_to<items_atom, storage::item_filter>::with<std::vector<storage::item_record>>,
     caf::reacts_to<done_atom, storage::job_record>,
@@ -60,6 +62,10 @@ using job_supervisor_actor = caf::typed_actor<
 
 /// How long a queued job waits to gain one priority point.
 constexpr std::chrono::milliseconds k_aging_step{10'000};
+
+/// How long a retry of a running job whose end storage already holds waits for its runner to
+/// say so; then it is answered "not finished" (the runner died, or its run was superseded).
+constexpr std::chrono::milliseconds k_parked_retry_bound{2'000};
 
 /// The delay before retry number `attempt` (1-based): base * 2^(attempt-1), capped at `max_ms`,
 /// then scaled by `jitter` in [0.5, 1.0] so that failed jobs do not retry in lockstep.

@@ -43,8 +43,9 @@ struct supervisor_state {
   std::unordered_map<std::string, caf::typed_response_promise<storage::job_record>> cancels;
   /// Jobs not running whose end (or retry) is being written.
   std::unordered_set<std::string> ending;
-  /// Retries that came while their job was `ending`: storage may already say it ended, the
-  /// supervisor hears so when the write is back. Asked again then (done_ending).
+  /// Retries that came while storage may already say their job ended and this actor has not
+  /// heard so yet: the job was `ending` (asked again when the write is back, done_ending), or
+  /// running with its end stored (asked again when the runner's word comes, after_end).
   std::unordered_map<std::string, std::vector<caf::typed_response_promise<storage::job_record>>> retries_after_ending;
   /// Jobs started before their submission's commit whose commit failed: their runs' writes are
   /// refused (no row), and they go without a word.
@@ -95,6 +96,9 @@ void job_ended(supervisor_pointer self, const storage::job_record& job);
 /// The write that held `id` in `ending` is back: it leaves `ending`, and the retries that came
 /// meanwhile are asked again (answered as any retry of the job is now).
 void done_ending(supervisor_pointer self, const std::string& id);
+
+/// The retries parked for `id` are asked again (each answered as any retry of the job is now).
+void ask_parked_retries_again(supervisor_pointer self, const std::string& id);
 
 /// Ends a job that is not running (waiting in any form) as `status`; answers `promise` once
 /// stored. If the write fails the job goes back where it waited, so it is never lost.

@@ -112,3 +112,34 @@ TEST_F(cancel_race_test, of_two_cancels_in_flight_only_the_first_takes_effect) {
   EXPECT_EQ(took_effect, 1);
   EXPECT_EQ(conflicts, 1);
 }
+
+// A running job's end is stored (a job list already says `failed`) and its runner has not told
+// the supervisor yet: a retry sent then waits for the runner's word, and is then taken, where it
+// was 409 "not finished".
+TEST_F(cancel_race_test, a_retry_of_a_job_whose_stored_end_the_supervisor_has_not_heard_waits_for_it) {
+  gated_writer_actor gate;
+  start_wrapped(real_reader, [&](caf::actor_system& sys, actors::storage_writer_actor real) {
+    gate = spawn_answer_gated_writer(sys, std::move(real));
+    return caf::actor_cast<actors::storage_writer_actor>(gate);
+  });
+  actors::job_spec spec;  // more than 16 items: a runner of its own, not a batch of quick jobs
+  spec.type = "flaky";
+  spec.params = R"({"items": 20, "fail_probability": 1.0})";
+  spec.user_id = "tester";
+  spec.max_attempts = 1;
+  auto job = submit(spec);
+  ASSERT_FALSE(job.id.empty());
+  ask_ok(gate, gate_atom::value);  // its end is committed; the runner has not heard so
+  storage::job_record stored;
+  self()->request(engine_.reader, k_wait, caf::get_atom::value, job.id)
+      .receive([&](storage::job_record& j) { stored = std::move(j); },
+               [](caf::error& e) { FAIL() << caf::to_string(e); });
+  ASSERT_EQ(stored.status, job_status::failed) << "storage does not hold the end yet";
+  auto pending = self()->request(engine_.supervisor, k_wait, actors::retry_atom::value, job.id);
+  ASSERT_TRUE(ask_job(caf::get_atom::value, job.id));  // the retry has reached the supervisor
+  caf::anon_send(gate, open_atom::value);
+  auto answer = answer_of(pending);
+  ASSERT_TRUE(answer) << actors::message_of(answer.error());
+  EXPECT_EQ(answer->status, job_status::queued);
+  EXPECT_EQ(await_end(job.id).status, job_status::failed);  // it fails again, on its own
+}

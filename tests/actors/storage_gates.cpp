@@ -116,7 +116,56 @@ gated_writer_actor::behavior_type gated_writer(writer_pointer self, actors::stor
       });
 }
 
+struct answer_gate_state {
+  actors::storage_writer_actor real;
+  bool seen = false, committed = false;
+  std::optional<caf::typed_response_promise<caf::ok_atom>> held;
+  std::optional<caf::typed_response_promise<caf::ok_atom>> gate;
+};
+
+gated_writer_actor::behavior_type answer_gated_writer(gated_writer_actor::stateful_pointer<answer_gate_state> self,
+                                                      actors::storage_writer_actor real) {
+  self->state.real = std::move(real);
+  return pass_through_writer<gated_writer_actor::behavior_type>(
+      self,
+      [=](actors::write_atom a, storage::write_batch& batch) -> caf::result<caf::ok_atom> {
+        auto& st = self->state;
+        if (st.seen || !ends_a_job(batch))
+          return self->delegate(st.real, a, std::move(batch));
+        st.seen = true;
+        auto promise = self->make_response_promise<caf::ok_atom>();
+        self->request(st.real, caf::infinite, a, std::move(batch))
+            .then(
+                [=](caf::ok_atom) mutable {
+                  auto& s = self->state;
+                  s.committed = true;
+                  s.held = promise;
+                  if (s.gate)
+                    s.gate->deliver(caf::ok_atom::value);
+                },
+                [=](caf::error& e) mutable { promise.deliver(std::move(e)); });
+        return promise;
+      },
+      [=](gate_atom) -> caf::result<caf::ok_atom> {
+        auto& st = self->state;
+        if (st.committed)
+          return caf::ok_atom::value;
+        st.gate = self->make_response_promise<caf::ok_atom>();
+        return *st.gate;
+      },
+      [=](open_atom) {
+        auto& st = self->state;
+        if (st.held)
+          st.held->deliver(caf::ok_atom::value);
+        st.held.reset();
+      });
+}
+
 }  // namespace
+
+gated_writer_actor spawn_answer_gated_writer(caf::actor_system& sys, actors::storage_writer_actor real) {
+  return sys.spawn(answer_gated_writer, std::move(real));
+}
 
 gated_reader_actor spawn_gated_reader(caf::actor_system& sys, actors::storage_reader_actor real) {
   return sys.spawn(gated_reader, std::move(real));

@@ -69,5 +69,10 @@ Behavior pass_through_writer(Self self, Write write, Handlers... handlers) {
 
 gated_reader_actor spawn_gated_reader(caf::actor_system& sys, actors::storage_reader_actor real);
 gated_writer_actor spawn_gated_writer(caf::actor_system& sys, actors::storage_writer_actor real);
+/// A writer that commits the first write that ends a job at once but holds its answer: the
+/// end is stored and its writer has not heard so.
+///   (gate_atom) -> ok_atom   answers once such a write is committed and its answer held
+///   (open_atom)              hands the answer on
+gated_writer_actor spawn_answer_gated_writer(caf::actor_system& sys, actors::storage_writer_actor real);
 
 }  // namespace jobmesh::testing
