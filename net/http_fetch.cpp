@@ -107,9 +107,7 @@ beast::error_code wait_for(asio::io_context& ioc, Start start) {
 // 169.254.169.254, ranges set aside for documentation and benchmarks). An IPv6 address that
 // carries an IPv4 one a router or translator would reach (mapped ::ffff:a.b.c.d, translated
 // ::ffff:0:a.b.c.d, compatible ::a.b.c.d, NAT64 64:ff9b::a.b.c.d, 6to4 2002:AABB:CCDD::,
-// Teredo's client) is judged by that IPv4 address too.
-std::optional<std::string> kind_of(const asio::ip::address& a);
-
+// Teredo's client) is judged by that IPv4 address too (kind_of, below).
 std::optional<std::string> kind_of_v4(const asio::ip::address_v4& a) {
   auto b = a.to_bytes();
   if (b[0] == 127)
