@@ -299,6 +299,14 @@ std::vector<std::string> stored_posting_ids(const std::string& line) {
   return out;
 }
 
+// What compatibility says of a stored match whose posting no longer exists.
+std::string deleted_match_json(const std::string& posting_id) {
+  return boost::json::serialize(boost::json::object{
+      {"id", posting_id},
+      {"deleted", true},
+      {"message", fmt::format("posting {} was deleted after match-scores stored this match", posting_id)}});
+}
+
 std::vector<item_outcome> explain_pairs(const shared_context& c, const compatibility_params& cp,
                                         const std::vector<item_ref>& items) {
   // One question to the shards per candidate in the batch.
@@ -325,6 +333,10 @@ std::vector<item_outcome> explain_pairs(const shared_context& c, const compatibi
       auto& o = out[positions[k]];
       if (!scores)
         o = {false, fmt::format("no candidate {}", candidate), {}, true};
+      else if (!(*scores)[k] && !cp.candidate_id.empty())
+        // A stored match whose posting was deleted since match-scores stored it: stale data,
+        // not a failure of this job (and no reason to fail the others it explains).
+        o = {true, {}, deleted_match_json(targets[k])};
       else if (!(*scores)[k])
         o = {false, fmt::format("no posting {}", targets[k]), {}, true};
       else

@@ -157,6 +157,25 @@ TEST_F(matching_jobs_test, bulk_analysis_ranks_candidates_and_compatibility_expl
     EXPECT_EQ(text(pairs[i].at("key")), candidate + "/" + text(stored[i].at("id")));
     EXPECT_EQ(pairs[i].at("result").at("score"), stored[i].at("score"));
   }
+  // A stored match whose posting was deleted since is said to be so; the job still completes
+  // and explains the others.
+  auto gone = text(stored[0].at("id"));
+  ASSERT_EQ(call(http::verb::delete_, "/api/v1/postings/" + gone).status, 200u);
+  auto after_delete = run_job(R"({"type":"compatibility","params":{"candidate_id":")" + candidate + R"("}})");
+  ASSERT_EQ(text(after_delete.at("status")), "completed") << boost::json::serialize(after_delete);
+  EXPECT_EQ(after_delete.at("failed_items").as_int64(), 0);
+  auto now_pairs = result_of(after_delete).at("results").as_array();
+  ASSERT_EQ(now_pairs.size(), stored.size());
+  for (std::size_t i = 0; i < now_pairs.size(); ++i) {
+    const auto& r = now_pairs[i].at("result").as_object();
+    if (i == 0) {
+      EXPECT_TRUE(r.at("deleted").as_bool());
+      EXPECT_THAT(text(r.at("message")), HasSubstr("posting " + gone + " was deleted"));
+      EXPECT_FALSE(r.contains("score"));
+    } else {
+      EXPECT_EQ(r.at("score"), stored[i].at("score"));
+    }
+  }
   auto given = run_job(R"({"type":"compatibility","params":{"pairs":[{"candidate_id":")" + candidate +
                        R"(","posting_id":"nope"}]},"max_failed_ratio":0})");
   EXPECT_EQ(given.at("status"), "failed");
