@@ -11,6 +11,7 @@
 #include "storage/record_repository.hpp"
 
 #include <caf/all.hpp>
+#include <fmt/format.h>
 #include <soci/soci.h>
 #include <spdlog/spdlog.h>
 
@@ -47,6 +48,7 @@ struct node::impl {
   std::unique_ptr<storage::database_lock> lock;  ///< held from before recovery until the end
   std::shared_ptr<net::demo_status> demo = std::make_shared<net::demo_status>();
   bool running = false;
+  std::uint16_t port = 0;  ///< the server's, once started
 };
 
 node::node(config::settings settings) : impl_(std::make_unique<impl>()) {
@@ -102,7 +104,8 @@ std::uint16_t node::start(bool demo) {
   ctx->demo = im.demo;
   im.server = std::make_unique<net::server>(std::move(ctx));
   try {
-    return im.server->start();
+    im.port = im.server->start();
+    return im.port;
   } catch (...) {
     stop();  // the actors must not outlive a failed start, or the actor system waits forever
     throw;
@@ -112,6 +115,39 @@ std::uint16_t node::start(bool demo) {
 namespace {
 
 constexpr std::size_t k_ingest_chunk_lines = 5'000;
+
+// The demo's postings as `generate` wrote them, each given a `url`: its own page on this
+// server, so that `import-postings` with a `candidate_id` has detail pages to fetch. Line i
+// holds posting i, whose id is `p` and i + 1 in seven digits (match/generator.hpp).
+std::string with_own_urls(const std::string& ndjson, const std::string& base) {
+  std::string out;
+  out.reserve(ndjson.size() + ndjson.size() / 8);
+  std::size_t pos = 0, index = 0;
+  while (pos < ndjson.size()) {
+    auto end = std::min(ndjson.find('\n', pos), ndjson.size());
+    auto close = ndjson.rfind('}', end);
+    if (close == std::string::npos || close < pos)
+      throw std::logic_error("demo: a generated posting is not a JSON object");
+    out.append(ndjson, pos, close - pos);
+    out += fmt::format(R"(,"url":"{}/api/v1/postings/p{:07}")", base, ++index);
+    out.append(ndjson, close, end - close);
+    out += '\n';
+    pos = end + 1;
+  }
+  return out;
+}
+
+// How a client on this machine reaches the server: http://host:port, an IPv6 host in brackets,
+// a wildcard address (listening on every interface) as loopback.
+std::string own_base_url(std::string host, std::uint16_t port) {
+  if (host == "0.0.0.0")
+    host = "127.0.0.1";
+  else if (host == "::" || host == "[::]")
+    host = "::1";
+  if (host.find(':') != std::string::npos && !host.starts_with('['))
+    host = "[" + host + "]";
+  return fmt::format("http://{}:{}", host, port);
+}
 
 }  // namespace
 
@@ -174,7 +210,8 @@ void node::load_demo() {
   match::generate({static_cast<std::size_t>(demo.postings), static_cast<std::size_t>(demo.candidates),
                    static_cast<std::uint64_t>(demo.seed)},
                   postings, candidates);
-  for (auto [kind, text, total] : {std::tuple{storage::record_kind::posting, postings.str(), demo.postings},
+  auto postings_text = with_own_urls(postings.str(), own_base_url(im.settings.server.host, im.port));
+  for (auto [kind, text, total] : {std::tuple{storage::record_kind::posting, std::move(postings_text), demo.postings},
                                     std::tuple{storage::record_kind::candidate, candidates.str(), demo.candidates}}) {
     std::uint64_t before = im.demo->stored;
     ingest(kind, text, [&, kind = kind, total = total](std::size_t done) {

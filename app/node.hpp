@@ -35,6 +35,8 @@ public:
 
   /// `serve --demo`: when the database holds no postings and no candidates, generates the demo
   /// marketplace (`demo.*` settings) and ingests it, logging progress; otherwise does nothing.
+  /// Each demo posting's `url` is its own page on this server (`/api/v1/postings/{id}`), so
+  /// that `import-postings` by `candidate_id` has detail pages to fetch.
   /// Either way the server is ready when it returns (or throws). Call after start(true).
   /// Throws std::runtime_error naming what failed.
   void load_demo();

@@ -4,6 +4,7 @@
 // node started without the demo loads nothing and is ready at once.
 #include "running_node.hpp"
 
+#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -92,4 +93,29 @@ TEST_F(demo_test, a_database_that_holds_records_gets_no_demo_and_plain_serve_loa
   auto generated = call(http::verb::get, "/api/v1/postings/p0000001");
   EXPECT_EQ(generated.status, 404u) << "a demo was generated into a database that held a posting";
   EXPECT_FALSE(says_loading(generated)) << generated.body;
+}
+
+TEST_F(demo_test, demo_postings_link_to_their_own_page_so_a_candidates_matches_can_be_imported) {
+  start_demo();
+  node_->load_demo();
+  auto posting = call(http::verb::get, "/api/v1/postings/p0000042");
+  ASSERT_EQ(posting.status, 200u) << posting.body;
+  auto own = "http://127.0.0.1:" + std::to_string(port_) + "/api/v1/postings/p0000042";
+  EXPECT_EQ(posting.json().at("url").as_string(), own) << posting.body;
+
+  // import-postings by candidate fetches each best match's page (the server's own) and stores
+  // it on the posting as its detail.
+  auto job = run_job(R"({"type":"import-postings","params":{"candidate_id":"c0000001","min_score":0,"top_k":3}})");
+  ASSERT_EQ(job.at("status").as_string(), "completed") << boost::json::serialize(job);
+  EXPECT_EQ(job.at("failed_items").as_int64(), 0) << boost::json::serialize(job);
+  ASSERT_GE(job.at("total_items").as_int64(), 1);
+  auto results = result_of(job).at("results").as_array();
+  ASSERT_FALSE(results.empty());
+  auto fetched = std::string{results[0].at("result").at("posting_id").as_string()};
+  auto stored = call(http::verb::get, "/api/v1/postings/" + fetched);
+  ASSERT_EQ(stored.status, 200u) << stored.body;
+  auto record = stored.json();
+  const auto& detail = record.at("detail").as_object();
+  EXPECT_EQ(detail.at("status").as_int64(), 200);
+  EXPECT_NE(detail.at("body").as_string().find("\"id\":\"" + fetched + "\""), std::string::npos) << stored.body;
 }
