@@ -44,9 +44,11 @@ TEST_F(ws_load_test, clients_follow_their_jobs_and_count_each_progress_event_onc
   // lost or miscounted, more means one was counted twice.
   EXPECT_GT(window.deliveries, 1'000u) << window.deliveries_per_s << " deliveries/s";
   EXPECT_LT(window.deliveries_per_s, 40 * 110.0) << "more deliveries than the jobs made events";
-  EXPECT_GE(window.p50_ms, 0.0);
-  EXPECT_LE(window.p50_ms, window.p99_ms);
-  EXPECT_LE(window.p99_ms, window.max_ms);
+  // Latency is the receipt minus each frame's sent_at: some time passed for some frame, and
+  // none took seconds on loopback (a sent_at misread, say as seconds or as 0, would be off by
+  // years).
+  EXPECT_GT(window.max_ms, 0.0);
+  EXPECT_LT(window.max_ms, 10'000.0);
   for (const auto& id : ids)
     call(http::verb::post, "/api/v1/jobs/" + id + "/cancel");
 }
