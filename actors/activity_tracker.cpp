@@ -318,6 +318,9 @@ void finish_load(tracker_pointer self, std::int64_t events, std::chrono::steady_
   push_effects(self, all_candidates(st), [=](caf::error e) {
     if (e)
       spdlog::error("activity: the shards did not take the stored activity: {}", message_of(e));
+    // Before the held requests: an activity post among them asks the marketplace, which
+    // answers once it has this.
+    self->send(self->state.marketplace, activity_atom::value, caf::ok_atom::value);
     self->state.loaded = true;
     detail::replay(self->state.held);
     self->delayed_send(self, self->state.refresh, tick_atom::value);
@@ -336,6 +339,8 @@ void load_from(tracker_pointer self, std::int64_t after, std::int64_t events,
           },
           [=](caf::error& e) {
             spdlog::error("activity: reading stored events failed: {}", message_of(e));
+            // Queries need not wait for what will not come.
+            self->send(self->state.marketplace, activity_atom::value, caf::ok_atom::value);
             self->quit(std::move(e));
           });
 }

@@ -22,7 +22,8 @@
 ///                           candidate with activity, decayed to now, reaches the shards
 ///
 /// At start it reads every stored event, a chunk at a time, before it answers anything; then
-/// the shards get every candidate's effect. So the shards' standing lags the stored events by
+/// the shards get every candidate's effect, and the marketplace, which answers no query until
+/// then, is told `(activity_atom, ok_atom)`. So the shards' standing lags the stored events by
 /// nothing after an acknowledged POST, and decay reaches them within `activity.refresh_s`.
 
 #include "actors/marketplace.hpp"

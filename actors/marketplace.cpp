@@ -28,7 +28,12 @@ struct marketplace_state {
   record_reader_actor reader;
   std::shared_ptr<const match::normaliser> words;
   std::shared_ptr<const match::profile_set> profiles;  ///< queries point into it
+  /// The shards hold what storage holds: its records and, with activity tracking, the effects
+  /// of its stored activity (without them a query just after a restart ranked as if nobody
+  /// had done anything). Requests wait until then.
   bool loaded = false;
+  bool records_loaded = false;
+  bool awaiting_activity = false;  ///< until the activity tracker says its stored effects are in
   detail::held_requests held;  ///< requests that came before the load ended
   static inline const char* name = "marketplace";
 };
@@ -412,6 +417,15 @@ struct load_progress {
 
 void read_next_chunk(marketplace_pointer self, const std::shared_ptr<load_progress>& lp);
 
+// Answers what waited once the records and the stored activity are both in the shards.
+void open_if_loaded(marketplace_pointer self) {
+  auto& st = self->state;
+  if (st.loaded || !st.records_loaded || st.awaiting_activity)
+    return;
+  st.loaded = true;
+  detail::replay(st.held);
+}
+
 void finish_load_if_done(marketplace_pointer self, const std::shared_ptr<load_progress>& lp) {
   if (!lp->read_all || lp->at_shards > 0)
     return;
@@ -420,8 +434,8 @@ void finish_load_if_done(marketplace_pointer self, const std::shared_ptr<load_pr
                lp->candidates, self->state.shards.size(), ms);
   if (lp->broken > 0)
     spdlog::warn("marketplace: {} stored records no longer pass the rules; skipped", lp->broken);
-  self->state.loaded = true;
-  detail::replay(self->state.held);
+  self->state.records_loaded = true;
+  open_if_loaded(self);
 }
 
 // Sends each shard its part of one chunk; when all have taken theirs, counts them and reads on.
@@ -496,6 +510,7 @@ marketplace_actor::behavior_type marketplace(marketplace_pointer self, config::m
   auto& st = self->state;
   st.writer = std::move(writer);
   st.reader = std::move(reader);
+  st.awaiting_activity = computed_engagement;
   st.words = std::make_shared<const match::normaliser>(settings.synonyms);
   auto profiles = std::make_shared<match::profile_set>();
   for (const auto& problem : profiles->add(settings.profiles))
@@ -534,6 +549,10 @@ marketplace_actor::behavior_type marketplace(marketplace_pointer self, config::m
       [=](caf::get_atom, record_kind kind, std::vector<std::string>& ids) { return find_prepared(self, kind, ids); },
       [=](activity_atom, std::vector<match::activity_effect>& effects) { return take_effects(self, effects); },
       [=](activity_atom, const std::vector<std::string>& ids) { return find_effects(self, ids); },
+      [=](activity_atom, caf::ok_atom) {
+        self->state.awaiting_activity = false;
+        open_if_loaded(self);
+      },
   };
 }
 

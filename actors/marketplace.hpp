@@ -44,10 +44,14 @@ using marketplace_actor = caf::typed_actor<
     caf::replies_to<ids_atom, storage::record_kind>::with<std::vector<std::string>>,
     caf::replies_to<caf::get_atom, storage::record_kind, std::vector<std::string>>::with<prepared_lookup>,
     caf::replies_to<activity_atom, std::vector<match::activity_effect>>::with<caf::ok_atom>,
-    caf::replies_to<activity_atom, std::vector<std::string>>::with<held_effects>>;
+    caf::replies_to<activity_atom, std::vector<std::string>>::with<held_effects>,
+    // From the activity tracker, once the effects of the stored activity are in the shards
+    // (or could not be put there): with `computed_engagement`, requests wait for it.
+    caf::reacts_to<activity_atom, caf::ok_atom>>;
 
 /// Spawns the service with `settings.shards` shards (0 = one per core), which it links to;
-/// `computed_engagement` as for spawn_matcher_shard (activity.tracking on); `stored`: how many
+/// `computed_engagement` as for spawn_matcher_shard (activity.tracking on: requests then also
+/// wait for the activity tracker's `(activity_atom, ok_atom)`); `stored`: how many
 /// records storage holds, which the shards make room for before they load their shares.
 marketplace_actor spawn_marketplace(caf::actor_system& sys, const config::matching_settings& settings,
                                     bool computed_engagement, storage_writer_actor writer,
