@@ -29,10 +29,12 @@ std::unique_ptr<caf::actor_system_config> make_actor_config(const config::settin
   auto threads = s.actors.scheduler_threads > 0 ? static_cast<std::size_t>(s.actors.scheduler_threads)
                                                 : std::max(1u, std::thread::hardware_concurrency());
   cfg->set("scheduler.max-threads", threads);
-  // Work stealing (the default) polls when idle; sharing waits on one condition variable. On
-  // two cores both gave the same live-query figures once the workers were two, not four; under
-  // sharing one node test hung in its shutdown once in 65 runs (not yet understood), so
-  // stealing stays the default and sharing is there to measure.
+  // Sharing (the default) keeps one queue, and an idle worker waits on its condition variable
+  // until work comes; work stealing (CAF's default) has an idle worker poll the others, sleeping
+  // 50 us between tries for a while. Those sleeps cost the server more than they saved on two
+  // paravirtualised cores: with sharing, interleaved runs took ~15% less server CPU a single
+  // submit (+15% submits/s), ~20% more ws deliveries/s at less CPU, the same jobs/s and http
+  // rate, ~4% fewer closed-loop live queries/s (bench/HISTORY.md, stop 48).
   cfg->set("scheduler.policy", s.actors.scheduler_policy == "stealing" ? caf::atom("stealing") : caf::atom("sharing"));
   return cfg;
 }

@@ -71,7 +71,7 @@ const std::vector<key_binding>& bindings() {
       JOBMESH_INT(jobs, stall_check_s, 0, 86'400, "how often the stalled sweeper looks; 0 = a third of jobs.stall_threshold_s"),
       JOBMESH_INT(schedules, grace_s, 0, 31'536'000, "a schedule's due time missed while the server was down fires once at start if it is at most this old; older ones are skipped and logged"),
       JOBMESH_INT(actors, scheduler_threads, 0, 256, "actor scheduler threads; 0 = one per core"),
-      JOBMESH_STR(actors, scheduler_policy, "stealing (CAF's work stealing: idle workers poll) or sharing (one queue; idle workers sleep until work comes)", "stealing", "sharing"),
+      JOBMESH_STR(actors, scheduler_policy, "sharing (one queue; idle workers sleep until work comes) or stealing (CAF's work stealing: idle workers poll)", "sharing", "stealing"),
       JOBMESH_STR(log, level, "log level", "trace", "debug", "info", "warn", "error", "critical", "off"),
       JOBMESH_STR(auth, mode, "off (demo: everyone is admin) or jwt", "off", "jwt"),
       JOBMESH_STR(auth, secret, "HS256 secret for tokens; required when auth.mode is jwt (at least 32 characters)"),

@@ -80,7 +80,7 @@ struct activity_settings {
 /// The actor system.
 struct actors_settings {
   std::int64_t scheduler_threads = 0; ///< 0 = one per core
-  std::string scheduler_policy = "stealing";  ///< or "sharing"
+  std::string scheduler_policy = "sharing";  ///< or "stealing"
 };
 
 /// Logging.
