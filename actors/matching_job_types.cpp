@@ -299,12 +299,12 @@ std::vector<std::string> stored_posting_ids(const std::string& line) {
   return out;
 }
 
-// What compatibility says of a stored match whose posting no longer exists.
+// What compatibility says of a stored match whose posting no longer exists: skipped, saying
+// why, as match-scores and bulk-analysis say of a record deleted after the job was planned.
 std::string deleted_match_json(const std::string& posting_id) {
   return boost::json::serialize(boost::json::object{
       {"id", posting_id},
-      {"deleted", true},
-      {"message", fmt::format("posting {} was deleted after match-scores stored this match", posting_id)}});
+      {"skipped", fmt::format("the posting {} was deleted after match-scores stored this match", posting_id)}});
 }
 
 std::vector<item_outcome> explain_pairs(const shared_context& c, const compatibility_params& cp,
