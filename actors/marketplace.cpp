@@ -31,7 +31,7 @@ struct marketplace_state {
   /// The shards hold what storage holds: its records and, with activity tracking, the effects
   /// of its stored activity (without them a query just after a restart ranked as if nobody
   /// had done anything). Requests wait until then.
-  bool loaded = false;
+  bool loaded() const { return records_loaded && !awaiting_activity; }
   bool records_loaded = false;
   bool awaiting_activity = false;  ///< until the activity tracker says its stored effects are in
   detail::held_requests held;  ///< requests that came before the load ended
@@ -106,7 +106,7 @@ void ingest_records(marketplace_pointer self, match::read_result<Record> parsed,
 }
 
 caf::result<ingest_reply> ingest(marketplace_pointer self, record_kind kind, std::string& body) {
-  if (!self->state.loaded)
+  if (!self->state.loaded())
     return hold<ingest_reply>(self, ingest_atom::value, kind, std::move(body));
   auto promise = self->make_response_promise<ingest_reply>();
   if (kind == record_kind::posting)
@@ -117,7 +117,7 @@ caf::result<ingest_reply> ingest(marketplace_pointer self, record_kind kind, std
 }
 
 caf::result<caf::ok_atom> remove(marketplace_pointer self, record_kind kind, const std::string& id) {
-  if (!self->state.loaded)
+  if (!self->state.loaded())
     return hold<caf::ok_atom>(self, delete_atom::value, kind, id);
   auto promise = self->make_response_promise<caf::ok_atom>();
   auto owner = self->state.shards[shard_of(id, self->state.shards.size())];
@@ -213,7 +213,7 @@ void lookup(marketplace_pointer self, record_kind kind, const std::vector<std::s
 caf::result<match_batch> find_many(marketplace_pointer self, record_kind kind, std::vector<std::string>& ids,
                                    match_options& options) {
   auto& st = self->state;
-  if (!st.loaded)
+  if (!st.loaded())
     return hold<match_batch>(self, match_atom::value, kind, std::move(ids), std::move(options));
   auto made = make_query(st, kind, options);
   if (auto* e = std::get_if<caf::error>(&made))
@@ -260,7 +260,7 @@ caf::result<match_batch> find_many(marketplace_pointer self, record_kind kind, s
 caf::result<pair_scores> score_targets(marketplace_pointer self, record_kind kind, const std::string& id,
                                        std::vector<std::string>& targets, const std::string& profile) {
   auto& st = self->state;
-  if (!st.loaded)
+  if (!st.loaded())
     return hold<pair_scores>(self, score_atom::value, kind, id, std::move(targets), profile);
   match::query q;
   q.prof = st.profiles->find(profile);
@@ -288,7 +288,7 @@ caf::result<pair_scores> score_targets(marketplace_pointer self, record_kind kin
 }
 
 caf::result<prepared_lookup> find_prepared(marketplace_pointer self, record_kind kind, std::vector<std::string>& ids) {
-  if (!self->state.loaded)
+  if (!self->state.loaded())
     return hold<prepared_lookup>(self, caf::get_atom::value, kind, std::move(ids));
   auto promise = self->make_response_promise<prepared_lookup>();
   lookup(self, kind, ids, [=](prepared_lookup found, caf::error e) mutable {
@@ -334,7 +334,7 @@ caf::result<held_effects> find_effects(marketplace_pointer self, const std::vect
 
 // Every id of `kind` the shards hold, sorted.
 caf::result<std::vector<std::string>> all_ids(marketplace_pointer self, record_kind kind) {
-  if (!self->state.loaded)
+  if (!self->state.loaded())
     return hold<std::vector<std::string>>(self, ids_atom::value, kind);
   auto promise = self->make_response_promise<std::vector<std::string>>();
   gather<std::vector<std::string>>(
@@ -357,7 +357,7 @@ caf::result<std::vector<std::string>> all_ids(marketplace_pointer self, record_k
 caf::result<match_reply> find_matches(marketplace_pointer self, record_kind kind, const std::string& id,
                                       match_options& options) {
   auto& st = self->state;
-  if (!st.loaded)
+  if (!st.loaded())
     return hold<match_reply>(self, match_atom::value, kind, id, std::move(options));
   auto made = make_query(st, kind, options);
   if (auto* e = std::get_if<caf::error>(&made))
@@ -417,13 +417,11 @@ struct load_progress {
 
 void read_next_chunk(marketplace_pointer self, const std::shared_ptr<load_progress>& lp);
 
-// Answers what waited once the records and the stored activity are both in the shards.
+// Answers what waited once the records and the stored activity are both in the shards (each
+// becomes true once, so this replays once).
 void open_if_loaded(marketplace_pointer self) {
-  auto& st = self->state;
-  if (st.loaded || !st.records_loaded || st.awaiting_activity)
-    return;
-  st.loaded = true;
-  detail::replay(st.held);
+  if (self->state.loaded())
+    detail::replay(self->state.held);
 }
 
 void finish_load_if_done(marketplace_pointer self, const std::shared_ptr<load_progress>& lp) {
