@@ -15,6 +15,8 @@
 #include <fcntl.h>
 #include <fstream>
 #include <iostream>
+#include <pthread.h>
+#include <sched.h>
 #include <spawn.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -75,13 +77,91 @@ double fresh_memory_gb_per_s() {
   return static_cast<double>(k_bytes) / 1e9 / std::max(took.count(), 1e-9);
 }
 
+// Reads the clock until `seconds` have passed, tallying the gaps between readings.
+pause_tally watch_the_clock(double seconds) {
+  using clock = std::chrono::steady_clock;
+  pause_tally tally;
+  const auto start = clock::now();
+  const auto end = start + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(seconds));
+  auto last = start;
+  for (auto now = clock::now(); now < end; now = clock::now()) {
+    std::chrono::duration<double> gap = now - last;
+    if (gap.count() >= pause_tally::k_threshold_s)
+      tally.add_gap(gap.count());
+    last = now;
+  }
+  tally.seconds = std::chrono::duration<double>(clock::now() - start).count();
+  return tally;
+}
+
 }  // namespace
+
+void pause_tally::add_gap(double gap_s) {
+  if (gap_s < k_threshold_s)
+    return;
+  over_1ms += gap_s >= 1e-3 ? 1 : 0;
+  over_2ms += gap_s >= 2e-3 ? 1 : 0;
+  over_5ms += gap_s >= 5e-3 ? 1 : 0;
+  longest_s = std::max(longest_s, gap_s);
+  lost_s += gap_s;
+}
+
+void pause_tally::merge(const pause_tally& other) {
+  seconds += other.seconds;
+  over_1ms += other.over_1ms;
+  over_2ms += other.over_2ms;
+  over_5ms += other.over_5ms;
+  longest_s = std::max(longest_s, other.longest_s);
+  lost_s += other.lost_s;
+}
+
+pause_tally machine_pauses(double seconds) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  std::vector<int> cpus;
+  if (::sched_getaffinity(0, sizeof allowed, &allowed) == 0) {
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+      if (CPU_ISSET(cpu, &allowed))
+        cpus.push_back(cpu);
+  }
+  if (cpus.empty())
+    cpus.push_back(-1);  // unknown: one unpinned thread
+  std::vector<pause_tally> tallies(cpus.size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < cpus.size(); ++i)
+    threads.emplace_back([&, i] {
+      if (cpus[i] >= 0) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpus[i], &one);
+        (void)::pthread_setaffinity_np(::pthread_self(), sizeof one, &one);  // unpinned if refused
+      }
+      tallies[i] = watch_the_clock(seconds);
+    });
+  pause_tally all;
+  for (std::size_t i = 0; i < threads.size(); ++i) {
+    threads[i].join();
+    all.merge(tallies[i]);
+  }
+  return all;
+}
+
+boost::json::object to_json(const pause_tally& t) {
+  auto per_s = [&](std::size_t n) { return t.seconds > 0 ? std::round(static_cast<double>(n) / t.seconds * 100) / 100 : 0.0; };
+  return {{"core_seconds_watched", std::round(t.seconds * 100) / 100},
+          {"over_1ms_per_s", per_s(t.over_1ms)},
+          {"over_2ms_per_s", per_s(t.over_2ms)},
+          {"over_5ms_per_s", per_s(t.over_5ms)},
+          {"longest_ms", std::round(t.longest_s * 1e5) / 100},
+          {"lost_percent", t.seconds > 0 ? std::round(t.lost_s / t.seconds * 1e4) / 100 : 0.0}};
+}
 
 boost::json::object machine() {
   return {{"cores", std::thread::hardware_concurrency()},
           {"cpu", cpu_model()},
           {"load_average_before", load_average()},
           {"fresh_memory_gb_per_s", std::round(fresh_memory_gb_per_s() * 100) / 100},
+          {"pauses", to_json(machine_pauses(2.0))},
           {"jobmesh_version", JOBMESH_VERSION},
           {"compiler", "g++ " __VERSION__},
           {"allocator", app::allocator_description()}};

@@ -16,9 +16,34 @@ class App;
 
 namespace jobmesh::bench {
 
+/// The pauses threads saw that did nothing but read the clock: each gap between two readings
+/// of at least `k_threshold_s` is one (the core ran something else, or the virtual machine's
+/// vCPU did not run at all). Adds up the gaps of any number of threads.
+struct pause_tally {
+  static constexpr double k_threshold_s = 0.5e-3;
+  double seconds = 0;  ///< thread-seconds watched
+  std::size_t over_1ms = 0, over_2ms = 0, over_5ms = 0;
+  double longest_s = 0;
+  double lost_s = 0;  ///< the pauses' sum
+
+  void add_gap(double gap_s);
+  /// Adds another thread's tally.
+  void merge(const pause_tally& other);
+};
+
+/// A thread on each core this process may use, pinned to it, reading the clock for `seconds`:
+/// what the machine takes from a program that is never waiting for anything. Meant to run on
+/// an idle machine (it keeps every core busy meanwhile).
+pause_tally machine_pauses(double seconds);
+
+/// `tally` as JSON: pauses of >= 1, 2 and 5 ms per second of one core, the longest in ms, the
+/// share of the time lost to them.
+boost::json::object to_json(const pause_tally& tally);
+
 /// Cores, CPU model (from /proc/cpuinfo), load average before the run, the rate at which the
-/// machine gives fresh memory (GB/s, first writes to 256 MiB newly mapped; ~0.3 s), and this
-/// build's versions (jobmesh, the compiler's __VERSION__), as a JSON object.
+/// machine gives fresh memory (GB/s, first writes to 256 MiB newly mapped; ~0.3 s), the pauses
+/// of its cores (machine_pauses over 2 s), and this build's versions (jobmesh, the compiler's
+/// __VERSION__), as a JSON object.
 boost::json::object machine();
 
 /// CPU seconds this process has used so far, every thread counted.

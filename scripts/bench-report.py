@@ -78,6 +78,10 @@ def machine_line(machine):
         parts.append(f"load before {machine['load_average_before']}")
     if machine.get("fresh_memory_gb_per_s"):
         parts.append(f"fresh memory {machine['fresh_memory_gb_per_s']} GB/s")
+    pauses = machine.get("pauses")
+    if isinstance(pauses, dict) and "over_1ms_per_s" in pauses:
+        parts.append(f"idle cores paused >= 1 ms {pauses['over_1ms_per_s']}/s each"
+                     f" (longest {pauses.get('longest_ms', '?')} ms)")
     if machine.get("jobmesh_version"):
         parts.append(f"jobmesh {machine['jobmesh_version']}")
     if machine.get("compiler"):

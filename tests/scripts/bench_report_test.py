@@ -16,7 +16,10 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench-report.py"
 HAVE_GNUPLOT = shutil.which("gnuplot") is not None
 
 MACHINE = {"cores": 2, "cpu": "AMD EPYC", "load_average_before": "2.03 2.19 1.87",
-           "fresh_memory_gb_per_s": 0.71, "jobmesh_version": "0.1.0", "compiler": "g++ 12.2.0"}
+           "fresh_memory_gb_per_s": 0.71,
+           "pauses": {"core_seconds_watched": 4.0, "over_1ms_per_s": 2.25, "over_2ms_per_s": 1.0,
+                      "over_5ms_per_s": 0.0, "longest_ms": 4.04, "lost_percent": 0.41},
+           "jobmesh_version": "0.1.0", "compiler": "g++ 12.2.0"}
 JOBS = {
     "suite": "jobs", "machine": MACHINE, "cpu_saturated": False,
     "report": {
@@ -91,8 +94,8 @@ class BenchReportTest(unittest.TestCase):
                       + table, text)
         self.assertIn("\nResult: 0.74x graphile-worker's jobs/s (target >= 5x): not met\n", text)
         self.assertIn("\n- jobmesh's jobs/s includes its adds\n- a peer's is its run phase only\n", text)
-        self.assertIn("\nMachine: 2 cores, AMD EPYC, load before 2.03 2.19 1.87, fresh memory 0.71 GB/s, jobmesh 0.1.0, "
-                      "g++ 12.2.0\n", text)
+        self.assertIn("\nMachine: 2 cores, AMD EPYC, load before 2.03 2.19 1.87, fresh memory 0.71 GB/s, "
+                      "idle cores paused >= 1 ms 2.25/s each (longest 4.04 ms), jobmesh 0.1.0, g++ 12.2.0\n", text)
         self.assertIn("\nReproduce: `scripts/bench.sh jobs`\n", text)
         not_saturated = ("The cores were less than 90% busy during this run (server and load generator "
                          "together): either the workload leaves them idle (see the notes) or another process "
