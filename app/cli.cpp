@@ -26,6 +26,30 @@ std::string command_path(const CLI::App* app) {
   return out;
 }
 
+// CLI11 2.1 reads integers with strtoll in base 0: `--postings 010` generated 8 postings, and
+// `--postings 08` was "not in range". An integer flag takes decimal digits only, a sign allowed
+// and leading zeros meaning nothing, as a user writes them; anything else is refused, named.
+std::string as_decimal(std::string& value) {
+  std::size_t digits = value.starts_with('-') || value.starts_with('+') ? 1 : 0;
+  if (digits == value.size() || value.find_first_not_of("0123456789", digits) != std::string::npos)
+    return "'" + value + "' is not a whole number in decimal digits";
+  auto sign = value.starts_with('-') ? std::string{"-"} : std::string{};
+  auto first = value.find_first_not_of('0', digits);
+  value = first == std::string::npos ? std::string{"0"} : sign + value.substr(first);
+  return {};
+}
+
+// Puts as_decimal ahead of every integer flag's own checks, in every command.
+void read_integers_as_decimal(CLI::App& app) {
+  for (auto* option : app.get_options()) {
+    auto type = option->get_type_name();
+    if (type.starts_with("INT") || type.starts_with("UINT"))
+      option->transform(CLI::Validator{as_decimal, ""});
+  }
+  for (auto* sub : app.get_subcommands({}))
+    read_integers_as_decimal(*sub);
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -40,6 +64,7 @@ int run_cli(int argc, char** argv) {
   add_simulate_command(root, chosen);
   add_bench_command(root, chosen);
   add_token_command(root, chosen);
+  read_integers_as_decimal(root);
   try {
     root.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -34,6 +34,18 @@ out=$("$bin" generate --postings 5 --candidates 5 --seed -1 --out "$work/neg" 2>
 set -e
 [ "$code" -eq 2 ] || fail "generate --seed -1 exited $code, not 2 (a negative seed wrapped around)"
 grep -q -- "--seed" <<<"$out" || fail "the negative seed is not named: $out"
+# Integer flags are decimal, as written: a leading zero is no octal prefix (CLI11 alone read
+# 010 as 8), and a hex or exponent form is refused, named.
+"$bin" generate --postings 010 --candidates 08 --seed 1 --out "$work/dec" >/dev/null 2>&1 || fail "generate --postings 010"
+[ "$(wc -l <"$work/dec/postings.ndjson")" -eq 10 ] || fail "--postings 010 did not generate 10 postings"
+[ "$(wc -l <"$work/dec/candidates.ndjson")" -eq 8 ] || fail "--candidates 08 did not generate 8 candidates"
+for bad in 0x10 1e3 12abc; do
+  set +e
+  out=$("$bin" generate --postings "$bad" --candidates 5 --out "$work/hex" 2>&1); code=$?
+  set -e
+  [ "$code" -eq 2 ] || fail "generate --postings $bad exited $code, not 2"
+  grep -q -- "--postings: '$bad' is not a whole number in decimal digits" <<<"$out" || fail "--postings $bad is not named: $out"
+done
 
 set +e
 out=$(JOBMESH_SERVER_PORT=eighty "$bin" serve --db "sqlite:$work/j.db" 2>&1); code=$?
