@@ -480,7 +480,7 @@ item_outcome fetch_failed(const fetched_page& page) {
 }
 
 item_outcome import_url(const shared_context& c, const std::string& url) {
-  auto page = c.ctx.fetch(url, c.ctx.imports);
+  auto page = c.ctx.fetch(url, k_accept_records, c.ctx.imports);
   if (!page.ok)
     return fetch_failed(page);
   auto reply = ask<ingest_reply>(c, c.ctx.marketplace, ingest_atom::value, record_kind::posting, as_lines(page));
@@ -515,7 +515,7 @@ item_outcome import_detail(const shared_context& c, const std::string& posting_i
   if (it == record.end() || !it->value().is_string() || !is_web_url(it->value().as_string()))
     return {false, fmt::format("posting {} has no http(s) url field", posting_id), {}, true};
   std::string url{it->value().as_string()};
-  auto page = c.ctx.fetch(url, c.ctx.imports);
+  auto page = c.ctx.fetch(url, k_accept_pages, c.ctx.imports);
   if (!page.ok)
     return fetch_failed(page);
   record["detail"] = {{"url", page.final_url},

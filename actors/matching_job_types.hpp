@@ -40,8 +40,15 @@ struct fetched_page {
   bool permanent = false;
 };
 
-/// Fetches one URL with GET, following at most 3 redirects, within `imports`' limits. Blocking.
-using page_fetcher = std::function<fetched_page(const std::string& url, const config::imports_settings& imports)>;
+/// Fetches one URL with GET, following at most 3 redirects, within `imports`' limits, sending
+/// `accept` as the Accept header. Blocking.
+using page_fetcher =
+    std::function<fetched_page(const std::string& url, const std::string& accept, const config::imports_settings& imports)>;
+
+/// What `import-postings` accepts from `urls`: records (JSON, NDJSON) before anything else.
+inline constexpr const char* k_accept_records = "application/x-ndjson, application/json;q=0.9, */*;q=0.5";
+/// What it accepts from a posting's `url`: the page a browser would get.
+inline constexpr const char* k_accept_pages = "text/html, application/xhtml+xml;q=0.9, */*;q=0.8";
 
 /// What the marketplace's job types work with.
 struct matching_job_context {

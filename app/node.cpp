@@ -62,13 +62,14 @@ namespace {
 // `import-postings` fetches through Beast's client with the configured limits; `auth_mode`
 // decides imports.private_addresses' "auto".
 actors::page_fetcher import_fetcher(std::string auth_mode) {
-  return [auth_mode](const std::string& url, const config::imports_settings& imports) {
+  return [auth_mode](const std::string& url, const std::string& accept, const config::imports_settings& imports) {
     net::fetch_limits limits;
     limits.connect_timeout = std::chrono::milliseconds(imports.connect_timeout_ms);
     limits.read_timeout = std::chrono::milliseconds(imports.read_timeout_ms);
     limits.max_body_bytes = static_cast<std::size_t>(imports.max_body_bytes);
     limits.max_redirects = 3;
     limits.refuse_private_addresses = imports.refuses_private_addresses(auth_mode);
+    limits.accept = accept;
     auto r = net::http_get(url, limits);
     return actors::fetched_page{r.ok, r.status, std::move(r.body), std::move(r.content_type), std::move(r.final_url),
                                 std::move(r.error), r.permanent};

@@ -240,6 +240,7 @@ hop exchange(asio::io_context& ioc, Stream& stream, const hop_target& to, const 
   http::request<http::empty_body> req{http::verb::get, to.target, 11};
   req.set(http::field::host, to.authority);
   req.set(http::field::user_agent, k_user_agent);
+  req.set(http::field::accept, limits.accept);
   req.set(http::field::connection, "close");
   beast::get_lowest_layer(stream).expires_after(limits.read_timeout);
   auto ec = wait_for(ioc, [&](auto done) { http::async_write(stream, req, std::move(done)); });

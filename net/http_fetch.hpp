@@ -24,6 +24,9 @@ struct fetch_limits {
   /// unspecified, multicast, reserved; checked for every address a host name resolves to, on
   /// every hop): a URL from outside cannot reach what only this machine or its network should.
   bool refuse_private_addresses = false;
+  /// The request's Accept header: what the caller can use, for a server that answers one URL
+  /// in several forms.
+  std::string accept = "*/*";
 };
 
 /// What one `http_get` brought back.

@@ -9,6 +9,7 @@
 #include "net/actor_bridge.hpp"
 #include "net/api.hpp"
 #include "net/error_reply.hpp"
+#include "net/posting_page.hpp"
 #include "net/record_request.hpp"
 
 #include <boost/json/parse.hpp>
@@ -71,11 +72,33 @@ auto record_error_replier(const ctx_ptr& ctx, std::shared_ptr<const request> req
   };
 }
 
+// The posting as a page (posting_page.hpp), for a client that asked for HTML.
+response page_response(const request& req, const std::string& json) {
+  response res{http::status::ok, req.version()};
+  res.set(http::field::server, "jobmesh");
+  res.set(http::field::content_type, "text/html; charset=utf-8");
+  res.set("Content-Security-Policy", k_page_security_policy);
+  res.set(http::field::vary, "Accept");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.keep_alive(req.keep_alive());
+  res.body() = posting_page(boost::json::parse(json).as_object());
+  res.prepare_payload();
+  return res;
+}
+
 void get_record(const ctx_ptr& ctx, record_kind kind, route_request rr, responder respond) {
   auto req = rr.req;
+  bool page = kind == record_kind::posting && prefers_html((*req)[http::field::accept]);
   ask(
       *ctx->bridge, ctx->engine.marketplace, ctx->request_timeout(),
-      [req, respond](std::string& json) { respond(json_text_response(*req, http::status::ok, std::move(json))); },
+      [req, respond, page, kind](std::string& json) {
+        if (page)
+          return respond(page_response(*req, json));
+        auto res = json_text_response(*req, http::status::ok, std::move(json));
+        if (kind == record_kind::posting)  // the same URL answers HTML to who asks for it
+          res.set(http::field::vary, "Accept");
+        respond(std::move(res));
+      },
       record_error_replier(ctx, req, respond), caf::get_atom::value, kind, rr.path.at("id"));
 }
 

@@ -12,7 +12,9 @@ namespace {
 const actors::job_type& import_type(actors::job_type_registry& registry, std::int64_t max_parallel_workers) {
   actors::matching_job_context ctx;
   ctx.imports.max_parallel_workers = max_parallel_workers;
-  ctx.fetch = [](const std::string&, const config::imports_settings&) { return actors::fetched_page{}; };
+  ctx.fetch = [](const std::string&, const std::string&, const config::imports_settings&) {
+    return actors::fetched_page{};
+  };
   actors::add_matching_job_types(registry, ctx);
   return *registry.find("import-postings");
 }

@@ -103,19 +103,48 @@ TEST_F(demo_test, demo_postings_link_to_their_own_page_so_a_candidates_matches_c
   auto own = "http://127.0.0.1:" + std::to_string(port_) + "/api/v1/postings/p0000042";
   EXPECT_EQ(posting.json().at("url").as_string(), own) << posting.body;
 
-  // import-postings by candidate fetches each best match's page (the server's own) and stores
-  // it on the posting as its detail.
-  auto job = run_job(R"({"type":"import-postings","params":{"candidate_id":"c0000001","min_score":0,"top_k":3}})");
-  ASSERT_EQ(job.at("status").as_string(), "completed") << boost::json::serialize(job);
-  EXPECT_EQ(job.at("failed_items").as_int64(), 0) << boost::json::serialize(job);
-  ASSERT_GE(job.at("total_items").as_int64(), 1);
-  auto results = result_of(job).at("results").as_array();
+  // A browser (Accept: text/html) gets the posting as a page; the same URL answers JSON to
+  // anyone else, as above.
+  idle_connection browser{port_};
+  browser.send("GET /api/v1/postings/p0000042 HTTP/1.1\r\nHost: localhost\r\n"
+               "Accept: text/html,application/xhtml+xml,*/*;q=0.8\r\nConnection: close\r\n\r\n");
+  auto page = browser.read_until("</html>\n", std::chrono::seconds(10));
+  EXPECT_NE(page.find("Content-Type: text/html; charset=utf-8"), std::string::npos) << page;
+  EXPECT_NE(page.find("<h1>" + text(posting.json().at("title")) + "</h1>"), std::string::npos) << page;
+  EXPECT_NE(page.find("<p class=\"id\">Posting p0000042</p>"), std::string::npos) << page;
+
+  // import-postings by candidate fetches each best match's page (the server's own, asked for as
+  // a browser asks) and stores it on the posting as its detail.
+  auto import = [&] {
+    auto job = run_job(R"({"type":"import-postings","params":{"candidate_id":"c0000001","min_score":0,"top_k":3}})");
+    EXPECT_EQ(job.at("status").as_string(), "completed") << boost::json::serialize(job);
+    EXPECT_EQ(job.at("failed_items").as_int64(), 0) << boost::json::serialize(job);
+    EXPECT_GE(job.at("total_items").as_int64(), 1);
+    return job;
+  };
+  auto results = result_of(import()).at("results").as_array();
   ASSERT_FALSE(results.empty());
   auto fetched = std::string{results[0].at("result").at("posting_id").as_string()};
-  auto stored = call(http::verb::get, "/api/v1/postings/" + fetched);
-  ASSERT_EQ(stored.status, 200u) << stored.body;
-  auto record = stored.json();
-  const auto& detail = record.at("detail").as_object();
+  auto detail_of = [&] {
+    auto stored = call(http::verb::get, "/api/v1/postings/" + fetched);
+    EXPECT_EQ(stored.status, 200u) << stored.body;
+    return stored.json().at("detail").as_object();
+  };
+  auto detail = detail_of();
   EXPECT_EQ(detail.at("status").as_int64(), 200);
-  EXPECT_NE(detail.at("body").as_string().find("\"id\":\"" + fetched + "\""), std::string::npos) << stored.body;
+  EXPECT_EQ(detail.at("content_type").as_string(), "text/html; charset=utf-8");
+  auto body = text(detail.at("body"));
+  EXPECT_NE(body.find("<p class=\"id\">Posting " + fetched + "</p>"), std::string::npos) << body;
+
+  // The page shows the posting, not the detail stored beside it: importing it again stores the
+  // same page, not one that holds the last (which grew with every import).
+  import();
+  EXPECT_EQ(text(detail_of().at("body")), body);
+
+  // Fetching `urls`, the job asks for records first: the same URL gives it the JSON record.
+  auto by_url = run_job(R"({"type":"import-postings","params":{"urls":[")" + own + R"("]}})");
+  EXPECT_EQ(by_url.at("failed_items").as_int64(), 0) << boost::json::serialize(by_url);
+  auto taken = result_of(by_url).at("results").as_array();
+  ASSERT_EQ(taken.size(), 1u) << boost::json::serialize(by_url);
+  EXPECT_EQ(taken[0].at("result").at("accepted").as_int64(), 1) << boost::json::serialize(taken[0]);
 }
