@@ -1,10 +1,10 @@
 #include "net/posting_page.hpp"
 
+#include <boost/beast/core/string.hpp>
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <optional>
 
@@ -17,11 +17,6 @@ std::string_view trimmed(std::string_view s) {
   if (b == std::string_view::npos)
     return {};
   return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [](char x, char y) { return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y)); });
 }
 
 // The quality of one media range ("text/html;q=0.9" -> 0.9; no q is 1; a bad q is 0).
@@ -93,6 +88,7 @@ std::string salary_text(double low, double high) {
 }  // namespace
 
 bool prefers_html(std::string_view accept) {
+  using boost::beast::iequals;
   double html = 0, json = 0, any = 0;
   for (std::size_t pos = 0; pos < accept.size();) {
     auto end = std::min(accept.find(',', pos), accept.size());
