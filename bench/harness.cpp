@@ -85,9 +85,7 @@ pause_tally watch_the_clock(double seconds) {
   const auto end = start + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(seconds));
   auto last = start;
   for (auto now = clock::now(); now < end; now = clock::now()) {
-    std::chrono::duration<double> gap = now - last;
-    if (gap.count() >= pause_tally::k_threshold_s)
-      tally.add_gap(gap.count());
+    tally.add_gap(std::chrono::duration<double>(now - last).count());  // a pause only past the threshold
     last = now;
   }
   tally.seconds = std::chrono::duration<double>(clock::now() - start).count();

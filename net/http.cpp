@@ -72,6 +72,19 @@ response json_text_response(const request& req, http::status status, std::string
   return res;
 }
 
+response document_response(const request& req, std::string body, std::string_view content_type,
+                           std::string_view security_policy) {
+  response res{http::status::ok, req.version()};
+  res.set(http::field::server, k_server_name);
+  res.set(http::field::content_type, content_type);
+  res.set("Content-Security-Policy", security_policy);
+  res.set("X-Content-Type-Options", "nosniff");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
 response error_response(const request& req, http::status status, std::string_view code, std::string_view message,
                         boost::json::object details) {
   return make_json(req.version(), req.keep_alive(), status, error_body(code, message, std::move(details)));

@@ -26,6 +26,12 @@ response json_response(const request& req, http::status status, const boost::jso
 /// A reply whose body is JSON text made elsewhere, with `status`.
 response json_text_response(const request& req, http::status status, std::string body);
 
+/// A document for a browser (a page, a dashboard file): `body` as `content_type`, with the
+/// Content-Security-Policy `security_policy` and no type sniffing, keeping `req`'s HTTP version
+/// and keep-alive.
+response document_response(const request& req, std::string body, std::string_view content_type,
+                           std::string_view security_policy);
+
 /// API.md's error reply; `details` may name the offending field.
 response error_response(const request& req, http::status status, std::string_view code, std::string_view message,
                         boost::json::object details = {});

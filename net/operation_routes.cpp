@@ -37,19 +37,14 @@ void serve_static(const ctx_ptr& ctx, const request& req, const std::string& nam
     return respond(error_response(req, http::status::not_found, "not_found", "no route or file " + name));
   std::ostringstream body;
   body << in.rdbuf();
-  response res{http::status::ok, req.version()};
-  res.set(http::field::content_type, mime_type(path));
-  res.set(http::field::cache_control, "no-cache");
   // The dashboard runs only its own script and talks only to this server: markup that slipped
   // into a job's text could not load or run anything.
-  res.set("Content-Security-Policy",
-          "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-          "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
-  res.set("X-Content-Type-Options", "nosniff");
+  auto res = document_response(
+      req, body.str(), mime_type(path),
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+      "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+  res.set(http::field::cache_control, "no-cache");
   res.set("Referrer-Policy", "no-referrer");
-  res.keep_alive(req.keep_alive());
-  res.body() = body.str();
-  res.prepare_payload();
   respond(std::move(res));
 }
 

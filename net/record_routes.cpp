@@ -74,15 +74,9 @@ auto record_error_replier(const ctx_ptr& ctx, std::shared_ptr<const request> req
 
 // The posting as a page (posting_page.hpp), for a client that asked for HTML.
 response page_response(const request& req, const std::string& json) {
-  response res{http::status::ok, req.version()};
-  res.set(http::field::server, "jobmesh");
-  res.set(http::field::content_type, "text/html; charset=utf-8");
-  res.set("Content-Security-Policy", k_page_security_policy);
+  auto res = document_response(req, posting_page(boost::json::parse(json).as_object()), "text/html; charset=utf-8",
+                               k_page_security_policy);
   res.set(http::field::vary, "Accept");
-  res.set("X-Content-Type-Options", "nosniff");
-  res.keep_alive(req.keep_alive());
-  res.body() = posting_page(boost::json::parse(json).as_object());
-  res.prepare_payload();
   return res;
 }
 
