@@ -28,6 +28,11 @@ void configure_sqlite_once() {
   std::call_once(once, [] {
     sqlite_api::sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
     sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    // A statement that writes many rows inside a transaction (a multi-row insert of a group
+    // commit) keeps the pages it changes in a statement journal, to undo itself alone; past
+    // 64 KiB SQLite spills that journal to a temporary file (create, unlink, a write a page,
+    // close). In memory always: it never outlives its statement.
+    sqlite_api::sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, -1);
   });
 }
 
