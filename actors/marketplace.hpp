@@ -2,9 +2,9 @@
 /// The matching service: the marketplace's postings and candidates, stored and in memory. It
 /// owns S matcher shards (`matching.shards`), loads them from storage at start (requests wait
 /// until then), commits every ingest through the storage writer before the owning shards
-/// take it, and answers a live query by asking the source's owner shard for it (ahead of that
-/// shard's queued scans), scattering the query to every shard and merging their local top-k by
-/// the ranking key (SPEC-matching.md "Queries"), so answers never depend on S.
+/// take it, and answers a live query through the source's owner shard (ahead of that shard's
+/// queued scans), which scatters the query to every shard and merges their local top-k by the
+/// ranking key (SPEC-matching.md "Queries"), so answers never depend on S.
 ///
 /// (ingest_atom, record_kind, ndjson)            -> ingest_reply   after commit and shards
 /// (delete_atom, record_kind, id)                -> ok_atom        errc::not_found if absent

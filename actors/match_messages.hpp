@@ -29,6 +29,7 @@ using trending_atom = caf::atom_constant<caf::atom("trending")>;
 using affinity_atom = caf::atom_constant<caf::atom("affinity")>;
 using feed_atom = caf::atom_constant<caf::atom("feed")>;
 using reconcile_atom = caf::atom_constant<caf::atom("reconcile")>;
+using part_atom = caf::atom_constant<caf::atom("part")>;
 
 /// A record as a shard holds it: normalised, lists as sets (match/prepared.hpp).
 using prepared_record = std::variant<match::prepared_posting, match::prepared_candidate>;

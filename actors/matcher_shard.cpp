@@ -158,6 +158,17 @@ struct shard_state {
   bool rebuild_pending = false;               ///< a rebuild tick is on its way
   std::chrono::steady_clock::time_point last_write;
   std::chrono::milliseconds last_build{0};    ///< how long the last whole build took
+  /// Live queries whose source this shard owns, waiting for the shards' parts, by gather id.
+  struct gathering {
+    caf::typed_response_promise<match_reply> promise;
+    match::query q;
+    std::string source;
+    std::vector<explained_matches> parts;  ///< by shard
+    std::size_t missing = 0;
+    caf::error failed;  ///< the first part that failed
+  };
+  std::unordered_map<std::uint64_t, gathering> gathers;
+  std::uint64_t next_gather = 0;
   static inline const char* name = "matcher_shard";
 };
 
@@ -300,29 +311,32 @@ void on_built(shard_pointer self, built_index& built, std::uint64_t generation) 
     w();
 }
 
-// Runs `f` (which answers through `promise`) once the shard has an index: now, or when the
-// build it starts (or one running) lands; with the build's error if it fails.
-template <class Reply, class F>
-void with_index(shard_pointer self, caf::typed_response_promise<Reply> promise, F f) {
+// Runs `f()` once the shard has an index: now, or when the build it starts (or one running)
+// lands; `failed(error)` instead if that build fails.
+template <class F, class Failed>
+void when_indexed(shard_pointer self, F f, Failed failed) {
   auto& st = self->state;
   if (st.index) {
     if (st.stale)
       start_build(self);  // on its own thread; this query goes on with what is here
-    f(promise);
+    f();
     return;
   }
   st.waiting.push_back([=]() mutable {
-    if (self->state.index) {
-      f(promise);
-    } else {
-      promise.deliver(make_error(errc::internal, "matcher shard: index build failed: " + self->state.build_error));
-    }
+    if (self->state.index)
+      f();
+    else
+      failed(make_error(errc::internal, "matcher shard: index build failed: " + self->state.build_error));
   });
   start_build(self);
 }
 
-// A record to query with, shared with the results that explain themselves from it.
-using source_ptr = std::shared_ptr<const prepared_record>;
+// Runs `f` (which answers through `promise`) once the shard has an index, as when_indexed.
+template <class Reply, class F>
+void with_index(shard_pointer self, caf::typed_response_promise<Reply> promise, F f) {
+  when_indexed(
+      self, [=]() mutable { f(promise); }, [=](caf::error e) mutable { promise.deliver(std::move(e)); });
+}
 
 source_ptr shared_source(prepared_record r) {
   return std::make_shared<const prepared_record>(std::move(r));
@@ -597,6 +611,43 @@ load_tally load_part(shard_pointer self, match::chunk_read<Prepared> parsed) {
   return {static_cast<std::int64_t>(taken), static_cast<std::int64_t>(parsed.broken)};
 }
 
+// A part of a live query this shard gathers: kept, and once every shard's is in, merged and
+// answered (the first failed part's error instead).
+void take_part(shard_pointer self, std::uint64_t key, std::size_t slot, caf::expected<explained_matches> part) {
+  auto& gathers = self->state.gathers;
+  auto it = gathers.find(key);
+  if (it == gathers.end())
+    return;
+  auto& g = it->second;
+  if (!part) {
+    if (!g.failed)
+      g.failed = std::move(part.error());
+  } else {
+    g.parts[slot] = std::move(*part);
+  }
+  if (--g.missing != 0)
+    return;
+  if (g.failed)
+    g.promise.deliver(std::move(g.failed));
+  else
+    g.promise.deliver(match_reply{std::move(g.source), g.q.prof->name, g.q.prof->used,
+                                  merge_shard_results(std::move(g.parts), g.q)});
+  gathers.erase(it);
+}
+
+// This shard's part of a live query, for the shard that gathers it (this one, or another:
+// urgent there, so a part waits at most for the scan in progress, not the queue behind it).
+void send_part(shard_pointer self, const caf::strong_actor_ptr& gatherer, std::uint64_t key, std::size_t slot,
+               caf::expected<explained_matches> part) {
+  if (gatherer == self->ctrl())
+    return take_part(self, key, slot, std::move(part));
+  auto to = caf::actor_cast<matcher_shard_actor>(gatherer);
+  if (part)
+    self->send<caf::message_priority::high>(to, part_atom::value, key, slot, std::move(*part));
+  else
+    self->send<caf::message_priority::high>(to, part_atom::value, key, slot, std::move(part.error()));
+}
+
 matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<const match::normaliser> words,
                                          bool computed_engagement, expected_records expected) {
   self->state.words = std::move(words);
@@ -664,6 +715,32 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<con
         auto& st = self->state;
         return kind == record_kind::posting ? keys_of(st.postings) : keys_of(st.candidates);
       },
+      [=](match_atom, record_kind kind, const std::string& id, const match::query& q,
+          const shard_set_ptr& set) -> caf::result<match_reply> {
+        auto& st = self->state;
+        auto found = find_prepared(st, kind, id);
+        if (!found)
+          return make_error(errc::not_found, fmt::format("no {} {}", storage::noun_of(kind), id));
+        auto promise = self->make_response_promise<match_reply>();
+        auto key = ++st.next_gather;
+        const auto n = set->shards.size();
+        st.gathers.emplace(key, shard_state::gathering{promise, q, id, std::vector<explained_matches>(n), n, {}});
+        auto source = shared_source(std::move(*found));
+        for (std::size_t s = 0; s < n; ++s)
+          self->send(set->shards[s], match_atom::value, part_atom::value, key, s, source, q);
+        return promise;
+      },
+      [=](match_atom, part_atom, std::uint64_t key, std::size_t slot, const source_ptr& source,
+          const match::query& q) {
+        auto gatherer = self->current_sender();
+        when_indexed(
+            self, [=] { send_part(self, gatherer, key, slot, run_query(self->state, source, q)); },
+            [=](caf::error e) { send_part(self, gatherer, key, slot, std::move(e)); });
+      },
+      [=](part_atom, std::uint64_t key, std::size_t slot, explained_matches& part) {
+        take_part(self, key, slot, std::move(part));
+      },
+      [=](part_atom, std::uint64_t key, std::size_t slot, caf::error& e) { take_part(self, key, slot, std::move(e)); },
       [=](match_atom, prepared_record& given, const match::query& q) {
         auto promise = self->make_response_promise<explained_matches>();
         with_index(self, promise, [=, source = shared_source(std::move(given))](caf::typed_response_promise<explained_matches>& p) {

@@ -1,9 +1,10 @@
 #pragma once
 /// A matcher shard: one actor holding a slice of the marketplace's postings and candidates in
 /// memory, in the match kernel's structure-of-arrays layout (DESIGN.md "Matching service").
-/// The matching service picks a record's shard by its id (`shard_of`), sends it upserts and
-/// deletes, and scatters each query to every shard; a shard answers with its local top-k,
-/// which the service merges by the ranking key, so answers never depend on the shard count.
+/// The matching service picks a record's shard by its id (`shard_of`) and sends it upserts and
+/// deletes; a live query goes to its source's owner, which scatters it to every shard; each
+/// answers with its local top-k, merged by the ranking key, so answers never depend on the
+/// shard count.
 ///
 /// (upsert_atom, vector<prepared_record>)    -> ok_atom     replace by id
 /// (load_atom, record_kind, chunk)           -> load_tally   stored forms of this shard's
@@ -15,6 +16,14 @@
 ///     query's source, sent urgent so that it need not wait for the scans queued here
 /// (get_atom, record_kind, vector<id>)       -> prepared_lookup   in the order asked
 /// (ids_atom, record_kind)                   -> vector<id>  every id it holds, unordered
+/// (match_atom, record_kind, id, query, shard_set_ptr) -> match_reply   a live query, sent
+///     urgent to the owner of its source (errc::not_found when it holds none), which sends the
+///     query to every shard of the set, itself included, in one message each at the back of
+///     their mailboxes (so the shards take the queries in one order, each part of a query at
+///     about the same time), gathers their parts (sent back urgent) and merges them, the
+///     distances measured
+/// (match_atom, part_atom, gather id, slot, source_ptr, query)    one shard's part of such a
+///     query -> (part_atom, gather id, slot, explained_matches or caf::error) to the sender
 /// (match_atom, prepared_record, query)      -> explained_matches
 ///     a candidate source gets this shard's best postings, a posting source its best
 ///     candidates, ranked, with the records that explain them but no distance (the merge
@@ -47,6 +56,13 @@
 
 namespace jobmesh::actors {
 
+/// Every shard of a matching service, in the order `shard_of` counts them (defined below).
+struct shard_set;
+using shard_set_ptr = std::shared_ptr<const shard_set>;
+
+/// A record to query with, shared by the shards that scan for it and the results it explains.
+using source_ptr = std::shared_ptr<const prepared_record>;
+
 using matcher_shard_actor = caf::typed_actor<
     caf::replies_to<upsert_atom, std::vector<prepared_record>>::with<caf::ok_atom>,
     caf::replies_to<load_atom, storage::record_kind, std::string>::with<load_tally>,
@@ -56,10 +72,18 @@ using matcher_shard_actor = caf::typed_actor<
     caf::replies_to<caf::get_atom, storage::record_kind, std::string>::with<prepared_record>,
     caf::replies_to<caf::get_atom, storage::record_kind, std::vector<std::string>>::with<prepared_lookup>,
     caf::replies_to<ids_atom, storage::record_kind>::with<std::vector<std::string>>,
+    caf::replies_to<match_atom, storage::record_kind, std::string, match::query, shard_set_ptr>::with<match_reply>,
+    caf::reacts_to<match_atom, part_atom, std::uint64_t, std::size_t, source_ptr, match::query>,
+    caf::reacts_to<part_atom, std::uint64_t, std::size_t, explained_matches>,
+    caf::reacts_to<part_atom, std::uint64_t, std::size_t, caf::error>,
     caf::replies_to<match_atom, prepared_record, match::query>::with<explained_matches>,
     caf::replies_to<match_atom, std::vector<prepared_record>, match::query>::with<std::vector<explained_matches>>,
     caf::replies_to<score_atom, prepared_record, std::vector<std::string>, match::query>::with<pair_scores>,
     caf::reacts_to<tick_atom>>;
+
+struct shard_set {
+  std::vector<matcher_shard_actor> shards;
+};
 
 /// Merges shards' local top-k lists into the global one: key descending, id ascending, the best
 /// posting of each company first when `q.top_per_company`, then the first `q.top_k`, each with
@@ -85,3 +109,6 @@ matcher_shard_actor spawn_matcher_shard(caf::actor_system& sys, std::shared_ptr<
                                         bool computed_engagement, expected_records expected = {});
 
 }  // namespace jobmesh::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::shard_set_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobmesh::actors::source_ptr)
