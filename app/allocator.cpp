@@ -28,8 +28,15 @@ std::string allocator_description() {
   const char* full = read_text("version");
   std::string_view version = full != nullptr ? full : "";
   auto out = fmt::format("jemalloc {}", version.substr(0, version.find('-')));
+  std::string options;
   if (const char* thp = read_text("opt.thp"))
-    out += fmt::format(" (thp {})", thp);
+    options = fmt::format("thp {}", thp);
+  bool background = false;
+  std::size_t size = sizeof background;
+  if (mallctl("opt.background_thread", &background, &size, nullptr, 0) == 0 && background)
+    options += options.empty() ? "background purge" : ", background purge";
+  if (!options.empty())
+    out += fmt::format(" ({})", options);
   return out;
 }
 

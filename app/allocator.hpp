@@ -6,7 +6,8 @@
 
 namespace jobmesh::app {
 
-/// "jemalloc 5.3.0 (thp always)", or "system malloc" when jemalloc is not linked in.
+/// "jemalloc 5.3.0 (thp always, background purge)", or "system malloc" when jemalloc is not
+/// linked in.
 std::string allocator_description();
 
 }  // namespace jobmesh::app
