@@ -12,8 +12,8 @@
 ///     load in parallel; an empty form (a record that no longer passes the rules) is counted
 ///     as broken and skipped; bytes that are no forms: errc::storage_failure
 /// (delete_atom, record_kind, id)            -> bool        whether it held the record
-/// (get_atom, record_kind, id)               -> prepared_record   or errc::not_found; a live
-///     query's source, sent urgent so that it need not wait for the scans queued here
+/// (get_atom, record_kind, id)               -> prepared_record   or errc::not_found; the
+///     source of a scoring (score_atom below)
 /// (get_atom, record_kind, vector<id>)       -> prepared_lookup   in the order asked
 /// (ids_atom, record_kind)                   -> vector<id>  every id it holds, unordered
 /// (match_atom, record_kind, id, query, shard_set_ptr) -> match_reply   a live query, sent
