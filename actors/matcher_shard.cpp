@@ -741,13 +741,6 @@ matcher_shard_actor::behavior_type shard(shard_pointer self, std::shared_ptr<con
         take_part(self, key, slot, std::move(part));
       },
       [=](part_atom, std::uint64_t key, std::size_t slot, caf::error& e) { take_part(self, key, slot, std::move(e)); },
-      [=](match_atom, prepared_record& given, const match::query& q) {
-        auto promise = self->make_response_promise<explained_matches>();
-        with_index(self, promise, [=, source = shared_source(std::move(given))](caf::typed_response_promise<explained_matches>& p) {
-          p.deliver(run_query(self->state, source, q));
-        });
-        return promise;
-      },
       [=](match_atom, std::vector<prepared_record>& given, const match::query& q) {
         auto promise = self->make_response_promise<std::vector<explained_matches>>();
         with_index(self, promise, [=, sources = shared_sources(std::move(given))](caf::typed_response_promise<std::vector<explained_matches>>& p) {

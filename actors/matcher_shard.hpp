@@ -24,11 +24,10 @@
 ///     distances measured
 /// (match_atom, part_atom, gather id, slot, source_ptr, query)    one shard's part of such a
 ///     query -> (part_atom, gather id, slot, explained_matches or caf::error) to the sender
-/// (match_atom, prepared_record, query)      -> explained_matches
+/// (match_atom, vector<prepared_record>, query) -> vector<explained_matches>  one per source:
 ///     a candidate source gets this shard's best postings, a posting source its best
 ///     candidates, ranked, with the records that explain them but no distance (the merge
-///     measures it); the source need not live on this shard
-/// (match_atom, vector<prepared_record>, query) -> vector<explained_matches>  one per source
+///     measures it); the sources need not live on this shard
 /// (score_atom, prepared_record, vector<id>, query) -> pair_scores
 ///     the source against each of the given targets this shard holds (others stay empty);
 ///     only `query.prof` is used
@@ -76,7 +75,6 @@ using matcher_shard_actor = caf::typed_actor<
     caf::reacts_to<match_atom, part_atom, std::uint64_t, std::size_t, source_ptr, match::query>,
     caf::reacts_to<part_atom, std::uint64_t, std::size_t, explained_matches>,
     caf::reacts_to<part_atom, std::uint64_t, std::size_t, caf::error>,
-    caf::replies_to<match_atom, prepared_record, match::query>::with<explained_matches>,
     caf::replies_to<match_atom, std::vector<prepared_record>, match::query>::with<std::vector<explained_matches>>,
     caf::replies_to<score_atom, prepared_record, std::vector<std::string>, match::query>::with<pair_scores>,
     caf::reacts_to<tick_atom>>;
