@@ -47,6 +47,15 @@ for bad in 0x10 1e3 12abc; do
   grep -q -- "--postings: '$bad' is not a whole number in decimal digits" <<<"$out" || fail "--postings $bad is not named: $out"
 done
 
+# The submit suite's connection counts: a list, each in range, named when not.
+for bad in 0 "" "64,x"; do
+  set +e
+  out=$("$bin" bench submit --connections "$bad" --work-dir "$work/sub" 2>&1); code=$?
+  set -e
+  [ "$code" -eq 2 ] || fail "bench submit --connections '$bad' exited $code, not 2"
+  grep -q -- "--connections" <<<"$out" || fail "bench submit --connections '$bad' is not named: $out"
+done
+
 set +e
 out=$(JOBMESH_SERVER_PORT=eighty "$bin" serve --db "sqlite:$work/j.db" 2>&1); code=$?
 set -e
