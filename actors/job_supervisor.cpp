@@ -824,6 +824,12 @@ job_supervisor_actor::behavior_type supervisor(supervisor_pointer self, runner_c
   self->set_exit_handler([=](const caf::exit_msg& msg) {
     for (const auto& [address, slot] : self->state.started)
       self->send_exit(slot.runner, msg.reason);
+    // A retry parked until its job's end is heard would get no answer at all: CAF 0.17 sends
+    // nothing for a promise left undelivered, so its caller would wait for its own timeout.
+    for (auto& [id, promises] : self->state.retries_after_ending)
+      for (auto& promise : promises)
+        promise.deliver(make_error(errc::overloaded, fmt::format("the engine is stopping: retry job {} once it is back", id)));
+    self->state.retries_after_ending.clear();
     self->quit(msg.reason);
   });
   self->send(self, recover_atom::value);

@@ -143,3 +143,38 @@ TEST_F(cancel_race_test, a_retry_of_a_job_whose_stored_end_the_supervisor_has_no
   EXPECT_EQ(answer->status, job_status::queued);
   EXPECT_EQ(await_end(job.id).status, job_status::failed);  // it fails again, on its own
 }
+
+// The same parked retry when the engine stops instead: it is answered at once that the engine
+// is stopping (CAF 0.17 sends nothing for a promise left undelivered, so its caller waited for
+// its own timeout).
+TEST_F(cancel_race_test, a_parked_retry_is_answered_when_the_supervisor_stops) {
+  gated_writer_actor gate;
+  start_wrapped(real_reader, [&](caf::actor_system& sys, actors::storage_writer_actor real) {
+    gate = spawn_answer_gated_writer(sys, std::move(real));
+    return caf::actor_cast<actors::storage_writer_actor>(gate);
+  });
+  actors::job_spec spec;  // a runner of its own, as above
+  spec.type = "flaky";
+  spec.params = R"({"items": 20, "fail_probability": 1.0})";
+  spec.user_id = "tester";
+  spec.max_attempts = 1;
+  auto job = submit(spec);
+  ASSERT_FALSE(job.id.empty());
+  ask_ok(gate, gate_atom::value);  // its end is committed; the runner has not heard so
+  auto pending = self()->request(engine_.supervisor, k_wait, actors::retry_atom::value, job.id);
+  // The retry has reached the supervisor, which asked the (one, first-in first-out) reader for
+  // the stored job; once the reader answered a later question, its answer to the supervisor is
+  // queued there ahead of the next one: when that is answered, the retry is parked.
+  ASSERT_TRUE(ask_job(caf::get_atom::value, job.id));
+  self()->request(engine_.reader, k_wait, caf::get_atom::value, job.id)
+      .receive([](storage::job_record& j) { EXPECT_EQ(j.status, job_status::failed); },
+               [](caf::error& e) { FAIL() << caf::to_string(e); });
+  ASSERT_TRUE(ask_job(caf::get_atom::value, job.id));
+  auto asked = std::chrono::steady_clock::now();
+  self()->send_exit(engine_.supervisor, caf::exit_reason::user_shutdown);
+  auto answer = answer_of(pending);
+  ASSERT_FALSE(answer) << "the retry was taken: " << storage::to_string(answer->status);
+  EXPECT_EQ(actors::code_of(answer.error()), actors::errc::overloaded) << actors::message_of(answer.error());
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, actors::k_parked_retry_bound);  // not its own timeout
+  caf::anon_send(gate, open_atom::value);
+}
