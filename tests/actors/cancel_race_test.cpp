@@ -30,6 +30,25 @@ protected:
     return self()->request(engine_.supervisor, k_wait, actors::cancel_atom::value, id);
   }
 
+  /// Starts the engine with the writer's answers held at `gate`, and runs a job of its own
+  /// runner (more than 16 items: not a batch of quick jobs) whose every item fails: returns it
+  /// once its end (`failed`) is committed and its runner has not heard so.
+  storage::job_record failed_job_unheard(gated_writer_actor& gate) {
+    start_wrapped(real_reader, [&](caf::actor_system& sys, actors::storage_writer_actor real) {
+      gate = spawn_answer_gated_writer(sys, std::move(real));
+      return caf::actor_cast<actors::storage_writer_actor>(gate);
+    });
+    actors::job_spec spec;
+    spec.type = "flaky";
+    spec.params = R"({"items": 20, "fail_probability": 1.0})";
+    spec.user_id = "tester";
+    spec.max_attempts = 1;
+    auto job = submit(spec);
+    if (!job.id.empty())
+      ask_ok(gate, gate_atom::value);
+    return job;
+  }
+
   /// The answer to a cancel sent with send_cancel (a timeout after k_wait).
   template <class Pending>
   static caf::expected<storage::job_record> answer_of(Pending&& pending) {
@@ -118,18 +137,8 @@ TEST_F(cancel_race_test, of_two_cancels_in_flight_only_the_first_takes_effect) {
 // was 409 "not finished".
 TEST_F(cancel_race_test, a_retry_of_a_job_whose_stored_end_the_supervisor_has_not_heard_waits_for_it) {
   gated_writer_actor gate;
-  start_wrapped(real_reader, [&](caf::actor_system& sys, actors::storage_writer_actor real) {
-    gate = spawn_answer_gated_writer(sys, std::move(real));
-    return caf::actor_cast<actors::storage_writer_actor>(gate);
-  });
-  actors::job_spec spec;  // more than 16 items: a runner of its own, not a batch of quick jobs
-  spec.type = "flaky";
-  spec.params = R"({"items": 20, "fail_probability": 1.0})";
-  spec.user_id = "tester";
-  spec.max_attempts = 1;
-  auto job = submit(spec);
+  auto job = failed_job_unheard(gate);
   ASSERT_FALSE(job.id.empty());
-  ask_ok(gate, gate_atom::value);  // its end is committed; the runner has not heard so
   storage::job_record stored;
   self()->request(engine_.reader, k_wait, caf::get_atom::value, job.id)
       .receive([&](storage::job_record& j) { stored = std::move(j); },
@@ -149,18 +158,8 @@ TEST_F(cancel_race_test, a_retry_of_a_job_whose_stored_end_the_supervisor_has_no
 // its own timeout).
 TEST_F(cancel_race_test, a_parked_retry_is_answered_when_the_supervisor_stops) {
   gated_writer_actor gate;
-  start_wrapped(real_reader, [&](caf::actor_system& sys, actors::storage_writer_actor real) {
-    gate = spawn_answer_gated_writer(sys, std::move(real));
-    return caf::actor_cast<actors::storage_writer_actor>(gate);
-  });
-  actors::job_spec spec;  // a runner of its own, as above
-  spec.type = "flaky";
-  spec.params = R"({"items": 20, "fail_probability": 1.0})";
-  spec.user_id = "tester";
-  spec.max_attempts = 1;
-  auto job = submit(spec);
+  auto job = failed_job_unheard(gate);
   ASSERT_FALSE(job.id.empty());
-  ask_ok(gate, gate_atom::value);  // its end is committed; the runner has not heard so
   auto pending = self()->request(engine_.supervisor, k_wait, actors::retry_atom::value, job.id);
   // The retry has reached the supervisor, which asked the (one, first-in first-out) reader for
   // the stored job; once the reader answered a later question, its answer to the supervisor is
