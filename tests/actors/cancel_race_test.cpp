@@ -38,10 +38,7 @@ protected:
       gate = spawn_answer_gated_writer(sys, std::move(real));
       return caf::actor_cast<actors::storage_writer_actor>(gate);
     });
-    actors::job_spec spec;
-    spec.type = "flaky";
-    spec.params = R"({"items": 20, "fail_probability": 1.0})";
-    spec.user_id = "tester";
+    auto spec = failing_spec(20);
     spec.max_attempts = 1;
     auto job = submit(spec);
     if (!job.id.empty())

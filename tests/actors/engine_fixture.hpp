@@ -217,4 +217,13 @@ inline actors::job_spec sleep_spec(int items, int ms_per_item) {
   return s;
 }
 
+/// A `flaky` job whose every item fails.
+inline actors::job_spec failing_spec(int items) {
+  actors::job_spec s;
+  s.type = "flaky";
+  s.params = R"({"items": )" + std::to_string(items) + R"(, "fail_probability": 1.0})";
+  s.user_id = "tester";
+  return s;
+}
+
 }  // namespace jobmesh::testing

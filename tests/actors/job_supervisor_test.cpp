@@ -202,10 +202,7 @@ TEST_F(supervisor_test, single_submissions_taken_together_are_each_answered_as_t
 
 TEST_F(supervisor_test, failed_items_within_the_jobs_max_failed_ratio_leave_it_completed) {
   start();
-  actors::job_spec spec;
-  spec.type = "flaky";
-  spec.params = R"({"items": 4, "fail_probability": 1.0})";
-  spec.user_id = "tester";
+  auto spec = failing_spec(4);
   spec.max_failed_ratio = 1;
   auto job = submit(spec);
   EXPECT_EQ(job.max_failed_ratio, 1);
@@ -219,10 +216,7 @@ TEST_F(supervisor_test, failed_items_within_the_jobs_max_failed_ratio_leave_it_c
 
 TEST_F(supervisor_test, failed_items_fail_the_job_and_are_listed) {
   start();
-  actors::job_spec spec;
-  spec.type = "flaky";
-  spec.params = R"({"items": 30, "fail_probability": 1.0})";
-  spec.user_id = "tester";
+  auto spec = failing_spec(30);
   auto job = submit(spec);
   subscribe("job:" + job.id);
   auto events = events_until_end();
