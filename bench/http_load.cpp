@@ -10,6 +10,7 @@
 #include "bench/http_load.hpp"
 
 #include "bench/harness.hpp"
+#include "bench/socket_io.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -32,9 +33,6 @@
 #include <stdexcept>
 #include <thread>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -73,8 +71,7 @@ struct shared_run {
   const http_load_options& options;
   const request_source& source;
   const reply_check& check;
-  sockaddr_storage address{};
-  socklen_t address_size = 0;
+  socket_address address;
   load_clock::time_point opens, closes;
   load_clock::duration interval{};  ///< open loop: between one connection's requests
   std::atomic<std::uint64_t> sequence{0};
@@ -278,24 +275,17 @@ private:
     c.used = 0;
     c.head.reset();
     c.wants_out = false;
-    c.fd = ::socket(run_.address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    c.fd = start_connect(run_.address);
     if (c.fd < 0)
-      return fail(i, "connect", std::strerror(errno), false);
-    int one = 1;
-    ::setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      return fail(i, "connect", std::strerror(errno), false);  // a server that refuses now will refuse again
     c.at = connection::phase::connecting;
     c.deadline = load_clock::now() + run_.options.timeout;
-    if (::connect(c.fd, reinterpret_cast<const sockaddr*>(&run_.address), run_.address_size) != 0 &&
-        errno != EINPROGRESS)
-      return fail(i, "connect", std::strerror(errno), false);  // a server that refuses now will refuse again
     watch(i, EPOLL_CTL_ADD, EPOLLOUT);
   }
 
   void connected(std::size_t i, std::uint32_t events) {
     auto& c = conns_[i];
-    int error = 0;
-    socklen_t size = sizeof error;
-    ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &error, &size);
+    int error = connect_error(c.fd);
     if (error != 0 || (events & (EPOLLERR | EPOLLHUP)))
       return fail(i, "connect", std::strerror(error != 0 ? error : ECONNREFUSED), false);
     watch(i, EPOLL_CTL_MOD, EPOLLIN);
@@ -358,19 +348,15 @@ private:
 
   void flush(std::size_t i) {
     auto& c = conns_[i];
-    while (c.written < c.wire.size()) {
-      auto n = ::send(c.fd, c.wire.data() + c.written, c.wire.size() - c.written, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0 && errno == EAGAIN) {
-        if (!c.wants_out)
-          watch(i, EPOLL_CTL_MOD, EPOLLIN | EPOLLOUT);
-        c.wants_out = true;
-        return;
-      }
-      if (n < 0)
-        return fail(i, "write", std::strerror(errno), true);
-      c.written += static_cast<std::size_t>(n);
+    auto n = send_some(c.fd, std::string_view{c.wire}.substr(c.written));
+    if (n < 0)
+      return fail(i, "write", std::strerror(errno), true);
+    c.written += static_cast<std::size_t>(n);
+    if (c.written < c.wire.size()) {
+      if (!c.wants_out)
+        watch(i, EPOLL_CTL_MOD, EPOLLIN | EPOLLOUT);
+      c.wants_out = true;
+      return;
     }
     if (c.wants_out)
       watch(i, EPOLL_CTL_MOD, EPOLLIN);
@@ -509,20 +495,10 @@ http_load_result merge(std::vector<std::unique_ptr<load_loop>>& threads, double 
 http_load_result run_http_load(const http_load_options& o, const request_source& source, const reply_check& check) {
   if (o.connections == 0 || o.duration_s <= 0 || o.warm_up_s < 0 || o.rate_per_s < 0)
     throw std::invalid_argument("http load: needs at least one connection, a positive duration and a rate >= 0");
-  shared_run run{o, source, check};
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&run.address);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&run.address);
-  if (::inet_pton(AF_INET, o.host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(o.port);
-    run.address_size = sizeof(sockaddr_in);
-  } else if (::inet_pton(AF_INET6, o.host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(o.port);
-    run.address_size = sizeof(sockaddr_in6);
-  } else {
+  auto address = numeric_address(o.host, o.port);
+  if (!address)
     throw std::invalid_argument("http load: not a numeric address: " + o.host);
-  }
+  shared_run run{o, source, check, *address};
   auto count = static_cast<unsigned>(std::clamp<std::size_t>(std::max(1u, o.threads), 1, o.connections));
   auto started = load_clock::now();
   run.opens = started + seconds(o.warm_up_s);

@@ -10,6 +10,7 @@
 #include "bench/ws_load.hpp"
 
 #include "bench/harness.hpp"
+#include "bench/socket_io.hpp"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -30,9 +31,6 @@
 #include <stdexcept>
 #include <thread>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -110,8 +108,7 @@ struct tally {
 
 struct shared_state {
   const ws_clients_options& options;
-  sockaddr_storage address{};
-  socklen_t address_size = 0;
+  socket_address address;
   std::string request;  ///< the opening handshake, the same for every client
   std::string accept;   ///< the Sec-WebSocket-Accept it wants back
   std::atomic<std::size_t> subscribed{0};  ///< clients whose current topic said `subscribed`
@@ -192,15 +189,8 @@ public:
       auto& c = clients_.back();
       c.index = i;
       c.topic = shared_.topic(i);
-      c.fd = ::socket(shared_.address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      c.fd = start_connect(shared_.address);
       if (c.fd < 0) {
-        fail(c, "socket", std::strerror(errno), false);
-        continue;
-      }
-      int one = 1;
-      ::setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      if (::connect(c.fd, reinterpret_cast<const sockaddr*>(&shared_.address), shared_.address_size) != 0 &&
-          errno != EINPROGRESS) {
         fail(c, "connect", std::strerror(errno), false);
         continue;
       }
@@ -239,9 +229,7 @@ private:
         if (c.at == phase::failed)
           continue;
         if (events[k].events & (EPOLLERR | EPOLLHUP) && c.at == phase::connecting) {
-          int error = 0;
-          socklen_t size = sizeof error;
-          ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &error, &size);
+          int error = connect_error(c.fd);
           fail(c, "connect", std::strerror(error != 0 ? error : ECONNREFUSED));
           continue;
         }
@@ -274,9 +262,7 @@ private:
 
   void writable(client& c) {
     if (c.at == phase::connecting) {
-      int error = 0;
-      socklen_t size = sizeof error;
-      ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &error, &size);
+      int error = connect_error(c.fd);
       if (error != 0)
         return fail(c, "connect", std::strerror(error));
       c.at = phase::handshaking;
@@ -296,19 +282,15 @@ private:
   }
 
   void flush(client& c) {
-    while (!c.outbox.empty()) {
-      auto n = ::send(c.fd, c.outbox.data(), c.outbox.size(), MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0 && errno == EAGAIN) {
-        if (!c.wants_out)
-          watch(c, EPOLL_CTL_MOD, EPOLLIN | EPOLLOUT);
-        c.wants_out = true;
-        return;
-      }
-      if (n < 0)
-        return fail(c, "write", std::strerror(errno));
-      c.outbox.erase(0, static_cast<std::size_t>(n));
+    auto n = send_some(c.fd, c.outbox);
+    if (n < 0)
+      return fail(c, "write", std::strerror(errno));
+    c.outbox.erase(0, static_cast<std::size_t>(n));
+    if (!c.outbox.empty()) {
+      if (!c.wants_out)
+        watch(c, EPOLL_CTL_MOD, EPOLLIN | EPOLLOUT);
+      c.wants_out = true;
+      return;
     }
     if (c.wants_out)
       watch(c, EPOLL_CTL_MOD, EPOLLIN);
@@ -564,22 +546,11 @@ ws_clients::ws_clients(ws_clients_options options) : impl_(std::make_unique<impl
   auto& s = impl_->shared;
   if (o.clients == 0)
     throw std::invalid_argument("ws clients: no clients");
-  sockaddr_in v4{};
-  sockaddr_in6 v6{};
-  if (::inet_pton(AF_INET, o.host.c_str(), &v4.sin_addr) == 1) {
-    v4.sin_family = AF_INET;
-    v4.sin_port = htons(o.port);
-    std::memcpy(&s.address, &v4, sizeof v4);
-    s.address_size = sizeof v4;
-  } else if (::inet_pton(AF_INET6, o.host.c_str(), &v6.sin6_addr) == 1) {
-    v6.sin6_family = AF_INET6;
-    v6.sin6_port = htons(o.port);
-    std::memcpy(&s.address, &v6, sizeof v6);
-    s.address_size = sizeof v6;
-  } else {
+  auto address = numeric_address(o.host, o.port);
+  if (!address)
     throw std::invalid_argument("ws clients: not a numeric address: " + o.host);
-  }
-  auto host = s.address.ss_family == AF_INET6 ? "[" + o.host + "]" : o.host;
+  s.address = *address;
+  auto host = s.address.storage.ss_family == AF_INET6 ? "[" + o.host + "]" : o.host;
   s.request = fmt::format("GET {} HTTP/1.1\r\nHost: {}:{}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                           "Sec-WebSocket-Key: {}\r\nSec-WebSocket-Version: 13\r\n\r\n",
                           o.target, host, o.port, k_key);
