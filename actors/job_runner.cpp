@@ -6,7 +6,6 @@
 #include "actors/job_json.hpp"
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <deque>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -78,7 +77,7 @@ storage::write_batch take_dirty(runner_state& st) {
 }
 
 void publish_progress(runner_pointer self) {
-  auto data = boost::json::serialize(progress_to_json(self->state.job, now_ms()));
+  auto data = json_text(progress_to_json(self->state.job, now_ms()));
   publish_job_event(self->state.ctx.hub, self->state.job, "progress", data);
 }
 

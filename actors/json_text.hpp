@@ -1,23 +1,12 @@
 #pragma once
-/// JSON text as the API writes it.
+/// JSON text as the API writes it: match/json_text.hpp, named here for the engine's code.
 
-#include <boost/json/fwd.hpp>
-
-#include <string>
-#include <string_view>
+#include "match/json_text.hpp"
 
 namespace jobmesh::actors {
 
-/// `v` as JSON text with numbers as people write them: Boost.JSON writes doubles in
-/// scientific notation (0.42 as "4.2E-1", 5 as "5E0"); here they are fmt's shortest decimal
-/// that reads back the same ("0.42", "5"). Every HTTP reply is written this way.
-std::string json_text(const boost::json::value& v);
-
-/// Appends json_text(v) to `out`.
-void append_json(std::string& out, const boost::json::value& v);
-
-/// Appends `s` as a JSON string, escaped as Boost.JSON's serializer escapes it (`"`, `\`, and
-/// control characters; other bytes as they are).
-void append_json_string(std::string& out, std::string_view s);
+using match::append_json;
+using match::append_json_string;
+using match::json_text;
 
 }  // namespace jobmesh::actors

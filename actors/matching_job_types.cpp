@@ -524,7 +524,7 @@ item_outcome import_detail(const shared_context& c, const std::string& posting_i
                       {"fetched_at", format_time(now_ms())},  // API.md: times are RFC 3339 UTC strings
                       {"body", page.body}};
   auto reply =
-      ask<ingest_reply>(c, c.ctx.marketplace, ingest_atom::value, record_kind::posting, boost::json::serialize(record));
+      ask<ingest_reply>(c, c.ctx.marketplace, ingest_atom::value, record_kind::posting, json_text(record));
   if (!reply.rejected.empty())
     return {false, rejection_text(reply), {}, true};
   return {true, {},

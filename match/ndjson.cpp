@@ -1,6 +1,7 @@
 #include "match/ndjson.hpp"
 
 #include "match/json_keys.hpp"
+#include "match/json_text.hpp"
 
 #include "match/detail/field_reader.hpp"
 #include "match/detail/mapped_file.hpp"
@@ -13,7 +14,6 @@
 #include <boost/container_hash/hash.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/unordered/unordered_flat_set.hpp>
 #include <cmath>
 #include <cstdint>
@@ -695,7 +695,7 @@ std::string to_json(const posting& p) {
   if (!p.deadline_date.empty())
     o["deadline_date"] = p.deadline_date;
   put_extras(o, p.extra);
-  return boost::json::serialize(o);
+  return json_text(o);
 }
 
 std::string to_json(const candidate& c) {
@@ -712,7 +712,7 @@ std::string to_json(const candidate& c) {
   if (c.education)
     o["education_level"] = to_string(*c.education);
   put_extras(o, c.extra);
-  return boost::json::serialize(o);
+  return json_text(o);
 }
 
 // Written by hand for speed and plain numbers: ids are [A-Za-z0-9_.:-] (checked on input) and

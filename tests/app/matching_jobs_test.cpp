@@ -292,7 +292,8 @@ TEST_F(matching_jobs_test, import_postings_stores_the_detail_pages_of_a_candidat
   }};
   auto posting = [](const std::string& id, const std::string& company, const std::string& url) {
     return R"({"id":")" + id + R"(","company":")" + company + R"(","title":"Data Engineer","category":"Data",)" +
-           R"("required_skills":["SQL","Python"])" + (url.empty() ? "" : R"(,"url":")" + url + "\"") + "}\n";
+           R"("required_skills":["SQL","Python"],"lat":52.52,"lon":13.405)" +
+           (url.empty() ? "" : R"(,"url":")" + url + "\"") + "}\n";
   };
   ASSERT_EQ(call(http::verb::post, "/api/v1/postings",
                  posting("d1", "Acme", pages.url("/detail/1")) + posting("d2", "Beta", pages.url("/detail/2")) +
@@ -317,8 +318,12 @@ TEST_F(matching_jobs_test, import_postings_stores_the_detail_pages_of_a_candidat
     error_of[text(e.at("key"))] = text(e.at("error"));
   EXPECT_THAT(error_of["d2"], HasSubstr("HTTP 404"));
   EXPECT_THAT(error_of["d3"], HasSubstr("has no http(s) url field"));
-  auto stored = call(http::verb::get, "/api/v1/postings/d1").json();
+  auto reply = call(http::verb::get, "/api/v1/postings/d1");
+  auto stored = reply.json();
   EXPECT_EQ(text(stored.at("detail").at("body")), "<h1>Data Engineer at Acme</h1>");
+  // The record comes back as given, the page beside it: its numbers as they were written
+  // (Boost.JSON's own writer gave "lat":5.252E1).
+  EXPECT_THAT(reply.body, HasSubstr(R"("lat":52.52,"lon":13.405)"));
   EXPECT_EQ(stored.at("detail").at("status").as_int64(), 200);
   // API.md: times are RFC 3339 UTC strings ("2026-12-06T22:04:34.213Z"), not milliseconds.
   EXPECT_THAT(text(stored.at("detail").at("fetched_at")), ::testing::MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z"));

@@ -1,4 +1,4 @@
-#include "actors/json_text.hpp"
+#include "match/json_text.hpp"
 
 #include <boost/json/value.hpp>
 #include <fmt/format.h>
@@ -6,7 +6,7 @@
 #include <cmath>
 #include <utility>
 
-namespace jobmesh::actors {
+namespace jobmesh::match {
 
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
@@ -82,4 +82,4 @@ std::string json_text(const boost::json::value& v) {
   return out;
 }
 
-}  // namespace jobmesh::actors
+}  // namespace jobmesh::match
