@@ -21,11 +21,11 @@ struct record_reader_state {
   static inline const char* name = "record_reader";
 };
 
-using reader_pointer = record_reader_actor::stateful_pointer<record_reader_state>;
+using record_reader_pointer = record_reader_actor::stateful_pointer<record_reader_state>;
 
 using detail::guarded;
 
-record_reader_actor::behavior_type record_reader(reader_pointer self, std::shared_ptr<soci::session> db) {
+record_reader_actor::behavior_type record_reader(record_reader_pointer self, std::shared_ptr<soci::session> db) {
   self->state.db = std::move(db);
   auto& s = *self->state.db;
   return {
