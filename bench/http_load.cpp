@@ -85,21 +85,6 @@ struct reply_head {
   bool keep_alive = true;
 };
 
-bool iequal_prefix(std::string_view text, std::string_view lower_prefix) {
-  if (text.size() < lower_prefix.size())
-    return false;
-  for (std::size_t i = 0; i < lower_prefix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(text[i])) != lower_prefix[i])
-      return false;
-  return true;
-}
-
-bool has_token(std::string_view value, std::string_view lower_token) {
-  std::string lower{value};
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  return lower.find(lower_token) != std::string::npos;
-}
-
 // Parses the head at the start of `in` (RFC 9112: status line, fields, a blank line). Returns
 // nothing while the head is incomplete; throws std::runtime_error for what this client does
 // not read (no Content-Length, a chunked body) or cannot parse.
@@ -133,13 +118,13 @@ std::optional<reply_head> parse_head(std::string_view in) {
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
       value.remove_prefix(1);
     auto name = field.substr(0, colon);
-    if (name.size() == 14 && iequal_prefix(name, "content-length")) {
+    if (beast::iequals(name, "content-length")) {
       if (std::from_chars(value.data(), value.data() + value.size(), h.body_length).ec != std::errc{})
         throw std::runtime_error(fmt::format("a Content-Length of '{}'", value));
       has_length = true;
-    } else if (name.size() == 17 && iequal_prefix(name, "transfer-encoding")) {
+    } else if (beast::iequals(name, "transfer-encoding")) {
       throw std::runtime_error("a reply with Transfer-Encoding (this load generator reads Content-Length bodies only)");
-    } else if (name.size() == 10 && iequal_prefix(name, "connection")) {
+    } else if (beast::iequals(name, "connection")) {
       connection = value;
     }
   }
@@ -147,7 +132,8 @@ std::optional<reply_head> parse_head(std::string_view in) {
     throw std::runtime_error(fmt::format("a {} reply without Content-Length", h.status));
   if (h.body_length > k_reply_limit)
     throw std::runtime_error(fmt::format("a reply body of {} bytes, over the limit", h.body_length));
-  h.keep_alive = http11 ? !has_token(connection, "close") : has_token(connection, "keep-alive");
+  http::token_list tokens{connection};
+  h.keep_alive = http11 ? !tokens.exists("close") : tokens.exists("keep-alive");
   return h;
 }
 
