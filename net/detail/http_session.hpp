@@ -20,6 +20,10 @@
 
 namespace jobmesh::net::detail {
 
+/// Writes `res` into `out` as it goes on the wire: start line, fields, the blank line, and the
+/// body when `with_body` (not for a HEAD). `res` must carry its framing (Content-Length).
+void write_reply(const response& res, bool with_body, std::string& out);
+
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
   http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<const api_context> ctx,
@@ -50,7 +54,7 @@ private:
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<response> pending_;
+  std::string out_;  ///< the reply being written, whole (write_reply)
   boost::asio::steady_timer answer_timer_;
   bool awaiting_answer_ = false;
   bool head_ = false;  ///< the request being answered is a HEAD: its reply goes without the body
