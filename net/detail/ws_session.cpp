@@ -76,7 +76,6 @@ void ws_session::run(request req) {
   auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
   timeouts.idle_timeout = std::chrono::milliseconds(ctx_->settings.server.idle_timeout_ms);
   timeouts.keep_alive_pings = true;
-  beast::get_lowest_layer(ws_).expires_never();
   ws_.set_option(timeouts);
   ws_.read_message_max(k_max_client_message);
   ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
@@ -230,7 +229,8 @@ bool ws_session::queue(actors::shared_frame frame, frame_queue::clock::time_poin
   if (outcome == frame_queue::outcome::overflow) {
     spdlog::warn("ws: client too slow ({} frames queued); closing", queue_.size());
     closed_ = true;
-    beast::get_lowest_layer(ws_).close();
+    beast::error_code ignored;
+    ws_.next_layer().close(ignored);
     return false;
   }
   if (const auto& m = ctx_->engine.metrics) {

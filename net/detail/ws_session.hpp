@@ -55,7 +55,9 @@ private:
   void do_write();
   void on_write(boost::beast::error_code ec);
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  /// On the socket itself, not a beast::tcp_stream: the WebSocket's own timer keeps its timeouts
+  /// (idle, handshake), and a tcp_stream's layer cost each frame's write an operation of its own.
+  boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
   boost::beast::flat_buffer buffer_;
   bool closed_ = false;
   std::set<std::string> topics_;

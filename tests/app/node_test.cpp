@@ -4,6 +4,10 @@
 
 #include "actors/thread_priority.hpp"
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
 #include <gmock/gmock.h>
 
 #include <sys/resource.h>
@@ -254,6 +258,80 @@ TEST_F(node_test, metrics_count_jobs_items_requests_commits_and_sessions) {
   EXPECT_THAT(text, HasSubstr("jobmesh_websocket_sessions 1"));
   EXPECT_THAT(text, ::testing::ContainsRegex("\njobmesh_match_words [0-9]+\n"));
   EXPECT_THAT(text, HasSubstr(R"(jobmesh_websocket_frames_total{outcome="dropped"} 0)"));
+}
+
+// API.md "WebSocket": a client so slow that even the frames never dropped (a job's own events)
+// pile up is disconnected, and the server serves on. The client shrinks its socket's receive
+// buffer and reads nothing while ten thousand jobs' events go to `jobs`.
+TEST_F(node_test, a_websocket_client_that_reads_nothing_is_disconnected_and_the_server_serves_on) {
+  namespace asio = boost::asio;
+  namespace websocket = boost::beast::websocket;
+  settings_.server.ws_queue_limit = 8;  // disconnected past 32 frames waiting
+  auto port = start();
+  asio::io_context io;
+  asio::ip::tcp::socket socket{io};
+  socket.open(asio::ip::tcp::v4());
+  socket.set_option(asio::socket_base::receive_buffer_size(4'096));
+  socket.connect({asio::ip::make_address("127.0.0.1"), port});
+  websocket::stream<asio::ip::tcp::socket> ws{std::move(socket)};
+  ws.handshake("127.0.0.1:" + std::to_string(port), "/api/v1/ws");
+  ws.write(asio::buffer(std::string{R"({"op":"subscribe","topic":"jobs"})"}));
+  ws.write(asio::buffer(std::string{R"({"op":"ping"})"}));
+  // Every read bounded: one that has not ended after 20 s fails the test rather than hang it.
+  boost::beast::flat_buffer frame;
+  auto read = [&]() -> std::optional<boost::beast::error_code> {
+    std::optional<boost::beast::error_code> outcome;
+    frame.clear();
+    ws.async_read(frame, [&](boost::beast::error_code ec, std::size_t) { outcome = ec; });
+    io.restart();
+    io.run_for(std::chrono::seconds{20});
+    if (!outcome) {
+      boost::beast::error_code ignored;
+      ws.next_layer().close(ignored);  // ends the read; its handler runs before `outcome` goes
+      io.restart();
+      io.run();
+      return std::nullopt;
+    }
+    return outcome;
+  };
+  auto text = [&] { return boost::beast::buffers_to_string(frame.data()); };
+  ASSERT_EQ(read(), boost::beast::error_code{});
+  EXPECT_THAT(text(), ::testing::HasSubstr(R"("type":"subscribed")"));
+  ASSERT_EQ(read(), boost::beast::error_code{});  // the pong: the subscription reached the hub before it
+  ASSERT_THAT(text(), ::testing::HasSubstr(R"("type":"pong")"));
+
+  std::string body;
+  for (int i = 0; i < 10'000; ++i)
+    body += "{\"type\":\"noop\"}\n";
+  auto submitted = http_call(port, http::verb::post, "/api/v1/jobs", body, "application/x-ndjson");
+  ASSERT_EQ(submitted.status, 202u) << submitted.body;
+  auto reply = submitted.json();
+  const auto& jobs = reply.at("jobs").as_array();
+  ASSERT_EQ(jobs.size(), 10'000u);
+  auto last = await_end(port, std::string{jobs.back().at("id").as_string()});
+  ASSERT_EQ(last.at("status").as_string(), "completed");
+
+  // Only now read: what the buffers held comes, then the end of the stream.
+  std::size_t frames = 0;
+  auto outcome = read();
+  for (; outcome && !*outcome; outcome = read())
+    ++frames;
+  ASSERT_TRUE(outcome) << "the connection was still open 20 s after the last of " << frames << " frames";
+  EXPECT_LT(frames, 20'000u) << "every job's created and ended frames came: nothing was held back";
+  // The session is gone, and a new client is served.
+  const std::string none = "\njobmesh_websocket_sessions 0\n";
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+  auto scraped = http_call(port, http::verb::get, "/metrics");
+  while (scraped.body.find(none) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    scraped = http_call(port, http::verb::get, "/metrics");
+  }
+  EXPECT_THAT(scraped.body, ::testing::HasSubstr(none));
+  ws_client fresh{port};
+  fresh.send(R"({"op":"ping"})");
+  auto pong = fresh.next();
+  ASSERT_TRUE(pong);
+  EXPECT_EQ(pong->at("type").as_string(), "pong");
 }
 
 // The storage writer's thread runs ahead of the others (actors/thread_priority.hpp) where the
