@@ -207,8 +207,8 @@ void http_session::do_write(response res) {
 }
 
 void http_session::on_write(bool keep_alive, beast::error_code ec) {
-  if (out_.capacity() > k_body_read_block)
-    std::string{}.swap(out_);  // a large reply's buffer is not kept for the next
+  if (out_.capacity() > k_reply_buffer_kept)
+    std::string{}.swap(out_);
   else
     out_.clear();
   if (ec) {

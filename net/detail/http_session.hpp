@@ -38,6 +38,8 @@ public:
 private:
   /// How much of a large body one read may take (see on_read_header).
   static constexpr std::size_t k_body_read_block = 64 * 1024;
+  /// The reply buffer kept between replies; one grown past it by a large reply is freed.
+  static constexpr std::size_t k_reply_buffer_kept = 64 * 1024;
 
   void do_read();
   void on_read_header(boost::beast::error_code ec);
